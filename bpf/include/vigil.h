@@ -1,0 +1,243 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The wire format between Vigil's BPF programs and the Java sensor.
+ *
+ * This header is the only place a record layout is written. The Java decoders
+ * declare the same layouts as FFM MemoryLayouts and check them against the BTF
+ * that clang emits for these structs (see dev.vigil.sensor.WireCheck): the
+ * agent refuses to start on any mismatch.
+ *
+ * Fixed-width types only. Every record starts with struct event_header.
+ * Variable-length data (paths, argv, names) follows the fixed part; a
+ * struct str_ref says where (offset from the record start) and how long.
+ */
+#ifndef VIGIL_H
+#define VIGIL_H
+
+/* Sizes. */
+#define VIGIL_COMM_LEN      16
+#define VIGIL_TREE_DEPTH    12   /* pid_tree levels, as Elkeid */
+#define VIGIL_SCRATCH       32768 /* per-CPU record building area */
+#define VIGIL_STR_MAX       4096 /* one string field, bytes */
+#define VIGIL_RECORD_MAX    16384 /* one record, bytes */
+#define VIGIL_DNS_MAX       512  /* DNS payload bytes shipped */
+#define VIGIL_WRITE_PREVIEW 64   /* first bytes of a write */
+
+/* Event types: Elkeid's data_type numbers, plus internal ones from 1000. */
+enum vigil_type {
+	T_WRITE = 1,
+	T_OPEN = 2,
+	T_MPROTECT = 10,
+	T_NANOSLEEP = 35,
+	T_CONNECT = 42,
+	T_ACCEPT = 43,
+	T_BIND = 49,
+	T_EXECVE = 59,
+	T_EXIT = 60,
+	T_KILL = 62,
+	T_RENAME = 82,
+	T_LINK = 86,
+	T_CHMOD = 90,
+	T_PTRACE = 101,
+	T_SETSID = 112,
+	T_PRCTL = 157,
+	T_MOUNT = 165,
+	T_TKILL = 200,
+	T_TGKILL = 201,
+	T_EXIT_GROUP = 231,
+	T_MEMFD_CREATE = 356,
+	T_DNS = 601,
+	T_CREATE_FILE = 602,
+	T_LOAD_MODULE = 603,
+	T_UPDATE_CRED = 604,
+	T_UNLINK = 605,
+	T_RMDIR = 606,
+	T_USERMODEHELPER = 607,
+	T_FILE_WRITE = 608,
+	T_FILE_READ = 609,
+	T_USB = 610,
+	T_PRIVESC = 611,
+	T_PORT_SCAN = 612,
+	T_FORK = 1000,       /* internal: keeps the process cache */
+	T_SLOTS = 1024,      /* size of per-type maps */
+};
+
+/* Where an event can be lost; the loss map is indexed type * L_CAUSES + cause. */
+enum vigil_loss {
+	L_RINGBUF_FULL = 0,  /* bpf_ringbuf_output failed */
+	L_TRUNCATED = 1,     /* a string or record hit its size cap (event still sent) */
+	L_READ_FAULT = 2,    /* reading user or kernel memory failed (event still sent) */
+	L_ARGS_MAP_FULL = 3, /* the enter-to-exit argument map was full: exit lost */
+	L_CAUSES = 4,
+};
+
+/* Kinds of file behind an fd, for stdin/stdout. */
+enum vigil_fd_kind {
+	FD_NONE = 0, FD_FILE = 1, FD_PIPE = 2, FD_SOCKET = 3, FD_CHAR = 4, FD_OTHER = 5,
+};
+
+struct str_ref {
+	__u16 off;             /* from the start of the record */
+	__u16 len;             /* bytes, no terminating NUL */
+};
+
+struct event_header {
+	__u32 type;            /* enum vigil_type */
+	__u32 size;            /* whole record, header included */
+	__u64 ts;              /* CLOCK_BOOTTIME, ns */
+	__u64 start_time;      /* process start (boottime ns): with pid, an identity that survives pid reuse */
+	__u64 cgroup_id;       /* cgroup v2 id; userspace maps it to a container id */
+	__u32 pid;             /* tgid: the process id users see */
+	__u32 tid;
+	__u32 ppid;            /* real parent's tgid */
+	__u32 pgid;
+	__u32 sid;
+	__u32 uid;
+	__u32 gid;
+	__u32 euid;
+	__u32 egid;
+	__u32 loginuid;
+	__u32 sessionid;
+	__u32 pns;             /* pid namespace inode */
+	__u32 mntns;           /* mount namespace inode */
+	__u32 netns;           /* network namespace inode */
+	__s32 res;             /* syscall result where the hook has one */
+	__u32 flags;           /* reserved */
+	char comm[VIGIL_COMM_LEN];
+};
+
+struct ancestor {
+	__u32 pid;
+	char comm[VIGIL_COMM_LEN];
+};
+
+struct pid_tree {
+	__u32 depth;           /* filled nodes; node[0] is the task itself */
+	struct ancestor node[VIGIL_TREE_DEPTH];
+};
+
+struct inet_pair {
+	__u16 family;          /* AF_INET or AF_INET6; 0 when none */
+	__u16 sport;           /* host byte order */
+	__u16 dport;
+	__u16 protocol;        /* IPPROTO_* */
+	__u8 sip[16];          /* IPv4 in the first 4 bytes */
+	__u8 dip[16];
+};
+
+struct fd_info {
+	__u32 kind;            /* enum vigil_fd_kind */
+	__u32 _pad;
+	__u64 ino;
+};
+
+struct cred_ids {
+	__u32 uid, gid, suid, sgid, euid, egid, fsuid, fsgid;
+};
+
+/* 59 execve (and 607 when parent_kthread): built at sched_process_exec, or at sys_exit when exec failed. */
+struct exec_event {
+	struct event_header hdr;
+	struct pid_tree tree;
+	struct inet_pair peer;     /* inet socket on fd 0/1 of the task or an ancestor */
+	struct fd_info stdin_info;
+	struct fd_info stdout_info;
+	__u32 socket_pid;          /* the process whose fd 0/1 held that socket */
+	__u32 argc;
+	__u8 argv_truncated;
+	__u8 parent_kthread;       /* parent is a kernel thread: a usermode helper */
+	__u8 cred_unexplained;     /* root creds, non-root parent, no set*id on record */
+	__u8 _pad;
+	__u32 _pad2;
+	struct cred_ids cred;
+	struct cred_ids parent_cred;
+	struct str_ref exe;        /* path of the executed file */
+	struct str_ref argv;       /* NUL-separated */
+	struct str_ref run_path;   /* cwd */
+	struct str_ref stdin_path;
+	struct str_ref stdout_path;
+	struct str_ref tty;
+	struct str_ref ld_preload;
+	struct str_ref ssh;        /* SSH_CONNECTION */
+	struct str_ref filename;   /* the name exec was given */
+};
+
+/* 42 connect, 43 accept, 49 bind. */
+struct net_event {
+	struct event_header hdr;
+	struct inet_pair addr;
+	__u32 fd;
+	__u32 _pad;
+};
+
+/* 601: one DNS reply as received; userspace parses it. */
+struct dns_event {
+	struct event_header hdr;
+	struct inet_pair addr;     /* sip/sport: this host; dip/dport: the resolver */
+	struct str_ref payload;
+	__u32 _pad;
+};
+
+/* File hooks. Which str_ref means what depends on the type (see FileEvents.java). */
+struct file_event {
+	struct event_header hdr;
+	struct pid_tree tree;      /* depth 0 where the hook has no pid_tree */
+	__u64 flags;
+	__u64 ino;
+	__u32 mode;
+	__s32 fd;
+	struct str_ref path;
+	struct str_ref path2;
+	struct str_ref sb_id;
+	struct str_ref extra;
+};
+
+/* Process and signal hooks with a few numbers; meanings by type (see ProcEvents.java). */
+struct task_event {
+	struct event_header hdr;
+	struct pid_tree tree;
+	__s64 arg0;
+	__s64 arg1;
+	__s64 arg2;
+	__s64 arg3;
+	struct str_ref text;
+	__u32 _pad;
+};
+
+/* 611: the task holds root credentials its parent did not have, with no set*id call on record. */
+struct cred_event {
+	struct event_header hdr;
+	struct pid_tree tree;
+	__u32 p_pid;
+	__u32 _pad;
+	struct cred_ids p_cred;
+	struct cred_ids c_cred;
+};
+
+/* 612: a source reached scan_threshold distinct closed or opened ports within the window. */
+struct scan_event {
+	struct event_header hdr;
+	struct inet_pair addr;     /* sip: the scanner; dip/dport: the last port probed here */
+	__u32 ports;
+	__u32 window_ms;
+};
+
+/* Userspace writes this at index 0 of the config map before attaching. */
+struct vigil_config {
+	__u32 agent_tgid;          /* never report the agent itself */
+	__u32 argv_max;            /* argv bytes kept, <= VIGIL_STR_MAX */
+	__u32 scan_threshold;      /* distinct ports */
+	__u32 scan_window_ms;
+};
+
+/* Watched files, decided at open: a directory inode with an empty name watches every entry. */
+struct watch_key {
+	__u64 dir_ino;
+	__u32 dev;
+	char name[28];
+};
+
+#define WATCH_READ  1
+#define WATCH_WRITE 2
+
+#endif

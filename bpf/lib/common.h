@@ -1,0 +1,479 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Maps and helpers shared by every hook family. */
+#ifndef VIGIL_COMMON_H
+#define VIGIL_COMMON_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_endian.h>
+#include "vigil.h"
+
+#define AF_INET 2
+#define AF_INET6 10
+#define S_IFMT 00170000
+#define S_IFSOCK 0140000
+#define S_IFREG 0100000
+#define S_IFCHR 0020000
+#define S_IFIFO 0010000
+#define PF_KTHREAD 0x00200000
+#define AT_FDCWD -100
+
+/* Ring buffer to userspace: 16 MiB, shared by every hook. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 16 << 20);
+} events SEC(".maps");
+
+struct scratch {
+	__u8 buf[VIGIL_SCRATCH];
+};
+
+/* Where a record is built before it is copied into the ring buffer. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 2); /* 0: the record, 1: path assembly */
+	__type(key, __u32);
+	__type(value, struct scratch);
+} scratch_map SEC(".maps");
+
+/* Syscall arguments saved at sys_enter for the matching sys_exit, by thread id. */
+struct syscall_args {
+	__u64 a[6];
+	__u32 nr;              /* which syscall saved them (enum vigil_type of the hook) */
+	__u32 old_uid;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, struct syscall_args);
+} pending SEC(".maps");
+
+/* Loss counters: index type * L_CAUSES + cause. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, T_SLOTS * L_CAUSES);
+	__type(key, __u32);
+	__type(value, __u64);
+} losses SEC(".maps");
+
+/* Per-hook switches written by userspace: non-zero is on. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, T_SLOTS);
+	__type(key, __u32);
+	__type(value, __u32);
+} hook_switch SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct vigil_config);
+} vigil_cfg SEC(".maps");
+
+/* Keep the record types in BTF so userspace can check its layouts against them. */
+const struct exec_event *unused_exec_event __attribute__((unused));
+const struct net_event *unused_net_event __attribute__((unused));
+const struct dns_event *unused_dns_event __attribute__((unused));
+const struct file_event *unused_file_event __attribute__((unused));
+const struct task_event *unused_task_event __attribute__((unused));
+const struct cred_event *unused_cred_event __attribute__((unused));
+const struct scan_event *unused_scan_event __attribute__((unused));
+const struct vigil_config *unused_vigil_config __attribute__((unused));
+const struct watch_key *unused_watch_key __attribute__((unused));
+
+static __always_inline void count_loss(__u32 type, __u32 cause)
+{
+	__u32 key = (type % T_SLOTS) * L_CAUSES + cause;
+	__u64 *n = bpf_map_lookup_elem(&losses, &key);
+	if (n)
+		__sync_fetch_and_add(n, 1);
+}
+
+static __always_inline struct vigil_config *cfg(void)
+{
+	__u32 zero = 0;
+	return bpf_map_lookup_elem(&vigil_cfg, &zero);
+}
+
+/* Is hook `type` on, and is the current task someone other than the agent? */
+static __always_inline bool wanted(__u32 type)
+{
+	__u32 key = type;
+	__u32 *on = bpf_map_lookup_elem(&hook_switch, &key);
+	if (!on || !*on)
+		return false;
+	struct vigil_config *c = cfg();
+	if (c && c->agent_tgid == (__u32)(bpf_get_current_pid_tgid() >> 32))
+		return false;
+	return true;
+}
+
+static __always_inline void *record_area(void)
+{
+	__u32 zero = 0;
+	return bpf_map_lookup_elem(&scratch_map, &zero);
+}
+
+static __always_inline __u8 *path_area(void)
+{
+	__u32 one = 1;
+	return bpf_map_lookup_elem(&scratch_map, &one);
+}
+
+/* Fills the common header from `task` (the current task unless a hook says otherwise). */
+static __always_inline void fill_header(struct event_header *h, struct task_struct *task, __u32 type, __u32 size)
+{
+	h->type = type;
+	h->size = size;
+	h->ts = bpf_ktime_get_boot_ns();
+	h->start_time = BPF_CORE_READ(task, group_leader, start_boottime);
+	h->cgroup_id = BPF_CORE_READ(task, cgroups, dfl_cgrp, kn, id);
+	h->pid = BPF_CORE_READ(task, tgid);
+	h->tid = BPF_CORE_READ(task, pid);
+	h->ppid = BPF_CORE_READ(task, real_parent, tgid);
+	struct signal_struct *sig = BPF_CORE_READ(task, signal);
+	struct pid *pgrp = BPF_CORE_READ(sig, pids[PIDTYPE_PGID]);
+	struct pid *sess = BPF_CORE_READ(sig, pids[PIDTYPE_SID]);
+	h->pgid = BPF_CORE_READ(pgrp, numbers[0].nr);
+	h->sid = BPF_CORE_READ(sess, numbers[0].nr);
+	const struct cred *cred = BPF_CORE_READ(task, real_cred);
+	h->uid = BPF_CORE_READ(cred, uid.val);
+	h->gid = BPF_CORE_READ(cred, gid.val);
+	h->euid = BPF_CORE_READ(cred, euid.val);
+	h->egid = BPF_CORE_READ(cred, egid.val);
+	h->loginuid = BPF_CORE_READ(task, loginuid.val);
+	h->sessionid = BPF_CORE_READ(task, sessionid);
+	h->pns = BPF_CORE_READ(task, nsproxy, pid_ns_for_children, ns.inum);
+	h->mntns = BPF_CORE_READ(task, nsproxy, mnt_ns, ns.inum);
+	h->netns = BPF_CORE_READ(task, nsproxy, net_ns, ns.inum);
+	h->res = 0;
+	h->flags = 0;
+	BPF_CORE_READ_STR_INTO(&h->comm, task, comm);
+}
+
+static __always_inline void fill_tree(struct pid_tree *tree, struct task_struct *task)
+{
+	tree->depth = 0;
+#pragma unroll
+	for (int i = 0; i < VIGIL_TREE_DEPTH; i++) {
+		__u32 pid = BPF_CORE_READ(task, tgid);
+		tree->node[i].pid = pid;
+		BPF_CORE_READ_STR_INTO(&tree->node[i].comm, task, group_leader, comm);
+		tree->depth = i + 1;
+		if (pid <= 1)
+			break;
+		task = BPF_CORE_READ(task, real_parent);
+		if (!task)
+			break;
+	}
+}
+
+static __always_inline void fill_cred(struct cred_ids *c, struct task_struct *task)
+{
+	const struct cred *cred = BPF_CORE_READ(task, real_cred);
+	c->uid = BPF_CORE_READ(cred, uid.val);
+	c->gid = BPF_CORE_READ(cred, gid.val);
+	c->suid = BPF_CORE_READ(cred, suid.val);
+	c->sgid = BPF_CORE_READ(cred, sgid.val);
+	c->euid = BPF_CORE_READ(cred, euid.val);
+	c->egid = BPF_CORE_READ(cred, egid.val);
+	c->fsuid = BPF_CORE_READ(cred, fsuid.val);
+	c->fsgid = BPF_CORE_READ(cred, fsgid.val);
+}
+
+/* Sends `size` bytes of the record at `rec`, counting a full ring buffer. */
+static __always_inline void emit(void *rec, __u32 size)
+{
+	struct event_header *h = rec;
+	__u32 type = h->type;
+	if (size > VIGIL_RECORD_MAX) {
+		size = VIGIL_RECORD_MAX;
+		count_loss(type, L_TRUNCATED);
+	}
+	h->size = size;
+	if (bpf_ringbuf_output(&events, rec, size & (VIGIL_SCRATCH - 1), 0))
+		count_loss(type, L_RINGBUF_FULL);
+}
+
+/*
+ * String writers. Each appends at `pos` (record-relative), fills `ref`, and
+ * returns the new end. Positions stay below VIGIL_RECORD_MAX and lengths below
+ * VIGIL_STR_MAX so every access is provably inside the 32 KiB scratch area.
+ */
+static __always_inline __u32 put_str(void *rec, __u32 pos, struct str_ref *ref, const void *src, __u32 max, bool user, __u32 type)
+{
+	pos &= VIGIL_RECORD_MAX - 1;
+	ref->off = pos;
+	ref->len = 0;
+	if (!src)
+		return pos;
+	if (max > VIGIL_STR_MAX)
+		max = VIGIL_STR_MAX;
+	long n = user ? bpf_probe_read_user_str(rec + pos, max & (VIGIL_STR_MAX * 2 - 1), src)
+		      : bpf_probe_read_kernel_str(rec + pos, max & (VIGIL_STR_MAX * 2 - 1), src);
+	if (n <= 0) {
+		count_loss(type, L_READ_FAULT);
+		return pos;
+	}
+	if (n == max)
+		count_loss(type, L_TRUNCATED);
+	ref->len = n - 1;
+	return pos + n - 1;
+}
+
+static __always_inline __u32 put_bytes(void *rec, __u32 pos, struct str_ref *ref, const void *src, __u32 len, bool user, __u32 type)
+{
+	pos &= VIGIL_RECORD_MAX - 1;
+	ref->off = pos;
+	ref->len = 0;
+	len &= VIGIL_STR_MAX * 2 - 1;
+	if (len > VIGIL_STR_MAX)
+		len = VIGIL_STR_MAX;
+	if (!src || !len)
+		return pos;
+	long err = user ? bpf_probe_read_user(rec + pos, len, src) : bpf_probe_read_kernel(rec + pos, len, src);
+	if (err) {
+		count_loss(type, L_READ_FAULT);
+		return pos;
+	}
+	ref->len = len;
+	return pos + len;
+}
+
+#define PATH_DEPTH 64
+
+struct path_walk {
+	struct dentry *dentry;
+	struct vfsmount *vfsmnt;
+	struct mount *mnt;
+	__u8 *pb;
+	__u32 off;
+	__u32 complete;
+};
+
+/* One step up the tree: a mount crossing or one name written right to left. */
+static long path_step(__u32 i, struct path_walk *w)
+{
+	struct dentry *dentry = w->dentry;
+	struct vfsmount *vfsmnt = w->vfsmnt;
+	struct mount *mnt = w->mnt;
+	struct dentry *parent = BPF_CORE_READ(dentry, d_parent);
+	if (vfsmnt && dentry == BPF_CORE_READ(vfsmnt, mnt_root)) {
+		struct mount *up = BPF_CORE_READ(mnt, mnt_parent);
+		if (up == mnt || !up) {
+			w->complete = 1;
+			return 1;
+		}
+		w->dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
+		w->mnt = up;
+		w->vfsmnt = __builtin_preserve_access_index(&up->mnt);
+		return 0;
+	}
+	if (dentry == parent || !parent) {
+		w->complete = 1;
+		return 1;
+	}
+	struct qstr name = BPF_CORE_READ(dentry, d_name);
+	__u32 len = name.len & 255;
+	if (len + 1 >= w->off)
+		return 1;
+	__u32 off = (w->off - len - 1) & (VIGIL_STR_MAX - 1);
+	if (!w->pb)
+		return 1;
+	bpf_probe_read_kernel(w->pb + off + 1, len, name.name);
+	w->pb[off] = '/';
+	w->off = off;
+	w->dentry = parent;
+	return 0;
+}
+
+/*
+ * Writes the absolute path of (dentry, vfsmnt), walking d_parent and crossing
+ * mounts. Built right to left in the path area, then copied into the record.
+ * Files outside any mount tree (pipes, sockets, memfd) come out as "/name".
+ */
+static __always_inline __u32 put_dentry_path(void *rec, __u32 pos, struct str_ref *ref, struct dentry *dentry, struct vfsmount *vfsmnt, __u32 type)
+{
+	pos &= VIGIL_RECORD_MAX - 1;
+	ref->off = pos;
+	ref->len = 0;
+	struct path_walk w = {
+		.dentry = dentry, .vfsmnt = vfsmnt, .mnt = container_of(vfsmnt, struct mount, mnt),
+		.pb = path_area(), .off = VIGIL_STR_MAX,
+	};
+	if (!w.pb || !dentry)
+		return pos;
+	bpf_loop(PATH_DEPTH, path_step, &w, 0);
+	if (!w.complete)
+		count_loss(type, L_TRUNCATED);
+	__u32 off = w.off;
+	if (off >= VIGIL_STR_MAX) {
+		off = VIGIL_STR_MAX - 1;
+		w.pb[off] = '/';
+	}
+	off &= VIGIL_STR_MAX - 1;
+	__u32 len = (VIGIL_STR_MAX - off) & (VIGIL_STR_MAX - 1);
+	if (!len || bpf_probe_read_kernel(rec + pos, len, w.pb + off))
+		return pos;
+	ref->len = len;
+	return pos + len;
+}
+
+static __always_inline struct file *fd_file(struct task_struct *task, long fd)
+{
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	unsigned int max = BPF_CORE_READ(fdt, max_fds);
+	if (fd < 0 || fd >= max)
+		return NULL;
+	struct file **array = BPF_CORE_READ(fdt, fd);
+	struct file *f = NULL;
+	bpf_probe_read_kernel(&f, sizeof(f), &array[fd]);
+	return f;
+}
+
+static __always_inline __u32 put_file_path(void *rec, __u32 pos, struct str_ref *ref, struct file *f, __u32 type)
+{
+	if (!f) {
+		ref->off = pos & (VIGIL_RECORD_MAX - 1);
+		ref->len = 0;
+		return pos;
+	}
+	return put_dentry_path(rec, pos, ref, BPF_CORE_READ(f, f_path.dentry), BPF_CORE_READ(f, f_path.mnt), type);
+}
+
+/* The path a *at() call names: absolute as given, or joined to dirfd's (or the cwd's) path. */
+static __always_inline __u32 put_at_path(void *rec, __u32 pos, struct str_ref *ref, long dirfd, const char *user_path, __u32 type)
+{
+	char first = 0;
+	bpf_probe_read_user(&first, 1, user_path);
+	if (first == '/' || !user_path)
+		return put_str(rec, pos, ref, user_path, VIGIL_STR_MAX, true, type);
+	struct task_struct *task = (void *)bpf_get_current_task();
+	struct str_ref dir;
+	if (dirfd == AT_FDCWD) {
+		struct fs_struct *fs = BPF_CORE_READ(task, fs);
+		pos = put_dentry_path(rec, pos, &dir, BPF_CORE_READ(fs, pwd.dentry), BPF_CORE_READ(fs, pwd.mnt), type);
+	} else {
+		pos = put_file_path(rec, pos, &dir, fd_file(task, dirfd), type);
+	}
+	pos &= VIGIL_RECORD_MAX - 1;
+	if (first && !(dir.len == 1)) {
+		((char *)rec)[pos] = '/';
+		pos++;
+	}
+	struct str_ref name;
+	pos = put_str(rec, pos, &name, user_path, VIGIL_STR_MAX, true, type);
+	ref->off = dir.off;
+	ref->len = (pos - dir.off) & (VIGIL_STR_MAX * 2 - 1);
+	return pos;
+}
+
+static __always_inline __u32 inode_mode(struct file *f)
+{
+	return BPF_CORE_READ(f, f_inode, i_mode);
+}
+
+static __always_inline __u32 put_sb_id(void *rec, __u32 pos, struct str_ref *ref, struct file *f, __u32 type)
+{
+	if (!f)
+		return put_str(rec, pos, ref, NULL, 0, false, type);
+	struct super_block *sb = BPF_CORE_READ(f, f_inode, i_sb);
+	return put_str(rec, pos, ref, __builtin_preserve_access_index(&sb->s_id), 32, false, type);
+}
+
+/* Socket of an fd's file, or NULL when the file is not a socket. */
+static __always_inline struct sock *file_sock(struct file *f)
+{
+	if (!f || (inode_mode(f) & S_IFMT) != S_IFSOCK)
+		return NULL;
+	struct socket *s = BPF_CORE_READ(f, private_data);
+	return BPF_CORE_READ(s, sk);
+}
+
+/* Both ends of an inet socket; false for other families. */
+static __always_inline bool sock_pair(struct sock *sk, struct inet_pair *p)
+{
+	if (!sk)
+		return false;
+	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	if (family != AF_INET && family != AF_INET6)
+		return false;
+	p->family = family;
+	p->protocol = BPF_CORE_READ(sk, sk_protocol);
+	p->sport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	p->dport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	if (family == AF_INET) {
+		__u32 s = BPF_CORE_READ(sk, __sk_common.skc_rcv_saddr);
+		__u32 d = BPF_CORE_READ(sk, __sk_common.skc_daddr);
+		__builtin_memcpy(p->sip, &s, 4);
+		__builtin_memcpy(p->dip, &d, 4);
+	} else {
+		BPF_CORE_READ_INTO(&p->sip, sk, __sk_common.skc_v6_rcv_saddr.in6_u.u6_addr8);
+		BPF_CORE_READ_INTO(&p->dip, sk, __sk_common.skc_v6_daddr.in6_u.u6_addr8);
+	}
+	return true;
+}
+
+/* Reads a user sockaddr into the destination side of p; false unless inet. */
+static __always_inline bool user_sockaddr(const void *uaddr, struct inet_pair *p, bool as_source)
+{
+	struct sockaddr_in6 sa = {};
+	if (!uaddr || bpf_probe_read_user(&sa, sizeof(sa), uaddr))
+		return false;
+	if (sa.sin6_family != AF_INET && sa.sin6_family != AF_INET6)
+		return false;
+	p->family = sa.sin6_family;
+	__u16 port = bpf_ntohs(sa.sin6_port);
+	__u8 *ip = as_source ? p->sip : p->dip;
+	if (sa.sin6_family == AF_INET) {
+		struct sockaddr_in *v4 = (void *)&sa;
+		__builtin_memcpy(ip, &v4->sin_addr.s_addr, 4);
+	} else {
+		__builtin_memcpy(ip, &sa.sin6_addr, 16);
+	}
+	if (as_source)
+		p->sport = port;
+	else
+		p->dport = port;
+	return true;
+}
+
+/*
+ * Saves the first `nargs` arguments (a constant: the kernel refuses to attach a
+ * program that reads past the end of a syscall's tracepoint record).
+ */
+static __always_inline struct syscall_args *save_args(__u32 nr, struct trace_event_raw_sys_enter *ctx, const int nargs)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct syscall_args a = { .nr = nr };
+	if (nargs > 0) a.a[0] = ctx->args[0];
+	if (nargs > 1) a.a[1] = ctx->args[1];
+	if (nargs > 2) a.a[2] = ctx->args[2];
+	if (nargs > 3) a.a[3] = ctx->args[3];
+	if (nargs > 4) a.a[4] = ctx->args[4];
+	if (nargs > 5) a.a[5] = ctx->args[5];
+	if (bpf_map_update_elem(&pending, &tid, &a, BPF_ANY)) {
+		count_loss(nr, L_ARGS_MAP_FULL);
+		return NULL;
+	}
+	return bpf_map_lookup_elem(&pending, &tid);
+}
+
+/* The arguments saved at enter for this thread's syscall of hook `nr`, removed from the map. */
+static __always_inline bool take_args(__u32 nr, struct syscall_args *out)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct syscall_args *a = bpf_map_lookup_elem(&pending, &tid);
+	if (!a)
+		return false;
+	*out = *a;
+	bpf_map_delete_elem(&pending, &tid);
+	return out->nr == nr;
+}
+
+#endif

@@ -1,0 +1,249 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Process lifecycle: exec (59), usermode helpers (607), fork and exit (the
+ * process cache; 60 exit), and privilege escalation (611).
+ *
+ * Why these hook points: sched_process_exec fires for every successful exec
+ * whatever the route (execve, execveat/fexecve, binfmt_misc, a usermode helper
+ * started by the kernel), and it is not a syscall tracepoint, so it costs
+ * nothing on other syscalls. It cannot see failures, so sys_exit of execve and
+ * execveat adds failed attempts. Not covered: a 32-bit int 0x80 execve that
+ * fails (sched_process_exec still sees it when it succeeds).
+ */
+#include "lib/common.h"
+#include "lib/creds.h"
+
+struct env_scan {
+	__u64 cur, end;
+	__u64 ld_preload, ssh;
+	__u8 *tmp;
+};
+
+static __always_inline bool has_prefix(const __u8 *s, const char *prefix, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (s[i] != prefix[i])
+			return false;
+	return true;
+}
+
+/* One env string per call: note where LD_PRELOAD= and SSH_CONNECTION= start. */
+static long env_step(__u32 i, struct env_scan *s)
+{
+	if (s->cur >= s->end || !s->tmp)
+		return 1;
+	long n = bpf_probe_read_user_str(s->tmp, VIGIL_STR_MAX, (void *)s->cur);
+	if (n <= 0)
+		return 1;
+	if (n > 11 && has_prefix(s->tmp, "LD_PRELOAD=", 11))
+		s->ld_preload = s->cur + 11;
+	if (n > 15 && has_prefix(s->tmp, "SSH_CONNECTION=", 15))
+		s->ssh = s->cur + 15;
+	s->cur += n;
+	return 0;
+}
+
+static __always_inline void fd_info_of(struct file *f, struct fd_info *info)
+{
+	info->kind = FD_NONE;
+	info->ino = 0;
+	if (!f)
+		return;
+	__u32 mode = inode_mode(f) & S_IFMT;
+	info->ino = BPF_CORE_READ(f, f_inode, i_ino);
+	info->kind = mode == S_IFSOCK ? FD_SOCKET : mode == S_IFIFO ? FD_PIPE : mode == S_IFCHR ? FD_CHAR
+		   : mode == S_IFREG ? FD_FILE : FD_OTHER;
+}
+
+/* First inet socket on fd 0 or 1 of the task or one of its 4 nearest ancestors. */
+static __always_inline void find_socket_peer(struct exec_event *e, struct task_struct *task)
+{
+#pragma unroll
+	for (int level = 0; level < 5; level++) {
+#pragma unroll
+		for (int fd = 0; fd < 2; fd++) {
+			if (sock_pair(file_sock(fd_file(task, fd)), &e->peer)) {
+				e->socket_pid = BPF_CORE_READ(task, tgid);
+				return;
+			}
+		}
+		task = BPF_CORE_READ(task, real_parent);
+		if (!task || BPF_CORE_READ(task, tgid) <= 1)
+			return;
+	}
+}
+
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(process__exec, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm)
+{
+	__u32 old = old_pid;
+	bpf_map_delete_elem(&pending, &old);
+	struct vigil_config *c = cfg();
+	if (!c || c->agent_tgid == (__u32)(bpf_get_current_pid_tgid() >> 32))
+		return 0;
+	struct exec_event *e = record_area();
+	if (!e)
+		return 0;
+	__builtin_memset(e, 0, sizeof(*e));
+	struct task_struct *parent = BPF_CORE_READ(task, real_parent);
+	fill_header(&e->hdr, task, T_EXECVE, 0);
+	fill_tree(&e->tree, task);
+	fill_cred(&e->cred, task);
+	fill_cred(&e->parent_cred, parent);
+	e->parent_kthread = (BPF_CORE_READ(parent, flags) & PF_KTHREAD) != 0;
+	find_socket_peer(e, task);
+
+	struct file *in = fd_file(task, 0), *out = fd_file(task, 1);
+	fd_info_of(in, &e->stdin_info);
+	fd_info_of(out, &e->stdout_info);
+
+	__u32 pos = sizeof(*e);
+	pos = put_file_path(e, pos, &e->exe, BPF_CORE_READ(task, mm, exe_file), T_EXECVE);
+	pos = put_str(e, pos, &e->filename, BPF_CORE_READ(bprm, filename), VIGIL_STR_MAX, false, T_EXECVE);
+
+	struct mm_struct *mm = BPF_CORE_READ(task, mm);
+	__u64 arg_start = BPF_CORE_READ(mm, arg_start), arg_end = BPF_CORE_READ(mm, arg_end);
+	__u64 argv_len = arg_end - arg_start;
+	__u32 argv_max = c->argv_max;
+	if (argv_len > argv_max) {
+		argv_len = argv_max;
+		e->argv_truncated = 1;
+	}
+	pos = put_bytes(e, pos, &e->argv, (void *)arg_start, argv_len, true, T_EXECVE);
+
+	struct fs_struct *fs = BPF_CORE_READ(task, fs);
+	pos = put_dentry_path(e, pos, &e->run_path, BPF_CORE_READ(fs, pwd.dentry), BPF_CORE_READ(fs, pwd.mnt), T_EXECVE);
+	if (e->stdin_info.kind == FD_FILE || e->stdin_info.kind == FD_CHAR)
+		pos = put_file_path(e, pos, &e->stdin_path, in, T_EXECVE);
+	if (e->stdout_info.kind == FD_FILE || e->stdout_info.kind == FD_CHAR)
+		pos = put_file_path(e, pos, &e->stdout_path, out, T_EXECVE);
+	struct tty_struct *tty = BPF_CORE_READ(task, signal, tty);
+	if (tty)
+		pos = put_str(e, pos, &e->tty, __builtin_preserve_access_index(&tty->name), 64, false, T_EXECVE);
+
+	struct env_scan scan = {
+		.cur = BPF_CORE_READ(mm, env_start), .end = BPF_CORE_READ(mm, env_end), .tmp = path_area(),
+	};
+	bpf_loop(2048, env_step, &scan, 0);
+	if (scan.ld_preload)
+		pos = put_str(e, pos, &e->ld_preload, (void *)scan.ld_preload, VIGIL_STR_MAX, true, T_EXECVE);
+	if (scan.ssh)
+		pos = put_str(e, pos, &e->ssh, (void *)scan.ssh, 256, true, T_EXECVE);
+
+	emit(e, pos);
+	note_setuid_exec(task);
+	check_privesc(task, T_EXECVE);
+	return 0;
+}
+
+/* Failed execs: sched_process_exec never fires for them. */
+static __always_inline int exec_enter(struct trace_event_raw_sys_enter *ctx, bool at)
+{
+	if (wanted(T_EXECVE))
+		if (at)
+			save_args(T_EXECVE + T_SLOTS, ctx, 5);
+		else
+			save_args(T_EXECVE, ctx, 3);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_execve")
+int process__enter_execve(struct trace_event_raw_sys_enter *ctx) { return exec_enter(ctx, false); }
+
+SEC("tracepoint/syscalls/sys_enter_execveat")
+int process__enter_execveat(struct trace_event_raw_sys_enter *ctx) { return exec_enter(ctx, true); }
+
+static __always_inline int exec_exit(struct trace_event_raw_sys_exit *ctx, bool at)
+{
+	struct syscall_args a;
+	if (!take_args(at ? T_EXECVE + T_SLOTS : T_EXECVE, &a) || ctx->ret >= 0)
+		return 0;
+	struct exec_event *e = record_area();
+	if (!e)
+		return 0;
+	__builtin_memset(e, 0, sizeof(*e));
+	struct task_struct *task = (void *)bpf_get_current_task();
+	fill_header(&e->hdr, task, T_EXECVE, 0);
+	e->hdr.res = ctx->ret;
+	fill_tree(&e->tree, task);
+	fill_cred(&e->cred, task);
+	const char *name = (void *)(at ? a.a[1] : a.a[0]);
+	const char *const *argv = (void *)(at ? a.a[2] : a.a[1]);
+	__u32 pos = sizeof(*e);
+	pos = put_at_path(e, pos, &e->exe, at ? (long)(int)a.a[0] : AT_FDCWD, name, T_EXECVE);
+	pos = put_str(e, pos, &e->filename, name, VIGIL_STR_MAX, true, T_EXECVE);
+	e->argv.off = pos;
+	for (int i = 0; i < 32; i++) {
+		const char *arg = NULL;
+		if (bpf_probe_read_user(&arg, sizeof(arg), &argv[i]) || !arg)
+			break;
+		struct str_ref one;
+		pos = put_str(e, pos, &one, arg, 1024, true, T_EXECVE);
+		pos &= VIGIL_RECORD_MAX - 1;
+		((char *)e)[pos] = 0;
+		pos++;
+		e->argc = i + 1;
+		if (i == 31)
+			e->argv_truncated = 1;
+	}
+	e->argv.len = pos - e->argv.off;
+	struct fs_struct *fs = BPF_CORE_READ(task, fs);
+	pos = put_dentry_path(e, pos, &e->run_path, BPF_CORE_READ(fs, pwd.dentry), BPF_CORE_READ(fs, pwd.mnt), T_EXECVE);
+	emit(e, pos);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_execve")
+int process__exit_execve(struct trace_event_raw_sys_exit *ctx) { return exec_exit(ctx, false); }
+
+SEC("tracepoint/syscalls/sys_exit_execveat")
+int process__exit_execveat(struct trace_event_raw_sys_exit *ctx) { return exec_exit(ctx, true); }
+
+/* Forks keep the process cache; a fork is also where a hidden credential change shows. */
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(process__fork, struct task_struct *parent, struct task_struct *child)
+{
+	if (BPF_CORE_READ(child, pid) != BPF_CORE_READ(child, tgid))
+		return 0; /* a thread, not a process */
+	struct vigil_config *c = cfg();
+	if (!c || c->agent_tgid == BPF_CORE_READ(parent, tgid))
+		return 0;
+	struct task_event *e = record_area();
+	if (!e)
+		return 0;
+	fill_header(&e->hdr, child, T_FORK, sizeof(*e));
+	e->hdr.ppid = BPF_CORE_READ(parent, tgid);
+	e->tree.depth = 0;
+	e->arg0 = BPF_CORE_READ(parent, tgid);
+	e->arg1 = e->arg2 = e->arg3 = 0;
+	e->text.off = sizeof(*e);
+	e->text.len = 0;
+	emit(e, sizeof(*e));
+	check_privesc(parent, T_FORK);
+	return 0;
+}
+
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(process__exit, struct task_struct *task, bool group_dead)
+{
+	__u32 tid = BPF_CORE_READ(task, pid);
+	bpf_map_delete_elem(&pending, &tid);
+	if (!group_dead)
+		return 0;
+	__u32 tgid = BPF_CORE_READ(task, tgid);
+	bpf_map_delete_elem(&cred_source, &tgid);
+	struct vigil_config *c = cfg();
+	if (!c || c->agent_tgid == tgid)
+		return 0;
+	struct task_event *e = record_area();
+	if (!e)
+		return 0;
+	fill_header(&e->hdr, task, T_EXIT, sizeof(*e));
+	e->tree.depth = 0;
+	e->arg0 = BPF_CORE_READ(task, exit_code);
+	e->arg1 = e->arg2 = e->arg3 = 0;
+	e->text.off = sizeof(*e);
+	e->text.len = 0;
+	emit(e, sizeof(*e));
+	return 0;
+}

@@ -1,0 +1,10 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Vigil's single BPF object: one compilation unit so that every hook family
+ * shares the ring buffer, the loss counters and the switch table. Each family
+ * lives in its own file, included here.
+ */
+#include "process.bpf.c"
+#include "creds.bpf.c"
+
+char LICENSE[] SEC("license") = "GPL";

@@ -1,0 +1,57 @@
+package dev.vigil.bpf;
+
+import java.lang.foreign.MemorySegment;
+
+/** One program of a {@link BpfObject}. */
+public final class BpfProgram {
+    private final BpfObject object;
+    private final MemorySegment handle;
+    private final String name;
+    private final String section;
+
+    BpfProgram(BpfObject object, MemorySegment handle) throws Throwable {
+        this.object = object;
+        this.handle = handle;
+        this.name = Libbpf.string((MemorySegment) Libbpf.PROGRAM_NAME.invokeExact(handle));
+        this.section = Libbpf.string((MemorySegment) Libbpf.PROGRAM_SECTION.invokeExact(handle));
+    }
+
+    public String name() {
+        return name;
+    }
+
+    /** The ELF section, which names the attach point, e.g. {@code tracepoint/syscalls/sys_enter_connect}. */
+    public String section() {
+        return section;
+    }
+
+    /** Whether {@link BpfObject#load()} loads this program; call before loading. */
+    public void autoload(boolean on) {
+        int rc;
+        try {
+            rc = (int) Libbpf.SET_AUTOLOAD.invokeExact(handle, on);
+        } catch (Throwable t) {
+            throw new BpfException("program " + name + ": set autoload", t);
+        }
+        if (rc != 0) {
+            throw new BpfException("program " + name + ": set autoload", rc);
+        }
+    }
+
+    /** Attaches at the point its section names. */
+    public BpfLink attach() {
+        MemorySegment link;
+        try {
+            link = (MemorySegment) Libbpf.ATTACH.invokeExact(Libbpf.callState(), handle);
+        } catch (Throwable t) {
+            throw new BpfException("object " + object.name() + ": attach program " + name, t);
+        }
+        if (link.equals(MemorySegment.NULL)) {
+            int errno = Libbpf.errno();
+            String log = LibbpfLog.drain().strip();
+            String detail = log.isEmpty() ? "" : " [" + log.lines().reduce((a, b) -> b).orElse("") + "]";
+            throw new BpfException("object " + object.name() + ": attach program " + name + " at " + section + detail, errno);
+        }
+        return new BpfLink(name, link);
+    }
+}

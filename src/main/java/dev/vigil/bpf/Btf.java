@@ -1,0 +1,50 @@
+package dev.vigil.bpf;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+
+/** Read access to a BPF object's BTF: enough to learn a struct's size and member offsets. */
+public final class Btf {
+    private static final int KIND_STRUCT = 4;
+    private final MemorySegment handle;
+
+    Btf(MemorySegment handle) {
+        this.handle = handle;
+    }
+
+    /** A struct as the compiler laid it out. */
+    public record Struct(String name, long size, Map<String, Long> memberOffsets) {}
+
+    public Optional<Struct> struct(String name) {
+        try (Arena arena = Arena.ofConfined()) {
+            int id = (int) Libbpf.BTF_FIND.invokeExact(handle, arena.allocateFrom(name), KIND_STRUCT);
+            if (id < 0) {
+                return Optional.empty();
+            }
+            // struct btf_type { u32 name_off; u32 info; u32 size; } then vlen x struct btf_member { u32 name_off; u32 type; u32 offset; }
+            MemorySegment type = (MemorySegment) Libbpf.BTF_TYPE.invokeExact(handle, id);
+            type = type.reinterpret(12);
+            int info = type.get(JAVA_INT, 4);
+            int vlen = info & 0xffff;
+            boolean bitfieldEncoding = (info >>> 31) != 0;
+            long size = Integer.toUnsignedLong(type.get(JAVA_INT, 8));
+            MemorySegment members = MemorySegment.ofAddress(type.address() + 12).reinterpret(12L * vlen);
+            Map<String, Long> offsets = new LinkedHashMap<>();
+            for (int i = 0; i < vlen; i++) {
+                int nameOff = members.get(JAVA_INT, 12L * i);
+                int offset = members.get(JAVA_INT, 12L * i + 8);
+                long bits = bitfieldEncoding ? offset & 0xffffff : Integer.toUnsignedLong(offset);
+                String member = Libbpf.string((MemorySegment) Libbpf.BTF_NAME.invokeExact(handle, nameOff));
+                offsets.put(member, bits / 8);
+            }
+            return Optional.of(new Struct(name, size, offsets));
+        } catch (Throwable t) {
+            throw new BpfException("btf: struct " + name, t);
+        }
+    }
+}

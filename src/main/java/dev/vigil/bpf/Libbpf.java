@@ -1,0 +1,116 @@
+package dev.vigil.bpf;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+import java.lang.foreign.SymbolLookup;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_BOOLEAN;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+/** Downcalls into libbpf.so.1 (and two libc functions) through the FFM API. Package-private plumbing. */
+final class Libbpf {
+    static final Linker LINKER = Linker.nativeLinker();
+    private static final SymbolLookup LIBBPF = load();
+    private static final SymbolLookup LIBC = LINKER.defaultLookup();
+
+    private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
+    private static final VarHandle ERRNO = CALL_STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+    private static final ThreadLocal<MemorySegment> STATE = ThreadLocal.withInitial(() -> Arena.global().allocate(CALL_STATE));
+
+    static final MethodHandle OPEN_MEM = errnoCall("bpf_object__open_mem", FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_LONG, ADDRESS));
+    static final MethodHandle OBJECT_LOAD = call("bpf_object__load", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    static final MethodHandle OBJECT_CLOSE = call("bpf_object__close", FunctionDescriptor.ofVoid(ADDRESS));
+    static final MethodHandle OBJECT_BTF = call("bpf_object__btf", FunctionDescriptor.of(ADDRESS, ADDRESS));
+    static final MethodHandle NEXT_PROGRAM = call("bpf_object__next_program", FunctionDescriptor.of(ADDRESS, ADDRESS, ADDRESS));
+    static final MethodHandle FIND_MAP = call("bpf_object__find_map_by_name", FunctionDescriptor.of(ADDRESS, ADDRESS, ADDRESS));
+    static final MethodHandle PROGRAM_NAME = call("bpf_program__name", FunctionDescriptor.of(ADDRESS, ADDRESS));
+    static final MethodHandle PROGRAM_SECTION = call("bpf_program__section_name", FunctionDescriptor.of(ADDRESS, ADDRESS));
+    static final MethodHandle SET_AUTOLOAD = call("bpf_program__set_autoload", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_BOOLEAN));
+    static final MethodHandle ATTACH = errnoCall("bpf_program__attach", FunctionDescriptor.of(ADDRESS, ADDRESS));
+    static final MethodHandle LINK_DESTROY = call("bpf_link__destroy", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    static final MethodHandle MAP_FD = call("bpf_map__fd", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    static final MethodHandle MAP_VALUE_SIZE = call("bpf_map__value_size", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    static final MethodHandle MAP_UPDATE = call("bpf_map__update_elem",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS, JAVA_LONG, JAVA_LONG));
+    static final MethodHandle MAP_LOOKUP = call("bpf_map__lookup_elem",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS, JAVA_LONG, JAVA_LONG));
+    static final MethodHandle MAP_DELETE = call("bpf_map__delete_elem",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG, JAVA_LONG));
+    static final MethodHandle NUM_POSSIBLE_CPUS = call("libbpf_num_possible_cpus", FunctionDescriptor.of(JAVA_INT));
+    static final MethodHandle RINGBUF_NEW = errnoCall("ring_buffer__new", FunctionDescriptor.of(ADDRESS, JAVA_INT, ADDRESS, ADDRESS, ADDRESS));
+    static final MethodHandle RINGBUF_POLL = call("ring_buffer__poll", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+    static final MethodHandle RINGBUF_FREE = call("ring_buffer__free", FunctionDescriptor.ofVoid(ADDRESS));
+    static final MethodHandle SET_PRINT = call("libbpf_set_print", FunctionDescriptor.of(ADDRESS, ADDRESS));
+    static final MethodHandle STRERROR = call("libbpf_strerror", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_LONG));
+    static final MethodHandle BTF_FIND = call("btf__find_by_name_kind", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_INT));
+    static final MethodHandle BTF_TYPE = call("btf__type_by_id", FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_INT));
+    static final MethodHandle BTF_NAME = call("btf__name_by_offset", FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_INT));
+    static final MethodHandle VSNPRINTF = LINKER.downcallHandle(LIBC.find("vsnprintf").orElseThrow(),
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, ADDRESS, ADDRESS));
+
+    private Libbpf() {}
+
+    private static SymbolLookup load() {
+        for (String name : new String[] {"libbpf.so.1", "/usr/lib/x86_64-linux-gnu/libbpf.so.1", "/lib64/libbpf.so.1"}) {
+            try {
+                return SymbolLookup.libraryLookup(name, Arena.global());
+            } catch (IllegalArgumentException notThere) {
+                // try the next name
+            }
+        }
+        throw new NotSupportedException("libbpf", "libbpf.so.1 not found: install it (Debian: apt-get install libbpf1)");
+    }
+
+    private static MethodHandle call(String name, FunctionDescriptor fd) {
+        return LINKER.downcallHandle(LIBBPF.find(name).orElseThrow(() -> new NotSupportedException("libbpf", "libbpf lacks " + name)), fd);
+    }
+
+    /** A downcall whose first parameter is {@link #callState()}, where errno lands after the call. */
+    private static MethodHandle errnoCall(String name, FunctionDescriptor fd) {
+        return LINKER.downcallHandle(LIBBPF.find(name).orElseThrow(() -> new NotSupportedException("libbpf", "libbpf lacks " + name)),
+                fd, Linker.Option.captureCallState("errno"));
+    }
+
+    static MemorySegment callState() {
+        return STATE.get();
+    }
+
+    /** errno saved by the last errno-capturing call on this thread. */
+    static int errno() {
+        return (int) ERRNO.get(STATE.get(), 0L);
+    }
+
+    static String strerror(int err) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment buf = arena.allocate(256);
+            int rc = (int) STRERROR.invokeExact(Math.abs(err), buf, 256L);
+            return rc == 0 ? buf.getString(0) : "error " + err;
+        } catch (Throwable t) {
+            return "error " + err;
+        }
+    }
+
+    static MemorySegment cString(Arena arena, String s) {
+        return arena.allocateFrom(s);
+    }
+
+    static String string(MemorySegment p) {
+        return p.equals(MemorySegment.NULL) ? "" : p.reinterpret(4096).getString(0);
+    }
+
+    static int possibleCpus() {
+        try {
+            return (int) NUM_POSSIBLE_CPUS.invokeExact();
+        } catch (Throwable t) {
+            throw new BpfException("libbpf_num_possible_cpus", t);
+        }
+    }
+}

@@ -1,0 +1,103 @@
+package dev.vigil.bpf;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+/**
+ * A BPF ring buffer read through libbpf. Each record is handed to the consumer as a segment that
+ * is valid only during the call: decode, don't keep.
+ */
+public final class RingBuffer implements AutoCloseable {
+    /** Receives one record; must not throw (a throw is counted and the record dropped). */
+    @FunctionalInterface
+    public interface Consumer {
+        void accept(MemorySegment record);
+    }
+
+    private static final MethodHandle SAMPLE;
+    static {
+        try {
+            SAMPLE = MethodHandles.lookup().findVirtual(RingBuffer.class, "sample",
+                    MethodType.methodType(int.class, MemorySegment.class, MemorySegment.class, long.class));
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private final String name;
+    private final Consumer consumer;
+    private final Arena arena = Arena.ofShared();
+    private final MemorySegment handle;
+    private long consumerFailures;
+    private Throwable lastFailure;
+
+    public RingBuffer(BpfMap map, Consumer consumer) {
+        this.name = map.name();
+        this.consumer = consumer;
+        try {
+            MemorySegment stub = Libbpf.LINKER.upcallStub(SAMPLE.bindTo(this),
+                    FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG), arena);
+            handle = (MemorySegment) Libbpf.RINGBUF_NEW.invokeExact(Libbpf.callState(), map.fd(), stub, MemorySegment.NULL, MemorySegment.NULL);
+        } catch (Throwable t) {
+            arena.close();
+            throw new BpfException("ring buffer " + name, t);
+        }
+        if (handle.equals(MemorySegment.NULL)) {
+            int errno = Libbpf.errno();
+            arena.close();
+            throw new BpfException("ring buffer " + name, errno);
+        }
+    }
+
+    private int sample(MemorySegment ctx, MemorySegment data, long size) {
+        try {
+            consumer.accept(data.reinterpret(size));
+        } catch (Throwable t) {
+            consumerFailures++;
+            lastFailure = t;
+        }
+        return 0;
+    }
+
+    /** Waits up to `timeoutMillis` for records and hands each to the consumer; returns how many. */
+    public int poll(int timeoutMillis) {
+        int n;
+        try {
+            n = (int) Libbpf.RINGBUF_POLL.invokeExact(handle, timeoutMillis);
+        } catch (Throwable t) {
+            throw new BpfException("ring buffer " + name + ": poll", t);
+        }
+        if (n < 0 && n != -4) {
+            throw new BpfException("ring buffer " + name + ": poll", n);
+        }
+        return Math.max(n, 0);
+    }
+
+    /** Records the consumer threw on (each one dropped). */
+    public long consumerFailures() {
+        return consumerFailures;
+    }
+
+    public Throwable lastFailure() {
+        return lastFailure;
+    }
+
+    @Override
+    public void close() {
+        try {
+            Libbpf.RINGBUF_FREE.invokeExact(handle);
+        } catch (Throwable t) {
+            throw new BpfException("ring buffer " + name + ": free", t);
+        } finally {
+            arena.close();
+        }
+    }
+}

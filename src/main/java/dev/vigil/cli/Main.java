@@ -1,0 +1,67 @@
+package dev.vigil.cli;
+
+import dev.vigil.bpf.BpfException;
+import dev.vigil.bpf.NotSupportedException;
+import dev.vigil.bpf.VerifierException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** {@code vigil}: the command line. User mistakes end in one line on stderr and exit status 2. */
+@Command(name = "vigil", mixinStandardHelpOptions = true, version = "vigil 0.1.0",
+        description = "Host intrusion detection on eBPF tracepoints.",
+        subcommands = {EventsCommand.class, HooksCommand.class, RunCommand.class})
+public final class Main implements Runnable {
+    @Override
+    public void run() {
+        new CommandLine(this).usage(System.err);
+    }
+
+    public static void main(String[] args) {
+        System.exit(execute(args));
+    }
+
+    static int execute(String[] args) {
+        CommandLine cl = new CommandLine(new Main());
+        cl.setParameterExceptionHandler((ex, a) -> {
+            System.err.println("vigil: " + ex.getMessage() + " (see vigil " + commandName(ex.getCommandLine()) + "--help)");
+            return 2;
+        });
+        cl.setExecutionExceptionHandler((ex, c, parsed) -> {
+            System.err.println("vigil: " + oneLine(ex));
+            return 2;
+        });
+        return cl.execute(args);
+    }
+
+    private static String commandName(CommandLine c) {
+        String n = c.getCommandName();
+        return n.equals("vigil") ? "" : n + " ";
+    }
+
+    /** One line for the user; the verifier's log goes to a file the line names. */
+    static String oneLine(Throwable ex) {
+        if (ex instanceof VerifierException v) {
+            Path log = Path.of(System.getProperty("java.io.tmpdir"), "vigil-verifier.log");
+            try {
+                Files.writeString(log, v.log());
+            } catch (IOException ignored) {
+                // the message still says what failed
+            }
+            return v.getMessage() + " (the kernel refused a BPF program; verifier log in " + log + ")";
+        }
+        if (ex instanceof NotSupportedException n) {
+            return n.getMessage();
+        }
+        if (ex instanceof BpfException b && (b.errno() == 1 || b.errno() == 13)) {
+            return b.getMessage() + " (BPF refused: run as root on a kernel that allows BPF; check lockdown and kernel.unprivileged_bpf_disabled)";
+        }
+        if (ex instanceof IllegalArgumentException) {
+            return ex.getMessage();
+        }
+        return ex.getClass().getSimpleName() + ": " + ex.getMessage();
+    }
+}

@@ -1,0 +1,108 @@
+package dev.vigil.cli;
+
+import dev.vigil.enrich.EnrichedEvent;
+import dev.vigil.enrich.Enricher;
+import dev.vigil.enrich.ProcessCache;
+import dev.vigil.event.EventType;
+import dev.vigil.event.ExecEvent;
+import dev.vigil.sensor.Hook;
+import dev.vigil.sensor.KernelEventStream;
+import dev.vigil.sensor.LossReport;
+import dev.vigil.sensor.SensorOptions;
+
+import java.util.EnumSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+
+/**
+ * The collection pipeline shared by {@code events} and {@code run}: sensor → enrichment → a
+ * consumer, started, stopped on SIGINT/SIGTERM or after a duration, with a summary on stderr.
+ */
+final class SensorSession {
+    private final KernelEventStream stream;
+    private final Set<EventType> shown = EnumSet.noneOf(EventType.class);
+    private final Map<String, Long> counts = new TreeMap<>();
+    private final AtomicBoolean stopRequested = new AtomicBoolean();
+
+    SensorSession(SensorOptions options, Consumer<EnrichedEvent> out, Runnable flush) {
+        for (Hook h : options.hooks()) {
+            shown.add(h.type());
+        }
+        this.stream = KernelEventStream.open(options);
+        Enricher enricher = new Enricher(ProcessCache.fromProc(), e -> {
+            if (shown.contains(e.event().type())) {
+                counts.merge(e.event().type().eventName(), 1L, Long::sum);
+                out.accept(e);
+            }
+        });
+        stream.onEvent(e -> {
+            enricher.accept(e);
+            if (e instanceof ExecEvent x && x.parentKthread() && shown.contains(EventType.USERMODEHELPER)) {
+                enricher.accept(x.asUsermodeHelper());
+            }
+        });
+        stream.onFlush(flush);
+        stream.onError(t -> System.err.println("vigil: " + Main.oneLine(t)));
+    }
+
+    KernelEventStream stream() {
+        return stream;
+    }
+
+    /** Runs until a signal or `seconds` (0: no limit) and returns after everything is detached. */
+    void run(long seconds) throws InterruptedException {
+        Thread shutdown = new Thread(() -> {
+            stopRequested.set(true);
+            stream.close();
+            try {
+                stream.awaitTermination();
+            } catch (InterruptedException ignored) {
+                Thread.currentThread().interrupt();
+            }
+        }, "vigil-shutdown");
+        Runtime.getRuntime().addShutdownHook(shutdown);
+        stream.startAsync();
+        System.err.println("ready");
+        System.err.flush();
+        if (seconds > 0) {
+            Thread.sleep(seconds * 1000);
+            stream.close();
+        }
+        stream.awaitTermination();
+        if (!stopRequested.get()) {
+            try {
+                Runtime.getRuntime().removeShutdownHook(shutdown);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is already running
+            }
+        }
+        System.err.println(summary());
+        System.err.flush();
+    }
+
+    String summary() {
+        LossReport loss = stream.losses();
+        StringBuilder sb = new StringBuilder("vigil: ");
+        long total = counts.values().stream().mapToLong(Long::longValue).sum();
+        sb.append(total).append(" events");
+        if (!counts.isEmpty()) {
+            sb.append(" (");
+            counts.forEach((k, v) -> sb.append(k).append(' ').append(v).append(", "));
+            sb.setLength(sb.length() - 2);
+            sb.append(')');
+        }
+        sb.append("; lost ").append(loss.lost());
+        sb.append(" (ringbuf_full ").append(loss.total("ringbuf_full"))
+                .append(", args_map_full ").append(loss.total("args_map_full"))
+                .append(", decode ").append(loss.total("decode")).append(')');
+        sb.append("; damaged (truncated ").append(loss.total("truncated"))
+                .append(", read_fault ").append(loss.total("read_fault")).append(')');
+        if (!loss.byHook().isEmpty()) {
+            sb.append("; by hook ").append(loss.byHook());
+        }
+        return sb.toString();
+    }
+}

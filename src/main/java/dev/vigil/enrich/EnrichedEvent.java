@@ -1,0 +1,11 @@
+package dev.vigil.enrich;
+
+import dev.vigil.event.Event;
+
+/**
+ * An event with what userspace adds: wall-clock time, the executable (from the process cache,
+ * except for exec events, which carry their own), user name, container id, host name, and the
+ * parent's details for rules.
+ */
+public record EnrichedEvent(Event event, long wallTimeNs, String exe, String username, String containerId,
+                            String nodename, long rootPns, ProcessInfo parent) {}

@@ -1,0 +1,59 @@
+package dev.vigil.enrich;
+
+import dev.vigil.event.Event;
+import dev.vigil.event.ExecEvent;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.function.Consumer;
+
+/** Keeps the process cache current and adds context to every event before passing it on. */
+public final class Enricher implements Consumer<Event> {
+    private final ProcessCache cache;
+    private final Users users = new Users(Path.of("/etc/passwd"));
+    private final Containers containers = new Containers(Path.of("/sys/fs/cgroup"));
+    private final Consumer<EnrichedEvent> next;
+    private final String nodename = hostname();
+    private final long rootPns = rootPidNamespace();
+    private final long bootToWallNs = BootClock.bootToWallOffsetNs();
+
+    public Enricher(ProcessCache cache, Consumer<EnrichedEvent> next) {
+        this.cache = cache;
+        this.next = next;
+    }
+
+    public ProcessCache cache() {
+        return cache;
+    }
+
+    @Override
+    public void accept(Event e) {
+        cache.update(e);
+        var h = e.header();
+        String exe = "";
+        if (!(e instanceof ExecEvent)) {
+            ProcessInfo p = cache.get(h.pid());
+            exe = p == null ? "" : p.exe();
+        }
+        next.accept(new EnrichedEvent(e, h.ts() + bootToWallNs, exe, users.name(h.uid()),
+                containers.containerId(h.cgroupId()), nodename, rootPns, cache.get(h.ppid())));
+    }
+
+    private static String hostname() {
+        try {
+            return Files.readString(Path.of("/proc/sys/kernel/hostname")).trim();
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    private static long rootPidNamespace() {
+        try {
+            String link = Files.readSymbolicLink(Path.of("/proc/1/ns/pid")).toString();
+            return Long.parseLong(link.replaceAll("\\D", ""));
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,130 @@
+package dev.vigil.enrich;
+
+import dev.vigil.event.Event;
+import dev.vigil.event.EventType;
+import dev.vigil.event.ExecEvent;
+import dev.vigil.event.Text;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Every live process: seeded from /proc at start (so processes older than the agent have an
+ * ancestry), then kept by fork, exec and exit events. Exited processes linger briefly so that
+ * events queued just before the exit still find their process.
+ */
+public final class ProcessCache {
+    private static final long CLOCK_TICK_NS = 10_000_000L; // USER_HZ = 100 on Linux
+    private static final long LINGER_NS = 5_000_000_000L;
+
+    private final Map<Integer, ProcessInfo> live = new ConcurrentHashMap<>();
+    private final Map<Integer, Long> exitedAt = new ConcurrentHashMap<>();
+
+    public static ProcessCache fromProc() {
+        ProcessCache cache = new ProcessCache();
+        try (DirectoryStream<Path> dirs = Files.newDirectoryStream(Path.of("/proc"), p -> p.getFileName().toString().chars().allMatch(Character::isDigit))) {
+            for (Path dir : dirs) {
+                ProcessInfo info = readProc(dir);
+                if (info != null) {
+                    cache.live.put(info.pid(), info);
+                }
+            }
+        } catch (IOException unreadable) {
+            // an empty cache still fills from events
+        }
+        return cache;
+    }
+
+    static ProcessInfo readProc(Path dir) {
+        try {
+            int pid = Integer.parseInt(dir.getFileName().toString());
+            String stat = Files.readString(dir.resolve("stat"));
+            int close = stat.lastIndexOf(')');
+            String comm = stat.substring(stat.indexOf('(') + 1, close);
+            String[] f = stat.substring(close + 2).split(" ");
+            int ppid = Integer.parseInt(f[1]);
+            long start = Long.parseLong(f[19]) * CLOCK_TICK_NS;
+            String exe = "";
+            try {
+                exe = Files.readSymbolicLink(dir.resolve("exe")).toString();
+            } catch (IOException kernelThread) {
+                // no exe
+            }
+            byte[] raw = Files.readAllBytes(dir.resolve("cmdline"));
+            List<String> args = new ArrayList<>();
+            int s = 0;
+            for (int k = 0; k < raw.length; k++) {
+                if (raw[k] == 0) {
+                    args.add(Text.decode(raw, s, k - s));
+                    s = k + 1;
+                }
+            }
+            int uid = -1;
+            for (String line : Files.readAllLines(dir.resolve("status"))) {
+                if (line.startsWith("Uid:")) {
+                    uid = Integer.parseInt(line.split("\\s+")[1]);
+                }
+            }
+            return new ProcessInfo(pid, ppid, start, exe, comm, List.copyOf(args), uid);
+        } catch (IOException | RuntimeException gone) {
+            return null;
+        }
+    }
+
+    /** Applies fork, exec and exit events; other events leave the cache alone. */
+    public void update(Event e) {
+        var h = e.header();
+        switch (e) {
+            case ExecEvent x when x.header().res() == 0 ->
+                    live.put(h.pid(), new ProcessInfo(h.pid(), h.ppid(), h.startTime(), x.exe(), h.comm(), x.args(), h.uid()));
+            default -> {
+                if (e.type() == EventType.FORK) {
+                    ProcessInfo parent = live.get(h.ppid());
+                    live.put(h.pid(), new ProcessInfo(h.pid(), h.ppid(), h.startTime(),
+                            parent == null ? "" : parent.exe(), h.comm(), parent == null ? List.of() : parent.args(), h.uid()));
+                } else if (e.type() == EventType.EXIT) {
+                    exitedAt.put(h.pid(), h.ts());
+                    expire(h.ts());
+                }
+            }
+        }
+    }
+
+    private void expire(long now) {
+        exitedAt.entrySet().removeIf(en -> {
+            if (now - en.getValue() > LINGER_NS) {
+                live.remove(en.getKey());
+                return true;
+            }
+            return false;
+        });
+    }
+
+    public ProcessInfo get(int pid) {
+        return live.get(pid);
+    }
+
+    public int size() {
+        return live.size();
+    }
+
+    /** The chain from `pid` up to init, nearest first, at most `depth` entries. */
+    public List<ProcessInfo> lineage(int pid, int depth) {
+        List<ProcessInfo> out = new ArrayList<>();
+        ProcessInfo p = live.get(pid);
+        while (p != null && out.size() < depth) {
+            out.add(p);
+            if (p.ppid() == p.pid() || p.ppid() <= 0) {
+                break;
+            }
+            p = live.get(p.ppid());
+        }
+        return out;
+    }
+}

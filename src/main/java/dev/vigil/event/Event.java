@@ -1,0 +1,16 @@
+package dev.vigil.event;
+
+/**
+ * One security event as the kernel reported it. Records, immutable; strings may hold any bytes an
+ * attacker chose (see {@link Text}).
+ */
+public sealed interface Event permits ExecEvent, NetEvent, DnsEvent, FileEvent, TaskEvent, CredEvent, ScanEvent, UsbEvent {
+    Header header();
+
+    default EventType type() {
+        return header().type();
+    }
+
+    /** The fields beyond the common header, under Elkeid's names. */
+    void fields(FieldSink out);
+}

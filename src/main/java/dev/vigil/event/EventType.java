@@ -1,0 +1,78 @@
+package dev.vigil.event;
+
+import java.util.HashMap;
+import java.util.Map;
+
+/** Event types, numbered as Elkeid's data_type so Elkeid users recognise them. */
+public enum EventType {
+    WRITE(1, "write"),
+    OPEN(2, "open"),
+    MPROTECT(10, "mprotect"),
+    NANOSLEEP(35, "nanosleep"),
+    CONNECT(42, "connect"),
+    ACCEPT(43, "accept"),
+    BIND(49, "bind"),
+    EXECVE(59, "execve"),
+    EXIT(60, "exit"),
+    KILL(62, "kill"),
+    RENAME(82, "rename"),
+    LINK(86, "link"),
+    CHMOD(90, "chmod"),
+    PTRACE(101, "ptrace"),
+    SETSID(112, "setsid"),
+    PRCTL(157, "prctl"),
+    MOUNT(165, "mount"),
+    TKILL(200, "tkill"),
+    TGKILL(201, "tgkill"),
+    EXIT_GROUP(231, "exit_group"),
+    MEMFD_CREATE(356, "memfd_create"),
+    DNS(601, "dns"),
+    CREATE_FILE(602, "create_file"),
+    LOAD_MODULE(603, "load_module"),
+    UPDATE_CRED(604, "update_cred"),
+    UNLINK(605, "unlink"),
+    RMDIR(606, "rmdir"),
+    USERMODEHELPER(607, "call_usermodehelper_exec"),
+    FILE_WRITE(608, "file_write"),
+    FILE_READ(609, "file_read"),
+    USB(610, "usb_device_event"),
+    PRIVILEGE_ESCALATION(611, "privilege_escalation"),
+    PORT_SCAN(612, "port_scan"),
+    /** Internal: keeps the process cache; not part of the catalogue. */
+    FORK(1000, "fork");
+
+    private static final Map<Integer, EventType> BY_NUMBER = new HashMap<>();
+    private static final Map<String, EventType> BY_NAME = new HashMap<>();
+    static {
+        for (EventType t : values()) {
+            BY_NUMBER.put(t.number, t);
+            BY_NAME.put(t.eventName, t);
+        }
+    }
+
+    private final int number;
+    private final String eventName;
+
+    EventType(int number, String eventName) {
+        this.number = number;
+        this.eventName = eventName;
+    }
+
+    /** Elkeid's data_type. */
+    public int number() {
+        return number;
+    }
+
+    /** The name used in JSON ({@code "event"}) and in rules ({@code evt.type}). */
+    public String eventName() {
+        return eventName;
+    }
+
+    public static EventType ofNumber(int number) {
+        return BY_NUMBER.get(number);
+    }
+
+    public static EventType ofName(String name) {
+        return BY_NAME.get(name);
+    }
+}

@@ -1,0 +1,57 @@
+package dev.vigil.event;
+
+import java.util.List;
+
+/**
+ * 59 execve, and 607 call_usermodehelper_exec when the parent is a kernel thread. {@code stdin}
+ * and {@code stdout} say what fds 0 and 1 were (a path, {@code pipe:[ino]}, {@code socket:[ino]});
+ * {@code peer} is the inet socket found on fd 0/1 of the process or an ancestor, whose process
+ * is {@code socketPid}.
+ */
+public record ExecEvent(
+        Header header, String pidTree, String exe, List<String> args, boolean argvTruncated,
+        String runPath, String stdin, String stdout, String tty, String ldPreload, String ssh,
+        String filename, Endpoints peer, int socketPid, boolean parentKthread) implements Event {
+
+    public String argv() {
+        return String.join(" ", args);
+    }
+
+    public boolean exeFromMemfd() {
+        return exe.startsWith("/memfd:");
+    }
+
+    @Override
+    public void fields(FieldSink out) {
+        out.field("exe", exe);
+        out.field("argv", argv());
+        out.field("args", args);
+        out.field("argc", args.size());
+        out.field("argv_truncated", argvTruncated);
+        out.field("run_path", runPath);
+        out.field("filename", filename);
+        out.field("stdin", stdin);
+        out.field("stdout", stdout);
+        peer.fields(out);
+        out.field("socket_pid", socketPid);
+        out.field("pid_tree", pidTree);
+        out.field("tty", tty);
+        out.field("ssh", ssh);
+        out.field("ld_preload", ldPreload);
+        out.field("res", header.res());
+        if (type() == EventType.USERMODEHELPER) {
+            out.field("wait", -1);
+        }
+    }
+
+
+    /** The same exec seen as a usermode helper (607). */
+    public ExecEvent asUsermodeHelper() {
+        Header h = header;
+        Header helper = new Header(EventType.USERMODEHELPER, h.ts(), h.startTime(), h.cgroupId(), h.pid(), h.tid(), h.ppid(),
+                h.pgid(), h.sid(), h.uid(), h.gid(), h.euid(), h.egid(), h.loginuid(), h.sessionid(), h.pns(), h.mntns(),
+                h.netns(), h.res(), h.comm());
+        return new ExecEvent(helper, pidTree, exe, args, argvTruncated, runPath, stdin, stdout, tty, ldPreload, ssh, filename,
+                peer, socketPid, parentKthread);
+    }
+}

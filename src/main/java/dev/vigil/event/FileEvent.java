@@ -1,0 +1,66 @@
+package dev.vigil.event;
+
+/**
+ * File hooks. One wire struct serves several types; {@link #fields} names each part as Elkeid
+ * does for that type (e.g. {@code old_name}/{@code new_name} for rename, {@code fstype} for mount).
+ */
+public record FileEvent(
+        Header header, String pidTree, String path, String path2, String sbId, String extra,
+        long flags, long ino, int mode, int fd) implements Event {
+
+    @Override
+    public void fields(FieldSink out) {
+        switch (type()) {
+            case WRITE -> {
+                out.field("file", path);
+                out.field("buf", extra);
+                out.field("fd", fd);
+            }
+            case OPEN -> {
+                out.field("filename", path);
+                out.field("flags", flags);
+                out.field("mode", mode);
+            }
+            case CHMOD -> {
+                out.field("file_path", path);
+                out.field("fsid", sbId);
+                out.field("mode", mode);
+                out.field("pid_tree", pidTree);
+            }
+            case RENAME, LINK -> {
+                out.field("old_name", path);
+                out.field("new_name", path2);
+                out.field("sb_id", sbId);
+            }
+            case UNLINK, RMDIR -> out.field("file", path);
+            case CREATE_FILE -> {
+                out.field("file_path", path);
+                out.field("sb_id", sbId);
+                out.field("mode", mode);
+            }
+            case FILE_WRITE, FILE_READ -> {
+                out.field("file", path);
+                out.field("sb_id", sbId);
+                out.field("flags", flags);
+            }
+            case MOUNT -> {
+                out.field("file_path", path);
+                out.field("dev", path2);
+                out.field("fstype", extra);
+                out.field("flags", flags);
+                out.field("pid_tree", pidTree);
+            }
+            case MEMFD_CREATE -> {
+                out.field("fdname", path);
+                out.field("flags", flags);
+            }
+            case LOAD_MODULE -> {
+                out.field("ko_file", path);
+                out.field("run_path", extra);
+                out.field("pid_tree", pidTree);
+            }
+            default -> out.field("file", path);
+        }
+        out.field("res", header.res());
+    }
+}

@@ -1,0 +1,50 @@
+package dev.vigil.event;
+
+/** Process and signal hooks carrying a few numbers (and perhaps one string); named per type in {@link #fields}. */
+public record TaskEvent(Header header, String pidTree, long arg0, long arg1, long arg2, long arg3, String text) implements Event {
+    @Override
+    public void fields(FieldSink out) {
+        switch (type()) {
+            case MPROTECT -> {
+                out.field("mprotect_prot", arg0);
+                out.field("addr", arg1);
+                out.field("len", arg2);
+                out.field("owner_pid", arg3);
+                out.field("vm_file", text);
+                out.field("pid_tree", pidTree);
+            }
+            case NANOSLEEP -> {
+                out.field("sec", arg0);
+                out.field("nsec", arg1);
+            }
+            case EXIT, EXIT_GROUP -> out.field("exit_code", arg0);
+            case KILL, TKILL -> {
+                out.field("target_pid", arg0);
+                out.field("sig", arg1);
+            }
+            case TGKILL -> {
+                out.field("tgid", arg0);
+                out.field("tid", arg2);
+                out.field("sig", arg1);
+            }
+            case PTRACE -> {
+                out.field("ptrace_request", arg0);
+                out.field("target_pid", arg1);
+                out.field("addr", arg2);
+                out.field("data", arg3);
+                out.field("pid_tree", pidTree);
+            }
+            case PRCTL -> {
+                out.field("option", arg0);
+                out.field("new_name", text);
+            }
+            case UPDATE_CRED -> {
+                out.field("old_uid", arg0);
+                out.field("pid_tree", pidTree);
+            }
+            case FORK -> out.field("parent_pid", arg0);
+            default -> { }
+        }
+        out.field("res", header.res());
+    }
+}

@@ -1,0 +1,49 @@
+package dev.vigil.sensor;
+
+import dev.vigil.bpf.BpfObject;
+import dev.vigil.bpf.BpfProgram;
+
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Whether this kernel has the attach points a hook needs ("yes", "partial", "no"), and if not, why. */
+public record HookAvailability(String label, String note) {
+    private static List<String[]> programs;
+
+    public static synchronized HookAvailability of(Hook hook) {
+        if (hook.programPrefixes().isEmpty()) {
+            return new HookAvailability("yes", "");
+        }
+        if (!Files.isDirectory(KernelSupport.TRACEFS.resolve("events/syscalls"))) {
+            return new HookAvailability("unknown", "tracefs is not mounted: run as root (vigil mounts it)");
+        }
+        if (programs == null) {
+            programs = new ArrayList<>();
+            try (BpfObject obj = BpfObject.open("vigil", Sensor.objectBytes())) {
+                for (BpfProgram p : obj.programs()) {
+                    programs.add(new String[] {p.name(), p.section()});
+                }
+            }
+        }
+        int have = 0;
+        List<String> missing = new ArrayList<>();
+        for (String[] p : programs) {
+            if (hook.programPrefixes().stream().noneMatch(p[0]::startsWith)) {
+                continue;
+            }
+            String why = KernelSupport.missingAttachPoint(p[1]);
+            if (why == null) {
+                have++;
+            } else {
+                missing.add(why);
+            }
+        }
+        if (missing.isEmpty()) {
+            return new HookAvailability(have > 0 ? "yes" : "no", have > 0 ? "" : "no BPF program built for it");
+        }
+        String fallback = hook == Hook.LOAD_MODULE ? "; the kernel has no module support (CONFIG_MODULES off), so no module can load;"
+                + " attempts are still seen through the raw_syscalls fallback in --hooks all" : "";
+        return new HookAvailability(have > 0 ? "partial" : "no", String.join(", ", missing) + fallback);
+    }
+}

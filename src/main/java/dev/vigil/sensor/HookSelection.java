@@ -1,0 +1,38 @@
+package dev.vigil.sensor;
+
+import java.util.EnumSet;
+import java.util.Set;
+
+/** Parses {@code --hooks default|all|NAME,NAME…}. */
+public final class HookSelection {
+    private HookSelection() {}
+
+    public static Set<Hook> parse(String spec) {
+        String s = spec == null ? "default" : spec.trim();
+        if (s.equals("default")) {
+            EnumSet<Hook> set = EnumSet.noneOf(Hook.class);
+            for (Hook h : Hook.values()) {
+                if (h.onByDefault()) {
+                    set.add(h);
+                }
+            }
+            return set;
+        }
+        if (s.equals("all")) {
+            return EnumSet.allOf(Hook.class);
+        }
+        EnumSet<Hook> set = EnumSet.noneOf(Hook.class);
+        for (String name : s.split(",")) {
+            if (name.isBlank()) {
+                continue;
+            }
+            if (name.trim().equals("default")) {
+                set.addAll(parse("default"));
+                continue;
+            }
+            set.add(Hook.find(name).orElseThrow(() -> new IllegalArgumentException(
+                    "unknown hook '" + name.trim() + "': run 'vigil hooks' for the list, or use default or all")));
+        }
+        return set;
+    }
+}

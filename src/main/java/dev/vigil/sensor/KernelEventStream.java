@@ -1,0 +1,156 @@
+package dev.vigil.sensor;
+
+import dev.vigil.event.Event;
+import dev.vigil.event.EventType;
+
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.function.Consumer;
+
+/** The {@link EventStream} of a {@link Sensor}: opening it loads and attaches; closing detaches. */
+public final class KernelEventStream implements EventStream {
+    private final Sensor sensor;
+    private final List<Consumer<Event>> all = new CopyOnWriteArrayList<>();
+    private final Map<EventType, List<Consumer<Event>>> byType = new EnumMap<>(EventType.class);
+    private final List<Consumer<Throwable>> errors = new CopyOnWriteArrayList<>();
+    private final List<Runnable> closers = new CopyOnWriteArrayList<>();
+    private final List<Runnable> flushers = new CopyOnWriteArrayList<>();
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private volatile boolean closing;
+    private volatile boolean started;
+    private volatile LossReport finalLosses;
+
+    private KernelEventStream(SensorOptions options) {
+        this.sensor = Sensor.open(options, this::dispatch);
+    }
+
+    public static KernelEventStream open(SensorOptions options) {
+        return new KernelEventStream(options);
+    }
+
+    public Sensor sensor() {
+        return sensor;
+    }
+
+    @Override
+    public void onEvent(Consumer<Event> handler) {
+        all.add(handler);
+    }
+
+    @Override
+    public synchronized void onEvent(EventType type, Consumer<Event> handler) {
+        byType.computeIfAbsent(type, t -> new CopyOnWriteArrayList<>()).add(handler);
+    }
+
+    @Override
+    public void onError(Consumer<Throwable> handler) {
+        errors.add(handler);
+    }
+
+    @Override
+    public void onFlush(Runnable handler) {
+        flushers.add(handler);
+    }
+
+    @Override
+    public void onClose(Runnable handler) {
+        closers.add(handler);
+    }
+
+    private void dispatch(Event e) {
+        for (Consumer<Event> h : all) {
+            deliver(h, e);
+        }
+        List<Consumer<Event>> typed = byType.get(e.type());
+        if (typed != null) {
+            for (Consumer<Event> h : typed) {
+                deliver(h, e);
+            }
+        }
+    }
+
+    private void deliver(Consumer<Event> h, Event e) {
+        try {
+            h.accept(e);
+        } catch (RuntimeException failure) {
+            for (Consumer<Throwable> eh : errors) {
+                try {
+                    eh.accept(failure);
+                } catch (RuntimeException ignored) {
+                    // an error handler's own failure has nowhere left to go
+                }
+            }
+        }
+    }
+
+    @Override
+    public void start() {
+        if (started) {
+            throw new IllegalStateException("stream already started");
+        }
+        started = true;
+        try {
+            while (!closing) {
+                if (sensor.poll(100) > 0) {
+                    flushers.forEach(Runnable::run);
+                }
+            }
+        } catch (RuntimeException e) {
+            for (Consumer<Throwable> eh : errors) {
+                eh.accept(e);
+            }
+        } finally {
+            shutdown();
+        }
+    }
+
+    @Override
+    public void startAsync() {
+        Thread t = new Thread(this::start, "vigil-sensor");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    /** Loss counters: live while running, final after the stream stopped. */
+    public LossReport losses() {
+        LossReport last = finalLosses;
+        return last != null ? last : sensor.losses();
+    }
+
+    private void shutdown() {
+        try {
+            sensor.poll(0);
+            flushers.forEach(Runnable::run);
+            finalLosses = sensor.losses();
+            sensor.close();
+        } finally {
+            List<Runnable> run = new ArrayList<>(closers);
+            for (Runnable r : run) {
+                try {
+                    r.run();
+                } catch (RuntimeException ignored) {
+                    // keep closing
+                }
+            }
+            stopped.countDown();
+        }
+    }
+
+    @Override
+    public void awaitTermination() throws InterruptedException {
+        stopped.await();
+    }
+
+    @Override
+    public void close() {
+        closing = true;
+        if (!started) {
+            started = true;
+            shutdown();
+        }
+    }
+}

@@ -1,0 +1,38 @@
+package dev.vigil.sensor;
+
+import dev.vigil.event.EventType;
+
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Events lost or damaged, by hook and cause. Kernel causes come from the loss map; "decode" counts
+ * records userspace rejected as malformed.
+ */
+public record LossReport(Map<String, Map<String, Long>> byHook) {
+    public static final String[] KERNEL_CAUSES = {"ringbuf_full", "truncated", "read_fault", "args_map_full"};
+
+    public long total(String cause) {
+        return byHook.values().stream().mapToLong(m -> m.getOrDefault(cause, 0L)).sum();
+    }
+
+    /** Lost events only: truncated and read_fault events were still delivered, with a shorter field. */
+    public long lost() {
+        return total("ringbuf_full") + total("args_map_full") + total("decode");
+    }
+
+    static LossReport of(long[][] kernel, Map<EventType, Long> decode) {
+        Map<String, Map<String, Long>> out = new TreeMap<>();
+        for (int type = 0; type < kernel.length; type++) {
+            for (int cause = 0; cause < KERNEL_CAUSES.length; cause++) {
+                if (kernel[type][cause] > 0) {
+                    EventType t = EventType.ofNumber(type);
+                    String name = t == null ? String.valueOf(type) : t.eventName();
+                    out.computeIfAbsent(name, k -> new TreeMap<>()).merge(KERNEL_CAUSES[cause], kernel[type][cause], Long::sum);
+                }
+            }
+        }
+        decode.forEach((t, n) -> out.computeIfAbsent(t == null ? "unknown" : t.eventName(), k -> new TreeMap<>()).merge("decode", n, Long::sum));
+        return new LossReport(out);
+    }
+}

@@ -1,0 +1,274 @@
+package dev.vigil.sensor;
+
+import dev.vigil.event.CredEvent;
+import dev.vigil.event.DnsEvent;
+import dev.vigil.event.Endpoints;
+import dev.vigil.event.Event;
+import dev.vigil.event.EventType;
+import dev.vigil.event.ExecEvent;
+import dev.vigil.event.FileEvent;
+import dev.vigil.event.Header;
+import dev.vigil.event.NetEvent;
+import dev.vigil.event.ScanEvent;
+import dev.vigil.event.TaskEvent;
+import dev.vigil.event.Text;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+import java.util.ArrayList;
+import java.util.List;
+
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED;
+import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED;
+
+/** Turns one ring-buffer record into an {@link Event}. Every length and offset is checked against the record. */
+public final class RecordDecoder {
+    private static final long H = 0;
+
+    /** Decodes `rec`; throws when the record is truncated, oversized, of unknown type or points outside itself. */
+    public Event decode(MemorySegment rec) throws MalformedRecordException {
+        if (rec.byteSize() < Wire.HEADER.byteSize()) {
+            throw new MalformedRecordException("record of " + rec.byteSize() + " bytes is shorter than the header");
+        }
+        int number = rec.get(JAVA_INT_UNALIGNED, 0);
+        EventType type = EventType.ofNumber(number);
+        if (type == null) {
+            throw new MalformedRecordException("unknown event type " + number);
+        }
+        long size = Integer.toUnsignedLong(rec.get(JAVA_INT_UNALIGNED, 4));
+        if (size != rec.byteSize()) {
+            throw new MalformedRecordException(type.eventName() + ": header says " + size + " bytes, record has " + rec.byteSize());
+        }
+        Header h = header(rec, H, type);
+        return switch (type) {
+            case EXECVE -> exec(rec, h);
+            case CONNECT, ACCEPT, BIND -> {
+                need(rec, Wire.NET, type);
+                yield new NetEvent(h, endpoints(rec, off(Wire.NET, "addr")), rec.get(JAVA_INT_UNALIGNED, off(Wire.NET, "fd")));
+            }
+            case DNS -> dns(rec, h);
+            case WRITE, OPEN, CHMOD, RENAME, LINK, UNLINK, RMDIR, CREATE_FILE, FILE_WRITE, FILE_READ, MOUNT, MEMFD_CREATE, LOAD_MODULE -> {
+                need(rec, Wire.FILE, type);
+                yield new FileEvent(h, pidTree(rec, off(Wire.FILE, "tree")),
+                        str(rec, Wire.FILE, "path"), str(rec, Wire.FILE, "path2"), str(rec, Wire.FILE, "sb_id"),
+                        str(rec, Wire.FILE, "extra"),
+                        rec.get(JAVA_LONG_UNALIGNED, off(Wire.FILE, "flags")), rec.get(JAVA_LONG_UNALIGNED, off(Wire.FILE, "ino")),
+                        rec.get(JAVA_INT_UNALIGNED, off(Wire.FILE, "mode")), rec.get(JAVA_INT_UNALIGNED, off(Wire.FILE, "fd")));
+            }
+            case MPROTECT, NANOSLEEP, EXIT, KILL, PTRACE, SETSID, PRCTL, TKILL, TGKILL, EXIT_GROUP, UPDATE_CRED, FORK -> {
+                need(rec, Wire.TASK, type);
+                yield new TaskEvent(h, pidTree(rec, off(Wire.TASK, "tree")),
+                        rec.get(JAVA_LONG_UNALIGNED, off(Wire.TASK, "arg0")), rec.get(JAVA_LONG_UNALIGNED, off(Wire.TASK, "arg1")),
+                        rec.get(JAVA_LONG_UNALIGNED, off(Wire.TASK, "arg2")), rec.get(JAVA_LONG_UNALIGNED, off(Wire.TASK, "arg3")),
+                        str(rec, Wire.TASK, "text"));
+            }
+            case PRIVILEGE_ESCALATION -> {
+                need(rec, Wire.CRED, type);
+                yield new CredEvent(h, pidTree(rec, off(Wire.CRED, "tree")), rec.get(JAVA_INT_UNALIGNED, off(Wire.CRED, "p_pid")),
+                        creds(rec, off(Wire.CRED, "p_cred")), creds(rec, off(Wire.CRED, "c_cred")));
+            }
+            case PORT_SCAN -> {
+                need(rec, Wire.SCAN, type);
+                yield new ScanEvent(h, endpoints(rec, off(Wire.SCAN, "addr")), rec.get(JAVA_INT_UNALIGNED, off(Wire.SCAN, "ports")),
+                        rec.get(JAVA_INT_UNALIGNED, off(Wire.SCAN, "window_ms")));
+            }
+            case USERMODEHELPER, USB -> throw new MalformedRecordException(type.eventName() + " is never sent by the kernel");
+        };
+    }
+
+    private static ExecEvent exec(MemorySegment rec, Header h) throws MalformedRecordException {
+        StructLayout L = Wire.EXEC;
+        need(rec, L, h.type());
+        long peerOff = off(L, "peer");
+        byte[] argv = bytes(rec, L, "argv");
+        List<String> args = splitArgs(argv);
+        return new ExecEvent(h, pidTree(rec, off(L, "tree")), str(rec, L, "exe"), args,
+                rec.get(JAVA_BYTE, off(L, "argv_truncated")) != 0, str(rec, L, "run_path"),
+                fdName(rec, off(L, "stdin_info"), str(rec, L, "stdin_path")),
+                fdName(rec, off(L, "stdout_info"), str(rec, L, "stdout_path")),
+                str(rec, L, "tty"), str(rec, L, "ld_preload"), str(rec, L, "ssh"), str(rec, L, "filename"),
+                endpoints(rec, peerOff), rec.get(JAVA_INT_UNALIGNED, off(L, "socket_pid")),
+                rec.get(JAVA_BYTE, off(L, "parent_kthread")) != 0);
+    }
+
+    private static DnsEvent dns(MemorySegment rec, Header h) throws MalformedRecordException {
+        need(rec, Wire.DNS, h.type());
+        byte[] payload = bytes(rec, Wire.DNS, "payload");
+        DnsMessage m = DnsMessage.parse(payload);
+        return new DnsEvent(h, endpoints(rec, off(Wire.DNS, "addr")), m.query(), m.qtype(), m.opcode(), m.rcode(), m.answers());
+    }
+
+    static List<String> splitArgs(byte[] argv) {
+        List<String> args = new ArrayList<>();
+        int start = 0;
+        for (int i = 0; i < argv.length; i++) {
+            if (argv[i] == 0) {
+                args.add(Text.decode(argv, start, i - start));
+                start = i + 1;
+            }
+        }
+        if (start < argv.length) {
+            args.add(Text.decode(argv, start, argv.length - start));
+        }
+        return List.copyOf(args);
+    }
+
+    private static Header header(MemorySegment rec, long base, EventType type) {
+        StructLayout L = Wire.HEADER;
+        return new Header(type,
+                rec.get(JAVA_LONG_UNALIGNED, base + off(L, "ts")), rec.get(JAVA_LONG_UNALIGNED, base + off(L, "start_time")),
+                rec.get(JAVA_LONG_UNALIGNED, base + off(L, "cgroup_id")),
+                i(rec, base, "pid"), i(rec, base, "tid"), i(rec, base, "ppid"), i(rec, base, "pgid"), i(rec, base, "sid"),
+                i(rec, base, "uid"), i(rec, base, "gid"), i(rec, base, "euid"), i(rec, base, "egid"),
+                i(rec, base, "loginuid"), i(rec, base, "sessionid"), i(rec, base, "pns"), i(rec, base, "mntns"),
+                i(rec, base, "netns"), i(rec, base, "res"), cString(rec, base + off(L, "comm"), Wire.COMM_LEN));
+    }
+
+    private static int i(MemorySegment rec, long base, String name) {
+        return rec.get(JAVA_INT_UNALIGNED, base + off(Wire.HEADER, name));
+    }
+
+    private static final long ANCESTOR_SIZE = Wire.ANCESTOR.byteSize();
+
+    /** Elkeid's pid_tree: {@code pid.comm<ppid.pcomm<…}. */
+    static String pidTree(MemorySegment rec, long base) {
+        int depth = Math.min(rec.get(JAVA_INT_UNALIGNED, base), Wire.TREE_DEPTH);
+        if (depth <= 0) {
+            return "";
+        }
+        StringBuilder sb = new StringBuilder(depth * 16);
+        long nodes = base + off(Wire.PID_TREE, "node");
+        for (int k = 0; k < depth; k++) {
+            long n = nodes + k * ANCESTOR_SIZE;
+            if (k > 0) {
+                sb.append('<');
+            }
+            sb.append(Integer.toUnsignedLong(rec.get(JAVA_INT_UNALIGNED, n))).append('.')
+                    .append(cString(rec, n + off(Wire.ANCESTOR, "comm"), Wire.COMM_LEN));
+        }
+        return sb.toString();
+    }
+
+    private static String creds(MemorySegment rec, long base) {
+        StructLayout L = Wire.CRED_IDS;
+        String[] order = {"uid", "euid", "suid", "fsuid", "gid", "egid", "sgid", "fsgid"};
+        StringBuilder sb = new StringBuilder();
+        for (String f : order) {
+            if (!sb.isEmpty()) {
+                sb.append('|');
+            }
+            sb.append(Integer.toUnsignedLong(rec.get(JAVA_INT_UNALIGNED, base + off(L, f))));
+        }
+        return sb.toString();
+    }
+
+    static Endpoints endpoints(MemorySegment rec, long base) {
+        StructLayout L = Wire.INET_PAIR;
+        int family = Short.toUnsignedInt(rec.get(JAVA_SHORT_UNALIGNED, base + off(L, "family")));
+        if (family != 2 && family != 10) {
+            return Endpoints.NONE;
+        }
+        return new Endpoints(family,
+                ip(rec, base + off(L, "sip"), family), Short.toUnsignedInt(rec.get(JAVA_SHORT_UNALIGNED, base + off(L, "sport"))),
+                ip(rec, base + off(L, "dip"), family), Short.toUnsignedInt(rec.get(JAVA_SHORT_UNALIGNED, base + off(L, "dport"))),
+                Short.toUnsignedInt(rec.get(JAVA_SHORT_UNALIGNED, base + off(L, "protocol"))));
+    }
+
+    static String ip(MemorySegment rec, long at, int family) {
+        if (family == 2) {
+            return (rec.get(JAVA_BYTE, at) & 0xff) + "." + (rec.get(JAVA_BYTE, at + 1) & 0xff) + "."
+                    + (rec.get(JAVA_BYTE, at + 2) & 0xff) + "." + (rec.get(JAVA_BYTE, at + 3) & 0xff);
+        }
+        byte[] b = new byte[16];
+        MemorySegment.copy(rec, JAVA_BYTE, at, b, 0, 16);
+        try {
+            String s = java.net.InetAddress.getByAddress(b).getHostAddress();
+            return compressV6(s);
+        } catch (java.net.UnknownHostException e) {
+            return "";
+        }
+    }
+
+    /** Java prints "0:0:0:0:0:0:0:1"; people expect "::1". */
+    static String compressV6(String full) {
+        if (full.indexOf(':') < 0) {
+            return full;
+        }
+        String[] parts = full.split(":");
+        int bestStart = -1, bestLen = 0;
+        for (int k = 0; k < parts.length; ) {
+            if (parts[k].equals("0")) {
+                int j = k;
+                while (j < parts.length && parts[j].equals("0")) {
+                    j++;
+                }
+                if (j - k > bestLen && j - k > 1) {
+                    bestStart = k;
+                    bestLen = j - k;
+                }
+                k = j;
+            } else {
+                k++;
+            }
+        }
+        if (bestStart < 0) {
+            return full;
+        }
+        String left = String.join(":", java.util.Arrays.copyOfRange(parts, 0, bestStart));
+        String right = String.join(":", java.util.Arrays.copyOfRange(parts, bestStart + bestLen, parts.length));
+        return left + "::" + right;
+    }
+
+    private static String fdName(MemorySegment rec, long base, String path) {
+        int kind = rec.get(JAVA_INT_UNALIGNED, base + off(Wire.FD_INFO, "kind"));
+        long ino = rec.get(JAVA_LONG_UNALIGNED, base + off(Wire.FD_INFO, "ino"));
+        return switch (kind) {
+            case 0 -> "";
+            case 2 -> "pipe:[" + ino + "]";
+            case 3 -> "socket:[" + ino + "]";
+            default -> path.isEmpty() ? "anon_inode:[" + ino + "]" : path;
+        };
+    }
+
+    private static void need(MemorySegment rec, StructLayout layout, EventType type) throws MalformedRecordException {
+        if (rec.byteSize() < layout.byteSize()) {
+            throw new MalformedRecordException(type.eventName() + ": record of " + rec.byteSize() + " bytes, "
+                    + layout.name().orElse("") + " needs " + layout.byteSize());
+        }
+    }
+
+    private static String str(MemorySegment rec, StructLayout layout, String field) throws MalformedRecordException {
+        byte[] b = bytes(rec, layout, field);
+        return Text.decode(b, 0, b.length);
+    }
+
+    private static byte[] bytes(MemorySegment rec, StructLayout layout, String field) throws MalformedRecordException {
+        long at = off(layout, field);
+        int o = Short.toUnsignedInt(rec.get(JAVA_SHORT_UNALIGNED, at));
+        int len = Short.toUnsignedInt(rec.get(JAVA_SHORT_UNALIGNED, at + 2));
+        if (len == 0) {
+            return new byte[0];
+        }
+        if (o < layout.byteSize() || (long) o + len > rec.byteSize()) {
+            throw new MalformedRecordException(layout.name().orElse("") + "." + field + ": [" + o + ", +" + len
+                    + ") lies outside the record of " + rec.byteSize() + " bytes");
+        }
+        byte[] b = new byte[len];
+        MemorySegment.copy(rec, JAVA_BYTE, o, b, 0, len);
+        return b;
+    }
+
+    private static String cString(MemorySegment rec, long at, int max) {
+        int n = 0;
+        while (n < max && rec.get(JAVA_BYTE, at + n) != 0) {
+            n++;
+        }
+        return Text.decode(rec, at, n);
+    }
+
+    private static long off(StructLayout layout, String field) {
+        return Offsets.of(layout, field);
+    }
+}

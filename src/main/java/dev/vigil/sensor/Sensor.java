@@ -1,0 +1,280 @@
+package dev.vigil.sensor;
+
+import dev.vigil.bpf.BpfException;
+import dev.vigil.bpf.BpfLink;
+import dev.vigil.bpf.BpfMap;
+import dev.vigil.bpf.BpfObject;
+import dev.vigil.bpf.BpfProgram;
+import dev.vigil.bpf.NotSupportedException;
+import dev.vigil.bpf.RingBuffer;
+import dev.vigil.event.Event;
+import dev.vigil.event.EventType;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+/**
+ * The kernel side as one unit: the BPF object, its configuration, its links and the ring buffer.
+ * Opening loads and attaches everything or nothing; closing detaches everything.
+ */
+public final class Sensor implements AutoCloseable {
+    private static final String OBJECT = "/dev/vigil/bpf/vigil.bpf.o";
+    /** Programs the process cache needs whatever hooks are on. */
+    private static final Set<String> ALWAYS = Set.of("process__exec", "process__fork", "process__exit");
+
+    private final BpfObject object;
+    private final List<BpfLink> links = new ArrayList<>();
+    private final RingBuffer ring;
+    private final BpfMap losses;
+    private final Set<Hook> hooks;
+    private final Map<String, String> unavailable;
+    private final RecordDecoder decoder = new RecordDecoder();
+    private final Map<EventType, Long> decodeFailures = new EnumMap<>(EventType.class);
+    private final Consumer<Event> sink;
+    private long malformed;
+    private String lastMalformed = "";
+
+    private Sensor(SensorOptions options, Consumer<Event> sink) {
+        this.sink = sink;
+        this.hooks = options.hooks().isEmpty() ? EnumSet.noneOf(Hook.class) : EnumSet.copyOf(options.hooks());
+        BpfObject obj = BpfObject.open("vigil", objectBytes());
+        RingBuffer rb = null;
+        try {
+            this.unavailable = selectPrograms(obj, hooks);
+            obj.load();
+            List<String> mismatch = WireCheck.differences(obj.btf());
+            if (!mismatch.isEmpty()) {
+                throw new NotSupportedException("wire layout", "Java and vigil.h disagree (rebuild): " + String.join("; ", mismatch));
+            }
+            configure(obj, options);
+            for (BpfProgram p : obj.programs()) {
+                if (selected(p.name(), hooks) && !unavailable.containsKey(p.name())) {
+                    links.add(p.attach());
+                }
+            }
+            this.losses = obj.map("losses");
+            rb = new RingBuffer(obj.map("events"), this::onRecord);
+            this.ring = rb;
+            this.object = obj;
+        } catch (RuntimeException e) {
+            if (rb != null) {
+                rb.close();
+            }
+            for (BpfLink l : links) {
+                l.close();
+            }
+            obj.close();
+            throw e;
+        }
+    }
+
+    /** Loads, configures and attaches; the sensor then delivers events to `sink` from {@link #poll}. */
+    public static Sensor open(SensorOptions options, Consumer<Event> sink) {
+        KernelSupport.check();
+        return new Sensor(options, sink);
+    }
+
+    static byte[] objectBytes() {
+        try (InputStream in = Sensor.class.getResourceAsStream(OBJECT)) {
+            if (in == null) {
+                throw new NotSupportedException("BPF object", OBJECT + " is not on the classpath: build with ./vigil build");
+            }
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new BpfException("read " + OBJECT, e);
+        }
+    }
+
+    private static boolean selected(String program, Set<Hook> hooks) {
+        if (ALWAYS.contains(program)) {
+            return true;
+        }
+        for (Hook h : hooks) {
+            for (String prefix : h.programPrefixes()) {
+                if (program.startsWith(prefix) && !prefix.equals("process__")) {
+                    return true;
+                }
+            }
+        }
+        return program.startsWith("process__") && hooks.contains(Hook.EXECVE);
+    }
+
+    /** Turns autoload off for programs no selected hook needs or whose attach point this kernel lacks. */
+    private static Map<String, String> selectPrograms(BpfObject obj, Set<Hook> hooks) {
+        Map<String, String> missing = new LinkedHashMap<>();
+        for (BpfProgram p : obj.programs()) {
+            String why = KernelSupport.missingAttachPoint(p.section());
+            if (why != null) {
+                missing.put(p.name(), why);
+            }
+            p.autoload(why == null && selected(p.name(), hooks));
+        }
+        return missing;
+    }
+
+    private void configure(BpfObject obj, SensorOptions options) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment cfg = arena.allocate(Wire.CONFIG);
+            cfg.set(JAVA_INT, Offsets.of(Wire.CONFIG, "agent_tgid"), (int) ProcessHandle.current().pid());
+            cfg.set(JAVA_INT, Offsets.of(Wire.CONFIG, "argv_max"), options.argvMax());
+            cfg.set(JAVA_INT, Offsets.of(Wire.CONFIG, "scan_threshold"), options.scanThreshold());
+            cfg.set(JAVA_INT, Offsets.of(Wire.CONFIG, "scan_window_ms"), options.scanWindowMs());
+            obj.map("vigil_cfg").update(0, cfg);
+
+            BpfMap switches = obj.map("hook_switch");
+            MemorySegment on = arena.allocateFrom(JAVA_INT, 1);
+            for (Hook h : hooks) {
+                switches.update(h.type().number(), on);
+            }
+            if (hooks.contains(Hook.FILE_READ) || hooks.contains(Hook.FILE_WRITE)) {
+                watch(obj.map("watched"), options.watchPaths(), arena);
+            }
+        }
+    }
+
+    /** A directory is keyed (its inode, ""), a file (its directory's inode, its name). */
+    private static void watch(BpfMap map, List<Path> paths, Arena arena) {
+        MemorySegment value = arena.allocateFrom(JAVA_INT, 3);
+        for (Path p : paths) {
+            try {
+                boolean dir = Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS);
+                Path keyDir = dir ? p : p.getParent();
+                if (keyDir == null || !Files.isDirectory(keyDir)) {
+                    continue;
+                }
+                String name = dir ? "" : p.getFileName().toString();
+                byte[] nameBytes = name.getBytes(StandardCharsets.UTF_8);
+                if (nameBytes.length > 27) {
+                    continue;
+                }
+                long ino = (long) Files.getAttribute(keyDir, "unix:ino");
+                long dev = (long) Files.getAttribute(keyDir, "unix:dev");
+                MemorySegment key = arena.allocate(Wire.WATCH_KEY);
+                key.set(JAVA_LONG, Offsets.of(Wire.WATCH_KEY, "dir_ino"), ino);
+                key.set(JAVA_INT, Offsets.of(Wire.WATCH_KEY, "dev"), kernelDev(dev));
+                MemorySegment.copy(nameBytes, 0, key, JAVA_BYTE, Offsets.of(Wire.WATCH_KEY, "name"), nameBytes.length);
+                map.update(key, value);
+            } catch (IOException | UnsupportedOperationException unreadable) {
+                // a path that does not exist yet is watched through its directory when listed so
+            }
+        }
+    }
+
+    /** glibc's st_dev encoding to the kernel's internal dev_t (major << 20 | minor). */
+    static int kernelDev(long dev) {
+        long major = ((dev >>> 8) & 0xfff) | ((dev >>> 32) & ~0xfffL);
+        long minor = (dev & 0xff) | ((dev >>> 12) & ~0xffL);
+        return (int) ((major << 20) | (minor & 0xfffff));
+    }
+
+    private void onRecord(MemorySegment rec) {
+        Event e;
+        try {
+            e = decoder.decode(rec);
+        } catch (MalformedRecordException bad) {
+            malformed++;
+            lastMalformed = bad.getMessage();
+            EventType t = rec.byteSize() >= 4 ? EventType.ofNumber(rec.get(JAVA_INT, 0)) : null;
+            decodeFailures.merge(t == null ? EventType.FORK : t, 1L, Long::sum);
+            return;
+        }
+        sink.accept(e);
+    }
+
+    /** Waits up to `timeoutMillis` for records and delivers them; returns how many arrived. */
+    public int poll(int timeoutMillis) {
+        return ring.poll(timeoutMillis);
+    }
+
+    public Set<Hook> hooks() {
+        return EnumSet.copyOf(hooks.isEmpty() ? EnumSet.noneOf(Hook.class) : hooks);
+    }
+
+    /** Programs not attached because this kernel lacks their attach point, with the reason. */
+    public Map<String, String> unavailable() {
+        return Map.copyOf(unavailable);
+    }
+
+    public int attachedPrograms() {
+        return links.size();
+    }
+
+    public long malformedRecords() {
+        return malformed;
+    }
+
+    public String lastMalformed() {
+        return lastMalformed;
+    }
+
+    /** Loss counters summed over CPUs, plus records the decoder rejected or a consumer threw on. */
+    public LossReport losses() {
+        int cpus = BpfMap.possibleCpus();
+        int slots = 1024, causes = LossReport.KERNEL_CAUSES.length;
+        long[][] kernel = new long[slots][causes];
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment key = arena.allocate(JAVA_INT);
+            MemorySegment values = arena.allocate(8L * cpus);
+            for (int type : typesInUse()) {
+                for (int cause = 0; cause < causes; cause++) {
+                    key.set(JAVA_INT, 0, type * causes + cause);
+                    if (losses.lookup(key, values)) {
+                        long sum = 0;
+                        for (int c = 0; c < cpus; c++) {
+                            sum += values.getAtIndex(JAVA_LONG, c);
+                        }
+                        kernel[type][cause] = sum;
+                    }
+                }
+            }
+        }
+        Map<EventType, Long> decode = new EnumMap<>(decodeFailures);
+        if (ring.consumerFailures() > 0) {
+            decode.merge(EventType.FORK, ring.consumerFailures(), Long::sum);
+        }
+        return LossReport.of(kernel, decode);
+    }
+
+    private static int[] typesInUse() {
+        return java.util.Arrays.stream(EventType.values()).mapToInt(EventType::number).toArray();
+    }
+
+    @Override
+    public void close() {
+        RuntimeException first = null;
+        for (BpfLink l : links) {
+            try {
+                l.close();
+            } catch (RuntimeException e) {
+                first = first == null ? e : first;
+            }
+        }
+        links.clear();
+        try {
+            ring.close();
+        } finally {
+            object.close();
+        }
+        if (first != null) {
+            throw first;
+        }
+    }
+}

@@ -1,0 +1,33 @@
+package dev.vigil.sensor;
+
+import java.nio.file.Path;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * What a {@link Sensor} collects.
+ *
+ * @param hooks         hooks to switch on
+ * @param argvMax       argv bytes kept per exec (longer ones are cut and flagged argv_truncated)
+ * @param watchPaths    files and directories whose opens become file_read/file_write events
+ * @param scanThreshold distinct ports from one source within scanWindowMs that make a port_scan event
+ * @param scanWindowMs  the port-scan window
+ */
+public record SensorOptions(Set<Hook> hooks, int argvMax, List<Path> watchPaths, int scanThreshold, int scanWindowMs) {
+    public static final int DEFAULT_ARGV_MAX = 4096;
+
+    public SensorOptions {
+        hooks = hooks.isEmpty() ? EnumSet.noneOf(Hook.class) : EnumSet.copyOf(hooks);
+        argvMax = Math.clamp(argvMax, 64, 4096);
+        watchPaths = List.copyOf(watchPaths);
+    }
+
+    public static SensorOptions of(Set<Hook> hooks) {
+        return new SensorOptions(hooks, DEFAULT_ARGV_MAX, WatchList.defaults(), 20, 5000);
+    }
+
+    public SensorOptions withWatchPaths(List<Path> paths) {
+        return new SensorOptions(hooks, argvMax, paths, scanThreshold, scanWindowMs);
+    }
+}

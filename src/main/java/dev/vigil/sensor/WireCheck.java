@@ -1,0 +1,48 @@
+package dev.vigil.sensor;
+
+import dev.vigil.bpf.Btf;
+
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.PaddingLayout;
+import java.lang.foreign.StructLayout;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Compares {@link Wire}'s layouts with the BTF of the loaded object; any difference is a build defect. */
+final class WireCheck {
+    private WireCheck() {}
+
+    /** Differences, one line each; empty when Java and C agree. */
+    static List<String> differences(Btf btf) {
+        List<String> out = new ArrayList<>();
+        for (StructLayout layout : Wire.ALL) {
+            String name = layout.name().orElseThrow();
+            var struct = btf.struct(name);
+            if (struct.isEmpty()) {
+                out.add("struct " + name + ": not in the object's BTF");
+                continue;
+            }
+            if (struct.get().size() != layout.byteSize()) {
+                out.add("struct " + name + ": size C " + struct.get().size() + ", Java " + layout.byteSize());
+            }
+            long javaOffset = 0;
+            for (MemoryLayout member : layout.memberLayouts()) {
+                if (!(member instanceof PaddingLayout)) {
+                    String m = member.name().orElseThrow();
+                    Long cOffset = struct.get().memberOffsets().get(m);
+                    if (cOffset == null) {
+                        out.add("struct " + name + ": member " + m + " missing in C");
+                    } else if (cOffset != javaOffset) {
+                        out.add("struct " + name + "." + m + ": offset C " + cOffset + ", Java " + javaOffset);
+                    }
+                }
+                javaOffset += member.byteSize();
+            }
+            long javaMembers = layout.memberLayouts().stream().filter(m -> !(m instanceof PaddingLayout)).count();
+            if (javaMembers != struct.get().memberOffsets().size()) {
+                out.add("struct " + name + ": C has " + struct.get().memberOffsets().size() + " members, Java " + javaMembers);
+            }
+        }
+        return out;
+    }
+}

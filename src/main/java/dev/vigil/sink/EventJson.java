@@ -1,0 +1,31 @@
+package dev.vigil.sink;
+
+import dev.vigil.enrich.EnrichedEvent;
+import dev.vigil.event.Event;
+
+import java.time.Instant;
+
+/** The JSON form of an event (schema version {@link #SCHEMA}): common header, context, then the hook's fields. */
+public final class EventJson {
+    /** Bumped on any breaking change to the event JSON; additions keep it. */
+    public static final int SCHEMA = 1;
+    private final JsonWriter w = new JsonWriter();
+
+    public StringBuilder write(EnrichedEvent en) {
+        Event e = en.event();
+        w.begin();
+        w.field("schema", SCHEMA);
+        w.field("ts", en.wallTimeNs());
+        w.field("time", Instant.ofEpochSecond(0, en.wallTimeNs()).toString());
+        e.header().fields(w);
+        if (!en.exe().isEmpty()) {
+            w.field("exe", en.exe());
+        }
+        w.field("username", en.username());
+        w.field("container_id", en.containerId());
+        w.field("nodename", en.nodename());
+        w.field("root_pns", en.rootPns());
+        e.fields(w);
+        return w.end();
+    }
+}

@@ -1,0 +1,102 @@
+package dev.vigil.sink;
+
+import dev.vigil.event.FieldSink;
+
+import java.util.List;
+
+/**
+ * A small JSON object writer for attacker-controlled text: control characters (newlines, ANSI
+ * escapes), quotes, backslashes, {@code < > &}, U+2028/9 and lone surrogates (bytes that were
+ * not UTF-8, see {@link dev.vigil.event.Text}) are all written as escapes, so one event is always
+ * one line of valid, printable JSON. Reused per event: no allocation beyond the buffer's growth.
+ */
+public final class JsonWriter implements FieldSink {
+    private static final char[] HEX = "0123456789abcdef".toCharArray();
+    private final StringBuilder sb = new StringBuilder(1024);
+    private boolean first = true;
+
+    public JsonWriter begin() {
+        sb.setLength(0);
+        sb.append('{');
+        first = true;
+        return this;
+    }
+
+    public StringBuilder end() {
+        sb.append('}');
+        return sb;
+    }
+
+    private void key(String name) {
+        if (!first) {
+            sb.append(',');
+        }
+        first = false;
+        string(name);
+        sb.append(':');
+    }
+
+    @Override
+    public void field(String name, String value) {
+        key(name);
+        string(value == null ? "" : value);
+    }
+
+    @Override
+    public void field(String name, long value) {
+        key(name);
+        sb.append(value);
+    }
+
+    @Override
+    public void field(String name, boolean value) {
+        key(name);
+        sb.append(value);
+    }
+
+    @Override
+    public void field(String name, List<String> values) {
+        key(name);
+        sb.append('[');
+        for (int i = 0; i < values.size(); i++) {
+            if (i > 0) {
+                sb.append(',');
+            }
+            string(values.get(i));
+        }
+        sb.append(']');
+    }
+
+    /** Writes a raw, already valid JSON value (a nested object built by another writer). */
+    public void rawField(String name, CharSequence json) {
+        key(name);
+        sb.append(json);
+    }
+
+    private void string(String s) {
+        sb.append('"');
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            switch (c) {
+                case '"' -> sb.append("\\\"");
+                case '\\' -> sb.append("\\\\");
+                case '\n' -> sb.append("\\n");
+                case '\r' -> sb.append("\\r");
+                case '\t' -> sb.append("\\t");
+                default -> {
+                    boolean lone = Character.isSurrogate(c) && !(Character.isHighSurrogate(c) && i + 1 < s.length()
+                            && Character.isLowSurrogate(s.charAt(i + 1)));
+                    if (Character.isHighSurrogate(c) && !lone) {
+                        sb.append(c).append(s.charAt(++i));
+                    } else if (c < 0x20 || c == 0x7f || c == '<' || c == '>' || c == '&' || c == 0x2028 || c == 0x2029
+                            || lone || (c >= 0x80 && c < 0xa0)) {
+                        sb.append("\\u").append(HEX[c >> 12]).append(HEX[(c >> 8) & 0xf]).append(HEX[(c >> 4) & 0xf]).append(HEX[c & 0xf]);
+                    } else {
+                        sb.append(c);
+                    }
+                }
+            }
+        }
+        sb.append('"');
+    }
+}
