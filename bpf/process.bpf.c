@@ -139,11 +139,12 @@ int BPF_PROG(process__exec, struct task_struct *task, pid_t old_pid, struct linu
 /* Failed execs: sched_process_exec never fires for them. */
 static __always_inline int exec_enter(struct trace_event_raw_sys_enter *ctx, bool at)
 {
-	if (wanted(T_EXECVE))
+	if (wanted(T_EXECVE)) {
 		if (at)
 			save_args(T_EXECVE + T_SLOTS, ctx, 5);
 		else
 			save_args(T_EXECVE, ctx, 3);
+	}
 	return 0;
 }
 

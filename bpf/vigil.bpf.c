@@ -6,5 +6,9 @@
  */
 #include "process.bpf.c"
 #include "creds.bpf.c"
+#include "net.bpf.c"
+#include "file.bpf.c"
+#include "task.bpf.c"
+#include "mount.bpf.c"
 
 char LICENSE[] SEC("license") = "GPL";

@@ -31,8 +31,8 @@ final class EventsCommand implements Callable<Integer> {
         if (duration < 0) {
             throw new IllegalArgumentException("--duration must be 0 or more seconds");
         }
-        SensorOptions options = SensorOptions.of(HookSelection.parse(hooks));
-        options = new SensorOptions(options.hooks(), argvMax, options.watchPaths(), options.scanThreshold(), options.scanWindowMs());
+        SensorOptions options = SensorOptions.of(HookSelection.parse(hooks)).withArgvMax(argvMax)
+                .withRawSyscalls(HookSelection.asksForRawSyscalls(hooks));
         var out = new BufferedWriter(new OutputStreamWriter(new FileOutputStream(FileDescriptor.out), StandardCharsets.UTF_8), 1 << 16);
         JsonLinesSink sink = new JsonLinesSink(out, false);
         SensorSession session = new SensorSession(options, sink, sink::flush);

@@ -7,6 +7,20 @@ import java.util.Set;
 public final class HookSelection {
     private HookSelection() {}
 
+    /** "all", or load_module named: the user accepts the raw_syscalls fallback where a hook needs it. */
+    public static boolean asksForRawSyscalls(String spec) {
+        if (spec == null) {
+            return false;
+        }
+        for (String name : spec.split(",")) {
+            String n = name.trim();
+            if (n.equals("all") || Hook.find(n).filter(h -> h == Hook.LOAD_MODULE).isPresent()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     public static Set<Hook> parse(String spec) {
         String s = spec == null ? "default" : spec.trim();
         if (s.equals("default")) {

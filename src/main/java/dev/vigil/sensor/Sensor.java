@@ -58,7 +58,7 @@ public final class Sensor implements AutoCloseable {
         BpfObject obj = BpfObject.open("vigil", objectBytes());
         RingBuffer rb = null;
         try {
-            this.unavailable = selectPrograms(obj, hooks);
+            this.unavailable = selectPrograms(obj, hooks, options.rawSyscalls());
             obj.load();
             List<String> mismatch = WireCheck.differences(obj.btf());
             if (!mismatch.isEmpty()) {
@@ -118,16 +118,31 @@ public final class Sensor implements AutoCloseable {
     }
 
     /** Turns autoload off for programs no selected hook needs or whose attach point this kernel lacks. */
-    private static Map<String, String> selectPrograms(BpfObject obj, Set<Hook> hooks) {
+    private static Map<String, String> selectPrograms(BpfObject obj, Set<Hook> hooks, boolean rawSyscalls) {
         Map<String, String> missing = new LinkedHashMap<>();
+        Set<String> familiesWithTracepoints = new java.util.HashSet<>();
         for (BpfProgram p : obj.programs()) {
             String why = KernelSupport.missingAttachPoint(p.section());
             if (why != null) {
                 missing.put(p.name(), why);
+            } else if (!p.name().endsWith("_raw")) {
+                familiesWithTracepoints.add(family(p.name()));
             }
-            p.autoload(why == null && selected(p.name(), hooks));
+        }
+        for (BpfProgram p : obj.programs()) {
+            boolean raw = p.name().endsWith("_raw");
+            if (raw && (!rawSyscalls || familiesWithTracepoints.contains(family(p.name())))) {
+                missing.putIfAbsent(p.name(), rawSyscalls ? "not needed: the per-syscall tracepoints exist"
+                        : "raw_syscalls fallback runs on every syscall: only with --hooks all or the hook by name");
+            }
+            p.autoload(!missing.containsKey(p.name()) && selected(p.name(), hooks));
         }
         return missing;
+    }
+
+    private static String family(String program) {
+        int i = program.indexOf("__");
+        return i < 0 ? program : program.substring(0, i);
     }
 
     private void configure(BpfObject obj, SensorOptions options) {

@@ -13,8 +13,9 @@ import java.util.Set;
  * @param watchPaths    files and directories whose opens become file_read/file_write events
  * @param scanThreshold distinct ports from one source within scanWindowMs that make a port_scan event
  * @param scanWindowMs  the port-scan window
+ * @param rawSyscalls   allow programs on raw_syscalls (every syscall) where a hook has no cheaper route here
  */
-public record SensorOptions(Set<Hook> hooks, int argvMax, List<Path> watchPaths, int scanThreshold, int scanWindowMs) {
+public record SensorOptions(Set<Hook> hooks, int argvMax, List<Path> watchPaths, int scanThreshold, int scanWindowMs, boolean rawSyscalls) {
     public static final int DEFAULT_ARGV_MAX = 4096;
 
     public SensorOptions {
@@ -24,10 +25,22 @@ public record SensorOptions(Set<Hook> hooks, int argvMax, List<Path> watchPaths,
     }
 
     public static SensorOptions of(Set<Hook> hooks) {
-        return new SensorOptions(hooks, DEFAULT_ARGV_MAX, WatchList.defaults(), 20, 5000);
+        return new SensorOptions(hooks, DEFAULT_ARGV_MAX, WatchList.defaults(), 20, 5000, false);
+    }
+
+    public SensorOptions withArgvMax(int bytes) {
+        return new SensorOptions(hooks, bytes, watchPaths, scanThreshold, scanWindowMs, rawSyscalls);
+    }
+
+    public SensorOptions withRawSyscalls(boolean on) {
+        return new SensorOptions(hooks, argvMax, watchPaths, scanThreshold, scanWindowMs, on);
+    }
+
+    public SensorOptions withScan(int threshold, int windowMs) {
+        return new SensorOptions(hooks, argvMax, watchPaths, threshold, windowMs, rawSyscalls);
     }
 
     public SensorOptions withWatchPaths(List<Path> paths) {
-        return new SensorOptions(hooks, argvMax, paths, scanThreshold, scanWindowMs);
+        return new SensorOptions(hooks, argvMax, paths, scanThreshold, scanWindowMs, rawSyscalls);
     }
 }

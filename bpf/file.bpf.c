@@ -1,0 +1,301 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Files: open (2), create_file (602), file_write/file_read of watched files
+ * (608/609), write (1), chmod (90), rename (82), link (86), unlink (605),
+ * rmdir (606).
+ *
+ * The open family needs no enter side unless the sandbox 'open' hook is on:
+ * the exit side reads the new file itself, so FMODE_CREATED (602) and the
+ * watch-list lookup (608/609: two hash lookups on the file's directory inode
+ * and name) are decided on what the kernel opened, whatever path spelling or
+ * symlink led there. Paths named by *at() calls are joined to their dirfd or
+ * the cwd. Not covered: io_uring IORING_OP_OPENAT/RENAMEAT/UNLINKAT/LINKAT
+ * (no syscall tracepoint fires), and 32-bit syscalls.
+ */
+#include "lib/common.h"
+
+#define FMODE_READ 0x1
+#define FMODE_WRITE 0x2
+#define FMODE_CREATED 0x100000
+#define O_WRONLY 01
+#define O_CREAT 0100
+#define O_TRUNC 01000
+#define AT_REMOVEDIR 0x200
+#define RAW_PATH -1000 /* the "path" is a string to report as given (a symlink's target) */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct watch_key);
+	__type(value, __u32);
+} watched SEC(".maps");
+
+static __always_inline bool is_watched(struct file *f)
+{
+	struct watch_key k = {};
+	struct dentry *d = BPF_CORE_READ(f, f_path.dentry);
+	k.dir_ino = BPF_CORE_READ(d, d_parent, d_inode, i_ino);
+	k.dev = BPF_CORE_READ(d, d_sb, s_dev);
+	if (bpf_map_lookup_elem(&watched, &k))
+		return true;
+	bpf_probe_read_kernel_str(k.name, sizeof(k.name), BPF_CORE_READ(d, d_name.name));
+	return bpf_map_lookup_elem(&watched, &k) != NULL;
+}
+
+static __always_inline void emit_file(struct task_struct *task, struct file *f, __u32 type, long res, __u64 flags)
+{
+	struct file_event *e = record_area();
+	if (!e)
+		return;
+	__builtin_memset(e, 0, sizeof(*e));
+	fill_header(&e->hdr, task, type, 0);
+	e->hdr.res = res;
+	e->flags = flags;
+	e->mode = BPF_CORE_READ(f, f_inode, i_mode);
+	e->ino = BPF_CORE_READ(f, f_inode, i_ino);
+	e->fd = res;
+	__u32 pos = put_file_path(e, sizeof(*e), &e->path, f, type);
+	pos = put_sb_id(e, pos, &e->sb_id, f, type);
+	emit(e, pos);
+}
+
+static __always_inline int open_enter(struct trace_event_raw_sys_enter *ctx, __u32 variant, const int nargs)
+{
+	if (!wanted(T_OPEN))
+		return 0;
+	struct syscall_args *a = save_args(T_OPEN, ctx, nargs);
+	if (a)
+		a->old_uid = variant; /* 0 open, 1 openat, 2 openat2, 3 creat */
+	return 0;
+}
+
+static __always_inline int open_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	struct syscall_args a = {};
+	bool have = take_args(T_OPEN, &a);
+	struct task_struct *task = (void *)bpf_get_current_task();
+	long ret = ctx->ret;
+	struct file *f = ret >= 0 ? fd_file(task, ret) : NULL;
+	if (f) {
+		__u32 fmode = BPF_CORE_READ(f, f_mode);
+		__u64 fflags = BPF_CORE_READ(f, f_flags);
+		if ((fmode & FMODE_CREATED) && wanted(T_CREATE_FILE))
+			emit_file(task, f, T_CREATE_FILE, ret, fflags);
+		if ((wanted(T_FILE_READ) || wanted(T_FILE_WRITE)) && is_watched(f)) {
+			__u32 type = (fmode & FMODE_WRITE) ? T_FILE_WRITE : T_FILE_READ;
+			if (wanted(type))
+				emit_file(task, f, type, ret, fflags);
+		}
+	}
+	if (!have || !wanted(T_OPEN))
+		return 0;
+	struct file_event *e = record_area();
+	if (!e)
+		return 0;
+	__builtin_memset(e, 0, sizeof(*e));
+	fill_header(&e->hdr, task, T_OPEN, 0);
+	e->hdr.res = ret;
+	e->fd = ret;
+	long dirfd = AT_FDCWD;
+	const char *name = (void *)a.a[0];
+	if (a.old_uid == 0) {
+		e->flags = a.a[1];
+		e->mode = a.a[2];
+	} else if (a.old_uid == 3) {
+		e->flags = O_CREAT | O_WRONLY | O_TRUNC;
+		e->mode = a.a[1];
+	} else {
+		dirfd = (int)a.a[0];
+		name = (void *)a.a[1];
+		if (a.old_uid == 1) {
+			e->flags = a.a[2];
+			e->mode = a.a[3];
+		} else {
+			struct open_how how = {};
+			bpf_probe_read_user(&how, sizeof(how), (void *)a.a[2]);
+			e->flags = how.flags;
+			e->mode = how.mode;
+		}
+	}
+	__u32 pos = f ? put_file_path(e, sizeof(*e), &e->path, f, T_OPEN) : put_at_path(e, sizeof(*e), &e->path, dirfd, name, T_OPEN);
+	emit(e, pos);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_open")
+int open__enter_open(struct trace_event_raw_sys_enter *ctx) { return open_enter(ctx, 0, 3); }
+SEC("tracepoint/syscalls/sys_exit_open")
+int open__exit_open(struct trace_event_raw_sys_exit *ctx) { return open_exit(ctx); }
+SEC("tracepoint/syscalls/sys_enter_openat")
+int open__enter_openat(struct trace_event_raw_sys_enter *ctx) { return open_enter(ctx, 1, 4); }
+SEC("tracepoint/syscalls/sys_exit_openat")
+int open__exit_openat(struct trace_event_raw_sys_exit *ctx) { return open_exit(ctx); }
+SEC("tracepoint/syscalls/sys_enter_openat2")
+int open__enter_openat2(struct trace_event_raw_sys_enter *ctx) { return open_enter(ctx, 2, 3); }
+SEC("tracepoint/syscalls/sys_exit_openat2")
+int open__exit_openat2(struct trace_event_raw_sys_exit *ctx) { return open_exit(ctx); }
+SEC("tracepoint/syscalls/sys_enter_creat")
+int open__enter_creat(struct trace_event_raw_sys_enter *ctx) { return open_enter(ctx, 3, 2); }
+SEC("tracepoint/syscalls/sys_exit_creat")
+int open__exit_creat(struct trace_event_raw_sys_exit *ctx) { return open_exit(ctx); }
+
+/* write (sandbox): regular files only, with the first bytes written. */
+static __always_inline int write_enter(struct trace_event_raw_sys_enter *ctx, __u32 variant)
+{
+	if (!wanted(T_WRITE))
+		return 0;
+	struct syscall_args *a = save_args(T_WRITE, ctx, 2);
+	if (a)
+		a->old_uid = variant; /* 0 write/pwrite64, 1 writev */
+	return 0;
+}
+
+static __always_inline int write_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	struct syscall_args a;
+	long ret = ctx->ret;
+	if (!take_args(T_WRITE, &a) || ret <= 0)
+		return 0;
+	struct task_struct *task = (void *)bpf_get_current_task();
+	struct file *f = fd_file(task, (int)a.a[0]);
+	if (!f || (inode_mode(f) & S_IFMT) != S_IFREG)
+		return 0;
+	struct file_event *e = record_area();
+	if (!e)
+		return 0;
+	__builtin_memset(e, 0, sizeof(*e));
+	fill_header(&e->hdr, task, T_WRITE, 0);
+	e->hdr.res = ret;
+	e->fd = a.a[0];
+	const void *buf = (void *)a.a[1];
+	if (a.old_uid == 1) {
+		struct iovec iov = {};
+		bpf_probe_read_user(&iov, sizeof(iov), buf);
+		buf = iov.iov_base;
+	}
+	__u32 n = ret < VIGIL_WRITE_PREVIEW ? ret : VIGIL_WRITE_PREVIEW;
+	__u32 pos = put_file_path(e, sizeof(*e), &e->path, f, T_WRITE);
+	pos = put_bytes(e, pos, &e->extra, buf, n, true, T_WRITE);
+	emit(e, pos);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_write")
+int write__enter_write(struct trace_event_raw_sys_enter *ctx) { return write_enter(ctx, 0); }
+SEC("tracepoint/syscalls/sys_exit_write")
+int write__exit_write(struct trace_event_raw_sys_exit *ctx) { return write_exit(ctx); }
+SEC("tracepoint/syscalls/sys_enter_pwrite64")
+int write__enter_pwrite64(struct trace_event_raw_sys_enter *ctx) { return write_enter(ctx, 0); }
+SEC("tracepoint/syscalls/sys_exit_pwrite64")
+int write__exit_pwrite64(struct trace_event_raw_sys_exit *ctx) { return write_exit(ctx); }
+SEC("tracepoint/syscalls/sys_enter_writev")
+int write__enter_writev(struct trace_event_raw_sys_enter *ctx) { return write_enter(ctx, 1); }
+SEC("tracepoint/syscalls/sys_exit_writev")
+int write__exit_writev(struct trace_event_raw_sys_exit *ctx) { return write_exit(ctx); }
+
+/*
+ * Path-naming calls, normalised at enter into (dirfd1, path1, dirfd2, path2,
+ * number) so one exit handler serves them all. path1 == 0 means dirfd1 is an
+ * fd to report (fchmod).
+ */
+static __always_inline void save_paths(__u32 type, long d1, __u64 p1, long d2, __u64 p2, __u64 num)
+{
+	if (!wanted(type))
+		return;
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct syscall_args a = { .a = { d1, p1, d2, p2, num, 0 }, .nr = T_RENAME, .old_uid = type };
+	if (bpf_map_update_elem(&pending, &tid, &a, BPF_ANY))
+		count_loss(type, L_ARGS_MAP_FULL);
+}
+
+static __always_inline __u32 put_named(void *e, __u32 pos, struct str_ref *ref, long dirfd, const char *p, __u32 type)
+{
+	if (dirfd == RAW_PATH)
+		return put_str(e, pos, ref, p, VIGIL_STR_MAX, true, type);
+	return put_at_path(e, pos, ref, dirfd, p, type);
+}
+
+static __always_inline int paths_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	struct syscall_args a;
+	if (!take_args(T_RENAME, &a))
+		return 0;
+	__u32 type = a.old_uid;
+	struct task_struct *task = (void *)bpf_get_current_task();
+	struct file_event *e = record_area();
+	if (!e)
+		return 0;
+	__builtin_memset(e, 0, sizeof(*e));
+	fill_header(&e->hdr, task, type, 0);
+	e->hdr.res = ctx->ret;
+	e->flags = a.a[4];
+	e->mode = a.a[4];
+	if (type == T_CHMOD)
+		fill_tree(&e->tree, task);
+	__u32 pos = sizeof(*e);
+	if (a.a[1]) {
+		pos = put_named(e, pos, &e->path, a.a[0], (void *)a.a[1], type);
+	} else {
+		struct file *f = fd_file(task, (int)a.a[0]);
+		pos = put_file_path(e, pos, &e->path, f, type);
+		pos = put_sb_id(e, pos, &e->sb_id, f, type);
+	}
+	if (a.a[3])
+		pos = put_named(e, pos, &e->path2, a.a[2], (void *)a.a[3], type);
+	emit(e, pos);
+	return 0;
+}
+
+#define EXIT(family, name) SEC("tracepoint/syscalls/sys_exit_" #name) int family##__exit_##name(struct trace_event_raw_sys_exit *ctx) { return paths_exit(ctx); }
+
+SEC("tracepoint/syscalls/sys_enter_chmod")
+int chmod__enter_chmod(struct trace_event_raw_sys_enter *ctx) { save_paths(T_CHMOD, AT_FDCWD, ctx->args[0], 0, 0, ctx->args[1]); return 0; }
+EXIT(chmod, chmod)
+SEC("tracepoint/syscalls/sys_enter_fchmod")
+int chmod__enter_fchmod(struct trace_event_raw_sys_enter *ctx) { save_paths(T_CHMOD, (int)ctx->args[0], 0, 0, 0, ctx->args[1]); return 0; }
+EXIT(chmod, fchmod)
+SEC("tracepoint/syscalls/sys_enter_fchmodat")
+int chmod__enter_fchmodat(struct trace_event_raw_sys_enter *ctx) { save_paths(T_CHMOD, (int)ctx->args[0], ctx->args[1], 0, 0, ctx->args[2]); return 0; }
+EXIT(chmod, fchmodat)
+SEC("tracepoint/syscalls/sys_enter_fchmodat2")
+int chmod__enter_fchmodat2(struct trace_event_raw_sys_enter *ctx) { save_paths(T_CHMOD, (int)ctx->args[0], ctx->args[1], 0, 0, ctx->args[2]); return 0; }
+EXIT(chmod, fchmodat2)
+
+SEC("tracepoint/syscalls/sys_enter_rename")
+int rename__enter_rename(struct trace_event_raw_sys_enter *ctx) { save_paths(T_RENAME, AT_FDCWD, ctx->args[0], AT_FDCWD, ctx->args[1], 0); return 0; }
+EXIT(rename, rename)
+SEC("tracepoint/syscalls/sys_enter_renameat")
+int rename__enter_renameat(struct trace_event_raw_sys_enter *ctx) { save_paths(T_RENAME, (int)ctx->args[0], ctx->args[1], (int)ctx->args[2], ctx->args[3], 0); return 0; }
+EXIT(rename, renameat)
+SEC("tracepoint/syscalls/sys_enter_renameat2")
+int rename__enter_renameat2(struct trace_event_raw_sys_enter *ctx) { save_paths(T_RENAME, (int)ctx->args[0], ctx->args[1], (int)ctx->args[2], ctx->args[3], ctx->args[4]); return 0; }
+EXIT(rename, renameat2)
+
+SEC("tracepoint/syscalls/sys_enter_link")
+int link__enter_link(struct trace_event_raw_sys_enter *ctx) { save_paths(T_LINK, AT_FDCWD, ctx->args[0], AT_FDCWD, ctx->args[1], 0); return 0; }
+EXIT(link, link)
+SEC("tracepoint/syscalls/sys_enter_linkat")
+int link__enter_linkat(struct trace_event_raw_sys_enter *ctx) { save_paths(T_LINK, (int)ctx->args[0], ctx->args[1], (int)ctx->args[2], ctx->args[3], ctx->args[4]); return 0; }
+EXIT(link, linkat)
+SEC("tracepoint/syscalls/sys_enter_symlink")
+int link__enter_symlink(struct trace_event_raw_sys_enter *ctx) { save_paths(T_LINK, RAW_PATH, ctx->args[0], AT_FDCWD, ctx->args[1], 1); return 0; }
+EXIT(link, symlink)
+SEC("tracepoint/syscalls/sys_enter_symlinkat")
+int link__enter_symlinkat(struct trace_event_raw_sys_enter *ctx) { save_paths(T_LINK, RAW_PATH, ctx->args[0], (int)ctx->args[1], ctx->args[2], 1); return 0; }
+EXIT(link, symlinkat)
+
+SEC("tracepoint/syscalls/sys_enter_unlink")
+int unlink__enter_unlink(struct trace_event_raw_sys_enter *ctx) { save_paths(T_UNLINK, AT_FDCWD, ctx->args[0], 0, 0, 0); return 0; }
+EXIT(unlink, unlink)
+SEC("tracepoint/syscalls/sys_enter_unlinkat")
+int unlink__enter_unlinkat(struct trace_event_raw_sys_enter *ctx)
+{
+	__u32 type = (ctx->args[2] & AT_REMOVEDIR) ? T_RMDIR : T_UNLINK;
+	if (wanted(type))
+		save_paths(type, (int)ctx->args[0], ctx->args[1], 0, 0, ctx->args[2]);
+	return 0;
+}
+EXIT(unlink, unlinkat)
+SEC("tracepoint/syscalls/sys_enter_rmdir")
+int unlink__enter_rmdir(struct trace_event_raw_sys_enter *ctx) { save_paths(T_RMDIR, AT_FDCWD, ctx->args[0], 0, 0, 0); return 0; }
+EXIT(unlink, rmdir)

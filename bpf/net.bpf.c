@@ -1,0 +1,280 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Network: connect (42), accept (43), bind (49), DNS replies (601), port scans (612).
+ *
+ * connect/bind/accept: per-syscall tracepoints; the exit side reads the socket
+ * itself for the local end, so what is reported is what the kernel did, not
+ * what the caller's memory says afterwards. Only inet sockets are reported.
+ * Not covered: io_uring IORING_OP_CONNECT/ACCEPT (no syscall tracepoint
+ * fires; TCP connects still show in inet_sock_set_state, which a later hook
+ * can use), and 32-bit socketcall().
+ *
+ * Port scans: tcp_send_reset fires when a SYN reaches a closed port (no
+ * socket: skaddr is NULL), inet_sock_set_state SYN_RECV->ESTABLISHED when a
+ * handshake to an open port completes. Neither is a syscall tracepoint. A
+ * half-open SYN to an open port is not seen.
+ */
+#include "lib/common.h"
+
+#define IPPROTO_UDP 17
+#define TCP_ESTABLISHED 1
+#define TCP_SYN_RECV 3
+
+static __always_inline int net_exit(struct trace_event_raw_sys_exit *ctx, __u32 type)
+{
+	struct syscall_args a;
+	if (!take_args(type, &a))
+		return 0;
+	struct net_event *e = record_area();
+	if (!e)
+		return 0;
+	__builtin_memset(e, 0, sizeof(*e));
+	struct task_struct *task = (void *)bpf_get_current_task();
+	struct inet_pair local = {};
+	bool inet = sock_pair(file_sock(fd_file(task, (int)a.a[0])), &local);
+	if (!user_sockaddr((void *)a.a[1], &e->addr, type == T_BIND))
+		return 0;
+	if (type == T_CONNECT) {
+		__builtin_memcpy(e->addr.sip, local.sip, 16);
+		e->addr.sport = local.sport;
+	}
+	e->addr.protocol = inet ? local.protocol : 0;
+	fill_header(&e->hdr, task, type, sizeof(*e));
+	e->hdr.res = ctx->ret;
+	e->fd = a.a[0];
+	emit(e, sizeof(*e));
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_connect")
+int connect__enter(struct trace_event_raw_sys_enter *ctx)
+{
+	if (wanted(T_CONNECT))
+		save_args(T_CONNECT, ctx, 2);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_connect")
+int connect__exit(struct trace_event_raw_sys_exit *ctx) { return net_exit(ctx, T_CONNECT); }
+
+SEC("tracepoint/syscalls/sys_enter_bind")
+int bind__enter(struct trace_event_raw_sys_enter *ctx)
+{
+	if (wanted(T_BIND))
+		save_args(T_BIND, ctx, 2);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_bind")
+int bind__exit(struct trace_event_raw_sys_exit *ctx) { return net_exit(ctx, T_BIND); }
+
+static __always_inline int accept_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	if (ctx->ret < 0 || !wanted(T_ACCEPT))
+		return 0;
+	struct net_event *e = record_area();
+	if (!e)
+		return 0;
+	__builtin_memset(e, 0, sizeof(*e));
+	struct task_struct *task = (void *)bpf_get_current_task();
+	if (!sock_pair(file_sock(fd_file(task, ctx->ret)), &e->addr))
+		return 0;
+	fill_header(&e->hdr, task, T_ACCEPT, sizeof(*e));
+	e->hdr.res = ctx->ret;
+	e->fd = ctx->ret;
+	emit(e, sizeof(*e));
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_accept")
+int accept__exit_accept(struct trace_event_raw_sys_exit *ctx) { return accept_exit(ctx); }
+
+SEC("tracepoint/syscalls/sys_exit_accept4")
+int accept__exit_accept4(struct trace_event_raw_sys_exit *ctx) { return accept_exit(ctx); }
+
+/* DNS: remember UDP receives at enter, parse nothing in the kernel; ship the reply's first bytes. */
+static __always_inline int dns_enter(struct trace_event_raw_sys_enter *ctx, __u32 kind)
+{
+	if (!wanted(T_DNS))
+		return 0;
+	struct sock *sk = file_sock(fd_file((void *)bpf_get_current_task(), (int)ctx->args[0]));
+	if (!sk || BPF_CORE_READ(sk, sk_protocol) != IPPROTO_UDP)
+		return 0;
+	struct syscall_args *a = save_args(T_DNS, ctx, 2);
+	if (a)
+		a->old_uid = kind; /* 0 recvfrom, 1 recvmsg, 2 recvmmsg */
+	return 0;
+}
+
+static __always_inline int dns_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	struct syscall_args a;
+	if (!take_args(T_DNS, &a) || ctx->ret <= 0)
+		return 0;
+	struct task_struct *task = (void *)bpf_get_current_task();
+	struct dns_event *e = record_area();
+	if (!e)
+		return 0;
+	__builtin_memset(e, 0, sizeof(*e));
+	if (!sock_pair(file_sock(fd_file(task, (int)a.a[0])), &e->addr))
+		return 0;
+	const void *buf = (void *)a.a[1];
+	__u64 len = ctx->ret;
+	if (a.old_uid != 0) {
+		struct user_msghdr msg = {};
+		void *hdr = (void *)a.a[1]; /* recvmmsg: the first mmsghdr starts with its user_msghdr */
+		struct iovec iov = {};
+		if (bpf_probe_read_user(&msg, sizeof(msg), hdr) || bpf_probe_read_user(&iov, sizeof(iov), msg.msg_iov))
+			return 0;
+		if (a.old_uid == 2) {
+			unsigned int mlen = 0;
+			bpf_probe_read_user(&mlen, sizeof(mlen), hdr + sizeof(struct user_msghdr));
+			len = mlen;
+		}
+		if (!e->addr.dport && msg.msg_name)
+			user_sockaddr(msg.msg_name, &e->addr, false);
+		buf = iov.iov_base;
+		if (len > iov.iov_len)
+			len = iov.iov_len;
+	}
+	if (e->addr.dport != 53 && e->addr.dport != 5353 && e->addr.sport != 5353)
+		return 0;
+	if (len > VIGIL_DNS_MAX)
+		len = VIGIL_DNS_MAX;
+	__u32 pos = put_bytes(e, sizeof(*e), &e->payload, buf, len, true, T_DNS);
+	__u8 *p = (__u8 *)e + (e->payload.off & (VIGIL_RECORD_MAX - 1));
+	if (e->payload.len < 12 || !(p[2] & 0x80))
+		return 0; /* not a reply */
+	fill_header(&e->hdr, task, T_DNS, 0);
+	emit(e, pos);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_recvfrom")
+int dns__enter_recvfrom(struct trace_event_raw_sys_enter *ctx) { return dns_enter(ctx, 0); }
+SEC("tracepoint/syscalls/sys_exit_recvfrom")
+int dns__exit_recvfrom(struct trace_event_raw_sys_exit *ctx) { return dns_exit(ctx); }
+SEC("tracepoint/syscalls/sys_enter_recvmsg")
+int dns__enter_recvmsg(struct trace_event_raw_sys_enter *ctx) { return dns_enter(ctx, 1); }
+SEC("tracepoint/syscalls/sys_exit_recvmsg")
+int dns__exit_recvmsg(struct trace_event_raw_sys_exit *ctx) { return dns_exit(ctx); }
+SEC("tracepoint/syscalls/sys_enter_recvmmsg")
+int dns__enter_recvmmsg(struct trace_event_raw_sys_enter *ctx) { return dns_enter(ctx, 2); }
+SEC("tracepoint/syscalls/sys_exit_recvmmsg")
+int dns__exit_recvmmsg(struct trace_event_raw_sys_exit *ctx) { return dns_exit(ctx); }
+
+/* Port scans, aggregated per source address in the kernel: one event per source per window. */
+struct scan_key {
+	__u8 addr[16];
+	__u16 family;
+	__u16 _pad[3];
+};
+
+struct scan_state {
+	__u64 start;
+	__u64 bits[4];  /* ports seen, hashed to 256 bits */
+	__u32 count;
+	__u32 reported;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 8192);
+	__type(key, struct scan_key);
+	__type(value, struct scan_state);
+} scans SEC(".maps");
+
+static __always_inline void scan_probe(__u16 family, const __u8 *src, __u16 sport, const __u8 *dst, __u16 dport)
+{
+	struct vigil_config *c = cfg();
+	if (!c || !wanted(T_PORT_SCAN))
+		return;
+	struct scan_key key = { .family = family };
+	__builtin_memcpy(key.addr, src, 16);
+	__u64 now = bpf_ktime_get_boot_ns();
+	struct scan_state *s = bpf_map_lookup_elem(&scans, &key);
+	if (!s || now - s->start > (__u64)c->scan_window_ms * 1000000) {
+		struct scan_state fresh = { .start = now };
+		bpf_map_update_elem(&scans, &key, &fresh, BPF_ANY);
+		s = bpf_map_lookup_elem(&scans, &key);
+		if (!s)
+			return;
+	}
+	__u32 bit = (dport * 2654435761u) >> 24;
+	__u64 mask = 1ULL << (bit & 63);
+	__u32 word = (bit >> 6) & 3;
+	if (s->bits[word] & mask)
+		return;
+	s->bits[word] |= mask;
+	s->count++;
+	if (s->count < c->scan_threshold || s->reported)
+		return;
+	s->reported = 1;
+	struct scan_event *e = record_area();
+	if (!e)
+		return;
+	__builtin_memset(e, 0, sizeof(*e));
+	fill_header(&e->hdr, (void *)bpf_get_current_task(), T_PORT_SCAN, sizeof(*e));
+	e->addr.family = family;
+	e->addr.protocol = 6;
+	__builtin_memcpy(e->addr.sip, src, 16);
+	__builtin_memcpy(e->addr.dip, dst, 16);
+	e->addr.sport = sport;
+	e->addr.dport = dport;
+	e->ports = s->count;
+	e->window_ms = c->scan_window_ms;
+	emit(e, sizeof(*e));
+}
+
+/* sockaddr_in / sockaddr_in6 as the tcp tracepoints store them. */
+static __always_inline bool tp_addr(const __u8 *sa, __u16 *family, __u8 *ip, __u16 *port)
+{
+	struct sockaddr_in6 in6;
+	__builtin_memcpy(&in6, sa, sizeof(in6));
+	*family = in6.sin6_family;
+	*port = bpf_ntohs(in6.sin6_port);
+	__builtin_memset(ip, 0, 16);
+	if (in6.sin6_family == AF_INET) {
+		struct sockaddr_in *in4 = (void *)&in6;
+		__builtin_memcpy(ip, &in4->sin_addr, 4);
+		return true;
+	}
+	if (in6.sin6_family == AF_INET6) {
+		__builtin_memcpy(ip, &in6.sin6_addr, 16);
+		return true;
+	}
+	return false;
+}
+
+SEC("tracepoint/tcp/tcp_send_reset")
+int scan__reset(struct trace_event_raw_tcp_send_reset *ctx)
+{
+	if (ctx->skaddr)
+		return 0; /* a reset on an existing connection, not an answer to a probe */
+	__u8 sa[28], da[28], src[16], dst[16];
+	__u16 family, sport, dport;
+	bpf_probe_read_kernel(sa, sizeof(sa), ctx->saddr);
+	bpf_probe_read_kernel(da, sizeof(da), ctx->daddr);
+	/* The record describes the incoming SYN: saddr is the prober, daddr this host. */
+	if (!tp_addr(sa, &family, src, &sport) || !tp_addr(da, &family, dst, &dport))
+		return 0;
+	scan_probe(family, src, sport, dst, dport);
+	return 0;
+}
+
+SEC("tracepoint/sock/inet_sock_set_state")
+int scan__established(struct trace_event_raw_inet_sock_set_state *ctx)
+{
+	if (ctx->oldstate != TCP_SYN_RECV || ctx->newstate != TCP_ESTABLISHED || ctx->protocol != 6)
+		return 0;
+	__u8 src[16] = {}, dst[16] = {};
+	if (ctx->family == AF_INET) {
+		bpf_probe_read_kernel(src, 4, ctx->daddr);
+		bpf_probe_read_kernel(dst, 4, ctx->saddr);
+	} else {
+		bpf_probe_read_kernel(src, 16, ctx->daddr_v6);
+		bpf_probe_read_kernel(dst, 16, ctx->saddr_v6);
+	}
+	scan_probe(ctx->family, src, ctx->dport, dst, ctx->sport);
+	return 0;
+}

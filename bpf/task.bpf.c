@@ -1,0 +1,176 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Tasks and signals: ptrace (101), prctl PR_SET_NAME (157), setsid (112),
+ * kill/tkill/tgkill (62/200/201), exit_group (231), nanosleep (35),
+ * mprotect with PROT_EXEC (10).
+ *
+ * Per-syscall tracepoints: none of these has a non-syscall tracepoint on its
+ * common path (signal_generate fires for kernel-sent signals too and would
+ * flood). Not covered: 32-bit int 0x80 calls; process_vm_writev and writes
+ * to /proc/PID/mem, the other routes into another process's memory, are left
+ * to the file hooks (open of /proc/PID/mem for writing is a later hook).
+ */
+#include "lib/common.h"
+
+#define PR_SET_NAME 15
+#define PROT_EXEC 4
+
+static __always_inline struct task_event *task_record(struct task_struct *task, __u32 type, long res)
+{
+	struct task_event *e = record_area();
+	if (!e)
+		return NULL;
+	__builtin_memset(e, 0, sizeof(*e));
+	fill_header(&e->hdr, task, type, sizeof(*e));
+	e->hdr.res = res;
+	e->text.off = sizeof(*e);
+	return e;
+}
+
+/* Signals and ptrace: save at enter, report with the result at exit. */
+static __always_inline int args_exit(struct trace_event_raw_sys_exit *ctx, __u32 type)
+{
+	struct syscall_args a;
+	long ret = ctx->ret;
+	if (!take_args(type, &a))
+		return 0;
+	struct task_struct *task = (void *)bpf_get_current_task();
+	struct task_event *e = task_record(task, type, ret);
+	if (!e)
+		return 0;
+	if (type == T_TGKILL) {
+		e->arg0 = (int)a.a[0];
+		e->arg2 = (int)a.a[1];
+		e->arg1 = (int)a.a[2];
+	} else if (type == T_PTRACE) {
+		e->arg0 = a.a[0];
+		e->arg1 = (int)a.a[1];
+		e->arg2 = a.a[2];
+		e->arg3 = a.a[3];
+		fill_tree(&e->tree, task);
+	} else {
+		e->arg0 = (int)a.a[0];
+		e->arg1 = (int)a.a[1];
+	}
+	emit(e, sizeof(*e));
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_ptrace")
+int ptrace__enter(struct trace_event_raw_sys_enter *ctx)
+{
+	long req = ctx->args[0];
+	/* TRACEME, POKETEXT, POKEDATA, POKEUSER, SETREGS, ATTACH, SEIZE */
+	if ((req == 0 || req == 4 || req == 5 || req == 6 || req == 13 || req == 16 || req == 0x4206) && wanted(T_PTRACE))
+		save_args(T_PTRACE, ctx, 4);
+	return 0;
+}
+SEC("tracepoint/syscalls/sys_exit_ptrace")
+int ptrace__exit(struct trace_event_raw_sys_exit *ctx) { return args_exit(ctx, T_PTRACE); }
+
+SEC("tracepoint/syscalls/sys_enter_kill")
+int kill__enter(struct trace_event_raw_sys_enter *ctx) { if (wanted(T_KILL)) save_args(T_KILL, ctx, 2); return 0; }
+SEC("tracepoint/syscalls/sys_exit_kill")
+int kill__exit(struct trace_event_raw_sys_exit *ctx) { return args_exit(ctx, T_KILL); }
+SEC("tracepoint/syscalls/sys_enter_tkill")
+int tkill__enter(struct trace_event_raw_sys_enter *ctx) { if (wanted(T_TKILL)) save_args(T_TKILL, ctx, 2); return 0; }
+SEC("tracepoint/syscalls/sys_exit_tkill")
+int tkill__exit(struct trace_event_raw_sys_exit *ctx) { return args_exit(ctx, T_TKILL); }
+SEC("tracepoint/syscalls/sys_enter_tgkill")
+int tgkill__enter(struct trace_event_raw_sys_enter *ctx) { if (wanted(T_TGKILL)) save_args(T_TGKILL, ctx, 3); return 0; }
+SEC("tracepoint/syscalls/sys_exit_tgkill")
+int tgkill__exit(struct trace_event_raw_sys_exit *ctx) { return args_exit(ctx, T_TGKILL); }
+
+SEC("tracepoint/syscalls/sys_exit_setsid")
+int setsid__exit(struct trace_event_raw_sys_exit *ctx)
+{
+	long ret = ctx->ret;
+	if (!wanted(T_SETSID))
+		return 0;
+	struct task_event *e = task_record((void *)bpf_get_current_task(), T_SETSID, ret);
+	if (e)
+		emit(e, sizeof(*e));
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_prctl")
+int prctl__enter(struct trace_event_raw_sys_enter *ctx)
+{
+	long option = ctx->args[0];
+	const char *name = (void *)ctx->args[1];
+	if (option != PR_SET_NAME || !wanted(T_PRCTL))
+		return 0;
+	struct task_event *e = task_record((void *)bpf_get_current_task(), T_PRCTL, 0);
+	if (!e)
+		return 0;
+	e->arg0 = option;
+	__u32 pos = put_str(e, sizeof(*e), &e->text, name, VIGIL_COMM_LEN, true, T_PRCTL);
+	emit(e, pos);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_exit_group")
+int exitgroup__enter(struct trace_event_raw_sys_enter *ctx)
+{
+	long code = ctx->args[0];
+	if (!wanted(T_EXIT_GROUP))
+		return 0;
+	struct task_event *e = task_record((void *)bpf_get_current_task(), T_EXIT_GROUP, 0);
+	if (!e)
+		return 0;
+	e->arg0 = code;
+	emit(e, sizeof(*e));
+	return 0;
+}
+
+static __always_inline int sleep_enter(const void *rqtp)
+{
+	if (!wanted(T_NANOSLEEP))
+		return 0;
+	struct __kernel_timespec ts = {};
+	bpf_probe_read_user(&ts, sizeof(ts), rqtp);
+	struct task_event *e = task_record((void *)bpf_get_current_task(), T_NANOSLEEP, 0);
+	if (!e)
+		return 0;
+	e->arg0 = ts.tv_sec;
+	e->arg1 = ts.tv_nsec;
+	emit(e, sizeof(*e));
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_nanosleep")
+int sleep__enter_nanosleep(struct trace_event_raw_sys_enter *ctx) { return sleep_enter((void *)ctx->args[0]); }
+SEC("tracepoint/syscalls/sys_enter_clock_nanosleep")
+int sleep__enter_clock_nanosleep(struct trace_event_raw_sys_enter *ctx) { return sleep_enter((void *)ctx->args[2]); }
+
+struct vma_lookup {
+	struct file *file;
+};
+
+static long vma_file(struct task_struct *task, struct vm_area_struct *vma, struct vma_lookup *out)
+{
+	out->file = BPF_CORE_READ(vma, vm_file);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_mprotect")
+int mprotect__enter(struct trace_event_raw_sys_enter *ctx)
+{
+	unsigned long start = ctx->args[0], len = ctx->args[1], prot = ctx->args[2];
+	if (!(prot & PROT_EXEC) || !wanted(T_MPROTECT))
+		return 0;
+	struct task_struct *task = (void *)bpf_get_current_task();
+	struct vma_lookup found = {};
+	bpf_find_vma(bpf_get_current_task_btf(), start, vma_file, &found, 0);
+	struct task_event *e = task_record(task, T_MPROTECT, 0);
+	if (!e)
+		return 0;
+	e->arg0 = prot;
+	e->arg1 = start;
+	e->arg2 = len;
+	e->arg3 = BPF_CORE_READ(task, tgid);
+	fill_tree(&e->tree, task);
+	__u32 pos = put_file_path(e, sizeof(*e), &e->text, found.file, T_MPROTECT);
+	emit(e, pos);
+	return 0;
+}

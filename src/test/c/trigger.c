@@ -1,0 +1,328 @@
+/*
+ * trigger: makes the kernel do one thing a Vigil hook reports, so that an
+ * integration test can assert the event. One subcommand per action; prints
+ * nothing on success except where a test needs a value (a pid, a port).
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/ptrace.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static int die(const char *what)
+{
+	perror(what);
+	return 1;
+}
+
+static int cmd_memfd_exec(void)
+{
+	int fd = memfd_create("vigil-memfd", MFD_CLOEXEC);
+	if (fd < 0)
+		return die("memfd_create");
+	int src = open("/bin/true", O_RDONLY);
+	char buf[65536];
+	ssize_t n;
+	while ((n = read(src, buf, sizeof(buf))) > 0)
+		if (write(fd, buf, n) != n)
+			return die("write");
+	char *argv[] = {"memfd-child", NULL}, *envp[] = {NULL};
+	pid_t pid = fork();
+	if (pid == 0) {
+		fexecve(fd, argv, envp);
+		_exit(127);
+	}
+	int st;
+	waitpid(pid, &st, 0);
+	return 0;
+}
+
+static int cmd_ptrace_poke(void)
+{
+	pid_t child = fork();
+	if (child == 0) {
+		ptrace(PTRACE_TRACEME, 0, 0, 0);
+		raise(SIGSTOP);
+		_exit(0);
+	}
+	int st;
+	waitpid(child, &st, 0);
+	static long target = 0;
+	if (ptrace(PTRACE_POKETEXT, child, &target, (void *)0x4141414141414141L) < 0)
+		return die("ptrace poke");
+	kill(child, SIGKILL);
+	waitpid(child, &st, 0);
+	printf("%d\n", child);
+	return 0;
+}
+
+static int cmd_setresuid(void)
+{
+	if (setresuid(65534, 65534, 0) < 0)
+		return die("setresuid 65534");
+	if (setresuid(0, 0, 0) < 0)
+		return die("setresuid 0");
+	return 0;
+}
+
+static int cmd_finit_module(const char *path)
+{
+	int fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return die("open module");
+	long rc = syscall(SYS_finit_module, fd, "", 0);
+	printf("%ld %d\n", rc, rc < 0 ? errno : 0);
+	return 0;
+}
+
+static int cmd_mount_tmpfs(const char *dir)
+{
+	if (unshare(CLONE_NEWNS) < 0)
+		return die("unshare");
+	if (mount("none", "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0)
+		return die("make private");
+	if (mount("vigil-tmpfs", dir, "tmpfs", MS_NOSUID, "size=1m") < 0)
+		return die("mount");
+	return 0;
+}
+
+static int cmd_prctl(const char *name)
+{
+	return prctl(PR_SET_NAME, name, 0, 0, 0) < 0 ? die("prctl") : 0;
+}
+
+static int cmd_mprotect(void)
+{
+	void *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return die("mmap");
+	return mprotect(p, 4096, PROT_READ | PROT_EXEC) < 0 ? die("mprotect") : 0;
+}
+
+static int cmd_signals(void)
+{
+	pid_t child = fork();
+	if (child == 0) {
+		pause();
+		_exit(0);
+	}
+	syscall(SYS_tkill, child, 0);
+	syscall(SYS_tgkill, child, child, 0);
+	kill(child, SIGTERM);
+	int st;
+	waitpid(child, &st, 0);
+	printf("%d\n", child);
+	return 0;
+}
+
+static int cmd_sleep(void)
+{
+	struct timespec ts = {0, 1234567};
+	nanosleep(&ts, NULL);
+	return 0;
+}
+
+static int cmd_setsid(void)
+{
+	pid_t child = fork();
+	if (child == 0)
+		_exit(setsid() < 0);
+	int st;
+	waitpid(child, &st, 0);
+	printf("%d\n", child);
+	return 0;
+}
+
+static int family_of(const char *ip)
+{
+	return strchr(ip, ':') ? AF_INET6 : AF_INET;
+}
+
+static socklen_t make_addr(struct sockaddr_storage *ss, const char *ip, int port)
+{
+	memset(ss, 0, sizeof(*ss));
+	if (family_of(ip) == AF_INET6) {
+		struct sockaddr_in6 *a = (void *)ss;
+		a->sin6_family = AF_INET6;
+		a->sin6_port = htons(port);
+		inet_pton(AF_INET6, ip, &a->sin6_addr);
+		return sizeof(*a);
+	}
+	struct sockaddr_in *a = (void *)ss;
+	a->sin_family = AF_INET;
+	a->sin_port = htons(port);
+	inet_pton(AF_INET, ip, &a->sin_addr);
+	return sizeof(*a);
+}
+
+/* Listens on ip, connects to it, accepts: bind, connect and accept in one go. Prints both ports. */
+static int cmd_tcp(const char *ip)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = make_addr(&ss, ip, 0);
+	int l = socket(family_of(ip), SOCK_STREAM, 0);
+	if (bind(l, (void *)&ss, len) < 0 || listen(l, 1) < 0)
+		return die("bind/listen");
+	getsockname(l, (void *)&ss, &len);
+	int port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+	int c = socket(family_of(ip), SOCK_STREAM, 0);
+	if (connect(c, (void *)&ss, len) < 0)
+		return die("connect");
+	int a = accept(l, NULL, NULL);
+	if (a < 0)
+		return die("accept");
+	struct sockaddr_storage local;
+	socklen_t llen = sizeof(local);
+	getsockname(c, (void *)&local, &llen);
+	printf("%d %d\n", port, ntohs(((struct sockaddr_in *)&local)->sin_port));
+	return 0;
+}
+
+/* A reverse shell on loopback: sh with fds 0/1/2 on a socket connected to a listener here. */
+static int cmd_revshell(void)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = make_addr(&ss, "127.0.0.1", 0);
+	int l = socket(AF_INET, SOCK_STREAM, 0);
+	if (bind(l, (void *)&ss, len) < 0 || listen(l, 1) < 0)
+		return die("listen");
+	getsockname(l, (void *)&ss, &len);
+	int port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+	pid_t child = fork();
+	if (child == 0) {
+		int s = socket(AF_INET, SOCK_STREAM, 0);
+		if (connect(s, (void *)&ss, len) < 0)
+			_exit(1);
+		dup2(s, 0);
+		dup2(s, 1);
+		dup2(s, 2);
+		execl("/bin/sh", "sh", "-i", NULL);
+		_exit(127);
+	}
+	int a = accept(l, NULL, NULL);
+	const char *script = "exit 0\n";
+	write(a, script, strlen(script));
+	int st;
+	waitpid(child, &st, 0);
+	printf("%d %d\n", port, child);
+	return 0;
+}
+
+/* Asks the resolver at 127.0.0.1:port for name (A record) and waits for the reply. */
+static int cmd_dns(const char *name, int port)
+{
+	unsigned char q[512] = {0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0};
+	int n = 12;
+	const char *p = name;
+	while (*p) {
+		const char *dot = strchr(p, '.');
+		int len = dot ? dot - p : (int)strlen(p);
+		q[n++] = len;
+		memcpy(q + n, p, len);
+		n += len;
+		p += len + (dot ? 1 : 0);
+		if (!dot)
+			break;
+	}
+	q[n++] = 0;
+	q[n++] = 0, q[n++] = 1, q[n++] = 0, q[n++] = 1;
+	struct sockaddr_storage ss;
+	socklen_t len = make_addr(&ss, "127.0.0.1", port);
+	int s = socket(AF_INET, SOCK_DGRAM, 0);
+	connect(s, (void *)&ss, len);
+	send(s, q, n, 0);
+	unsigned char r[512];
+	struct timeval tv = {3, 0};
+	setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	return recvfrom(s, r, sizeof(r), 0, NULL, NULL) > 0 ? 0 : die("recv");
+}
+
+/* Connects to count consecutive closed ports from base on 127.0.0.1. */
+static int cmd_scan(int base, int count)
+{
+	for (int port = base; port < base + count; port++) {
+		struct sockaddr_storage ss;
+		socklen_t len = make_addr(&ss, "127.0.0.1", port);
+		int s = socket(AF_INET, SOCK_STREAM, 0);
+		connect(s, (void *)&ss, len);
+		close(s);
+	}
+	return 0;
+}
+
+static int cmd_files(const char *dir)
+{
+	char a[4096], b[4096];
+	snprintf(a, sizeof(a), "%s/created", dir);
+	int fd = open(a, O_CREAT | O_WRONLY | O_EXCL, 0600);
+	if (fd < 0)
+		return die("create");
+	write(fd, "vigil-write-preview", 19);
+	close(fd);
+	fd = open(a, O_RDONLY); /* opens only: no create_file */
+	close(fd);
+	chmod(a, 0755);
+	snprintf(b, sizeof(b), "%s/renamed", dir);
+	rename(a, b);
+	snprintf(a, sizeof(a), "%s/hardlink", dir);
+	link(b, a);
+	snprintf(a, sizeof(a), "%s/symlink", dir);
+	symlink(b, a);
+	unlink(a);
+	snprintf(a, sizeof(a), "%s/subdir", dir);
+	mkdir(a, 0700);
+	rmdir(a);
+	return 0;
+}
+
+static int cmd_read(const char *path)
+{
+	int fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return die("open");
+	char c;
+	read(fd, &c, 1);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		fprintf(stderr, "usage: trigger COMMAND [ARGS]\n");
+		return 2;
+	}
+	const char *c = argv[1];
+	if (!strcmp(c, "memfd-exec")) return cmd_memfd_exec();
+	if (!strcmp(c, "ptrace-poke")) return cmd_ptrace_poke();
+	if (!strcmp(c, "setresuid")) return cmd_setresuid();
+	if (!strcmp(c, "finit-module") && argc > 2) return cmd_finit_module(argv[2]);
+	if (!strcmp(c, "mount-tmpfs") && argc > 2) return cmd_mount_tmpfs(argv[2]);
+	if (!strcmp(c, "prctl") && argc > 2) return cmd_prctl(argv[2]);
+	if (!strcmp(c, "mprotect")) return cmd_mprotect();
+	if (!strcmp(c, "signals")) return cmd_signals();
+	if (!strcmp(c, "sleep")) return cmd_sleep();
+	if (!strcmp(c, "setsid")) return cmd_setsid();
+	if (!strcmp(c, "tcp") && argc > 2) return cmd_tcp(argv[2]);
+	if (!strcmp(c, "revshell")) return cmd_revshell();
+	if (!strcmp(c, "dns") && argc > 3) return cmd_dns(argv[2], atoi(argv[3]));
+	if (!strcmp(c, "scan") && argc > 3) return cmd_scan(atoi(argv[2]), atoi(argv[3]));
+	if (!strcmp(c, "files") && argc > 2) return cmd_files(argv[2]);
+	if (!strcmp(c, "read") && argc > 2) return cmd_read(argv[2]);
+	fprintf(stderr, "trigger: unknown command %s\n", c);
+	return 2;
+}
