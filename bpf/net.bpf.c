@@ -255,8 +255,8 @@ int scan__reset(struct trace_event_raw_tcp_send_reset *ctx)
 	__u16 family, sport, dport;
 	bpf_probe_read_kernel(sa, sizeof(sa), ctx->saddr);
 	bpf_probe_read_kernel(da, sizeof(da), ctx->daddr);
-	/* The record describes the incoming SYN: saddr is the prober, daddr this host. */
-	if (!tp_addr(sa, &family, src, &sport) || !tp_addr(da, &family, dst, &dport))
+	/* The record describes the reset being sent: daddr is the prober, saddr the probed port here. */
+	if (!tp_addr(da, &family, src, &sport) || !tp_addr(sa, &family, dst, &dport))
 		return 0;
 	scan_probe(family, src, sport, dst, dport);
 	return 0;

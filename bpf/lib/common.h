@@ -274,12 +274,17 @@ static long path_step(__u32 i, struct path_walk *w)
 		w->vfsmnt = __builtin_preserve_access_index(&up->mnt);
 		return 0;
 	}
-	if (dentry == parent || !parent) {
-		w->complete = 1;
-		return 1;
-	}
 	struct qstr name = BPF_CORE_READ(dentry, d_name);
 	__u32 len = name.len & 255;
+	if (dentry == parent || !parent) {
+		/* A file system's root, or a pseudo file (memfd, pipe) that is its own parent: name it unless it is "/". */
+		w->complete = 1;
+		char first = 0;
+		bpf_probe_read_kernel(&first, 1, name.name);
+		if (len == 0 || (len == 1 && first == '/'))
+			return 1;
+		parent = dentry;
+	}
 	if (len + 1 >= w->off)
 		return 1;
 	__u32 off = (w->off - len - 1) & (VIGIL_STR_MAX - 1);
@@ -288,6 +293,8 @@ static long path_step(__u32 i, struct path_walk *w)
 	bpf_probe_read_kernel(w->pb + off + 1, len, name.name);
 	w->pb[off] = '/';
 	w->off = off;
+	if (parent == dentry)
+		return 1;
 	w->dentry = parent;
 	return 0;
 }

@@ -1,0 +1,23 @@
+package dev.vigil.sensor;
+
+import dev.vigil.event.EventType;
+import dev.vigil.event.TaskEvent;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** creds.bpf.c: a uid 65534 -> 0 transition through setresuid. */
+class CredsBpfTest {
+    @Test
+    void setresuidToRootIsReported() {
+        LiveSensor s = LiveSensor.get();
+        LiveSensor.Triggered t = LiveSensor.trigger("setresuid");
+        TaskEvent e = (TaskEvent) s.await("update_cred", ev -> ev.type() == EventType.UPDATE_CRED && ev.header().pid() == t.pid());
+        assertEquals(65534, e.arg0());
+        assertEquals(0, e.header().uid());
+        assertTrue(e.pidTree().startsWith(t.pid() + ".trigger<"), e.pidTree());
+        // The transition is explained, so it is not a privilege escalation.
+        assertTrue(s.all(ev -> ev.type() == EventType.PRIVILEGE_ESCALATION && ev.header().pid() == t.pid()).isEmpty());
+    }
+}

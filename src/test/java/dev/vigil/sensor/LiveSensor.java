@@ -1,0 +1,134 @@
+package dev.vigil.sensor;
+
+import dev.vigil.event.Event;
+import dev.vigil.event.FieldSink;
+import org.junit.jupiter.api.Assumptions;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedDeque;
+import java.util.function.Predicate;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * One sensor with every hook on, shared by the integration tests (loading takes a second or
+ * two). Tests make the kernel act through the trigger helper and wait for the matching event.
+ * Not root: the tests skip, except under CI=true, where a skipped privileged test is a failure.
+ */
+public final class LiveSensor {
+    public static final Path WATCHED_DIR = Path.of("/tmp/vigil-test-watched");
+    private static LiveSensor instance;
+
+    private final KernelEventStream stream;
+    private final ConcurrentLinkedDeque<Event> events = new ConcurrentLinkedDeque<>();
+
+    private LiveSensor() throws IOException {
+        Files.createDirectories(WATCHED_DIR);
+        List<Path> watch = new ArrayList<>(WatchList.defaults());
+        watch.add(WATCHED_DIR);
+        SensorOptions options = SensorOptions.of(EnumSet.allOf(Hook.class)).withWatchPaths(watch).withRawSyscalls(true).withScan(10, 5000);
+        stream = KernelEventStream.open(options);
+        stream.onEvent(e -> {
+            events.add(e);
+            while (events.size() > 200_000) {
+                events.pollFirst();
+            }
+        });
+        stream.startAsync();
+    }
+
+    public static synchronized LiveSensor get() {
+        requireRoot();
+        if (instance == null) {
+            try {
+                instance = new LiveSensor();
+            } catch (IOException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        return instance;
+    }
+
+    static void requireRoot() {
+        boolean root = KernelSupport.isRoot();
+        if (!root && "true".equals(System.getenv("CI"))) {
+            fail("privileged tests must run as root under CI=true");
+        }
+        Assumptions.assumeTrue(root, "needs root to load BPF");
+    }
+
+    public KernelEventStream stream() {
+        return stream;
+    }
+
+    /** The first event matching `p` within 10 s (a liveness bound, not a speed claim). */
+    public Event await(String what, Predicate<Event> p) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (System.nanoTime() < deadline) {
+            for (Event e : events) {
+                if (p.test(e)) {
+                    return e;
+                }
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException ie) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+        return fail("no " + what + " event within 10 s");
+    }
+
+    /** Every event matching `p` seen so far. */
+    public List<Event> all(Predicate<Event> p) {
+        return events.stream().filter(p).toList();
+    }
+
+    /** An event's header and own fields by name, as the JSON output names them. */
+    public static Map<String, Object> fields(Event e) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        FieldSink sink = new FieldSink() {
+            public void field(String name, String value) { m.put(name, value); }
+            public void field(String name, long value) { m.put(name, value); }
+            public void field(String name, boolean value) { m.put(name, value); }
+            public void field(String name, List<String> values) { m.put(name, values); }
+        };
+        e.header().fields(sink);
+        e.fields(sink);
+        return m;
+    }
+
+    /** Runs the trigger helper; returns its pid and what it printed. */
+    public static Triggered trigger(String... args) {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of("target/test-bin/trigger").toAbsolutePath().toString());
+        cmd.addAll(List.of(args));
+        try {
+            Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+            int rc = p.waitFor();
+            if (rc != 0) {
+                fail("trigger " + String.join(" ", args) + " exited " + rc);
+            }
+            return new Triggered((int) p.pid(), out);
+        } catch (IOException | InterruptedException e) {
+            return fail("trigger " + String.join(" ", args) + ": " + e);
+        }
+    }
+
+    public record Triggered(int pid, String out) {
+        public int outInt(int index) {
+            return Integer.parseInt(out.split("\\s+")[index]);
+        }
+    }
+}

@@ -1,0 +1,99 @@
+package dev.vigil.sensor;
+
+import dev.vigil.event.DnsEvent;
+import dev.vigil.event.EventType;
+import dev.vigil.event.NetEvent;
+import dev.vigil.event.ScanEvent;
+import org.junit.jupiter.api.Test;
+
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.util.Arrays;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** net.bpf.c: connect, bind, accept on loopback v4 and v6; DNS replies; port scans. */
+class NetBpfTest {
+    @Test
+    void tcpOnLoopbackV4() {
+        tcp("127.0.0.1", 2);
+    }
+
+    @Test
+    void tcpOnLoopbackV6() {
+        tcp("::1", 10);
+    }
+
+    private void tcp(String ip, int family) {
+        LiveSensor s = LiveSensor.get();
+        LiveSensor.Triggered t = LiveSensor.trigger("tcp", ip);
+        int port = t.outInt(0), clientPort = t.outInt(1);
+        NetEvent bind = (NetEvent) s.await("bind", e -> e.type() == EventType.BIND && e.header().pid() == t.pid());
+        assertEquals(family, bind.addr().family());
+        assertEquals(ip, bind.addr().sip());
+        assertEquals(0, bind.header().res());
+        NetEvent connect = (NetEvent) s.await("connect", e -> e.type() == EventType.CONNECT && e.header().pid() == t.pid());
+        assertEquals(ip, connect.addr().dip());
+        assertEquals(port, connect.addr().dport());
+        assertEquals(ip, connect.addr().sip());
+        assertEquals(clientPort, connect.addr().sport());
+        assertEquals(6, connect.addr().protocol());
+        NetEvent accept = (NetEvent) s.await("accept", e -> e.type() == EventType.ACCEPT && e.header().pid() == t.pid());
+        assertEquals(port, accept.addr().sport());
+        assertEquals(clientPort, accept.addr().dport());
+        assertEquals(ip, accept.addr().dip());
+    }
+
+    @Test
+    void dnsReplyIsParsed() throws Exception {
+        LiveSensor s = LiveSensor.get();
+        // The kernel keys on port 53/5353, so the test resolver takes 53 on loopback.
+        try (DatagramSocket server = new DatagramSocket(53, InetAddress.getByName("127.0.0.1"))) {
+            Thread resolver = new Thread(() -> answerOnce(server));
+            resolver.start();
+            LiveSensor.Triggered t = LiveSensor.trigger("dns", "abc.dnslog.cn", "53");
+            resolver.join();
+            DnsEvent e = (DnsEvent) s.await("dns", ev -> ev.type() == EventType.DNS && ev.header().pid() == t.pid());
+            assertEquals("abc.dnslog.cn", e.query());
+            assertEquals(1, e.qtype());
+            assertEquals(0, e.opcode());
+            assertEquals(0, e.rcode());
+            assertEquals(List.of("127.0.0.9"), e.answers());
+            assertEquals(53, e.addr().dport());
+        }
+    }
+
+    private static void answerOnce(DatagramSocket server) {
+        try {
+            byte[] buf = new byte[512];
+            DatagramPacket q = new DatagramPacket(buf, buf.length);
+            server.setSoTimeout(5000);
+            server.receive(q);
+            byte[] query = Arrays.copyOf(buf, q.getLength());
+            byte[] answer = {(byte) 0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 127, 0, 0, 9};
+            byte[] r = Arrays.copyOf(query, query.length + answer.length);
+            r[2] = (byte) 0x81;
+            r[3] = (byte) 0x80;
+            r[7] = 1;
+            System.arraycopy(answer, 0, r, query.length, answer.length);
+            server.send(new DatagramPacket(r, r.length, q.getSocketAddress()));
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    @Test
+    void portScanOfLoopbackIsAggregated() {
+        LiveSensor s = LiveSensor.get();
+        LiveSensor.Triggered t = LiveSensor.trigger("scan", "41000", "40");
+        ScanEvent e = (ScanEvent) s.await("port_scan", ev -> ev.type() == EventType.PORT_SCAN && ev.header().pid() == t.pid());
+        assertEquals("127.0.0.1", e.addr().sip());
+        assertEquals(10, e.ports());
+        assertTrue(e.addr().dport() >= 41000 && e.addr().dport() < 41040, "probed port " + e.addr().dport());
+        assertEquals(1, s.all(ev -> ev.type() == EventType.PORT_SCAN && ev.header().pid() == t.pid()).size(),
+                "one event per source per window");
+    }
+}

@@ -1,0 +1,102 @@
+package dev.vigil.sensor;
+
+import dev.vigil.event.Event;
+import dev.vigil.event.EventType;
+import dev.vigil.event.ExecEvent;
+import dev.vigil.event.TaskEvent;
+import dev.vigil.event.Text;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** process.bpf.c: exec (every route), failed exec, fork/exit, reverse shells, memfd exec. */
+class ProcessBpfTest {
+    @Test
+    void execCarriesHostileArgvIntact() throws Exception {
+        LiveSensor s = LiveSensor.get();
+        byte[] nonUtf8 = {'x', (byte) 0xff, (byte) 0xfe, 'y'};
+        String arg3 = new String(nonUtf8, StandardCharsets.ISO_8859_1);
+        Process p = new ProcessBuilder("/bin/echo", "two words", "line\nbreak", "\u001b[31mred").start();
+        p.waitFor();
+        ExecEvent e = (ExecEvent) s.await("execve of echo", ev -> ev instanceof ExecEvent x && x.header().pid() == p.pid()
+                && x.filename().equals("/bin/echo"));
+        assertEquals(List.of("/bin/echo", "two words", "line\nbreak", "\u001b[31mred"), e.args());
+        assertEquals("/usr/bin/echo", e.exe());
+        assertEquals("/bin/echo", e.filename());
+        assertFalse(e.argvTruncated());
+        assertEquals(System.getProperty("user.dir"), e.runPath());
+        assertTrue(e.pidTree().startsWith(p.pid() + ".echo<" + ProcessHandle.current().pid() + "."), e.pidTree());
+        assertEquals(0, e.header().res());
+
+        // Bytes that are not UTF-8 survive the trip and can be recovered exactly.
+        Process q = new ProcessBuilder("/bin/sh", "-c", "exec /bin/true \"$(printf 'x\\377\\376y')\"").start();
+        q.waitFor();
+        ExecEvent t = (ExecEvent) s.await("execve of true", ev -> ev instanceof ExecEvent x && x.header().pid() == q.pid()
+                && x.exe().equals("/usr/bin/true"));
+        assertArrayEquals(nonUtf8, Text.encode(t.args().get(1)), arg3);
+    }
+
+    @Test
+    void failedExecIsReportedWithItsError() throws Exception {
+        LiveSensor s = LiveSensor.get();
+        Process p = new ProcessBuilder("/bin/sh", "-c", "/nonexistent/vigil-nope arg1; true").start();
+        p.waitFor();
+        ExecEvent e = (ExecEvent) s.await("failed execve", ev -> ev instanceof ExecEvent x && x.header().res() == -2
+                && x.filename().equals("/nonexistent/vigil-nope"));
+        assertEquals(List.of("/nonexistent/vigil-nope", "arg1"), e.args());
+    }
+
+    @Test
+    void longArgvIsCutAndFlagged() throws Exception {
+        LiveSensor s = LiveSensor.get();
+        String big = "A".repeat(6000);
+        Process p = new ProcessBuilder("/bin/true", big).start();
+        p.waitFor();
+        ExecEvent e = (ExecEvent) s.await("execve with long argv", ev -> ev instanceof ExecEvent x && x.header().pid() == p.pid()
+                && x.filename().equals("/bin/true"));
+        assertTrue(e.argvTruncated());
+        assertTrue(e.argv().length() <= SensorOptions.DEFAULT_ARGV_MAX);
+    }
+
+    @Test
+    void reverseShellShowsItsSocketAndPeer() {
+        LiveSensor s = LiveSensor.get();
+        LiveSensor.Triggered t = LiveSensor.trigger("revshell");
+        int listenPort = t.outInt(0), shellPid = t.outInt(1);
+        ExecEvent e = (ExecEvent) s.await("execve of sh on a socket", ev -> ev instanceof ExecEvent x && x.header().pid() == shellPid);
+        assertTrue(e.stdin().startsWith("socket:["), e.stdin());
+        assertEquals(e.stdin(), e.stdout());
+        assertEquals("127.0.0.1", e.peer().dip());
+        assertEquals(listenPort, e.peer().dport());
+        assertEquals(shellPid, e.socketPid());
+        assertEquals(List.of("sh", "-i"), e.args());
+    }
+
+    @Test
+    void execFromMemfdNamesTheMemfd() {
+        LiveSensor s = LiveSensor.get();
+        LiveSensor.Triggered t = LiveSensor.trigger("memfd-exec");
+        ExecEvent e = (ExecEvent) s.await("execve of a memfd", ev -> ev instanceof ExecEvent x && x.header().ppid() == t.pid());
+        assertEquals("/memfd:vigil-memfd", e.exe());
+        assertTrue(e.exeFromMemfd());
+        assertEquals("/dev/fd/3", e.filename());
+    }
+
+    @Test
+    void forkAndExitKeepTheProcessCache() throws Exception {
+        LiveSensor s = LiveSensor.get();
+        Process p = new ProcessBuilder("/bin/sh", "-c", "/bin/true; exit 3").start();
+        p.waitFor();
+        Event exit = s.await("exit", ev -> ev.type() == EventType.EXIT && ev.header().pid() == p.pid());
+        assertEquals(3 << 8, ((TaskEvent) exit).arg0());
+        s.await("exit_group", ev -> ev.type() == EventType.EXIT_GROUP && ev.header().pid() == p.pid());
+        // The agent's own forks are filtered in the kernel; the shell's fork of true is not.
+        s.await("fork", ev -> ev.type() == EventType.FORK && ev.header().ppid() == p.pid());
+    }
+}
