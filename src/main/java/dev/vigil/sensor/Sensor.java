@@ -200,7 +200,8 @@ public final class Sensor implements AutoCloseable {
         return (int) ((major << 20) | (minor & 0xfffff));
     }
 
-    private void onRecord(MemorySegment rec) {
+    /** Decodes one record and delivers it; a malformed one is counted as a decode loss. */
+    void onRecord(MemorySegment rec) {
         Event e;
         try {
             e = decoder.decode(rec);
