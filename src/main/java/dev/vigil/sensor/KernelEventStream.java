@@ -24,8 +24,21 @@ public final class KernelEventStream implements EventStream {
     private volatile boolean started;
     private volatile LossReport finalLosses;
 
+    private final UeventSource uevents;
+    private final Object dispatchLock = new Object();
+
     private KernelEventStream(SensorOptions options) {
         this.sensor = Sensor.open(options, this::dispatch);
+        UeventSource u = null;
+        if (options.hooks().contains(Hook.USB)) {
+            try {
+                u = new UeventSource(options.usbSubsystems(), this::dispatch);
+            } catch (RuntimeException e) {
+                sensor.close();
+                throw e;
+            }
+        }
+        this.uevents = u;
     }
 
     public static KernelEventStream open(SensorOptions options) {
@@ -61,7 +74,14 @@ public final class KernelEventStream implements EventStream {
         closers.add(handler);
     }
 
+    /** Both sources (ring buffer, uevents) deliver here; handlers see one event at a time. */
     private void dispatch(Event e) {
+        synchronized (dispatchLock) {
+            dispatchLocked(e);
+        }
+    }
+
+    private void dispatchLocked(Event e) {
         for (Consumer<Event> h : all) {
             deliver(h, e);
         }
@@ -123,6 +143,9 @@ public final class KernelEventStream implements EventStream {
 
     private void shutdown() {
         try {
+            if (uevents != null) {
+                uevents.close();
+            }
             sensor.poll(0);
             flushers.forEach(Runnable::run);
             finalLosses = sensor.losses();

@@ -13,34 +13,41 @@ import java.util.Set;
  * @param watchPaths    files and directories whose opens become file_read/file_write events
  * @param scanThreshold distinct ports from one source within scanWindowMs that make a port_scan event
  * @param scanWindowMs  the port-scan window
+ * @param usbSubsystems uevent subsystems reported as usb_device_event ("usb")
  * @param rawSyscalls   allow programs on raw_syscalls (every syscall) where a hook has no cheaper route here
  */
-public record SensorOptions(Set<Hook> hooks, int argvMax, List<Path> watchPaths, int scanThreshold, int scanWindowMs, boolean rawSyscalls) {
+public record SensorOptions(Set<Hook> hooks, int argvMax, List<Path> watchPaths, int scanThreshold, int scanWindowMs, boolean rawSyscalls,
+                            Set<String> usbSubsystems) {
     public static final int DEFAULT_ARGV_MAX = 4096;
 
     public SensorOptions {
         hooks = hooks.isEmpty() ? EnumSet.noneOf(Hook.class) : EnumSet.copyOf(hooks);
         argvMax = Math.clamp(argvMax, 64, 4096);
         watchPaths = List.copyOf(watchPaths);
+        usbSubsystems = Set.copyOf(usbSubsystems);
     }
 
     public static SensorOptions of(Set<Hook> hooks) {
-        return new SensorOptions(hooks, DEFAULT_ARGV_MAX, WatchList.defaults(), 20, 5000, false);
+        return new SensorOptions(hooks, DEFAULT_ARGV_MAX, WatchList.defaults(), 20, 5000, false, Set.of("usb"));
     }
 
     public SensorOptions withArgvMax(int bytes) {
-        return new SensorOptions(hooks, bytes, watchPaths, scanThreshold, scanWindowMs, rawSyscalls);
+        return new SensorOptions(hooks, bytes, watchPaths, scanThreshold, scanWindowMs, rawSyscalls, usbSubsystems);
     }
 
     public SensorOptions withRawSyscalls(boolean on) {
-        return new SensorOptions(hooks, argvMax, watchPaths, scanThreshold, scanWindowMs, on);
+        return new SensorOptions(hooks, argvMax, watchPaths, scanThreshold, scanWindowMs, on, usbSubsystems);
     }
 
     public SensorOptions withScan(int threshold, int windowMs) {
-        return new SensorOptions(hooks, argvMax, watchPaths, threshold, windowMs, rawSyscalls);
+        return new SensorOptions(hooks, argvMax, watchPaths, threshold, windowMs, rawSyscalls, usbSubsystems);
+    }
+
+    public SensorOptions withUsbSubsystems(Set<String> subsystems) {
+        return new SensorOptions(hooks, argvMax, watchPaths, scanThreshold, scanWindowMs, rawSyscalls, subsystems);
     }
 
     public SensorOptions withWatchPaths(List<Path> paths) {
-        return new SensorOptions(hooks, argvMax, paths, scanThreshold, scanWindowMs, rawSyscalls);
+        return new SensorOptions(hooks, argvMax, paths, scanThreshold, scanWindowMs, rawSyscalls, usbSubsystems);
     }
 }
