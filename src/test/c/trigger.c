@@ -80,6 +80,34 @@ static int cmd_setresuid(void)
 	return 0;
 }
 
+/*
+ * Root creds that no set-uid exec or set*uid call explains, as a kernel exploit
+ * leaves them: a root child whose parent has meanwhile dropped to uid 65534
+ * execs a program. Prints the child's pid.
+ */
+static int cmd_privesc_shape(void)
+{
+	int go[2];
+	if (pipe(go) < 0)
+		return die("pipe");
+	pid_t child = fork();
+	if (child == 0) {
+		char c;
+		close(go[1]);
+		read(go[0], &c, 1);
+		execl("/bin/true", "true", NULL);
+		_exit(127);
+	}
+	if (setresuid(65534, 65534, 65534) < 0)
+		return die("drop");
+	printf("%d\n", child);
+	fflush(stdout);
+	write(go[1], "x", 1);
+	int st;
+	waitpid(child, &st, 0);
+	return 0;
+}
+
 static int cmd_finit_module(const char *path)
 {
 	int fd = open(path, O_RDONLY);
@@ -310,6 +338,7 @@ int main(int argc, char **argv)
 	if (!strcmp(c, "memfd-exec")) return cmd_memfd_exec();
 	if (!strcmp(c, "ptrace-poke")) return cmd_ptrace_poke();
 	if (!strcmp(c, "setresuid")) return cmd_setresuid();
+	if (!strcmp(c, "privesc-shape")) return cmd_privesc_shape();
 	if (!strcmp(c, "finit-module") && argc > 2) return cmd_finit_module(argv[2]);
 	if (!strcmp(c, "mount-tmpfs") && argc > 2) return cmd_mount_tmpfs(argv[2]);
 	if (!strcmp(c, "prctl") && argc > 2) return cmd_prctl(argv[2]);

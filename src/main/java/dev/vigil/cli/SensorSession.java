@@ -52,33 +52,32 @@ final class SensorSession {
         return stream;
     }
 
-    /** Runs until a signal or `seconds` (0: no limit) and returns after everything is detached. */
+    /**
+     * Runs until SIGINT/SIGTERM or `seconds` (0: no limit), then detaches everything and returns,
+     * so that a signal ends the process with status 0 and the summary printed.
+     */
     void run(long seconds) throws InterruptedException {
-        Thread shutdown = new Thread(() -> {
-            stopRequested.set(true);
-            stream.close();
+        for (String name : new String[] {"INT", "TERM", "HUP"}) {
             try {
-                stream.awaitTermination();
-            } catch (InterruptedException ignored) {
-                Thread.currentThread().interrupt();
+                sun.misc.Signal.handle(new sun.misc.Signal(name), sig -> {
+                    stopRequested.set(true);
+                    stream.close();
+                });
+            } catch (IllegalArgumentException unavailable) {
+                // the JVM keeps this signal for itself; the default action applies
             }
-        }, "vigil-shutdown");
-        Runtime.getRuntime().addShutdownHook(shutdown);
+        }
         stream.startAsync();
         System.err.println("ready");
         System.err.flush();
         if (seconds > 0) {
-            Thread.sleep(seconds * 1000);
+            long deadline = System.nanoTime() + seconds * 1_000_000_000L;
+            while (!stopRequested.get() && System.nanoTime() < deadline) {
+                Thread.sleep(Math.min(100, Math.max(1, (deadline - System.nanoTime()) / 1_000_000)));
+            }
             stream.close();
         }
         stream.awaitTermination();
-        if (!stopRequested.get()) {
-            try {
-                Runtime.getRuntime().removeShutdownHook(shutdown);
-            } catch (IllegalStateException shuttingDown) {
-                // the hook is already running
-            }
-        }
         System.err.println(summary());
         System.err.flush();
     }

@@ -1,5 +1,6 @@
 package dev.vigil.sensor;
 
+import dev.vigil.event.CredEvent;
 import dev.vigil.event.EventType;
 import dev.vigil.event.TaskEvent;
 import org.junit.jupiter.api.Test;
@@ -19,5 +20,19 @@ class CredsBpfTest {
         assertTrue(e.pidTree().startsWith(t.pid() + ".trigger<"), e.pidTree());
         // The transition is explained, so it is not a privilege escalation.
         assertTrue(s.all(ev -> ev.type() == EventType.PRIVILEGE_ESCALATION && ev.header().pid() == t.pid()).isEmpty());
+    }
+
+    @Test
+    void unexplainedRootCredentialsAreAPrivilegeEscalation() {
+        LiveSensor s = LiveSensor.get();
+        LiveSensor.Triggered t = LiveSensor.trigger("privesc-shape");
+        int child = t.outInt(0);
+        CredEvent e = (CredEvent) s.await("privilege_escalation", ev -> ev.type() == EventType.PRIVILEGE_ESCALATION
+                && ev.header().pid() == child);
+        assertEquals(t.pid(), e.parentPid());
+        assertTrue(e.parentCred().startsWith("65534|65534|65534|65534|"), e.parentCred());
+        assertTrue(e.cred().startsWith("0|0|0|0|"), e.cred());
+        assertEquals(1, s.all(ev -> ev.type() == EventType.PRIVILEGE_ESCALATION && ev.header().pid() == child).size(),
+                "reported once per process");
     }
 }

@@ -99,4 +99,21 @@ class ProcessBpfTest {
         // The agent's own forks are filtered in the kernel; the shell's fork of true is not.
         s.await("fork", ev -> ev.type() == EventType.FORK && ev.header().ppid() == p.pid());
     }
+
+    @Test
+    void preloadAndSshConnectionComeFromTheEnvironment() throws Exception {
+        LiveSensor s = LiveSensor.get();
+        ProcessBuilder pb = new ProcessBuilder("/bin/true", "env-test");
+        pb.environment().put("LD_PRELOAD", "/tmp/vigil-not-a-lib.so");
+        pb.environment().put("SSH_CONNECTION", "10.9.8.7 51234 10.0.0.1 22");
+        for (int i = 0; i < 300; i++) {
+            pb.environment().put("VIGIL_PAD_" + i, "x".repeat(40));
+        }
+        Process p = pb.start();
+        p.waitFor();
+        ExecEvent e = (ExecEvent) s.await("execve with env", ev -> ev instanceof ExecEvent x && x.header().pid() == p.pid()
+                && x.filename().equals("/bin/true"));
+        assertEquals("/tmp/vigil-not-a-lib.so", e.ldPreload());
+        assertEquals("10.9.8.7 51234 10.0.0.1 22", e.ssh());
+    }
 }
