@@ -59,6 +59,22 @@ static __always_inline void emit_file(struct task_struct *task, struct file *f, 
 	emit(e, pos);
 }
 
+/* 602 when the open created the file, 608/609 when it is watched: decided on the opened file itself. */
+static __always_inline void report_opened(struct task_struct *task, struct file *f, long fd)
+{
+	if (!f)
+		return;
+	__u32 fmode = BPF_CORE_READ(f, f_mode);
+	__u64 fflags = BPF_CORE_READ(f, f_flags);
+	if ((fmode & FMODE_CREATED) && wanted(T_CREATE_FILE))
+		emit_file(task, f, T_CREATE_FILE, fd, fflags);
+	if ((wanted(T_FILE_READ) || wanted(T_FILE_WRITE)) && is_watched(f)) {
+		__u32 type = (fmode & FMODE_WRITE) ? T_FILE_WRITE : T_FILE_READ;
+		if (wanted(type))
+			emit_file(task, f, type, fd, fflags);
+	}
+}
+
 static __always_inline int open_enter(struct trace_event_raw_sys_enter *ctx, __u32 variant, const int nargs)
 {
 	if (!wanted(T_OPEN))
@@ -76,17 +92,7 @@ static __always_inline int open_exit(struct trace_event_raw_sys_exit *ctx)
 	struct task_struct *task = (void *)bpf_get_current_task();
 	long ret = ctx->ret;
 	struct file *f = ret >= 0 ? fd_file(task, ret) : NULL;
-	if (f) {
-		__u32 fmode = BPF_CORE_READ(f, f_mode);
-		__u64 fflags = BPF_CORE_READ(f, f_flags);
-		if ((fmode & FMODE_CREATED) && wanted(T_CREATE_FILE))
-			emit_file(task, f, T_CREATE_FILE, ret, fflags);
-		if ((wanted(T_FILE_READ) || wanted(T_FILE_WRITE)) && is_watched(f)) {
-			__u32 type = (fmode & FMODE_WRITE) ? T_FILE_WRITE : T_FILE_READ;
-			if (wanted(type))
-				emit_file(task, f, type, ret, fflags);
-		}
-	}
+	report_opened(task, f, ret);
 	if (!have || !wanted(T_OPEN))
 		return 0;
 	struct file_event *e = record_area();

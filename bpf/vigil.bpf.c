@@ -10,5 +10,6 @@
 #include "file.bpf.c"
 #include "task.bpf.c"
 #include "mount.bpf.c"
+#include "iouring.bpf.c"
 
 char LICENSE[] SEC("license") = "GPL";

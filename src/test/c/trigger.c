@@ -23,6 +23,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <linux/io_uring.h>
 
 static int die(const char *what)
 {
@@ -328,6 +329,68 @@ static int cmd_read(const char *path)
 	return 0;
 }
 
+/* One io_uring request, submitted and reaped with raw syscalls: no openat/connect syscall is made. */
+static int uring_one(void (*prep)(struct io_uring_sqe *, void *), void *arg)
+{
+	struct io_uring_params p = {0};
+	int ring = syscall(SYS_io_uring_setup, 4, &p);
+	if (ring < 0)
+		return die("io_uring_setup");
+	size_t sqlen = p.sq_off.array + p.sq_entries * sizeof(unsigned);
+	size_t cqlen = p.cq_off.cqes + p.cq_entries * sizeof(struct io_uring_cqe);
+	char *sq = mmap(NULL, sqlen, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, ring, IORING_OFF_SQ_RING);
+	char *cq = mmap(NULL, cqlen, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, ring, IORING_OFF_CQ_RING);
+	struct io_uring_sqe *sqes = mmap(NULL, p.sq_entries * sizeof(struct io_uring_sqe), PROT_READ | PROT_WRITE,
+					 MAP_SHARED | MAP_POPULATE, ring, IORING_OFF_SQES);
+	if (sq == MAP_FAILED || cq == MAP_FAILED || sqes == MAP_FAILED)
+		return die("mmap ring");
+	unsigned tail = *(unsigned *)(sq + p.sq_off.tail);
+	unsigned idx = tail & *(unsigned *)(sq + p.sq_off.ring_mask);
+	memset(&sqes[idx], 0, sizeof(sqes[idx]));
+	prep(&sqes[idx], arg);
+	((unsigned *)(sq + p.sq_off.array))[idx] = idx;
+	__atomic_store_n((unsigned *)(sq + p.sq_off.tail), tail + 1, __ATOMIC_RELEASE);
+	if (syscall(SYS_io_uring_enter, ring, 1, 1, IORING_ENTER_GETEVENTS, NULL, 0) < 0)
+		return die("io_uring_enter");
+	unsigned head = *(unsigned *)(cq + p.cq_off.head);
+	struct io_uring_cqe *cqe = &((struct io_uring_cqe *)(cq + p.cq_off.cqes))[head & *(unsigned *)(cq + p.cq_off.ring_mask)];
+	printf("%d\n", cqe->res);
+	return cqe->res < 0 && cqe->res != -EINPROGRESS;
+}
+
+static void prep_openat(struct io_uring_sqe *sqe, void *path)
+{
+	sqe->opcode = IORING_OP_OPENAT;
+	sqe->fd = AT_FDCWD;
+	sqe->addr = (unsigned long)path;
+	sqe->open_flags = O_CREAT | O_WRONLY;
+	sqe->len = 0600;
+}
+
+static struct sockaddr_in uring_peer;
+
+static void prep_connect(struct io_uring_sqe *sqe, void *fdp)
+{
+	sqe->opcode = IORING_OP_CONNECT;
+	sqe->fd = *(int *)fdp;
+	sqe->addr = (unsigned long)&uring_peer;
+	sqe->off = sizeof(uring_peer);
+}
+
+static int cmd_uring_connect(void)
+{
+	int l = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_storage ss;
+	socklen_t len = make_addr(&ss, "127.0.0.1", 0);
+	if (bind(l, (void *)&ss, len) < 0 || listen(l, 1) < 0)
+		return die("listen");
+	getsockname(l, (void *)&ss, &len);
+	memcpy(&uring_peer, &ss, sizeof(uring_peer));
+	printf("%d\n", ntohs(uring_peer.sin_port));
+	int s = socket(AF_INET, SOCK_STREAM, 0);
+	return uring_one(prep_connect, &s);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -352,6 +415,8 @@ int main(int argc, char **argv)
 	if (!strcmp(c, "scan") && argc > 3) return cmd_scan(atoi(argv[2]), atoi(argv[3]));
 	if (!strcmp(c, "files") && argc > 2) return cmd_files(argv[2]);
 	if (!strcmp(c, "read") && argc > 2) return cmd_read(argv[2]);
+	if (!strcmp(c, "uring-open") && argc > 2) return uring_one(prep_openat, argv[2]);
+	if (!strcmp(c, "uring-connect")) return cmd_uring_connect();
 	fprintf(stderr, "trigger: unknown command %s\n", c);
 	return 2;
 }

@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * io_uring: operations that run in the kernel without their syscall, so no
+ * syscall tracepoint fires for them (DESIGN.md §5). io_uring_complete fires
+ * once per finished request, whatever thread finished it, and is not a
+ * syscall tracepoint: it costs nothing to programs that do not use io_uring.
+ *
+ * Covered: IORING_OP_OPENAT/OPENAT2 (create_file 602, file_read/write
+ * 608/609 on the opened file, exactly as for open(2)), IORING_OP_CONNECT
+ * (42) and IORING_OP_ACCEPT (43), read from the socket itself. Not covered
+ * yet: opens into fixed-file slots (no fd to look at), RENAMEAT, UNLINKAT,
+ * LINKAT, SYMLINKAT.
+ */
+#include "lib/common.h"
+
+#define IORING_OP_ACCEPT 13
+#define IORING_OP_CONNECT 16
+#define IORING_OP_OPENAT 18
+#define IORING_OP_OPENAT2 28
+#define EINPROGRESS 115
+
+static __always_inline struct task_struct *req_task(struct io_kiocb *req)
+{
+	if (bpf_core_field_exists(req->tctx)) {
+		struct task_struct *t = BPF_CORE_READ(req, tctx, task);
+		if (t)
+			return t;
+	}
+	return (void *)bpf_get_current_task();
+}
+
+static __always_inline void emit_net(struct task_struct *task, __u32 type, struct sock *sk, long res, int fd)
+{
+	struct net_event *e = record_area();
+	if (!e)
+		return;
+	__builtin_memset(e, 0, sizeof(*e));
+	if (!sock_pair(sk, &e->addr))
+		return;
+	fill_header(&e->hdr, task, type, sizeof(*e));
+	e->hdr.res = res;
+	e->hdr.flags = 1; /* via io_uring */
+	e->fd = fd;
+	emit(e, sizeof(*e));
+}
+
+SEC("tracepoint/io_uring/io_uring_complete")
+int iouring__complete(struct trace_event_raw_io_uring_complete *ctx)
+{
+	struct io_kiocb *req = ctx->req;
+	int res = ctx->res;
+	__u8 op = BPF_CORE_READ(req, opcode);
+	struct task_struct *task = req_task(req);
+	struct vigil_config *c = cfg();
+	if (!c || c->agent_tgid == BPF_CORE_READ(task, tgid))
+		return 0;
+	if ((op == IORING_OP_OPENAT || op == IORING_OP_OPENAT2) && res >= 0) {
+		report_opened(task, fd_file(task, res), res);
+	} else if (op == IORING_OP_CONNECT && (res == 0 || res == -EINPROGRESS) && wanted(T_CONNECT)) {
+		emit_net(task, T_CONNECT, file_sock(BPF_CORE_READ(req, file)), res, -1);
+	} else if (op == IORING_OP_ACCEPT && res >= 0 && wanted(T_ACCEPT)) {
+		emit_net(task, T_ACCEPT, file_sock(fd_file(task, res)), res, res);
+	}
+	return 0;
+}

@@ -1,0 +1,50 @@
+package dev.vigil.sensor;
+
+import dev.vigil.event.EventType;
+import dev.vigil.event.FileEvent;
+import dev.vigil.event.NetEvent;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** iouring.bpf.c: operations submitted through io_uring, where no openat/connect syscall runs. */
+class IouringBpfTest {
+    @Test
+    void openatThroughIoUringCreatesAFile() throws Exception {
+        LiveSensor s = LiveSensor.get();
+        Path file = Files.createTempDirectory("vigil-uring").resolve("dropped");
+        LiveSensor.Triggered t = LiveSensor.trigger("uring-open", file.toString());
+        FileEvent e = (FileEvent) s.await("create_file via io_uring", ev -> ev.type() == EventType.CREATE_FILE
+                && ev.header().pid() == t.pid());
+        assertEquals(file.toString(), e.path());
+        assertTrue(s.all(ev -> ev.type() == EventType.OPEN && ev.header().pid() == t.pid()
+                && ((FileEvent) ev).path().equals(file.toString())).isEmpty(), "no open syscall was made");
+    }
+
+    @Test
+    void watchedFileReadThroughIoUring() throws Exception {
+        LiveSensor s = LiveSensor.get();
+        Path file = LiveSensor.WATCHED_DIR.resolve("uring-created");
+        Files.deleteIfExists(file);
+        LiveSensor.Triggered t = LiveSensor.trigger("uring-open", file.toString());
+        FileEvent e = (FileEvent) s.await("file_write via io_uring", ev -> ev.type() == EventType.FILE_WRITE
+                && ev.header().pid() == t.pid());
+        assertEquals(file.toString(), e.path());
+        Files.deleteIfExists(file);
+    }
+
+    @Test
+    void connectThroughIoUring() {
+        LiveSensor s = LiveSensor.get();
+        LiveSensor.Triggered t = LiveSensor.trigger("uring-connect");
+        int port = t.outInt(0);
+        NetEvent e = (NetEvent) s.await("connect via io_uring", ev -> ev.type() == EventType.CONNECT && ev.header().pid() == t.pid());
+        assertEquals("127.0.0.1", e.addr().dip());
+        assertEquals(port, e.addr().dport());
+        assertEquals(0, e.header().res());
+    }
+}
