@@ -44,12 +44,9 @@ static __always_inline bool is_watched(struct file *f)
 
 static __always_inline void emit_file(struct task_struct *task, struct file *f, __u32 type, long res, __u64 flags)
 {
-	struct file_event *e = record_area();
+	struct file_event *e = file_record(task, type, res);
 	if (!e)
 		return;
-	__builtin_memset(e, 0, sizeof(*e));
-	fill_header(&e->hdr, task, type, 0);
-	e->hdr.res = res;
 	e->flags = flags;
 	e->mode = BPF_CORE_READ(f, f_inode, i_mode);
 	e->ino = BPF_CORE_READ(f, f_inode, i_ino);
@@ -95,12 +92,9 @@ static __always_inline int open_exit(struct trace_event_raw_sys_exit *ctx)
 	report_opened(task, f, ret);
 	if (!have || !wanted(T_OPEN))
 		return 0;
-	struct file_event *e = record_area();
+	struct file_event *e = file_record(task, T_OPEN, ret);
 	if (!e)
 		return 0;
-	__builtin_memset(e, 0, sizeof(*e));
-	fill_header(&e->hdr, task, T_OPEN, 0);
-	e->hdr.res = ret;
 	e->fd = ret;
 	long dirfd = AT_FDCWD;
 	const char *name = (void *)a.a[0];
@@ -166,12 +160,9 @@ static __always_inline int write_exit(struct trace_event_raw_sys_exit *ctx)
 	struct file *f = fd_file(task, (int)a.a[0]);
 	if (!f || (inode_mode(f) & S_IFMT) != S_IFREG)
 		return 0;
-	struct file_event *e = record_area();
+	struct file_event *e = file_record(task, T_WRITE, ret);
 	if (!e)
 		return 0;
-	__builtin_memset(e, 0, sizeof(*e));
-	fill_header(&e->hdr, task, T_WRITE, 0);
-	e->hdr.res = ret;
 	e->fd = a.a[0];
 	const void *buf = (void *)a.a[1];
 	if (a.old_uid == 1) {
@@ -228,12 +219,10 @@ static __always_inline int paths_exit(struct trace_event_raw_sys_exit *ctx)
 		return 0;
 	__u32 type = a.old_uid;
 	struct task_struct *task = (void *)bpf_get_current_task();
-	struct file_event *e = record_area();
+	long ret = ctx->ret;
+	struct file_event *e = file_record(task, type, ret);
 	if (!e)
 		return 0;
-	__builtin_memset(e, 0, sizeof(*e));
-	fill_header(&e->hdr, task, type, 0);
-	e->hdr.res = ctx->ret;
 	e->flags = a.a[4];
 	e->mode = a.a[4];
 	if (type == T_CHMOD)

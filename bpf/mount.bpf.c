@@ -29,12 +29,9 @@ static __always_inline int mount_exit(long ret)
 	if (!take_args(T_MOUNT, &a))
 		return 0;
 	struct task_struct *task = (void *)bpf_get_current_task();
-	struct file_event *e = record_area();
+	struct file_event *e = file_record(task, T_MOUNT, ret);
 	if (!e)
 		return 0;
-	__builtin_memset(e, 0, sizeof(*e));
-	fill_header(&e->hdr, task, T_MOUNT, 0);
-	e->hdr.res = ret;
 	fill_tree(&e->tree, task);
 	__u32 pos = sizeof(*e);
 	if (a.old_uid == 0) { /* mount(dev, dir, type, flags, data) */
@@ -90,12 +87,9 @@ int memfd__exit(struct trace_event_raw_sys_exit *ctx)
 	long ret = ctx->ret;
 	if (!take_args(T_MEMFD_CREATE, &a))
 		return 0;
-	struct file_event *e = record_area();
+	struct file_event *e = file_record((void *)bpf_get_current_task(), T_MEMFD_CREATE, ret);
 	if (!e)
 		return 0;
-	__builtin_memset(e, 0, sizeof(*e));
-	fill_header(&e->hdr, (void *)bpf_get_current_task(), T_MEMFD_CREATE, 0);
-	e->hdr.res = ret;
 	e->fd = ret;
 	e->flags = a.a[1];
 	__u32 pos = put_str(e, sizeof(*e), &e->path, (void *)a.a[0], 256, true, T_MEMFD_CREATE);
@@ -109,12 +103,9 @@ static __always_inline int module_exit(long ret)
 	if (!take_args(T_LOAD_MODULE, &a))
 		return 0;
 	struct task_struct *task = (void *)bpf_get_current_task();
-	struct file_event *e = record_area();
+	struct file_event *e = file_record(task, T_LOAD_MODULE, ret);
 	if (!e)
 		return 0;
-	__builtin_memset(e, 0, sizeof(*e));
-	fill_header(&e->hdr, task, T_LOAD_MODULE, 0);
-	e->hdr.res = ret;
 	fill_tree(&e->tree, task);
 	__u32 pos = sizeof(*e);
 	if (a.old_uid == NR_FINIT_MODULE) {

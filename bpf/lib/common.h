@@ -450,6 +450,18 @@ static __always_inline bool user_sockaddr(const void *uaddr, struct inet_pair *p
 	return true;
 }
 
+/* A zeroed file_event for `task` in the record area, header filled; NULL when the area is missing. */
+static __always_inline struct file_event *file_record(struct task_struct *task, __u32 type, long res)
+{
+	struct file_event *e = record_area();
+	if (!e)
+		return NULL;
+	__builtin_memset(e, 0, sizeof(*e));
+	fill_header(&e->hdr, task, type, 0);
+	e->hdr.res = res;
+	return e;
+}
+
 /*
  * Saves the first `nargs` arguments (a constant: the kernel refuses to attach a
  * program that reads past the end of a syscall's tracepoint record).

@@ -11,7 +11,7 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /** CLOCK_BOOTTIME now, in ns: the clock of kernel event timestamps, for events made in userspace. */
-final class BootTime {
+public final class BootTime {
     private static final MethodHandle CLOCK_GETTIME;
     static {
         Linker l = Linker.nativeLinker();
@@ -21,7 +21,7 @@ final class BootTime {
 
     private BootTime() {}
 
-    static long now() {
+    public static long now() {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment ts = arena.allocate(16);
             int rc = (int) CLOCK_GETTIME.invokeExact(7, ts);

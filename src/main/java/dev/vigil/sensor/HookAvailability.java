@@ -42,8 +42,11 @@ public record HookAvailability(String label, String note) {
         if (missing.isEmpty()) {
             return new HookAvailability(have > 0 ? "yes" : "no", have > 0 ? "" : "no BPF program built for it");
         }
-        String fallback = hook == Hook.LOAD_MODULE ? "; the kernel has no module support (CONFIG_MODULES off), so no module can load;"
-                + " attempts are still seen through the raw_syscalls fallback in --hooks all" : "";
-        return new HookAvailability(have > 0 ? "partial" : "no", String.join(", ", missing) + fallback);
+        String why = missing.size() == 1 ? missing.get(0) : missing.size() + " tracepoints missing (" + missing.get(0) + ", …)";
+        if (hook == Hook.LOAD_MODULE && have == 0) {
+            why = "no module syscall tracepoints: this kernel has no module support, so no module can load;"
+                    + " attempts are reported through raw_syscalls with --hooks all or --hooks load_module";
+        }
+        return new HookAvailability(have > 0 ? "partial" : "no", why);
     }
 }
