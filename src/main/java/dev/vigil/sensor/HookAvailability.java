@@ -43,7 +43,7 @@ public record HookAvailability(String label, String note) {
             return new HookAvailability(have > 0 ? "yes" : "no", have > 0 ? "" : "no BPF program built for it");
         }
         String why = missing.size() == 1 ? missing.get(0) : missing.size() + " tracepoints missing (" + missing.get(0) + ", …)";
-        if (hook == Hook.LOAD_MODULE && have == 0) {
+        if (hook == Hook.LOAD_MODULE) {
             why = "no module syscall tracepoints: this kernel has no module support, so no module can load;"
                     + " attempts are reported through raw_syscalls with --hooks all or --hooks load_module";
         }
