@@ -1,0 +1,334 @@
+package dev.vigil.detect;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+
+/**
+ * Compiles a Falco condition into a {@link Condition}, once: lists and macros are expanded, fields
+ * resolved, regexes and globs compiled, so evaluation does no parsing or string building.
+ *
+ * <pre>
+ * expr    := and ('or' and)*
+ * and     := unary ('and' unary)*
+ * unary   := 'not' unary | '(' expr ')' | FIELD 'exists' | FIELD op value | MACRO
+ * value   := STRING | WORD | '(' item (',' item)* ')' | LIST
+ * </pre>
+ */
+public final class ConditionParser {
+    /** Where the condition text came from, for file:line:column in errors. */
+    public record Origin(String file, int line, int column) {}
+
+    public record Macro(String condition, Origin origin) {}
+
+    private static final Set<String> BINARY = Set.of("=", "==", "!=", "<", "<=", ">", ">=", "in", "intersects",
+            "contains", "icontains", "startswith", "endswith", "glob", "pmatch", "regex", "bcontains");
+
+    private final Map<String, List<String>> lists;
+    private final Map<String, Macro> macros;
+    private final Set<String> expanding = new HashSet<>();
+    private final Set<String> fieldsUsed = new HashSet<>();
+
+    public ConditionParser(Map<String, List<String>> lists, Map<String, Macro> macros) {
+        this.lists = lists;
+        this.macros = macros;
+    }
+
+    /** Fields referenced by everything compiled so far. */
+    public Set<String> fieldsUsed() {
+        return fieldsUsed;
+    }
+
+    public Condition compile(String text, Origin origin) throws RuleException {
+        Lexer lx = new Lexer(text, origin);
+        Condition c = or(lx);
+        if (!lx.atEnd()) {
+            throw lx.error("expected 'and', 'or' or the end of the condition, found '" + lx.peek().text() + "'");
+        }
+        return c;
+    }
+
+    private Condition or(Lexer lx) throws RuleException {
+        Condition left = and(lx);
+        while (lx.acceptWord("or")) {
+            Condition l = left, r = and(lx);
+            left = e -> l.test(e) || r.test(e);
+        }
+        return left;
+    }
+
+    private Condition and(Lexer lx) throws RuleException {
+        Condition left = unary(lx);
+        while (lx.acceptWord("and")) {
+            Condition l = left, r = unary(lx);
+            left = e -> l.test(e) && r.test(e);
+        }
+        return left;
+    }
+
+    private Condition unary(Lexer lx) throws RuleException {
+        if (lx.acceptWord("not")) {
+            Condition inner = unary(lx);
+            return e -> !inner.test(e);
+        }
+        if (lx.accept("(")) {
+            Condition inner = or(lx);
+            lx.expect(")");
+            return inner;
+        }
+        Lexer.Token t = lx.next();
+        if (t == null) {
+            throw lx.error("expected a field, a macro, 'not' or '(' but the condition ended");
+        }
+        if (t.kind() != Lexer.Kind.WORD) {
+            throw lx.error(t, "expected a field, a macro, 'not' or '(' but found '" + t.text() + "'");
+        }
+        Lexer.Token op = lx.peek();
+        boolean comparison = op != null && (op.kind() == Lexer.Kind.OP || (op.kind() == Lexer.Kind.WORD
+                && (BINARY.contains(op.text().toLowerCase(Locale.ROOT)) || op.text().equalsIgnoreCase("exists"))));
+        if (!comparison) {
+            Macro m = macros.get(t.text());
+            if (m == null) {
+                if (Fields.resolve(t.text()) != null) {
+                    throw lx.error(t, "field '" + t.text() + "' needs an operator (=, in, contains, exists, …)");
+                }
+                throw lx.error(t, "unknown macro or field '" + t.text() + "'");
+            }
+            if (!expanding.add(t.text())) {
+                throw lx.error(t, "macro '" + t.text() + "' refers to itself");
+            }
+            try {
+                return compile(m.condition(), m.origin());
+            } finally {
+                expanding.remove(t.text());
+            }
+        }
+        Function<Map<String, Object>, Object> field = Fields.resolve(t.text());
+        if (field == null) {
+            throw lx.error(t, "unknown field '" + t.text() + "': Vigil does not collect it");
+        }
+        fieldsUsed.add(t.text());
+        lx.next();
+        String operator = op.text().toLowerCase(Locale.ROOT);
+        if (operator.equals("exists")) {
+            return e -> present(field.apply(e));
+        }
+        return switch (operator) {
+            case "in", "intersects", "pmatch" -> {
+                List<String> values = listValue(lx);
+                yield setOp(operator, field, values);
+            }
+            default -> {
+                Lexer.Token v = lx.next();
+                if (v == null || (v.kind() != Lexer.Kind.WORD && v.kind() != Lexer.Kind.STRING)) {
+                    throw lx.error(v == null ? op : v, "expected a value after '" + op.text() + "'");
+                }
+                yield scalarOp(lx, v, operator, field, v.text());
+            }
+        };
+    }
+
+    private List<String> listValue(Lexer lx) throws RuleException {
+        List<String> out = new ArrayList<>();
+        if (lx.accept("(")) {
+            if (lx.accept(")")) {
+                return out;
+            }
+            do {
+                Lexer.Token item = lx.next();
+                if (item == null || (item.kind() != Lexer.Kind.WORD && item.kind() != Lexer.Kind.STRING)) {
+                    throw lx.error(item, "expected a list item");
+                }
+                expandItem(item, out);
+            } while (lx.accept(","));
+            lx.expect(")");
+            return out;
+        }
+        Lexer.Token name = lx.next();
+        if (name == null || !lists.containsKey(name.text())) {
+            throw lx.error(name, "expected '(' or the name of a list");
+        }
+        out.addAll(lists.get(name.text()));
+        return out;
+    }
+
+    private void expandItem(Lexer.Token item, List<String> out) {
+        if (item.kind() == Lexer.Kind.WORD && lists.containsKey(item.text())) {
+            out.addAll(lists.get(item.text()));
+        } else {
+            out.add(item.text());
+        }
+    }
+
+    private static Condition setOp(String op, Function<Map<String, Object>, Object> field, List<String> values) {
+        Set<String> set = Set.copyOf(values);
+        return switch (op) {
+            case "in" -> e -> {
+                Object v = field.apply(e);
+                if (v instanceof List<?> l) {
+                    return !l.isEmpty() && l.stream().allMatch(x -> set.contains(String.valueOf(x)));
+                }
+                return v != null && set.contains(str(v));
+            };
+            case "intersects" -> e -> {
+                Object v = field.apply(e);
+                if (v instanceof List<?> l) {
+                    return l.stream().anyMatch(x -> set.contains(String.valueOf(x)));
+                }
+                return v != null && set.contains(str(v));
+            };
+            default -> { // pmatch: the value is one of the paths or lies below one
+                List<String> prefixes = values.stream().map(p -> p.endsWith("/") ? p : p + "/").toList();
+                yield e -> {
+                    Object v = field.apply(e);
+                    if (v == null) {
+                        return false;
+                    }
+                    String s = str(v);
+                    if (set.contains(s)) {
+                        return true;
+                    }
+                    for (String p : prefixes) {
+                        if (s.startsWith(p)) {
+                            return true;
+                        }
+                    }
+                    return false;
+                };
+            }
+        };
+    }
+
+    private static Condition scalarOp(Lexer lx, Lexer.Token at, String op, Function<Map<String, Object>, Object> field, String literal)
+            throws RuleException {
+        Long number = parseLong(literal);
+        return switch (op) {
+            case "=", "==" -> e -> equal(field.apply(e), literal, number);
+            case "!=" -> e -> {
+                Object v = field.apply(e);
+                return v != null && !equal(v, literal, number);
+            };
+            case "<", "<=", ">", ">=" -> {
+                if (number == null) {
+                    throw lx.error(at, "'" + op + "' needs a number, found '" + literal + "'");
+                }
+                long n = number;
+                yield e -> {
+                    Long v = asLong(field.apply(e));
+                    if (v == null) {
+                        return false;
+                    }
+                    return switch (op) {
+                        case "<" -> v < n;
+                        case "<=" -> v <= n;
+                        case ">" -> v > n;
+                        default -> v >= n;
+                    };
+                };
+            }
+            case "contains", "bcontains" -> e -> {
+                Object v = field.apply(e);
+                return v != null && str(v).contains(literal);
+            };
+            case "icontains" -> {
+                String lower = literal.toLowerCase(Locale.ROOT);
+                yield e -> {
+                    Object v = field.apply(e);
+                    return v != null && str(v).toLowerCase(Locale.ROOT).contains(lower);
+                };
+            }
+            case "startswith" -> e -> {
+                Object v = field.apply(e);
+                return v != null && str(v).startsWith(literal);
+            };
+            case "endswith" -> e -> {
+                Object v = field.apply(e);
+                return v != null && str(v).endsWith(literal);
+            };
+            case "glob" -> {
+                Pattern p = Pattern.compile(globToRegex(literal), Pattern.DOTALL);
+                yield e -> {
+                    Object v = field.apply(e);
+                    return v != null && p.matcher(str(v)).matches();
+                };
+            }
+            case "regex" -> {
+                Pattern p;
+                try {
+                    p = Pattern.compile(literal, Pattern.DOTALL);
+                } catch (PatternSyntaxException bad) {
+                    throw lx.error(at, "bad regex: " + bad.getDescription());
+                }
+                yield e -> {
+                    Object v = field.apply(e);
+                    return v != null && p.matcher(str(v)).find();
+                };
+            }
+            default -> throw lx.error(at, "unknown operator '" + op + "'");
+        };
+    }
+
+    static String globToRegex(String glob) {
+        StringBuilder sb = new StringBuilder();
+        for (char c : glob.toCharArray()) {
+            switch (c) {
+                case '*' -> sb.append(".*");
+                case '?' -> sb.append('.');
+                default -> sb.append(Pattern.quote(String.valueOf(c)));
+            }
+        }
+        return sb.toString();
+    }
+
+    private static boolean equal(Object v, String literal, Long number) {
+        if (v == null) {
+            return false;
+        }
+        if (number != null && (v instanceof Number)) {
+            return ((Number) v).longValue() == number;
+        }
+        if (v instanceof Boolean b) {
+            return literal.equalsIgnoreCase(String.valueOf(b));
+        }
+        return str(v).equals(literal);
+    }
+
+    static String str(Object v) {
+        if (v instanceof List<?> l) {
+            StringBuilder sb = new StringBuilder();
+            for (Object o : l) {
+                if (!sb.isEmpty()) {
+                    sb.append(' ');
+                }
+                sb.append(o);
+            }
+            return sb.toString();
+        }
+        return String.valueOf(v);
+    }
+
+    static boolean present(Object v) {
+        return v != null && !"".equals(v) && !(v instanceof List<?> l && l.isEmpty());
+    }
+
+    private static Long parseLong(String s) {
+        try {
+            return Long.decode(s);
+        } catch (NumberFormatException notNumber) {
+            return null;
+        }
+    }
+
+    private static Long asLong(Object v) {
+        if (v instanceof Number n) {
+            return n.longValue();
+        }
+        return v == null ? null : parseLong(String.valueOf(v));
+    }
+}

@@ -1,0 +1,229 @@
+package dev.vigil.detect;
+
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import java.util.function.Function;
+
+/**
+ * Runs detections over events, one at a time, in arrival order (the caller serialises). Threshold
+ * and sequence state is kept per detection and dropped when its window passes. Rules can be
+ * swapped at any time ({@link #rules(RuleSet)}); state of detections that stay is kept.
+ */
+public final class Engine implements Consumer<Map<String, Object>> {
+    /** Bounds state so a flood cannot exhaust memory; what is dropped is counted. */
+    static final int MAX_PARTIALS = 10_000, MAX_GROUPS = 50_000;
+
+    private final Consumer<Alert> out;
+    private final Function<Map<String, Object>, List<Map<String, Object>>> lineage;
+    private volatile RuleSet rules;
+    private final Map<String, Map<List<Object>, Window>> windows = new HashMap<>();
+    private final Map<String, ArrayDeque<Partial>> partials = new HashMap<>();
+    private long stateDropped;
+    private long alerts;
+
+    public Engine(RuleSet rules, Consumer<Alert> out, Function<Map<String, Object>, List<Map<String, Object>>> lineage) {
+        this.rules = rules;
+        this.out = out;
+        this.lineage = lineage;
+    }
+
+    public RuleSet rules() {
+        return rules;
+    }
+
+    public synchronized void rules(RuleSet next) {
+        this.rules = next;
+        var names = next.detections().stream().map(Detection::name).toList();
+        windows.keySet().retainAll(names);
+        partials.keySet().retainAll(names);
+    }
+
+    public long alerts() {
+        return alerts;
+    }
+
+    /** Threshold groups and sequence partials dropped because their bound was reached. */
+    public long stateDropped() {
+        return stateDropped;
+    }
+
+    @Override
+    public synchronized void accept(Map<String, Object> e) {
+        for (Detection d : rules.detections()) {
+            try {
+                switch (d) {
+                    case Rule r -> {
+                        if (r.condition().test(e)) {
+                            fire(r, "rule", List.of(e), e, Map.of());
+                        }
+                    }
+                    case ThresholdRule t -> threshold(t, e);
+                    case SequenceRule s -> sequence(s, e);
+                }
+            } catch (RuntimeException broken) {
+                // one rule failing on one event must not stop the others; it shows as no alert
+            }
+        }
+    }
+
+    private static long ts(Map<String, Object> e) {
+        return e.get("ts") instanceof Number n ? n.longValue() : System.currentTimeMillis() * 1_000_000L;
+    }
+
+    /** Events in a group's window, with the distinct values seen and when the group last fired. */
+    private static final class Window {
+        final ArrayDeque<long[]> times = new ArrayDeque<>();
+        final ArrayDeque<Object> values = new ArrayDeque<>();
+        long firedAt = Long.MIN_VALUE;
+    }
+
+    private void threshold(ThresholdRule t, Map<String, Object> e) {
+        if (!t.condition().test(e)) {
+            return;
+        }
+        long now = ts(e), span = t.window().toNanos();
+        List<Object> key = new ArrayList<>(t.groupBy().size());
+        for (var g : t.groupBy()) {
+            key.add(g.apply(e));
+        }
+        Map<List<Object>, Window> groups = windows.computeIfAbsent(t.name(), k -> new LinkedHashMap<>());
+        if (groups.size() >= MAX_GROUPS && !groups.containsKey(key)) {
+            Iterator<List<Object>> it = groups.keySet().iterator();
+            it.next();
+            it.remove();
+            stateDropped++;
+        }
+        Window w = groups.computeIfAbsent(key, k -> new Window());
+        w.times.addLast(new long[] {now});
+        w.values.addLast(t.distinct() == null ? "" : String.valueOf(t.distinct().apply(e)));
+        while (!w.times.isEmpty() && now - w.times.peekFirst()[0] > span) {
+            w.times.pollFirst();
+            w.values.pollFirst();
+        }
+        long n = t.distinct() == null ? w.times.size() : w.values.stream().distinct().count();
+        if (n >= t.count() && now - w.firedAt > span) {
+            w.firedAt = now;
+            Map<String, Object> extra = new LinkedHashMap<>();
+            extra.put(t.distinct() == null ? "count" : "distinct_count", n);
+            for (int i = 0; i < t.groupByNames().size(); i++) {
+                extra.put(t.groupByNames().get(i), key.get(i));
+            }
+            extra.put("window_ms", t.window().toMillis());
+            fire(t, "threshold", List.of(e), e, extra);
+        }
+    }
+
+    /** A sequence under way: the steps matched so far and the key the next step must join. */
+    private record Partial(int next, Object key, long start, List<Map<String, Object>> events) {}
+
+    private void sequence(SequenceRule s, Map<String, Object> e) {
+        long now = ts(e), span = s.window().toNanos();
+        ArrayDeque<Partial> list = partials.computeIfAbsent(s.name(), k -> new ArrayDeque<>());
+        while (!list.isEmpty() && now - list.peekFirst().start() > span) {
+            list.pollFirst();
+        }
+        List<Partial> advanced = new ArrayList<>();
+        for (Iterator<Partial> it = list.iterator(); it.hasNext(); ) {
+            Partial p = it.next();
+            SequenceRule.Step step = s.steps().get(p.next());
+            if (!step.condition().test(e) || !joins(step, p.key(), e)) {
+                continue;
+            }
+            it.remove();
+            List<Map<String, Object>> evs = new ArrayList<>(p.events());
+            evs.add(e);
+            if (p.next() + 1 == s.steps().size()) {
+                Map<String, Object> extra = new LinkedHashMap<>();
+                List<String> names = s.steps().stream().map(SequenceRule.Step::name).toList();
+                extra.put("steps", names);
+                fire(s, "sequence", evs, e, extra);
+            } else {
+                advanced.add(new Partial(p.next() + 1, step.key().apply(e), p.start(), evs));
+            }
+            break;
+        }
+        SequenceRule.Step first = s.steps().getFirst();
+        if (first.condition().test(e)) {
+            advanced.add(new Partial(1, first.key().apply(e), now, List.of(e)));
+        }
+        for (Partial p : advanced) {
+            if (list.size() >= MAX_PARTIALS) {
+                list.pollFirst();
+                stateDropped++;
+            }
+            list.addLast(p);
+        }
+    }
+
+    /** Same key value; for a lineage step, the earlier process is this one or one of its ancestors. */
+    private static boolean joins(SequenceRule.Step step, Object key, Map<String, Object> e) {
+        if (key == null) {
+            return false;
+        }
+        if (step.lineage()) {
+            if (key.equals(e.get("pid"))) {
+                return true;
+            }
+            if (e.get("pid_tree") instanceof String tree) {
+                String k = key + ".";
+                for (String node : tree.split("<")) {
+                    if (node.startsWith(k)) {
+                        return true;
+                    }
+                }
+            }
+            return false;
+        }
+        Object v = step.key().apply(e);
+        return v != null && ConditionParser.str(v).equals(ConditionParser.str(key));
+    }
+
+    private void fire(Detection d, String kind, List<Map<String, Object>> events, Map<String, Object> last, Map<String, Object> extra) {
+        alerts++;
+        Object host = last.get("nodename");
+        out.accept(new Alert(id(d.name(), events), ts(last), d.name(), kind, d.priority(), d.tags(), d.output().render(last),
+                host == null ? "" : host.toString(), List.copyOf(events), lineage.apply(last), extra));
+    }
+
+    /** Stable: the same rule over the same events gives the same id, in a replay as live. */
+    static String id(String rule, List<Map<String, Object>> events) {
+        try {
+            MessageDigest md = MessageDigest.getInstance("SHA-256");
+            md.update(rule.getBytes(StandardCharsets.UTF_8));
+            for (Map<String, Object> e : events) {
+                md.update(("|" + e.get("nodename") + "|" + e.get("ts") + "|" + e.get("pid") + "|" + e.get("event"))
+                        .getBytes(StandardCharsets.UTF_8));
+            }
+            return HexFormat.of().formatHex(md.digest(), 0, 12);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Lineage from the event's own pid_tree: pid and comm of each ancestor, nearest first. */
+    public static List<Map<String, Object>> lineageFromTree(Map<String, Object> e) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        if (e.get("pid_tree") instanceof String tree && !tree.isEmpty()) {
+            for (String node : tree.split("<")) {
+                int dot = node.indexOf('.');
+                if (dot > 0) {
+                    Map<String, Object> m = new LinkedHashMap<>();
+                    m.put("pid", Long.parseLong(node.substring(0, dot)));
+                    m.put("comm", node.substring(dot + 1));
+                    out.add(m);
+                }
+            }
+        }
+        return out;
+    }
+}

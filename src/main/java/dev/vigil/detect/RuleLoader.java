@@ -1,0 +1,392 @@
+package dev.vigil.detect;
+
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
+import org.yaml.snakeyaml.nodes.MappingNode;
+import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.nodes.NodeTuple;
+import org.yaml.snakeyaml.nodes.ScalarNode;
+import org.yaml.snakeyaml.nodes.SequenceNode;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Stream;
+
+/**
+ * Loads rule files in Falco's YAML form ({@code - list:}, {@code - macro:}, {@code - rule:}) plus
+ * Vigil's {@code - threshold:} and {@code - sequence:}. Later files may append to or override
+ * earlier items. A broken rule is reported (file:line:column) and skipped; the rest still load.
+ */
+public final class RuleLoader {
+    private final Map<String, List<String>> lists = new LinkedHashMap<>();
+    private final Map<String, ConditionParser.Macro> macros = new LinkedHashMap<>();
+    private final Map<String, RawItem> rules = new LinkedHashMap<>();
+    private final List<RuleException> errors = new ArrayList<>();
+
+    /** A rule-like item before compilation: its YAML mapping, with appends folded in. */
+    private static final class RawItem {
+        final String kind;
+        final String file;
+        final int line;
+        final Map<String, Node> fields = new LinkedHashMap<>();
+        String conditionSuffix = "";
+        final List<Node> extraExceptions = new ArrayList<>();
+
+        RawItem(String kind, String file, int line) {
+            this.kind = kind;
+            this.file = file;
+            this.line = line;
+        }
+    }
+
+    public static RuleSet load(List<Path> paths) {
+        RuleLoader l = new RuleLoader();
+        for (Path p : paths) {
+            for (Path f : ruleFiles(p, l.errors)) {
+                try {
+                    l.add(f.toString(), Files.readString(f));
+                } catch (IOException e) {
+                    l.errors.add(new RuleException(f.toString(), 0, 0, "cannot read: " + e.getMessage()));
+                }
+            }
+        }
+        return l.compile();
+    }
+
+    public static RuleSet loadText(String name, String yaml) {
+        RuleLoader l = new RuleLoader();
+        l.add(name, yaml);
+        return l.compile();
+    }
+
+    /** A file, or the *.yaml / *.yml files of a folder in name order. */
+    static List<Path> ruleFiles(Path p, List<RuleException> errors) {
+        if (Files.isDirectory(p)) {
+            try (Stream<Path> s = Files.list(p)) {
+                return s.filter(f -> f.toString().endsWith(".yaml") || f.toString().endsWith(".yml")).sorted().toList();
+            } catch (IOException e) {
+                errors.add(new RuleException(p.toString(), 0, 0, "cannot list: " + e.getMessage()));
+                return List.of();
+            }
+        }
+        if (!Files.isRegularFile(p)) {
+            errors.add(new RuleException(p.toString(), 0, 0, "no such rule file or folder"));
+            return List.of();
+        }
+        return List.of(p);
+    }
+
+    private void add(String file, String yaml) {
+        List<Node> docs = new ArrayList<>();
+        try {
+            LoaderOptions opts = new LoaderOptions();
+            opts.setAllowDuplicateKeys(false);
+            for (Node n : new Yaml(opts).composeAll(new java.io.StringReader(yaml))) {
+                docs.add(n);
+            }
+        } catch (MarkedYAMLException e) {
+            var m = e.getProblemMark();
+            errors.add(new RuleException(file, m == null ? 0 : m.getLine() + 1, m == null ? 0 : m.getColumn() + 1,
+                    "YAML: " + e.getProblem()));
+            return;
+        } catch (RuntimeException e) {
+            errors.add(new RuleException(file, 0, 0, "YAML: " + e.getMessage()));
+            return;
+        }
+        for (Node doc : docs) {
+            if (doc == null) {
+                continue;
+            }
+            if (!(doc instanceof SequenceNode seq)) {
+                errors.add(err(file, doc, "a rule file is a YAML list of items (- rule:, - macro:, - list:, …)"));
+                continue;
+            }
+            for (Node item : seq.getValue()) {
+                try {
+                    addItem(file, item);
+                } catch (RuleException e) {
+                    errors.add(e);
+                }
+            }
+        }
+    }
+
+    private void addItem(String file, Node item) throws RuleException {
+        if (!(item instanceof MappingNode map)) {
+            throw err(file, item, "expected an item such as '- rule: name'");
+        }
+        Map<String, Node> f = new LinkedHashMap<>();
+        for (NodeTuple t : map.getValue()) {
+            f.put(scalar(file, t.getKeyNode()), t.getValueNode());
+        }
+        String kind = Stream.of("rule", "macro", "list", "threshold", "sequence").filter(f::containsKey).findFirst().orElse(null);
+        if (kind == null) {
+            if (f.containsKey("required_engine_version") || f.containsKey("required_plugin_versions")) {
+                return;
+            }
+            throw err(file, item, "unknown item: expected one of rule, macro, list, threshold, sequence");
+        }
+        String name = scalar(file, f.get(kind));
+        boolean append = f.containsKey("append") && Boolean.parseBoolean(scalar(file, f.get("append")));
+        Map<String, String> override = new LinkedHashMap<>();
+        if (f.get("override") instanceof MappingNode o) {
+            for (NodeTuple t : o.getValue()) {
+                override.put(scalar(file, t.getKeyNode()), scalar(file, t.getValueNode()).toLowerCase(Locale.ROOT));
+            }
+        }
+        switch (kind) {
+            case "list" -> {
+                List<String> items = strings(file, f.get("items"));
+                if ((append || "append".equals(override.get("items"))) && lists.containsKey(name)) {
+                    List<String> all = new ArrayList<>(lists.get(name));
+                    all.addAll(items);
+                    lists.put(name, all);
+                } else {
+                    lists.put(name, items);
+                }
+            }
+            case "macro" -> {
+                Node c = required(file, f, "condition", item);
+                ConditionParser.Macro old = macros.get(name);
+                if ((append || "append".equals(override.get("condition"))) && old != null) {
+                    macros.put(name, new ConditionParser.Macro(old.condition() + " " + scalar(file, c), old.origin()));
+                } else {
+                    macros.put(name, new ConditionParser.Macro(scalar(file, c), origin(file, c)));
+                }
+            }
+            default -> {
+                RawItem existing = rules.get(name);
+                boolean amends = append || !override.isEmpty();
+                if (amends) {
+                    if (existing == null) {
+                        throw err(file, item, kind + " '" + name + "' appends to or overrides a " + kind + " that is not defined before it");
+                    }
+                    for (var en : f.entrySet()) {
+                        String key = en.getKey();
+                        if (key.equals(kind) || key.equals("append") || key.equals("override")) {
+                            continue;
+                        }
+                        String how = append ? "append" : override.getOrDefault(key, "replace");
+                        if (key.equals("condition") && how.equals("append")) {
+                            existing.conditionSuffix += " " + scalar(file, en.getValue());
+                        } else if (key.equals("exceptions") && how.equals("append")) {
+                            existing.extraExceptions.add(en.getValue());
+                        } else {
+                            existing.fields.put(key, en.getValue());
+                        }
+                    }
+                } else {
+                    RawItem r = new RawItem(kind, file, item.getStartMark().getLine() + 1);
+                    r.fields.putAll(f);
+                    rules.put(name, r);
+                }
+            }
+        }
+    }
+
+    private RuleSet compile() {
+        List<Detection> out = new ArrayList<>();
+        ConditionParser parser = new ConditionParser(lists, macros);
+        for (var en : rules.entrySet()) {
+            RawItem r = en.getValue();
+            try {
+                if (r.fields.containsKey("enabled") && !Boolean.parseBoolean(scalar(r.file, r.fields.get("enabled")))) {
+                    continue;
+                }
+                out.add(switch (r.kind) {
+                    case "rule" -> compileRule(parser, en.getKey(), r);
+                    case "threshold" -> compileThreshold(parser, en.getKey(), r);
+                    default -> compileSequence(parser, en.getKey(), r);
+                });
+            } catch (RuleException e) {
+                errors.add(new RuleException(e.file(), e.line(), e.column(), r.kind + " '" + en.getKey() + "' skipped: " + e.reason()));
+            }
+        }
+        return new RuleSet(List.copyOf(out), List.copyOf(errors));
+    }
+
+    private Condition condition(ConditionParser parser, RawItem r, Node node) throws RuleException {
+        Condition c = parser.compile(scalar(r.file, node) + r.conditionSuffix, origin(r.file, node));
+        List<Node> exceptionNodes = new ArrayList<>();
+        if (r.fields.get("exceptions") != null) {
+            exceptionNodes.add(r.fields.get("exceptions"));
+        }
+        exceptionNodes.addAll(r.extraExceptions);
+        for (Node ex : exceptionNodes) {
+            Condition unless = Exceptions.compile(r.file, ex, parser);
+            Condition base = c;
+            c = e -> base.test(e) && !unless.test(e);
+        }
+        return c;
+    }
+
+    private Rule compileRule(ConditionParser parser, String name, RawItem r) throws RuleException {
+        Node cond = required(r.file, r.fields, "condition", null, r.line);
+        return new Rule(name, text(r, "desc"), condition(parser, r, cond), output(r), priority(r), tags(r), r.file + ":" + r.line);
+    }
+
+    private ThresholdRule compileThreshold(ConditionParser parser, String name, RawItem r) throws RuleException {
+        Node cond = required(r.file, r.fields, "condition", null, r.line);
+        List<String> groupNames = r.fields.containsKey("group_by") ? strings(r.file, r.fields.get("group_by")) : List.of();
+        List<Function<Map<String, Object>, Object>> group = new ArrayList<>();
+        for (String g : groupNames) {
+            group.add(field(r, g, "group_by"));
+        }
+        String distinctName = r.fields.containsKey("distinct") ? scalar(r.file, r.fields.get("distinct")) : null;
+        int count = integer(r, "count");
+        if (count < 1) {
+            throw new RuleException(r.file, r.line, 1, "count must be 1 or more");
+        }
+        return new ThresholdRule(name, text(r, "desc"), condition(parser, r, cond), List.copyOf(group), groupNames,
+                distinctName == null ? null : field(r, distinctName, "distinct"), distinctName, count, duration(r, "window"),
+                output(r), priority(r), tags(r), r.file + ":" + r.line);
+    }
+
+    private SequenceRule compileSequence(ConditionParser parser, String name, RawItem r) throws RuleException {
+        if (!(r.fields.get("steps") instanceof SequenceNode steps) || steps.getValue().size() < 2) {
+            throw new RuleException(r.file, r.line, 1, "a sequence needs 'steps:' with two or more steps");
+        }
+        String defaultKey = r.fields.containsKey("key") ? scalar(r.file, r.fields.get("key")) : "proc.pid";
+        List<SequenceRule.Step> out = new ArrayList<>();
+        int n = 0;
+        for (Node s : steps.getValue()) {
+            n++;
+            if (!(s instanceof MappingNode m)) {
+                throw err(r.file, s, "a step is a mapping with 'condition:' (and 'key:', 'name:')");
+            }
+            Map<String, Node> f = new LinkedHashMap<>();
+            for (NodeTuple t : m.getValue()) {
+                f.put(scalar(r.file, t.getKeyNode()), t.getValueNode());
+            }
+            Node c = required(r.file, f, "condition", s);
+            String key = f.containsKey("key") ? scalar(r.file, f.get("key")) : defaultKey;
+            boolean lineage = key.equals("lineage");
+            out.add(new SequenceRule.Step(f.containsKey("name") ? scalar(r.file, f.get("name")) : "step" + n,
+                    parser.compile(scalar(r.file, c), origin(r.file, c)), lineage ? field(r, "proc.pid", "key") : field(r, key, "key"),
+                    lineage ? "proc.pid" : key, lineage));
+        }
+        return new SequenceRule(name, text(r, "desc"), List.copyOf(out), duration(r, "window"), output(r), priority(r), tags(r),
+                r.file + ":" + r.line);
+    }
+
+    private static Function<Map<String, Object>, Object> field(RawItem r, String name, String what) throws RuleException {
+        var f = Fields.resolve(name);
+        if (f == null) {
+            throw new RuleException(r.file, r.line, 1, what + " uses unknown field '" + name + "': Vigil does not collect it");
+        }
+        return f;
+    }
+
+    private static String text(RawItem r, String key) throws RuleException {
+        return r.fields.containsKey(key) ? scalar(r.file, r.fields.get(key)) : "";
+    }
+
+    private static OutputTemplate output(RawItem r) throws RuleException {
+        Node o = r.fields.get("output");
+        return OutputTemplate.compile(o == null ? "" : scalar(r.file, o), r.file, o == null ? r.line : o.getStartMark().getLine() + 1);
+    }
+
+    private static Priority priority(RawItem r) throws RuleException {
+        Node p = r.fields.get("priority");
+        if (p == null) {
+            return Priority.WARNING;
+        }
+        try {
+            return Priority.parse(scalar(r.file, p));
+        } catch (IllegalArgumentException e) {
+            throw err(r.file, p, "unknown priority '" + scalar(r.file, p) + "': EMERGENCY, ALERT, CRITICAL, ERROR, WARNING, NOTICE, INFORMATIONAL or DEBUG");
+        }
+    }
+
+    private static List<String> tags(RawItem r) throws RuleException {
+        return r.fields.containsKey("tags") ? strings(r.file, r.fields.get("tags")) : List.of();
+    }
+
+    private static int integer(RawItem r, String key) throws RuleException {
+        Node n = required(r.file, r.fields, key, null, r.line);
+        try {
+            return Integer.parseInt(scalar(r.file, n));
+        } catch (NumberFormatException e) {
+            throw err(r.file, n, key + " must be a whole number");
+        }
+    }
+
+    /** "30s", "5m", "1h", "500ms" or plain seconds. */
+    static Duration duration(RawItem r, String key) throws RuleException {
+        Node n = required(r.file, r.fields, key, null, r.line);
+        String s = scalar(r.file, n).trim();
+        try {
+            if (s.endsWith("ms")) {
+                return Duration.ofMillis(Long.parseLong(s.substring(0, s.length() - 2)));
+            }
+            char unit = s.charAt(s.length() - 1);
+            long v = Character.isDigit(unit) ? Long.parseLong(s) : Long.parseLong(s.substring(0, s.length() - 1));
+            return switch (unit) {
+                case 'm' -> Duration.ofMinutes(v);
+                case 'h' -> Duration.ofHours(v);
+                default -> Duration.ofSeconds(v);
+            };
+        } catch (RuntimeException e) {
+            throw err(r.file, n, key + " must be a duration such as 30s, 5m or 500ms");
+        }
+    }
+
+    private static Node required(String file, Map<String, Node> f, String key, Node at) throws RuleException {
+        return required(file, f, key, at, at == null ? 0 : at.getStartMark().getLine() + 1);
+    }
+
+    private static Node required(String file, Map<String, Node> f, String key, Node at, int line) throws RuleException {
+        Node n = f.get(key);
+        if (n == null) {
+            throw new RuleException(file, line, 1, "missing '" + key + ":'");
+        }
+        return n;
+    }
+
+    static String scalar(String file, Node n) throws RuleException {
+        if (n instanceof ScalarNode s) {
+            return s.getValue();
+        }
+        throw err(file, n, "expected a single value");
+    }
+
+    static List<String> strings(String file, Node n) throws RuleException {
+        if (n instanceof SequenceNode s) {
+            List<String> out = new ArrayList<>();
+            for (Node v : s.getValue()) {
+                out.add(scalar(file, v));
+            }
+            return out;
+        }
+        if (n instanceof ScalarNode s) {
+            return List.of(s.getValue());
+        }
+        throw err(file, n, "expected a list");
+    }
+
+    static ConditionParser.Origin origin(String file, Node n) {
+        var m = n.getStartMark();
+        boolean block = n instanceof ScalarNode s && (s.getScalarStyle() == org.yaml.snakeyaml.DumperOptions.ScalarStyle.FOLDED
+                || s.getScalarStyle() == org.yaml.snakeyaml.DumperOptions.ScalarStyle.LITERAL);
+        boolean quoted = n instanceof ScalarNode s && (s.getScalarStyle() == org.yaml.snakeyaml.DumperOptions.ScalarStyle.DOUBLE_QUOTED
+                || s.getScalarStyle() == org.yaml.snakeyaml.DumperOptions.ScalarStyle.SINGLE_QUOTED);
+        return block ? new ConditionParser.Origin(file, m.getLine() + 2, 1)
+                : new ConditionParser.Origin(file, m.getLine() + 1, m.getColumn() + 1 + (quoted ? 1 : 0));
+    }
+
+    static RuleException err(String file, Node n, String message) {
+        if (n == null) {
+            return new RuleException(file, 0, 0, message);
+        }
+        return new RuleException(file, n.getStartMark().getLine() + 1, n.getStartMark().getColumn() + 1, message);
+    }
+}
