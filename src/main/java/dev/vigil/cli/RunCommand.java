@@ -1,25 +1,219 @@
 package dev.vigil.cli;
 
+import dev.vigil.detect.Alert;
+import dev.vigil.detect.Engine;
+import dev.vigil.detect.EventMaps;
+import dev.vigil.detect.Priority;
+import dev.vigil.detect.RuleException;
+import dev.vigil.detect.RuleLoader;
+import dev.vigil.detect.RuleSet;
+import dev.vigil.enrich.ProcessInfo;
+import dev.vigil.sensor.HookSelection;
+import dev.vigil.sensor.LossReport;
+import dev.vigil.sensor.SensorOptions;
+import dev.vigil.sink.AlertSink;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import java.io.BufferedWriter;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.OutputStreamWriter;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicReference;
 
-/** {@code vigil run}: the main job. Today the sensor with the default hooks; detection plugs in here. */
-@Command(name = "run", description = "Run the agent: default hooks, events as JSON lines on stdout.")
+/** {@code vigil run}: the HIDS. Sensor → enrichment → rules → alerts as JSON lines. */
+@Command(name = "run", description = "Run the agent: default hooks and the stock rules; alerts as JSON lines on stdout or --alerts FILE.")
 final class RunCommand implements Callable<Integer> {
     @Option(names = "--hooks", defaultValue = "default", paramLabel = "default|all|NAME,NAME…", description = "Hooks to switch on.")
     String hooks;
 
+    @Option(names = "--rules", paramLabel = "PATH", description = "Rule file or folder (repeatable); replaces the stock pack unless --add-rules.")
+    List<Path> rules = new ArrayList<>();
+
+    @Option(names = "--add-rules", description = "Load --rules in addition to the stock pack.")
+    boolean addRules;
+
+    @Option(names = "--alerts", paramLabel = "FILE", description = "Append alerts to FILE instead of stdout.")
+    Path alertsFile;
+
     @Option(names = "--duration", defaultValue = "0", paramLabel = "SECONDS", description = "Stop after this many seconds (0: run until stopped).")
     long duration;
 
+    private static final long LOSS_ALERT_INTERVAL_NS = 30_000_000_000L;
+
     @Override
     public Integer call() throws Exception {
-        EventsCommand events = new EventsCommand();
-        events.hooks = hooks;
-        events.duration = duration;
-        events.argvMax = 4096;
-        return events.call();
+        List<Path> paths = RulePaths.resolve(rules, addRules);
+        RuleSet set = RuleLoader.load(paths);
+        report(set);
+        Writer w = alertsFile == null
+                ? new OutputStreamWriter(new FileOutputStream(FileDescriptor.out), StandardCharsets.UTF_8)
+                : Files.newBufferedWriter(alertsFile, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        try (AlertSink sink = new AlertSink(new BufferedWriter(w))) {
+            AtomicReference<SensorSession> session = new AtomicReference<>();
+            Engine engine = new Engine(set, sink, e -> lineage(session.get(), e));
+            SensorOptions options = SensorOptions.of(HookSelection.parse(hooks)).withRawSyscalls(HookSelection.asksForRawSyscalls(hooks));
+            LossWatch losses = new LossWatch(sink);
+            SensorSession s = new SensorSession(options, en -> engine.accept(EventMaps.of(en)), () -> losses.check(session.get()));
+            session.set(s);
+            RuleWatch watch = new RuleWatch(paths, engine);
+            watch.start();
+            try {
+                s.run(duration);
+            } finally {
+                watch.stop();
+            }
+            System.err.println("vigil: " + engine.alerts() + " alerts");
+        }
+        return 0;
+    }
+
+    static void report(RuleSet set) {
+        for (RuleException e : set.errors()) {
+            System.err.println("vigil: " + Escape.line(e.getMessage()));
+        }
+    }
+
+    private static List<Map<String, Object>> lineage(SensorSession s, Map<String, Object> e) {
+        if (s == null || !(e.get("pid") instanceof Number pid)) {
+            return Engine.lineageFromTree(e);
+        }
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (ProcessInfo p : s.cache().lineage(pid.intValue(), 12)) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("pid", (long) p.pid());
+            m.put("comm", p.comm());
+            m.put("exe", p.exe());
+            m.put("cmdline", p.cmdline());
+            m.put("uid", (long) p.uid());
+            out.add(m);
+        }
+        return out.isEmpty() ? Engine.lineageFromTree(e) : out;
+    }
+
+    /** Raises one alert when kernel events were lost since the last one, at most every 30 s. */
+    private static final class LossWatch {
+        private final AlertSink sink;
+        private long reported, lastAlertNs = Long.MIN_VALUE / 2;
+
+        LossWatch(AlertSink sink) {
+            this.sink = sink;
+        }
+
+        void check(SensorSession s) {
+            long now = System.nanoTime();
+            if (s == null || now - lastAlertNs < LOSS_ALERT_INTERVAL_NS) {
+                return;
+            }
+            LossReport r = s.stream().losses();
+            long lost = r.lost();
+            if (lost <= reported) {
+                return;
+            }
+            long delta = lost - reported;
+            Map<String, Object> extra = new LinkedHashMap<>();
+            extra.put("lost", delta);
+            extra.put("ringbuf_full", r.total("ringbuf_full"));
+            extra.put("args_map_full", r.total("args_map_full"));
+            extra.put("decode", r.total("decode"));
+            extra.put("by_hook", r.byHook());
+            reported = lost;
+            lastAlertNs = now;
+            long wall = System.currentTimeMillis() * 1_000_000L;
+            sink.accept(new Alert(Engine.idOf("Vigil lost events", wall), wall, "Vigil lost events", "health", Priority.ERROR,
+                    List.of("vigil", "health"), "Kernel events were lost: " + delta + " since the last report; detections may have missed them", hostname(),
+                    List.of(), List.of(), extra));
+        }
+    }
+
+    private static String hostname() {
+        try {
+            return Files.readString(Path.of("/proc/sys/kernel/hostname")).trim();
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    /** Reloads rules on SIGHUP and when a rule file changes; a broken set is reported and the previous rules keep running. */
+    private static final class RuleWatch {
+        private final List<Path> paths;
+        private final Engine engine;
+        private volatile boolean stop;
+        private volatile boolean hup;
+        private Thread thread;
+
+        RuleWatch(List<Path> paths, Engine engine) {
+            this.paths = paths;
+            this.engine = engine;
+        }
+
+        void start() {
+            try {
+                sun.misc.Signal.handle(new sun.misc.Signal("HUP"), sig -> hup = true);
+            } catch (IllegalArgumentException unavailable) {
+                // no SIGHUP reload; file changes still reload
+            }
+            thread = new Thread(() -> {
+                FileTime seen = newest();
+                while (!stop) {
+                    try {
+                        Thread.sleep(1000);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                    FileTime now = newest();
+                    if (hup || !now.equals(seen)) {
+                        hup = false;
+                        seen = now;
+                        RuleSet next = RuleLoader.load(paths);
+                        if (next.clean()) {
+                            engine.rules(next);
+                            System.err.println("vigil: rules reloaded: " + next.detections().size() + " detections");
+                        } else {
+                            report(next);
+                            System.err.println("vigil: rules not reloaded (" + next.errors().size() + " errors): the previous rules keep running");
+                        }
+                    }
+                }
+            }, "vigil-rules");
+            thread.setDaemon(true);
+            thread.start();
+        }
+
+        private FileTime newest() {
+            FileTime max = FileTime.fromMillis(0);
+            for (Path p : paths) {
+                try (var s = Files.isDirectory(p) ? Files.list(p) : java.util.stream.Stream.of(p)) {
+                    for (Path f : s.toList()) {
+                        FileTime t = Files.getLastModifiedTime(f);
+                        if (t.compareTo(max) > 0) {
+                            max = t;
+                        }
+                    }
+                } catch (IOException gone) {
+                    // a missing file is a change the reload will report
+                }
+            }
+            return max;
+        }
+
+        void stop() {
+            stop = true;
+            if (thread != null) {
+                thread.interrupt();
+            }
+        }
     }
 }

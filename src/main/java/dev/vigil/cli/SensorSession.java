@@ -26,13 +26,14 @@ final class SensorSession {
     private final Set<EventType> shown = EnumSet.noneOf(EventType.class);
     private final Map<String, Long> counts = new TreeMap<>();
     private final AtomicBoolean stopRequested = new AtomicBoolean();
+    private final ProcessCache cache = ProcessCache.fromProc();
 
     SensorSession(SensorOptions options, Consumer<EnrichedEvent> out, Runnable flush) {
         for (Hook h : options.hooks()) {
             shown.add(h.type());
         }
         this.stream = KernelEventStream.open(options);
-        Enricher enricher = new Enricher(ProcessCache.fromProc(), e -> {
+        Enricher enricher = new Enricher(cache, e -> {
             if (shown.contains(e.event().type())) {
                 counts.merge(e.event().type().eventName(), 1L, Long::sum);
                 out.accept(e);
@@ -46,6 +47,10 @@ final class SensorSession {
         });
         stream.onFlush(flush);
         stream.onError(t -> System.err.println("vigil: " + Main.oneLine(t)));
+    }
+
+    ProcessCache cache() {
+        return cache;
     }
 
     KernelEventStream stream() {

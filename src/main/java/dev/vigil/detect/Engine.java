@@ -210,6 +210,11 @@ public final class Engine implements Consumer<Map<String, Object>> {
         }
     }
 
+    /** A stable id for an alert raised outside a detection (health alerts). */
+    public static String idOf(String name, long ts) {
+        return id(name, List.of(Map.of("ts", ts)));
+    }
+
     /** Lineage from the event's own pid_tree: pid and comm of each ancestor, nearest first. */
     public static List<Map<String, Object>> lineageFromTree(Map<String, Object> e) {
         List<Map<String, Object>> out = new ArrayList<>();

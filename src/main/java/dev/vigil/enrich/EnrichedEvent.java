@@ -5,7 +5,7 @@ import dev.vigil.event.Event;
 /**
  * An event with what userspace adds: wall-clock time, the executable (from the process cache,
  * except for exec events, which carry their own), user name, container id, host name, and the
- * parent's details for rules.
+ * process's and its parent's details from the process cache (null when unknown) for rules.
  */
 public record EnrichedEvent(Event event, long wallTimeNs, String exe, String username, String containerId,
-                            String nodename, long rootPns, ProcessInfo parent) {}
+                            String nodename, long rootPns, ProcessInfo process, ProcessInfo parent) {}

@@ -31,13 +31,10 @@ public final class Enricher implements Consumer<Event> {
     public void accept(Event e) {
         cache.update(e);
         var h = e.header();
-        String exe = "";
-        if (!(e instanceof ExecEvent)) {
-            ProcessInfo p = cache.get(h.pid());
-            exe = p == null ? "" : p.exe();
-        }
+        ProcessInfo self = cache.get(h.pid());
+        String exe = e instanceof ExecEvent || self == null ? "" : self.exe();
         next.accept(new EnrichedEvent(e, h.ts() + bootToWallNs, exe, users.name(h.uid()),
-                containers.containerId(h.cgroupId()), nodename, rootPns, cache.get(h.ppid())));
+                containers.containerId(h.cgroupId()), nodename, rootPns, self, cache.get(h.ppid())));
     }
 
     private static String hostname() {

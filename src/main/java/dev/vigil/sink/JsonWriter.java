@@ -67,6 +67,46 @@ public final class JsonWriter implements FieldSink {
         sb.append(']');
     }
 
+    /** Any value: String, Number, Boolean, List or Map (nested), null. */
+    public void field(String name, Object value) {
+        key(name);
+        value(value);
+    }
+
+    private void value(Object v) {
+        switch (v) {
+            case null -> sb.append("null");
+            case String s -> string(s);
+            case Number n -> sb.append(n);
+            case Boolean b -> sb.append(b);
+            case List<?> l -> {
+                sb.append('[');
+                for (int i = 0; i < l.size(); i++) {
+                    if (i > 0) {
+                        sb.append(',');
+                    }
+                    value(l.get(i));
+                }
+                sb.append(']');
+            }
+            case java.util.Map<?, ?> m -> {
+                sb.append('{');
+                boolean firstEntry = true;
+                for (var en : m.entrySet()) {
+                    if (!firstEntry) {
+                        sb.append(',');
+                    }
+                    firstEntry = false;
+                    string(String.valueOf(en.getKey()));
+                    sb.append(':');
+                    value(en.getValue());
+                }
+                sb.append('}');
+            }
+            default -> string(v.toString());
+        }
+    }
+
     /** Writes a raw, already valid JSON value (a nested object built by another writer). */
     public void rawField(String name, CharSequence json) {
         key(name);

@@ -1,0 +1,36 @@
+package dev.vigil.cli;
+
+import dev.vigil.detect.RuleException;
+import dev.vigil.detect.RuleLoader;
+import dev.vigil.detect.RuleSet;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Parameters;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/** {@code vigil rules check PATH…}: validate rule files without running. */
+@Command(name = "rules", description = "Work with rule files.", subcommands = RulesCommand.Check.class)
+final class RulesCommand implements Runnable {
+    @Override
+    public void run() {
+        System.err.println("vigil: rules needs a subcommand: vigil rules check PATH…");
+    }
+
+    @Command(name = "check", description = "Validate rule files or folders: exit 0 when clean, 1 with errors (one per line).")
+    static final class Check implements Callable<Integer> {
+        @Parameters(arity = "1..*", paramLabel = "PATH", description = "Rule files or folders of *.yaml.")
+        List<Path> paths;
+
+        @Override
+        public Integer call() {
+            RuleSet set = RuleLoader.load(paths);
+            for (RuleException e : set.errors()) {
+                System.out.println(Escape.line(e.getMessage()));
+            }
+            System.out.println(set.detections().size() + " detections loaded, " + set.errors().size() + " errors");
+            return set.clean() ? 0 : 1;
+        }
+    }
+}
