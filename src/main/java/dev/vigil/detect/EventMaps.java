@@ -36,6 +36,7 @@ public final class EventMaps {
         m.put("container_id", en.containerId());
         m.put("nodename", en.nodename());
         m.put("root_pns", en.rootPns());
+        m.put("in_container", en.inContainer());
         en.event().fields(sink);
         ProcessInfo self = en.process(), parent = en.parent();
         if (self != null && !m.containsKey("args")) {

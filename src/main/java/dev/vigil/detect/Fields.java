@@ -26,9 +26,9 @@ public final class Fields {
             "ssh", "ld_preload", "wait", "protocol", "fd", "query", "qtype", "opcode", "rcode", "answers", "file", "buf",
             "flags", "mode", "file_path", "fsid", "old_name", "new_name", "sb_id", "dev", "fstype", "fdname", "ko_file",
             "mprotect_prot", "addr", "len", "owner_pid", "vm_file", "sec", "nsec", "exit_code", "target_pid", "sig",
-            "ptrace_request", "data", "option", "new_name", "old_uid", "p_pid", "p_cred", "c_cred", "ports", "window_ms",
+            "ptrace_request", "data", "option", "old_uid", "p_pid", "p_cred", "c_cred", "ports", "window_ms",
             "action", "subsystem", "devpath", "product_info", "manufacturer", "serial", "parent_exe", "parent_args",
-            "parent_comm", "proc_args");
+            "parent_comm", "proc_args", "in_container");
 
     private static final Pattern INDEXED = Pattern.compile("(proc\\.aname|proc\\.apid)\\[(\\d+)]");
 

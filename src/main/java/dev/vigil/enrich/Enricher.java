@@ -15,7 +15,8 @@ public final class Enricher implements Consumer<Event> {
     private final Containers containers = new Containers(Path.of("/sys/fs/cgroup"));
     private final Consumer<EnrichedEvent> next;
     private final String nodename = hostname();
-    private final long rootPns = rootPidNamespace();
+    private final long rootPns = namespace("/proc/1/ns/pid");
+    private final long hostMntns = namespace("/proc/self/ns/mnt");
     private final long bootToWallNs = BootClock.bootToWallOffsetNs();
 
     public Enricher(ProcessCache cache, Consumer<EnrichedEvent> next) {
@@ -33,8 +34,11 @@ public final class Enricher implements Consumer<Event> {
         var h = e.header();
         ProcessInfo self = cache.get(h.pid());
         String exe = e instanceof ExecEvent || self == null ? "" : self.exe();
-        next.accept(new EnrichedEvent(e, h.ts() + bootToWallNs, exe, users.name(h.uid()),
-                containers.containerId(h.cgroupId()), nodename, rootPns, self, cache.get(h.ppid())));
+        String container = containers.containerId(h.cgroupId());
+        boolean inContainer = !container.isEmpty() || (hostMntns != 0 && Integer.toUnsignedLong(h.mntns()) != hostMntns
+                && h.mntns() != 0);
+        next.accept(new EnrichedEvent(e, h.ts() + bootToWallNs, exe, users.name(h.uid()), container, nodename, rootPns,
+                inContainer, self, cache.get(h.ppid())));
     }
 
     private static String hostname() {
@@ -45,9 +49,9 @@ public final class Enricher implements Consumer<Event> {
         }
     }
 
-    private static long rootPidNamespace() {
+    private static long namespace(String path) {
         try {
-            String link = Files.readSymbolicLink(Path.of("/proc/1/ns/pid")).toString();
+            String link = Files.readSymbolicLink(Path.of(path)).toString();
             return Long.parseLong(link.replaceAll("\\D", ""));
         } catch (IOException | RuntimeException e) {
             return 0;

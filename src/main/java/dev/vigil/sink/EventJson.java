@@ -25,6 +25,7 @@ public final class EventJson {
         w.field("container_id", en.containerId());
         w.field("nodename", en.nodename());
         w.field("root_pns", en.rootPns());
+        w.field("in_container", en.inContainer());
         e.fields(w);
         return w.end();
     }
