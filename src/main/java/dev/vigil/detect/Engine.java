@@ -84,7 +84,7 @@ public final class Engine implements Consumer<Map<String, Object>> {
     private static final class Window {
         final ArrayDeque<long[]> times = new ArrayDeque<>();
         final ArrayDeque<Object> values = new ArrayDeque<>();
-        long firedAt = Long.MIN_VALUE;
+        long firedAt = Long.MIN_VALUE / 4;
     }
 
     private void threshold(ThresholdRule t, Map<String, Object> e) {

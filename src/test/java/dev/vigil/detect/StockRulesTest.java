@@ -1,0 +1,133 @@
+package dev.vigil.detect;
+
+import dev.vigil.cli.StockPack;
+import org.junit.jupiter.api.DynamicTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestFactory;
+import org.yaml.snakeyaml.Yaml;
+
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Every stock detection fires on its positive cases and stays quiet on its negative ones (src/test/resources/rule-cases.yaml). */
+class StockRulesTest {
+    static RuleSet stock() {
+        return RuleLoader.load(List.of(StockPack.path()));
+    }
+
+    @Test
+    void theStockPackLoadsCleanAndEveryDetectionIsTagged() {
+        RuleSet set = stock();
+        assertEquals(List.of(), set.errors());
+        for (Detection d : set.detections()) {
+            assertTrue(d.tags().stream().anyMatch(t -> t.matches("T\\d{4}(\\.\\d{3})?")), d.name() + " has a MITRE technique tag");
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    static List<Map<String, Object>> cases() throws Exception {
+        try (InputStream in = StockRulesTest.class.getResourceAsStream("/rule-cases.yaml")) {
+            return new Yaml().load(in);
+        }
+    }
+
+    @TestFactory
+    @SuppressWarnings("unchecked")
+    Stream<DynamicTest> eachDetectionHasAPositiveAndANegativeCase() throws Exception {
+        RuleSet set = stock();
+        Set<String> covered = new HashSet<>();
+        List<DynamicTest> tests = new ArrayList<>();
+        for (Map<String, Object> c : cases()) {
+            String name = (String) c.get("detection");
+            covered.add(name);
+            assertTrue(set.detections().stream().anyMatch(d -> d.name().equals(name)), "no stock detection named " + name);
+            List<Object> pos = (List<Object>) c.get("positive"), neg = (List<Object>) c.get("negative");
+            assertFalse(pos == null || pos.isEmpty() || neg == null || neg.isEmpty(), name + " needs both cases");
+            int i = 0;
+            for (Object p : pos) {
+                int n = ++i;
+                tests.add(DynamicTest.dynamicTest(name + " fires (case " + n + ")",
+                        () -> assertTrue(fired(set, name, events(p)), name + " should fire on case " + n)));
+            }
+            i = 0;
+            for (Object q : neg) {
+                int n = ++i;
+                tests.add(DynamicTest.dynamicTest(name + " stays quiet (case " + n + ")",
+                        () -> assertFalse(fired(set, name, events(q)), name + " should not fire on case " + n)));
+            }
+        }
+        for (Detection d : set.detections()) {
+            assertTrue(covered.contains(d.name()), d.name() + " has no test cases");
+        }
+        return tests.stream();
+    }
+
+    /** A case is a list of events, or "scan:N" / "brute:N" / "sshflood:N" for N generated connections. */
+    @SuppressWarnings("unchecked")
+    static List<Map<String, Object>> events(Object c) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        if (c instanceof String gen) {
+            String[] p = gen.split(":");
+            int n = Integer.parseInt(p[1]);
+            for (int k = 0; k < n; k++) {
+                Map<String, Object> e = new LinkedHashMap<>();
+                switch (p[0]) {
+                    case "scan" -> {
+                        e.putAll(Map.of("event", "connect", "comm", "nmap", "exe", "/usr/bin/nmap", "dip", "10.0.0.9"));
+                        e.put("dport", 1000L + k);
+                        e.put("res", -111L);
+                    }
+                    case "brute" -> e.putAll(Map.of("event", "connect", "comm", "hydra", "exe", "/usr/bin/hydra", "dip", "10.0.0.9",
+                            "dport", 22L));
+                    default -> e.putAll(Map.of("event", "execve", "comm", "sshd", "exe", "/usr/sbin/sshd", "dip", "10.6.6.6",
+                            "args", List.of("/usr/sbin/sshd", "-D", "-R"), "stdin", "socket:[9]"));
+                }
+                e.put("sa_family", 2L);
+                if (!p[0].equals("sshflood")) {
+                    e.put("pid", 1234L);
+                } else {
+                    e.put("pid", 3000L + k);
+                }
+                out.add(e);
+            }
+            return out;
+        }
+        for (Object e : (List<Object>) c) {
+            out.add(EventMaps.normalise((Map<String, Object>) e));
+        }
+        return out;
+    }
+
+    static boolean fired(RuleSet set, String name, List<Map<String, Object>> events) {
+        List<Alert> alerts = new ArrayList<>();
+        Engine engine = new Engine(set, alerts::add, Engine::lineageFromTree);
+        long ts = 1_700_000_000_000_000_000L;
+        for (Map<String, Object> e : events) {
+            Map<String, Object> full = new LinkedHashMap<>(e);
+            full.putIfAbsent("ts", ts += 1_000_000L);
+            full.putIfAbsent("nodename", "test");
+            full.putIfAbsent("pid", 1000L);
+            full.putIfAbsent("ppid", 999L);
+            full.putIfAbsent("uid", 1000L);
+            full.putIfAbsent("euid", full.get("uid"));
+            full.putIfAbsent("res", 0L);
+            full.putIfAbsent("in_container", false);
+            full.putIfAbsent("container_id", "");
+            if (full.get("args") instanceof List<?> args && !full.containsKey("argv")) {
+                full.put("argv", String.join(" ", (List<String>) args));
+            }
+            engine.accept(full);
+        }
+        return alerts.stream().anyMatch(a -> a.rule().equals(name));
+    }
+}
