@@ -104,7 +104,7 @@ int prctl__enter(struct trace_event_raw_sys_enter *ctx)
 	if (!e)
 		return 0;
 	e->arg0 = option;
-	__u32 pos = put_str(e, sizeof(*e), &e->text, name, VIGIL_COMM_LEN, true, T_PRCTL);
+	__u32 pos = put_str(e, sizeof(*e), &e->text, name, VIGIL_COMM_LEN + 1, true, T_PRCTL);
 	emit(e, pos);
 	return 0;
 }
