@@ -21,7 +21,8 @@ public final class WatchList {
                 "/etc/shadow", "/etc/gshadow", "/etc/passwd", "/etc/sudoers", "/etc/sudoers.d", "/etc/pam.d",
                 "/etc/ld.so.preload", "/etc/crontab", "/etc/cron.d", "/etc/cron.hourly", "/etc/cron.daily",
                 "/etc/cron.weekly", "/etc/cron.monthly", "/var/spool/cron/crontabs", "/var/spool/cron",
-                "/etc/ssh/sshd_config", "/root/.ssh", "/root/.bashrc", "/root/.profile", "/root/.bash_profile"}) {
+                "/etc/ssh/sshd_config", "/root/.ssh", "/root/.bashrc", "/root/.profile", "/root/.bash_profile",
+                "/root/.bash_history", "/root/.zsh_history", "/var/log", "/etc/security/opasswd"}) {
             paths.add(Path.of(p));
         }
         for (Path home : homes()) {
@@ -29,6 +30,8 @@ public final class WatchList {
             paths.add(home.resolve(".bashrc"));
             paths.add(home.resolve(".profile"));
             paths.add(home.resolve(".bash_profile"));
+            paths.add(home.resolve(".bash_history"));
+            paths.add(home.resolve(".zsh_history"));
         }
         return new ArrayList<>(paths);
     }
