@@ -19,12 +19,7 @@ public final class EventMaps {
 
     public static Map<String, Object> of(EnrichedEvent en) {
         Map<String, Object> m = new LinkedHashMap<>(64);
-        FieldSink sink = new FieldSink() {
-            public void field(String name, String value) { m.put(name, value); }
-            public void field(String name, long value) { m.put(name, value); }
-            public void field(String name, boolean value) { m.put(name, value); }
-            public void field(String name, List<String> values) { m.put(name, values); }
-        };
+        FieldSink sink = FieldSink.into(m);
         m.put("schema", 1L);
         m.put("ts", en.wallTimeNs());
         m.put("time", Instant.ofEpochSecond(0, en.wallTimeNs()).toString());

@@ -98,12 +98,7 @@ public final class LiveSensor {
     /** An event's header and own fields by name, as the JSON output names them. */
     public static Map<String, Object> fields(Event e) {
         Map<String, Object> m = new LinkedHashMap<>();
-        FieldSink sink = new FieldSink() {
-            public void field(String name, String value) { m.put(name, value); }
-            public void field(String name, long value) { m.put(name, value); }
-            public void field(String name, boolean value) { m.put(name, value); }
-            public void field(String name, List<String> values) { m.put(name, values); }
-        };
+        FieldSink sink = FieldSink.into(m);
         e.header().fields(sink);
         e.fields(sink);
         return m;
