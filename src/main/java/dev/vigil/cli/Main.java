@@ -13,7 +13,8 @@ import java.nio.file.Path;
 /** {@code vigil}: the command line. User mistakes end in one line on stderr and exit status 2. */
 @Command(name = "vigil", mixinStandardHelpOptions = true, version = "vigil 0.1.0",
         description = "Host intrusion detection on eBPF tracepoints.",
-        subcommands = {RunCommand.class, EventsCommand.class, HooksCommand.class, RulesCommand.class, ReplayCommand.class})
+        subcommands = {RunCommand.class, EventsCommand.class, HooksCommand.class, RulesCommand.class, ReplayCommand.class,
+                BenchCommand.class})
 public final class Main implements Runnable {
     @Override
     public void run() {

@@ -1,0 +1,155 @@
+package dev.vigil.cli;
+
+import dev.vigil.detect.Engine;
+import dev.vigil.detect.EventMaps;
+import dev.vigil.detect.RuleLoader;
+import dev.vigil.detect.RuleSet;
+import dev.vigil.sensor.HookSelection;
+import dev.vigil.sensor.SensorOptions;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * {@code vigil bench}: the cost of the agent on real workloads, as ratios against the same
+ * workloads without the agent, measured in one invocation: baseline, then the full pipeline
+ * (sensor, enrichment, stock rules) with the default hooks, then with all hooks.
+ */
+@Command(name = "bench", description = "Measure the agent's overhead on syscall-, exec-, file- and connect-heavy workloads (ratios to a run without it).")
+final class BenchCommand implements Callable<Integer> {
+    @Option(names = "--rounds", defaultValue = "3", description = "Runs per workload and setting; the median is reported.")
+    int rounds;
+
+    @Option(names = "--scale", defaultValue = "1", description = "Multiplies every workload's size.")
+    int scale;
+
+    record Workload(String name, String what, List<String> command) {}
+
+    private List<Workload> workloads(Path tmp) {
+        int s = Math.max(1, scale);
+        return List.of(
+                new Workload("syscalls", (2_000_000 * s) + " read+write of 500 B (dd), no hooked syscall",
+                        List.of("dd", "if=/dev/zero", "of=/dev/null", "bs=500", "count=" + (2_000_000 * s))),
+                new Workload("exec", (1000 * s) + " fork+exec of /bin/true",
+                        List.of("/bin/sh", "-c", "i=0; while [ $i -lt " + (1000 * s) + " ]; do /bin/true; i=$((i+1)); done")),
+                new Workload("files", (3000 * s) + " shell file creations + cat of each (tmp dir)",
+                        List.of("/bin/sh", "-c", "i=0; while [ $i -lt " + (3000 * s) + " ]; do echo x > " + tmp + "/f$i; cat " + tmp
+                                + "/f$i >/dev/null; i=$((i+1)); done; rm -f " + tmp + "/f*")),
+                new Workload("connect", (2000 * s) + " TCP connects to closed loopback ports",
+                        List.of("/bin/sh", "-c", "i=0; while [ $i -lt " + (20 * s) + " ]; do "
+                                + "python3 -c 'import socket\nfor p in range(20000,20100):\n s=socket.socket()\n try: s.connect((\"127.0.0.1\",p))\n except OSError: pass\n s.close()' ; i=$((i+1)); done")));
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        Path tmp = Files.createTempDirectory("vigil-bench");
+        List<Workload> ws = workloads(tmp);
+        Map<String, long[]> base = new LinkedHashMap<>(), dflt = new LinkedHashMap<>(), all = new LinkedHashMap<>();
+        System.err.println("vigil bench: " + rounds + " rounds per workload; baseline first");
+        for (Workload w : ws) {
+            base.put(w.name(), time(w));
+        }
+        AtomicLong events = new AtomicLong();
+        long defaultEvents = withAgent("default", ws, dflt, events);
+        long allEvents = withAgent("all", ws, all, events);
+        System.out.printf("%-9s %-58s %10s %10s %7s %10s %7s%n", "workload", "what", "baseline", "default", "ratio", "all", "ratio");
+        for (Workload w : ws) {
+            long b = median(base.get(w.name())), d = median(dflt.get(w.name())), a = median(all.get(w.name()));
+            System.out.printf("%-9s %-58s %8d ms %8d ms %7.2f %8d ms %7.2f%n", w.name(), w.what(), b / 1_000_000, d / 1_000_000,
+                    (double) d / b, a / 1_000_000, (double) a / b);
+        }
+        System.out.printf("events through the pipeline: default %d, all %d%n", defaultEvents, allEvents);
+        System.out.printf("rule engine alone: %,.0f events/s over the stock pack (replay of synthetic events)%n", engineThroughput());
+        return 0;
+    }
+
+    private long withAgent(String hooks, List<Workload> ws, Map<String, long[]> into, AtomicLong events) throws Exception {
+        RuleSet rules = RuleLoader.load(List.of(RulePaths.stockPack()));
+        events.set(0);
+        Engine engine = new Engine(rules, a -> { }, Engine::lineageFromTree);
+        SensorOptions options = SensorOptions.of(HookSelection.parse(hooks));
+        SensorSession s = new SensorSession(options, en -> {
+            events.incrementAndGet();
+            engine.accept(EventMaps.of(en));
+        }, () -> { });
+        s.stream().startAsync();
+        Thread.sleep(500);
+        for (Workload w : ws) {
+            into.put(w.name(), time(w));
+        }
+        s.stream().close();
+        s.stream().awaitTermination();
+        System.err.println("vigil bench: hooks " + hooks + ": " + s.summary().substring("vigil: ".length()));
+        return events.get();
+    }
+
+    private long[] time(Workload w) throws Exception {
+        long[] t = new long[Math.max(1, rounds)];
+        for (int i = 0; i < t.length; i++) {
+            long start = System.nanoTime();
+            Process p = new ProcessBuilder(w.command()).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            p.waitFor();
+            t[i] = System.nanoTime() - start;
+        }
+        return t;
+    }
+
+    private static long median(long[] t) {
+        long[] c = t.clone();
+        Arrays.sort(c);
+        return c[c.length / 2];
+    }
+
+    /** Userspace only: synthetic execve/connect/file events through the stock rules. */
+    private static double engineThroughput() {
+        RuleSet rules = RuleLoader.load(List.of(RulePaths.stockPack()));
+        Engine engine = new Engine(rules, a -> { }, Engine::lineageFromTree);
+        List<Map<String, Object>> sample = new ArrayList<>();
+        for (int i = 0; i < 1000; i++) {
+            Map<String, Object> e = new LinkedHashMap<>();
+            switch (i % 3) {
+                case 0 -> {
+                    e.put("event", "execve");
+                    e.put("comm", "ls");
+                    e.put("exe", "/usr/bin/ls");
+                    e.put("args", List.of("ls", "-la"));
+                    e.put("stdin", "pipe:[1]");
+                    e.put("pid_tree", i + ".ls<1.systemd");
+                }
+                case 1 -> {
+                    e.put("event", "connect");
+                    e.put("comm", "curl");
+                    e.put("dip", "10.0.0." + (i % 200));
+                    e.put("dport", 443L);
+                }
+                default -> {
+                    e.put("event", "create_file");
+                    e.put("comm", "cc1");
+                    e.put("file_path", "/tmp/cc" + i + ".s");
+                }
+            }
+            e.put("pid", (long) (1000 + i));
+            e.put("uid", 1000L);
+            e.put("res", 0L);
+            sample.add(e);
+        }
+        long n = 0, start = System.nanoTime();
+        while (System.nanoTime() - start < 2_000_000_000L) {
+            for (Map<String, Object> e : sample) {
+                e.put("ts", start + n);
+                engine.accept(e);
+                n++;
+            }
+        }
+        return n / ((System.nanoTime() - start) / 1e9);
+    }
+}
