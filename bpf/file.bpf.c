@@ -144,6 +144,10 @@ static __always_inline int write_enter(struct trace_event_raw_sys_enter *ctx, __
 {
 	if (!wanted(T_WRITE))
 		return 0;
+	/* Regular files only: decided here so that writes to pipes, sockets and ttys cost one lookup. */
+	struct file *f = fd_file((void *)bpf_get_current_task(), (int)ctx->args[0]);
+	if (!f || (inode_mode(f) & S_IFMT) != S_IFREG)
+		return 0;
 	struct syscall_args *a = save_args(T_WRITE, ctx, 2);
 	if (a)
 		a->old_uid = variant; /* 0 write/pwrite64, 1 writev */
