@@ -201,12 +201,8 @@ int write__exit_writev(struct trace_event_raw_sys_exit *ctx) { return write_exit
  */
 static __always_inline void save_paths(__u32 type, long d1, __u64 p1, long d2, __u64 p2, __u64 num)
 {
-	if (!wanted(type))
-		return;
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct syscall_args a = { .a = { d1, p1, d2, p2, num, 0 }, .nr = T_RENAME, .old_uid = type };
-	if (bpf_map_update_elem(&pending, &tid, &a, BPF_ANY))
-		count_loss(type, L_ARGS_MAP_FULL);
+	if (wanted(type))
+		save_values(type, d1, p1, d2, p2, num, type);
 }
 
 static __always_inline __u32 put_named(void *e, __u32 pos, struct str_ref *ref, long dirfd, const char *p, __u32 type)
@@ -219,9 +215,10 @@ static __always_inline __u32 put_named(void *e, __u32 pos, struct str_ref *ref, 
 static __always_inline int paths_exit(struct trace_event_raw_sys_exit *ctx)
 {
 	struct syscall_args a;
-	if (!take_args(T_RENAME, &a))
-		return 0;
+	take_args(0, &a); /* whichever path hook saved them: the tag says which */
 	__u32 type = a.old_uid;
+	if (a.nr != type || (type != T_CHMOD && type != T_RENAME && type != T_LINK && type != T_UNLINK && type != T_RMDIR))
+		return 0;
 	struct task_struct *task = (void *)bpf_get_current_task();
 	long ret = ctx->ret;
 	struct file_event *e = file_record(task, type, ret);

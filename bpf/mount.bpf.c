@@ -15,14 +15,6 @@
 #define NR_INIT_MODULE 175
 #define NR_FINIT_MODULE 313
 
-static __always_inline void save_raw(__u32 type, __u64 a0, __u64 a1, __u64 a2, __u64 a3, __u64 a4, __u32 variant)
-{
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct syscall_args a = { .a = { a0, a1, a2, a3, a4, 0 }, .nr = type, .old_uid = variant };
-	if (bpf_map_update_elem(&pending, &tid, &a, BPF_ANY))
-		count_loss(type, L_ARGS_MAP_FULL);
-}
-
 static __always_inline int mount_exit(long ret)
 {
 	struct syscall_args a;
@@ -57,7 +49,7 @@ SEC("tracepoint/syscalls/sys_enter_mount")
 int mount__enter_mount(struct trace_event_raw_sys_enter *ctx)
 {
 	if (wanted(T_MOUNT))
-		save_raw(T_MOUNT, ctx->args[0], ctx->args[1], ctx->args[2], ctx->args[3], ctx->args[4], 0);
+		save_values(T_MOUNT, ctx->args[0], ctx->args[1], ctx->args[2], ctx->args[3], ctx->args[4], 0);
 	return 0;
 }
 SEC("tracepoint/syscalls/sys_exit_mount")
@@ -66,7 +58,7 @@ SEC("tracepoint/syscalls/sys_enter_move_mount")
 int mount__enter_move_mount(struct trace_event_raw_sys_enter *ctx)
 {
 	if (wanted(T_MOUNT))
-		save_raw(T_MOUNT, ctx->args[0], ctx->args[1], ctx->args[2], ctx->args[3], ctx->args[4], 1);
+		save_values(T_MOUNT, ctx->args[0], ctx->args[1], ctx->args[2], ctx->args[3], ctx->args[4], 1);
 	return 0;
 }
 SEC("tracepoint/syscalls/sys_exit_move_mount")
@@ -124,7 +116,7 @@ int module__enter_raw(struct trace_event_raw_sys_enter *ctx)
 	long id = ctx->id;
 	if ((id != NR_INIT_MODULE && id != NR_FINIT_MODULE) || !wanted(T_LOAD_MODULE))
 		return 0;
-	save_raw(T_LOAD_MODULE, ctx->args[0], ctx->args[1], ctx->args[2], 0, 0, id);
+	save_values(T_LOAD_MODULE, ctx->args[0], ctx->args[1], ctx->args[2], 0, 0, id);
 	return 0;
 }
 
@@ -142,7 +134,7 @@ SEC("tracepoint/syscalls/sys_enter_init_module")
 int module__enter_init_module(struct trace_event_raw_sys_enter *ctx)
 {
 	if (wanted(T_LOAD_MODULE))
-		save_raw(T_LOAD_MODULE, ctx->args[0], ctx->args[1], ctx->args[2], 0, 0, NR_INIT_MODULE);
+		save_values(T_LOAD_MODULE, ctx->args[0], ctx->args[1], ctx->args[2], 0, 0, NR_INIT_MODULE);
 	return 0;
 }
 SEC("tracepoint/syscalls/sys_exit_init_module")
@@ -151,7 +143,7 @@ SEC("tracepoint/syscalls/sys_enter_finit_module")
 int module__enter_finit_module(struct trace_event_raw_sys_enter *ctx)
 {
 	if (wanted(T_LOAD_MODULE))
-		save_raw(T_LOAD_MODULE, ctx->args[0], ctx->args[1], ctx->args[2], 0, 0, NR_FINIT_MODULE);
+		save_values(T_LOAD_MODULE, ctx->args[0], ctx->args[1], ctx->args[2], 0, 0, NR_FINIT_MODULE);
 	return 0;
 }
 SEC("tracepoint/syscalls/sys_exit_finit_module")

@@ -483,13 +483,25 @@ static __always_inline struct syscall_args *save_args(__u32 nr, struct trace_eve
 	return bpf_map_lookup_elem(&pending, &tid);
 }
 
+/* Saves values a hook computed at enter (normalised arguments) under `nr`, with a tag for its exit side. */
+static __always_inline void save_values(__u32 nr, __u64 a0, __u64 a1, __u64 a2, __u64 a3, __u64 a4, __u32 tag)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct syscall_args a = { .a = { a0, a1, a2, a3, a4, 0 }, .nr = nr, .old_uid = tag };
+	if (bpf_map_update_elem(&pending, &tid, &a, BPF_ANY))
+		count_loss(nr, L_ARGS_MAP_FULL);
+}
+
 /* The arguments saved at enter for this thread's syscall of hook `nr`, removed from the map. */
 static __always_inline bool take_args(__u32 nr, struct syscall_args *out)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct syscall_args *a = bpf_map_lookup_elem(&pending, &tid);
-	if (!a)
+	if (!a) {
+		out->nr = 0;
+		out->old_uid = 0;
 		return false;
+	}
 	*out = *a;
 	bpf_map_delete_elem(&pending, &tid);
 	return out->nr == nr;
