@@ -27,13 +27,6 @@ public final class BpfMap {
         }
     }
 
-    public int valueSize() {
-        try {
-            return (int) Libbpf.MAP_VALUE_SIZE.invokeExact(handle);
-        } catch (Throwable t) {
-            throw new BpfException("map " + name + ": value size", t);
-        }
-    }
 
     public void update(MemorySegment key, MemorySegment value) {
         int rc;

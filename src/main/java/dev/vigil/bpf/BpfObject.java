@@ -85,10 +85,11 @@ public final class BpfObject implements AutoCloseable {
             String failed = log.lines().filter(l -> l.contains("failed to load") && l.contains("prog '"))
                     .map(l -> l.replaceAll(".*prog '([^']*)'.*", "program $1")).findFirst().orElse("");
             String context = "load object " + name + (failed.isEmpty() ? "" : ": " + failed);
-            if (Math.abs(rc) == 1 || Math.abs(rc) == 13) {
+            if (log.contains("BEGIN PROG LOAD LOG")) {
                 throw new VerifierException(context, rc, log);
             }
-            throw new VerifierException(context, rc, log);
+            String last = log.strip().lines().reduce((a, b) -> b).orElse("");
+            throw new BpfException(context + (last.isEmpty() ? "" : " [" + last + "]"), rc);
         }
     }
 

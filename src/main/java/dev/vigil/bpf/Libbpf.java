@@ -98,10 +98,6 @@ final class Libbpf {
         }
     }
 
-    static MemorySegment cString(Arena arena, String s) {
-        return arena.allocateFrom(s);
-    }
-
     static String string(MemorySegment p) {
         return p.equals(MemorySegment.NULL) ? "" : p.reinterpret(4096).getString(0);
     }

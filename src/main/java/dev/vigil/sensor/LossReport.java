@@ -21,7 +21,7 @@ public record LossReport(Map<String, Map<String, Long>> byHook) {
         return total("ringbuf_full") + total("args_map_full") + total("decode");
     }
 
-    static LossReport of(long[][] kernel, Map<EventType, Long> decode) {
+    static LossReport of(long[][] kernel, Map<String, Long> decode) {
         Map<String, Map<String, Long>> out = new TreeMap<>();
         for (int type = 0; type < kernel.length; type++) {
             for (int cause = 0; cause < KERNEL_CAUSES.length; cause++) {
@@ -32,7 +32,7 @@ public record LossReport(Map<String, Map<String, Long>> byHook) {
                 }
             }
         }
-        decode.forEach((t, n) -> out.computeIfAbsent(t == null ? "unknown" : t.eventName(), k -> new TreeMap<>()).merge("decode", n, Long::sum));
+        decode.forEach((hook, n) -> out.computeIfAbsent(hook, k -> new TreeMap<>()).merge("decode", n, Long::sum));
         return new LossReport(out);
     }
 }

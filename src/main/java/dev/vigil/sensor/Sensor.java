@@ -19,7 +19,6 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -47,10 +46,9 @@ public final class Sensor implements AutoCloseable {
     private final Set<Hook> hooks;
     private final Map<String, String> unavailable;
     private final RecordDecoder decoder = new RecordDecoder();
-    private final Map<EventType, Long> decodeFailures = new EnumMap<>(EventType.class);
+    /** Records rejected by the decoder, by event name ("unknown" when the type itself is bad). */
+    private final Map<String, Long> decodeFailures = new java.util.TreeMap<>();
     private final Consumer<Event> sink;
-    private long malformed;
-    private String lastMalformed = "";
 
     private Sensor(SensorOptions options, Consumer<Event> sink) {
         this.sink = sink;
@@ -206,10 +204,8 @@ public final class Sensor implements AutoCloseable {
         try {
             e = decoder.decode(rec);
         } catch (MalformedRecordException bad) {
-            malformed++;
-            lastMalformed = bad.getMessage();
             EventType t = rec.byteSize() >= 4 ? EventType.ofNumber(rec.get(JAVA_INT, 0)) : null;
-            decodeFailures.merge(t == null ? EventType.FORK : t, 1L, Long::sum);
+            decodeFailures.merge(t == null ? "unknown" : t.eventName(), 1L, Long::sum);
             return;
         }
         sink.accept(e);
@@ -221,7 +217,7 @@ public final class Sensor implements AutoCloseable {
     }
 
     public Set<Hook> hooks() {
-        return EnumSet.copyOf(hooks.isEmpty() ? EnumSet.noneOf(Hook.class) : hooks);
+        return Set.copyOf(hooks);
     }
 
     /** Programs not attached because this kernel lacks their attach point, with the reason. */
@@ -231,14 +227,6 @@ public final class Sensor implements AutoCloseable {
 
     public int attachedPrograms() {
         return links.size();
-    }
-
-    public long malformedRecords() {
-        return malformed;
-    }
-
-    public String lastMalformed() {
-        return lastMalformed;
     }
 
     /** Loss counters summed over CPUs, plus records the decoder rejected or a consumer threw on. */
@@ -262,9 +250,9 @@ public final class Sensor implements AutoCloseable {
                 }
             }
         }
-        Map<EventType, Long> decode = new EnumMap<>(decodeFailures);
+        Map<String, Long> decode = new java.util.TreeMap<>(decodeFailures);
         if (ring.consumerFailures() > 0) {
-            decode.merge(EventType.FORK, ring.consumerFailures(), Long::sum);
+            decode.merge("consumer", ring.consumerFailures(), Long::sum);
         }
         return LossReport.of(kernel, decode);
     }

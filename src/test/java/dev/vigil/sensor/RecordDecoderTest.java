@@ -110,6 +110,7 @@ class RecordDecoderTest {
             sensor.onRecord(rec.asSlice(0, 16));
         }
         assertEquals(before + 1, s.stream().losses().total("decode"));
+        assertTrue(s.stream().losses().byHook().get("execve").get("decode") >= 1, "counted under the record's hook");
     }
 
     @Test
