@@ -36,7 +36,7 @@ final class EventsCommand implements Callable<Integer> {
         var out = new BufferedWriter(new OutputStreamWriter(new FileOutputStream(FileDescriptor.out), StandardCharsets.UTF_8), 1 << 16);
         JsonLinesSink sink = new JsonLinesSink(out, false);
         SensorSession session = new SensorSession(options, sink, sink::flush);
-        session.run(duration);
+        session.run(duration, "INT", "TERM", "HUP");
         sink.close();
         return 0;
     }

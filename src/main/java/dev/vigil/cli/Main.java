@@ -3,18 +3,19 @@ package dev.vigil.cli;
 import dev.vigil.bpf.BpfException;
 import dev.vigil.bpf.NotSupportedException;
 import dev.vigil.bpf.VerifierException;
+import dev.vigil.sink.OwnFiles;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.ScopeType;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 
 /** {@code vigil}: the command line. User mistakes end in one line on stderr and exit status 2. */
-@Command(name = "vigil", mixinStandardHelpOptions = true, version = "vigil 0.1.0",
+@Command(name = "vigil", mixinStandardHelpOptions = true, scope = ScopeType.INHERIT, version = "vigil 0.1.0",
         description = "Host intrusion detection on eBPF tracepoints.",
         subcommands = {RunCommand.class, EventsCommand.class, HooksCommand.class, RulesCommand.class, ReplayCommand.class,
-                BenchCommand.class})
+                BenchCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @Override
     public void run() {
@@ -28,7 +29,7 @@ public final class Main implements Runnable {
     static int execute(String[] args) {
         CommandLine cl = new CommandLine(new Main());
         cl.setParameterExceptionHandler((ex, a) -> {
-            System.err.println("vigil: " + ex.getMessage() + " (see vigil " + commandName(ex.getCommandLine()) + "--help)");
+            System.err.println("vigil: " + Escape.line(ex.getMessage()) + " (see " + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help)");
             return 2;
         });
         cl.setExecutionExceptionHandler((ex, c, parsed) -> {
@@ -38,21 +39,15 @@ public final class Main implements Runnable {
         return cl.execute(args);
     }
 
-    private static String commandName(CommandLine c) {
-        String n = c.getCommandName();
-        return n.equals("vigil") ? "" : n + " ";
-    }
-
     /** One line for the user; the verifier's log goes to a file the line names. */
     static String oneLine(Throwable ex) {
         if (ex instanceof VerifierException v) {
-            Path log = Path.of(System.getProperty("java.io.tmpdir"), "vigil-verifier.log");
             try {
-                Files.writeString(log, v.log());
-            } catch (IOException ignored) {
-                // the message still says what failed
+                Path log = OwnFiles.writeNew("verifier-", ".log", v.log());
+                return v.getMessage() + " (the kernel refused a BPF program; verifier log in " + log + ")";
+            } catch (IOException notWritten) {
+                return v.getMessage() + " (the kernel refused a BPF program; the verifier log could not be saved: " + notWritten.getMessage() + ")";
             }
-            return v.getMessage() + " (the kernel refused a BPF program; verifier log in " + log + ")";
         }
         if (ex instanceof NotSupportedException n) {
             return n.getMessage();

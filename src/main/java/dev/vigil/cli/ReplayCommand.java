@@ -1,10 +1,10 @@
 package dev.vigil.cli;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.vigil.detect.Engine;
 import dev.vigil.detect.EventMaps;
-import dev.vigil.detect.RuleException;
 import dev.vigil.detect.RuleLoader;
 import dev.vigil.detect.RuleSet;
 import dev.vigil.sink.AlertSink;
@@ -12,11 +12,17 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-import java.io.BufferedReader;
+import java.io.BufferedInputStream;
 import java.io.BufferedWriter;
+import java.io.ByteArrayOutputStream;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStreamWriter;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,9 +31,19 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 
-/** {@code vigil replay FILE.jsonl}: the detection engine over events recorded by {@code vigil events}. */
+/**
+ * {@code vigil replay FILE.jsonl}: the detection engine over events recorded by {@code vigil
+ * events}. A line that cannot be used is reported as {@code file:line: why} and skipped; the rest
+ * still replay. Exit 0 when everything was used, 1 when lines or files were skipped, 2 when the
+ * rules asked for could not be read.
+ */
 @Command(name = "replay", description = "Run the rules over events recorded by 'vigil events' and print the alerts.")
 final class ReplayCommand implements Callable<Integer> {
+    /** Far above any event (a record is at most 16 KiB in the kernel); a longer line is skipped unread. */
+    static final int MAX_LINE = 16 << 20;
+    /** Skipped lines reported one by one; past this only counted. */
+    private static final int MAX_REPORTED = 100;
+
     @Parameters(arity = "1..*", paramLabel = "FILE.jsonl")
     List<Path> files;
 
@@ -37,36 +53,129 @@ final class ReplayCommand implements Callable<Integer> {
     @Option(names = "--add-rules", description = "Load --rules in addition to the stock pack.")
     boolean addRules;
 
+    private long skipped;
+
     @Override
-    @SuppressWarnings("unchecked")
     public Integer call() throws Exception {
         RuleSet set = RuleLoader.load(RulePaths.resolve(rules, addRules));
-        for (RuleException e : set.errors()) {
-            System.err.println("vigil: " + Escape.line(e.getMessage()));
-        }
+        RunCommand.report(set);
+        RunCommand.requireReadable(set);
         var out = new BufferedWriter(new OutputStreamWriter(new FileOutputStream(FileDescriptor.out), StandardCharsets.UTF_8));
         ObjectMapper json = new ObjectMapper();
-        long events = 0, bad = 0;
+        json.getFactory().setStreamReadConstraints(StreamReadConstraints.builder().maxStringLength(MAX_LINE).maxNestingDepth(64).build());
+        long events = 0;
+        boolean filesMissed = false;
         try (AlertSink sink = new AlertSink(out)) {
             Engine engine = new Engine(set, sink, Engine::lineageFromTree);
             for (Path f : files) {
-                try (BufferedReader in = Files.newBufferedReader(f, StandardCharsets.UTF_8)) {
-                    for (String line; (line = in.readLine()) != null; ) {
-                        if (line.isBlank()) {
-                            continue;
-                        }
-                        try {
-                            engine.accept(EventMaps.normalise(json.readValue(line, Map.class)));
+                if (Files.isDirectory(f)) {
+                    System.err.println("vigil: " + Escape.line(f.toString()) + ": is a folder, not a file of events; skipped");
+                    filesMissed = true;
+                    continue;
+                }
+                try (InputStream in = new BufferedInputStream(Files.newInputStream(f), 1 << 16)) {
+                    Lines lines = new Lines(in);
+                    for (byte[] raw; (raw = lines.next()) != null; ) {
+                        Map<?, ?> parsed = parse(json, f, lines.number(), raw, lines.overlong());
+                        if (parsed != null) {
+                            engine.accept(EventMaps.normalise(parsed));
                             events++;
-                        } catch (JsonProcessingException notJson) {
-                            bad++;
                         }
                     }
+                } catch (IOException e) {
+                    System.err.println("vigil: " + Escape.line(f.toString()) + ": cannot read: " + RuleLoader.why(e) + "; skipped");
+                    filesMissed = true;
                 }
             }
-            System.err.println("vigil: replayed " + events + " events" + (bad > 0 ? " (" + bad + " lines were not JSON and were skipped)" : "")
-                    + ", " + engine.alerts() + " alerts");
+            if (skipped > MAX_REPORTED) {
+                System.err.println("vigil: … " + (skipped - MAX_REPORTED) + " more skipped lines not listed");
+            }
+            System.err.println("vigil: replayed " + events + " events" + (skipped > 0 ? " (" + skipped + " lines skipped)" : "")
+                    + ", " + engine.alerts() + " alerts" + (engine.ruleErrorTotal() > 0
+                    ? "; rule evaluation errors " + engine.ruleErrorTotal() + " " + engine.ruleErrors() : ""));
         }
-        return 0;
+        return skipped > 0 || filesMissed || !set.clean() ? 1 : 0;
+    }
+
+    /** One event object from one line, or null (said on stderr) when the line is not one. */
+    private Map<?, ?> parse(ObjectMapper json, Path f, long line, byte[] raw, boolean overlong) {
+        String why;
+        if (overlong) {
+            why = "longer than " + (MAX_LINE >> 20) + " MiB; not read";
+        } else if (isBlank(raw)) {
+            return null;
+        } else {
+            try {
+                String text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                        .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(raw)).toString();
+                Object v = json.readValue(text, Object.class);
+                if (v instanceof Map<?, ?> m) {
+                    return m;
+                }
+                why = "a JSON " + (v == null ? "null" : v instanceof List<?> ? "array" : "value") + ", not an event object";
+            } catch (CharacterCodingException e) {
+                why = "not UTF-8 text";
+            } catch (JsonProcessingException e) {
+                why = "not JSON: " + e.getOriginalMessage();
+            } catch (IOException | RuntimeException e) {
+                why = "cannot be read as an event: " + e.getMessage();
+            }
+        }
+        if (++skipped <= MAX_REPORTED) {
+            System.err.println("vigil: " + Escape.line(f + ":" + line + ": " + why) + "; skipped");
+        }
+        return null;
+    }
+
+    private static boolean isBlank(byte[] raw) {
+        for (byte b : raw) {
+            if (b != ' ' && b != '\t' && b != '\r') {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Newline-separated byte lines, each at most {@link #MAX_LINE}; the rest of a longer one is read past, not kept. */
+    private static final class Lines {
+        private final InputStream in;
+        private final ByteArrayOutputStream buf = new ByteArrayOutputStream(4096);
+        private long number;
+        private boolean overlong;
+
+        Lines(InputStream in) {
+            this.in = in;
+        }
+
+        byte[] next() throws IOException {
+            buf.reset();
+            overlong = false;
+            int b;
+            boolean any = false;
+            while ((b = in.read()) != -1) {
+                any = true;
+                if (b == '\n') {
+                    break;
+                }
+                if (buf.size() < MAX_LINE) {
+                    buf.write(b);
+                } else {
+                    overlong = true;
+                }
+            }
+            if (!any) {
+                return null;
+            }
+            number++;
+            return buf.toByteArray();
+        }
+
+        long number() {
+            return number;
+        }
+
+        boolean overlong() {
+            return overlong;
+        }
     }
 }

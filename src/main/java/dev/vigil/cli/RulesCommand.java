@@ -12,10 +12,11 @@ import java.util.concurrent.Callable;
 
 /** {@code vigil rules check PATH…}: validate rule files without running. */
 @Command(name = "rules", description = "Work with rule files.", subcommands = RulesCommand.Check.class)
-final class RulesCommand implements Runnable {
+final class RulesCommand implements Callable<Integer> {
     @Override
-    public void run() {
-        System.err.println("vigil: rules needs a subcommand: vigil rules check PATH…");
+    public Integer call() {
+        System.err.println("vigil: 'vigil rules' needs a subcommand: vigil rules check PATH… (see vigil rules --help)");
+        return 2;
     }
 
     @Command(name = "check", description = "Validate rule files or folders: exit 0 when clean, 1 with errors (one per line).")
@@ -29,7 +30,11 @@ final class RulesCommand implements Runnable {
             for (RuleException e : set.errors()) {
                 System.out.println(Escape.line(e.getMessage()));
             }
-            System.out.println(set.detections().size() + " detections loaded, " + set.errors().size() + " errors");
+            for (RuleException w : set.warnings()) {
+                System.out.println("warning: " + Escape.line(w.getMessage()));
+            }
+            System.out.println(set.detections().size() + " detections loaded, " + set.errors().size() + " errors"
+                    + (set.warnings().isEmpty() ? "" : ", " + set.warnings().size() + " warnings"));
             return set.clean() ? 0 : 1;
         }
     }

@@ -12,6 +12,7 @@ import dev.vigil.sensor.HookSelection;
 import dev.vigil.sensor.LossReport;
 import dev.vigil.sensor.SensorOptions;
 import dev.vigil.sink.AlertSink;
+import dev.vigil.sink.OwnFiles;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -24,7 +25,6 @@ import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -58,24 +58,31 @@ final class RunCommand implements Callable<Integer> {
         List<Path> paths = RulePaths.resolve(rules, addRules);
         RuleSet set = RuleLoader.load(paths);
         report(set);
-        Writer w = alertsFile == null
-                ? new OutputStreamWriter(new FileOutputStream(FileDescriptor.out), StandardCharsets.UTF_8)
-                : Files.newBufferedWriter(alertsFile, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        requireReadable(set);
+        Writer w;
+        try {
+            w = alertsFile == null ? new OutputStreamWriter(new FileOutputStream(FileDescriptor.out), StandardCharsets.UTF_8)
+                    : OwnFiles.appendPrivate(alertsFile);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot write alerts to " + alertsFile + ": " + RuleLoader.why(e));
+        }
         try (AlertSink sink = new AlertSink(new BufferedWriter(w))) {
             AtomicReference<SensorSession> session = new AtomicReference<>();
             Engine engine = new Engine(set, sink, e -> lineage(session.get(), e));
             SensorOptions options = SensorOptions.of(HookSelection.parse(hooks)).withRawSyscalls(HookSelection.asksForRawSyscalls(hooks));
-            LossWatch losses = new LossWatch(sink);
+            LossWatch losses = new LossWatch(sink, engine);
             SensorSession s = new SensorSession(options, en -> engine.accept(EventMaps.of(en)), () -> losses.check(session.get()));
             session.set(s);
             RuleWatch watch = new RuleWatch(paths, engine);
             watch.start();
             try {
-                s.run(duration);
+                s.run(duration, "INT", "TERM");
             } finally {
                 watch.stop();
             }
-            System.err.println("vigil: " + engine.alerts() + " alerts");
+            System.err.println("vigil: " + engine.alerts() + " alerts" + (engine.ruleErrorTotal() == 0 ? ""
+                    : "; rule evaluation errors " + engine.ruleErrorTotal() + " " + engine.ruleErrors() + " (last: "
+                    + Escape.line(engine.lastRuleError()) + ")"));
         }
         return 0;
     }
@@ -83,6 +90,18 @@ final class RunCommand implements Callable<Integer> {
     static void report(RuleSet set) {
         for (RuleException e : set.errors()) {
             System.err.println("vigil: " + Escape.line(e.getMessage()));
+        }
+        for (RuleException w : set.warnings()) {
+            System.err.println("vigil: warning: " + Escape.line(w.getMessage()));
+        }
+    }
+
+    /** A rule path that cannot be read at all is a request that cannot be met: stop before collecting. */
+    static void requireReadable(RuleSet set) {
+        List<RuleException> unreadable = set.unreadable();
+        if (!unreadable.isEmpty()) {
+            throw new IllegalArgumentException("rules not loaded from " + Escape.line(unreadable.getFirst().getMessage())
+                    + ": fix the path given to --rules");
         }
     }
 
@@ -103,13 +122,18 @@ final class RunCommand implements Callable<Integer> {
         return out.isEmpty() ? Engine.lineageFromTree(e) : out;
     }
 
-    /** Raises one alert when kernel events were lost since the last one, at most every 30 s. */
+    /**
+     * Raises one health alert, at most every 30 s, when kernel events were lost or rules failed to
+     * evaluate events since the last one: either way detections may have missed something.
+     */
     private static final class LossWatch {
         private final AlertSink sink;
-        private long reported, lastAlertNs = Long.MIN_VALUE / 2;
+        private final Engine engine;
+        private long reported, reportedRuleErrors, lastAlertNs = Long.MIN_VALUE / 2;
 
-        LossWatch(AlertSink sink) {
+        LossWatch(AlertSink sink, Engine engine) {
             this.sink = sink;
+            this.engine = engine;
         }
 
         void check(SensorSession s) {
@@ -118,23 +142,32 @@ final class RunCommand implements Callable<Integer> {
                 return;
             }
             LossReport r = s.stream().losses();
-            long lost = r.lost();
-            if (lost <= reported) {
+            long lost = r.lost(), ruleErrors = engine.ruleErrorTotal();
+            if (lost <= reported && ruleErrors <= reportedRuleErrors) {
                 return;
             }
-            long delta = lost - reported;
+            long delta = lost - reported, ruleDelta = ruleErrors - reportedRuleErrors;
             Map<String, Object> extra = new LinkedHashMap<>();
             extra.put("lost", delta);
             extra.put("ringbuf_full", r.total("ringbuf_full"));
             extra.put("args_map_full", r.total("args_map_full"));
             extra.put("decode", r.total("decode"));
             extra.put("by_hook", r.byHook());
+            extra.put("rule_errors", ruleDelta);
+            extra.put("rule_errors_by_rule", engine.ruleErrors());
+            if (ruleDelta > 0) {
+                extra.put("last_rule_error", engine.lastRuleError());
+            }
             reported = lost;
+            reportedRuleErrors = ruleErrors;
             lastAlertNs = now;
             long wall = System.currentTimeMillis() * 1_000_000L;
+            String output = (delta > 0 ? "Kernel events were lost: " + delta + " since the last report" : "")
+                    + (delta > 0 && ruleDelta > 0 ? "; " : "")
+                    + (ruleDelta > 0 ? "rules failed on " + ruleDelta + " events since the last report" : "")
+                    + "; detections may have missed them";
             sink.accept(new Alert(Engine.idOf("Vigil lost events", wall), wall, "Vigil lost events", "health", Priority.ERROR,
-                    List.of("vigil", "health"), "Kernel events were lost: " + delta + " since the last report; detections may have missed them", hostname(),
-                    List.of(), List.of(), extra));
+                    List.of("vigil", "health"), output, hostname(), List.of(), List.of(), extra));
         }
     }
 

@@ -58,11 +58,13 @@ final class SensorSession {
     }
 
     /**
-     * Runs until SIGINT/SIGTERM or `seconds` (0: no limit), then detaches everything and returns,
-     * so that a signal ends the process with status 0 and the summary printed.
+     * Runs until one of `stopSignals` (e.g. INT, TERM) or `seconds` (0: no limit), then detaches
+     * everything and returns, so that a signal ends the process with status 0 and the summary
+     * printed. Signals not named keep whatever handler the caller gave them (SIGHUP reloads rules
+     * in {@code vigil run}).
      */
-    void run(long seconds) throws InterruptedException {
-        for (String name : new String[] {"INT", "TERM", "HUP"}) {
+    void run(long seconds, String... stopSignals) throws InterruptedException {
+        for (String name : stopSignals) {
             try {
                 sun.misc.Signal.handle(new sun.misc.Signal(name), sig -> {
                     stopRequested.set(true);

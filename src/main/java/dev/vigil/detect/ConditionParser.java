@@ -1,5 +1,6 @@
 package dev.vigil.detect;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -7,8 +8,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
-import java.util.regex.Pattern;
-import java.util.regex.PatternSyntaxException;
 
 /**
  * Compiles a Falco condition into a {@link Condition}, once: lists and macros are expanded, fields
@@ -20,6 +19,12 @@ import java.util.regex.PatternSyntaxException;
  * unary   := 'not' unary | '(' expr ')' | FIELD 'exists' | FIELD op value | MACRO
  * value   := STRING | WORD | '(' item (',' item)* ')' | LIST
  * </pre>
+ *
+ * A rule file may be hostile, so compiling is bounded: nesting (parentheses, {@code not} and
+ * macro expansion together) stops at {@link #MAX_DEPTH}, and one condition may expand to at most
+ * {@link #MAX_TOKENS} tokens, all conditions of a rule set to {@link #MAX_TOTAL_TOKENS}: a macro
+ * that uses another twice, repeated, would otherwise grow exponentially. Chains of {@code and}
+ * and {@code or} become one node each, so evaluating them does not recurse per operand.
  */
 public final class ConditionParser {
     /** Where the condition text came from, for file:line:column in errors. */
@@ -32,8 +37,16 @@ public final class ConditionParser {
 
     private final Map<String, List<String>> lists;
     private final Map<String, Macro> macros;
+    static final int MAX_DEPTH = 100;
+    static final int MAX_TOKENS = 200_000;
+    static final long MAX_TOTAL_TOKENS = 20_000_000;
+
     private final Set<String> expanding = new HashSet<>();
+    private final ArrayDeque<String> expansion = new ArrayDeque<>();
     private final Set<String> fieldsUsed = new HashSet<>();
+    private int depth;
+    private int tokens;
+    private long totalTokens;
 
     public ConditionParser(Map<String, List<String>> lists, Map<String, Macro> macros) {
         this.lists = lists;
@@ -45,8 +58,26 @@ public final class ConditionParser {
         return fieldsUsed;
     }
 
+    /** One condition, with its own expansion budget. */
     public Condition compile(String text, Origin origin) throws RuleException {
+        depth = 0;
+        tokens = 0;
+        expansion.clear();
+        expanding.clear();
+        return expand(text, origin);
+    }
+
+    private Condition expand(String text, Origin origin) throws RuleException {
         Lexer lx = new Lexer(text, origin);
+        tokens += lx.size();
+        totalTokens += lx.size();
+        if (tokens > MAX_TOKENS || totalTokens > MAX_TOTAL_TOKENS) {
+            String where = expansion.isEmpty() ? "the condition" : "macro '" + expansion.getFirst() + "'"
+                    + (expansion.size() > 1 ? " (through " + String.join(" > ", expansion) + ")" : "");
+            throw new RuleException(origin.file(), origin.line(), origin.column(), tokens > MAX_TOKENS
+                    ? where + " expands past " + MAX_TOKENS + " tokens: a macro used many times over, or too large a condition"
+                    : "the rule set's conditions expand past " + MAX_TOTAL_TOKENS + " tokens in all (at " + where + ")");
+        }
         Condition c = or(lx);
         if (!lx.atEnd()) {
             throw lx.error("expected 'and', 'or' or the end of the condition, found '" + lx.peek().text() + "'");
@@ -55,31 +86,71 @@ public final class ConditionParser {
     }
 
     private Condition or(Lexer lx) throws RuleException {
-        Condition left = and(lx);
-        while (lx.acceptWord("or")) {
-            Condition l = left, r = and(lx);
-            left = e -> l.test(e) || r.test(e);
+        List<Condition> any = new ArrayList<>();
+        do {
+            any.add(and(lx));
+        } while (lx.acceptWord("or"));
+        if (any.size() == 1) {
+            return any.getFirst();
         }
-        return left;
+        Condition[] cs = any.toArray(Condition[]::new);
+        return e -> {
+            for (Condition c : cs) {
+                if (c.test(e)) {
+                    return true;
+                }
+            }
+            return false;
+        };
     }
 
     private Condition and(Lexer lx) throws RuleException {
-        Condition left = unary(lx);
-        while (lx.acceptWord("and")) {
-            Condition l = left, r = unary(lx);
-            left = e -> l.test(e) && r.test(e);
+        List<Condition> all = new ArrayList<>();
+        do {
+            all.add(unary(lx));
+        } while (lx.acceptWord("and"));
+        if (all.size() == 1) {
+            return all.getFirst();
         }
-        return left;
+        Condition[] cs = all.toArray(Condition[]::new);
+        return e -> {
+            for (Condition c : cs) {
+                if (!c.test(e)) {
+                    return false;
+                }
+            }
+            return true;
+        };
+    }
+
+    /** Enters one level of nesting, or fails at the token that went too deep. */
+    private void deeper(Lexer lx, Lexer.Token at) throws RuleException {
+        if (++depth > MAX_DEPTH) {
+            throw lx.error(at, "nesting deeper than " + MAX_DEPTH + " levels (parentheses, 'not' and macros together)");
+        }
     }
 
     private Condition unary(Lexer lx) throws RuleException {
+        Lexer.Token first = lx.peek();
         if (lx.acceptWord("not")) {
+            // 'not not not …' folds into one negation or none, without recursing per 'not'
+            boolean negate = true;
+            while (lx.acceptWord("not")) {
+                negate = !negate;
+            }
+            deeper(lx, first);
             Condition inner = unary(lx);
+            depth--;
+            if (!negate) {
+                return inner;
+            }
             return e -> !inner.test(e);
         }
         if (lx.accept("(")) {
+            deeper(lx, first);
             Condition inner = or(lx);
             lx.expect(")");
+            depth--;
             return inner;
         }
         Lexer.Token t = lx.next();
@@ -103,10 +174,14 @@ public final class ConditionParser {
             if (!expanding.add(t.text())) {
                 throw lx.error(t, "macro '" + t.text() + "' refers to itself");
             }
+            deeper(lx, t);
+            expansion.addLast(t.text());
             try {
-                return compile(m.condition(), m.origin());
+                return expand(m.condition(), m.origin());
             } finally {
+                expansion.removeLast();
                 expanding.remove(t.text());
+                depth--;
             }
         }
         Function<Map<String, Object>, Object> field = Fields.resolve(t.text());
@@ -252,18 +327,23 @@ public final class ConditionParser {
                 return v != null && str(v).endsWith(literal);
             };
             case "glob" -> {
-                Pattern p = Pattern.compile(globToRegex(literal), Pattern.DOTALL);
+                com.google.re2j.Pattern p;
+                try {
+                    p = LinearRegex.glob(literal);
+                } catch (LinearRegex.BadPattern bad) {
+                    throw lx.error(at, "bad glob: " + bad.getMessage());
+                }
                 yield e -> {
                     Object v = field.apply(e);
-                    return v != null && p.matcher(str(v)).matches();
+                    return v != null && p.matches(str(v));
                 };
             }
             case "regex" -> {
-                Pattern p;
+                com.google.re2j.Pattern p;
                 try {
-                    p = Pattern.compile(literal, Pattern.DOTALL);
-                } catch (PatternSyntaxException bad) {
-                    throw lx.error(at, "bad regex: " + bad.getDescription());
+                    p = LinearRegex.compile(literal, com.google.re2j.Pattern.DOTALL);
+                } catch (LinearRegex.BadPattern bad) {
+                    throw lx.error(at, "bad regex: " + bad.getMessage());
                 }
                 yield e -> {
                     Object v = field.apply(e);
@@ -272,18 +352,6 @@ public final class ConditionParser {
             }
             default -> throw lx.error(at, "unknown operator '" + op + "'");
         };
-    }
-
-    static String globToRegex(String glob) {
-        StringBuilder sb = new StringBuilder();
-        for (char c : glob.toCharArray()) {
-            switch (c) {
-                case '*' -> sb.append(".*");
-                case '?' -> sb.append('.');
-                default -> sb.append(Pattern.quote(String.valueOf(c)));
-            }
-        }
-        return sb.toString();
     }
 
     private static boolean equal(Object v, String literal, Long number) {

@@ -30,6 +30,8 @@ public final class Engine implements Consumer<Map<String, Object>> {
     private final Map<String, ArrayDeque<Partial>> partials = new HashMap<>();
     private long stateDropped;
     private long alerts;
+    private final Map<String, Long> ruleErrors = new java.util.TreeMap<>();
+    private String lastRuleError = "";
 
     public Engine(RuleSet rules, Consumer<Alert> out, Function<Map<String, Object>, List<Map<String, Object>>> lineage) {
         this.rules = rules;
@@ -57,6 +59,25 @@ public final class Engine implements Consumer<Map<String, Object>> {
         return stateDropped;
     }
 
+    /** Evaluation failures by detection name: each is an event a rule could not judge. */
+    public synchronized Map<String, Long> ruleErrors() {
+        return Map.copyOf(ruleErrors);
+    }
+
+    public synchronized long ruleErrorTotal() {
+        return ruleErrors.values().stream().mapToLong(Long::longValue).sum();
+    }
+
+    /** The latest failure, "rule: what", for the health alert and the summary. */
+    public synchronized String lastRuleError() {
+        return lastRuleError;
+    }
+
+    private void failed(String rule, Throwable t) {
+        ruleErrors.merge(rule, 1L, Long::sum);
+        lastRuleError = rule + ": " + t;
+    }
+
     @Override
     public synchronized void accept(Map<String, Object> e) {
         for (Detection d : rules.detections()) {
@@ -70,8 +91,9 @@ public final class Engine implements Consumer<Map<String, Object>> {
                     case ThresholdRule t -> threshold(t, e);
                     case SequenceRule s -> sequence(s, e);
                 }
-            } catch (RuntimeException broken) {
-                // one rule failing on one event must not stop the others; it shows as no alert
+            } catch (RuntimeException | StackOverflowError broken) {
+                // one rule failing on one event must not stop the others; it is counted and shown
+                failed(d.name(), broken);
             }
         }
     }
@@ -174,12 +196,12 @@ public final class Engine implements Consumer<Map<String, Object>> {
             if (key.equals(e.get("pid"))) {
                 return true;
             }
-            if (e.get("pid_tree") instanceof String tree) {
-                String k = key + ".";
-                for (String node : tree.split("<")) {
-                    if (node.startsWith(k)) {
-                        return true;
-                    }
+            if (!(key instanceof Number k)) {
+                return false;
+            }
+            for (Ancestry.Node n : Ancestry.of(e)) {
+                if (n.pid() == k.longValue()) {
+                    return true;
                 }
             }
             return false;
@@ -191,8 +213,23 @@ public final class Engine implements Consumer<Map<String, Object>> {
     private void fire(Detection d, String kind, List<Map<String, Object>> events, Map<String, Object> last, Map<String, Object> extra) {
         alerts++;
         Object host = last.get("nodename");
-        out.accept(new Alert(id(d.name(), events), ts(last), d.name(), kind, d.priority(), d.tags(), d.output().render(last),
-                host == null ? "" : host.toString(), List.copyOf(events), lineage.apply(last), extra));
+        // the alert goes out even when its decoration fails: the failure is counted, not the alert lost
+        String output;
+        try {
+            output = d.output().render(last);
+        } catch (RuntimeException broken) {
+            failed(d.name(), broken);
+            output = d.name() + " (output could not be rendered)";
+        }
+        List<Map<String, Object>> chain;
+        try {
+            chain = lineage.apply(last);
+        } catch (RuntimeException broken) {
+            failed(d.name(), broken);
+            chain = List.of();
+        }
+        out.accept(new Alert(id(d.name(), events), ts(last), d.name(), kind, d.priority(), d.tags(), output,
+                host == null ? "" : host.toString(), List.copyOf(events), chain, extra));
     }
 
     /** Stable: the same rule over the same events gives the same id, in a replay as live. */
@@ -215,19 +252,14 @@ public final class Engine implements Consumer<Map<String, Object>> {
         return id(name, List.of(Map.of("ts", ts)));
     }
 
-    /** Lineage from the event's own pid_tree: pid and comm of each ancestor, nearest first. */
+    /** Lineage from the event's own ancestry: pid and comm of each ancestor, nearest first. */
     public static List<Map<String, Object>> lineageFromTree(Map<String, Object> e) {
         List<Map<String, Object>> out = new ArrayList<>();
-        if (e.get("pid_tree") instanceof String tree && !tree.isEmpty()) {
-            for (String node : tree.split("<")) {
-                int dot = node.indexOf('.');
-                if (dot > 0) {
-                    Map<String, Object> m = new LinkedHashMap<>();
-                    m.put("pid", Long.parseLong(node.substring(0, dot)));
-                    m.put("comm", node.substring(dot + 1));
-                    out.add(m);
-                }
-            }
+        for (Ancestry.Node n : Ancestry.of(e)) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("pid", n.pid());
+            m.put("comm", n.comm());
+            out.add(m);
         }
         return out;
     }

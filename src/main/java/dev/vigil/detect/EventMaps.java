@@ -45,19 +45,38 @@ public final class EventMaps {
         return m;
     }
 
-    /** Numbers from a JSON parser as Long, lists of strings as List<String>: the live form. */
-    @SuppressWarnings("unchecked")
-    public static Map<String, Object> normalise(Map<String, Object> parsed) {
+    /**
+     * A parsed JSON object in the live form: whole numbers as Long, lists of scalars as
+     * List<String>, {@code ancestors} as a list of {pid: Long, comm: String}. Values of
+     * unexpected types stay as they are; rules treat them as absent or as text.
+     */
+    public static Map<String, Object> normalise(Map<?, ?> parsed) {
         Map<String, Object> m = new LinkedHashMap<>(parsed.size());
         parsed.forEach((k, v) -> {
-            if (v instanceof Integer i) {
-                m.put(k, i.longValue());
+            String key = String.valueOf(k);
+            if (key.equals("ancestors") && v instanceof List<?> l) {
+                List<Map<String, Object>> nodes = new java.util.ArrayList<>(l.size());
+                for (Object o : l) {
+                    if (o instanceof Map<?, ?> node && number(node.get("pid")) instanceof Long pid) {
+                        nodes.add(Map.of("pid", pid, "comm", String.valueOf(node.get("comm"))));
+                    }
+                }
+                m.put(key, nodes);
             } else if (v instanceof List<?> l) {
-                m.put(k, l.stream().map(String::valueOf).toList());
+                m.put(key, l.stream().map(String::valueOf).toList());
             } else {
-                m.put(k, v);
+                m.put(key, number(v));
             }
         });
         return m;
+    }
+
+    private static Object number(Object v) {
+        return switch (v) {
+            case Integer i -> i.longValue();
+            case Short s -> s.longValue();
+            case java.math.BigInteger b -> b.bitLength() < 64 ? b.longValue() : b.toString();
+            case null, default -> v;
+        };
     }
 }

@@ -2,12 +2,10 @@ package dev.vigil.detect;
 
 import org.yaml.snakeyaml.nodes.MappingNode;
 import org.yaml.snakeyaml.nodes.Node;
-import org.yaml.snakeyaml.nodes.NodeTuple;
 import org.yaml.snakeyaml.nodes.ScalarNode;
 import org.yaml.snakeyaml.nodes.SequenceNode;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -28,10 +26,7 @@ final class Exceptions {
             if (!(ex instanceof MappingNode m)) {
                 throw RuleLoader.err(file, ex, "an exception is a mapping with name, fields, values");
             }
-            Map<String, Node> f = new LinkedHashMap<>();
-            for (NodeTuple t : m.getValue()) {
-                f.put(RuleLoader.scalar(file, t.getKeyNode()), t.getValueNode());
-            }
+            Map<String, Node> f = RuleLoader.keys(file, m);
             Node fieldsNode = f.get("fields");
             if (fieldsNode == null || f.get("values") == null) {
                 continue; // Falco allows exceptions declared without values, filled in by a later append

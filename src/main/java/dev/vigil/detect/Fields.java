@@ -28,7 +28,7 @@ public final class Fields {
             "mprotect_prot", "addr", "len", "owner_pid", "vm_file", "sec", "nsec", "exit_code", "target_pid", "sig",
             "ptrace_request", "data", "option", "old_uid", "p_pid", "p_cred", "c_cred", "ports", "window_ms",
             "action", "subsystem", "devpath", "product_info", "manufacturer", "serial", "parent_exe", "parent_args",
-            "parent_comm", "proc_args", "in_container");
+            "parent_comm", "proc_args", "in_container", "ancestors");
 
     private static final Pattern INDEXED = Pattern.compile("(proc\\.aname|proc\\.apid)\\[(\\d+)]");
 
@@ -92,9 +92,15 @@ public final class Fields {
         return RAW.contains(name) ? e -> e.get(name) : null;
     }
 
-    @SuppressWarnings("unchecked")
     static List<String> list(Object o) {
-        return o instanceof List<?> l ? (List<String>) l : List.of();
+        if (!(o instanceof List<?> l)) {
+            return List.of();
+        }
+        List<String> out = new ArrayList<>(l.size());
+        for (Object x : l) {
+            out.add(String.valueOf(x));
+        }
+        return out;
     }
 
     private static List<String> args(Map<String, Object> e) {
@@ -123,31 +129,24 @@ public final class Fields {
         return a != null && !"".equals(a) ? a : b;
     }
 
-    /** Level 0 is the process itself, 1 its parent…, read from Elkeid's pid_tree. */
+    /** Level 0 is the process itself, 1 its parent…, from the event's structured ancestry. */
     static Object ancestor(Map<String, Object> e, int level, boolean pid) {
-        if (!(e.get("pid_tree") instanceof String tree) || tree.isEmpty()) {
+        List<Ancestry.Node> nodes = Ancestry.of(e);
+        if (level >= nodes.size()) {
             return null;
         }
-        String[] nodes = tree.split("<");
-        if (level >= nodes.length) {
-            return null;
-        }
-        String node = nodes[level];
-        int dot = node.indexOf('.');
-        if (dot < 0) {
-            return null;
-        }
-        return pid ? (Object) Long.parseLong(node.substring(0, dot)) : node.substring(dot + 1);
+        Ancestry.Node n = nodes.get(level);
+        return pid ? (Object) n.pid() : n.comm();
     }
 
     private static final String[] PATH_KEYS = {"file_path", "file", "filename", "old_name", "ko_file", "fdname"};
 
     static String fdPath(Map<String, Object> e) {
         if ("rename".equals(e.get("event")) || "link".equals(e.get("event"))) {
-            return (String) e.get("new_name");
+            return e.get("new_name") instanceof String s ? s : null;
         }
         if ("execve".equals(e.get("event"))) {
-            return (String) e.get("exe");
+            return e.get("exe") instanceof String s ? s : null;
         }
         for (String k : PATH_KEYS) {
             if (e.get(k) instanceof String s && !s.isEmpty()) {

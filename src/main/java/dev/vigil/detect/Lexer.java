@@ -68,16 +68,22 @@ final class Lexer {
                 }
                 String op = text.substring(start, i);
                 if (op.equals("!")) {
-                    throw new RuleException(origin.file(), line, startCol, "expected '!=' ");
+                    throw new RuleException(origin.file(), line, startCol, "expected '!='");
                 }
                 col += i - start;
                 tokens.add(new Token(Kind.OP, op, line, startCol));
                 continue;
             }
+            boolean bracket = false; // '=' inside proc.aname[...] is not an operator
             while (i < text.length()) {
                 char d = text.charAt(i);
+                if (d == '[') {
+                    bracket = true;
+                } else if (d == ']') {
+                    bracket = false;
+                }
                 if (Character.isWhitespace(d) || d == '(' || d == ')' || d == ',' || d == '"' || d == '\''
-                        || ((d == '=' || d == '<' || d == '>' || d == '!') && !inBrackets(text, start, i))) {
+                        || ((d == '=' || d == '<' || d == '>' || d == '!') && !bracket)) {
                     break;
                 }
                 i++;
@@ -89,10 +95,8 @@ final class Lexer {
         endColumn = col;
     }
 
-    /** '=' inside proc.aname[...] is not an operator; neither is one inside a path like a=b (rare, quote it). */
-    private static boolean inBrackets(String text, int start, int i) {
-        int open = text.lastIndexOf('[', i);
-        return open >= start && text.indexOf(']', open) > i;
+    int size() {
+        return tokens.size();
     }
 
     boolean atEnd() {

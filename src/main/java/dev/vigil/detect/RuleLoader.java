@@ -10,8 +10,18 @@ import org.yaml.snakeyaml.nodes.ScalarNode;
 import org.yaml.snakeyaml.nodes.SequenceNode;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -27,7 +37,13 @@ import java.util.stream.Stream;
  * earlier items. A broken rule is reported (file:line:column) and skipped; the rest still load.
  */
 public final class RuleLoader {
+    /** Larger than any real rule set (Falco's whole pack is under 1 MiB); a bigger file is refused, not parsed. */
+    static final int MAX_FILE_BYTES = 16 << 20;
+
     private final Map<String, List<String>> lists = new LinkedHashMap<>();
+    /** Where each list, macro and rule-like item was last defined ("file:line"), to tell redefinitions apart. */
+    private final Map<String, String> definedAt = new LinkedHashMap<>();
+    private final List<RuleException> warnings = new ArrayList<>();
     private final Map<String, ConditionParser.Macro> macros = new LinkedHashMap<>();
     private final Map<String, RawItem> rules = new LinkedHashMap<>();
     private final List<RuleException> errors = new ArrayList<>();
@@ -53,13 +69,69 @@ public final class RuleLoader {
         for (Path p : paths) {
             for (Path f : ruleFiles(p, l.errors)) {
                 try {
-                    l.add(f.toString(), Files.readString(f));
-                } catch (IOException e) {
-                    l.errors.add(new RuleException(f.toString(), 0, 0, "cannot read: " + e.getMessage()));
+                    String text = read(f);
+                    if (text != null) {
+                        l.add(f.toString(), text);
+                    }
+                } catch (RuleException e) {
+                    l.errors.add(e);
                 }
             }
         }
         return l.compile();
+    }
+
+    /** The file as UTF-8; a byte that is not UTF-8 is reported where it is, not as "Input length = 1". */
+    static String read(Path f) throws RuleException {
+        byte[] bytes;
+        try {
+            if (Files.size(f) > MAX_FILE_BYTES) {
+                throw RuleException.unreadable(f.toString(), "larger than " + (MAX_FILE_BYTES >> 20) + " MiB: not a rule file");
+            }
+            bytes = Files.readAllBytes(f);
+        } catch (IOException e) {
+            throw RuleException.unreadable(f.toString(), "cannot read: " + why(e));
+        }
+        CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
+        try {
+            return utf8.decode(ByteBuffer.wrap(bytes)).toString();
+        } catch (CharacterCodingException e) {
+            int bad = firstInvalidUtf8(bytes);
+            int line = 1, col = 1;
+            for (int i = 0; i < bad; i++) {
+                if (bytes[i] == '\n') {
+                    line++;
+                    col = 1;
+                } else if ((bytes[i] & 0xC0) != 0x80) {
+                    col++;
+                }
+            }
+            throw new RuleException(f.toString(), line, col, String.format("byte 0x%02x is not UTF-8: rule files are UTF-8 text", bytes[bad] & 0xff));
+        }
+    }
+
+    private static int firstInvalidUtf8(byte[] b) {
+        CharsetDecoder utf8 = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
+        ByteBuffer in = ByteBuffer.wrap(b);
+        var out = java.nio.CharBuffer.allocate(b.length + 1);
+        var r = utf8.decode(in, out, true);
+        return r.isError() ? in.position() : 0;
+    }
+
+    /** The reason an I/O call failed, in words: "permission denied", "no such file or folder"… */
+    public static String why(IOException e) {
+        if (e instanceof AccessDeniedException) {
+            return "permission denied";
+        }
+        if (e instanceof NoSuchFileException) {
+            return "no such file or folder";
+        }
+        if (e instanceof FileSystemException fs && fs.getReason() != null) {
+            return fs.getReason().toLowerCase(Locale.ROOT);
+        }
+        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     }
 
     public static RuleSet loadText(String name, String yaml) {
@@ -70,16 +142,28 @@ public final class RuleLoader {
 
     /** A file, or the *.yaml / *.yml files of a folder in name order. */
     static List<Path> ruleFiles(Path p, List<RuleException> errors) {
-        if (Files.isDirectory(p)) {
+        BasicFileAttributes a;
+        try {
+            a = Files.readAttributes(p, BasicFileAttributes.class);
+        } catch (NoSuchFileException e) {
+            errors.add(RuleException.unreadable(p.toString(), "no such rule file or folder"));
+            return List.of();
+        } catch (IOException e) {
+            errors.add(RuleException.unreadable(p.toString(), "cannot read: " + why(e)));
+            return List.of();
+        }
+        if (a.isDirectory()) {
             try (Stream<Path> s = Files.list(p)) {
-                return s.filter(f -> f.toString().endsWith(".yaml") || f.toString().endsWith(".yml")).sorted().toList();
-            } catch (IOException e) {
-                errors.add(new RuleException(p.toString(), 0, 0, "cannot list: " + e.getMessage()));
+                return s.filter(f -> f.toString().endsWith(".yaml") || f.toString().endsWith(".yml"))
+                        .filter(f -> !Files.isDirectory(f, LinkOption.NOFOLLOW_LINKS)).sorted().toList();
+            } catch (IOException | java.io.UncheckedIOException e) {
+                IOException cause = e instanceof java.io.UncheckedIOException u ? u.getCause() : (IOException) e;
+                errors.add(RuleException.unreadable(p.toString(), "cannot list the folder: " + why(cause)));
                 return List.of();
             }
         }
-        if (!Files.isRegularFile(p)) {
-            errors.add(new RuleException(p.toString(), 0, 0, "no such rule file or folder"));
+        if (!a.isRegularFile()) {
+            errors.add(RuleException.unreadable(p.toString(), "not a regular file or a folder"));
             return List.of();
         }
         return List.of(p);
@@ -90,6 +174,9 @@ public final class RuleLoader {
         try {
             LoaderOptions opts = new LoaderOptions();
             opts.setAllowDuplicateKeys(false);
+            opts.setCodePointLimit(MAX_FILE_BYTES);
+            opts.setMaxAliasesForCollections(50);
+            opts.setNestingDepthLimit(50);
             for (Node n : new Yaml(opts).composeAll(new java.io.StringReader(yaml))) {
                 docs.add(n);
             }
@@ -98,8 +185,8 @@ public final class RuleLoader {
             errors.add(new RuleException(file, m == null ? 0 : m.getLine() + 1, m == null ? 0 : m.getColumn() + 1,
                     "YAML: " + e.getProblem()));
             return;
-        } catch (RuntimeException e) {
-            errors.add(new RuleException(file, 0, 0, "YAML: " + e.getMessage()));
+        } catch (RuntimeException | StackOverflowError e) {
+            errors.add(new RuleException(file, 1, 1, "YAML: " + e.getMessage()));
             return;
         }
         for (Node doc : docs) {
@@ -124,10 +211,7 @@ public final class RuleLoader {
         if (!(item instanceof MappingNode map)) {
             throw err(file, item, "expected an item such as '- rule: name'");
         }
-        Map<String, Node> f = new LinkedHashMap<>();
-        for (NodeTuple t : map.getValue()) {
-            f.put(scalar(file, t.getKeyNode()), t.getValueNode());
-        }
+        Map<String, Node> f = keys(file, map);
         String kind = Stream.of("rule", "macro", "list", "threshold", "sequence").filter(f::containsKey).findFirst().orElse(null);
         if (kind == null) {
             if (f.containsKey("required_engine_version") || f.containsKey("required_plugin_versions")) {
@@ -136,12 +220,26 @@ public final class RuleLoader {
             throw err(file, item, "unknown item: expected one of rule, macro, list, threshold, sequence");
         }
         String name = scalar(file, f.get(kind));
-        boolean append = f.containsKey("append") && Boolean.parseBoolean(scalar(file, f.get("append")));
+        boolean append = f.containsKey("append") && bool(file, f.get("append"), "append");
         Map<String, String> override = new LinkedHashMap<>();
         if (f.get("override") instanceof MappingNode o) {
-            for (NodeTuple t : o.getValue()) {
-                override.put(scalar(file, t.getKeyNode()), scalar(file, t.getValueNode()).toLowerCase(Locale.ROOT));
+            for (var en : keys(file, o).entrySet()) {
+                override.put(en.getKey(), scalar(file, en.getValue()).toLowerCase(Locale.ROOT));
             }
+        }
+        boolean amends = append || !override.isEmpty();
+        String here = file + ":" + (item.getStartMark().getLine() + 1);
+        String id = (kind.equals("list") || kind.equals("macro") ? kind : "rule") + "\0" + name;
+        String before = definedAt.get(id);
+        if (!amends && before != null) {
+            if (before.startsWith(file + ":")) {
+                throw err(file, item, kind + " '" + name + "' is already defined at " + before
+                        + ": rename it, or say 'append: true' or 'override:' to change the first");
+            }
+            warnings.add(err(file, item, kind + " '" + name + "' replaces the one defined at " + before));
+        }
+        if (!amends) {
+            definedAt.put(id, here);
         }
         switch (kind) {
             case "list" -> {
@@ -165,7 +263,6 @@ public final class RuleLoader {
             }
             default -> {
                 RawItem existing = rules.get(name);
-                boolean amends = append || !override.isEmpty();
                 if (amends) {
                     if (existing == null) {
                         throw err(file, item, kind + " '" + name + "' appends to or overrides a " + kind + " that is not defined before it");
@@ -199,7 +296,7 @@ public final class RuleLoader {
         for (var en : rules.entrySet()) {
             RawItem r = en.getValue();
             try {
-                if (r.fields.containsKey("enabled") && !Boolean.parseBoolean(scalar(r.file, r.fields.get("enabled")))) {
+                if (r.fields.containsKey("enabled") && !bool(r.file, r.fields.get("enabled"), "enabled")) {
                     continue;
                 }
                 out.add(switch (r.kind) {
@@ -211,7 +308,7 @@ public final class RuleLoader {
                 errors.add(new RuleException(e.file(), e.line(), e.column(), r.kind + " '" + en.getKey() + "' skipped: " + e.reason()));
             }
         }
-        return new RuleSet(List.copyOf(out), List.copyOf(errors));
+        return new RuleSet(List.copyOf(out), List.copyOf(errors), List.copyOf(warnings));
     }
 
     private Condition condition(ConditionParser parser, RawItem r, Node node) throws RuleException {
@@ -263,10 +360,7 @@ public final class RuleLoader {
             if (!(s instanceof MappingNode m)) {
                 throw err(r.file, s, "a step is a mapping with 'condition:' (and 'key:', 'name:')");
             }
-            Map<String, Node> f = new LinkedHashMap<>();
-            for (NodeTuple t : m.getValue()) {
-                f.put(scalar(r.file, t.getKeyNode()), t.getValueNode());
-            }
+            Map<String, Node> f = keys(r.file, m);
             Node c = required(r.file, f, "condition", s);
             String key = f.containsKey("key") ? scalar(r.file, f.get("key")) : defaultKey;
             boolean lineage = key.equals("lineage");
@@ -350,6 +444,29 @@ public final class RuleLoader {
             throw new RuleException(file, line, 1, "missing '" + key + ":'");
         }
         return n;
+    }
+
+    /** A mapping's keys and values; a key given twice is an error, never last-wins. */
+    static Map<String, Node> keys(String file, MappingNode map) throws RuleException {
+        Map<String, Node> f = new LinkedHashMap<>();
+        for (NodeTuple t : map.getValue()) {
+            String k = scalar(file, t.getKeyNode());
+            if (f.containsKey(k)) {
+                throw err(file, t.getKeyNode(), "'" + k + "' is given twice in this item (line "
+                        + (f.get(k).getStartMark().getLine() + 1) + " and here)");
+            }
+            f.put(k, t.getValueNode());
+        }
+        return f;
+    }
+
+    /** YAML's booleans (true/false, yes/no, on/off); anything else is an error, not false. */
+    static boolean bool(String file, Node n, String key) throws RuleException {
+        return switch (scalar(file, n).trim().toLowerCase(Locale.ROOT)) {
+            case "true", "yes", "on", "y" -> true;
+            case "false", "no", "off", "n" -> false;
+            default -> throw err(file, n, "'" + key + "' must be true or false, not '" + scalar(file, n) + "'");
+        };
     }
 
     static String scalar(String file, Node n) throws RuleException {

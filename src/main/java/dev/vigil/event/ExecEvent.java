@@ -9,7 +9,7 @@ import java.util.List;
  * is {@code socketPid}.
  */
 public record ExecEvent(
-        Header header, String pidTree, String exe, List<String> args, boolean argvTruncated,
+        Header header, PidTree pidTree, String exe, List<String> args, boolean argvTruncated,
         String runPath, String stdin, String stdout, String tty, String ldPreload, String ssh,
         String filename, Endpoints peer, int socketPid, boolean parentKthread) implements Event {
 
@@ -34,7 +34,7 @@ public record ExecEvent(
         out.field("stdout", stdout);
         peer.fields(out);
         out.field("socket_pid", socketPid);
-        out.field("pid_tree", pidTree);
+        out.ancestry(pidTree);
         out.field("tty", tty);
         out.field("ssh", ssh);
         out.field("ld_preload", ldPreload);

@@ -13,6 +13,9 @@ public interface FieldSink {
 
     void field(String name, List<String> values);
 
+    /** {@code pid_tree} (Elkeid's string) and {@code ancestors}, the same chain as [{pid, comm}], nearest first. */
+    void ancestry(PidTree tree);
+
     /** A sink that puts every field into `map` (numbers as Long). */
     static FieldSink into(Map<String, Object> map) {
         return new FieldSink() {
@@ -20,6 +23,14 @@ public interface FieldSink {
             public void field(String name, long value) { map.put(name, value); }
             public void field(String name, boolean value) { map.put(name, value); }
             public void field(String name, List<String> values) { map.put(name, values); }
+            public void ancestry(PidTree tree) {
+                map.put("pid_tree", tree.elkeid());
+                List<Map<String, Object>> nodes = new java.util.ArrayList<>(tree.nodes().size());
+                for (PidTree.Node n : tree.nodes()) {
+                    nodes.add(Map.of("pid", n.pid(), "comm", n.comm()));
+                }
+                map.put("ancestors", nodes);
+            }
         };
     }
 }

@@ -5,7 +5,7 @@ package dev.vigil.event;
  * does for that type (e.g. {@code old_name}/{@code new_name} for rename, {@code fstype} for mount).
  */
 public record FileEvent(
-        Header header, String pidTree, String path, String path2, String sbId, String extra,
+        Header header, PidTree pidTree, String path, String path2, String sbId, String extra,
         long flags, long ino, int mode, int fd) implements Event {
 
     @Override
@@ -25,7 +25,7 @@ public record FileEvent(
                 out.field("file_path", path);
                 out.field("fsid", sbId);
                 out.field("mode", mode);
-                out.field("pid_tree", pidTree);
+                out.ancestry(pidTree);
             }
             case RENAME, LINK -> {
                 out.field("old_name", path);
@@ -48,7 +48,7 @@ public record FileEvent(
                 out.field("dev", path2);
                 out.field("fstype", extra);
                 out.field("flags", flags);
-                out.field("pid_tree", pidTree);
+                out.ancestry(pidTree);
             }
             case MEMFD_CREATE -> {
                 out.field("fdname", path);
@@ -57,7 +57,7 @@ public record FileEvent(
             case LOAD_MODULE -> {
                 out.field("ko_file", path);
                 out.field("run_path", extra);
-                out.field("pid_tree", pidTree);
+                out.ancestry(pidTree);
             }
             default -> out.field("file", path);
         }

@@ -1,7 +1,7 @@
 package dev.vigil.event;
 
 /** Process and signal hooks carrying a few numbers (and perhaps one string); named per type in {@link #fields}. */
-public record TaskEvent(Header header, String pidTree, long arg0, long arg1, long arg2, long arg3, String text) implements Event {
+public record TaskEvent(Header header, PidTree pidTree, long arg0, long arg1, long arg2, long arg3, String text) implements Event {
     @Override
     public void fields(FieldSink out) {
         switch (type()) {
@@ -11,7 +11,7 @@ public record TaskEvent(Header header, String pidTree, long arg0, long arg1, lon
                 out.field("len", arg2);
                 out.field("owner_pid", arg3);
                 out.field("vm_file", text);
-                out.field("pid_tree", pidTree);
+                out.ancestry(pidTree);
             }
             case NANOSLEEP -> {
                 out.field("sec", arg0);
@@ -32,7 +32,7 @@ public record TaskEvent(Header header, String pidTree, long arg0, long arg1, lon
                 out.field("target_pid", arg1);
                 out.field("addr", arg2);
                 out.field("data", arg3);
-                out.field("pid_tree", pidTree);
+                out.ancestry(pidTree);
             }
             case PRCTL -> {
                 out.field("option", arg0);
@@ -40,7 +40,7 @@ public record TaskEvent(Header header, String pidTree, long arg0, long arg1, lon
             }
             case UPDATE_CRED -> {
                 out.field("old_uid", arg0);
-                out.field("pid_tree", pidTree);
+                out.ancestry(pidTree);
             }
             case FORK -> out.field("parent_pid", arg0);
             default -> { }

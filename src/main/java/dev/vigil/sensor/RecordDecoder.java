@@ -8,6 +8,7 @@ import dev.vigil.event.EventType;
 import dev.vigil.event.ExecEvent;
 import dev.vigil.event.FileEvent;
 import dev.vigil.event.Header;
+import dev.vigil.event.PidTree;
 import dev.vigil.event.NetEvent;
 import dev.vigil.event.ScanEvent;
 import dev.vigil.event.TaskEvent;
@@ -132,23 +133,20 @@ public final class RecordDecoder {
 
     private static final long ANCESTOR_SIZE = Wire.ANCESTOR.byteSize();
 
-    /** Elkeid's pid_tree: {@code pid.comm<ppid.pcomm<…}. */
-    static String pidTree(MemorySegment rec, long base) {
+    /** The ancestry the kernel walked, nearest first. */
+    static PidTree pidTree(MemorySegment rec, long base) {
         int depth = Math.min(rec.get(JAVA_INT_UNALIGNED, base), Wire.TREE_DEPTH);
         if (depth <= 0) {
-            return "";
+            return PidTree.EMPTY;
         }
-        StringBuilder sb = new StringBuilder(depth * 16);
-        long nodes = base + off(Wire.PID_TREE, "node");
+        List<PidTree.Node> nodes = new ArrayList<>(depth);
+        long first = base + off(Wire.PID_TREE, "node");
         for (int k = 0; k < depth; k++) {
-            long n = nodes + k * ANCESTOR_SIZE;
-            if (k > 0) {
-                sb.append('<');
-            }
-            sb.append(Integer.toUnsignedLong(rec.get(JAVA_INT_UNALIGNED, n))).append('.')
-                    .append(cString(rec, n + off(Wire.ANCESTOR, "comm"), Wire.COMM_LEN));
+            long n = first + k * ANCESTOR_SIZE;
+            nodes.add(new PidTree.Node(Integer.toUnsignedLong(rec.get(JAVA_INT_UNALIGNED, n)),
+                    cString(rec, n + off(Wire.ANCESTOR, "comm"), Wire.COMM_LEN)));
         }
-        return sb.toString();
+        return new PidTree(nodes);
     }
 
     private static String creds(MemorySegment rec, long base) {

@@ -1,6 +1,7 @@
 package dev.vigil.sink;
 
 import dev.vigil.event.FieldSink;
+import dev.vigil.event.PidTree;
 
 import java.util.List;
 
@@ -63,6 +64,20 @@ public final class JsonWriter implements FieldSink {
                 sb.append(',');
             }
             string(values.get(i));
+        }
+        sb.append(']');
+    }
+
+    @Override
+    public void ancestry(PidTree tree) {
+        field("pid_tree", tree.elkeid());
+        key("ancestors");
+        sb.append('[');
+        for (int i = 0; i < tree.nodes().size(); i++) {
+            PidTree.Node n = tree.nodes().get(i);
+            sb.append(i > 0 ? ",{\"pid\":" : "{\"pid\":").append(n.pid()).append(",\"comm\":");
+            string(n.comm());
+            sb.append('}');
         }
         sb.append(']');
     }

@@ -17,7 +17,7 @@ class CredsBpfTest {
         TaskEvent e = (TaskEvent) s.await("update_cred", ev -> ev.type() == EventType.UPDATE_CRED && ev.header().pid() == t.pid());
         assertEquals(65534, e.arg0());
         assertEquals(0, e.header().uid());
-        assertTrue(e.pidTree().startsWith(t.pid() + ".trigger<"), e.pidTree());
+        assertTrue(e.pidTree().elkeid().startsWith(t.pid() + ".trigger<"), e.pidTree().elkeid());
         // The transition is explained, so it is not a privilege escalation.
         assertTrue(s.all(ev -> ev.type() == EventType.PRIVILEGE_ESCALATION && ev.header().pid() == t.pid()).isEmpty());
     }

@@ -22,7 +22,7 @@ class MountBpfTest {
         assertEquals(dir.toString(), e.path());
         assertEquals("vigil-tmpfs", e.path2());
         assertEquals(0, e.header().res());
-        assertTrue(e.pidTree().startsWith(t.pid() + ".trigger"));
+        assertTrue(e.pidTree().elkeid().startsWith(t.pid() + ".trigger"));
     }
 
     @Test

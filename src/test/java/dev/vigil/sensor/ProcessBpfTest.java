@@ -31,7 +31,7 @@ class ProcessBpfTest {
         assertEquals("/bin/echo", e.filename());
         assertFalse(e.argvTruncated());
         assertEquals(System.getProperty("user.dir"), e.runPath());
-        assertTrue(e.pidTree().startsWith(p.pid() + ".echo<" + ProcessHandle.current().pid() + "."), e.pidTree());
+        assertTrue(e.pidTree().elkeid().startsWith(p.pid() + ".echo<" + ProcessHandle.current().pid() + "."), e.pidTree().elkeid());
         assertEquals(0, e.header().res());
 
         // Bytes that are not UTF-8 survive the trip and can be recovered exactly.

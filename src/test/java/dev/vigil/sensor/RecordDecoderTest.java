@@ -60,7 +60,7 @@ class RecordDecoderTest {
             assertEquals("ls", x.header().comm());
             assertEquals("/bin/ls", x.exe());
             assertEquals(List.of("ls", "-la"), x.args());
-            assertEquals("4242.ls<1.init", x.pidTree());
+            assertEquals("4242.ls<1.init", x.pidTree().elkeid());
         }
     }
 

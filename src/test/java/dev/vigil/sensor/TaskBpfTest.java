@@ -18,7 +18,7 @@ class TaskBpfTest {
                 && ((TaskEvent) e).arg0() == 4);
         assertEquals(child, poke.arg1());
         assertEquals(0x4141414141414141L, poke.arg3());
-        assertTrue(poke.pidTree().startsWith(t.pid() + ".trigger"));
+        assertTrue(poke.pidTree().elkeid().startsWith(t.pid() + ".trigger"));
         s.await("ptrace TRACEME", e -> e.type() == EventType.PTRACE && e.header().pid() == child && ((TaskEvent) e).arg0() == 0);
     }
 

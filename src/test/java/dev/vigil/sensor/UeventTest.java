@@ -2,6 +2,7 @@ package dev.vigil.sensor;
 
 import dev.vigil.event.EventType;
 import dev.vigil.event.ExecEvent;
+import dev.vigil.event.PidTree;
 import dev.vigil.event.UsbEvent;
 import org.junit.jupiter.api.Test;
 
@@ -38,8 +39,9 @@ class UeventTest {
             ExecEvent e = (ExecEvent) s.await("usermode helper exec", ev -> ev instanceof ExecEvent x && x.parentKthread()
                     && x.args().contains("vigil-umh"));
             assertEquals("/usr/bin/true", e.exe());
-            String parent = e.pidTree().split("<")[1];
-            assertTrue(parent.matches("2\\.kthreadd|\\d+\\.kworker.*"), "the kernel started it: " + e.pidTree());
+            PidTree.Node p = e.pidTree().nodes().get(1);
+            String parent = p.pid() + "." + p.comm();
+            assertTrue(parent.matches("2\\.kthreadd|\\d+\\.kworker.*"), "the kernel started it: " + e.pidTree().elkeid());
             assertEquals(EventType.USERMODEHELPER, e.asUsermodeHelper().type());
         } finally {
             Files.writeString(pattern, saved);
