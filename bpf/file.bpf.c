@@ -63,6 +63,8 @@ static __always_inline void report_opened(struct task_struct *task, struct file 
 		return;
 	__u32 fmode = BPF_CORE_READ(f, f_mode);
 	__u64 fflags = BPF_CORE_READ(f, f_flags);
+	if (fmode & FMODE_WRITE)
+		tamper_proc_mem(task, f, fflags);
 	if ((fmode & FMODE_CREATED) && wanted(T_CREATE_FILE))
 		emit_file(task, f, T_CREATE_FILE, fd, fflags);
 	if ((wanted(T_FILE_READ) || wanted(T_FILE_WRITE)) && is_watched(f)) {

@@ -6,26 +6,14 @@
  *
  * Per-syscall tracepoints: none of these has a non-syscall tracepoint on its
  * common path (signal_generate fires for kernel-sent signals too and would
- * flood). Not covered: 32-bit int 0x80 calls; process_vm_writev and writes
- * to /proc/PID/mem, the other routes into another process's memory, are left
- * to the file hooks (open of /proc/PID/mem for writing is a later hook).
+ * flood; tamper.bpf.c uses it for signals to the agent only). Not covered:
+ * 32-bit int 0x80 calls; process_vm_writev and writes to /proc/PID/mem of
+ * processes other than the agent.
  */
 #include "lib/common.h"
 
 #define PR_SET_NAME 15
 #define PROT_EXEC 4
-
-static __always_inline struct task_event *task_record(struct task_struct *task, __u32 type, long res)
-{
-	struct task_event *e = record_area();
-	if (!e)
-		return NULL;
-	__builtin_memset(e, 0, sizeof(*e));
-	fill_header(&e->hdr, task, type, sizeof(*e));
-	e->hdr.res = res;
-	e->text.off = sizeof(*e);
-	return e;
-}
 
 /* Signals and ptrace: save at enter, report with the result at exit. */
 static __always_inline int args_exit(struct trace_event_raw_sys_exit *ctx, __u32 type)
@@ -60,6 +48,7 @@ SEC("tracepoint/syscalls/sys_enter_ptrace")
 int ptrace__enter(struct trace_event_raw_sys_enter *ctx)
 {
 	long req = ctx->args[0];
+	tamper_ptrace(req, ctx->args[1]);
 	/* TRACEME, POKETEXT, POKEDATA, POKEUSER, SETREGS, ATTACH, SEIZE */
 	if ((req == 0 || req == 4 || req == 5 || req == 6 || req == 13 || req == 16 || req == 0x4206) && wanted(T_PTRACE))
 		save_args(T_PTRACE, ctx, 4);

@@ -58,6 +58,7 @@ enum vigil_type {
 	T_USB = 610,
 	T_PRIVESC = 611,
 	T_PORT_SCAN = 612,
+	T_AGENT_TAMPER = 700, /* Vigil's own: another process acted on the agent */
 	T_FORK = 1000,       /* internal: keeps the process cache */
 	T_SLOTS = 1024,      /* size of per-type maps */
 };
@@ -192,7 +193,15 @@ struct file_event {
 	struct str_ref extra;
 };
 
-/* Process and signal hooks with a few numbers; meanings by type (see ProcEvents.java). */
+/* What a 700 agent_tamper event saw: task_event.arg0. */
+enum vigil_tamper {
+	TAMPER_SIGNAL = 1,         /* arg1 signal, arg2 target tid, arg3 1 when sent to the whole group */
+	TAMPER_PTRACE = 2,         /* arg1 request, arg2 target tid */
+	TAMPER_PROC_MEM = 3,       /* arg1 open flags, arg2 target tid; text: the path opened */
+	TAMPER_VM_WRITE = 4,       /* process_vm_writev: arg2 target pid */
+};
+
+/* Process and signal hooks with a few numbers; meanings by type (see TaskEvent.java). */
 struct task_event {
 	struct event_header hdr;
 	struct pid_tree tree;

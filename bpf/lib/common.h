@@ -451,6 +451,18 @@ static __always_inline bool user_sockaddr(const void *uaddr, struct inet_pair *p
 }
 
 /* A zeroed file_event for `task` in the record area, header filled; NULL when the area is missing. */
+static __always_inline struct task_event *task_record(struct task_struct *task, __u32 type, long res)
+{
+	struct task_event *e = record_area();
+	if (!e)
+		return NULL;
+	__builtin_memset(e, 0, sizeof(*e));
+	fill_header(&e->hdr, task, type, sizeof(*e));
+	e->hdr.res = res;
+	e->text.off = sizeof(*e);
+	return e;
+}
+
 static __always_inline struct file_event *file_record(struct task_struct *task, __u32 type, long res)
 {
 	struct file_event *e = record_area();

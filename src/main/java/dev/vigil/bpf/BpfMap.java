@@ -28,6 +28,22 @@ public final class BpfMap {
     }
 
 
+    /**
+     * Before load: keep this map in bpffs at `path`, reusing the one pinned there by an earlier
+     * run when its shape matches (libbpf creates the parent folder, owner-only).
+     */
+    public void pinAt(String path) {
+        int rc;
+        try (Arena tmp = Arena.ofConfined()) {
+            rc = (int) Libbpf.MAP_SET_PIN_PATH.invokeExact(handle, tmp.allocateFrom(path));
+        } catch (Throwable t) {
+            throw new BpfException("map " + name + ": pin at " + path, t);
+        }
+        if (rc != 0) {
+            throw new BpfException("map " + name + ": pin at " + path, rc);
+        }
+    }
+
     public void update(MemorySegment key, MemorySegment value) {
         int rc;
         try {

@@ -36,6 +36,7 @@ final class Libbpf {
     static final MethodHandle SET_AUTOLOAD = call("bpf_program__set_autoload", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_BOOLEAN));
     static final MethodHandle ATTACH = errnoCall("bpf_program__attach", FunctionDescriptor.of(ADDRESS, ADDRESS));
     static final MethodHandle LINK_DESTROY = call("bpf_link__destroy", FunctionDescriptor.of(JAVA_INT, ADDRESS));
+    static final MethodHandle MAP_SET_PIN_PATH = call("bpf_map__set_pin_path", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
     static final MethodHandle MAP_FD = call("bpf_map__fd", FunctionDescriptor.of(JAVA_INT, ADDRESS));
     static final MethodHandle MAP_VALUE_SIZE = call("bpf_map__value_size", FunctionDescriptor.of(JAVA_INT, ADDRESS));
     static final MethodHandle MAP_UPDATE = call("bpf_map__update_elem",

@@ -8,6 +8,7 @@ import dev.vigil.detect.RuleException;
 import dev.vigil.detect.RuleLoader;
 import dev.vigil.detect.RuleSet;
 import dev.vigil.enrich.ProcessInfo;
+import dev.vigil.sensor.Hook;
 import dev.vigil.sensor.HookSelection;
 import dev.vigil.sensor.LossReport;
 import dev.vigil.sensor.SensorOptions;
@@ -27,6 +28,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -69,10 +71,23 @@ final class RunCommand implements Callable<Integer> {
         try (AlertSink sink = new AlertSink(new BufferedWriter(w))) {
             AtomicReference<SensorSession> session = new AtomicReference<>();
             Engine engine = new Engine(set, sink, e -> lineage(session.get(), e));
-            SensorOptions options = SensorOptions.of(HookSelection.parse(hooks)).withRawSyscalls(HookSelection.asksForRawSyscalls(hooks));
+            // tamper evidence is part of the agent, not a hook one can leave out
+            EnumSet<Hook> selected = EnumSet.copyOf(HookSelection.parse(hooks));
+            selected.add(Hook.AGENT_TAMPER);
+            SensorOptions options = SensorOptions.of(selected).withRawSyscalls(HookSelection.asksForRawSyscalls(hooks));
             LossWatch losses = new LossWatch(sink, engine);
-            SensorSession s = new SensorSession(options, en -> engine.accept(EventMaps.of(en)), () -> losses.check(session.get()));
+            TamperAlerts tamper = new TamperAlerts(sink, e -> lineage(session.get(), e));
+            SensorSession s = new SensorSession(options, en -> {
+                Map<String, Object> e = EventMaps.of(en);
+                tamper.accept(e);
+                engine.accept(e);
+            }, () -> losses.check(session.get()));
             session.set(s);
+            s.previousTamper().ifPresent(en -> {
+                Map<String, Object> e = EventMaps.of(en);
+                e.put("previous_run", true);
+                tamper.accept(e);
+            });
             RuleWatch watch = new RuleWatch(paths, engine);
             watch.start();
             try {
@@ -80,7 +95,7 @@ final class RunCommand implements Callable<Integer> {
             } finally {
                 watch.stop();
             }
-            System.err.println("vigil: " + engine.alerts() + " alerts" + (engine.ruleErrorTotal() == 0 ? ""
+            System.err.println("vigil: " + (engine.alerts() + tamper.raised()) + " alerts" + (tamper.raised() > 0 ? " (" + tamper.raised() + " tamper)" : "") + (engine.ruleErrorTotal() == 0 ? ""
                     : "; rule evaluation errors " + engine.ruleErrorTotal() + " " + engine.ruleErrors() + " (last: "
                     + Escape.line(engine.lastRuleError()) + ")"));
         }

@@ -27,13 +27,14 @@ final class SensorSession {
     private final Map<String, Long> counts = new TreeMap<>();
     private final AtomicBoolean stopRequested = new AtomicBoolean();
     private final ProcessCache cache = ProcessCache.fromProc();
+    private final Enricher enricher;
 
     SensorSession(SensorOptions options, Consumer<EnrichedEvent> out, Runnable flush) {
         for (Hook h : options.hooks()) {
             shown.add(h.type());
         }
         this.stream = KernelEventStream.open(options);
-        Enricher enricher = new Enricher(cache, e -> {
+        this.enricher = new Enricher(cache, e -> {
             if (shown.contains(e.event().type())) {
                 counts.merge(e.event().type().eventName(), 1L, Long::sum);
                 out.accept(e);
@@ -47,6 +48,11 @@ final class SensorSession {
         });
         stream.onFlush(flush);
         stream.onError(t -> System.err.println("vigil: " + Main.oneLine(t)));
+    }
+
+    /** What was done to the previous agent that it could not report (it was killed), with context. */
+    java.util.Optional<EnrichedEvent> previousTamper() {
+        return stream.sensor().previousTamper().map(enricher::enrich);
     }
 
     ProcessCache cache() {

@@ -31,14 +31,19 @@ public final class Enricher implements Consumer<Event> {
     @Override
     public void accept(Event e) {
         cache.update(e);
+        next.accept(enrich(e));
+    }
+
+    /** The event with its context, without touching the cache or passing it on. */
+    public EnrichedEvent enrich(Event e) {
         var h = e.header();
-        ProcessInfo self = cache.get(h.pid());
+        ProcessInfo self = cache.get(h.pid(), h.startTime());
         String exe = e instanceof ExecEvent || self == null ? "" : self.exe();
         String container = containers.containerId(h.cgroupId());
         boolean inContainer = !container.isEmpty() || (hostMntns != 0 && Integer.toUnsignedLong(h.mntns()) != hostMntns
                 && h.mntns() != 0);
-        next.accept(new EnrichedEvent(e, h.ts() + bootToWallNs, exe, users.name(h.uid()), container, nodename, rootPns,
-                inContainer, self, cache.get(h.ppid())));
+        return new EnrichedEvent(e, h.ts() + bootToWallNs, exe, users.name(h.uid()), container, nodename, rootPns,
+                inContainer, self, cache.get(h.ppid()));
     }
 
     private static String hostname() {

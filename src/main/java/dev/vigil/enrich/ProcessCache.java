@@ -16,15 +16,22 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Every live process: seeded from /proc at start (so processes older than the agent have an
- * ancestry), then kept by fork, exec and exit events. Exited processes linger briefly so that
- * events queued just before the exit still find their process.
+ * ancestry), then kept by fork, exec and exit events. A process is its identity, pid and start
+ * time together: an exit removes only the process that exited, never a newer one that reuses its
+ * pid, and a look-up with a start time never answers with another process. Exited processes
+ * linger briefly so that events queued just before the exit still find their process.
  */
 public final class ProcessCache {
     private static final long CLOCK_TICK_NS = 10_000_000L; // USER_HZ = 100 on Linux
     private static final long LINGER_NS = 5_000_000_000L;
 
+    /** One process: /proc gives start times in clock ticks, events in nanoseconds. */
+    public record Identity(int pid, long startTime) {}
+
+    /** The newest process seen with each pid. */
     private final Map<Integer, ProcessInfo> live = new ConcurrentHashMap<>();
-    private final Map<Integer, Long> exitedAt = new ConcurrentHashMap<>();
+    /** Processes that exited, and when: each leaves the cache LINGER_NS later unless its pid was taken since. */
+    private final Map<Identity, Long> exitedAt = new ConcurrentHashMap<>();
 
     public static ProcessCache fromProc() {
         ProcessCache cache = new ProcessCache();
@@ -89,7 +96,7 @@ public final class ProcessCache {
                     live.put(h.pid(), new ProcessInfo(h.pid(), h.ppid(), h.startTime(),
                             parent == null ? "" : parent.exe(), h.comm(), parent == null ? List.of() : parent.args(), h.uid()));
                 } else if (e.type() == EventType.EXIT) {
-                    exitedAt.put(h.pid(), h.ts());
+                    exitedAt.put(new Identity(h.pid(), h.startTime()), h.ts());
                     expire(h.ts());
                 }
             }
@@ -98,16 +105,30 @@ public final class ProcessCache {
 
     private void expire(long now) {
         exitedAt.entrySet().removeIf(en -> {
-            if (now - en.getValue() > LINGER_NS) {
-                live.remove(en.getKey());
-                return true;
+            if (now - en.getValue() <= LINGER_NS) {
+                return false;
             }
-            return false;
+            Identity gone = en.getKey();
+            live.computeIfPresent(gone.pid(), (pid, p) -> same(p, gone.startTime()) ? null : p);
+            return true;
         });
     }
 
+    /** Whether `p` is the process that started at `startTime` (ns; /proc-seeded entries are tick-rounded). */
+    private static boolean same(ProcessInfo p, long startTime) {
+        return startTime == p.startTime() || (p.startTime() % CLOCK_TICK_NS == 0 && startTime >= p.startTime()
+                && startTime - p.startTime() < CLOCK_TICK_NS);
+    }
+
+    /** The newest process with this pid. */
     public ProcessInfo get(int pid) {
         return live.get(pid);
+    }
+
+    /** The process with this identity, or null when the cache holds another process under its pid. */
+    public ProcessInfo get(int pid, long startTime) {
+        ProcessInfo p = live.get(pid);
+        return p != null && (startTime == 0 || same(p, startTime)) ? p : null;
     }
 
     public int size() {

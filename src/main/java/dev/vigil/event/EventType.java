@@ -38,6 +38,8 @@ public enum EventType {
     USB(610, "usb_device_event"),
     PRIVILEGE_ESCALATION(611, "privilege_escalation"),
     PORT_SCAN(612, "port_scan"),
+    /** Vigil's own: another process signalled, traced or wrote into the agent. */
+    AGENT_TAMPER(700, "agent_tamper"),
     /** Internal: keeps the process cache; not part of the catalogue. */
     FORK(1000, "fork");
 

@@ -2,6 +2,17 @@ package dev.vigil.event;
 
 /** Process and signal hooks carrying a few numbers (and perhaps one string); named per type in {@link #fields}. */
 public record TaskEvent(Header header, PidTree pidTree, long arg0, long arg1, long arg2, long arg3, String text) implements Event {
+    /** For 700 agent_tamper: what was done to the agent (bpf/include/vigil.h, enum vigil_tamper). */
+    public String tamperAction() {
+        return switch ((int) arg0) {
+            case 1 -> "signal";
+            case 2 -> "ptrace";
+            case 3 -> "proc_mem_write";
+            case 4 -> "process_vm_writev";
+            default -> "unknown";
+        };
+    }
+
     @Override
     public void fields(FieldSink out) {
         switch (type()) {
@@ -43,6 +54,26 @@ public record TaskEvent(Header header, PidTree pidTree, long arg0, long arg1, lo
                 out.ancestry(pidTree);
             }
             case FORK -> out.field("parent_pid", arg0);
+            case AGENT_TAMPER -> {
+                out.field("action", tamperAction());
+                switch ((int) arg0) {
+                    case 1 -> {
+                        out.field("sig", arg1);
+                        out.field("target_pid", arg2);
+                    }
+                    case 2 -> {
+                        out.field("ptrace_request", arg1);
+                        out.field("target_pid", arg2);
+                    }
+                    case 3 -> {
+                        out.field("flags", arg1);
+                        out.field("target_pid", arg2);
+                        out.field("file", text);
+                    }
+                    default -> out.field("target_pid", arg2);
+                }
+                out.ancestry(pidTree);
+            }
             default -> { }
         }
         out.field("res", header.res());

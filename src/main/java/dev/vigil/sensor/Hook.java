@@ -45,7 +45,9 @@ public enum Hook {
     FILE_READ(EventType.FILE_READ, true, "open/openat/openat2 (and io_uring OPENAT) of a watched file for reading, decided in the kernel", "open__", "iouring__"),
     USB(EventType.USB, true, "kernel uevent netlink socket (userspace), SUBSYSTEM=usb", ""),
     PRIVILEGE_ESCALATION(EventType.PRIVILEGE_ESCALATION, true, "task creds vs parent's at exec and fork", "process__", "creds__"),
-    PORT_SCAN(EventType.PORT_SCAN, false, "tcp_send_reset (SYN to a closed port) + inet_sock_set_state, aggregated per source", "scan__");
+    PORT_SCAN(EventType.PORT_SCAN, false, "tcp_send_reset (SYN to a closed port) + inet_sock_set_state, aggregated per source", "scan__"),
+    AGENT_TAMPER(EventType.AGENT_TAMPER, true, "signal_generate (tp_btf) for signals to the agent, any sender; ptrace, /proc/PID/mem opened for writing and process_vm_writev aimed at the agent; always on in 'vigil run'",
+            "tamper__", "open__", "ptrace__");
 
     private final EventType type;
     private final boolean onByDefault;

@@ -18,6 +18,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
@@ -49,6 +50,7 @@ public final class Sensor implements AutoCloseable {
     /** Records rejected by the decoder, by event name ("unknown" when the type itself is bad). */
     private final Map<String, Long> decodeFailures = new java.util.TreeMap<>();
     private final Consumer<Event> sink;
+    private final Event previousTamper;
 
     private Sensor(SensorOptions options, Consumer<Event> sink) {
         this.sink = sink;
@@ -57,11 +59,13 @@ public final class Sensor implements AutoCloseable {
         RingBuffer rb = null;
         try {
             this.unavailable = selectPrograms(obj, hooks, options.rawSyscalls());
+            pinTamperLog(obj);
             obj.load();
             List<String> mismatch = WireCheck.differences(obj.btf());
             if (!mismatch.isEmpty()) {
                 throw new NotSupportedException("wire layout", "Java and vigil.h disagree (rebuild): " + String.join("; ", mismatch));
             }
+            this.previousTamper = takeTamperLog(obj.map("tamper_log"));
             configure(obj, options);
             for (BpfProgram p : obj.programs()) {
                 if (selected(p.name(), hooks) && !unavailable.containsKey(p.name())) {
@@ -136,6 +140,53 @@ public final class Sensor implements AutoCloseable {
             p.autoload(!missing.containsKey(p.name()) && selected(p.name(), hooks));
         }
         return missing;
+    }
+
+    /** Where the tamper log outlives the agent; the value size in the name keeps an incompatible old pin apart. */
+    static final String TAMPER_PIN = "/sys/fs/bpf/vigil/tamper_log-" + Wire.TASK.byteSize();
+
+    /** Pins the tamper log when bpffs is there and we may use it; without it a SIGKILL goes unexplained, nothing else changes. */
+    private static void pinTamperLog(BpfObject obj) {
+        try {
+            Path bpffs = Path.of("/sys/fs/bpf");
+            if (!Files.isDirectory(bpffs) || !"bpf".equals(Files.getFileStore(bpffs).type()) || !Files.isWritable(bpffs)) {
+                return;
+            }
+            Path dir = bpffs.resolve("vigil");
+            if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+                Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            }
+            // bpffs is often world-writable (1777): a folder someone else made is not ours to trust
+            Map<String, Object> a = Files.readAttributes(dir, "unix:uid,mode", LinkOption.NOFOLLOW_LINKS);
+            if (((Number) a.get("uid")).intValue() != 0 || (((Number) a.get("mode")).intValue() & 0077) != 0) {
+                return;
+            }
+            obj.map("tamper_log").pinAt(TAMPER_PIN);
+        } catch (IOException | RuntimeException unavailable) {
+            // the tamper log then lives only as long as the agent
+        }
+    }
+
+    /** The tamper record an earlier run left (it was killed before it could report it), cleared once read. */
+    private Event takeTamperLog(BpfMap log) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment value = arena.allocate(Wire.TASK);
+            if (!log.lookup(arena.allocateFrom(JAVA_INT, 0), value) || value.get(JAVA_LONG, Offsets.of(Wire.HEADER, "ts")) == 0) {
+                return null;
+            }
+            log.update(0, arena.allocate(Wire.TASK));
+            try {
+                return decoder.decode(value);
+            } catch (MalformedRecordException bad) {
+                decodeFailures.merge(EventType.AGENT_TAMPER.eventName(), 1L, Long::sum);
+                return null;
+            }
+        }
+    }
+
+    /** What someone did to the previous agent on this host that it did not live to report (a SIGKILL), if anything. */
+    public java.util.Optional<Event> previousTamper() {
+        return java.util.Optional.ofNullable(previousTamper);
     }
 
     private static String family(String program) {
@@ -274,6 +325,12 @@ public final class Sensor implements AutoCloseable {
         links.clear();
         try {
             ring.close();
+            // a clean stop reported everything: leave no record for the next start to raise
+            try (Arena arena = Arena.ofConfined()) {
+                object.map("tamper_log").update(0, arena.allocate(Wire.TASK));
+            } catch (RuntimeException alreadyGone) {
+                // nothing to clear
+            }
         } finally {
             object.close();
         }

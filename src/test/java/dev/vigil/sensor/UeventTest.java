@@ -39,8 +39,8 @@ class UeventTest {
             ExecEvent e = (ExecEvent) s.await("usermode helper exec", ev -> ev instanceof ExecEvent x && x.parentKthread()
                     && x.args().contains("vigil-umh"));
             assertEquals("/usr/bin/true", e.exe());
-            PidTree.Node p = e.pidTree().nodes().get(1);
-            String parent = p.pid() + "." + p.comm();
+            PidTree.Node up = e.pidTree().nodes().get(1);
+            String parent = up.pid() + "." + up.comm();
             assertTrue(parent.matches("2\\.kthreadd|\\d+\\.kworker.*"), "the kernel started it: " + e.pidTree().elkeid());
             assertEquals(EventType.USERMODEHELPER, e.asUsermodeHelper().type());
         } finally {

@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Tamper evidence (700 agent_tamper): another process acting on the agent.
+ * Decided here, for the agent's own tgid (vigil_config.agent_tgid), whatever
+ * hooks are switched on, so that stopping or patching the agent always says who.
+ *
+ * - Signals: tp_btf/signal_generate, on the kernel's common path for every
+ *   sender (kill, tkill, tgkill, rt_sigqueueinfo, pidfd_send_signal, and the
+ *   SIGSTOP that PTRACE_ATTACH sends): cheap, not a syscall tracepoint, and
+ *   filtered to the agent at once. It fires before delivery, so even a SIGKILL
+ *   leaves its record. Not reported: signals the agent raises itself and
+ *   SIGCHLD from its own children.
+ * - ptrace: sys_enter_ptrace (shared with the ptrace hook) when the target is
+ *   the agent's tgid. PTRACE_SEIZE of another agent thread is seen only by the
+ *   ptrace hook's own event.
+ * - /proc/PID/mem opened for writing: at the open exit (shared with the file
+ *   hooks), from the procfs inode's struct pid, not from a path, so
+ *   /proc/PID/task/TID/mem, hard links and bind mounts all count. io_uring
+ *   opens of it are not covered.
+ * - process_vm_writev with the agent's tgid as target (a thread id of the
+ *   agent as target is not covered).
+ */
+#include "lib/common.h"
+
+#define SIGCHLD 17
+#define PROC_SUPER_MAGIC 0x9fa0
+
+/*
+ * The latest tamper record, pinned in bpffs by the agent so that it outlives
+ * the agent: a SIGKILL ends the agent before it can read its ring buffer, and
+ * the next start reports what this map still holds. A clean stop clears it.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct task_event);
+} tamper_log SEC(".maps");
+
+static __always_inline __u32 agent_tgid(void)
+{
+	struct vigil_config *c = cfg();
+	return c ? c->agent_tgid : 0;
+}
+
+static __always_inline void tamper_emit(__u32 action, long arg1, long arg2, long arg3, struct file *f)
+{
+	struct task_struct *me = (void *)bpf_get_current_task();
+	struct task_event *e = task_record(me, T_AGENT_TAMPER, 0);
+	if (!e)
+		return;
+	e->arg0 = action;
+	e->arg1 = arg1;
+	e->arg2 = arg2;
+	e->arg3 = arg3;
+	fill_tree(&e->tree, me);
+	__u32 zero = 0;
+	bpf_map_update_elem(&tamper_log, &zero, e, BPF_ANY); /* the fixed part: no path yet */
+	__u32 pos = f ? put_file_path(e, sizeof(*e), &e->text, f, T_AGENT_TAMPER) : sizeof(*e);
+	emit(e, pos);
+}
+
+SEC("tp_btf/signal_generate")
+int BPF_PROG(tamper__signal, int sig, struct kernel_siginfo *info, struct task_struct *task, int group, int result)
+{
+	__u32 agent = agent_tgid();
+	if (!agent || BPF_CORE_READ(task, tgid) != agent || !wanted(T_AGENT_TAMPER))
+		return 0;
+	struct task_struct *me = (void *)bpf_get_current_task();
+	/* the agent's children report their exit to it: not an act against it */
+	if (sig == SIGCHLD && BPF_CORE_READ(me, real_parent, tgid) == agent)
+		return 0;
+	tamper_emit(TAMPER_SIGNAL, sig, BPF_CORE_READ(task, pid), group, NULL);
+	return 0;
+}
+
+static __always_inline void tamper_ptrace(long request, long target)
+{
+	__u32 agent = agent_tgid();
+	if (agent && target == agent && wanted(T_AGENT_TAMPER))
+		tamper_emit(TAMPER_PTRACE, request, target, 0, NULL);
+}
+
+/* The thread group a procfs inode belongs to: proc_inode.pid's first task. */
+static __always_inline __u32 proc_inode_tgid(struct inode *inode)
+{
+	struct proc_inode *pi = (void *)((char *)inode - bpf_core_field_offset(struct proc_inode, vfs_inode));
+	struct pid *pid = BPF_CORE_READ(pi, pid);
+	if (!pid)
+		return 0;
+	struct hlist_node *first = BPF_CORE_READ(pid, tasks[PIDTYPE_PID].first);
+	if (!first)
+		return 0;
+	struct task_struct *t = (void *)((char *)first - bpf_core_field_offset(struct task_struct, pid_links));
+	return BPF_CORE_READ(t, tgid);
+}
+
+/* Called for every file opened for writing: cheap tests first (procfs, then the name "mem"). */
+static __always_inline void tamper_proc_mem(struct task_struct *task, struct file *f, __u64 flags)
+{
+	struct inode *inode = BPF_CORE_READ(f, f_inode);
+	if (BPF_CORE_READ(inode, i_sb, s_magic) != PROC_SUPER_MAGIC)
+		return;
+	char name[4] = {};
+	bpf_probe_read_kernel(name, sizeof(name), BPF_CORE_READ(f, f_path.dentry, d_name.name));
+	if (name[0] != 'm' || name[1] != 'e' || name[2] != 'm' || name[3] != 0)
+		return;
+	__u32 agent = agent_tgid();
+	if (!agent || proc_inode_tgid(inode) != agent || !wanted(T_AGENT_TAMPER))
+		return;
+	tamper_emit(TAMPER_PROC_MEM, flags, agent, 0, f);
+}
+
+SEC("tracepoint/syscalls/sys_enter_process_vm_writev")
+int tamper__vm_writev(struct trace_event_raw_sys_enter *ctx)
+{
+	__u32 agent = agent_tgid();
+	if (agent && ctx->args[0] == agent && wanted(T_AGENT_TAMPER))
+		tamper_emit(TAMPER_VM_WRITE, 0, ctx->args[0], 0, NULL);
+	return 0;
+}
