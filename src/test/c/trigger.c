@@ -20,6 +20,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -69,6 +70,26 @@ static int cmd_ptrace_poke(void)
 	kill(child, SIGKILL);
 	waitpid(child, &st, 0);
 	printf("%d\n", child);
+	return 0;
+}
+
+/* Another process's tracer for a moment: attach (the target's thread stops), then let it go. */
+static int cmd_ptrace_attach(pid_t pid)
+{
+	if (ptrace(PTRACE_ATTACH, pid, 0, 0) < 0)
+		return die("ptrace attach");
+	int st;
+	waitpid(pid, &st, __WALL);
+	ptrace(PTRACE_DETACH, pid, 0, 0);
+	return 0;
+}
+
+/* process_vm_writev into `pid` at an address that is not mapped: the attempt is what counts. */
+static int cmd_vm_write(pid_t pid)
+{
+	char byte = 0;
+	struct iovec local = {&byte, 1}, remote = {(void *)8, 1};
+	syscall(SYS_process_vm_writev, pid, &local, 1UL, &remote, 1UL, 0UL);
 	return 0;
 }
 
@@ -401,6 +422,9 @@ int main(int argc, char **argv)
 	if (!strcmp(c, "memfd-exec")) return cmd_memfd_exec();
 	if (!strcmp(c, "ptrace-poke")) return cmd_ptrace_poke();
 	if (!strcmp(c, "setresuid")) return cmd_setresuid();
+	if (!strcmp(c, "ptrace-attach") && argc > 2) return cmd_ptrace_attach(atoi(argv[2]));
+	if (!strcmp(c, "vm-write") && argc > 2) return cmd_vm_write(atoi(argv[2]));
+	if (!strcmp(c, "tgkill") && argc > 4) return syscall(SYS_tgkill, atoi(argv[2]), atoi(argv[3]), atoi(argv[4])) < 0 ? die("tgkill") : 0;
 	if (!strcmp(c, "privesc-shape")) return cmd_privesc_shape();
 	if (!strcmp(c, "finit-module") && argc > 2) return cmd_finit_module(argv[2]);
 	if (!strcmp(c, "mount-tmpfs") && argc > 2) return cmd_mount_tmpfs(argv[2]);

@@ -74,7 +74,7 @@ final class RunCommand implements Callable<Integer> {
             // tamper evidence is part of the agent, not a hook one can leave out
             EnumSet<Hook> selected = EnumSet.copyOf(HookSelection.parse(hooks));
             selected.add(Hook.AGENT_TAMPER);
-            SensorOptions options = SensorOptions.of(selected).withRawSyscalls(HookSelection.asksForRawSyscalls(hooks));
+            SensorOptions options = SensorOptions.of(selected).withRawSyscalls(HookSelection.asksForRawSyscalls(hooks)).withTamperLog(true);
             LossWatch losses = new LossWatch(sink, engine);
             TamperAlerts tamper = new TamperAlerts(sink, e -> lineage(session.get(), e));
             SensorSession s = new SensorSession(options, en -> {

@@ -39,7 +39,7 @@ public final class ProcessCache {
             for (Path dir : dirs) {
                 ProcessInfo info = readProc(dir);
                 if (info != null) {
-                    cache.live.put(info.pid(), info);
+                    cache.seed(info);
                 }
             }
         } catch (IOException unreadable) {
@@ -82,6 +82,11 @@ public final class ProcessCache {
         } catch (IOException | RuntimeException gone) {
             return null;
         }
+    }
+
+    /** Adds a process read from /proc (start time in whole clock ticks). */
+    void seed(ProcessInfo info) {
+        live.put(info.pid(), info);
     }
 
     /** Applies fork, exec and exit events; other events leave the cache alone. */

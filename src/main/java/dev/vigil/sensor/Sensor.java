@@ -59,7 +59,9 @@ public final class Sensor implements AutoCloseable {
         RingBuffer rb = null;
         try {
             this.unavailable = selectPrograms(obj, hooks, options.rawSyscalls());
-            pinTamperLog(obj);
+            if (options.tamperLog()) {
+                pinTamperLog(obj);
+            }
             obj.load();
             List<String> mismatch = WireCheck.differences(obj.btf());
             if (!mismatch.isEmpty()) {

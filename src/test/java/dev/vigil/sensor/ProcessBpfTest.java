@@ -116,4 +116,24 @@ class ProcessBpfTest {
         assertEquals("/tmp/vigil-not-a-lib.so", e.ldPreload());
         assertEquals("10.9.8.7 51234 10.0.0.1 22", e.ssh());
     }
+
+    @Test
+    void aCommShapedLikeAnAncestorForgesNothing() throws Exception {
+        LiveSensor s = LiveSensor.get();
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("vigil-forge");
+        java.nio.file.Path fake = dir.resolve("x<1.init<2.k");
+        java.nio.file.Files.createSymbolicLink(fake, java.nio.file.Path.of("/bin/sh"));
+        Process p = new ProcessBuilder(fake.toString(), "-c", "/bin/true; exit 0").start();
+        p.waitFor();
+        ExecEvent e = (ExecEvent) s.await("execve of true under a forged comm", ev -> ev instanceof ExecEvent x
+                && x.header().ppid() == p.pid() && x.exe().endsWith("/true"));
+        var nodes = e.pidTree().nodes();
+        assertEquals(p.pid(), nodes.get(1).pid(), "the parent is the shell, whatever its comm says");
+        assertEquals("x<1.init<2.k", nodes.get(1).comm());
+        assertEquals(ProcessHandle.current().pid(), nodes.get(2).pid(), "the grandparent is this JVM, not pid 1");
+        java.util.Map<String, Object> json = LiveSensor.fields(e);
+        @SuppressWarnings("unchecked")
+        var ancestors = (List<java.util.Map<String, Object>>) json.get("ancestors");
+        assertEquals(ProcessHandle.current().pid(), ancestors.get(2).get("pid"));
+    }
 }

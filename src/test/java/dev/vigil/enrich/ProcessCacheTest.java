@@ -1,0 +1,70 @@
+package dev.vigil.enrich;
+
+import dev.vigil.event.Endpoints;
+import dev.vigil.event.EventType;
+import dev.vigil.event.ExecEvent;
+import dev.vigil.event.Header;
+import dev.vigil.event.PidTree;
+import dev.vigil.event.TaskEvent;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+/** The process cache keys a process by pid and start time: pid reuse never mixes two processes. */
+class ProcessCacheTest {
+    private static final long S = 1_000_000_000L;
+
+    private static Header header(EventType type, long ts, int pid, int ppid, long start, String comm) {
+        return new Header(type, ts, start, 0, pid, pid, ppid, pid, pid, 0, 0, 0, 0, -1, 0, 0, 0, 0, 0, comm);
+    }
+
+    private static TaskEvent fork(long ts, int pid, int ppid, long start) {
+        return new TaskEvent(header(EventType.FORK, ts, pid, ppid, start, "sh"), PidTree.EMPTY, ppid, 0, 0, 0, "");
+    }
+
+    private static TaskEvent exit(long ts, int pid, long start) {
+        return new TaskEvent(header(EventType.EXIT, ts, pid, 1, start, "sh"), PidTree.EMPTY, 0, 0, 0, 0, "");
+    }
+
+    private static ExecEvent exec(long ts, int pid, long start, String exe) {
+        return new ExecEvent(header(EventType.EXECVE, ts, pid, 1, start, "x"), PidTree.EMPTY, exe, List.of(exe), false, "/", "", "",
+                "", "", "", exe, Endpoints.NONE, 0, false);
+    }
+
+    @Test
+    void aReusedPidSurvivesTheExitOfItsPredecessor() {
+        ProcessCache cache = new ProcessCache();
+        cache.update(fork(0, 100, 1, 5 * S));
+        cache.update(exec(S, 100, 5 * S, "/usr/bin/old"));
+        cache.update(exit(2 * S, 100, 5 * S));
+        // the pid is taken again by a new process, before the old one's linger time is over
+        cache.update(fork(3 * S, 100, 1, 8 * S));
+        cache.update(exec(3 * S, 100, 8 * S, "/usr/bin/new"));
+        // long after: another exit runs the expiry
+        cache.update(fork(20 * S, 200, 1, 19 * S));
+        cache.update(exit(20 * S, 200, 19 * S));
+        ProcessInfo p = cache.get(100);
+        assertNotNull(p, "the live process with the reused pid is kept");
+        assertEquals("/usr/bin/new", p.exe());
+        assertEquals(8 * S, p.startTime());
+    }
+
+    @Test
+    void aLookUpByIdentityNeverAnswersWithAnotherProcess() {
+        ProcessCache cache = new ProcessCache();
+        cache.update(fork(0, 300, 1, 5 * S));
+        cache.update(exec(S, 300, 5 * S, "/usr/bin/a"));
+        assertEquals("/usr/bin/a", cache.get(300, 5 * S).exe());
+        assertNull(cache.get(300, 6 * S), "an event from another process with that pid finds nothing, not the wrong exe");
+        // /proc gives start times in clock ticks: a seeded entry matches events of the same tick
+        ProcessInfo seeded = new ProcessInfo(400, 1, 7 * S, "/usr/sbin/sshd", "sshd", List.of(), 0);
+        ProcessCache fromProc = new ProcessCache();
+        fromProc.seed(seeded);
+        assertEquals(seeded, fromProc.get(400, 7 * S + 4_000_000L));
+        assertNull(fromProc.get(400, 7 * S + 40_000_000L));
+    }
+}

@@ -1,0 +1,77 @@
+package dev.vigil.sensor;
+
+import dev.vigil.event.EventType;
+import dev.vigil.event.TaskEvent;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * tamper.bpf.c: what other processes do to the agent, decided in the kernel. Here the agent is
+ * this test JVM (the sensor's agent_tgid), so each test acts on this very process, harmlessly.
+ */
+class TamperBpfTest {
+    private static final long SELF = ProcessHandle.current().pid();
+
+    private static TaskEvent awaitTamper(LiveSensor s, String action, long from) {
+        return (TaskEvent) s.await("agent_tamper " + action + " from " + from, e -> e.type() == EventType.AGENT_TAMPER
+                && e.header().pid() == from && ((TaskEvent) e).tamperAction().equals(action));
+    }
+
+    @Test
+    void aSignalToTheAgentNamesItsSender() throws Exception {
+        LiveSensor s = LiveSensor.get();
+        // SIGCONT and SIGWINCH change nothing for a running JVM; two senders, two syscalls (kill, and tgkill via a thread)
+        Process kill = new ProcessBuilder("/bin/kill", "-CONT", String.valueOf(SELF)).start();
+        assertEquals(0, kill.waitFor());
+        TaskEvent e = awaitTamper(s, "signal", kill.pid());
+        assertEquals(18, e.arg1());
+        assertEquals(SELF, e.arg2(), "sent to the process, whose leader thread has the tgid");
+        assertTrue(e.pidTree().nodes().size() >= 2 && e.pidTree().nodes().get(1).pid() == SELF, "the sender's ancestry: " + e.pidTree());
+
+        long tid = anotherThreadOfThisProcess();
+        LiveSensor.Triggered py = LiveSensor.trigger("tgkill", String.valueOf(SELF), String.valueOf(tid), "28");
+        TaskEvent t = awaitTamper(s, "signal", py.pid());
+        assertEquals(28, t.arg1());
+        assertEquals(tid, t.arg2(), "tgkill to one thread of the agent");
+    }
+
+    @Test
+    void procMemOpenedForWritingByEitherPath() throws Exception {
+        LiveSensor s = LiveSensor.get();
+        Process viaPid = new ProcessBuilder("/bin/sh", "-c", "exec 3<>/proc/" + SELF + "/mem").start();
+        assertEquals(0, viaPid.waitFor());
+        TaskEvent e = awaitTamper(s, "proc_mem_write", viaPid.pid());
+        assertEquals("/proc/" + SELF + "/mem", e.text());
+
+        long tid = anotherThreadOfThisProcess();
+        Process viaTask = new ProcessBuilder("/bin/sh", "-c", "exec 3<>/proc/" + SELF + "/task/" + tid + "/mem").start();
+        assertEquals(0, viaTask.waitFor());
+        awaitTamper(s, "proc_mem_write", viaTask.pid());
+
+        // reading another process's maps, or writing our own /proc entries, is not tampering
+        Process reader = new ProcessBuilder("/bin/sh", "-c", "cat /proc/" + SELF + "/maps >/dev/null; exec 3<>/proc/self/mem").start();
+        assertEquals(0, reader.waitFor());
+        Thread.sleep(300);
+        assertEquals(0, s.all(x -> x.type() == EventType.AGENT_TAMPER && x.header().pid() == reader.pid()).size());
+    }
+
+    @Test
+    void processVmWritevIntoTheAgent() {
+        LiveSensor s = LiveSensor.get();
+        LiveSensor.Triggered t = LiveSensor.trigger("vm-write", String.valueOf(SELF));
+        TaskEvent e = awaitTamper(s, "process_vm_writev", t.pid());
+        assertEquals(SELF, e.arg2());
+    }
+
+    private static long anotherThreadOfThisProcess() throws Exception {
+        try (Stream<Path> tasks = Files.list(Path.of("/proc/self/task"))) {
+            return tasks.map(p -> Long.parseLong(p.getFileName().toString())).filter(t -> t != SELF).findFirst().orElseThrow();
+        }
+    }
+}
