@@ -23,7 +23,15 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
-        System.exit(execute(args));
+        int status;
+        try {
+            status = execute(args);
+        } catch (StackOverflowError | OutOfMemoryError e) {
+            // bounded inputs should never get here; if one does, one line, not a stack trace
+            System.err.println("vigil: internal error: " + e + " (please report it with the input that caused it)");
+            status = 70;
+        }
+        System.exit(status);
     }
 
     static int execute(String[] args) {

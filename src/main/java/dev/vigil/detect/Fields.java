@@ -30,7 +30,7 @@ public final class Fields {
             "action", "subsystem", "devpath", "product_info", "manufacturer", "serial", "parent_exe", "parent_args",
             "parent_comm", "proc_args", "in_container", "ancestors");
 
-    private static final Pattern INDEXED = Pattern.compile("(proc\\.aname|proc\\.apid)\\[(\\d+)]");
+    private static final Pattern INDEXED = Pattern.compile("(proc\\.aname|proc\\.apid)\\[(\\d{1,3})]");
 
     /** The accessor for `name`, or null when Vigil does not collect that field. */
     public static Function<Map<String, Object>, Object> resolve(String name) {

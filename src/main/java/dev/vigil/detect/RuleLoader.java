@@ -201,7 +201,10 @@ public final class RuleLoader {
                 try {
                     addItem(file, item);
                 } catch (RuleException e) {
-                    errors.add(e);
+                    errors.add(e.line() > 0 ? e : err(file, item, e.reason()));
+                } catch (RuntimeException | StackOverflowError bug) {
+                    // a loader bug must cost one item, located, never the whole rule set
+                    errors.add(err(file, item, "cannot load this item: " + bug));
                 }
             }
         }
@@ -243,7 +246,7 @@ public final class RuleLoader {
         }
         switch (kind) {
             case "list" -> {
-                List<String> items = strings(file, f.get("items"));
+                List<String> items = strings(file, required(file, f, "items", item));
                 if ((append || "append".equals(override.get("items"))) && lists.containsKey(name)) {
                     List<String> all = new ArrayList<>(lists.get(name));
                     all.addAll(items);
@@ -305,7 +308,10 @@ public final class RuleLoader {
                     default -> compileSequence(parser, en.getKey(), r);
                 });
             } catch (RuleException e) {
-                errors.add(new RuleException(e.file(), e.line(), e.column(), r.kind + " '" + en.getKey() + "' skipped: " + e.reason()));
+                errors.add(new RuleException(e.file(), e.line() > 0 ? e.line() : r.line, e.line() > 0 ? e.column() : 1,
+                        r.kind + " '" + en.getKey() + "' skipped: " + e.reason()));
+            } catch (RuntimeException | StackOverflowError bug) {
+                errors.add(new RuleException(r.file, r.line, 1, r.kind + " '" + en.getKey() + "' skipped: cannot compile it: " + bug));
             }
         }
         return new RuleSet(List.copyOf(out), List.copyOf(errors), List.copyOf(warnings));

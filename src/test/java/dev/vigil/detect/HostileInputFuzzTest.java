@@ -84,7 +84,8 @@ class HostileInputFuzzTest {
         for (int m = 0; m < macros; m++) {
             sb.append("- macro: m").append(m).append("\n  condition: ").append(condition(rnd, m, 0)).append('\n');
         }
-        sb.append("- rule: r\n  condition: ").append(condition(rnd, macros, 0)).append("\n  output: hit %proc.name\n");
+        sb.append("- rule: r\n  condition: ").append(condition(rnd, macros, 0)).append("\n  output: hit %proc.name %proc.apid[")
+                .append(rnd.nextBoolean() ? rnd.nextInt(20) : rnd.nextLong()).append("]\n");
         return rnd.nextInt(4) == 0 ? mutate(sb.toString(), rnd) : sb.toString();
     }
 
@@ -95,7 +96,7 @@ class HostileInputFuzzTest {
                 case 1 -> "proc.args regex '" + new String[] {"(a+)+$", "x{0,1000}", "[", "^\\d+$"}[rnd.nextInt(4)] + "'";
                 case 2 -> "fd.name in (l0, /etc)";
                 case 3 -> macros > 0 ? "m" + rnd.nextInt(macros) : "proc.pid > 7";
-                case 4 -> "proc.aname[" + rnd.nextInt(20) + "] glob '*s?h*'";
+                case 4 -> "proc.aname[" + (rnd.nextBoolean() ? rnd.nextInt(20) : rnd.nextLong()) + "] glob '*s?h*'";
                 default -> "evt.type exists";
             };
         }
@@ -172,7 +173,10 @@ class HostileInputFuzzTest {
             for (Map<String, Object> c : cases) {
                 for (String kind : List.of("positive", "negative")) {
                     for (Object events : (List<Object>) c.getOrDefault(kind, List.of())) {
-                        for (Object ev : (List<Object>) events) {
+                        if (!(events instanceof List<?> list)) {
+                            continue; // a generated case ("brute …"), not recorded events
+                        }
+                        for (Object ev : list) {
                             Map<String, Object> m = new LinkedHashMap<>(EventMaps.normalise((Map<String, Object>) ev));
                             m.putIfAbsent("ts", 1L);
                             m.putIfAbsent("pid", 1000L);
