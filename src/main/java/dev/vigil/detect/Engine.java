@@ -102,10 +102,14 @@ public final class Engine implements Consumer<Map<String, Object>> {
         return e.get("ts") instanceof Number n ? n.longValue() : System.currentTimeMillis() * 1_000_000L;
     }
 
-    /** Events in a group's window, with the distinct values seen and when the group last fired. */
+    /**
+     * A group's recent matches: at most `count` timestamps (enough to know whether `count`
+     * fell within the window), or for a distinct count at most `count` distinct values with
+     * when each was last seen. A flood of matches costs no more memory than the threshold.
+     */
     private static final class Window {
-        final ArrayDeque<long[]> times = new ArrayDeque<>();
-        final ArrayDeque<Object> values = new ArrayDeque<>();
+        final ArrayDeque<Long> times = new ArrayDeque<>();
+        final LinkedHashMap<String, Long> lastSeen = new LinkedHashMap<>();
         long firedAt = Long.MIN_VALUE / 4;
     }
 
@@ -126,13 +130,22 @@ public final class Engine implements Consumer<Map<String, Object>> {
             stateDropped++;
         }
         Window w = groups.computeIfAbsent(key, k -> new Window());
-        w.times.addLast(new long[] {now});
-        w.values.addLast(t.distinct() == null ? "" : String.valueOf(t.distinct().apply(e)));
-        while (!w.times.isEmpty() && now - w.times.peekFirst()[0] > span) {
-            w.times.pollFirst();
-            w.values.pollFirst();
+        long n;
+        if (t.distinct() == null) {
+            w.times.addLast(now);
+            while (w.times.size() > t.count() || (!w.times.isEmpty() && now - w.times.peekFirst() > span)) {
+                w.times.pollFirst();
+            }
+            n = w.times.size();
+        } else {
+            String value = String.valueOf(t.distinct().apply(e));
+            w.lastSeen.remove(value);
+            w.lastSeen.put(value, now);
+            while (!w.lastSeen.isEmpty() && (w.lastSeen.size() > t.count() || now - w.lastSeen.firstEntry().getValue() > span)) {
+                w.lastSeen.pollFirstEntry();
+            }
+            n = w.lastSeen.size();
         }
-        long n = t.distinct() == null ? w.times.size() : w.values.stream().distinct().count();
         if (n >= t.count() && now - w.firedAt > span) {
             w.firedAt = now;
             Map<String, Object> extra = new LinkedHashMap<>();

@@ -108,7 +108,14 @@ public final class ProcessCache {
         }
     }
 
+    /** Past this many entries, processes whose exit was never seen (lost in a storm) are swept against /proc. */
+    private volatile int sweepAt = 32_768;
+
     private void expire(long now) {
+        if (live.size() > sweepAt) {
+            live.keySet().removeIf(pid -> !Files.exists(Path.of("/proc/" + pid)));
+            sweepAt = Math.max(32_768, live.size() * 2);
+        }
         exitedAt.entrySet().removeIf(en -> {
             if (now - en.getValue() <= LINGER_NS) {
                 return false;

@@ -74,8 +74,11 @@ public final class OwnFiles {
      * not used.
      */
     public static Path privateDir() throws IOException {
-        Path run = Path.of("/run/vigil");
-        if (myUid() == 0 && Files.isDirectory(Path.of("/run"), LinkOption.NOFOLLOW_LINKS)) {
+        return privateDir(Path.of("/run/vigil"));
+    }
+
+    static Path privateDir(Path run) throws IOException {
+        if (myUid() == 0 && Files.isDirectory(run.getParent(), LinkOption.NOFOLLOW_LINKS)) {
             try {
                 Files.createDirectory(run, PosixFilePermissions.asFileAttribute(OWNER_RWX));
             } catch (FileAlreadyExistsException exists) {
@@ -94,7 +97,10 @@ public final class OwnFiles {
 
     /** Writes `text` to a new file (never an existing one, never through a link) in the private folder. */
     public static Path writeNew(String prefix, String suffix, String text) throws IOException {
-        Path dir = privateDir();
+        return writeNew(privateDir(), prefix, suffix, text);
+    }
+
+    static Path writeNew(Path dir, String prefix, String suffix, String text) throws IOException {
         Path f = Files.createTempFile(dir, prefix, suffix, PosixFilePermissions.asFileAttribute(OWNER_RW));
         Files.writeString(f, text, StandardCharsets.UTF_8, LinkOption.NOFOLLOW_LINKS, StandardOpenOption.TRUNCATE_EXISTING,
                 StandardOpenOption.WRITE);

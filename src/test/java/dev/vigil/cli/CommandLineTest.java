@@ -102,10 +102,14 @@ class CommandLineTest {
         Files.writeString(rules, "- rule: r\n  condition: proc.name = sh\n  output: x\n");
         Path secret = shared.resolve("secret.yaml");
         Files.writeString(secret, "- rule: s\n  condition: proc.name = sh\n  output: x\n");
+        Path closed = shared.resolve("closed");
+        Files.createDirectories(closed);
+        Files.writeString(closed.resolve("a.yaml"), "- rule: c\n  condition: proc.name = sh\n  output: x\n");
         Path events = shared.resolve("events.jsonl");
         Files.writeString(events, "{\"event\":\"execve\",\"comm\":\"sh\",\"pid\":1,\"ts\":1}\n");
         openToAll(shared);
         Files.setPosixFilePermissions(secret, PosixFilePermissions.fromString("rw-------"));
+        Files.setPosixFilePermissions(closed, PosixFilePermissions.fromString("rwx------"));
 
         List<String> asNobody = List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--");
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
@@ -117,6 +121,11 @@ class CommandLineTest {
         Result denied = run(base, "rules", "check", secret.toString());
         assertEquals(1, denied.status());
         assertTrue(denied.out().contains(secret + ": cannot read: permission denied"), denied.out());
+        Result folder = run(base, "rules", "check", closed.toString());
+        assertEquals(1, folder.status());
+        assertTrue(folder.out().contains(closed + ": cannot list the folder: permission denied"), folder.out());
+        Result inside = run(base, "rules", "check", closed.resolve("a.yaml").toString());
+        assertTrue(inside.out().contains(closed.resolve("a.yaml") + ": cannot read: permission denied"), "not 'no such file': " + inside.out());
         Result replay = run(base, "replay", "--rules", rules.toString(), events.toString());
         assertEquals(0, replay.status(), replay.err());
         assertTrue(replay.out().contains("\"rule\":\"r\""), replay.out());

@@ -33,6 +33,13 @@ class StormTest {
         return 0;
     }
 
+    /** utime + stime of the process, in clock ticks: reported, not asserted (CPU time is a timing). */
+    private static long cpuTicks(long pid) throws Exception {
+        String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return Long.parseLong(f[11]) + Long.parseLong(f[12]);
+    }
+
     @Test
     void memoryStaysBoundedAndLossesAreCounted() throws Exception {
         Path rules = Files.createTempFile("vigil-storm", ".yaml");
@@ -51,10 +58,12 @@ class StormTest {
                 Thread.sleep(200);
             }
             peak = Math.max(peak, rssKb(agent.pid()));
+            long cpu = cpuTicks(agent.pid());
             assertTrue(agent.process.isAlive(), "the agent survived the storm");
             assertEquals(0, agent.stop());
             String summary = agent.awaitStderr(l -> l.matches("vigil: \\d+ events .*; lost \\d+ \\(ringbuf_full \\d+.*"));
-            System.err.println("StormTest: peak RSS " + peak / 1024 + " MiB, " + agent.alerts.size() + " alerts; " + summary);
+            System.err.println("StormTest: peak RSS " + peak / 1024 + " MiB, agent CPU " + cpu * 10 + " ms, " + agent.alerts.size()
+                    + " alerts; " + summary);
             assertTrue(agent.alerts.size() > 1000, "the rule kept firing through the storm: " + agent.alerts.size());
         }
         assertTrue(peak > 0 && peak < RSS_BOUND_KB, "peak RSS " + peak / 1024 + " MiB, bound " + RSS_BOUND_KB / 1024 + " MiB");
