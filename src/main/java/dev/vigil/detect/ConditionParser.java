@@ -35,12 +35,12 @@ public final class ConditionParser {
     private static final Set<String> BINARY = Set.of("=", "==", "!=", "<", "<=", ">", ">=", "in", "intersects",
             "contains", "icontains", "startswith", "endswith", "glob", "pmatch", "regex", "bcontains");
 
-    private final Map<String, List<String>> lists;
-    private final Map<String, Macro> macros;
     static final int MAX_DEPTH = 100;
     static final int MAX_TOKENS = 200_000;
     static final long MAX_TOTAL_TOKENS = 20_000_000;
 
+    private final Map<String, List<String>> lists;
+    private final Map<String, Macro> macros;
     private final Set<String> expanding = new HashSet<>();
     private final ArrayDeque<String> expansion = new ArrayDeque<>();
     private final Set<String> fieldsUsed = new HashSet<>();
@@ -68,7 +68,7 @@ public final class ConditionParser {
     }
 
     private Condition expand(String text, Origin origin) throws RuleException {
-        Lexer lx = new Lexer(text, origin);
+        Lexer lx = new Lexer(text, origin, MAX_TOKENS - tokens);
         tokens += lx.size();
         totalTokens += lx.size();
         if (tokens > MAX_TOKENS || totalTokens > MAX_TOTAL_TOKENS) {

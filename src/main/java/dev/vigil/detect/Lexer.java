@@ -14,11 +14,12 @@ final class Lexer {
     private int pos;
     private int endLine, endColumn;
 
-    Lexer(String text, ConditionParser.Origin origin) throws RuleException {
+    /** Tokens of `text`; past `maxTokens` it stops reading, and {@link #size()} says more than the budget. */
+    Lexer(String text, ConditionParser.Origin origin, int maxTokens) throws RuleException {
         this.origin = origin;
         int line = origin.line(), col = origin.column();
         int i = 0;
-        while (i < text.length()) {
+        while (i < text.length() && tokens.size() <= maxTokens) {
             char c = text.charAt(i);
             if (c == '\n') {
                 line++;
