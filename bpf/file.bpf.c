@@ -63,6 +63,7 @@ static __always_inline void report_opened(struct task_struct *task, struct file 
 		return;
 	__u32 fmode = BPF_CORE_READ(f, f_mode);
 	__u64 fflags = BPF_CORE_READ(f, f_flags);
+	report_proc_open(task, f, fflags, fd);
 	if (fmode & FMODE_WRITE)
 		tamper_proc_mem(task, f, fflags);
 	if ((fmode & FMODE_CREATED) && wanted(T_CREATE_FILE))

@@ -14,16 +14,15 @@
  *   the agent's tgid. PTRACE_SEIZE of another agent thread is seen only by the
  *   ptrace hook's own event.
  * - /proc/PID/mem opened for writing: at the open exit (shared with the file
- *   hooks), from the procfs inode's struct pid, not from a path, so
- *   /proc/PID/task/TID/mem, hard links and bind mounts all count. io_uring
- *   opens of it are not covered.
+ *   hooks and io_uring OPENAT), from the procfs inode's struct pid
+ *   (memory.bpf.c), not from a path, so /proc/PID/task/TID/mem and bind
+ *   mounts count too.
  * - process_vm_writev with the agent's tgid as target (a thread id of the
  *   agent as target is not covered).
  */
 #include "lib/common.h"
 
 #define SIGCHLD 17
-#define PROC_SUPER_MAGIC 0x9fa0
 
 /*
  * The latest tamper record, pinned in bpffs by the agent so that it outlives
@@ -81,32 +80,18 @@ static __always_inline void tamper_ptrace(long request, long target)
 		tamper_emit(TAMPER_PTRACE, request, target, 0, NULL);
 }
 
-/* The thread group a procfs inode belongs to: proc_inode.pid's first task. */
-static __always_inline __u32 proc_inode_tgid(struct inode *inode)
-{
-	struct proc_inode *pi = (void *)((char *)inode - bpf_core_field_offset(struct proc_inode, vfs_inode));
-	struct pid *pid = BPF_CORE_READ(pi, pid);
-	if (!pid)
-		return 0;
-	struct hlist_node *first = BPF_CORE_READ(pid, tasks[PIDTYPE_PID].first);
-	if (!first)
-		return 0;
-	struct task_struct *t = (void *)((char *)first - bpf_core_field_offset(struct task_struct, pid_links));
-	return BPF_CORE_READ(t, tgid);
-}
-
 /* Called for every file opened for writing: cheap tests first (procfs, then the name "mem"). */
 static __always_inline void tamper_proc_mem(struct task_struct *task, struct file *f, __u64 flags)
 {
-	struct inode *inode = BPF_CORE_READ(f, f_inode);
-	if (BPF_CORE_READ(inode, i_sb, s_magic) != PROC_SUPER_MAGIC)
+	struct task_struct *target = proc_inode_task(BPF_CORE_READ(f, f_inode));
+	if (!target)
 		return;
 	char name[4] = {};
 	bpf_probe_read_kernel(name, sizeof(name), BPF_CORE_READ(f, f_path.dentry, d_name.name));
 	if (name[0] != 'm' || name[1] != 'e' || name[2] != 'm' || name[3] != 0)
 		return;
 	__u32 agent = agent_tgid();
-	if (!agent || proc_inode_tgid(inode) != agent || !wanted(T_AGENT_TAMPER))
+	if (!agent || BPF_CORE_READ(target, tgid) != agent || !wanted(T_AGENT_TAMPER))
 		return;
 	tamper_emit(TAMPER_PROC_MEM, flags, agent, 0, f);
 }

@@ -4,6 +4,7 @@
  * shares the ring buffer, the loss counters and the switch table. Each family
  * lives in its own file, included here.
  */
+#include "memory.bpf.c"
 #include "tamper.bpf.c"
 #include "process.bpf.c"
 #include "creds.bpf.c"

@@ -59,6 +59,7 @@ enum vigil_type {
 	T_PRIVESC = 611,
 	T_PORT_SCAN = 612,
 	T_AGENT_TAMPER = 700, /* Vigil's own: another process acted on the agent */
+	T_PROCESS_MEMORY = 701, /* Vigil's own: another process's memory read or written */
 	T_FORK = 1000,       /* internal: keeps the process cache */
 	T_SLOTS = 1024,      /* size of per-type maps */
 };
@@ -199,6 +200,13 @@ enum vigil_tamper {
 	TAMPER_PTRACE = 2,         /* arg1 request, arg2 target tid */
 	TAMPER_PROC_MEM = 3,       /* arg1 open flags, arg2 target tid; text: the path opened */
 	TAMPER_VM_WRITE = 4,       /* process_vm_writev: arg2 target pid */
+};
+
+/* What a 701 process_memory event saw: task_event.arg0; arg1 target pid, arg2 target start (0: unknown), arg3 open flags. */
+enum vigil_memory_access {
+	MEMORY_VM_WRITE = 1,       /* process_vm_writev */
+	MEMORY_VM_READ = 2,        /* process_vm_readv */
+	MEMORY_PROC_OPEN = 3,      /* /proc/PID/{mem,environ,maps} opened; text: the path */
 };
 
 /* Process and signal hooks with a few numbers; meanings by type (see TaskEvent.java). */

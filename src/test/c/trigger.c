@@ -93,6 +93,15 @@ static int cmd_vm_write(pid_t pid)
 	return 0;
 }
 
+/* process_vm_readv from `pid` at an address that is not mapped. */
+static int cmd_vm_read(pid_t pid)
+{
+	char byte = 0;
+	struct iovec local = {&byte, 1}, remote = {(void *)8, 1};
+	syscall(SYS_process_vm_readv, pid, &local, 1UL, &remote, 1UL, 0UL);
+	return 0;
+}
+
 static int cmd_setresuid(void)
 {
 	if (setresuid(65534, 65534, 0) < 0)
@@ -424,6 +433,7 @@ int main(int argc, char **argv)
 	if (!strcmp(c, "setresuid")) return cmd_setresuid();
 	if (!strcmp(c, "ptrace-attach") && argc > 2) return cmd_ptrace_attach(atoi(argv[2]));
 	if (!strcmp(c, "vm-write") && argc > 2) return cmd_vm_write(atoi(argv[2]));
+	if (!strcmp(c, "vm-read") && argc > 2) return cmd_vm_read(atoi(argv[2]));
 	if (!strcmp(c, "tgkill") && argc > 4) return syscall(SYS_tgkill, atoi(argv[2]), atoi(argv[3]), atoi(argv[4])) < 0 ? die("tgkill") : 0;
 	if (!strcmp(c, "privesc-shape")) return cmd_privesc_shape();
 	if (!strcmp(c, "finit-module") && argc > 2) return cmd_finit_module(argv[2]);

@@ -33,6 +33,10 @@ public final class EventMaps {
         m.put("root_pns", en.rootPns());
         m.put("in_container", en.inContainer());
         en.event().fields(sink);
+        if (en.target() != null) {
+            m.put("target_exe", en.target().exe());
+            m.put("target_comm", en.target().comm());
+        }
         ProcessInfo self = en.process(), parent = en.parent();
         if (self != null && !m.containsKey("args")) {
             m.put("proc_args", self.args());

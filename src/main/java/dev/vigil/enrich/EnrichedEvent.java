@@ -6,7 +6,9 @@ import dev.vigil.event.Event;
  * An event with what userspace adds: wall-clock time, the executable (from the process cache,
  * except for exec events, which carry their own), user name, container id, host name, and the
  * whether it ran in a container (a container id, or a mount namespace other than the agent's), the
- * process's and its parent's details from the process cache (null when unknown) for rules.
+ * process's and its parent's details from the process cache (null when unknown) for rules, and
+ * for events aimed at another process (ptrace, process_memory, kill…) that target's details.
  */
 public record EnrichedEvent(Event event, long wallTimeNs, String exe, String username, String containerId,
-                            String nodename, long rootPns, boolean inContainer, ProcessInfo process, ProcessInfo parent) {}
+                            String nodename, long rootPns, boolean inContainer, ProcessInfo process, ProcessInfo parent,
+                            ProcessInfo target) {}

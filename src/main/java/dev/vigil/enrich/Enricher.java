@@ -2,6 +2,7 @@ package dev.vigil.enrich;
 
 import dev.vigil.event.Event;
 import dev.vigil.event.ExecEvent;
+import dev.vigil.event.TaskEvent;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -42,8 +43,12 @@ public final class Enricher implements Consumer<Event> {
         String container = containers.containerId(h.cgroupId());
         boolean inContainer = !container.isEmpty() || (hostMntns != 0 && Integer.toUnsignedLong(h.mntns()) != hostMntns
                 && h.mntns() != 0);
+        ProcessInfo target = null;
+        if (e instanceof TaskEvent t && t.targetPid() > 0) {
+            target = cache.get((int) t.targetPid(), t.targetStart());
+        }
         return new EnrichedEvent(e, h.ts() + bootToWallNs, exe, users.name(h.uid()), container, nodename, rootPns,
-                inContainer, self, cache.get(h.ppid()));
+                inContainer, self, cache.get(h.ppid()), target);
     }
 
     private static String hostname() {

@@ -40,6 +40,8 @@ public enum EventType {
     PORT_SCAN(612, "port_scan"),
     /** Vigil's own: another process signalled, traced or wrote into the agent. */
     AGENT_TAMPER(700, "agent_tamper"),
+    /** Vigil's own: another process's memory read or written (process_vm_*, /proc/PID/mem|environ|maps). */
+    PROCESS_MEMORY(701, "process_memory"),
     /** Internal: keeps the process cache; not part of the catalogue. */
     FORK(1000, "fork");
 

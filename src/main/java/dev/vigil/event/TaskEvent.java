@@ -2,6 +2,31 @@ package dev.vigil.event;
 
 /** Process and signal hooks carrying a few numbers (and perhaps one string); named per type in {@link #fields}. */
 public record TaskEvent(Header header, PidTree pidTree, long arg0, long arg1, long arg2, long arg3, String text) implements Event {
+    /** The process this event acts on (ptrace, kill, tkill, process_memory), or -1. */
+    public long targetPid() {
+        return switch (type()) {
+            case PTRACE, PROCESS_MEMORY -> arg1;
+            case KILL, TKILL -> arg0;
+            case TGKILL -> arg0;
+            default -> -1;
+        };
+    }
+
+    /** The target's start time when the kernel knew it (its identity with the pid), else 0. */
+    public long targetStart() {
+        return type() == EventType.PROCESS_MEMORY ? arg2 : 0;
+    }
+
+    /** For 701 process_memory: the route (bpf/include/vigil.h, enum vigil_memory_access). */
+    public String memoryAccess() {
+        return switch ((int) arg0) {
+            case 1 -> "process_vm_writev";
+            case 2 -> "process_vm_readv";
+            case 3 -> "proc_open";
+            default -> "unknown";
+        };
+    }
+
     /** For 700 agent_tamper: what was done to the agent (bpf/include/vigil.h, enum vigil_tamper). */
     public String tamperAction() {
         return switch ((int) arg0) {
@@ -54,6 +79,21 @@ public record TaskEvent(Header header, PidTree pidTree, long arg0, long arg1, lo
                 out.ancestry(pidTree);
             }
             case FORK -> out.field("parent_pid", arg0);
+            case PROCESS_MEMORY -> {
+                out.field("access", memoryAccess());
+                out.field("target_pid", arg1);
+                if (arg2 != 0) {
+                    out.field("target_start", arg2);
+                }
+                if (arg0 == 3) {
+                    out.field("file", text);
+                    out.field("flags", arg3);
+                    out.field("write", (arg3 & 3) != 0);
+                } else {
+                    out.field("write", arg0 == 1);
+                }
+                out.ancestry(pidTree);
+            }
             case AGENT_TAMPER -> {
                 out.field("action", tamperAction());
                 switch ((int) arg0) {

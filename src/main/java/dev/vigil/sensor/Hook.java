@@ -46,6 +46,8 @@ public enum Hook {
     USB(EventType.USB, true, "kernel uevent netlink socket (userspace), SUBSYSTEM=usb", ""),
     PRIVILEGE_ESCALATION(EventType.PRIVILEGE_ESCALATION, true, "task creds vs parent's at exec and fork", "process__", "creds__"),
     PORT_SCAN(EventType.PORT_SCAN, false, "tcp_send_reset (SYN to a closed port) + inet_sock_set_state, aggregated per source", "scan__"),
+    PROCESS_MEMORY(EventType.PROCESS_MEMORY, true, "sys_enter+sys_exit process_vm_writev/readv; open exit (and io_uring OPENAT) of /proc/PID/mem, environ, maps of another process, decided from the procfs inode",
+            "memory__", "open__", "iouring__"),
     AGENT_TAMPER(EventType.AGENT_TAMPER, true, "signal_generate (tp_btf) for signals to the agent, any sender; ptrace, /proc/PID/mem opened for writing and process_vm_writev aimed at the agent; always on in 'vigil run'",
             "tamper__", "open__", "ptrace__");
 

@@ -27,6 +27,10 @@ public final class EventJson {
         w.field("root_pns", en.rootPns());
         w.field("in_container", en.inContainer());
         e.fields(w);
+        if (en.target() != null) {
+            w.field("target_exe", en.target().exe());
+            w.field("target_comm", en.target().comm());
+        }
         return w.end();
     }
 }

@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Another process's memory (701 process_memory): process_vm_writev and
+ * process_vm_readv, and opens of /proc/PID/mem, /proc/PID/environ and
+ * /proc/PID/maps (and their /proc/PID/task/TID/ twins) of a process other
+ * than the opener, for reading or writing.
+ *
+ * The /proc route is decided at the open exit (shared with the file hooks and
+ * io_uring OPENAT) from the procfs inode: its struct pid gives the target
+ * task, whatever path, link or bind mount led there; nothing is matched on a
+ * path string. The target's start time comes from that task. process_vm_*
+ * only name a pid: the exit side reports it with the result, and userspace
+ * adds the target's start time and exe from its process cache. ptrace is the
+ * third route (101). Not covered: 32-bit syscalls.
+ */
+#include "lib/common.h"
+
+#define PROC_SUPER_MAGIC 0x9fa0
+
+/* The thread group behind a procfs inode (proc_inode.pid's task), or NULL for files with no task. */
+static __always_inline struct task_struct *proc_inode_task(struct inode *inode)
+{
+	if (BPF_CORE_READ(inode, i_sb, s_magic) != PROC_SUPER_MAGIC)
+		return NULL;
+	struct proc_inode *pi = (void *)((char *)inode - bpf_core_field_offset(struct proc_inode, vfs_inode));
+	struct pid *pid = BPF_CORE_READ(pi, pid);
+	if (!pid)
+		return NULL;
+	struct hlist_node *first = BPF_CORE_READ(pid, tasks[PIDTYPE_PID].first);
+	if (!first)
+		return NULL;
+	return (void *)((char *)first - bpf_core_field_offset(struct task_struct, pid_links));
+}
+
+/* "mem", "environ" or "maps": the files that read or change a process's memory or secrets. */
+static __always_inline bool memory_file(struct file *f)
+{
+	char n[8] = {};
+	bpf_probe_read_kernel(n, sizeof(n), BPF_CORE_READ(f, f_path.dentry, d_name.name));
+	if (n[0] == 'm' && n[1] == 'e' && n[2] == 'm' && n[3] == 0)
+		return true;
+	if (n[0] == 'm' && n[1] == 'a' && n[2] == 'p' && n[3] == 's' && n[4] == 0)
+		return true;
+	return n[0] == 'e' && n[1] == 'n' && n[2] == 'v' && n[3] == 'i' && n[4] == 'r' && n[5] == 'o' && n[6] == 'n' && n[7] == 0;
+}
+
+static __always_inline struct task_event *memory_record(struct task_struct *task, long res, __u32 access, __u32 target, __u64 start)
+{
+	struct task_event *e = task_record(task, T_PROCESS_MEMORY, res);
+	if (!e)
+		return NULL;
+	e->arg0 = access;
+	e->arg1 = target;
+	e->arg2 = start;
+	fill_tree(&e->tree, task);
+	return e;
+}
+
+/* Called at every open exit: procfs first (one read), then the name, then the target. */
+static __always_inline void report_proc_open(struct task_struct *task, struct file *f, __u64 flags, long fd)
+{
+	struct task_struct *target = proc_inode_task(BPF_CORE_READ(f, f_inode));
+	if (!target || !memory_file(f))
+		return;
+	__u32 tgid = BPF_CORE_READ(target, tgid);
+	if (tgid == BPF_CORE_READ(task, tgid) || !wanted(T_PROCESS_MEMORY))
+		return;
+	struct task_event *e = memory_record(task, fd, MEMORY_PROC_OPEN, tgid, BPF_CORE_READ(target, group_leader, start_boottime));
+	if (!e)
+		return;
+	e->arg3 = flags;
+	__u32 pos = put_file_path(e, sizeof(*e), &e->text, f, T_PROCESS_MEMORY);
+	emit(e, pos);
+}
+
+static __always_inline int vm_enter(struct trace_event_raw_sys_enter *ctx, __u32 access)
+{
+	if (!wanted(T_PROCESS_MEMORY) || (__u32)ctx->args[0] == (__u32)(bpf_get_current_pid_tgid() >> 32))
+		return 0;
+	struct syscall_args *a = save_args(T_PROCESS_MEMORY, ctx, 1);
+	if (a)
+		a->old_uid = access;
+	return 0;
+}
+
+static __always_inline int vm_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	struct syscall_args a;
+	if (!take_args(T_PROCESS_MEMORY, &a))
+		return 0;
+	struct task_event *e = memory_record((void *)bpf_get_current_task(), ctx->ret, a.old_uid, (__u32)a.a[0], 0);
+	if (e)
+		emit(e, sizeof(*e));
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_process_vm_writev")
+int memory__enter_vm_writev(struct trace_event_raw_sys_enter *ctx) { return vm_enter(ctx, MEMORY_VM_WRITE); }
+SEC("tracepoint/syscalls/sys_exit_process_vm_writev")
+int memory__exit_vm_writev(struct trace_event_raw_sys_exit *ctx) { return vm_exit(ctx); }
+SEC("tracepoint/syscalls/sys_enter_process_vm_readv")
+int memory__enter_vm_readv(struct trace_event_raw_sys_enter *ctx) { return vm_enter(ctx, MEMORY_VM_READ); }
+SEC("tracepoint/syscalls/sys_exit_process_vm_readv")
+int memory__exit_vm_readv(struct trace_event_raw_sys_exit *ctx) { return vm_exit(ctx); }
