@@ -1,10 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Network: connect (42), accept (43), bind (49), DNS replies (601), port scans (612).
+ * Network: connect (42), accept (43), bind (49), DNS replies (601), port scans
+ * (612), raw and packet sockets (702), listen (703).
  *
  * connect/bind/accept: per-syscall tracepoints; the exit side reads the socket
  * itself for the local end, so what is reported is what the kernel did, not
- * what the caller's memory says afterwards. Only inet sockets are reported.
+ * what the caller's memory says afterwards (bind to port 0 reports the port
+ * the kernel chose). Only inet sockets are reported. listen reads the bound
+ * address from the socket. raw_socket: socket(2) with AF_PACKET, SOCK_RAW or
+ * SOCK_PACKET; io_uring IORING_OP_SOCKET is not covered yet.
  * Not covered: io_uring IORING_OP_CONNECT/ACCEPT (no syscall tracepoint
  * fires; TCP connects still show in inet_sock_set_state, which a later hook
  * can use), and 32-bit socketcall().
@@ -17,6 +21,7 @@
 #include "lib/common.h"
 
 #define IPPROTO_UDP 17
+#define AF_PACKET 17
 #define TCP_ESTABLISHED 1
 #define TCP_SYN_RECV 3
 
@@ -34,7 +39,8 @@ static __always_inline int net_exit(struct trace_event_raw_sys_exit *ctx, __u32 
 	bool inet = sock_pair(file_sock(fd_file(task, (int)a.a[0])), &local);
 	if (!user_sockaddr((void *)a.a[1], &e->addr, type == T_BIND))
 		return 0;
-	if (type == T_CONNECT) {
+	if (type == T_CONNECT || (type == T_BIND && inet && ctx->ret == 0)) {
+		/* the local end as the kernel set it: for bind to port 0, the port it chose */
 		__builtin_memcpy(e->addr.sip, local.sip, 16);
 		e->addr.sport = local.sport;
 	}
@@ -67,6 +73,63 @@ int bind__enter(struct trace_event_raw_sys_enter *ctx)
 
 SEC("tracepoint/syscalls/sys_exit_bind")
 int bind__exit(struct trace_event_raw_sys_exit *ctx) { return net_exit(ctx, T_BIND); }
+
+/* 703 listen: the address a socket now accepts connections on, read from the socket (bind shells). */
+SEC("tracepoint/syscalls/sys_enter_listen")
+int listen__enter(struct trace_event_raw_sys_enter *ctx)
+{
+	if (wanted(T_LISTEN))
+		save_args(T_LISTEN, ctx, 2);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_listen")
+int listen__exit(struct trace_event_raw_sys_exit *ctx)
+{
+	struct syscall_args a;
+	if (!take_args(T_LISTEN, &a))
+		return 0;
+	struct net_event *e = record_area();
+	if (!e)
+		return 0;
+	__builtin_memset(e, 0, sizeof(*e));
+	struct task_struct *task = (void *)bpf_get_current_task();
+	if (!sock_pair(file_sock(fd_file(task, (int)a.a[0])), &e->addr))
+		return 0;
+	fill_header(&e->hdr, task, T_LISTEN, sizeof(*e));
+	e->hdr.res = ctx->ret;
+	e->fd = a.a[0];
+	emit(e, sizeof(*e));
+	return 0;
+}
+
+/* 702 raw_socket: AF_PACKET and SOCK_RAW sockets (sniffing, crafted packets), decided at enter from the arguments. */
+SEC("tracepoint/syscalls/sys_enter_socket")
+int socket__enter(struct trace_event_raw_sys_enter *ctx)
+{
+	long family = ctx->args[0], type = ctx->args[1] & 0xf;
+	if ((family == AF_PACKET || type == SOCK_RAW || type == SOCK_PACKET) && wanted(T_RAW_SOCKET))
+		save_args(T_RAW_SOCKET, ctx, 3);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_socket")
+int socket__exit(struct trace_event_raw_sys_exit *ctx)
+{
+	struct syscall_args a;
+	if (!take_args(T_RAW_SOCKET, &a))
+		return 0;
+	struct task_struct *task = (void *)bpf_get_current_task();
+	struct task_event *e = task_record(task, T_RAW_SOCKET, ctx->ret);
+	if (!e)
+		return 0;
+	e->arg0 = a.a[0];
+	e->arg1 = a.a[1];
+	e->arg2 = a.a[2];
+	fill_tree(&e->tree, task);
+	emit(e, sizeof(*e));
+	return 0;
+}
 
 static __always_inline int accept_exit(struct trace_event_raw_sys_exit *ctx)
 {

@@ -60,6 +60,8 @@ enum vigil_type {
 	T_PORT_SCAN = 612,
 	T_AGENT_TAMPER = 700, /* Vigil's own: another process acted on the agent */
 	T_PROCESS_MEMORY = 701, /* Vigil's own: another process's memory read or written */
+	T_RAW_SOCKET = 702,  /* Vigil's own: a raw or packet socket created (task_event: arg0 family, arg1 type, arg2 protocol) */
+	T_LISTEN = 703,      /* Vigil's own: listen(2) on an inet socket (net_event) */
 	T_FORK = 1000,       /* internal: keeps the process cache */
 	T_SLOTS = 1024,      /* size of per-type maps */
 };

@@ -450,7 +450,7 @@ static __always_inline bool user_sockaddr(const void *uaddr, struct inet_pair *p
 	return true;
 }
 
-/* A zeroed file_event for `task` in the record area, header filled; NULL when the area is missing. */
+/* A zeroed task_event for `task` in the record area, header filled; NULL when the area is missing. */
 static __always_inline struct task_event *task_record(struct task_struct *task, __u32 type, long res)
 {
 	struct task_event *e = record_area();

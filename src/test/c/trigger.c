@@ -102,6 +102,29 @@ static int cmd_vm_read(pid_t pid)
 	return 0;
 }
 
+/* A TCP socket bound to 127.0.0.1 port 0 and listening: prints the port the kernel chose. */
+static int cmd_listen0(void)
+{
+	int s = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = 0, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(s, 1) < 0)
+		return die("listen0");
+	socklen_t len = sizeof(a);
+	getsockname(s, (struct sockaddr *)&a, &len);
+	printf("%d\n", ntohs(a.sin_port));
+	return 0;
+}
+
+/* A packet socket (sniffing) and a raw ICMP socket. */
+static int cmd_raw_sockets(void)
+{
+	int p = socket(AF_PACKET, SOCK_RAW, htons(3 /* ETH_P_ALL */));
+	int r = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_ICMP);
+	if (p < 0 || r < 0)
+		return die("raw sockets");
+	return 0;
+}
+
 static int cmd_setresuid(void)
 {
 	if (setresuid(65534, 65534, 0) < 0)
@@ -434,6 +457,8 @@ int main(int argc, char **argv)
 	if (!strcmp(c, "ptrace-attach") && argc > 2) return cmd_ptrace_attach(atoi(argv[2]));
 	if (!strcmp(c, "vm-write") && argc > 2) return cmd_vm_write(atoi(argv[2]));
 	if (!strcmp(c, "vm-read") && argc > 2) return cmd_vm_read(atoi(argv[2]));
+	if (!strcmp(c, "listen0")) return cmd_listen0();
+	if (!strcmp(c, "raw-sockets")) return cmd_raw_sockets();
 	if (!strcmp(c, "tgkill") && argc > 4) return syscall(SYS_tgkill, atoi(argv[2]), atoi(argv[3]), atoi(argv[4])) < 0 ? die("tgkill") : 0;
 	if (!strcmp(c, "privesc-shape")) return cmd_privesc_shape();
 	if (!strcmp(c, "finit-module") && argc > 2) return cmd_finit_module(argv[2]);

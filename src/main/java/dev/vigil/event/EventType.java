@@ -42,6 +42,10 @@ public enum EventType {
     AGENT_TAMPER(700, "agent_tamper"),
     /** Vigil's own: another process's memory read or written (process_vm_*, /proc/PID/mem|environ|maps). */
     PROCESS_MEMORY(701, "process_memory"),
+    /** Vigil's own: a raw or packet socket created (sniffing, crafted packets). */
+    RAW_SOCKET(702, "raw_socket"),
+    /** Vigil's own: an inet socket set to listen (bind shells). */
+    LISTEN(703, "listen"),
     /** Internal: keeps the process cache; not part of the catalogue. */
     FORK(1000, "fork");
 

@@ -1,6 +1,6 @@
 package dev.vigil.event;
 
-/** 42 connect, 43 accept, 49 bind: sip/sport is this host's end, dip/dport the peer's. */
+/** 42 connect, 43 accept, 49 bind, 703 listen: sip/sport is this host's end, dip/dport the peer's (none for bind and listen). */
 public record NetEvent(Header header, Endpoints addr, int fd) implements Event {
     @Override
     public void fields(FieldSink out) {

@@ -79,6 +79,12 @@ public record TaskEvent(Header header, PidTree pidTree, long arg0, long arg1, lo
                 out.ancestry(pidTree);
             }
             case FORK -> out.field("parent_pid", arg0);
+            case RAW_SOCKET -> {
+                out.field("sa_family", arg0);
+                out.field("socket_type", arg1 & 0xf);
+                out.field("socket_protocol", arg2);
+                out.ancestry(pidTree);
+            }
             case PROCESS_MEMORY -> {
                 out.field("access", memoryAccess());
                 out.field("target_pid", arg1);

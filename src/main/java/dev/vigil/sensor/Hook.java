@@ -19,7 +19,7 @@ public enum Hook {
     NANOSLEEP(EventType.NANOSLEEP, false, "sys_enter nanosleep/clock_nanosleep", "sleep__"),
     CONNECT(EventType.CONNECT, true, "sys_enter+sys_exit connect (inet); io_uring_complete for IORING_OP_CONNECT", "connect__", "iouring__"),
     ACCEPT(EventType.ACCEPT, false, "sys_exit accept/accept4 (inet); io_uring_complete for IORING_OP_ACCEPT", "accept__", "iouring__"),
-    BIND(EventType.BIND, true, "sys_enter+sys_exit bind (inet)", "bind__"),
+    BIND(EventType.BIND, true, "sys_enter+sys_exit bind (inet); the port reported is the one the kernel bound", "bind__"),
     EXECVE(EventType.EXECVE, true, "sched_process_exec (every route) + sys_exit execve/execveat failures", "process__"),
     EXIT(EventType.EXIT, false, "sched_process_exit, last thread", "process__"),
     KILL(EventType.KILL, false, "sys_enter+sys_exit kill", "kill__"),
@@ -48,6 +48,8 @@ public enum Hook {
     PORT_SCAN(EventType.PORT_SCAN, false, "tcp_send_reset (SYN to a closed port) + inet_sock_set_state, aggregated per source", "scan__"),
     PROCESS_MEMORY(EventType.PROCESS_MEMORY, true, "sys_enter+sys_exit process_vm_writev/readv; open exit (and io_uring OPENAT) of /proc/PID/mem, environ, maps of another process, decided from the procfs inode",
             "memory__", "open__", "iouring__"),
+    RAW_SOCKET(EventType.RAW_SOCKET, true, "sys_enter+sys_exit socket with AF_PACKET, SOCK_RAW or SOCK_PACKET, decided at enter", "socket__"),
+    LISTEN(EventType.LISTEN, true, "sys_enter+sys_exit listen (inet), the bound address read from the socket", "listen__"),
     AGENT_TAMPER(EventType.AGENT_TAMPER, true, "signal_generate (tp_btf) for signals to the agent, any sender; ptrace, /proc/PID/mem opened for writing and process_vm_writev aimed at the agent; always on in 'vigil run'",
             "tamper__", "open__", "ptrace__");
 

@@ -45,7 +45,7 @@ public final class RecordDecoder {
         Header h = header(rec, H, type);
         return switch (type) {
             case EXECVE -> exec(rec, h);
-            case CONNECT, ACCEPT, BIND -> {
+            case CONNECT, ACCEPT, BIND, LISTEN -> {
                 need(rec, Wire.NET, type);
                 yield new NetEvent(h, endpoints(rec, off(Wire.NET, "addr")), rec.get(JAVA_INT_UNALIGNED, off(Wire.NET, "fd")));
             }
@@ -58,7 +58,7 @@ public final class RecordDecoder {
                         rec.get(JAVA_LONG_UNALIGNED, off(Wire.FILE, "flags")), rec.get(JAVA_LONG_UNALIGNED, off(Wire.FILE, "ino")),
                         rec.get(JAVA_INT_UNALIGNED, off(Wire.FILE, "mode")), rec.get(JAVA_INT_UNALIGNED, off(Wire.FILE, "fd")));
             }
-            case MPROTECT, NANOSLEEP, EXIT, KILL, PTRACE, SETSID, PRCTL, TKILL, TGKILL, EXIT_GROUP, UPDATE_CRED, FORK, AGENT_TAMPER, PROCESS_MEMORY -> {
+            case MPROTECT, NANOSLEEP, EXIT, KILL, PTRACE, SETSID, PRCTL, TKILL, TGKILL, EXIT_GROUP, UPDATE_CRED, FORK, AGENT_TAMPER, PROCESS_MEMORY, RAW_SOCKET -> {
                 need(rec, Wire.TASK, type);
                 yield new TaskEvent(h, pidTree(rec, off(Wire.TASK, "tree")),
                         rec.get(JAVA_LONG_UNALIGNED, off(Wire.TASK, "arg0")), rec.get(JAVA_LONG_UNALIGNED, off(Wire.TASK, "arg1")),

@@ -96,4 +96,33 @@ class NetBpfTest {
         assertEquals(1, s.all(ev -> ev.type() == EventType.PORT_SCAN && ev.header().pid() == t.pid()).size(),
                 "one event per source per window");
     }
+
+    @Test
+    void bindToPortZeroReportsTheBoundPortAndListenIsSeen() {
+        LiveSensor s = LiveSensor.get();
+        LiveSensor.Triggered t = LiveSensor.trigger("listen0");
+        int port = t.outInt(0);
+        NetEvent bind = (NetEvent) s.await("bind", e -> e.type() == EventType.BIND && e.header().pid() == t.pid());
+        assertEquals(port, bind.addr().sport(), "the port the kernel chose, not the 0 that was asked for");
+        assertEquals("127.0.0.1", bind.addr().sip());
+        NetEvent listen = (NetEvent) s.await("listen", e -> e.type() == EventType.LISTEN && e.header().pid() == t.pid());
+        assertEquals(port, listen.addr().sport());
+        assertEquals("127.0.0.1", listen.addr().sip());
+        assertEquals(0, listen.header().res());
+    }
+
+    @Test
+    void packetAndRawSockets() {
+        LiveSensor s = LiveSensor.get();
+        LiveSensor.Triggered t = LiveSensor.trigger("raw-sockets");
+        var packet = (dev.vigil.event.TaskEvent) s.await("packet socket", e -> e.type() == EventType.RAW_SOCKET
+                && e.header().pid() == t.pid() && ((dev.vigil.event.TaskEvent) e).arg0() == 17);
+        assertEquals(3, packet.arg1());
+        assertTrue(packet.header().res() >= 0, "a descriptor came back");
+        var raw = (dev.vigil.event.TaskEvent) s.await("raw ICMP socket", e -> e.type() == EventType.RAW_SOCKET
+                && e.header().pid() == t.pid() && ((dev.vigil.event.TaskEvent) e).arg0() == 2);
+        assertEquals(3, raw.arg1() & 0xf, "SOCK_RAW, whatever flags were or'ed in");
+        assertEquals(1, raw.arg2());
+        assertEquals(3L, LiveSensor.fields(raw).get("socket_type"));
+    }
 }
