@@ -2,7 +2,8 @@
 /*
  * Files: open (2), create_file (602), file_write/file_read of watched files
  * (608/609), write (1), chmod (90), rename (82), link (86), unlink (605),
- * rmdir (606).
+ * rmdir (606), file capabilities set (705: setxattr, lsetxattr, fsetxattr,
+ * setxattrat of security.capability).
  *
  * The open family needs no enter side unless the sandbox 'open' hook is on:
  * the exit side reads the new file itself, so FMODE_CREATED (602) and the
@@ -220,7 +221,8 @@ static __always_inline int paths_exit(struct trace_event_raw_sys_exit *ctx)
 	struct syscall_args a;
 	take_args(0, &a); /* whichever path hook saved them: the tag says which */
 	__u32 type = a.old_uid;
-	if (a.nr != type || (type != T_CHMOD && type != T_RENAME && type != T_LINK && type != T_UNLINK && type != T_RMDIR))
+	if (a.nr != type || (type != T_CHMOD && type != T_RENAME && type != T_LINK && type != T_UNLINK && type != T_RMDIR
+			     && type != T_FILE_CAPS))
 		return 0;
 	struct task_struct *task = (void *)bpf_get_current_task();
 	long ret = ctx->ret;
@@ -229,7 +231,7 @@ static __always_inline int paths_exit(struct trace_event_raw_sys_exit *ctx)
 		return 0;
 	e->flags = a.a[4];
 	e->mode = a.a[4];
-	if (type == T_CHMOD)
+	if (type == T_CHMOD || type == T_FILE_CAPS)
 		fill_tree(&e->tree, task);
 	__u32 pos = sizeof(*e);
 	if (a.a[1]) {
@@ -298,3 +300,48 @@ EXIT(unlink, unlinkat)
 SEC("tracepoint/syscalls/sys_enter_rmdir")
 int unlink__enter_rmdir(struct trace_event_raw_sys_enter *ctx) { save_paths(T_RMDIR, AT_FDCWD, ctx->args[0], 0, 0, 0); return 0; }
 EXIT(unlink, rmdir)
+
+/* 705 file capabilities: the security.capability attribute set, whichever setxattr call set it. */
+static __always_inline bool is_file_caps(const char *name)
+{
+	char n[20] = {};
+	bpf_probe_read_user_str(n, sizeof(n), name);
+	const char want[20] = "security.capability";
+	for (int i = 0; i < 20; i++)
+		if (n[i] != want[i])
+			return false;
+	return true;
+}
+
+SEC("tracepoint/syscalls/sys_enter_setxattr")
+int fcaps__enter_setxattr(struct trace_event_raw_sys_enter *ctx)
+{
+	if (is_file_caps((void *)ctx->args[1]))
+		save_paths(T_FILE_CAPS, AT_FDCWD, ctx->args[0], 0, 0, 0);
+	return 0;
+}
+EXIT(fcaps, setxattr)
+SEC("tracepoint/syscalls/sys_enter_lsetxattr")
+int fcaps__enter_lsetxattr(struct trace_event_raw_sys_enter *ctx)
+{
+	if (is_file_caps((void *)ctx->args[1]))
+		save_paths(T_FILE_CAPS, AT_FDCWD, ctx->args[0], 0, 0, 0);
+	return 0;
+}
+EXIT(fcaps, lsetxattr)
+SEC("tracepoint/syscalls/sys_enter_fsetxattr")
+int fcaps__enter_fsetxattr(struct trace_event_raw_sys_enter *ctx)
+{
+	if (is_file_caps((void *)ctx->args[1]))
+		save_paths(T_FILE_CAPS, (int)ctx->args[0], 0, 0, 0, 0);
+	return 0;
+}
+EXIT(fcaps, fsetxattr)
+SEC("tracepoint/syscalls/sys_enter_setxattrat")
+int fcaps__enter_setxattrat(struct trace_event_raw_sys_enter *ctx)
+{
+	if (is_file_caps((void *)ctx->args[3]))
+		save_paths(T_FILE_CAPS, (int)ctx->args[0], ctx->args[1], 0, 0, 0);
+	return 0;
+}
+EXIT(fcaps, setxattrat)

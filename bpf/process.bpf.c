@@ -90,6 +90,7 @@ int BPF_PROG(process__exec, struct task_struct *task, pid_t old_pid, struct linu
 	fill_tree(&e->tree, task);
 	fill_cred(&e->cred, task);
 	fill_cred(&e->parent_cred, parent);
+	fill_caps(task, &e->cap_effective, &e->cap_permitted);
 	e->parent_kthread = (BPF_CORE_READ(parent, flags) & PF_KTHREAD) != 0;
 	find_socket_peer(e, task);
 
@@ -168,6 +169,7 @@ static __always_inline int exec_exit(struct trace_event_raw_sys_exit *ctx, bool 
 	e->hdr.res = ctx->ret;
 	fill_tree(&e->tree, task);
 	fill_cred(&e->cred, task);
+	fill_caps(task, &e->cap_effective, &e->cap_permitted);
 	const char *name = (void *)(at ? a.a[1] : a.a[0]);
 	const char *const *argv = (void *)(at ? a.a[2] : a.a[1]);
 	__u32 pos = sizeof(*e);

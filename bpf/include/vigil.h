@@ -62,6 +62,10 @@ enum vigil_type {
 	T_PROCESS_MEMORY = 701, /* Vigil's own: another process's memory read or written */
 	T_RAW_SOCKET = 702,  /* Vigil's own: a raw or packet socket created (task_event: arg0 family, arg1 type, arg2 protocol) */
 	T_LISTEN = 703,      /* Vigil's own: listen(2) on an inet socket (net_event) */
+	T_CAPSET = 704,      /* Vigil's own: capset(2) (task_event: arg0 target pid, arg1 effective, arg2 permitted, arg3 inheritable) */
+	T_FILE_CAPS = 705,   /* Vigil's own: security.capability set on a file (file_event) */
+	T_USERFAULTFD = 706, /* Vigil's own: userfaultfd(2) (task_event: arg0 flags) */
+	T_BPF_LOAD = 707,    /* Vigil's own: a BPF program loaded (task_event: arg0 prog type; text: its name) */
 	T_FORK = 1000,       /* internal: keeps the process cache */
 	T_SLOTS = 1024,      /* size of per-type maps */
 };
@@ -155,6 +159,8 @@ struct exec_event {
 	__u32 _pad2;
 	struct cred_ids cred;
 	struct cred_ids parent_cred;
+	__u64 cap_effective;       /* the new program's capabilities, bit N = capability N */
+	__u64 cap_permitted;
 	struct str_ref exe;        /* path of the executed file */
 	struct str_ref argv;       /* NUL-separated */
 	struct str_ref run_path;   /* cwd */

@@ -173,6 +173,14 @@ static __always_inline void fill_tree(struct pid_tree *tree, struct task_struct 
 	}
 }
 
+/* Effective and permitted capability sets (kernel_cap_t is 64 bits: one u64 since 6.3, two u32 before). */
+static __always_inline void fill_caps(struct task_struct *task, __u64 *effective, __u64 *permitted)
+{
+	const struct cred *cred = BPF_CORE_READ(task, real_cred);
+	bpf_probe_read_kernel(effective, sizeof(*effective), &cred->cap_effective);
+	bpf_probe_read_kernel(permitted, sizeof(*permitted), &cred->cap_permitted);
+}
+
 static __always_inline void fill_cred(struct cred_ids *c, struct task_struct *task)
 {
 	const struct cred *cred = BPF_CORE_READ(task, real_cred);

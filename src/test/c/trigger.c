@@ -21,6 +21,9 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/uio.h>
+#include <sys/xattr.h>
+#include <linux/bpf.h>
+#include <linux/capability.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -122,6 +125,64 @@ static int cmd_raw_sockets(void)
 	int r = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_ICMP);
 	if (p < 0 || r < 0)
 		return die("raw sockets");
+	return 0;
+}
+
+/* As a non-root user: ask for root by two calls; both are refused. */
+static int cmd_ask_root(void)
+{
+	if (setuid(0) == 0 || setresuid(0, 0, 0) == 0)
+		return die("was given root");
+	return 0;
+}
+
+/* capset: drop CAP_NET_RAW from the effective set, keep the rest. */
+static int cmd_capset(void)
+{
+	struct __user_cap_header_struct h = {_LINUX_CAPABILITY_VERSION_3, 0};
+	struct __user_cap_data_struct d[2];
+	if (syscall(SYS_capget, &h, d) < 0)
+		return die("capget");
+	d[0].effective &= ~(1u << CAP_NET_RAW);
+	if (syscall(SYS_capset, &h, d) < 0)
+		return die("capset");
+	return 0;
+}
+
+/* security.capability (v2, cap_net_raw+ep) on `path`, by path and by fd. */
+static int cmd_setcap(const char *path)
+{
+	struct { __u32 magic; struct { __u32 permitted, inheritable; } data[2]; } caps = {
+		VFS_CAP_REVISION_2 | VFS_CAP_FLAGS_EFFECTIVE, {{1u << CAP_NET_RAW, 0}, {0, 0}}};
+	if (setxattr(path, "security.capability", &caps, sizeof(caps), 0) < 0)
+		return die("setxattr");
+	int fd = open(path, O_RDONLY);
+	if (fd < 0 || fsetxattr(fd, "security.capability", &caps, sizeof(caps), 0) < 0)
+		return die("fsetxattr");
+	return 0;
+}
+
+static int cmd_userfaultfd(void)
+{
+	int fd = syscall(SYS_userfaultfd, O_CLOEXEC);
+	if (fd < 0)
+		return die("userfaultfd");
+	return 0;
+}
+
+/* A two-instruction socket filter named "vigil_probe". */
+static int cmd_bpf_load(void)
+{
+	struct bpf_insn insns[] = {{.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = 0, .imm = 0}, {.code = BPF_JMP | BPF_EXIT}};
+	union bpf_attr attr = {0};
+	attr.prog_type = BPF_PROG_TYPE_SOCKET_FILTER;
+	attr.insns = (unsigned long)insns;
+	attr.insn_cnt = 2;
+	attr.license = (unsigned long)"GPL";
+	strcpy(attr.prog_name, "vigil_probe");
+	int fd = syscall(SYS_bpf, BPF_PROG_LOAD, &attr, sizeof(attr));
+	if (fd < 0)
+		return die("bpf prog load");
 	return 0;
 }
 
@@ -458,6 +519,11 @@ int main(int argc, char **argv)
 	if (!strcmp(c, "vm-write") && argc > 2) return cmd_vm_write(atoi(argv[2]));
 	if (!strcmp(c, "vm-read") && argc > 2) return cmd_vm_read(atoi(argv[2]));
 	if (!strcmp(c, "listen0")) return cmd_listen0();
+	if (!strcmp(c, "ask-root")) return cmd_ask_root();
+	if (!strcmp(c, "capset")) return cmd_capset();
+	if (!strcmp(c, "setcap") && argc > 2) return cmd_setcap(argv[2]);
+	if (!strcmp(c, "userfaultfd")) return cmd_userfaultfd();
+	if (!strcmp(c, "bpf-load")) return cmd_bpf_load();
 	if (!strcmp(c, "raw-sockets")) return cmd_raw_sockets();
 	if (!strcmp(c, "tgkill") && argc > 4) return syscall(SYS_tgkill, atoi(argv[2]), atoi(argv[3]), atoi(argv[4])) < 0 ? die("tgkill") : 0;
 	if (!strcmp(c, "privesc-shape")) return cmd_privesc_shape();

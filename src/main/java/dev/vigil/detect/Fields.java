@@ -28,7 +28,7 @@ public final class Fields {
             "mprotect_prot", "addr", "len", "owner_pid", "vm_file", "sec", "nsec", "exit_code", "target_pid", "sig",
             "ptrace_request", "data", "option", "old_uid", "p_pid", "p_cred", "c_cred", "ports", "window_ms",
             "action", "subsystem", "devpath", "product_info", "manufacturer", "serial", "parent_exe", "parent_args",
-            "parent_comm", "proc_args", "in_container", "ancestors", "access", "target_start", "target_exe", "target_comm", "write", "socket_type", "socket_protocol");
+            "parent_comm", "proc_args", "in_container", "ancestors", "access", "target_start", "target_exe", "target_comm", "write", "socket_type", "socket_protocol", "cap_effective", "cap_permitted", "cap_inheritable", "prog_type", "prog_name");
 
     private static final Pattern INDEXED = Pattern.compile("(proc\\.aname|proc\\.apid)\\[(\\d{1,3})]");
 
@@ -64,6 +64,9 @@ public final class Fields {
             case "proc.cwd" -> e -> e.get("run_path");
             case "proc.is_exe_from_memfd" -> e -> e.get("exe") instanceof String s && s.startsWith("/memfd:");
             case "proc.env.LD_PRELOAD" -> e -> e.get("ld_preload");
+            case "thread.cap_effective" -> e -> e.get("cap_effective");
+            case "thread.cap_permitted" -> e -> e.get("cap_permitted");
+            case "thread.cap_inheritable" -> e -> e.get("cap_inheritable");
             case "user.uid" -> e -> e.get("uid");
             case "user.name" -> e -> e.get("username");
             case "user.loginuid" -> e -> e.get("loginuid");

@@ -46,6 +46,14 @@ public enum EventType {
     RAW_SOCKET(702, "raw_socket"),
     /** Vigil's own: an inet socket set to listen (bind shells). */
     LISTEN(703, "listen"),
+    /** Vigil's own: capset(2). */
+    CAPSET(704, "capset"),
+    /** Vigil's own: file capabilities (security.capability) set on a file. */
+    FILE_CAPS(705, "file_capability"),
+    /** Vigil's own: userfaultfd(2), a staple of kernel exploits. */
+    USERFAULTFD(706, "userfaultfd"),
+    /** Vigil's own: a BPF program loaded by a process other than the agent. */
+    BPF_LOAD(707, "bpf_load"),
     /** Internal: keeps the process cache; not part of the catalogue. */
     FORK(1000, "fork");
 

@@ -11,7 +11,7 @@ import java.util.List;
 public record ExecEvent(
         Header header, PidTree pidTree, String exe, List<String> args, boolean argvTruncated,
         String runPath, String stdin, String stdout, String tty, String ldPreload, String ssh,
-        String filename, Endpoints peer, int socketPid, boolean parentKthread) implements Event {
+        String filename, Endpoints peer, int socketPid, boolean parentKthread, long capEffective, long capPermitted) implements Event {
 
     public String argv() {
         return String.join(" ", args);
@@ -38,6 +38,8 @@ public record ExecEvent(
         out.field("tty", tty);
         out.field("ssh", ssh);
         out.field("ld_preload", ldPreload);
+        out.field("cap_effective", Capabilities.names(capEffective));
+        out.field("cap_permitted", Capabilities.names(capPermitted));
         out.field("res", header.res());
         if (type() == EventType.USERMODEHELPER) {
             out.field("wait", -1);
@@ -52,6 +54,6 @@ public record ExecEvent(
                 h.pgid(), h.sid(), h.uid(), h.gid(), h.euid(), h.egid(), h.loginuid(), h.sessionid(), h.pns(), h.mntns(),
                 h.netns(), h.res(), h.comm());
         return new ExecEvent(helper, pidTree, exe, args, argvTruncated, runPath, stdin, stdout, tty, ldPreload, ssh, filename,
-                peer, socketPid, parentKthread);
+                peer, socketPid, parentKthread, capEffective, capPermitted);
     }
 }

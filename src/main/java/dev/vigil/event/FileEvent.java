@@ -59,6 +59,10 @@ public record FileEvent(
                 out.field("run_path", extra);
                 out.ancestry(pidTree);
             }
+            case FILE_CAPS -> {
+                out.field("file_path", path);
+                out.ancestry(pidTree);
+            }
             default -> out.field("file", path);
         }
         out.field("res", header.res());

@@ -79,6 +79,22 @@ public record TaskEvent(Header header, PidTree pidTree, long arg0, long arg1, lo
                 out.ancestry(pidTree);
             }
             case FORK -> out.field("parent_pid", arg0);
+            case CAPSET -> {
+                out.field("target_pid", arg0);
+                out.field("cap_effective", Capabilities.names(arg1));
+                out.field("cap_permitted", Capabilities.names(arg2));
+                out.field("cap_inheritable", Capabilities.names(arg3));
+                out.ancestry(pidTree);
+            }
+            case USERFAULTFD -> {
+                out.field("flags", arg0);
+                out.ancestry(pidTree);
+            }
+            case BPF_LOAD -> {
+                out.field("prog_type", arg0);
+                out.field("prog_name", text);
+                out.ancestry(pidTree);
+            }
             case RAW_SOCKET -> {
                 out.field("sa_family", arg0);
                 out.field("socket_type", arg1 & 0xf);

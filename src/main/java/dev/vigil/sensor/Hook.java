@@ -37,7 +37,7 @@ public enum Hook {
     DNS(EventType.DNS, true, "sys_exit recvfrom/recvmsg/recvmmsg on UDP port 53/5353, parsed in userspace", "dns__"),
     CREATE_FILE(EventType.CREATE_FILE, true, "sys_exit open/openat/openat2/creat and io_uring OPENAT when the file was created (FMODE_CREATED)", "open__", "iouring__"),
     LOAD_MODULE(EventType.LOAD_MODULE, true, "sys_enter+sys_exit init_module/finit_module; raw_syscalls fallback in 'all' where the kernel has no module syscalls", "module__"),
-    UPDATE_CRED(EventType.UPDATE_CRED, true, "sys_exit setuid/setreuid/setresuid/setfsuid, set-uid exec at sched_process_exec", "creds__", "process__"),
+    UPDATE_CRED(EventType.UPDATE_CRED, true, "sys_exit setuid/setreuid/setresuid/setfsuid (refused requests for root too, res < 0), set-uid exec at sched_process_exec", "creds__", "process__"),
     UNLINK(EventType.UNLINK, false, "sys_enter+sys_exit unlink/unlinkat", "unlink__"),
     RMDIR(EventType.RMDIR, false, "sys_enter+sys_exit rmdir, unlinkat(AT_REMOVEDIR)", "unlink__"),
     USERMODEHELPER(EventType.USERMODEHELPER, true, "sched_process_exec of a task whose parent is a kernel thread", "process__"),
@@ -50,6 +50,10 @@ public enum Hook {
             "memory__", "open__", "iouring__"),
     RAW_SOCKET(EventType.RAW_SOCKET, true, "sys_enter+sys_exit socket with AF_PACKET, SOCK_RAW or SOCK_PACKET, decided at enter", "socket__"),
     LISTEN(EventType.LISTEN, true, "sys_enter+sys_exit listen (inet), the bound address read from the socket", "listen__"),
+    CAPSET(EventType.CAPSET, true, "sys_enter+sys_exit capset", "capset__"),
+    FILE_CAPS(EventType.FILE_CAPS, true, "sys_enter+sys_exit setxattr/lsetxattr/fsetxattr/setxattrat of security.capability, decided at enter", "fcaps__"),
+    USERFAULTFD(EventType.USERFAULTFD, true, "sys_enter+sys_exit userfaultfd", "userfaultfd__"),
+    BPF_LOAD(EventType.BPF_LOAD, true, "sys_enter+sys_exit bpf(BPF_PROG_LOAD), any process but the agent", "bpfload__"),
     AGENT_TAMPER(EventType.AGENT_TAMPER, true, "signal_generate (tp_btf) for signals to the agent, any sender; ptrace, /proc/PID/mem opened for writing and process_vm_writev aimed at the agent; always on in 'vigil run'",
             "tamper__", "open__", "ptrace__");
 

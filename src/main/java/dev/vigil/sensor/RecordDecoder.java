@@ -50,7 +50,8 @@ public final class RecordDecoder {
                 yield new NetEvent(h, endpoints(rec, off(Wire.NET, "addr")), rec.get(JAVA_INT_UNALIGNED, off(Wire.NET, "fd")));
             }
             case DNS -> dns(rec, h);
-            case WRITE, OPEN, CHMOD, RENAME, LINK, UNLINK, RMDIR, CREATE_FILE, FILE_WRITE, FILE_READ, MOUNT, MEMFD_CREATE, LOAD_MODULE -> {
+            case WRITE, OPEN, CHMOD, RENAME, LINK, UNLINK, RMDIR, CREATE_FILE, FILE_WRITE, FILE_READ, MOUNT, MEMFD_CREATE, LOAD_MODULE,
+                 FILE_CAPS -> {
                 need(rec, Wire.FILE, type);
                 yield new FileEvent(h, pidTree(rec, off(Wire.FILE, "tree")),
                         str(rec, Wire.FILE, "path"), str(rec, Wire.FILE, "path2"), str(rec, Wire.FILE, "sb_id"),
@@ -58,7 +59,7 @@ public final class RecordDecoder {
                         rec.get(JAVA_LONG_UNALIGNED, off(Wire.FILE, "flags")), rec.get(JAVA_LONG_UNALIGNED, off(Wire.FILE, "ino")),
                         rec.get(JAVA_INT_UNALIGNED, off(Wire.FILE, "mode")), rec.get(JAVA_INT_UNALIGNED, off(Wire.FILE, "fd")));
             }
-            case MPROTECT, NANOSLEEP, EXIT, KILL, PTRACE, SETSID, PRCTL, TKILL, TGKILL, EXIT_GROUP, UPDATE_CRED, FORK, AGENT_TAMPER, PROCESS_MEMORY, RAW_SOCKET -> {
+            case MPROTECT, NANOSLEEP, EXIT, KILL, PTRACE, SETSID, PRCTL, TKILL, TGKILL, EXIT_GROUP, UPDATE_CRED, FORK, AGENT_TAMPER, PROCESS_MEMORY, RAW_SOCKET, CAPSET, USERFAULTFD, BPF_LOAD -> {
                 need(rec, Wire.TASK, type);
                 yield new TaskEvent(h, pidTree(rec, off(Wire.TASK, "tree")),
                         rec.get(JAVA_LONG_UNALIGNED, off(Wire.TASK, "arg0")), rec.get(JAVA_LONG_UNALIGNED, off(Wire.TASK, "arg1")),
@@ -91,7 +92,8 @@ public final class RecordDecoder {
                 fdName(rec, off(L, "stdout_info"), str(rec, L, "stdout_path")),
                 str(rec, L, "tty"), str(rec, L, "ld_preload"), str(rec, L, "ssh"), str(rec, L, "filename"),
                 endpoints(rec, peerOff), rec.get(JAVA_INT_UNALIGNED, off(L, "socket_pid")),
-                rec.get(JAVA_BYTE, off(L, "parent_kthread")) != 0);
+                rec.get(JAVA_BYTE, off(L, "parent_kthread")) != 0,
+                rec.get(JAVA_LONG_UNALIGNED, off(L, "cap_effective")), rec.get(JAVA_LONG_UNALIGNED, off(L, "cap_permitted")));
     }
 
     private static DnsEvent dns(MemorySegment rec, Header h) throws MalformedRecordException {

@@ -57,6 +57,7 @@ final class Wire {
             JAVA_BYTE.withName("argv_truncated"), JAVA_BYTE.withName("parent_kthread"),
             JAVA_BYTE.withName("cred_unexplained"), JAVA_BYTE.withName("_pad"), JAVA_INT.withName("_pad2"),
             CRED_IDS.withName("cred"), CRED_IDS.withName("parent_cred"),
+            JAVA_LONG.withName("cap_effective"), JAVA_LONG.withName("cap_permitted"),
             STR_REF.withName("exe"), STR_REF.withName("argv"), STR_REF.withName("run_path"),
             STR_REF.withName("stdin_path"), STR_REF.withName("stdout_path"), STR_REF.withName("tty"),
             STR_REF.withName("ld_preload"), STR_REF.withName("ssh"), STR_REF.withName("filename"));

@@ -8,7 +8,7 @@ import org.junit.jupiter.api.Test;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** creds.bpf.c: a uid 65534 -> 0 transition through setresuid. */
+/** creds.bpf.c: set*uid to root (granted and refused), capset, userfaultfd, BPF loads; file capabilities; capabilities at exec. */
 class CredsBpfTest {
     @Test
     void setresuidToRootIsReported() {
@@ -34,5 +34,87 @@ class CredsBpfTest {
         assertTrue(e.cred().startsWith("0|0|0|0|"), e.cred());
         assertEquals(1, s.all(ev -> ev.type() == EventType.PRIVILEGE_ESCALATION && ev.header().pid() == child).size(),
                 "reported once per process");
+    }
+
+    private static Process asNobody(String... args) throws Exception {
+        java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                java.nio.file.Path.of("target/test-bin/trigger").toAbsolutePath().toString()));
+        cmd.addAll(java.util.List.of(args));
+        Process p = new ProcessBuilder(cmd).inheritIO().start();
+        assertEquals(0, p.waitFor());
+        return p;
+    }
+
+    @Test
+    void aRefusedRequestForRootIsReportedWithItsResult() throws Exception {
+        LiveSensor s = LiveSensor.get();
+        Process p = asNobody("ask-root");
+        var refused = s.all(ev -> ev.type() == EventType.UPDATE_CRED && ev.header().pid() == p.pid());
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (refused.size() < 2 && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+            refused = s.all(ev -> ev.type() == EventType.UPDATE_CRED && ev.header().pid() == p.pid());
+        }
+        assertEquals(2, refused.size(), "setuid(0) and setresuid(0,0,0), both refused");
+        for (var ev : refused) {
+            assertEquals(-1, ev.header().res(), "EPERM");
+            assertEquals(65534, ((TaskEvent) ev).arg0());
+        }
+    }
+
+    @Test
+    void capsetUserfaultfdAndBpfLoads() {
+        LiveSensor s = LiveSensor.get();
+        LiveSensor.Triggered c = LiveSensor.trigger("capset");
+        TaskEvent capset = (TaskEvent) s.await("capset", ev -> ev.type() == EventType.CAPSET && ev.header().pid() == c.pid());
+        assertEquals(0, capset.header().res());
+        String effective = (String) LiveSensor.fields(capset).get("cap_effective");
+        assertTrue(effective.contains("CAP_SYS_ADMIN") && !effective.contains("CAP_NET_RAW"), effective);
+        assertTrue(((String) LiveSensor.fields(capset).get("cap_permitted")).contains("CAP_NET_RAW"));
+
+        LiveSensor.Triggered u = LiveSensor.trigger("userfaultfd");
+        TaskEvent uffd = (TaskEvent) s.await("userfaultfd", ev -> ev.type() == EventType.USERFAULTFD && ev.header().pid() == u.pid());
+        assertTrue(uffd.header().res() >= 0);
+
+        LiveSensor.Triggered b = LiveSensor.trigger("bpf-load");
+        TaskEvent load = (TaskEvent) s.await("bpf_load", ev -> ev.type() == EventType.BPF_LOAD && ev.header().pid() == b.pid());
+        assertEquals(1, load.arg0(), "BPF_PROG_TYPE_SOCKET_FILTER");
+        assertEquals("vigil_probe", load.text());
+        assertTrue(load.header().res() >= 0);
+        assertTrue(s.all(ev -> ev.type() == EventType.BPF_LOAD && ev.header().pid() == ProcessHandle.current().pid()).isEmpty(),
+                "the agent's own loads are not reported");
+    }
+
+    @Test
+    void fileCapabilitiesByPathAndByFd() throws Exception {
+        LiveSensor s = LiveSensor.get();
+        java.nio.file.Path f = java.nio.file.Files.createTempFile("vigil-caps", ".bin");
+        LiveSensor.Triggered t = LiveSensor.trigger("setcap", f.toString());
+        var both = new java.util.ArrayList<dev.vigil.event.Event>();
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (both.size() < 2 && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+            both = new java.util.ArrayList<>(s.all(ev -> ev.type() == EventType.FILE_CAPS && ev.header().pid() == t.pid()));
+        }
+        assertEquals(2, both.size(), "setxattr and fsetxattr");
+        for (var ev : both) {
+            assertEquals(f.toString(), ((dev.vigil.event.FileEvent) ev).path());
+            assertEquals(0, ev.header().res());
+        }
+    }
+
+    @Test
+    void execCarriesTheCapabilitiesOfTheNewProgram() throws Exception {
+        LiveSensor s = LiveSensor.get();
+        Process root = new ProcessBuilder("/bin/true").start();
+        root.waitFor();
+        var asRoot = (dev.vigil.event.ExecEvent) s.await("exec as root", ev -> ev instanceof dev.vigil.event.ExecEvent x
+                && x.header().pid() == root.pid());
+        assertTrue(((String) LiveSensor.fields(asRoot).get("cap_effective")).contains("CAP_SYS_ADMIN"));
+        Process nobody = new ProcessBuilder("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "/bin/true").start();
+        nobody.waitFor();
+        var unprivileged = (dev.vigil.event.ExecEvent) s.await("exec as nobody", ev -> ev instanceof dev.vigil.event.ExecEvent x
+                && x.header().pid() == nobody.pid() && x.exe().endsWith("/true"));
+        assertEquals("", LiveSensor.fields(unprivileged).get("cap_effective"));
     }
 }
