@@ -13,5 +13,6 @@
 #include "task.bpf.c"
 #include "mount.bpf.c"
 #include "iouring.bpf.c"
+#include "namespace.bpf.c"
 
 char LICENSE[] SEC("license") = "GPL";

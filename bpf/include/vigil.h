@@ -66,6 +66,7 @@ enum vigil_type {
 	T_FILE_CAPS = 705,   /* Vigil's own: security.capability set on a file (file_event) */
 	T_USERFAULTFD = 706, /* Vigil's own: userfaultfd(2) (task_event: arg0 flags) */
 	T_BPF_LOAD = 707,    /* Vigil's own: a BPF program loaded (task_event: arg0 prog type; text: its name) */
+	T_NAMESPACE = 708,   /* Vigil's own: setns/unshare/clone with CLONE_NEW* (task_event, see enum vigil_ns_action) */
 	T_FORK = 1000,       /* internal: keeps the process cache */
 	T_SLOTS = 1024,      /* size of per-type maps */
 };
@@ -215,6 +216,18 @@ enum vigil_memory_access {
 	MEMORY_VM_WRITE = 1,       /* process_vm_writev */
 	MEMORY_VM_READ = 2,        /* process_vm_readv */
 	MEMORY_PROC_OPEN = 3,      /* /proc/PID/{mem,environ,maps} opened; text: the path */
+};
+
+/*
+ * What a 708 namespace event saw: task_event.arg0; arg1 the flags (setns:
+ * nstype), arg2 the joined namespace's inode, arg3 1 when the fd was a
+ * namespace file (text: its kind, "mnt"…) and 0 otherwise (text: the fd's path).
+ */
+enum vigil_ns_action {
+	NS_SETNS = 1,
+	NS_UNSHARE = 2,
+	NS_CLONE = 3,
+	NS_CLONE3 = 4,
 };
 
 /* Process and signal hooks with a few numbers; meanings by type (see TaskEvent.java). */

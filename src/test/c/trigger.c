@@ -28,6 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <linux/io_uring.h>
+#include <linux/sched.h>
 
 static int die(const char *what)
 {
@@ -183,6 +184,31 @@ static int cmd_bpf_load(void)
 	int fd = syscall(SYS_bpf, BPF_PROG_LOAD, &attr, sizeof(attr));
 	if (fd < 0)
 		return die("bpf prog load");
+	return 0;
+}
+
+static int child_exits(void *arg)
+{
+	(void)arg;
+	return 0;
+}
+
+/* New namespaces by clone(2) (uts) and clone3(2) (mount): prints both children's pids. */
+static int cmd_clone_ns(void)
+{
+	static char stack[64 * 1024];
+	pid_t a = clone(child_exits, stack + sizeof(stack), CLONE_NEWUTS | SIGCHLD, NULL);
+	if (a < 0)
+		return die("clone CLONE_NEWUTS");
+	waitpid(a, NULL, 0);
+	struct clone_args args = {.flags = CLONE_NEWNS, .exit_signal = SIGCHLD};
+	pid_t b = syscall(SYS_clone3, &args, sizeof(args));
+	if (b == 0)
+		_exit(0);
+	if (b < 0)
+		return die("clone3 CLONE_NEWNS");
+	waitpid(b, NULL, 0);
+	printf("%d %d\n", a, b);
 	return 0;
 }
 
@@ -520,6 +546,7 @@ int main(int argc, char **argv)
 	if (!strcmp(c, "vm-read") && argc > 2) return cmd_vm_read(atoi(argv[2]));
 	if (!strcmp(c, "listen0")) return cmd_listen0();
 	if (!strcmp(c, "ask-root")) return cmd_ask_root();
+	if (!strcmp(c, "clone-ns")) return cmd_clone_ns();
 	if (!strcmp(c, "capset")) return cmd_capset();
 	if (!strcmp(c, "setcap") && argc > 2) return cmd_setcap(argv[2]);
 	if (!strcmp(c, "userfaultfd")) return cmd_userfaultfd();

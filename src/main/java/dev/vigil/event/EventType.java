@@ -54,6 +54,8 @@ public enum EventType {
     USERFAULTFD(706, "userfaultfd"),
     /** Vigil's own: a BPF program loaded by a process other than the agent. */
     BPF_LOAD(707, "bpf_load"),
+    /** Vigil's own: setns, unshare, clone/clone3 with CLONE_NEW* flags. */
+    NAMESPACE(708, "namespace"),
     /** Internal: keeps the process cache; not part of the catalogue. */
     FORK(1000, "fork");
 

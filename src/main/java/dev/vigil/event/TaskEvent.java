@@ -17,6 +17,20 @@ public record TaskEvent(Header header, PidTree pidTree, long arg0, long arg1, lo
         return type() == EventType.PROCESS_MEMORY ? arg2 : 0;
     }
 
+    private static final long[] NS_FLAGS = {0x00020000, 0x02000000, 0x04000000, 0x08000000, 0x10000000, 0x20000000, 0x40000000, 0x80};
+    private static final String[] NS_NAMES = {"mnt", "cgroup", "uts", "ipc", "user", "pid", "net", "time"};
+
+    /** CLONE_NEW* bits as namespace names ("mnt pid"); for setns with nstype 0, empty (any kind). */
+    static String namespaces(long flags) {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < NS_FLAGS.length; i++) {
+            if ((flags & NS_FLAGS[i]) != 0) {
+                sb.append(sb.isEmpty() ? "" : " ").append(NS_NAMES[i]);
+            }
+        }
+        return sb.toString();
+    }
+
     /** For 701 process_memory: the route (bpf/include/vigil.h, enum vigil_memory_access). */
     public String memoryAccess() {
         return switch ((int) arg0) {
@@ -79,6 +93,22 @@ public record TaskEvent(Header header, PidTree pidTree, long arg0, long arg1, lo
                 out.ancestry(pidTree);
             }
             case FORK -> out.field("parent_pid", arg0);
+            case NAMESPACE -> {
+                out.field("action", switch ((int) arg0) {
+                    case 1 -> "setns";
+                    case 2 -> "unshare";
+                    case 3 -> "clone";
+                    case 4 -> "clone3";
+                    default -> "unknown";
+                });
+                out.field("flags", arg1);
+                out.field("namespaces", namespaces(arg1));
+                if (arg0 == 1) {
+                    out.field("file", arg3 == 1 ? text + ":[" + Long.toUnsignedString(arg2) + "]" : text);
+                    out.field("ns_inode", arg2);
+                }
+                out.ancestry(pidTree);
+            }
             case CAPSET -> {
                 out.field("target_pid", arg0);
                 out.field("cap_effective", Capabilities.names(arg1));

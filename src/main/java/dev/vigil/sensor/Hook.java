@@ -54,6 +54,7 @@ public enum Hook {
     FILE_CAPS(EventType.FILE_CAPS, true, "sys_enter+sys_exit setxattr/lsetxattr/fsetxattr/setxattrat of security.capability, decided at enter", "fcaps__"),
     USERFAULTFD(EventType.USERFAULTFD, true, "sys_enter+sys_exit userfaultfd", "userfaultfd__"),
     BPF_LOAD(EventType.BPF_LOAD, true, "sys_enter+sys_exit bpf(BPF_PROG_LOAD), any process but the agent", "bpfload__"),
+    NAMESPACE(EventType.NAMESPACE, true, "sys_enter+sys_exit setns, unshare, clone/clone3 with CLONE_NEW* flags (decided at enter)", "ns__"),
     AGENT_TAMPER(EventType.AGENT_TAMPER, true, "signal_generate (tp_btf) for signals to the agent, any sender; ptrace, /proc/PID/mem opened for writing and process_vm_writev aimed at the agent; always on in 'vigil run'",
             "tamper__", "open__", "ptrace__");
 
