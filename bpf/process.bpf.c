@@ -176,17 +176,21 @@ static __always_inline int exec_exit(struct trace_event_raw_sys_exit *ctx, bool 
 	pos = put_at_path(e, pos, &e->exe, at ? (long)(int)a.a[0] : AT_FDCWD, name, T_EXECVE);
 	pos = put_str(e, pos, &e->filename, name, VIGIL_STR_MAX, true, T_EXECVE);
 	e->argv.off = pos;
-	for (int i = 0; i < 32; i++) {
+	for (int i = 0; i < 16; i++) {
 		const char *arg = NULL;
 		if (bpf_probe_read_user(&arg, sizeof(arg), &argv[i]) || !arg)
 			break;
 		struct str_ref one;
 		pos = put_str(e, pos, &one, arg, 1024, true, T_EXECVE);
+		if (pos >= VIGIL_RECORD_MAX - 1) {
+			e->argv_truncated = 1; /* the record is full: never wrap onto its start */
+			break;
+		}
 		pos &= VIGIL_RECORD_MAX - 1;
 		((char *)e)[pos] = 0;
 		pos++;
 		e->argc = i + 1;
-		if (i == 31)
+		if (i == 15)
 			e->argv_truncated = 1;
 	}
 	e->argv.len = pos - e->argv.off;

@@ -213,15 +213,36 @@ static __always_inline void emit(void *rec, __u32 size)
  * returns the new end. Positions stay below VIGIL_RECORD_MAX and lengths below
  * VIGIL_STR_MAX so every access is provably inside the 32 KiB scratch area.
  */
+/*
+ * Room left in the record at `pos` for up to `want` bytes. A record never
+ * grows past VIGIL_RECORD_MAX: a field that does not fit is cut (or left
+ * empty) and counted as truncated. Positions must never wrap, or attacker-
+ * sized strings (argv, LD_PRELOAD, a long path) would land on the header.
+ */
+static __always_inline __u32 room(__u32 pos, __u32 want, __u32 type)
+{
+	if (pos >= VIGIL_RECORD_MAX) {
+		count_loss(type, L_TRUNCATED);
+		return 0;
+	}
+	if (want > VIGIL_RECORD_MAX - pos) {
+		count_loss(type, L_TRUNCATED);
+		return VIGIL_RECORD_MAX - pos;
+	}
+	return want;
+}
+
 static __always_inline __u32 put_str(void *rec, __u32 pos, struct str_ref *ref, const void *src, __u32 max, bool user, __u32 type)
 {
-	pos &= VIGIL_RECORD_MAX - 1;
-	ref->off = pos;
-	ref->len = 0;
-	if (!src)
-		return pos;
 	if (max > VIGIL_STR_MAX)
 		max = VIGIL_STR_MAX;
+	max = room(pos, max, type);
+	barrier_var(max); /* keep the masks below: clang would drop them, and the verifier needs them */
+	ref->off = pos & (VIGIL_RECORD_MAX - 1);
+	ref->len = 0;
+	if (!src || max < 1)
+		return pos; /* unchanged, never wrapped: the next field is refused too */
+	pos &= VIGIL_RECORD_MAX - 1; /* a no-op here (pos < VIGIL_RECORD_MAX); it bounds pos for the verifier */
 	long n = user ? bpf_probe_read_user_str(rec + pos, max & (VIGIL_STR_MAX * 2 - 1), src)
 		      : bpf_probe_read_kernel_str(rec + pos, max & (VIGIL_STR_MAX * 2 - 1), src);
 	if (n <= 0) {
@@ -236,14 +257,17 @@ static __always_inline __u32 put_str(void *rec, __u32 pos, struct str_ref *ref, 
 
 static __always_inline __u32 put_bytes(void *rec, __u32 pos, struct str_ref *ref, const void *src, __u32 len, bool user, __u32 type)
 {
-	pos &= VIGIL_RECORD_MAX - 1;
-	ref->off = pos;
-	ref->len = 0;
 	len &= VIGIL_STR_MAX * 2 - 1;
 	if (len > VIGIL_STR_MAX)
 		len = VIGIL_STR_MAX;
+	len = room(pos, len, type);
+	barrier_var(len);
+	ref->off = pos & (VIGIL_RECORD_MAX - 1);
+	ref->len = 0;
+	len &= VIGIL_STR_MAX * 2 - 1;
 	if (!src || !len)
 		return pos;
+	pos &= VIGIL_RECORD_MAX - 1;
 	long err = user ? bpf_probe_read_user(rec + pos, len, src) : bpf_probe_read_kernel(rec + pos, len, src);
 	if (err) {
 		count_loss(type, L_READ_FAULT);
@@ -314,9 +338,13 @@ static long path_step(__u32 i, struct path_walk *w)
  */
 static __always_inline __u32 put_dentry_path(void *rec, __u32 pos, struct str_ref *ref, struct dentry *dentry, struct vfsmount *vfsmnt, __u32 type)
 {
-	pos &= VIGIL_RECORD_MAX - 1;
-	ref->off = pos;
+	ref->off = pos & (VIGIL_RECORD_MAX - 1);
 	ref->len = 0;
+	if (pos >= VIGIL_RECORD_MAX) {
+		count_loss(type, L_TRUNCATED);
+		return pos;
+	}
+	pos &= VIGIL_RECORD_MAX - 1;
 	struct path_walk w = {
 		.dentry = dentry, .vfsmnt = vfsmnt, .mnt = container_of(vfsmnt, struct mount, mnt),
 		.pb = path_area(), .off = VIGIL_STR_MAX,
@@ -332,7 +360,9 @@ static __always_inline __u32 put_dentry_path(void *rec, __u32 pos, struct str_re
 		w.pb[off] = '/';
 	}
 	off &= VIGIL_STR_MAX - 1;
-	__u32 len = (VIGIL_STR_MAX - off) & (VIGIL_STR_MAX - 1);
+	__u32 len = room(pos, (VIGIL_STR_MAX - off) & (VIGIL_STR_MAX - 1), type);
+	barrier_var(len);
+	len &= VIGIL_STR_MAX - 1;
 	if (!len || bpf_probe_read_kernel(rec + pos, len, w.pb + off))
 		return pos;
 	ref->len = len;
@@ -375,6 +405,11 @@ static __always_inline __u32 put_at_path(void *rec, __u32 pos, struct str_ref *r
 		pos = put_dentry_path(rec, pos, &dir, BPF_CORE_READ(fs, pwd.dentry), BPF_CORE_READ(fs, pwd.mnt), type);
 	} else {
 		pos = put_file_path(rec, pos, &dir, fd_file(task, dirfd), type);
+	}
+	if (pos >= VIGIL_RECORD_MAX - 1) {
+		*ref = dir;
+		count_loss(type, L_TRUNCATED);
+		return pos;
 	}
 	pos &= VIGIL_RECORD_MAX - 1;
 	if (first && !(dir.len == 1)) {

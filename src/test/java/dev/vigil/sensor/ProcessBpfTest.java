@@ -136,4 +136,45 @@ class ProcessBpfTest {
         var ancestors = (List<java.util.Map<String, Object>>) json.get("ancestors");
         assertEquals(ProcessHandle.current().pid(), ancestors.get(2).get("pid"));
     }
+
+    /** Attacker-sized fields (argv, LD_PRELOAD, a 4000-byte path) fill the record: it is cut, never wrapped onto its header. */
+    @Test
+    void oversizedFieldsNeverOverwriteTheRecordHeader() throws Exception {
+        LiveSensor s = LiveSensor.get();
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("vigil-long");
+        for (int i = 0; i < 15; i++) {
+            dir = dir.resolve("d".repeat(250));
+        }
+        java.nio.file.Files.createDirectories(dir);
+        java.nio.file.Path exe = dir.resolve("true");
+        java.nio.file.Files.createSymbolicLink(exe, java.nio.file.Path.of("/bin/true"));
+        String big = "A".repeat(3000);
+        ProcessBuilder pb = new ProcessBuilder(exe.toString(), big, big, big);
+        pb.environment().put("LD_PRELOAD", "/nonexistent/" + "B".repeat(4000));
+        pb.environment().put("SSH_CONNECTION", "C".repeat(4000));
+        pb.redirectErrorStream(true);
+        Process p = pb.start();
+        p.getInputStream().readAllBytes();
+        p.waitFor();
+        ExecEvent e = (ExecEvent) s.await("oversized exec", ev -> ev instanceof ExecEvent x && x.header().pid() == p.pid()
+                && x.header().res() == 0 && x.exe().endsWith("/true"));
+        assertEquals(0, e.header().uid());
+        assertEquals(ProcessHandle.current().pid(), e.header().ppid());
+        assertTrue(e.argvTruncated(), "argv is longer than --argv-max: cut and flagged");
+        assertTrue(e.exe().endsWith("/true"), e.exe());
+
+        // a failed exec with many large arguments: its record is built at sys_exit from the caller's memory
+        java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of("/bin/sh", "-c", "exec \"$0\" \"$@\"; exit 0",
+                dir.resolve("missing").toString()));
+        for (int i = 0; i < 20; i++) {
+            cmd.add("E".repeat(1000));
+        }
+        Process f = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        f.getInputStream().readAllBytes();
+        f.waitFor();
+        ExecEvent failed = (ExecEvent) s.await("oversized failed exec", ev -> ev instanceof ExecEvent x && x.header().pid() == f.pid()
+                && x.header().res() == -2);
+        assertEquals(ProcessHandle.current().pid(), failed.header().ppid(), "the header is the kernel's, not argument bytes");
+        assertTrue(failed.argvTruncated());
+    }
 }
