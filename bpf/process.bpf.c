@@ -130,6 +130,14 @@ int BPF_PROG(process__exec, struct task_struct *task, pid_t old_pid, struct linu
 		pos = put_str(e, pos, &e->ld_preload, (void *)scan.ld_preload, VIGIL_STR_MAX, true, T_EXECVE);
 	if (scan.ssh)
 		pos = put_str(e, pos, &e->ssh, (void *)scan.ssh, 256, true, T_EXECVE);
+	/* the environment itself, bounded; LD_PRELOAD and SSH_CONNECTION above are found wherever they are */
+	__u64 env_start = BPF_CORE_READ(mm, env_start), env_len = BPF_CORE_READ(mm, env_end) - env_start;
+	__u32 env_max = c->env_max;
+	if (env_len > env_max) {
+		env_len = env_max;
+		e->env_truncated = 1;
+	}
+	pos = put_bytes(e, pos, &e->env, (void *)env_start, env_len, true, T_EXECVE);
 
 	emit(e, pos);
 	note_setuid_exec(task);

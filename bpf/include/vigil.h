@@ -156,7 +156,7 @@ struct exec_event {
 	__u8 argv_truncated;
 	__u8 parent_kthread;       /* parent is a kernel thread: a usermode helper */
 	__u8 cred_unexplained;     /* root creds, non-root parent, no set*id on record */
-	__u8 _pad;
+	__u8 env_truncated;        /* the environment was longer than env_max: env holds its start */
 	__u32 _pad2;
 	struct cred_ids cred;
 	struct cred_ids parent_cred;
@@ -171,6 +171,7 @@ struct exec_event {
 	struct str_ref ld_preload;
 	struct str_ref ssh;        /* SSH_CONNECTION */
 	struct str_ref filename;   /* the name exec was given */
+	struct str_ref env;        /* NUL-separated NAME=value, at most env_max bytes */
 };
 
 /* 42 connect, 43 accept, 49 bind. */
@@ -266,6 +267,7 @@ struct vigil_config {
 	__u32 argv_max;            /* argv bytes kept, <= VIGIL_STR_MAX */
 	__u32 scan_threshold;      /* distinct ports */
 	__u32 scan_window_ms;
+	__u32 env_max;             /* environment bytes kept per exec, <= VIGIL_STR_MAX; 0: none */
 };
 
 /* Watched files, decided at open: a directory inode with an empty name watches every entry. */

@@ -212,6 +212,21 @@ static int cmd_clone_ns(void)
 	return 0;
 }
 
+/* fexecve (execveat with AT_EMPTY_PATH) of /bin/true with a chosen environment; prints the child's pid. */
+static int cmd_fexecve_env(void)
+{
+	int fd = open("/bin/true", O_RDONLY | O_CLOEXEC);
+	char *argv[] = {"true", NULL}, *envp[] = {"GLIBC_TUNABLES=glibc.malloc.check=3", "HISTFILE=/dev/null", NULL};
+	pid_t pid = fork();
+	if (pid == 0) {
+		fexecve(fd, argv, envp);
+		_exit(127);
+	}
+	waitpid(pid, NULL, 0);
+	printf("%d\n", pid);
+	return 0;
+}
+
 static int cmd_setresuid(void)
 {
 	if (setresuid(65534, 65534, 0) < 0)
@@ -547,6 +562,7 @@ int main(int argc, char **argv)
 	if (!strcmp(c, "listen0")) return cmd_listen0();
 	if (!strcmp(c, "ask-root")) return cmd_ask_root();
 	if (!strcmp(c, "clone-ns")) return cmd_clone_ns();
+	if (!strcmp(c, "fexecve-env")) return cmd_fexecve_env();
 	if (!strcmp(c, "capset")) return cmd_capset();
 	if (!strcmp(c, "setcap") && argc > 2) return cmd_setcap(argv[2]);
 	if (!strcmp(c, "userfaultfd")) return cmd_userfaultfd();

@@ -32,6 +32,9 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--scale", defaultValue = "1", description = "Multiplies every workload's size.")
     int scale;
 
+    @Option(names = "--env-max", defaultValue = "2048", paramLabel = "BYTES", description = "Environment bytes kept per exec (0: none), to measure what capturing it costs.")
+    int envMax;
+
     record Workload(String name, String what, List<String> command) {}
 
     private List<Workload> workloads(Path tmp) {
@@ -54,7 +57,7 @@ final class BenchCommand implements Callable<Integer> {
         Path tmp = Files.createTempDirectory("vigil-bench");
         List<Workload> ws = workloads(tmp);
         Map<String, long[]> base = new LinkedHashMap<>(), dflt = new LinkedHashMap<>(), all = new LinkedHashMap<>();
-        System.err.println("vigil bench: " + rounds + " rounds per workload; baseline first");
+        System.err.println("vigil bench: " + rounds + " rounds per workload, environment capture " + envMax + " bytes; baseline first");
         for (Workload w : ws) {
             base.put(w.name(), time(w));
         }
@@ -76,7 +79,7 @@ final class BenchCommand implements Callable<Integer> {
         RuleSet rules = RuleLoader.load(List.of(RulePaths.stockPack()));
         events.set(0);
         Engine engine = new Engine(rules, a -> { }, Engine::lineageFromTree);
-        SensorOptions options = SensorOptions.of(HookSelection.parse(hooks));
+        SensorOptions options = SensorOptions.of(HookSelection.parse(hooks)).withEnvMax(envMax);
         SensorSession s = new SensorSession(options, en -> {
             events.incrementAndGet();
             engine.accept(EventMaps.of(en));

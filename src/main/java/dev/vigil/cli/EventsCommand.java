@@ -26,12 +26,15 @@ final class EventsCommand implements Callable<Integer> {
     @Option(names = "--argv-max", defaultValue = "4096", paramLabel = "BYTES", description = "argv bytes kept per exec (64-4096); longer argv is cut and flagged argv_truncated.")
     int argvMax;
 
+    @Option(names = "--env-max", defaultValue = "2048", paramLabel = "BYTES", description = "Environment bytes kept per exec (0-4096, 0: none); a longer environment is cut and flagged env_truncated.")
+    int envMax;
+
     @Override
     public Integer call() throws Exception {
         if (duration < 0) {
             throw new IllegalArgumentException("--duration must be 0 or more seconds");
         }
-        SensorOptions options = SensorOptions.of(HookSelection.parse(hooks)).withArgvMax(argvMax)
+        SensorOptions options = SensorOptions.of(HookSelection.parse(hooks)).withArgvMax(argvMax).withEnvMax(envMax)
                 .withRawSyscalls(HookSelection.asksForRawSyscalls(hooks));
         var out = new BufferedWriter(new OutputStreamWriter(new FileOutputStream(FileDescriptor.out), StandardCharsets.UTF_8), 1 << 16);
         JsonLinesSink sink = new JsonLinesSink(out, false);

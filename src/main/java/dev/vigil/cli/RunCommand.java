@@ -53,6 +53,9 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--duration", defaultValue = "0", paramLabel = "SECONDS", description = "Stop after this many seconds (0: run until stopped).")
     long duration;
 
+    @Option(names = "--env-max", defaultValue = "2048", paramLabel = "BYTES", description = "Environment bytes kept per exec for proc.env (0-4096, 0: none).")
+    int envMax;
+
     private static final long LOSS_ALERT_INTERVAL_NS = 30_000_000_000L;
 
     @Override
@@ -74,7 +77,7 @@ final class RunCommand implements Callable<Integer> {
             // tamper evidence is part of the agent, not a hook one can leave out
             EnumSet<Hook> selected = EnumSet.copyOf(HookSelection.parse(hooks));
             selected.add(Hook.AGENT_TAMPER);
-            SensorOptions options = SensorOptions.of(selected).withRawSyscalls(HookSelection.asksForRawSyscalls(hooks)).withTamperLog(true);
+            SensorOptions options = SensorOptions.of(selected).withRawSyscalls(HookSelection.asksForRawSyscalls(hooks)).withTamperLog(true).withEnvMax(envMax);
             LossWatch losses = new LossWatch(sink, engine);
             TamperAlerts tamper = new TamperAlerts(sink, e -> lineage(session.get(), e));
             SensorSession s = new SensorSession(options, en -> {

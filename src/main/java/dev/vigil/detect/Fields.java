@@ -28,8 +28,9 @@ public final class Fields {
             "mprotect_prot", "addr", "len", "owner_pid", "vm_file", "sec", "nsec", "exit_code", "target_pid", "sig",
             "ptrace_request", "data", "option", "old_uid", "p_pid", "p_cred", "c_cred", "ports", "window_ms",
             "action", "subsystem", "devpath", "product_info", "manufacturer", "serial", "parent_exe", "parent_args",
-            "parent_comm", "proc_args", "in_container", "ancestors", "access", "target_start", "target_exe", "target_comm", "write", "socket_type", "socket_protocol", "cap_effective", "cap_permitted", "cap_inheritable", "prog_type", "prog_name", "namespaces", "ns_inode");
+            "parent_comm", "proc_args", "in_container", "ancestors", "access", "target_start", "target_exe", "target_comm", "write", "socket_type", "socket_protocol", "cap_effective", "cap_permitted", "cap_inheritable", "prog_type", "prog_name", "namespaces", "ns_inode", "env", "env_truncated");
 
+    private static final Pattern ENV_VAR = Pattern.compile("proc\\.env(?:\\.|\\[)([A-Za-z_][A-Za-z0-9_]{0,127})]?");
     private static final Pattern INDEXED = Pattern.compile("(proc\\.aname|proc\\.apid)\\[(\\d{1,3})]");
 
     /** The accessor for `name`, or null when Vigil does not collect that field. */
@@ -39,6 +40,12 @@ public final class Fields {
             int level = Integer.parseInt(m.group(2));
             boolean pid = m.group(1).endsWith("apid");
             return e -> ancestor(e, level, pid);
+        }
+        Matcher env = ENV_VAR.matcher(name);
+        if (env.matches() && !(name.contains("[") ^ name.endsWith("]"))) {
+            String prefix = env.group(1) + "=";
+            boolean preload = env.group(1).equals("LD_PRELOAD");
+            return e -> envValue(e, prefix, preload);
         }
         if (name.startsWith("evt.arg.")) {
             String raw = name.substring("evt.arg.".length());
@@ -63,7 +70,7 @@ public final class Fields {
             case "proc.pgid" -> e -> e.get("pgid");
             case "proc.cwd" -> e -> e.get("run_path");
             case "proc.is_exe_from_memfd" -> e -> e.get("exe") instanceof String s && s.startsWith("/memfd:");
-            case "proc.env.LD_PRELOAD" -> e -> e.get("ld_preload");
+            case "proc.env" -> e -> e.get("env") instanceof List<?> l ? String.join(" ", list(l)) : null;
             case "thread.cap_effective" -> e -> e.get("cap_effective");
             case "thread.cap_permitted" -> e -> e.get("cap_permitted");
             case "thread.cap_inheritable" -> e -> e.get("cap_inheritable");
@@ -93,6 +100,16 @@ public final class Fields {
             return f;
         }
         return RAW.contains(name) ? e -> e.get(name) : null;
+    }
+
+    /** NAME's value in the captured environment; LD_PRELOAD also from the kernel's own search of the whole environment. */
+    private static Object envValue(Map<String, Object> e, String prefix, boolean preload) {
+        for (String kv : list(e.get("env"))) {
+            if (kv.startsWith(prefix)) {
+                return kv.substring(prefix.length());
+            }
+        }
+        return preload && e.get("ld_preload") instanceof String s && !s.isEmpty() ? s : null;
     }
 
     static List<String> list(Object o) {

@@ -11,7 +11,8 @@ import java.util.List;
 public record ExecEvent(
         Header header, PidTree pidTree, String exe, List<String> args, boolean argvTruncated,
         String runPath, String stdin, String stdout, String tty, String ldPreload, String ssh,
-        String filename, Endpoints peer, int socketPid, boolean parentKthread, long capEffective, long capPermitted) implements Event {
+        String filename, Endpoints peer, int socketPid, boolean parentKthread, long capEffective, long capPermitted,
+        List<String> env, boolean envTruncated) implements Event {
 
     public String argv() {
         return String.join(" ", args);
@@ -40,6 +41,8 @@ public record ExecEvent(
         out.field("ld_preload", ldPreload);
         out.field("cap_effective", Capabilities.names(capEffective));
         out.field("cap_permitted", Capabilities.names(capPermitted));
+        out.field("env", env);
+        out.field("env_truncated", envTruncated);
         out.field("res", header.res());
         if (type() == EventType.USERMODEHELPER) {
             out.field("wait", -1);
@@ -54,6 +57,6 @@ public record ExecEvent(
                 h.pgid(), h.sid(), h.uid(), h.gid(), h.euid(), h.egid(), h.loginuid(), h.sessionid(), h.pns(), h.mntns(),
                 h.netns(), h.res(), h.comm());
         return new ExecEvent(helper, pidTree, exe, args, argvTruncated, runPath, stdin, stdout, tty, ldPreload, ssh, filename,
-                peer, socketPid, parentKthread, capEffective, capPermitted);
+                peer, socketPid, parentKthread, capEffective, capPermitted, env, envTruncated);
     }
 }

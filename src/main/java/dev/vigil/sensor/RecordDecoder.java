@@ -93,7 +93,8 @@ public final class RecordDecoder {
                 str(rec, L, "tty"), str(rec, L, "ld_preload"), str(rec, L, "ssh"), str(rec, L, "filename"),
                 endpoints(rec, peerOff), rec.get(JAVA_INT_UNALIGNED, off(L, "socket_pid")),
                 rec.get(JAVA_BYTE, off(L, "parent_kthread")) != 0,
-                rec.get(JAVA_LONG_UNALIGNED, off(L, "cap_effective")), rec.get(JAVA_LONG_UNALIGNED, off(L, "cap_permitted")));
+                rec.get(JAVA_LONG_UNALIGNED, off(L, "cap_effective")), rec.get(JAVA_LONG_UNALIGNED, off(L, "cap_permitted")),
+                splitArgs(bytes(rec, L, "env")), rec.get(JAVA_BYTE, off(L, "env_truncated")) != 0);
     }
 
     private static DnsEvent dns(MemorySegment rec, Header h) throws MalformedRecordException {

@@ -203,6 +203,7 @@ public final class Sensor implements AutoCloseable {
             cfg.set(JAVA_INT, Offsets.of(Wire.CONFIG, "argv_max"), options.argvMax());
             cfg.set(JAVA_INT, Offsets.of(Wire.CONFIG, "scan_threshold"), options.scanThreshold());
             cfg.set(JAVA_INT, Offsets.of(Wire.CONFIG, "scan_window_ms"), options.scanWindowMs());
+            cfg.set(JAVA_INT, Offsets.of(Wire.CONFIG, "env_max"), options.envMax());
             obj.map("vigil_cfg").update(0, cfg);
 
             BpfMap switches = obj.map("hook_switch");

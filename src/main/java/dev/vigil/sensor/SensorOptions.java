@@ -16,43 +16,50 @@ import java.util.Set;
  * @param usbSubsystems uevent subsystems reported as usb_device_event ("usb")
  * @param rawSyscalls   allow programs on raw_syscalls (every syscall) where a hook has no cheaper route here
  * @param tamperLog     keep the last tamper record pinned in bpffs, for the next start to report (the agent, not tools)
+ * @param envMax        environment bytes kept per exec (0: none; longer ones are cut and flagged env_truncated)
  */
 public record SensorOptions(Set<Hook> hooks, int argvMax, List<Path> watchPaths, int scanThreshold, int scanWindowMs, boolean rawSyscalls,
-                            Set<String> usbSubsystems, boolean tamperLog) {
+                            Set<String> usbSubsystems, boolean tamperLog, int envMax) {
     public static final int DEFAULT_ARGV_MAX = 4096;
+    public static final int DEFAULT_ENV_MAX = 2048;
 
     public SensorOptions {
         hooks = hooks.isEmpty() ? EnumSet.noneOf(Hook.class) : EnumSet.copyOf(hooks);
         argvMax = Math.clamp(argvMax, 64, 4096);
+        envMax = Math.clamp(envMax, 0, 4096);
         watchPaths = List.copyOf(watchPaths);
         usbSubsystems = Set.copyOf(usbSubsystems);
     }
 
     public static SensorOptions of(Set<Hook> hooks) {
-        return new SensorOptions(hooks, DEFAULT_ARGV_MAX, WatchList.defaults(), 20, 5000, false, Set.of("usb"), false);
+        return new SensorOptions(hooks, DEFAULT_ARGV_MAX, WatchList.defaults(), 20, 5000, false, Set.of("usb"), false, DEFAULT_ENV_MAX);
     }
 
     public SensorOptions withArgvMax(int bytes) {
-        return new SensorOptions(hooks, bytes, watchPaths, scanThreshold, scanWindowMs, rawSyscalls, usbSubsystems, tamperLog);
+        return new SensorOptions(hooks, bytes, watchPaths, scanThreshold, scanWindowMs, rawSyscalls, usbSubsystems, tamperLog, envMax);
     }
 
     public SensorOptions withRawSyscalls(boolean on) {
-        return new SensorOptions(hooks, argvMax, watchPaths, scanThreshold, scanWindowMs, on, usbSubsystems, tamperLog);
+        return new SensorOptions(hooks, argvMax, watchPaths, scanThreshold, scanWindowMs, on, usbSubsystems, tamperLog, envMax);
     }
 
     public SensorOptions withScan(int threshold, int windowMs) {
-        return new SensorOptions(hooks, argvMax, watchPaths, threshold, windowMs, rawSyscalls, usbSubsystems, tamperLog);
+        return new SensorOptions(hooks, argvMax, watchPaths, threshold, windowMs, rawSyscalls, usbSubsystems, tamperLog, envMax);
     }
 
     public SensorOptions withUsbSubsystems(Set<String> subsystems) {
-        return new SensorOptions(hooks, argvMax, watchPaths, scanThreshold, scanWindowMs, rawSyscalls, subsystems, tamperLog);
+        return new SensorOptions(hooks, argvMax, watchPaths, scanThreshold, scanWindowMs, rawSyscalls, subsystems, tamperLog, envMax);
     }
 
     public SensorOptions withTamperLog(boolean on) {
-        return new SensorOptions(hooks, argvMax, watchPaths, scanThreshold, scanWindowMs, rawSyscalls, usbSubsystems, on);
+        return new SensorOptions(hooks, argvMax, watchPaths, scanThreshold, scanWindowMs, rawSyscalls, usbSubsystems, on, envMax);
+    }
+
+    public SensorOptions withEnvMax(int bytes) {
+        return new SensorOptions(hooks, argvMax, watchPaths, scanThreshold, scanWindowMs, rawSyscalls, usbSubsystems, tamperLog, bytes);
     }
 
     public SensorOptions withWatchPaths(List<Path> paths) {
-        return new SensorOptions(hooks, argvMax, paths, scanThreshold, scanWindowMs, rawSyscalls, usbSubsystems, tamperLog);
+        return new SensorOptions(hooks, argvMax, paths, scanThreshold, scanWindowMs, rawSyscalls, usbSubsystems, tamperLog, envMax);
     }
 }

@@ -55,12 +55,12 @@ final class Wire {
             FD_INFO.withName("stdin_info"), FD_INFO.withName("stdout_info"),
             JAVA_INT.withName("socket_pid"), JAVA_INT.withName("argc"),
             JAVA_BYTE.withName("argv_truncated"), JAVA_BYTE.withName("parent_kthread"),
-            JAVA_BYTE.withName("cred_unexplained"), JAVA_BYTE.withName("_pad"), JAVA_INT.withName("_pad2"),
+            JAVA_BYTE.withName("cred_unexplained"), JAVA_BYTE.withName("env_truncated"), JAVA_INT.withName("_pad2"),
             CRED_IDS.withName("cred"), CRED_IDS.withName("parent_cred"),
             JAVA_LONG.withName("cap_effective"), JAVA_LONG.withName("cap_permitted"),
             STR_REF.withName("exe"), STR_REF.withName("argv"), STR_REF.withName("run_path"),
             STR_REF.withName("stdin_path"), STR_REF.withName("stdout_path"), STR_REF.withName("tty"),
-            STR_REF.withName("ld_preload"), STR_REF.withName("ssh"), STR_REF.withName("filename"));
+            STR_REF.withName("ld_preload"), STR_REF.withName("ssh"), STR_REF.withName("filename"), STR_REF.withName("env"));
 
     static final StructLayout NET = CStruct.of("net_event",
             HEADER.withName("hdr"), INET_PAIR.withName("addr"), JAVA_INT.withName("fd"), JAVA_INT.withName("_pad"));
@@ -87,7 +87,7 @@ final class Wire {
 
     static final StructLayout CONFIG = CStruct.of("vigil_config",
             JAVA_INT.withName("agent_tgid"), JAVA_INT.withName("argv_max"),
-            JAVA_INT.withName("scan_threshold"), JAVA_INT.withName("scan_window_ms"));
+            JAVA_INT.withName("scan_threshold"), JAVA_INT.withName("scan_window_ms"), JAVA_INT.withName("env_max"));
 
     static final StructLayout WATCH_KEY = CStruct.of("watch_key",
             JAVA_LONG.withName("dir_ino"), JAVA_INT.withName("dev"), MemoryLayout.sequenceLayout(28, JAVA_BYTE).withName("name"));

