@@ -65,8 +65,10 @@ static __always_inline void report_opened(struct task_struct *task, struct file 
 	__u32 fmode = BPF_CORE_READ(f, f_mode);
 	__u64 fflags = BPF_CORE_READ(f, f_flags);
 	report_proc_open(task, f, fflags, fd);
-	if (fmode & FMODE_WRITE)
+	if (fmode & FMODE_WRITE) {
 		tamper_proc_mem(task, f, fflags);
+		report_sysctl_write(task, f, fflags, fd);
+	}
 	if ((fmode & FMODE_CREATED) && wanted(T_CREATE_FILE))
 		emit_file(task, f, T_CREATE_FILE, fd, fflags);
 	if ((wanted(T_FILE_READ) || wanted(T_FILE_WRITE)) && is_watched(f)) {

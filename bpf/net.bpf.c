@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Network: connect (42), accept (43), bind (49), DNS replies (601), port scans
+ * Network: connect (42), accept (43), bind (49), DNS queries and replies (601), port scans
  * (612), raw and packet sockets (702), listen (703).
  *
  * connect/bind/accept: per-syscall tracepoints; the exit side reads the socket
@@ -156,14 +156,14 @@ SEC("tracepoint/syscalls/sys_exit_accept4")
 int accept__exit_accept4(struct trace_event_raw_sys_exit *ctx) { return accept_exit(ctx); }
 
 /* DNS: remember UDP receives at enter, parse nothing in the kernel; ship the reply's first bytes. */
-static __always_inline int dns_enter(struct trace_event_raw_sys_enter *ctx, __u32 kind)
+static __always_inline int dns_enter(struct trace_event_raw_sys_enter *ctx, __u32 kind, const int nargs)
 {
 	if (!wanted(T_DNS))
 		return 0;
 	struct sock *sk = file_sock(fd_file((void *)bpf_get_current_task(), (int)ctx->args[0]));
 	if (!sk || BPF_CORE_READ(sk, sk_protocol) != IPPROTO_UDP)
 		return 0;
-	struct syscall_args *a = save_args(T_DNS, ctx, 2);
+	struct syscall_args *a = save_args(T_DNS, ctx, nargs);
 	if (a)
 		a->old_uid = kind; /* 0 recvfrom, 1 recvmsg, 2 recvmmsg */
 	return 0;
@@ -183,6 +183,8 @@ static __always_inline int dns_exit(struct trace_event_raw_sys_exit *ctx)
 		return 0;
 	const void *buf = (void *)a.a[1];
 	__u64 len = ctx->ret;
+	if (a.old_uid == 0 && !e->addr.dport && a.a[4])
+		user_sockaddr((void *)a.a[4], &e->addr, false); /* unconnected socket: the peer recvfrom wrote back */
 	if (a.old_uid != 0) {
 		struct user_msghdr msg = {};
 		void *hdr = (void *)a.a[1]; /* recvmmsg: the first mmsghdr starts with its user_msghdr */
@@ -214,15 +216,90 @@ static __always_inline int dns_exit(struct trace_event_raw_sys_exit *ctx)
 }
 
 SEC("tracepoint/syscalls/sys_enter_recvfrom")
-int dns__enter_recvfrom(struct trace_event_raw_sys_enter *ctx) { return dns_enter(ctx, 0); }
+int dns__enter_recvfrom(struct trace_event_raw_sys_enter *ctx) { return dns_enter(ctx, 0, 5); }
 SEC("tracepoint/syscalls/sys_exit_recvfrom")
 int dns__exit_recvfrom(struct trace_event_raw_sys_exit *ctx) { return dns_exit(ctx); }
 SEC("tracepoint/syscalls/sys_enter_recvmsg")
-int dns__enter_recvmsg(struct trace_event_raw_sys_enter *ctx) { return dns_enter(ctx, 1); }
+int dns__enter_recvmsg(struct trace_event_raw_sys_enter *ctx) { return dns_enter(ctx, 1, 2); }
 SEC("tracepoint/syscalls/sys_exit_recvmsg")
 int dns__exit_recvmsg(struct trace_event_raw_sys_exit *ctx) { return dns_exit(ctx); }
 SEC("tracepoint/syscalls/sys_enter_recvmmsg")
-int dns__enter_recvmmsg(struct trace_event_raw_sys_enter *ctx) { return dns_enter(ctx, 2); }
+int dns__enter_recvmmsg(struct trace_event_raw_sys_enter *ctx) { return dns_enter(ctx, 2, 2); }
+
+/*
+ * DNS queries as they leave: net_dev_queue sees every packet a local socket
+ * sends, whatever call sent it (sendto, sendmsg, sendmmsg, write, io_uring),
+ * answered or not. Not a syscall tracepoint: it adds nothing to
+ * read/write/epoll. Only packets of a local socket (skb->sk) to port 53 are
+ * kept; the sender is the current task (the send path runs in its context).
+ * The payload is parsed in userspace, as replies are. Not covered: DNS over
+ * TCP whose payload sits in page fragments (what tcp_sendmsg builds) rather
+ * than the packet's linear part: a tracing program cannot map those pages.
+ */
+#define ETH_P_IP 0x0800
+#define ETH_P_IPV6 0x86DD
+#define IPPROTO_TCP 6
+
+SEC("tp_btf/net_dev_queue")
+int BPF_PROG(dns__xmit, struct sk_buff *skb)
+{
+	if (!BPF_CORE_READ(skb, sk) || !wanted(T_DNS))
+		return 0;
+	unsigned char *head = BPF_CORE_READ(skb, head);
+	__u16 nh = BPF_CORE_READ(skb, network_header), th = BPF_CORE_READ(skb, transport_header);
+	__u16 proto = bpf_ntohs(BPF_CORE_READ(skb, protocol));
+	__u8 l4 = 0;
+	struct inet_pair addr = {};
+	if (proto == ETH_P_IP) {
+		struct iphdr ip;
+		if (bpf_probe_read_kernel(&ip, sizeof(ip), head + nh))
+			return 0;
+		l4 = ip.protocol;
+		addr.family = AF_INET;
+		__builtin_memcpy(addr.sip, &ip.saddr, 4);
+		__builtin_memcpy(addr.dip, &ip.daddr, 4);
+	} else if (proto == ETH_P_IPV6) {
+		struct ipv6hdr ip6;
+		if (bpf_probe_read_kernel(&ip6, sizeof(ip6), head + nh))
+			return 0;
+		l4 = ip6.nexthdr;
+		addr.family = AF_INET6;
+		__builtin_memcpy(addr.sip, &ip6.saddr, 16);
+		__builtin_memcpy(addr.dip, &ip6.daddr, 16);
+	} else {
+		return 0;
+	}
+	__u16 ports[2];
+	if ((l4 != IPPROTO_UDP && l4 != IPPROTO_TCP) || bpf_probe_read_kernel(ports, sizeof(ports), head + th))
+		return 0;
+	addr.sport = bpf_ntohs(ports[0]);
+	addr.dport = bpf_ntohs(ports[1]);
+	if (addr.dport != 53)
+		return 0;
+	addr.protocol = l4;
+	__u32 off = th + 8; /* UDP header */
+	if (l4 == IPPROTO_TCP) {
+		__u8 doff = 0;
+		bpf_probe_read_kernel(&doff, 1, head + th + 12);
+		off = th + (doff >> 4) * 4 + 2; /* past the TCP header and DNS-over-TCP's length prefix */
+	}
+	/* the linear part of the packet ends at data + len - data_len */
+	__u32 end = (BPF_CORE_READ(skb, data) - head) + BPF_CORE_READ(skb, len) - BPF_CORE_READ(skb, data_len);
+	if (end <= off + 12)
+		return 0; /* no DNS header: an ACK, a handshake, or a fragment */
+	__u32 len = end - off;
+	if (len > VIGIL_DNS_MAX)
+		len = VIGIL_DNS_MAX;
+	struct dns_event *e = record_area();
+	if (!e)
+		return 0;
+	__builtin_memset(e, 0, sizeof(*e));
+	e->addr = addr;
+	__u32 pos = put_bytes(e, sizeof(*e), &e->payload, head + off, len, false, T_DNS);
+	fill_header(&e->hdr, (void *)bpf_get_current_task(), T_DNS, 0);
+	emit(e, pos);
+	return 0;
+}
 SEC("tracepoint/syscalls/sys_exit_recvmmsg")
 int dns__exit_recvmmsg(struct trace_event_raw_sys_exit *ctx) { return dns_exit(ctx); }
 

@@ -99,8 +99,16 @@ int BPF_PROG(process__exec, struct task_struct *task, pid_t old_pid, struct linu
 	fd_info_of(out, &e->stdout_info);
 
 	__u32 pos = sizeof(*e);
-	pos = put_file_path(e, pos, &e->exe, BPF_CORE_READ(task, mm, exe_file), T_EXECVE);
+	struct file *exe = BPF_CORE_READ(task, mm, exe_file);
+	pos = put_file_path(e, pos, &e->exe, exe, T_EXECVE);
 	pos = put_str(e, pos, &e->filename, BPF_CORE_READ(bprm, filename), VIGIL_STR_MAX, false, T_EXECVE);
+	/* binfmt_script points interp at the interpreter; otherwise it is the filename itself */
+	if (BPF_CORE_READ(bprm, interp) != BPF_CORE_READ(bprm, filename))
+		e->exec_flags |= EXEC_SCRIPT;
+	if (BPF_CORE_READ(exe, f_inode, i_nlink) == 0)
+		e->exec_flags |= EXEC_EXE_DELETED;
+	if (!(inode_mode(exe) & 0111))
+		e->exec_flags |= EXEC_NO_EXEC_BIT;
 
 	struct mm_struct *mm = BPF_CORE_READ(task, mm);
 	__u64 arg_start = BPF_CORE_READ(mm, arg_start), arg_end = BPF_CORE_READ(mm, arg_end);

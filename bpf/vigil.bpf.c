@@ -5,6 +5,7 @@
  * lives in its own file, included here.
  */
 #include "memory.bpf.c"
+#include "tunable.bpf.c"
 #include "tamper.bpf.c"
 #include "process.bpf.c"
 #include "creds.bpf.c"

@@ -67,6 +67,7 @@ enum vigil_type {
 	T_USERFAULTFD = 706, /* Vigil's own: userfaultfd(2) (task_event: arg0 flags) */
 	T_BPF_LOAD = 707,    /* Vigil's own: a BPF program loaded (task_event: arg0 prog type; text: its name) */
 	T_NAMESPACE = 708,   /* Vigil's own: setns/unshare/clone with CLONE_NEW* (task_event, see enum vigil_ns_action) */
+	T_SYSCTL_WRITE = 709, /* Vigil's own: a /proc/sys tunable opened for writing (task_event: arg0 flags; text: the path) */
 	T_FORK = 1000,       /* internal: keeps the process cache */
 	T_SLOTS = 1024,      /* size of per-type maps */
 };
@@ -118,6 +119,7 @@ struct event_header {
 struct ancestor {
 	__u32 pid;
 	char comm[VIGIL_COMM_LEN];
+	__u64 start;               /* its start (boottime ns): with pid, the ancestor's identity */
 };
 
 struct pid_tree {
@@ -157,7 +159,7 @@ struct exec_event {
 	__u8 parent_kthread;       /* parent is a kernel thread: a usermode helper */
 	__u8 cred_unexplained;     /* root creds, non-root parent, no set*id on record */
 	__u8 env_truncated;        /* the environment was longer than env_max: env holds its start */
-	__u32 _pad2;
+	__u32 exec_flags;          /* EXEC_SCRIPT | EXEC_EXE_DELETED | EXEC_NO_EXEC_BIT */
 	struct cred_ids cred;
 	struct cred_ids parent_cred;
 	__u64 cap_effective;       /* the new program's capabilities, bit N = capability N */
@@ -173,6 +175,11 @@ struct exec_event {
 	struct str_ref filename;   /* the name exec was given */
 	struct str_ref env;        /* NUL-separated NAME=value, at most env_max bytes */
 };
+
+/* exec_event.exec_flags */
+#define EXEC_SCRIPT       1  /* the kernel ran an interpreter for a #! file: filename is the script */
+#define EXEC_EXE_DELETED  2  /* the executed file has no name left (unlinked before or while it ran) */
+#define EXEC_NO_EXEC_BIT  4  /* the executed file has no execute bit (a loader or memfd route) */
 
 /* 42 connect, 43 accept, 49 bind. */
 struct net_event {

@@ -163,6 +163,7 @@ static __always_inline void fill_tree(struct pid_tree *tree, struct task_struct 
 	for (int i = 0; i < VIGIL_TREE_DEPTH; i++) {
 		__u32 pid = BPF_CORE_READ(task, tgid);
 		tree->node[i].pid = pid;
+		tree->node[i].start = BPF_CORE_READ(task, group_leader, start_boottime);
 		BPF_CORE_READ_STR_INTO(&tree->node[i].comm, task, group_leader, comm);
 		tree->depth = i + 1;
 		if (pid <= 1)

@@ -227,6 +227,30 @@ static int cmd_fexecve_env(void)
 	return 0;
 }
 
+/* Copies /bin/true to `path`, opens it, unlinks it, then runs it by fexecve: an exec of a deleted file. Prints the child's pid. */
+static int cmd_exec_deleted(const char *path)
+{
+	int src = open("/bin/true", O_RDONLY), dst = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0755);
+	char buf[65536];
+	ssize_t n;
+	while ((n = read(src, buf, sizeof(buf))) > 0)
+		if (write(dst, buf, n) != n)
+			return die("copy");
+	close(dst);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || unlink(path) < 0)
+		return die("open+unlink");
+	char *argv[] = {"deleted", NULL}, *envp[] = {NULL};
+	pid_t pid = fork();
+	if (pid == 0) {
+		fexecve(fd, argv, envp);
+		_exit(127);
+	}
+	waitpid(pid, NULL, 0);
+	printf("%d\n", pid);
+	return 0;
+}
+
 static int cmd_setresuid(void)
 {
 	if (setresuid(65534, 65534, 0) < 0)
@@ -408,9 +432,11 @@ static int cmd_revshell(void)
 }
 
 /* Asks the resolver at 127.0.0.1:port for name (A record) and waits for the reply. */
-static int cmd_dns(const char *name, int port)
+/* A query for `name`, type A, into q; returns its length. */
+static int dns_query(const char *name, unsigned char *q)
 {
-	unsigned char q[512] = {0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0};
+	unsigned char h[12] = {0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0};
+	memcpy(q, h, 12);
 	int n = 12;
 	const char *p = name;
 	while (*p) {
@@ -425,6 +451,14 @@ static int cmd_dns(const char *name, int port)
 	}
 	q[n++] = 0;
 	q[n++] = 0, q[n++] = 1, q[n++] = 0, q[n++] = 1;
+	return n;
+}
+
+/* A query on a connected UDP socket (send), reply read with recvfrom. */
+static int cmd_dns(const char *name, int port)
+{
+	unsigned char q[512];
+	int n = dns_query(name, q);
 	struct sockaddr_storage ss;
 	socklen_t len = make_addr(&ss, "127.0.0.1", port);
 	int s = socket(AF_INET, SOCK_DGRAM, 0);
@@ -434,6 +468,24 @@ static int cmd_dns(const char *name, int port)
 	struct timeval tv = {3, 0};
 	setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
 	return recvfrom(s, r, sizeof(r), 0, NULL, NULL) > 0 ? 0 : die("recv");
+}
+
+/* A query by sendto on an unconnected socket, the reply read by recvfrom with the peer's address; "noreply" waits for none. */
+static int cmd_dns_unconnected(const char *name, int port, int wait_reply)
+{
+	unsigned char q[512];
+	int n = dns_query(name, q);
+	struct sockaddr_storage ss, from;
+	socklen_t len = make_addr(&ss, "127.0.0.1", port), flen = sizeof(from);
+	int s = socket(AF_INET, SOCK_DGRAM, 0);
+	if (sendto(s, q, n, 0, (void *)&ss, len) != n)
+		return die("sendto");
+	if (!wait_reply)
+		return 0;
+	unsigned char r[512];
+	struct timeval tv = {3, 0};
+	setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	return recvfrom(s, r, sizeof(r), 0, (void *)&from, &flen) > 0 ? 0 : die("recvfrom");
 }
 
 /* Connects to count consecutive closed ports from base on 127.0.0.1. */
@@ -563,6 +615,7 @@ int main(int argc, char **argv)
 	if (!strcmp(c, "ask-root")) return cmd_ask_root();
 	if (!strcmp(c, "clone-ns")) return cmd_clone_ns();
 	if (!strcmp(c, "fexecve-env")) return cmd_fexecve_env();
+	if (!strcmp(c, "exec-deleted") && argc > 2) return cmd_exec_deleted(argv[2]);
 	if (!strcmp(c, "capset")) return cmd_capset();
 	if (!strcmp(c, "setcap") && argc > 2) return cmd_setcap(argv[2]);
 	if (!strcmp(c, "userfaultfd")) return cmd_userfaultfd();
@@ -580,6 +633,8 @@ int main(int argc, char **argv)
 	if (!strcmp(c, "tcp") && argc > 2) return cmd_tcp(argv[2]);
 	if (!strcmp(c, "revshell")) return cmd_revshell();
 	if (!strcmp(c, "dns") && argc > 3) return cmd_dns(argv[2], atoi(argv[3]));
+	if (!strcmp(c, "dns-unconnected") && argc > 3) return cmd_dns_unconnected(argv[2], atoi(argv[3]), 1);
+	if (!strcmp(c, "dns-noreply") && argc > 3) return cmd_dns_unconnected(argv[2], atoi(argv[3]), 0);
 	if (!strcmp(c, "scan") && argc > 3) return cmd_scan(atoi(argv[2]), atoi(argv[3]));
 	if (!strcmp(c, "files") && argc > 2) return cmd_files(argv[2]);
 	if (!strcmp(c, "read") && argc > 2) return cmd_read(argv[2]);

@@ -14,7 +14,8 @@ import java.util.Map;
 final class Ancestry {
     private Ancestry() {}
 
-    record Node(long pid, String comm) {}
+    /** start is 0 where the event did not carry it (the string form). */
+    record Node(long pid, long start, String comm) {}
 
     static List<Node> of(Map<String, Object> e) {
         if (e.get("ancestors") instanceof List<?> list) {
@@ -23,7 +24,8 @@ final class Ancestry {
                 if (!(o instanceof Map<?, ?> m) || !(m.get("pid") instanceof Number pid)) {
                     break;
                 }
-                out.add(new Node(pid.longValue(), m.get("comm") == null ? "" : String.valueOf(m.get("comm"))));
+                long start = m.get("start") instanceof Number n ? n.longValue() : 0;
+                out.add(new Node(pid.longValue(), start, m.get("comm") == null ? "" : String.valueOf(m.get("comm"))));
             }
             return out;
         }
@@ -52,7 +54,7 @@ final class Ancestry {
             } else {
                 end = nextNode(tree, start);
             }
-            out.add(new Node(pid, tree.substring(start, end)));
+            out.add(new Node(pid, 0, tree.substring(start, end)));
             i = end + 1;
         }
         return out;

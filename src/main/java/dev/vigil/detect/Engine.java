@@ -271,6 +271,9 @@ public final class Engine implements Consumer<Map<String, Object>> {
         for (Ancestry.Node n : Ancestry.of(e)) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("pid", n.pid());
+            if (n.start() != 0) {
+                m.put("start", n.start());
+            }
             m.put("comm", n.comm());
             out.add(m);
         }

@@ -30,6 +30,8 @@ public final class EventMaps {
         m.put("username", en.username());
         m.put("container_id", en.containerId());
         m.put("nodename", en.nodename());
+        m.put("exec_id", en.execId());
+        m.put("parent_exec_id", en.parentExecId());
         m.put("root_pns", en.rootPns());
         m.put("in_container", en.inContainer());
         en.event().fields(sink);
@@ -62,7 +64,8 @@ public final class EventMaps {
                 List<Map<String, Object>> nodes = new java.util.ArrayList<>(l.size());
                 for (Object o : l) {
                     if (o instanceof Map<?, ?> node && number(node.get("pid")) instanceof Long pid) {
-                        nodes.add(Map.of("pid", pid, "comm", String.valueOf(node.get("comm"))));
+                        Object start = number(node.get("start"));
+                        nodes.add(Map.of("pid", pid, "start", start instanceof Long s ? s : 0L, "comm", String.valueOf(node.get("comm"))));
                     }
                 }
                 m.put(key, nodes);

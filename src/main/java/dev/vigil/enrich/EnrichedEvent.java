@@ -11,4 +11,18 @@ import dev.vigil.event.Event;
  */
 public record EnrichedEvent(Event event, long wallTimeNs, String exe, String username, String containerId,
                             String nodename, long rootPns, boolean inContainer, ProcessInfo process, ProcessInfo parent,
-                            ProcessInfo target) {}
+                            ProcessInfo target) {
+    /** The process's identity as one string, like Tetragon's exec_id: host, start time (boottime ns) and pid. */
+    public String execId() {
+        return nodename + ":" + event.header().startTime() + ":" + event.header().pid();
+    }
+
+    /** The parent's identity: from the kernel's ancestry where the event has one, else from the process cache. */
+    public String parentExecId() {
+        var nodes = event.pidTree().nodes();
+        if (nodes.size() > 1) {
+            return nodename + ":" + nodes.get(1).start() + ":" + nodes.get(1).pid();
+        }
+        return parent == null ? "" : nodename + ":" + parent.startTime() + ":" + parent.pid();
+    }
+}

@@ -11,6 +11,11 @@ public sealed interface Event permits ExecEvent, NetEvent, DnsEvent, FileEvent, 
         return header().type();
     }
 
+    /** The process's ancestry as the kernel walked it, where the event carries one. */
+    default PidTree pidTree() {
+        return PidTree.EMPTY;
+    }
+
     /** The fields beyond the common header, under Elkeid's names. */
     void fields(FieldSink out);
 }

@@ -56,6 +56,8 @@ public enum EventType {
     BPF_LOAD(707, "bpf_load"),
     /** Vigil's own: setns, unshare, clone/clone3 with CLONE_NEW* flags. */
     NAMESPACE(708, "namespace"),
+    /** Vigil's own: a kernel tunable under /proc/sys opened for writing. */
+    SYSCTL_WRITE(709, "sysctl_write"),
     /** Internal: keeps the process cache; not part of the catalogue. */
     FORK(1000, "fork");
 

@@ -12,7 +12,46 @@ public record ExecEvent(
         Header header, PidTree pidTree, String exe, List<String> args, boolean argvTruncated,
         String runPath, String stdin, String stdout, String tty, String ldPreload, String ssh,
         String filename, Endpoints peer, int socketPid, boolean parentKthread, long capEffective, long capPermitted,
-        List<String> env, boolean envTruncated) implements Event {
+        List<String> env, boolean envTruncated, int execFlags) implements Event {
+    /** bpf/include/vigil.h: EXEC_SCRIPT, EXEC_EXE_DELETED, EXEC_NO_EXEC_BIT. */
+    public static final int SCRIPT = 1, EXE_DELETED = 2, NO_EXEC_BIT = 4;
+
+    /** For a #! file: the script the interpreter runs, made absolute against the working directory. */
+    public String script() {
+        if ((execFlags & SCRIPT) == 0 || filename.isEmpty()) {
+            return "";
+        }
+        if (filename.startsWith("/") || runPath.isEmpty()) {
+            return filename;
+        }
+        try {
+            return java.nio.file.Path.of(runPath).resolve(filename).normalize().toString();
+        } catch (java.nio.file.InvalidPathException notAPath) {
+            return (runPath.endsWith("/") ? runPath : runPath + "/") + filename;
+        }
+    }
+
+    /**
+     * The program the dynamic loader was asked to run ({@code ld-linux-x86-64.so.2 FILE}): its
+     * first argument that is not an option (or an option's value), else "".
+     */
+    public String loaderTarget() {
+        String base = exe.substring(exe.lastIndexOf('/') + 1);
+        if (!(base.startsWith("ld-linux") || base.startsWith("ld.so") || base.startsWith("ld64.so") || base.startsWith("ld-musl"))) {
+            return "";
+        }
+        for (int i = 1; i < args.size(); i++) {
+            String a = args.get(i);
+            if (a.equals("--library-path") || a.equals("--preload") || a.equals("--audit") || a.equals("--argv0")
+                    || a.equals("--inhibit-rpath") || a.equals("--glibc-hwcaps-prepend") || a.equals("--glibc-hwcaps-mask")) {
+                i++;
+            } else if (!a.startsWith("--")) {
+                return a;
+            }
+        }
+        return "";
+    }
+
 
     public String argv() {
         return String.join(" ", args);
@@ -43,6 +82,15 @@ public record ExecEvent(
         out.field("cap_permitted", Capabilities.names(capPermitted));
         out.field("env", env);
         out.field("env_truncated", envTruncated);
+        if ((execFlags & SCRIPT) != 0) {
+            out.field("script", script());
+        }
+        String loaded = loaderTarget();
+        if (!loaded.isEmpty()) {
+            out.field("loader_target", loaded);
+        }
+        out.field("exe_deleted", (execFlags & EXE_DELETED) != 0);
+        out.field("exe_no_exec_bit", (execFlags & NO_EXEC_BIT) != 0);
         out.field("res", header.res());
         if (type() == EventType.USERMODEHELPER) {
             out.field("wait", -1);
@@ -57,6 +105,6 @@ public record ExecEvent(
                 h.pgid(), h.sid(), h.uid(), h.gid(), h.euid(), h.egid(), h.loginuid(), h.sessionid(), h.pns(), h.mntns(),
                 h.netns(), h.res(), h.comm());
         return new ExecEvent(helper, pidTree, exe, args, argvTruncated, runPath, stdin, stdout, tty, ldPreload, ssh, filename,
-                peer, socketPid, parentKthread, capEffective, capPermitted, env, envTruncated);
+                peer, socketPid, parentKthread, capEffective, capPermitted, env, envTruncated, execFlags);
     }
 }

@@ -13,7 +13,7 @@ public interface FieldSink {
 
     void field(String name, List<String> values);
 
-    /** {@code pid_tree} (Elkeid's string) and {@code ancestors}, the same chain as [{pid, comm}], nearest first. */
+    /** {@code pid_tree} (Elkeid's string) and {@code ancestors}, the same chain as [{pid, start, comm}], nearest first. */
     void ancestry(PidTree tree);
 
     /** A sink that puts every field into `map` (numbers as Long). */
@@ -27,7 +27,7 @@ public interface FieldSink {
                 map.put("pid_tree", tree.elkeid());
                 List<Map<String, Object>> nodes = new java.util.ArrayList<>(tree.nodes().size());
                 for (PidTree.Node n : tree.nodes()) {
-                    nodes.add(Map.of("pid", n.pid(), "comm", n.comm()));
+                    nodes.add(Map.of("pid", n.pid(), "start", n.start(), "comm", n.comm()));
                 }
                 map.put("ancestors", nodes);
             }

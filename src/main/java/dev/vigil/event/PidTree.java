@@ -10,7 +10,8 @@ import java.util.List;
 public record PidTree(List<Node> nodes) {
     public static final PidTree EMPTY = new PidTree(List.of());
 
-    public record Node(long pid, String comm) {}
+    /** One process: pid and start time (boottime ns) are its identity; comm is only its name. */
+    public record Node(long pid, long start, String comm) {}
 
     public PidTree {
         nodes = List.copyOf(nodes);

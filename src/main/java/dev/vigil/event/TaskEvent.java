@@ -109,6 +109,12 @@ public record TaskEvent(Header header, PidTree pidTree, long arg0, long arg1, lo
                 }
                 out.ancestry(pidTree);
             }
+            case SYSCTL_WRITE -> {
+                out.field("file", text);
+                out.field("sysctl", text.startsWith("/proc/sys/") ? text.substring(10).replace('/', '.') : text);
+                out.field("flags", arg0);
+                out.ancestry(pidTree);
+            }
             case CAPSET -> {
                 out.field("target_pid", arg0);
                 out.field("cap_effective", Capabilities.names(arg1));

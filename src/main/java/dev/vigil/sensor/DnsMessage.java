@@ -6,8 +6,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** The parts of a DNS message (RFC 1035) an HIDS reports: first question, opcode, rcode, A/AAAA/CNAME answers. */
-record DnsMessage(String query, int qtype, int opcode, int rcode, List<String> answers) {
-    static final DnsMessage EMPTY = new DnsMessage("", 0, 0, 0, List.of());
+record DnsMessage(String query, int qtype, int opcode, int rcode, List<String> answers, boolean response) {
+    static final DnsMessage EMPTY = new DnsMessage("", 0, 0, 0, List.of(), false);
 
     /** Parses what it can; a malformed message yields what was read before the fault, never an exception. */
     static DnsMessage parse(byte[] m) {
@@ -54,7 +54,7 @@ record DnsMessage(String query, int qtype, int opcode, int rcode, List<String> a
         } catch (RuntimeException | java.net.UnknownHostException truncated) {
             // keep what was parsed
         }
-        return new DnsMessage(query, qtype, opcode, rcode, List.copyOf(answers));
+        return new DnsMessage(query, qtype, opcode, rcode, List.copyOf(answers), (flags & 0x8000) != 0);
     }
 
     private static int u16(byte[] m, int at) {

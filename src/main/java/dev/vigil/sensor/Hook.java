@@ -34,7 +34,7 @@ public enum Hook {
     TGKILL(EventType.TGKILL, false, "sys_enter+sys_exit tgkill", "tgkill__"),
     EXIT_GROUP(EventType.EXIT_GROUP, false, "sys_enter exit_group", "exitgroup__"),
     MEMFD_CREATE(EventType.MEMFD_CREATE, true, "sys_enter+sys_exit memfd_create", "memfd__"),
-    DNS(EventType.DNS, true, "sys_exit recvfrom/recvmsg/recvmmsg on UDP port 53/5353, parsed in userspace", "dns__"),
+    DNS(EventType.DNS, true, "queries at net_dev_queue (tp_btf; UDP and TCP to port 53, any send route); replies at sys_exit recvfrom/recvmsg/recvmmsg on UDP 53/5353; parsed in userspace", "dns__"),
     CREATE_FILE(EventType.CREATE_FILE, true, "sys_exit open/openat/openat2/creat and io_uring OPENAT when the file was created (FMODE_CREATED)", "open__", "iouring__"),
     LOAD_MODULE(EventType.LOAD_MODULE, true, "sys_enter+sys_exit init_module/finit_module; raw_syscalls fallback in 'all' where the kernel has no module syscalls", "module__"),
     UPDATE_CRED(EventType.UPDATE_CRED, true, "sys_exit setuid/setreuid/setresuid/setfsuid (refused requests for root too, res < 0), set-uid exec at sched_process_exec", "creds__", "process__"),
@@ -55,6 +55,7 @@ public enum Hook {
     USERFAULTFD(EventType.USERFAULTFD, true, "sys_enter+sys_exit userfaultfd", "userfaultfd__"),
     BPF_LOAD(EventType.BPF_LOAD, true, "sys_enter+sys_exit bpf(BPF_PROG_LOAD), any process but the agent", "bpfload__"),
     NAMESPACE(EventType.NAMESPACE, true, "sys_enter+sys_exit setns, unshare, clone/clone3 with CLONE_NEW* flags (decided at enter)", "ns__"),
+    SYSCTL_WRITE(EventType.SYSCTL_WRITE, true, "open exit (and io_uring OPENAT) of a /proc/sys file for writing, decided from the procfs inode's ctl_table entry", "open__", "iouring__"),
     AGENT_TAMPER(EventType.AGENT_TAMPER, true, "signal_generate (tp_btf) for signals to the agent, any sender; ptrace, /proc/PID/mem opened for writing and process_vm_writev aimed at the agent; always on in 'vigil run'",
             "tamper__", "open__", "ptrace__");
 

@@ -59,7 +59,7 @@ public final class RecordDecoder {
                         rec.get(JAVA_LONG_UNALIGNED, off(Wire.FILE, "flags")), rec.get(JAVA_LONG_UNALIGNED, off(Wire.FILE, "ino")),
                         rec.get(JAVA_INT_UNALIGNED, off(Wire.FILE, "mode")), rec.get(JAVA_INT_UNALIGNED, off(Wire.FILE, "fd")));
             }
-            case MPROTECT, NANOSLEEP, EXIT, KILL, PTRACE, SETSID, PRCTL, TKILL, TGKILL, EXIT_GROUP, UPDATE_CRED, FORK, AGENT_TAMPER, PROCESS_MEMORY, RAW_SOCKET, CAPSET, USERFAULTFD, BPF_LOAD, NAMESPACE -> {
+            case MPROTECT, NANOSLEEP, EXIT, KILL, PTRACE, SETSID, PRCTL, TKILL, TGKILL, EXIT_GROUP, UPDATE_CRED, FORK, AGENT_TAMPER, PROCESS_MEMORY, RAW_SOCKET, CAPSET, USERFAULTFD, BPF_LOAD, NAMESPACE, SYSCTL_WRITE -> {
                 need(rec, Wire.TASK, type);
                 yield new TaskEvent(h, pidTree(rec, off(Wire.TASK, "tree")),
                         rec.get(JAVA_LONG_UNALIGNED, off(Wire.TASK, "arg0")), rec.get(JAVA_LONG_UNALIGNED, off(Wire.TASK, "arg1")),
@@ -94,14 +94,16 @@ public final class RecordDecoder {
                 endpoints(rec, peerOff), rec.get(JAVA_INT_UNALIGNED, off(L, "socket_pid")),
                 rec.get(JAVA_BYTE, off(L, "parent_kthread")) != 0,
                 rec.get(JAVA_LONG_UNALIGNED, off(L, "cap_effective")), rec.get(JAVA_LONG_UNALIGNED, off(L, "cap_permitted")),
-                splitArgs(bytes(rec, L, "env")), rec.get(JAVA_BYTE, off(L, "env_truncated")) != 0);
+                splitArgs(bytes(rec, L, "env")), rec.get(JAVA_BYTE, off(L, "env_truncated")) != 0,
+                rec.get(JAVA_INT_UNALIGNED, off(L, "exec_flags")));
     }
 
     private static DnsEvent dns(MemorySegment rec, Header h) throws MalformedRecordException {
         need(rec, Wire.DNS, h.type());
         byte[] payload = bytes(rec, Wire.DNS, "payload");
         DnsMessage m = DnsMessage.parse(payload);
-        return new DnsEvent(h, endpoints(rec, off(Wire.DNS, "addr")), m.query(), m.qtype(), m.opcode(), m.rcode(), m.answers());
+        return new DnsEvent(h, endpoints(rec, off(Wire.DNS, "addr")), m.query(), m.qtype(), m.opcode(), m.rcode(), m.answers(),
+                m.response());
     }
 
     static List<String> splitArgs(byte[] argv) {
@@ -147,7 +149,7 @@ public final class RecordDecoder {
         for (int k = 0; k < depth; k++) {
             long n = first + k * ANCESTOR_SIZE;
             nodes.add(new PidTree.Node(Integer.toUnsignedLong(rec.get(JAVA_INT_UNALIGNED, n)),
-                    cString(rec, n + off(Wire.ANCESTOR, "comm"), Wire.COMM_LEN)));
+                    rec.get(JAVA_LONG_UNALIGNED, n + off(Wire.ANCESTOR, "start")), cString(rec, n + off(Wire.ANCESTOR, "comm"), Wire.COMM_LEN)));
         }
         return new PidTree(nodes);
     }

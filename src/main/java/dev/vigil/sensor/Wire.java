@@ -33,7 +33,7 @@ final class Wire {
             MemoryLayout.sequenceLayout(COMM_LEN, JAVA_BYTE).withName("comm"));
 
     static final StructLayout ANCESTOR = CStruct.of("ancestor",
-            JAVA_INT.withName("pid"), MemoryLayout.sequenceLayout(COMM_LEN, JAVA_BYTE).withName("comm"));
+            JAVA_INT.withName("pid"), MemoryLayout.sequenceLayout(COMM_LEN, JAVA_BYTE).withName("comm"), JAVA_LONG.withName("start"));
 
     static final StructLayout PID_TREE = CStruct.of("pid_tree",
             JAVA_INT.withName("depth"), MemoryLayout.sequenceLayout(TREE_DEPTH, ANCESTOR).withName("node"));
@@ -55,7 +55,7 @@ final class Wire {
             FD_INFO.withName("stdin_info"), FD_INFO.withName("stdout_info"),
             JAVA_INT.withName("socket_pid"), JAVA_INT.withName("argc"),
             JAVA_BYTE.withName("argv_truncated"), JAVA_BYTE.withName("parent_kthread"),
-            JAVA_BYTE.withName("cred_unexplained"), JAVA_BYTE.withName("env_truncated"), JAVA_INT.withName("_pad2"),
+            JAVA_BYTE.withName("cred_unexplained"), JAVA_BYTE.withName("env_truncated"), JAVA_INT.withName("exec_flags"),
             CRED_IDS.withName("cred"), CRED_IDS.withName("parent_cred"),
             JAVA_LONG.withName("cap_effective"), JAVA_LONG.withName("cap_permitted"),
             STR_REF.withName("exe"), STR_REF.withName("argv"), STR_REF.withName("run_path"),

@@ -24,6 +24,8 @@ public final class EventJson {
         w.field("username", en.username());
         w.field("container_id", en.containerId());
         w.field("nodename", en.nodename());
+        w.field("exec_id", en.execId());
+        w.field("parent_exec_id", en.parentExecId());
         w.field("root_pns", en.rootPns());
         w.field("in_container", en.inContainer());
         e.fields(w);

@@ -75,7 +75,7 @@ public final class JsonWriter implements FieldSink {
         sb.append('[');
         for (int i = 0; i < tree.nodes().size(); i++) {
             PidTree.Node n = tree.nodes().get(i);
-            sb.append(i > 0 ? ",{\"pid\":" : "{\"pid\":").append(n.pid()).append(",\"comm\":");
+            sb.append(i > 0 ? ",{\"pid\":" : "{\"pid\":").append(n.pid()).append(",\"start\":").append(n.start()).append(",\"comm\":");
             string(n.comm());
             sb.append('}');
         }

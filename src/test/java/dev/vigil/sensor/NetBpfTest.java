@@ -56,7 +56,8 @@ class NetBpfTest {
             resolver.start();
             LiveSensor.Triggered t = LiveSensor.trigger("dns", "abc.dnslog.cn", "53");
             resolver.join();
-            DnsEvent e = (DnsEvent) s.await("dns", ev -> ev.type() == EventType.DNS && ev.header().pid() == t.pid());
+            DnsEvent e = (DnsEvent) s.await("dns", ev -> ev.type() == EventType.DNS && ev.header().pid() == t.pid()
+                    && ((DnsEvent) ev).response());
             assertEquals("abc.dnslog.cn", e.query());
             assertEquals(1, e.qtype());
             assertEquals(0, e.opcode());
@@ -124,5 +125,31 @@ class NetBpfTest {
         assertEquals(3, raw.arg1() & 0xf, "SOCK_RAW, whatever flags were or'ed in");
         assertEquals(1, raw.arg2());
         assertEquals(3L, LiveSensor.fields(raw).get("socket_type"));
+    }
+
+    private static DnsEvent awaitDns(LiveSensor s, long pid, boolean response) {
+        return (DnsEvent) s.await("dns " + (response ? "reply" : "query") + " of " + pid, ev -> ev.type() == EventType.DNS
+                && ev.header().pid() == pid && ((DnsEvent) ev).response() == response);
+    }
+
+    @Test
+    void dnsQueriesAsSentAndRepliesOnUnconnectedSockets() throws Exception {
+        LiveSensor s = LiveSensor.get();
+        try (DatagramSocket server = new DatagramSocket(53, InetAddress.getByName("127.0.0.1"))) {
+            Thread resolver = new Thread(() -> answerOnce(server));
+            resolver.start();
+            LiveSensor.Triggered t = LiveSensor.trigger("dns-unconnected", "evil\u0007.example.org", "53");
+            resolver.join();
+            DnsEvent q = awaitDns(s, t.pid(), false);
+            assertEquals("evil\u0007.example.org", q.query(), "the name exactly as sent; escaping is the writers' job");
+            assertEquals(53, q.addr().dport());
+            assertEquals(17, q.addr().protocol());
+            DnsEvent r = awaitDns(s, t.pid(), true);
+            assertEquals(53, r.addr().dport(), "the peer recvfrom wrote back, on a socket that was never connected");
+            assertEquals(List.of("127.0.0.9"), r.answers());
+        }
+        // a query nobody answers is still a query
+        LiveSensor.Triggered lost = LiveSensor.trigger("dns-noreply", "nobody.answers.example", "53");
+        assertEquals("nobody.answers.example", awaitDns(s, lost.pid(), false).query());
     }
 }

@@ -212,4 +212,41 @@ class ProcessBpfTest {
         assertTrue(g.envTruncated());
         assertEquals("/tmp/.hidden.so", g.ldPreload());
     }
+
+    @Test
+    void scriptsLoaderRunsAndDeletedExecutables() throws Exception {
+        LiveSensor s = LiveSensor.get();
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("vigil-script");
+        java.nio.file.Path script = dir.resolve("job.sh");
+        java.nio.file.Files.writeString(script, "#!/bin/sh\nexit 0\n");
+        script.toFile().setExecutable(true);
+        Process relative = new ProcessBuilder("./job.sh").directory(dir.toFile()).start();
+        relative.waitFor();
+        ExecEvent r = (ExecEvent) s.await("exec of a #! script", ev -> ev instanceof ExecEvent x && x.header().pid() == relative.pid()
+                && x.exe().endsWith("sh") && !x.exe().contains("jspawnhelper"));
+        assertEquals(script.toString(), LiveSensor.fields(r).get("script"), "made absolute against the working directory");
+        Process absolute = new ProcessBuilder(script.toString()).start();
+        absolute.waitFor();
+        ExecEvent a = (ExecEvent) s.await("exec of a #! script by its path", ev -> ev instanceof ExecEvent x
+                && x.header().pid() == absolute.pid() && x.exe().endsWith("sh") && !x.exe().contains("jspawnhelper"));
+        assertEquals(script.toString(), LiveSensor.fields(a).get("script"));
+
+        java.nio.file.Path plain = dir.resolve("plain");
+        java.nio.file.Files.copy(java.nio.file.Path.of("/bin/true"), plain);
+        java.nio.file.Files.setPosixFilePermissions(plain, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        String loader = java.nio.file.Files.exists(java.nio.file.Path.of("/lib64/ld-linux-x86-64.so.2")) ? "/lib64/ld-linux-x86-64.so.2"
+                : "/lib/ld-linux-aarch64.so.1";
+        Process viaLoader = new ProcessBuilder(loader, plain.toString()).start();
+        viaLoader.waitFor();
+        ExecEvent l = (ExecEvent) s.await("exec through the loader", ev -> ev instanceof ExecEvent x && x.header().pid() == viaLoader.pid()
+                && x.exe().contains("ld-linux"));
+        assertEquals(plain.toString(), LiveSensor.fields(l).get("loader_target"));
+        assertFalse(LiveSensor.fields(l).containsKey("script"));
+
+        LiveSensor.Triggered t = LiveSensor.trigger("exec-deleted", dir.resolve("gone").toString());
+        int child = t.outInt(0);
+        ExecEvent d = (ExecEvent) s.await("exec of a deleted file", ev -> ev instanceof ExecEvent x && x.header().pid() == child);
+        assertEquals(Boolean.TRUE, LiveSensor.fields(d).get("exe_deleted"));
+        assertEquals(Boolean.FALSE, LiveSensor.fields(r).get("exe_deleted"));
+    }
 }
