@@ -574,6 +574,16 @@ static void prep_openat(struct io_uring_sqe *sqe, void *path)
 	sqe->len = 0600;
 }
 
+/* IORING_OP_SOCKET: a packet socket, made without socket(2). */
+static void prep_packet_socket(struct io_uring_sqe *sqe, void *unused)
+{
+	(void)unused;
+	sqe->opcode = IORING_OP_SOCKET;
+	sqe->fd = AF_PACKET;
+	sqe->off = SOCK_RAW;
+	sqe->len = htons(3);
+}
+
 static struct sockaddr_in uring_peer;
 
 static void prep_connect(struct io_uring_sqe *sqe, void *fdp)
@@ -639,6 +649,7 @@ int main(int argc, char **argv)
 	if (!strcmp(c, "files") && argc > 2) return cmd_files(argv[2]);
 	if (!strcmp(c, "read") && argc > 2) return cmd_read(argv[2]);
 	if (!strcmp(c, "uring-open") && argc > 2) return uring_one(prep_openat, argv[2]);
+	if (!strcmp(c, "uring-packet-socket")) return uring_one(prep_packet_socket, NULL);
 	if (!strcmp(c, "uring-connect")) return cmd_uring_connect();
 	fprintf(stderr, "trigger: unknown command %s\n", c);
 	return 2;

@@ -48,7 +48,7 @@ public enum Hook {
     PORT_SCAN(EventType.PORT_SCAN, false, "tcp_send_reset (SYN to a closed port) + inet_sock_set_state, aggregated per source", "scan__"),
     PROCESS_MEMORY(EventType.PROCESS_MEMORY, true, "sys_enter+sys_exit process_vm_writev/readv; open exit (and io_uring OPENAT) of /proc/PID/mem, environ, maps of another process, decided from the procfs inode",
             "memory__", "open__", "iouring__"),
-    RAW_SOCKET(EventType.RAW_SOCKET, true, "sys_enter+sys_exit socket with AF_PACKET, SOCK_RAW or SOCK_PACKET, decided at enter", "socket__"),
+    RAW_SOCKET(EventType.RAW_SOCKET, true, "sys_enter+sys_exit socket with AF_PACKET, SOCK_RAW or SOCK_PACKET, decided at enter; io_uring_complete for IORING_OP_SOCKET", "socket__", "iouring__"),
     LISTEN(EventType.LISTEN, true, "sys_enter+sys_exit listen (inet), the bound address read from the socket", "listen__"),
     CAPSET(EventType.CAPSET, true, "sys_enter+sys_exit capset", "capset__"),
     FILE_CAPS(EventType.FILE_CAPS, true, "sys_enter+sys_exit setxattr/lsetxattr/fsetxattr/setxattrat of security.capability, decided at enter", "fcaps__"),

@@ -47,4 +47,30 @@ class IouringBpfTest {
         assertEquals(port, e.addr().dport());
         assertEquals(0, e.header().res());
     }
+
+    @Test
+    void aPacketSocketThroughIoUring() {
+        LiveSensor s = LiveSensor.get();
+        LiveSensor.Triggered t = LiveSensor.trigger("uring-packet-socket");
+        var e = (dev.vigil.event.TaskEvent) s.await("raw_socket via io_uring", ev -> ev.type() == EventType.RAW_SOCKET
+                && ev.header().pid() == t.pid());
+        assertEquals(17, e.arg0(), "AF_PACKET");
+        assertEquals(t.outInt(0), e.header().res(), "the descriptor io_uring returned");
+        assertTrue(s.all(ev -> ev.type() == EventType.RAW_SOCKET && ev.header().pid() == t.pid()).size() == 1, "no socket(2) was made");
+    }
+
+    @Test
+    void procMemOfAnotherProcessThroughIoUring() throws Exception {
+        LiveSensor s = LiveSensor.get();
+        Process victim = new ProcessBuilder("/bin/sleep", "30").start();
+        try {
+            Thread.sleep(200);
+            LiveSensor.Triggered t = LiveSensor.trigger("uring-open", "/proc/" + victim.pid() + "/environ");
+            var e = (dev.vigil.event.TaskEvent) s.await("process_memory via io_uring", ev -> ev.type() == EventType.PROCESS_MEMORY
+                    && ev.header().pid() == t.pid());
+            assertEquals(victim.pid(), e.arg1());
+        } finally {
+            victim.destroy();
+        }
+    }
 }
