@@ -7,9 +7,9 @@
  *
  * The open family needs no enter side unless the sandbox 'open' hook is on:
  * the exit side reads the new file itself, so FMODE_CREATED (602) and the
- * watch-list lookup (608/609: two hash lookups on the file's directory inode
- * and name) are decided on what the kernel opened, whatever path spelling or
- * symlink led there. Paths named by *at() calls are joined to their dirfd or
+ * watch-list lookup (608/609: the file's own inode, then its directory inode
+ * and name) are decided on what the kernel opened, whatever path spelling,
+ * symlink, hard link or bind mount led there. Paths named by *at() calls are joined to their dirfd or
  * the cwd. Not covered: io_uring IORING_OP_OPENAT/RENAMEAT/UNLINKAT/LINKAT
  * (no syscall tracepoint fires), and 32-bit syscalls.
  */
@@ -31,8 +31,21 @@ struct {
 	__type(value, __u32);
 } watched SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct inode_key);
+	__type(value, __u32);
+} watched_inodes SEC(".maps");
+
+/* A watched file by its inode (any name, link or mount of it), or an entry of a watched directory by name. */
 static __always_inline bool is_watched(struct file *f)
 {
+	struct inode_key ik = {};
+	ik.ino = BPF_CORE_READ(f, f_inode, i_ino);
+	ik.dev = BPF_CORE_READ(f, f_inode, i_sb, s_dev);
+	if (bpf_map_lookup_elem(&watched_inodes, &ik))
+		return true;
 	struct watch_key k = {};
 	struct dentry *d = BPF_CORE_READ(f, f_path.dentry);
 	k.dir_ino = BPF_CORE_READ(d, d_parent, d_inode, i_ino);

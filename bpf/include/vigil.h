@@ -284,6 +284,13 @@ struct watch_key {
 	char name[28];
 };
 
+/* Watched files by identity: a hard link or a bind mount of a watched file is the same inode. */
+struct inode_key {
+	__u64 ino;
+	__u32 dev;
+	__u32 _pad;
+};
+
 #define WATCH_READ  1
 #define WATCH_WRITE 2
 

@@ -85,6 +85,7 @@ const struct cred_event *unused_cred_event __attribute__((unused));
 const struct scan_event *unused_scan_event __attribute__((unused));
 const struct vigil_config *unused_vigil_config __attribute__((unused));
 const struct watch_key *unused_watch_key __attribute__((unused));
+const struct inode_key *unused_inode_key __attribute__((unused));
 
 static __always_inline void count_loss(__u32 type, __u32 cause)
 {

@@ -212,16 +212,74 @@ public final class Sensor implements AutoCloseable {
                 switches.update(h.type().number(), on);
             }
             if (hooks.contains(Hook.FILE_READ) || hooks.contains(Hook.FILE_WRITE)) {
-                watch(obj.map("watched"), options.watchPaths(), arena);
+                watchedByName = obj.map("watched");
+                watchedByInode = obj.map("watched_inodes");
+                watch(options.watchPaths());
             }
         }
     }
 
-    /** A directory is keyed (its inode, ""), a file (its directory's inode, its name). */
-    private static void watch(BpfMap map, List<Path> paths, Arena arena) {
+    private BpfMap watchedByName, watchedByInode;
+    /** Every path asked to be watched, so inode keys can follow files replaced under the same name. */
+    private final Set<Path> watchPaths = new java.util.LinkedHashSet<>();
+    private final Set<Path> homesSeen = new java.util.HashSet<>();
+    private long nextWatchRefreshNs = System.nanoTime();
+    private static final long WATCH_REFRESH_NS = 10_000_000_000L;
+
+    /**
+     * Adds paths to the kernel's watch list while running (rules and tools may extend it): a file
+     * by its directory and name and by its inode, a directory by its inode for every entry.
+     * Paths that do not exist yet are watched once they do (see {@link #refreshWatches}).
+     */
+    public synchronized void watch(List<Path> paths) {
+        if (watchedByName == null) {
+            return;
+        }
+        watchPaths.addAll(paths);
+        try (Arena arena = Arena.ofConfined()) {
+            watchEntries(paths, arena);
+        }
+    }
+
+    /** The inode key each watched file has now; a replaced file's old key is removed, so no stranger inherits it. */
+    private final Map<Path, List<Long>> inodeKeys = new java.util.HashMap<>();
+
+    /**
+     * Every few seconds: homes created since (from /etc/passwd) join the watch list, and inode
+     * keys follow watched files that were replaced (passwd and editors write a new file and rename).
+     */
+    private synchronized void refreshWatches() {
+        long now = System.nanoTime();
+        if (watchedByName == null || now < nextWatchRefreshNs) {
+            return;
+        }
+        nextWatchRefreshNs = now + WATCH_REFRESH_NS;
+        List<Path> added = new ArrayList<>();
+        for (Path home : WatchList.homes()) {
+            if (homesSeen.add(home)) {
+                added.addAll(WatchList.forHome(home));
+            }
+        }
+        List<Path> all = new ArrayList<>(watchPaths);
+        all.addAll(added);
+        watch(all);
+    }
+
+    /** A directory is keyed (its inode, ""), a file (its directory's inode, its name) and (its own inode). */
+    private void watchEntries(List<Path> paths, Arena arena) {
+        BpfMap map = watchedByName;
         MemorySegment value = arena.allocateFrom(JAVA_INT, 3);
         for (Path p : paths) {
             try {
+                if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
+                    List<Long> now = List.of((long) Files.getAttribute(p, "unix:ino", LinkOption.NOFOLLOW_LINKS),
+                            (long) kernelDev((long) Files.getAttribute(p, "unix:dev", LinkOption.NOFOLLOW_LINKS)));
+                    List<Long> before = inodeKeys.put(p, now);
+                    if (before != null && !before.equals(now)) {
+                        watchedByInode.delete(inodeKey(before, arena));
+                    }
+                    watchedByInode.update(inodeKey(now, arena), value);
+                }
                 boolean dir = Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS);
                 Path keyDir = dir ? p : p.getParent();
                 if (keyDir == null || !Files.isDirectory(keyDir)) {
@@ -243,6 +301,13 @@ public final class Sensor implements AutoCloseable {
                 // a path that does not exist yet is watched through its directory when listed so
             }
         }
+    }
+
+    private static MemorySegment inodeKey(List<Long> inoDev, Arena arena) {
+        MemorySegment k = arena.allocate(Wire.INODE_KEY);
+        k.set(JAVA_LONG, Offsets.of(Wire.INODE_KEY, "ino"), inoDev.get(0));
+        k.set(JAVA_INT, Offsets.of(Wire.INODE_KEY, "dev"), inoDev.get(1).intValue());
+        return k;
     }
 
     /** glibc's st_dev encoding to the kernel's internal dev_t (major << 20 | minor). */
@@ -267,7 +332,13 @@ public final class Sensor implements AutoCloseable {
 
     /** Waits up to `timeoutMillis` for records and delivers them; returns how many arrived. */
     public int poll(int timeoutMillis) {
-        return ring.poll(timeoutMillis);
+        int n = ring.poll(timeoutMillis);
+        try {
+            refreshWatches();
+        } catch (RuntimeException notNow) {
+            // the watch list stays as it was; the next refresh tries again
+        }
+        return n;
     }
 
     public Set<Hook> hooks() {

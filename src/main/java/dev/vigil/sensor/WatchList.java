@@ -26,18 +26,19 @@ public final class WatchList {
             paths.add(Path.of(p));
         }
         for (Path home : homes()) {
-            paths.add(home.resolve(".ssh"));
-            paths.add(home.resolve(".bashrc"));
-            paths.add(home.resolve(".profile"));
-            paths.add(home.resolve(".bash_profile"));
-            paths.add(home.resolve(".bash_history"));
-            paths.add(home.resolve(".zsh_history"));
+            paths.addAll(forHome(home));
         }
         return new ArrayList<>(paths);
     }
 
+    /** What is watched in one home: its ssh folder, shell start-up files and histories. */
+    public static List<Path> forHome(Path home) {
+        return List.of(home.resolve(".ssh"), home.resolve(".bashrc"), home.resolve(".profile"), home.resolve(".bash_profile"),
+                home.resolve(".bash_history"), home.resolve(".zsh_history"));
+    }
+
     /** Home directories from /etc/passwd. */
-    static List<Path> homes() {
+    public static List<Path> homes() {
         List<Path> out = new ArrayList<>();
         try {
             for (String line : Files.readAllLines(Path.of("/etc/passwd"))) {

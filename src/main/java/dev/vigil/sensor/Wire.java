@@ -92,9 +92,12 @@ final class Wire {
     static final StructLayout WATCH_KEY = CStruct.of("watch_key",
             JAVA_LONG.withName("dir_ino"), JAVA_INT.withName("dev"), MemoryLayout.sequenceLayout(28, JAVA_BYTE).withName("name"));
 
+    static final StructLayout INODE_KEY = CStruct.of("inode_key",
+            JAVA_LONG.withName("ino"), JAVA_INT.withName("dev"), JAVA_INT.withName("_pad"));
+
     /** Every struct that crosses the boundary, for {@link WireCheck}. */
     static final List<StructLayout> ALL = List.of(STR_REF, HEADER, ANCESTOR, PID_TREE, INET_PAIR, FD_INFO, CRED_IDS,
-            EXEC, NET, DNS, FILE, TASK, CRED, SCAN, CONFIG, WATCH_KEY);
+            EXEC, NET, DNS, FILE, TASK, CRED, SCAN, CONFIG, WATCH_KEY, INODE_KEY);
 
     static long offset(StructLayout layout, String... path) {
         PathElement[] elements = new PathElement[path.length];

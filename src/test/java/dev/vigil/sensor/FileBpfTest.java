@@ -72,4 +72,28 @@ class FileBpfTest {
             Files.deleteIfExists(LiveSensor.WATCHED_DIR.resolve(f));
         }
     }
+
+    /** /etc/shadow read under another name (a hard link) is the same inode, so the same decision. */
+    @Test
+    void aWatchedFileReadThroughAHardLinkOrAddedAtRunTime() throws Exception {
+        LiveSensor s = LiveSensor.get();
+        java.nio.file.Path dir = Files.createTempDirectory(java.nio.file.Path.of("/var/tmp"), "vigil-link");
+        java.nio.file.Path innocent = dir.resolve("notes.txt");
+        Files.createLink(innocent, java.nio.file.Path.of("/etc/shadow"));
+        try {
+            LiveSensor.Triggered t = LiveSensor.trigger("read", innocent.toString());
+            FileEvent e = (FileEvent) s.await("file_read through a link", ev -> ev.type() == EventType.FILE_READ && ev.header().pid() == t.pid());
+            assertEquals(innocent.toString(), e.path());
+        } finally {
+            Files.deleteIfExists(innocent);
+        }
+        // the watch list grows while the sensor runs
+        java.nio.file.Path later = dir.resolve("api-token");
+        Files.writeString(later, "secret");
+        LiveSensor.Triggered before = LiveSensor.trigger("read", later.toString());
+        s.stream().sensor().watch(java.util.List.of(later));
+        LiveSensor.Triggered after = LiveSensor.trigger("read", later.toString());
+        s.await("file_read of a file watched at run time", ev -> ev.type() == EventType.FILE_READ && ev.header().pid() == after.pid());
+        assertTrue(s.all(ev -> ev.type() == EventType.FILE_READ && ev.header().pid() == before.pid()).isEmpty());
+    }
 }
