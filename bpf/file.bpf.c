@@ -220,8 +220,48 @@ int write__exit_writev(struct trace_event_raw_sys_exit *ctx) { return write_exit
  */
 static __always_inline void save_paths(__u32 type, long d1, __u64 p1, long d2, __u64 p2, __u64 num)
 {
-	if (wanted(type))
+	/* unlink and rmdir are also saved for the default set's watched_change, decided at exit */
+	if (wanted(type) || ((type == T_UNLINK || type == T_RMDIR) && wanted(T_WATCHED_CHANGE)))
 		save_values(type, d1, p1, d2, p2, num, type);
+}
+
+/* Watched path prefixes ("/var/log/", "/etc/shadow\0"), filled by userspace from the watch list. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, 4096);
+	__type(key, struct watch_prefix);
+	__type(value, __u32);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+} watched_prefixes SEC(".maps");
+
+/*
+ * Does the path just written at `ref` start with a watched prefix? Decided on
+ * the path as named, joined to its directory fd or the cwd; so a path that is
+ * not in normal form ("//", "/./", "/../") counts as watched: a spelling must
+ * not be a way around the list. A route through a symlinked
+ * directory is not seen (the file is gone at exit; there is no inode to ask).
+ */
+static __always_inline bool path_watched(void *rec, struct str_ref *ref)
+{
+	struct watch_prefix *k = (void *)path_area(); /* scratch: the key is too large for the stack */
+	if (!k)
+		return false;
+	__builtin_memset(k, 0, sizeof(*k));
+	__u32 len = ref->len;
+	if (len >= WATCH_PREFIX_MAX)
+		len = WATCH_PREFIX_MAX - 1;
+	bpf_probe_read_kernel(k->path, len & (WATCH_PREFIX_MAX - 1), rec + (ref->off & (VIGIL_RECORD_MAX - 1)));
+	k->prefixlen = (len + 1) * 8; /* the NUL after the path: an exact file entry matches only itself */
+	if (bpf_map_lookup_elem(&watched_prefixes, k))
+		return true;
+	for (int i = 0; i < WATCH_PREFIX_MAX - 3; i++) {
+		if (k->path[i] != '/')
+			continue;
+		__u8 a = k->path[i + 1], b = k->path[i + 2], c = k->path[i + 3];
+		if (a == '/' || (a == '.' && (b == '/' || b == 0 || (b == '.' && (c == '/' || c == 0)))))
+			return true;
+	}
+	return false;
 }
 
 static __always_inline __u32 put_named(void *e, __u32 pos, struct str_ref *ref, long dirfd, const char *p, __u32 type)
@@ -258,6 +298,20 @@ static __always_inline int paths_exit(struct trace_event_raw_sys_exit *ctx)
 	}
 	if (a.a[3])
 		pos = put_named(e, pos, &e->path2, a.a[2], (void *)a.a[3], type);
+	if (type == T_UNLINK || type == T_RMDIR) {
+		/* 710 for watched paths (default set); 605/606 for every path (sandbox) */
+		if (ret == 0 && wanted(T_WATCHED_CHANGE) && path_watched(e, &e->path)) {
+			e->hdr.type = T_WATCHED_CHANGE;
+			e->flags = type == T_RMDIR ? WATCHED_RMDIR : WATCHED_UNLINK;
+			fill_tree(&e->tree, task);
+			emit(e, pos);
+			e->hdr.type = type;
+			e->flags = a.a[4];
+		}
+		if (wanted(type))
+			emit(e, pos);
+		return 0;
+	}
 	emit(e, pos);
 	return 0;
 }
@@ -360,3 +414,57 @@ int fcaps__enter_setxattrat(struct trace_event_raw_sys_enter *ctx)
 	return 0;
 }
 EXIT(fcaps, setxattrat)
+
+/*
+ * 710 watched_change, truncate side: truncate(2) by path is decided on the
+ * path (watched prefixes), ftruncate(2) on the open file itself (its inode or
+ * its directory and name, as for 608/609). O_TRUNC opens are file_write (608).
+ */
+SEC("tracepoint/syscalls/sys_enter_truncate")
+int watched__enter_truncate(struct trace_event_raw_sys_enter *ctx)
+{
+	if (wanted(T_WATCHED_CHANGE))
+		save_values(T_WATCHED_CHANGE, AT_FDCWD, ctx->args[0], 0, 0, ctx->args[1], T_WATCHED_CHANGE | 0x10000);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_truncate")
+int watched__exit_truncate(struct trace_event_raw_sys_exit *ctx)
+{
+	struct syscall_args a;
+	if (!take_args(T_WATCHED_CHANGE, &a) || ctx->ret != 0)
+		return 0;
+	struct task_struct *task = (void *)bpf_get_current_task();
+	struct file_event *e = file_record(task, T_WATCHED_CHANGE, ctx->ret);
+	if (!e)
+		return 0;
+	__u32 pos = put_named(e, sizeof(*e), &e->path, AT_FDCWD, (void *)a.a[1], T_WATCHED_CHANGE);
+	if (!path_watched(e, &e->path))
+		return 0;
+	e->flags = WATCHED_TRUNCATE;
+	e->ino = a.a[4];
+	fill_tree(&e->tree, task);
+	emit(e, pos);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_ftruncate")
+int watched__enter_ftruncate(struct trace_event_raw_sys_enter *ctx)
+{
+	if (!wanted(T_WATCHED_CHANGE))
+		return 0;
+	struct task_struct *task = (void *)bpf_get_current_task();
+	struct file *f = fd_file(task, (int)ctx->args[0]);
+	if (!f || !is_watched(f))
+		return 0;
+	struct file_event *e = file_record(task, T_WATCHED_CHANGE, 0);
+	if (!e)
+		return 0;
+	e->flags = WATCHED_TRUNCATE;
+	e->ino = ctx->args[1]; /* the new length */
+	e->fd = ctx->args[0];
+	fill_tree(&e->tree, task);
+	__u32 pos = put_file_path(e, sizeof(*e), &e->path, f, T_WATCHED_CHANGE);
+	emit(e, pos);
+	return 0;
+}

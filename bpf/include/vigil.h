@@ -67,6 +67,7 @@ enum vigil_type {
 	T_USERFAULTFD = 706, /* Vigil's own: userfaultfd(2) (task_event: arg0 flags) */
 	T_BPF_LOAD = 707,    /* Vigil's own: a BPF program loaded (task_event: arg0 prog type; text: its name) */
 	T_NAMESPACE = 708,   /* Vigil's own: setns/unshare/clone with CLONE_NEW* (task_event, see enum vigil_ns_action) */
+	T_WATCHED_CHANGE = 710, /* Vigil's own: a watched file unlinked, removed or truncated (file_event; flags: the action) */
 	T_SYSCTL_WRITE = 709, /* Vigil's own: a /proc/sys tunable opened for writing (task_event: arg0 flags; text: the path) */
 	T_FORK = 1000,       /* internal: keeps the process cache */
 	T_SLOTS = 1024,      /* size of per-type maps */
@@ -290,6 +291,18 @@ struct inode_key {
 	__u32 dev;
 	__u32 _pad;
 };
+
+/* A watched path prefix for path-named calls (unlink, truncate): an LPM trie key over the path's bytes. */
+#define WATCH_PREFIX_MAX 128
+struct watch_prefix {
+	__u32 prefixlen;           /* in bits */
+	__u8 path[WATCH_PREFIX_MAX];
+};
+
+/* watched_change (710) actions: file_event.flags */
+#define WATCHED_UNLINK   1
+#define WATCHED_RMDIR    2
+#define WATCHED_TRUNCATE 3
 
 #define WATCH_READ  1
 #define WATCH_WRITE 2

@@ -86,6 +86,7 @@ const struct scan_event *unused_scan_event __attribute__((unused));
 const struct vigil_config *unused_vigil_config __attribute__((unused));
 const struct watch_key *unused_watch_key __attribute__((unused));
 const struct inode_key *unused_inode_key __attribute__((unused));
+const struct watch_prefix *unused_watch_prefix __attribute__((unused));
 
 static __always_inline void count_loss(__u32 type, __u32 cause)
 {

@@ -251,6 +251,17 @@ static int cmd_exec_deleted(const char *path)
 	return 0;
 }
 
+/* truncate(2) by path, then ftruncate(2) on an opened descriptor. */
+static int cmd_truncate(const char *by_path, const char *by_fd)
+{
+	if (truncate(by_path, 0) < 0)
+		return die("truncate");
+	int fd = open(by_fd, O_WRONLY);
+	if (fd < 0 || ftruncate(fd, 1) < 0)
+		return die("ftruncate");
+	return 0;
+}
+
 static int cmd_setresuid(void)
 {
 	if (setresuid(65534, 65534, 0) < 0)
@@ -626,6 +637,7 @@ int main(int argc, char **argv)
 	if (!strcmp(c, "clone-ns")) return cmd_clone_ns();
 	if (!strcmp(c, "fexecve-env")) return cmd_fexecve_env();
 	if (!strcmp(c, "exec-deleted") && argc > 2) return cmd_exec_deleted(argv[2]);
+	if (!strcmp(c, "truncate") && argc > 3) return cmd_truncate(argv[2], argv[3]);
 	if (!strcmp(c, "capset")) return cmd_capset();
 	if (!strcmp(c, "setcap") && argc > 2) return cmd_setcap(argv[2]);
 	if (!strcmp(c, "userfaultfd")) return cmd_userfaultfd();

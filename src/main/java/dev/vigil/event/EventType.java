@@ -58,6 +58,8 @@ public enum EventType {
     NAMESPACE(708, "namespace"),
     /** Vigil's own: a kernel tunable under /proc/sys opened for writing. */
     SYSCTL_WRITE(709, "sysctl_write"),
+    /** Vigil's own: a watched file (logs, histories, credentials, cron…) unlinked, removed or truncated. */
+    WATCHED_CHANGE(710, "watched_change"),
     /** Internal: keeps the process cache; not part of the catalogue. */
     FORK(1000, "fork");
 

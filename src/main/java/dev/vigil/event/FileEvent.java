@@ -59,6 +59,14 @@ public record FileEvent(
                 out.field("run_path", extra);
                 out.ancestry(pidTree);
             }
+            case WATCHED_CHANGE -> {
+                out.field("action", flags == 1 ? "unlink" : flags == 2 ? "rmdir" : flags == 3 ? "truncate" : "unknown");
+                out.field("file", path);
+                if (flags == 3) {
+                    out.field("length", ino);
+                }
+                out.ancestry(pidTree);
+            }
             case FILE_CAPS -> {
                 out.field("file_path", path);
                 out.ancestry(pidTree);

@@ -51,7 +51,7 @@ public final class RecordDecoder {
             }
             case DNS -> dns(rec, h);
             case WRITE, OPEN, CHMOD, RENAME, LINK, UNLINK, RMDIR, CREATE_FILE, FILE_WRITE, FILE_READ, MOUNT, MEMFD_CREATE, LOAD_MODULE,
-                 FILE_CAPS -> {
+                 FILE_CAPS, WATCHED_CHANGE -> {
                 need(rec, Wire.FILE, type);
                 yield new FileEvent(h, pidTree(rec, off(Wire.FILE, "tree")),
                         str(rec, Wire.FILE, "path"), str(rec, Wire.FILE, "path2"), str(rec, Wire.FILE, "sb_id"),

@@ -211,15 +211,16 @@ public final class Sensor implements AutoCloseable {
             for (Hook h : hooks) {
                 switches.update(h.type().number(), on);
             }
-            if (hooks.contains(Hook.FILE_READ) || hooks.contains(Hook.FILE_WRITE)) {
+            if (hooks.contains(Hook.FILE_READ) || hooks.contains(Hook.FILE_WRITE) || hooks.contains(Hook.WATCHED_CHANGE)) {
                 watchedByName = obj.map("watched");
                 watchedByInode = obj.map("watched_inodes");
+                watchedPrefixes = obj.map("watched_prefixes");
                 watch(options.watchPaths());
             }
         }
     }
 
-    private BpfMap watchedByName, watchedByInode;
+    private BpfMap watchedByName, watchedByInode, watchedPrefixes;
     /** Every path asked to be watched, so inode keys can follow files replaced under the same name. */
     private final Set<Path> watchPaths = new java.util.LinkedHashSet<>();
     private final Set<Path> homesSeen = new java.util.HashSet<>();
@@ -271,6 +272,11 @@ public final class Sensor implements AutoCloseable {
         MemorySegment value = arena.allocateFrom(JAVA_INT, 3);
         for (Path p : paths) {
             try {
+                prefix(p, arena, value);
+            } catch (RuntimeException full) {
+                // the prefix map is full: the inode and name entries below still watch it
+            }
+            try {
                 if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
                     List<Long> now = List.of((long) Files.getAttribute(p, "unix:ino", LinkOption.NOFOLLOW_LINKS),
                             (long) kernelDev((long) Files.getAttribute(p, "unix:dev", LinkOption.NOFOLLOW_LINKS)));
@@ -301,6 +307,23 @@ public final class Sensor implements AutoCloseable {
                 // a path that does not exist yet is watched through its directory when listed so
             }
         }
+    }
+
+    /**
+     * The path as a prefix for path-named calls: a directory as "dir/" (everything below it), a
+     * file (or a name not created yet) with its NUL, so it matches itself only. Paths longer
+     * than the key are watched by their first bytes.
+     */
+    private void prefix(Path p, Arena arena, MemorySegment value) {
+        String s = p.toAbsolutePath().normalize().toString();
+        boolean dir = Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS);
+        byte[] bytes = (dir && !s.endsWith("/") ? s + "/" : s).getBytes(StandardCharsets.UTF_8);
+        int len = Math.min(bytes.length, Wire.WATCH_PREFIX_MAX - 1);
+        MemorySegment key = arena.allocate(Wire.WATCH_PREFIX);
+        MemorySegment.copy(bytes, 0, key, JAVA_BYTE, Offsets.of(Wire.WATCH_PREFIX, "path"), len);
+        boolean whole = !dir && bytes.length < Wire.WATCH_PREFIX_MAX;
+        key.set(JAVA_INT, Offsets.of(Wire.WATCH_PREFIX, "prefixlen"), (len + (whole ? 1 : 0)) * 8);
+        watchedPrefixes.update(key, value);
     }
 
     private static MemorySegment inodeKey(List<Long> inoDev, Arena arena) {

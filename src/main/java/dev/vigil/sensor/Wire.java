@@ -95,9 +95,14 @@ final class Wire {
     static final StructLayout INODE_KEY = CStruct.of("inode_key",
             JAVA_LONG.withName("ino"), JAVA_INT.withName("dev"), JAVA_INT.withName("_pad"));
 
+    static final int WATCH_PREFIX_MAX = 128;
+
+    static final StructLayout WATCH_PREFIX = CStruct.of("watch_prefix",
+            JAVA_INT.withName("prefixlen"), MemoryLayout.sequenceLayout(WATCH_PREFIX_MAX, JAVA_BYTE).withName("path"));
+
     /** Every struct that crosses the boundary, for {@link WireCheck}. */
     static final List<StructLayout> ALL = List.of(STR_REF, HEADER, ANCESTOR, PID_TREE, INET_PAIR, FD_INFO, CRED_IDS,
-            EXEC, NET, DNS, FILE, TASK, CRED, SCAN, CONFIG, WATCH_KEY, INODE_KEY);
+            EXEC, NET, DNS, FILE, TASK, CRED, SCAN, CONFIG, WATCH_KEY, INODE_KEY, WATCH_PREFIX);
 
     static long offset(StructLayout layout, String... path) {
         PathElement[] elements = new PathElement[path.length];

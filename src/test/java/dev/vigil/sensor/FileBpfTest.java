@@ -96,4 +96,45 @@ class FileBpfTest {
         s.await("file_read of a file watched at run time", ev -> ev.type() == EventType.FILE_READ && ev.header().pid() == after.pid());
         assertTrue(s.all(ev -> ev.type() == EventType.FILE_READ && ev.header().pid() == before.pid()).isEmpty());
     }
+
+    private static java.util.Map<String, Object> awaitChange(LiveSensor s, long pid, String action) {
+        return LiveSensor.fields(s.await("watched_change " + action + " by " + pid, ev -> ev.type() == EventType.WATCHED_CHANGE
+                && ev.header().pid() == pid && action.equals(LiveSensor.fields(ev).get("action"))));
+    }
+
+    /** Deleting or truncating a watched file is seen in the default set, by path, by a relative name, by fd. */
+    @Test
+    void watchedFilesDeletedOrTruncated() throws Exception {
+        LiveSensor s = LiveSensor.get();
+        java.nio.file.Path dir = LiveSensor.WATCHED_DIR;
+        for (String n : new String[] {"a.log", "b.log", "c.log", "d.log"}) {
+            Files.writeString(dir.resolve(n), "x");
+        }
+        Process rm = new ProcessBuilder("/bin/rm", dir.resolve("a.log").toString()).start();
+        rm.waitFor();
+        assertEquals(dir.resolve("a.log").toString(), awaitChange(s, rm.pid(), "unlink").get("file"));
+        Process rel = new ProcessBuilder("/bin/rm", "b.log").directory(dir.toFile()).start();
+        rel.waitFor();
+        assertEquals(dir.resolve("b.log").toString(), awaitChange(s, rel.pid(), "unlink").get("file"));
+        Process odd = new ProcessBuilder("/bin/rm", "/tmp//./" + dir.getFileName() + "/c.log").start();
+        odd.waitFor();
+        awaitChange(s, odd.pid(), "unlink");
+
+        LiveSensor.Triggered t = LiveSensor.trigger("truncate", dir.resolve("d.log").toString(), dir.resolve("d.log").toString());
+        assertEquals(0L, awaitChange(s, t.pid(), "truncate").get("length"));
+        var both = s.all(ev -> ev.type() == EventType.WATCHED_CHANGE && ev.header().pid() == t.pid());
+        for (int i = 0; i < 100 && both.size() < 2; i++) {
+            Thread.sleep(50);
+            both = s.all(ev -> ev.type() == EventType.WATCHED_CHANGE && ev.header().pid() == t.pid());
+        }
+        assertEquals(2, both.size(), "truncate(2) by path and ftruncate(2) by descriptor");
+        assertEquals(1L, LiveSensor.fields(both.get(1)).get("length"));
+
+        // a file outside the watch list is no watched_change
+        java.nio.file.Path other = Files.createTempFile("vigil-unwatched", ".txt");
+        Process plain = new ProcessBuilder("/bin/rm", other.toString()).start();
+        plain.waitFor();
+        Thread.sleep(300);
+        assertTrue(s.all(ev -> ev.type() == EventType.WATCHED_CHANGE && ev.header().pid() == plain.pid()).isEmpty());
+    }
 }
