@@ -74,58 +74,38 @@ int creds__exit_setfsuid(struct trace_event_raw_sys_exit *ctx) { return set_exit
 
 /* 704 capset: the sets asked for, and the target (0: the caller). */
 SEC("tracepoint/syscalls/sys_enter_capset")
-int capset__enter(struct trace_event_raw_sys_enter *ctx)
-{
-	if (wanted(T_CAPSET))
-		save_args(T_CAPSET, ctx, 2);
-	return 0;
-}
+int capset__enter(struct trace_event_raw_sys_enter *ctx) { return args_enter(ctx, T_CAPSET, 2); }
 
 SEC("tracepoint/syscalls/sys_exit_capset")
 int capset__exit(struct trace_event_raw_sys_exit *ctx)
 {
 	struct syscall_args a;
-	if (!take_args(T_CAPSET, &a))
+	struct task_event *e = args_record(ctx, T_CAPSET, &a);
+	if (!e)
 		return 0;
 	struct { __u32 version; __s32 pid; } hdr = {};
 	struct { __u32 effective, permitted, inheritable; } data[2] = {};
 	bpf_probe_read_user(&hdr, sizeof(hdr), (void *)a.a[0]);
 	bpf_probe_read_user(&data, sizeof(data), (void *)a.a[1]);
-	struct task_struct *task = (void *)bpf_get_current_task();
-	struct task_event *e = task_record(task, T_CAPSET, ctx->ret);
-	if (!e)
-		return 0;
 	e->arg0 = hdr.pid;
 	e->arg1 = data[0].effective | ((__u64)data[1].effective << 32);
 	e->arg2 = data[0].permitted | ((__u64)data[1].permitted << 32);
 	e->arg3 = data[0].inheritable | ((__u64)data[1].inheritable << 32);
-	fill_tree(&e->tree, task);
 	emit(e, sizeof(*e));
 	return 0;
 }
 
 /* 706 userfaultfd: a tool of kernel exploits (it freezes a kernel copy at a page fault). */
 SEC("tracepoint/syscalls/sys_enter_userfaultfd")
-int userfaultfd__enter(struct trace_event_raw_sys_enter *ctx)
-{
-	if (wanted(T_USERFAULTFD))
-		save_args(T_USERFAULTFD, ctx, 1);
-	return 0;
-}
+int userfaultfd__enter(struct trace_event_raw_sys_enter *ctx) { return args_enter(ctx, T_USERFAULTFD, 1); }
 
 SEC("tracepoint/syscalls/sys_exit_userfaultfd")
 int userfaultfd__exit(struct trace_event_raw_sys_exit *ctx)
 {
 	struct syscall_args a;
-	if (!take_args(T_USERFAULTFD, &a))
-		return 0;
-	struct task_struct *task = (void *)bpf_get_current_task();
-	struct task_event *e = task_record(task, T_USERFAULTFD, ctx->ret);
-	if (!e)
-		return 0;
-	e->arg0 = a.a[0];
-	fill_tree(&e->tree, task);
-	emit(e, sizeof(*e));
+	struct task_event *e = args_record(ctx, T_USERFAULTFD, &a); /* arg0: the flags */
+	if (e)
+		emit(e, sizeof(*e));
 	return 0;
 }
 
@@ -145,16 +125,13 @@ SEC("tracepoint/syscalls/sys_exit_bpf")
 int bpfload__exit(struct trace_event_raw_sys_exit *ctx)
 {
 	struct syscall_args a;
-	if (!take_args(T_BPF_LOAD, &a))
-		return 0;
-	struct task_struct *task = (void *)bpf_get_current_task();
-	struct task_event *e = task_record(task, T_BPF_LOAD, ctx->ret);
+	struct task_event *e = args_record(ctx, T_BPF_LOAD, &a);
 	if (!e)
 		return 0;
 	__u32 type = 0;
 	bpf_probe_read_user(&type, sizeof(type), (void *)a.a[1]);
 	e->arg0 = type;
-	fill_tree(&e->tree, task);
+	e->arg1 = e->arg2 = 0;
 	__u32 pos = put_str(e, sizeof(*e), &e->text, (void *)(a.a[1] + BPF_ATTR_PROG_NAME), 16, true, T_BPF_LOAD);
 	emit(e, pos);
 	return 0;

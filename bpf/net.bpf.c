@@ -76,12 +76,7 @@ int bind__exit(struct trace_event_raw_sys_exit *ctx) { return net_exit(ctx, T_BI
 
 /* 703 listen: the address a socket now accepts connections on, read from the socket (bind shells). */
 SEC("tracepoint/syscalls/sys_enter_listen")
-int listen__enter(struct trace_event_raw_sys_enter *ctx)
-{
-	if (wanted(T_LISTEN))
-		save_args(T_LISTEN, ctx, 2);
-	return 0;
-}
+int listen__enter(struct trace_event_raw_sys_enter *ctx) { return args_enter(ctx, T_LISTEN, 2); }
 
 SEC("tracepoint/syscalls/sys_exit_listen")
 int listen__exit(struct trace_event_raw_sys_exit *ctx)
@@ -117,17 +112,9 @@ SEC("tracepoint/syscalls/sys_exit_socket")
 int socket__exit(struct trace_event_raw_sys_exit *ctx)
 {
 	struct syscall_args a;
-	if (!take_args(T_RAW_SOCKET, &a))
-		return 0;
-	struct task_struct *task = (void *)bpf_get_current_task();
-	struct task_event *e = task_record(task, T_RAW_SOCKET, ctx->ret);
-	if (!e)
-		return 0;
-	e->arg0 = a.a[0];
-	e->arg1 = a.a[1];
-	e->arg2 = a.a[2];
-	fill_tree(&e->tree, task);
-	emit(e, sizeof(*e));
+	struct task_event *e = args_record(ctx, T_RAW_SOCKET, &a); /* family, type, protocol */
+	if (e)
+		emit(e, sizeof(*e));
 	return 0;
 }
 

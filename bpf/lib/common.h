@@ -566,3 +566,30 @@ static __always_inline bool take_args(__u32 nr, struct syscall_args *out)
 }
 
 #endif
+
+#ifndef VIGIL_ARGS_HOOKS
+#define VIGIL_ARGS_HOOKS
+/* The enter side of a hook reported at exit: keep the call's first `nargs` arguments if the hook is on. */
+static __always_inline int args_enter(struct trace_event_raw_sys_enter *ctx, __u32 type, const int nargs)
+{
+	if (wanted(type))
+		save_args(type, ctx, nargs);
+	return 0;
+}
+
+/* Its exit side: a task_event with the saved arguments as arg0..arg2, the result and the ancestry. */
+static __always_inline struct task_event *args_record(struct trace_event_raw_sys_exit *ctx, __u32 type, struct syscall_args *a)
+{
+	if (!take_args(type, a))
+		return NULL;
+	struct task_struct *task = (void *)bpf_get_current_task();
+	struct task_event *e = task_record(task, type, ctx->ret);
+	if (!e)
+		return NULL;
+	e->arg0 = a->a[0];
+	e->arg1 = a->a[1];
+	e->arg2 = a->a[2];
+	fill_tree(&e->tree, task);
+	return e;
+}
+#endif
