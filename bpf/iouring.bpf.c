@@ -31,21 +31,6 @@ static __always_inline struct task_struct *req_task(struct io_kiocb *req)
 	return (void *)bpf_get_current_task();
 }
 
-static __always_inline void emit_net(struct task_struct *task, __u32 type, struct sock *sk, long res, int fd)
-{
-	struct net_event *e = record_area();
-	if (!e)
-		return;
-	__builtin_memset(e, 0, sizeof(*e));
-	if (!sock_pair(sk, &e->addr))
-		return;
-	fill_header(&e->hdr, task, type, sizeof(*e));
-	e->hdr.res = res;
-	e->hdr.flags = 1; /* via io_uring */
-	e->fd = fd;
-	emit(e, sizeof(*e));
-}
-
 SEC("tracepoint/io_uring/io_uring_complete")
 int iouring__complete(struct trace_event_raw_io_uring_complete *ctx)
 {
@@ -59,9 +44,9 @@ int iouring__complete(struct trace_event_raw_io_uring_complete *ctx)
 	if ((op == IORING_OP_OPENAT || op == IORING_OP_OPENAT2) && res >= 0) {
 		report_opened(task, fd_file(task, res), res);
 	} else if (op == IORING_OP_CONNECT && (res == 0 || res == -EINPROGRESS) && wanted(T_CONNECT)) {
-		emit_net(task, T_CONNECT, file_sock(BPF_CORE_READ(req, file)), res, -1);
+		emit_net(task, T_CONNECT, file_sock(BPF_CORE_READ(req, file)), res, -1, VIA_IO_URING);
 	} else if (op == IORING_OP_ACCEPT && res >= 0 && wanted(T_ACCEPT)) {
-		emit_net(task, T_ACCEPT, file_sock(fd_file(task, res)), res, res);
+		emit_net(task, T_ACCEPT, file_sock(fd_file(task, res)), res, res, VIA_IO_URING);
 	} else if (op == IORING_OP_SOCKET && wanted(T_RAW_SOCKET)) {
 		/* the request's command area holds the socket(2) arguments until the request is freed */
 		struct io_socket *sock = (void *)req;
@@ -72,7 +57,7 @@ int iouring__complete(struct trace_event_raw_io_uring_complete *ctx)
 				e->arg0 = domain;
 				e->arg1 = type;
 				e->arg2 = BPF_CORE_READ(sock, protocol);
-				e->hdr.flags = 1; /* via io_uring */
+				e->hdr.flags = VIA_IO_URING;
 				fill_tree(&e->tree, task);
 				emit(e, sizeof(*e));
 			}

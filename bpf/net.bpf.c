@@ -74,6 +74,24 @@ int bind__enter(struct trace_event_raw_sys_enter *ctx)
 SEC("tracepoint/syscalls/sys_exit_bind")
 int bind__exit(struct trace_event_raw_sys_exit *ctx) { return net_exit(ctx, T_BIND); }
 
+#define VIA_IO_URING 1 /* event_header.flags: the operation came through io_uring */
+
+/* A net_event for the inet socket `sk` (nothing for other families), both ends read from the socket. */
+static __always_inline void emit_net(struct task_struct *task, __u32 type, struct sock *sk, long res, int fd, __u32 flags)
+{
+	struct net_event *e = record_area();
+	if (!e)
+		return;
+	__builtin_memset(e, 0, sizeof(*e));
+	if (!sock_pair(sk, &e->addr))
+		return;
+	fill_header(&e->hdr, task, type, sizeof(*e));
+	e->hdr.res = res;
+	e->hdr.flags = flags;
+	e->fd = fd;
+	emit(e, sizeof(*e));
+}
+
 /* 703 listen: the address a socket now accepts connections on, read from the socket (bind shells). */
 SEC("tracepoint/syscalls/sys_enter_listen")
 int listen__enter(struct trace_event_raw_sys_enter *ctx) { return args_enter(ctx, T_LISTEN, 2); }
@@ -84,17 +102,8 @@ int listen__exit(struct trace_event_raw_sys_exit *ctx)
 	struct syscall_args a;
 	if (!take_args(T_LISTEN, &a))
 		return 0;
-	struct net_event *e = record_area();
-	if (!e)
-		return 0;
-	__builtin_memset(e, 0, sizeof(*e));
 	struct task_struct *task = (void *)bpf_get_current_task();
-	if (!sock_pair(file_sock(fd_file(task, (int)a.a[0])), &e->addr))
-		return 0;
-	fill_header(&e->hdr, task, T_LISTEN, sizeof(*e));
-	e->hdr.res = ctx->ret;
-	e->fd = a.a[0];
-	emit(e, sizeof(*e));
+	emit_net(task, T_LISTEN, file_sock(fd_file(task, (int)a.a[0])), ctx->ret, a.a[0], 0);
 	return 0;
 }
 

@@ -212,11 +212,9 @@ static int cmd_clone_ns(void)
 	return 0;
 }
 
-/* fexecve (execveat with AT_EMPTY_PATH) of /bin/true with a chosen environment; prints the child's pid. */
-static int cmd_fexecve_env(void)
+/* Runs the program open at `fd` in a child by fexecve (execveat with AT_EMPTY_PATH), waits, prints the child's pid. */
+static int run_fd(int fd, char **argv, char **envp)
 {
-	int fd = open("/bin/true", O_RDONLY | O_CLOEXEC);
-	char *argv[] = {"true", NULL}, *envp[] = {"GLIBC_TUNABLES=glibc.malloc.check=3", "HISTFILE=/dev/null", NULL};
 	pid_t pid = fork();
 	if (pid == 0) {
 		fexecve(fd, argv, envp);
@@ -225,6 +223,13 @@ static int cmd_fexecve_env(void)
 	waitpid(pid, NULL, 0);
 	printf("%d\n", pid);
 	return 0;
+}
+
+/* /bin/true by fexecve with a chosen environment. */
+static int cmd_fexecve_env(void)
+{
+	char *argv[] = {"true", NULL}, *envp[] = {"GLIBC_TUNABLES=glibc.malloc.check=3", "HISTFILE=/dev/null", NULL};
+	return run_fd(open("/bin/true", O_RDONLY | O_CLOEXEC), argv, envp);
 }
 
 /* Copies /bin/true to `path`, opens it, unlinks it, then runs it by fexecve: an exec of a deleted file. Prints the child's pid. */
@@ -241,14 +246,7 @@ static int cmd_exec_deleted(const char *path)
 	if (fd < 0 || unlink(path) < 0)
 		return die("open+unlink");
 	char *argv[] = {"deleted", NULL}, *envp[] = {NULL};
-	pid_t pid = fork();
-	if (pid == 0) {
-		fexecve(fd, argv, envp);
-		_exit(127);
-	}
-	waitpid(pid, NULL, 0);
-	printf("%d\n", pid);
-	return 0;
+	return run_fd(fd, argv, envp);
 }
 
 /* truncate(2) by path, then ftruncate(2) on an opened descriptor. */
