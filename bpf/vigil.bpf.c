@@ -15,5 +15,6 @@
 #include "mount.bpf.c"
 #include "iouring.bpf.c"
 #include "namespace.bpf.c"
+#include "cgroup.bpf.c"
 
 char LICENSE[] SEC("license") = "GPL";

@@ -29,6 +29,11 @@ public final class EventMaps {
         }
         m.put("username", en.username());
         m.put("container_id", en.containerId());
+        if (en.container() != null) {
+            m.put("container_runtime", en.container().runtime());
+            m.put("container_image", en.container().image());
+            m.put("container_privileged", en.container().privileged());
+        }
         m.put("nodename", en.nodename());
         m.put("exec_id", en.execId());
         m.put("parent_exec_id", en.parentExecId());

@@ -28,7 +28,7 @@ public final class Fields {
             "mprotect_prot", "addr", "len", "owner_pid", "vm_file", "sec", "nsec", "exit_code", "target_pid", "sig",
             "ptrace_request", "data", "option", "old_uid", "p_pid", "p_cred", "c_cred", "ports", "window_ms",
             "action", "subsystem", "devpath", "product_info", "manufacturer", "serial", "parent_exe", "parent_args",
-            "parent_comm", "proc_args", "in_container", "ancestors", "access", "target_start", "target_exe", "target_comm", "write", "socket_type", "socket_protocol", "cap_effective", "cap_permitted", "cap_inheritable", "prog_type", "prog_name", "namespaces", "ns_inode", "env", "env_truncated", "sysctl", "script", "loader_target", "exe_deleted", "exe_no_exec_bit", "exec_id", "parent_exec_id", "response", "length");
+            "parent_comm", "proc_args", "in_container", "ancestors", "access", "target_start", "target_exe", "target_comm", "write", "socket_type", "socket_protocol", "cap_effective", "cap_permitted", "cap_inheritable", "prog_type", "prog_name", "namespaces", "ns_inode", "env", "env_truncated", "sysctl", "script", "loader_target", "exe_deleted", "exe_no_exec_bit", "exec_id", "parent_exec_id", "response", "length", "container_runtime", "container_image", "container_privileged");
 
     private static final Pattern ENV_VAR = Pattern.compile("proc\\.env(?:\\.|\\[)([A-Za-z_][A-Za-z0-9_]{0,127})]?");
     private static final Pattern INDEXED = Pattern.compile("(proc\\.aname|proc\\.apid)\\[(\\d{1,3})]");
@@ -94,6 +94,10 @@ public final class Fields {
                 return c == null || "".equals(c) ? "host" : c;
             };
             case "host.name" -> e -> e.get("nodename");
+            case "container.type" -> e -> e.get("container_runtime");
+            case "container.image" -> e -> e.get("container_image");
+            case "container.image.repository" -> e -> e.get("container_image") instanceof String i ? repository(i) : null;
+            case "container.privileged" -> e -> e.get("container_privileged");
             default -> null;
         };
         if (f != null) {
@@ -193,6 +197,17 @@ public final class Fields {
             return n.intValue() == 10 ? "6" : "4";
         }
         return fdPath(e) != null ? "f" : null;
+    }
+
+    /** "registry/name:tag@digest" without tag and digest. */
+    static String repository(String image) {
+        String s = image;
+        int at = s.indexOf('@');
+        if (at >= 0) {
+            s = s.substring(0, at);
+        }
+        int colon = s.lastIndexOf(':');
+        return colon > s.lastIndexOf('/') ? s.substring(0, colon) : s;
     }
 
     static String directory(String path) {

@@ -1,6 +1,7 @@
 package dev.vigil.enrich;
 
 import dev.vigil.event.Event;
+import dev.vigil.event.EventType;
 import dev.vigil.event.ExecEvent;
 import dev.vigil.event.TaskEvent;
 
@@ -31,6 +32,10 @@ public final class Enricher implements Consumer<Event> {
 
     @Override
     public void accept(Event e) {
+        if (e.type() == EventType.CGROUP && e instanceof TaskEvent c) {
+            containers.cgroupChanged(c.arg0(), c.text(), c.arg1() != 0);
+            return;
+        }
         cache.update(e);
         next.accept(enrich(e));
     }
@@ -40,7 +45,8 @@ public final class Enricher implements Consumer<Event> {
         var h = e.header();
         ProcessInfo self = cache.get(h.pid(), h.startTime());
         String exe = e instanceof ExecEvent || self == null ? "" : self.exe();
-        String container = containers.containerId(h.cgroupId());
+        Containers.Info inside = containers.container(h.cgroupId());
+        String container = inside == null ? "" : inside.shortId();
         boolean inContainer = !container.isEmpty() || (hostMntns != 0 && Integer.toUnsignedLong(h.mntns()) != hostMntns
                 && h.mntns() != 0);
         ProcessInfo target = null;
@@ -48,7 +54,7 @@ public final class Enricher implements Consumer<Event> {
             target = cache.get((int) t.targetPid(), t.targetStart());
         }
         return new EnrichedEvent(e, h.ts() + bootToWallNs, exe, users.name(h.uid()), container, nodename, rootPns,
-                inContainer, self, cache.get(h.ppid()), target);
+                inContainer, self, cache.get(h.ppid()), target, inside);
     }
 
     private static String hostname() {

@@ -61,7 +61,9 @@ public enum EventType {
     /** Vigil's own: a watched file (logs, histories, credentials, cron…) unlinked, removed or truncated. */
     WATCHED_CHANGE(710, "watched_change"),
     /** Internal: keeps the process cache; not part of the catalogue. */
-    FORK(1000, "fork");
+    FORK(1000, "fork"),
+    /** Internal: a cgroup v2 directory made or removed, for the container map. */
+    CGROUP(1001, "cgroup");
 
     private static final Map<Integer, EventType> BY_NUMBER = new HashMap<>();
     private static final Map<String, EventType> BY_NAME = new HashMap<>();

@@ -93,6 +93,11 @@ public record TaskEvent(Header header, PidTree pidTree, long arg0, long arg1, lo
                 out.ancestry(pidTree);
             }
             case FORK -> out.field("parent_pid", arg0);
+            case CGROUP -> {
+                out.field("cgroup_id", arg0);
+                out.field("removed", arg1 != 0);
+                out.field("path", text);
+            }
             case NAMESPACE -> {
                 out.field("action", switch ((int) arg0) {
                     case 1 -> "setns";

@@ -59,7 +59,7 @@ public final class RecordDecoder {
                         rec.get(JAVA_LONG_UNALIGNED, off(Wire.FILE, "flags")), rec.get(JAVA_LONG_UNALIGNED, off(Wire.FILE, "ino")),
                         rec.get(JAVA_INT_UNALIGNED, off(Wire.FILE, "mode")), rec.get(JAVA_INT_UNALIGNED, off(Wire.FILE, "fd")));
             }
-            case MPROTECT, NANOSLEEP, EXIT, KILL, PTRACE, SETSID, PRCTL, TKILL, TGKILL, EXIT_GROUP, UPDATE_CRED, FORK, AGENT_TAMPER, PROCESS_MEMORY, RAW_SOCKET, CAPSET, USERFAULTFD, BPF_LOAD, NAMESPACE, SYSCTL_WRITE -> {
+            case MPROTECT, NANOSLEEP, EXIT, KILL, PTRACE, SETSID, PRCTL, TKILL, TGKILL, EXIT_GROUP, UPDATE_CRED, FORK, AGENT_TAMPER, PROCESS_MEMORY, RAW_SOCKET, CAPSET, USERFAULTFD, BPF_LOAD, NAMESPACE, SYSCTL_WRITE, CGROUP -> {
                 need(rec, Wire.TASK, type);
                 yield new TaskEvent(h, pidTree(rec, off(Wire.TASK, "tree")),
                         rec.get(JAVA_LONG_UNALIGNED, off(Wire.TASK, "arg0")), rec.get(JAVA_LONG_UNALIGNED, off(Wire.TASK, "arg1")),

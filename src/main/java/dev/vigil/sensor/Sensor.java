@@ -38,7 +38,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 public final class Sensor implements AutoCloseable {
     private static final String OBJECT = "/dev/vigil/bpf/vigil.bpf.o";
     /** Programs the process cache needs whatever hooks are on. */
-    private static final Set<String> ALWAYS = Set.of("process__exec", "process__fork", "process__exit");
+    private static final Set<String> ALWAYS = Set.of("process__exec", "process__fork", "process__exit", "cgroup__mkdir", "cgroup__rmdir");
 
     private final BpfObject object;
     private final List<BpfLink> links = new ArrayList<>();

@@ -23,6 +23,11 @@ public final class EventJson {
         }
         w.field("username", en.username());
         w.field("container_id", en.containerId());
+        if (en.container() != null) {
+            w.field("container_runtime", en.container().runtime());
+            w.field("container_image", en.container().image());
+            w.field("container_privileged", en.container().privileged());
+        }
         w.field("nodename", en.nodename());
         w.field("exec_id", en.execId());
         w.field("parent_exec_id", en.parentExecId());

@@ -1,0 +1,52 @@
+package dev.vigil.enrich;
+
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Container ids from cgroup paths, kept by cgroup events; runtime, image and privileged flag from each runtime's state. */
+class ContainersTest {
+    private static final String A = "a".repeat(64), B = "b".repeat(64), C = "c".repeat(64);
+
+    @Test
+    void ociStateOfContainerdAndCriO() throws Exception {
+        Path containerd = Files.createTempDirectory("vigil-containerd"), crio = Files.createTempDirectory("vigil-crio");
+        Files.createDirectories(containerd.resolve("k8s.io").resolve(A));
+        StringBuilder all = new StringBuilder();
+        for (int i = 0; i < 41; i++) {
+            all.append(i == 0 ? "" : ",").append(i == 21 ? "\"CAP_SYS_ADMIN\"" : "\"CAP_" + i + "\"");
+        }
+        Files.writeString(containerd.resolve("k8s.io").resolve(A).resolve("config.json"), "{\"annotations\":{\"io.kubernetes.cri.image-name\":"
+                + "\"docker.io/library/nginx:1.27\"},\"process\":{\"capabilities\":{\"bounding\":[" + all + "]}}}");
+        Files.createDirectories(crio.resolve(B).resolve("userdata"));
+        Files.writeString(crio.resolve(B).resolve("userdata").resolve("config.json"), "{\"annotations\":{\"io.kubernetes.cri-o.ImageName\":"
+                + "\"quay.io/x/y:2\",\"io.kubernetes.cri-o.ContainerID\":\"" + B + "\"},\"process\":{\"capabilities\":{\"bounding\":[\"CAP_CHOWN\"]}}}");
+
+        Containers c = new Containers(Files.createTempDirectory("vigil-nocgroup"), List.of(containerd, crio));
+        c.cgroupChanged(7, "/kubepods/besteffort/pod1/cri-containerd-" + A + ".scope", false);
+        c.cgroupChanged(8, "/machine.slice/crio-" + B + ".scope", false);
+        c.cgroupChanged(9, "/system.slice/docker-" + C + ".scope", false);
+        c.cgroupChanged(10, "/user.slice/user-1000.slice", false);
+
+        Containers.Info a = c.container(7);
+        assertEquals("containerd", a.runtime());
+        assertEquals("docker.io/library/nginx:1.27", a.image());
+        assertTrue(a.privileged());
+        assertEquals(A.substring(0, 12), c.containerId(7));
+        Containers.Info b = c.container(8);
+        assertEquals("cri-o", b.runtime());
+        assertEquals("quay.io/x/y:2", b.image());
+        assertFalse(b.privileged());
+        assertEquals("", c.container(9).runtime(), "a container id with no runtime state still is a container");
+        assertNull(c.container(10), "the host");
+        c.cgroupChanged(7, "", true);
+        assertNull(c.container(7), "removed with its cgroup");
+    }
+}
