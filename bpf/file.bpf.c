@@ -234,6 +234,27 @@ struct {
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 } watched_prefixes SEC(".maps");
 
+struct odd_scan {
+	__u8 *path;
+	bool odd;
+};
+
+/* One byte of the scan for "//", "/./" and "/../": stops at the first. */
+static long odd_step(__u32 i, struct odd_scan *s)
+{
+	if (i >= WATCH_PREFIX_MAX - 3)
+		return 1;
+	__u8 *p = s->path + i;
+	if (p[0] != '/')
+		return p[0] == 0;
+	__u8 a = p[1], b = p[2], c = p[3];
+	if (a == '/' || (a == '.' && (b == '/' || b == 0 || (b == '.' && (c == '/' || c == 0))))) {
+		s->odd = true;
+		return 1;
+	}
+	return 0;
+}
+
 /*
  * Does the path just written at `ref` start with a watched prefix? Decided on
  * the path as named, joined to its directory fd or the cwd; so a path that is
@@ -254,14 +275,9 @@ static __always_inline bool path_watched(void *rec, struct str_ref *ref)
 	k->prefixlen = (len + 1) * 8; /* the NUL after the path: an exact file entry matches only itself */
 	if (bpf_map_lookup_elem(&watched_prefixes, k))
 		return true;
-	for (int i = 0; i < WATCH_PREFIX_MAX - 3; i++) {
-		if (k->path[i] != '/')
-			continue;
-		__u8 a = k->path[i + 1], b = k->path[i + 2], c = k->path[i + 3];
-		if (a == '/' || (a == '.' && (b == '/' || b == 0 || (b == '.' && (c == '/' || c == 0)))))
-			return true;
-	}
-	return false;
+	struct odd_scan scan = {.path = k->path};
+	bpf_loop(WATCH_PREFIX_MAX - 3, odd_step, &scan, 0); /* a callback: verified once, not per byte */
+	return scan.odd;
 }
 
 static __always_inline __u32 put_named(void *e, __u32 pos, struct str_ref *ref, long dirfd, const char *p, __u32 type)

@@ -8,9 +8,9 @@
  * Covered: IORING_OP_OPENAT/OPENAT2 (create_file 602, file_read/write
  * 608/609 on the opened file, exactly as for open(2)), IORING_OP_CONNECT
  * (42) and IORING_OP_ACCEPT (43), read from the socket itself, and
- * IORING_OP_SOCKET of raw and packet sockets (702). Not covered yet: opens
- * into fixed-file slots (no fd to look at), RENAMEAT, UNLINKAT, LINKAT,
- * SYMLINKAT (their paths are released before the completion fires).
+ * IORING_OP_SOCKET of raw and packet sockets (702), and RENAMEAT, UNLINKAT,
+ * LINKAT and SYMLINKAT (paths taken at submission, below). Not covered yet:
+ * opens into fixed-file slots (no fd to look at).
  */
 #include "lib/common.h"
 
@@ -63,5 +63,101 @@ int iouring__complete(struct trace_event_raw_io_uring_complete *ctx)
 			}
 		}
 	}
+	return 0;
+}
+
+/*
+ * Path operations (RENAMEAT, UNLINKAT, LINKAT, SYMLINKAT): their paths are
+ * released before the completion fires, so they are copied at submission
+ * (io_uring_submit_req, after the request's prep took them) into a map keyed
+ * by the request, and reported with the result at completion, as rename (82),
+ * link (86), unlink/rmdir (605/606) and watched_change (710).
+ */
+#define URING_PATH_MAX 256
+
+struct uring_paths {
+	__u32 op;
+	__s32 dfd1, dfd2;
+	__u32 flags;
+	char p1[URING_PATH_MAX];
+	char p2[URING_PATH_MAX];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u64);
+	__type(value, struct uring_paths);
+} uring_paths SEC(".maps");
+
+static __always_inline bool path_op(__u8 op)
+{
+	return op == IORING_OP_RENAMEAT || op == IORING_OP_UNLINKAT || op == IORING_OP_LINKAT || op == IORING_OP_SYMLINKAT;
+}
+
+SEC("tp_btf/io_uring_submit_req")
+int BPF_PROG(iouring__submit, struct io_kiocb *req)
+{
+	__u8 op = BPF_CORE_READ(req, opcode);
+	if (!path_op(op) || !(wanted(T_RENAME) || wanted(T_LINK) || wanted(T_UNLINK) || wanted(T_RMDIR) || wanted(T_WATCHED_CHANGE)))
+		return 0;
+	struct uring_paths *v = (void *)path_area(); /* scratch: the value is too large for the stack */
+	if (!v)
+		return 0;
+	__builtin_memset(v, 0, sizeof(*v));
+	v->op = op;
+	if (op == IORING_OP_UNLINKAT) {
+		struct io_unlink *u = (void *)req; /* the request's command area */
+		v->dfd1 = BPF_CORE_READ(u, dfd);
+		v->flags = BPF_CORE_READ(u, flags);
+		bpf_probe_read_kernel_str(v->p1, sizeof(v->p1), BPF_CORE_READ(u, filename, name));
+	} else {
+		struct io_rename *r = (void *)req; /* io_link has the same layout */
+		v->dfd1 = BPF_CORE_READ(r, old_dfd);
+		v->dfd2 = BPF_CORE_READ(r, new_dfd);
+		bpf_probe_read_kernel_str(v->p1, sizeof(v->p1), BPF_CORE_READ(r, oldpath, name));
+		bpf_probe_read_kernel_str(v->p2, sizeof(v->p2), BPF_CORE_READ(r, newpath, name));
+	}
+	__u64 key = (__u64)req;
+	bpf_map_update_elem(&uring_paths, &key, v, BPF_ANY);
+	return 0;
+}
+
+SEC("tracepoint/io_uring/io_uring_complete")
+int iouring__complete_paths(struct trace_event_raw_io_uring_complete *ctx)
+{
+	__u64 key = (__u64)ctx->req;
+	struct uring_paths *v = bpf_map_lookup_elem(&uring_paths, &key);
+	if (!v)
+		return 0;
+	struct io_kiocb *req = ctx->req;
+	struct task_struct *task = req_task(req);
+	long res = ctx->res;
+	__u32 op = v->op, type = op == IORING_OP_RENAMEAT ? T_RENAME : (op == IORING_OP_UNLINKAT ? ((v->flags & AT_REMOVEDIR) ? T_RMDIR : T_UNLINK) : T_LINK);
+	struct file_event *e = file_record(task, type, res);
+	if (!e)
+		goto out;
+	e->hdr.flags = VIA_IO_URING;
+	__u32 pos = sizeof(*e);
+	if (op == IORING_OP_SYMLINKAT)
+		pos = put_str(e, pos, &e->path, v->p1, URING_PATH_MAX, false, type); /* the link's target, as given */
+	else
+		pos = put_path_at(e, pos, &e->path, v->dfd1, v->p1, false, type);
+	if (op != IORING_OP_UNLINKAT)
+		pos = put_path_at(e, pos, &e->path2, v->dfd2, v->p2, false, type);
+	if (op == IORING_OP_SYMLINKAT)
+		e->flags = 1; /* a symbolic link, as link__enter_symlink marks it */
+	if (op == IORING_OP_UNLINKAT && res == 0 && wanted(T_WATCHED_CHANGE) && path_watched(e, &e->path)) {
+		e->hdr.type = T_WATCHED_CHANGE;
+		e->flags = type == T_RMDIR ? WATCHED_RMDIR : WATCHED_UNLINK;
+		fill_tree(&e->tree, task);
+		emit(e, pos);
+		e->hdr.type = type;
+		e->flags = v->flags;
+	}
+	if (wanted(type))
+		emit(e, pos);
+out:
+	bpf_map_delete_elem(&uring_paths, &key);
 	return 0;
 }

@@ -395,12 +395,16 @@ static __always_inline __u32 put_file_path(void *rec, __u32 pos, struct str_ref 
 }
 
 /* The path a *at() call names: absolute as given, or joined to dirfd's (or the cwd's) path. */
-static __always_inline __u32 put_at_path(void *rec, __u32 pos, struct str_ref *ref, long dirfd, const char *user_path, __u32 type)
+/* A path named relative to `dirfd` (or the cwd), joined to it; `user` says whose memory holds the name. */
+static __always_inline __u32 put_path_at(void *rec, __u32 pos, struct str_ref *ref, long dirfd, const char *name, bool user, __u32 type)
 {
 	char first = 0;
-	bpf_probe_read_user(&first, 1, user_path);
-	if (first == '/' || !user_path)
-		return put_str(rec, pos, ref, user_path, VIGIL_STR_MAX, true, type);
+	if (user)
+		bpf_probe_read_user(&first, 1, name);
+	else
+		bpf_probe_read_kernel(&first, 1, name);
+	if (first == '/' || !name)
+		return put_str(rec, pos, ref, name, VIGIL_STR_MAX, user, type);
 	struct task_struct *task = (void *)bpf_get_current_task();
 	struct str_ref dir;
 	if (dirfd == AT_FDCWD) {
@@ -419,11 +423,16 @@ static __always_inline __u32 put_at_path(void *rec, __u32 pos, struct str_ref *r
 		((char *)rec)[pos] = '/';
 		pos++;
 	}
-	struct str_ref name;
-	pos = put_str(rec, pos, &name, user_path, VIGIL_STR_MAX, true, type);
+	struct str_ref leaf;
+	pos = put_str(rec, pos, &leaf, name, VIGIL_STR_MAX, user, type);
 	ref->off = dir.off;
 	ref->len = (pos - dir.off) & (VIGIL_STR_MAX * 2 - 1);
 	return pos;
+}
+
+static __always_inline __u32 put_at_path(void *rec, __u32 pos, struct str_ref *ref, long dirfd, const char *user_path, __u32 type)
+{
+	return put_path_at(rec, pos, ref, dirfd, user_path, true, type);
 }
 
 static __always_inline __u32 inode_mode(struct file *f)

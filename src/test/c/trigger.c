@@ -583,6 +583,58 @@ static void prep_openat(struct io_uring_sqe *sqe, void *path)
 	sqe->len = 0600;
 }
 
+struct two_paths {
+	const char *from, *to;
+};
+
+static void prep_renameat(struct io_uring_sqe *sqe, void *arg)
+{
+	struct two_paths *p = arg;
+	sqe->opcode = IORING_OP_RENAMEAT;
+	sqe->fd = AT_FDCWD;
+	sqe->addr = (unsigned long)p->from;
+	sqe->len = AT_FDCWD;
+	sqe->addr2 = (unsigned long)p->to;
+}
+
+static void prep_linkat(struct io_uring_sqe *sqe, void *arg)
+{
+	prep_renameat(sqe, arg);
+	sqe->opcode = IORING_OP_LINKAT;
+}
+
+static void prep_symlinkat(struct io_uring_sqe *sqe, void *arg)
+{
+	struct two_paths *p = arg;
+	sqe->opcode = IORING_OP_SYMLINKAT;
+	sqe->fd = AT_FDCWD;
+	sqe->addr = (unsigned long)p->from;
+	sqe->addr2 = (unsigned long)p->to;
+}
+
+static void prep_unlinkat(struct io_uring_sqe *sqe, void *path)
+{
+	sqe->opcode = IORING_OP_UNLINKAT;
+	sqe->fd = AT_FDCWD;
+	sqe->addr = (unsigned long)path;
+}
+
+/* In `dir`: a exists; rename a to b, hard-link b as c, symlink d to "target", unlink c, all through io_uring. */
+static int cmd_uring_paths(const char *dir)
+{
+	char a[512], b[512], c[512], d[512];
+	snprintf(a, sizeof(a), "%s/a", dir);
+	snprintf(b, sizeof(b), "%s/b", dir);
+	snprintf(c, sizeof(c), "%s/c", dir);
+	snprintf(d, sizeof(d), "%s/d", dir);
+	close(open(a, O_CREAT | O_WRONLY, 0600));
+	struct two_paths ren = {a, b}, lnk = {b, c}, sym = {"target", d};
+	if (uring_one(prep_renameat, &ren) || uring_one(prep_linkat, &lnk) || uring_one(prep_symlinkat, &sym)
+	    || uring_one(prep_unlinkat, c))
+		return 1;
+	return 0;
+}
+
 /* IORING_OP_SOCKET: a packet socket, made without socket(2). */
 static void prep_packet_socket(struct io_uring_sqe *sqe, void *unused)
 {
@@ -660,6 +712,7 @@ int main(int argc, char **argv)
 	if (!strcmp(c, "read") && argc > 2) return cmd_read(argv[2]);
 	if (!strcmp(c, "uring-open") && argc > 2) return uring_one(prep_openat, argv[2]);
 	if (!strcmp(c, "uring-packet-socket")) return uring_one(prep_packet_socket, NULL);
+	if (!strcmp(c, "uring-paths") && argc > 2) return cmd_uring_paths(argv[2]);
 	if (!strcmp(c, "uring-connect")) return cmd_uring_connect();
 	fprintf(stderr, "trigger: unknown command %s\n", c);
 	return 2;

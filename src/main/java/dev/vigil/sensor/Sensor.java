@@ -69,11 +69,9 @@ public final class Sensor implements AutoCloseable {
             }
             this.previousTamper = takeTamperLog(obj.map("tamper_log"));
             configure(obj, options);
-            for (BpfProgram p : obj.programs()) {
-                if (selected(p.name(), hooks) && !unavailable.containsKey(p.name())) {
-                    links.add(p.attach());
-                }
-            }
+            List<BpfProgram> toAttach = obj.programs().stream()
+                    .filter(p -> selected(p.name(), hooks) && !unavailable.containsKey(p.name())).toList();
+            attachAll(toAttach, links);
             this.losses = obj.map("losses");
             rb = new RingBuffer(obj.map("events"), this::onRecord);
             this.ring = rb;
@@ -82,9 +80,7 @@ public final class Sensor implements AutoCloseable {
             if (rb != null) {
                 rb.close();
             }
-            for (BpfLink l : links) {
-                l.close();
-            }
+            closeAll(links);
             obj.close();
             throw e;
         }
@@ -142,6 +138,55 @@ public final class Sensor implements AutoCloseable {
             p.autoload(!missing.containsKey(p.name()) && selected(p.name(), hooks));
         }
         return missing;
+    }
+
+    /**
+     * Attaching and detaching a tracepoint program each wait for the kernel to synchronise
+     * (RCU): one after the other, ~80 programs take seconds. Independent links, so in parallel.
+     */
+    private static final int LINK_THREADS = 16;
+
+    private static void attachAll(List<BpfProgram> programs, List<BpfLink> into) {
+        List<BpfLink> attached = java.util.Collections.synchronizedList(new ArrayList<>());
+        RuntimeException failed = null;
+        try (var pool = java.util.concurrent.Executors.newFixedThreadPool(LINK_THREADS, Thread.ofPlatform().daemon().factory())) {
+            List<java.util.concurrent.Future<?>> done = new ArrayList<>();
+            for (BpfProgram p : programs) {
+                done.add(pool.submit(() -> attached.add(p.attach())));
+            }
+            for (var f : done) {
+                try {
+                    f.get();
+                } catch (java.util.concurrent.ExecutionException e) {
+                    failed = failed != null ? failed
+                            : e.getCause() instanceof RuntimeException r ? r : new BpfException("attach", e.getCause());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    failed = failed != null ? failed : new BpfException("attach interrupted", e);
+                }
+            }
+        }
+        into.addAll(attached);
+        if (failed != null) {
+            throw failed;
+        }
+    }
+
+    /** Closes every link (in parallel, see {@link #attachAll}); the first failure, or null. */
+    private static RuntimeException closeAll(List<BpfLink> links) {
+        List<RuntimeException> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+        try (var pool = java.util.concurrent.Executors.newFixedThreadPool(LINK_THREADS, Thread.ofPlatform().daemon().factory())) {
+            for (BpfLink l : links) {
+                pool.submit(() -> {
+                    try {
+                        l.close();
+                    } catch (RuntimeException e) {
+                        failures.add(e);
+                    }
+                });
+            }
+        }
+        return failures.isEmpty() ? null : failures.getFirst();
     }
 
     /** Where the tamper log outlives the agent; the value size in the name keeps an incompatible old pin apart. */
@@ -411,14 +456,7 @@ public final class Sensor implements AutoCloseable {
 
     @Override
     public void close() {
-        RuntimeException first = null;
-        for (BpfLink l : links) {
-            try {
-                l.close();
-            } catch (RuntimeException e) {
-                first = first == null ? e : first;
-            }
-        }
+        RuntimeException first = closeAll(links);
         links.clear();
         try {
             ring.close();

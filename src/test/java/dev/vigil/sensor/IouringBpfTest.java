@@ -73,4 +73,25 @@ class IouringBpfTest {
             victim.destroy();
         }
     }
+
+    /** rename, link, symlink and unlink through io_uring: no syscall fires, the events come from submission and completion. */
+    @Test
+    void pathOperationsThroughIoUring() throws Exception {
+        LiveSensor s = LiveSensor.get();
+        Path dir = Files.createTempDirectory("vigil-uring-paths");
+        LiveSensor.Triggered t = LiveSensor.trigger("uring-paths", dir.toString());
+        FileEvent rename = (FileEvent) s.await("rename via io_uring", ev -> ev.type() == EventType.RENAME && ev.header().pid() == t.pid());
+        assertEquals(dir.resolve("a").toString(), rename.path());
+        assertEquals(dir.resolve("b").toString(), rename.path2());
+        assertEquals(0, rename.header().res());
+        FileEvent link = (FileEvent) s.await("hard link via io_uring", ev -> ev.type() == EventType.LINK && ev.header().pid() == t.pid()
+                && ((FileEvent) ev).path2().endsWith("/c"));
+        assertEquals(dir.resolve("b").toString(), link.path());
+        FileEvent symlink = (FileEvent) s.await("symlink via io_uring", ev -> ev.type() == EventType.LINK && ev.header().pid() == t.pid()
+                && ((FileEvent) ev).path2().endsWith("/d"));
+        assertEquals("target", symlink.path());
+        FileEvent unlink = (FileEvent) s.await("unlink via io_uring", ev -> ev.type() == EventType.UNLINK && ev.header().pid() == t.pid());
+        assertEquals(dir.resolve("c").toString(), unlink.path());
+        assertTrue(s.all(ev -> ev.type() == EventType.OPEN && ev.header().pid() == t.pid() && ((FileEvent) ev).path().endsWith("/b")).isEmpty());
+    }
 }
