@@ -9,8 +9,8 @@
  * 608/609 on the opened file, exactly as for open(2)), IORING_OP_CONNECT
  * (42) and IORING_OP_ACCEPT (43), read from the socket itself, and
  * IORING_OP_SOCKET of raw and packet sockets (702), and RENAMEAT, UNLINKAT,
- * LINKAT and SYMLINKAT (paths taken at submission, below). Not covered yet:
- * opens into fixed-file slots (no fd to look at).
+ * LINKAT and SYMLINKAT (paths taken at submission, below). Opens into
+ * fixed-file slots are read from the ring's file table (there is no fd).
  */
 #include "lib/common.h"
 
@@ -31,6 +31,22 @@ static __always_inline struct task_struct *req_task(struct io_kiocb *req)
 	return (void *)bpf_get_current_task();
 }
 
+#define IORING_FILE_INDEX_ALLOC (~0U)
+#define FFS_FLAGS 3UL /* low bits of io_rsrc_node.file_ptr: FFS_NOWAIT, FFS_ISREG */
+
+/* The file an open placed in the ring's fixed-file table (no descriptor exists), or NULL. */
+static __always_inline struct file *fixed_file(struct io_kiocb *req, __u32 idx)
+{
+	struct io_ring_ctx *ctx = BPF_CORE_READ(req, ctx);
+	if (!bpf_core_field_exists(ctx->file_table.data) || idx >= BPF_CORE_READ(ctx, file_table.data.nr))
+		return NULL;
+	struct io_rsrc_node **nodes = BPF_CORE_READ(ctx, file_table.data.nodes), *node = NULL;
+	bpf_probe_read_kernel(&node, sizeof(node), &nodes[idx]);
+	if (!node)
+		return NULL;
+	return (struct file *)(BPF_CORE_READ(node, file_ptr) & ~FFS_FLAGS);
+}
+
 SEC("tracepoint/io_uring/io_uring_complete")
 int iouring__complete(struct trace_event_raw_io_uring_complete *ctx)
 {
@@ -42,7 +58,9 @@ int iouring__complete(struct trace_event_raw_io_uring_complete *ctx)
 	if (!c || c->agent_tgid == BPF_CORE_READ(task, tgid))
 		return 0;
 	if ((op == IORING_OP_OPENAT || op == IORING_OP_OPENAT2) && res >= 0) {
-		report_opened(task, fd_file(task, res), res);
+		struct io_open *open = (void *)req; /* the request's command area */
+		__u32 slot = BPF_CORE_READ(open, file_slot);
+		report_opened(task, slot ? fixed_file(req, slot == IORING_FILE_INDEX_ALLOC ? res : slot - 1) : fd_file(task, res), res);
 	} else if (op == IORING_OP_CONNECT && (res == 0 || res == -EINPROGRESS) && wanted(T_CONNECT)) {
 		emit_net(task, T_CONNECT, file_sock(BPF_CORE_READ(req, file)), res, -1, VIA_IO_URING);
 	} else if (op == IORING_OP_ACCEPT && res >= 0 && wanted(T_ACCEPT)) {

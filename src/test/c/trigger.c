@@ -546,12 +546,18 @@ static int cmd_read(const char *path)
 }
 
 /* One io_uring request, submitted and reaped with raw syscalls: no openat/connect syscall is made. */
+/* When set, uring_one registers one empty fixed-file slot before submitting. */
+static int uring_fixed_slot;
+
 static int uring_one(void (*prep)(struct io_uring_sqe *, void *), void *arg)
 {
 	struct io_uring_params p = {0};
 	int ring = syscall(SYS_io_uring_setup, 4, &p);
 	if (ring < 0)
 		return die("io_uring_setup");
+	int empty = -1;
+	if (uring_fixed_slot && syscall(SYS_io_uring_register, ring, IORING_REGISTER_FILES, &empty, 1) < 0)
+		return die("io_uring_register files");
 	size_t sqlen = p.sq_off.array + p.sq_entries * sizeof(unsigned);
 	size_t cqlen = p.cq_off.cqes + p.cq_entries * sizeof(struct io_uring_cqe);
 	char *sq = mmap(NULL, sqlen, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, ring, IORING_OFF_SQ_RING);
@@ -645,6 +651,13 @@ static void prep_packet_socket(struct io_uring_sqe *sqe, void *unused)
 	sqe->len = htons(3);
 }
 
+/* IORING_OP_OPENAT into fixed-file slot 0: the opened file gets no descriptor. */
+static void prep_openat_fixed(struct io_uring_sqe *sqe, void *path)
+{
+	prep_openat(sqe, path);
+	sqe->file_index = 1;
+}
+
 static struct sockaddr_in uring_peer;
 
 static void prep_connect(struct io_uring_sqe *sqe, void *fdp)
@@ -713,6 +726,7 @@ int main(int argc, char **argv)
 	if (!strcmp(c, "uring-open") && argc > 2) return uring_one(prep_openat, argv[2]);
 	if (!strcmp(c, "uring-packet-socket")) return uring_one(prep_packet_socket, NULL);
 	if (!strcmp(c, "uring-paths") && argc > 2) return cmd_uring_paths(argv[2]);
+	if (!strcmp(c, "uring-open-fixed") && argc > 2) return uring_fixed_slot = 1, uring_one(prep_openat_fixed, argv[2]);
 	if (!strcmp(c, "uring-connect")) return cmd_uring_connect();
 	fprintf(stderr, "trigger: unknown command %s\n", c);
 	return 2;

@@ -94,4 +94,15 @@ class IouringBpfTest {
         assertEquals(dir.resolve("c").toString(), unlink.path());
         assertTrue(s.all(ev -> ev.type() == EventType.OPEN && ev.header().pid() == t.pid() && ((FileEvent) ev).path().endsWith("/b")).isEmpty());
     }
+
+    /** An open into a fixed-file slot has no descriptor: the file is read from the ring's table. */
+    @Test
+    void openIntoAFixedFileSlot() throws Exception {
+        LiveSensor s = LiveSensor.get();
+        Path file = Files.createTempDirectory("vigil-uring-fixed").resolve("slotted");
+        LiveSensor.Triggered t = LiveSensor.trigger("uring-open-fixed", file.toString());
+        FileEvent e = (FileEvent) s.await("create_file into a fixed slot", ev -> ev.type() == EventType.CREATE_FILE
+                && ev.header().pid() == t.pid());
+        assertEquals(file.toString(), e.path());
+    }
 }
