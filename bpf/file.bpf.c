@@ -77,10 +77,15 @@ static __always_inline void report_opened(struct task_struct *task, struct file 
 		return;
 	__u32 fmode = BPF_CORE_READ(f, f_mode);
 	__u64 fflags = BPF_CORE_READ(f, f_flags);
-	report_proc_open(task, f, fflags, fd);
-	if (fmode & FMODE_WRITE) {
-		tamper_proc_mem(task, f, fflags);
-		report_sysctl_write(task, f, fflags, fd);
+	/* procfs, decided once: a sysctl (709), or a process's memory files (701, and 700 for the agent's) */
+	struct proc_inode *pi = proc_inode_of(f);
+	if (pi) {
+		if (BPF_CORE_READ(pi, sysctl_entry)) {
+			if (fmode & FMODE_WRITE)
+				report_sysctl_write(task, f, fflags, fd);
+		} else {
+			report_proc_memory(task, f, pi, fflags, fd, fmode & FMODE_WRITE);
+		}
 	}
 	if ((fmode & FMODE_CREATED) && wanted(T_CREATE_FILE))
 		emit_file(task, f, T_CREATE_FILE, fd, fflags);
@@ -398,37 +403,25 @@ static __always_inline bool is_file_caps(const char *name)
 	return true;
 }
 
-SEC("tracepoint/syscalls/sys_enter_setxattr")
-int fcaps__enter_setxattr(struct trace_event_raw_sys_enter *ctx)
+/* Saves (dirfd, path) when the attribute set is security.capability; path 0: the fd itself. */
+static __always_inline int fcaps_enter(long dirfd, __u64 path, const char *name)
 {
-	if (is_file_caps((void *)ctx->args[1]))
-		save_paths(T_FILE_CAPS, AT_FDCWD, ctx->args[0], 0, 0, 0);
+	if (is_file_caps(name))
+		save_paths(T_FILE_CAPS, dirfd, path, 0, 0, 0);
 	return 0;
 }
+
+SEC("tracepoint/syscalls/sys_enter_setxattr")
+int fcaps__enter_setxattr(struct trace_event_raw_sys_enter *ctx) { return fcaps_enter(AT_FDCWD, ctx->args[0], (void *)ctx->args[1]); }
 EXIT(fcaps, setxattr)
 SEC("tracepoint/syscalls/sys_enter_lsetxattr")
-int fcaps__enter_lsetxattr(struct trace_event_raw_sys_enter *ctx)
-{
-	if (is_file_caps((void *)ctx->args[1]))
-		save_paths(T_FILE_CAPS, AT_FDCWD, ctx->args[0], 0, 0, 0);
-	return 0;
-}
+int fcaps__enter_lsetxattr(struct trace_event_raw_sys_enter *ctx) { return fcaps_enter(AT_FDCWD, ctx->args[0], (void *)ctx->args[1]); }
 EXIT(fcaps, lsetxattr)
 SEC("tracepoint/syscalls/sys_enter_fsetxattr")
-int fcaps__enter_fsetxattr(struct trace_event_raw_sys_enter *ctx)
-{
-	if (is_file_caps((void *)ctx->args[1]))
-		save_paths(T_FILE_CAPS, (int)ctx->args[0], 0, 0, 0, 0);
-	return 0;
-}
+int fcaps__enter_fsetxattr(struct trace_event_raw_sys_enter *ctx) { return fcaps_enter((int)ctx->args[0], 0, (void *)ctx->args[1]); }
 EXIT(fcaps, fsetxattr)
 SEC("tracepoint/syscalls/sys_enter_setxattrat")
-int fcaps__enter_setxattrat(struct trace_event_raw_sys_enter *ctx)
-{
-	if (is_file_caps((void *)ctx->args[3]))
-		save_paths(T_FILE_CAPS, (int)ctx->args[0], ctx->args[1], 0, 0, 0);
-	return 0;
-}
+int fcaps__enter_setxattrat(struct trace_event_raw_sys_enter *ctx) { return fcaps_enter((int)ctx->args[0], ctx->args[1], (void *)ctx->args[3]); }
 EXIT(fcaps, setxattrat)
 
 /*

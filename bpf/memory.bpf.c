@@ -11,18 +11,25 @@
  * path string. The target's start time comes from that task. process_vm_*
  * only name a pid: the exit side reports it with the result, and userspace
  * adds the target's start time and exe from its process cache. ptrace is the
- * third route (101). Not covered: 32-bit syscalls.
+ * third route (101). The same decisions give the agent's tamper evidence
+ * (tamper.bpf.c) when the target is the agent. Not covered: 32-bit syscalls.
  */
 #include "lib/common.h"
 
 #define PROC_SUPER_MAGIC 0x9fa0
 
-/* The thread group behind a procfs inode (proc_inode.pid's task), or NULL for files with no task. */
-static __always_inline struct task_struct *proc_inode_task(struct inode *inode)
+/* The procfs inode around an open file's inode, or NULL when the file is not on procfs. */
+static __always_inline struct proc_inode *proc_inode_of(struct file *f)
 {
+	struct inode *inode = BPF_CORE_READ(f, f_inode);
 	if (BPF_CORE_READ(inode, i_sb, s_magic) != PROC_SUPER_MAGIC)
 		return NULL;
-	struct proc_inode *pi = (void *)((char *)inode - bpf_core_field_offset(struct proc_inode, vfs_inode));
+	return (void *)((char *)inode - bpf_core_field_offset(struct proc_inode, vfs_inode));
+}
+
+/* The thread group behind a procfs inode (proc_inode.pid's task), or NULL for files with no task. */
+static __always_inline struct task_struct *proc_inode_task(struct proc_inode *pi)
+{
 	struct pid *pid = BPF_CORE_READ(pi, pid);
 	if (!pid)
 		return NULL;
@@ -32,16 +39,22 @@ static __always_inline struct task_struct *proc_inode_task(struct inode *inode)
 	return (void *)((char *)first - bpf_core_field_offset(struct task_struct, pid_links));
 }
 
-/* "mem", "environ" or "maps": the files that read or change a process's memory or secrets. */
-static __always_inline bool memory_file(struct file *f)
+#define PROC_MEM 1
+#define PROC_MAPS 2
+#define PROC_ENVIRON 3
+
+/* Which of "mem", "maps", "environ" (the files that read or change a process's memory or secrets) `f` is; 0 for others. */
+static __always_inline int memory_file(struct file *f)
 {
 	char n[8] = {};
 	bpf_probe_read_kernel(n, sizeof(n), BPF_CORE_READ(f, f_path.dentry, d_name.name));
 	if (n[0] == 'm' && n[1] == 'e' && n[2] == 'm' && n[3] == 0)
-		return true;
+		return PROC_MEM;
 	if (n[0] == 'm' && n[1] == 'a' && n[2] == 'p' && n[3] == 's' && n[4] == 0)
-		return true;
-	return n[0] == 'e' && n[1] == 'n' && n[2] == 'v' && n[3] == 'i' && n[4] == 'r' && n[5] == 'o' && n[6] == 'n' && n[7] == 0;
+		return PROC_MAPS;
+	if (n[0] == 'e' && n[1] == 'n' && n[2] == 'v' && n[3] == 'i' && n[4] == 'r' && n[5] == 'o' && n[6] == 'n' && n[7] == 0)
+		return PROC_ENVIRON;
+	return 0;
 }
 
 static __always_inline struct task_event *memory_record(struct task_struct *task, long res, __u32 access, __u32 target, __u64 start)
@@ -56,13 +69,16 @@ static __always_inline struct task_event *memory_record(struct task_struct *task
 	return e;
 }
 
-/* Called at every open exit: procfs first (one read), then the name, then the target. */
-static __always_inline void report_proc_open(struct task_struct *task, struct file *f, __u64 flags, long fd)
+/* A procfs file of a process opened (pi: its procfs inode): 701 for another process's memory files, 700 for the agent's mem opened to write. */
+static __always_inline void report_proc_memory(struct task_struct *task, struct file *f, struct proc_inode *pi, __u64 flags, long fd, bool write)
 {
-	struct task_struct *target = proc_inode_task(BPF_CORE_READ(f, f_inode));
-	if (!target || !memory_file(f))
+	struct task_struct *target = proc_inode_task(pi);
+	int kind = target ? memory_file(f) : 0;
+	if (!kind)
 		return;
 	__u32 tgid = BPF_CORE_READ(target, tgid);
+	if (kind == PROC_MEM && write)
+		tamper_check(TAMPER_PROC_MEM, tgid, flags, f);
 	if (tgid == BPF_CORE_READ(task, tgid) || !wanted(T_PROCESS_MEMORY))
 		return;
 	struct task_event *e = memory_record(task, fd, MEMORY_PROC_OPEN, tgid, BPF_CORE_READ(target, group_leader, start_boottime));
@@ -75,6 +91,8 @@ static __always_inline void report_proc_open(struct task_struct *task, struct fi
 
 static __always_inline int vm_enter(struct trace_event_raw_sys_enter *ctx, __u32 access)
 {
+	if (access == MEMORY_VM_WRITE)
+		tamper_check(TAMPER_VM_WRITE, (__u32)ctx->args[0], 0, NULL);
 	if (!wanted(T_PROCESS_MEMORY) || (__u32)ctx->args[0] == (__u32)(bpf_get_current_pid_tgid() >> 32))
 		return 0;
 	struct syscall_args *a = save_args(T_PROCESS_MEMORY, ctx, 1);

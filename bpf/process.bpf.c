@@ -107,8 +107,6 @@ int BPF_PROG(process__exec, struct task_struct *task, pid_t old_pid, struct linu
 		e->exec_flags |= EXEC_SCRIPT;
 	if (BPF_CORE_READ(exe, f_inode, i_nlink) == 0)
 		e->exec_flags |= EXEC_EXE_DELETED;
-	if (!(inode_mode(exe) & 0111))
-		e->exec_flags |= EXEC_NO_EXEC_BIT;
 
 	struct mm_struct *mm = BPF_CORE_READ(task, mm);
 	__u64 arg_start = BPF_CORE_READ(mm, arg_start), arg_end = BPF_CORE_READ(mm, arg_end);

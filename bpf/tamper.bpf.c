@@ -13,12 +13,11 @@
  * - ptrace: sys_enter_ptrace (shared with the ptrace hook) when the target is
  *   the agent's tgid. PTRACE_SEIZE of another agent thread is seen only by the
  *   ptrace hook's own event.
- * - /proc/PID/mem opened for writing: at the open exit (shared with the file
- *   hooks and io_uring OPENAT), from the procfs inode's struct pid
- *   (memory.bpf.c), not from a path, so /proc/PID/task/TID/mem and bind
- *   mounts count too.
- * - process_vm_writev with the agent's tgid as target (a thread id of the
- *   agent as target is not covered).
+ * - /proc/PID/mem opened for writing and process_vm_writev: decided where
+ *   memory.bpf.c decides process_memory (the procfs inode's struct pid at the
+ *   open exit, io_uring OPENAT included; the pid argument of the syscall),
+ *   which calls tamper_check; a thread id of the agent given to
+ *   process_vm_writev is not covered.
  */
 #include "lib/common.h"
 
@@ -73,34 +72,10 @@ int BPF_PROG(tamper__signal, int sig, struct kernel_siginfo *info, struct task_s
 	return 0;
 }
 
-static __always_inline void tamper_ptrace(long request, long target)
+/* Another process acted on `target` (a tgid): tamper evidence when that is the agent. */
+static __always_inline void tamper_check(__u32 action, __u32 target, long arg1, struct file *f)
 {
 	__u32 agent = agent_tgid();
 	if (agent && target == agent && wanted(T_AGENT_TAMPER))
-		tamper_emit(TAMPER_PTRACE, request, target, 0, NULL);
-}
-
-/* Called for every file opened for writing: cheap tests first (procfs, then the name "mem"). */
-static __always_inline void tamper_proc_mem(struct task_struct *task, struct file *f, __u64 flags)
-{
-	struct task_struct *target = proc_inode_task(BPF_CORE_READ(f, f_inode));
-	if (!target)
-		return;
-	char name[4] = {};
-	bpf_probe_read_kernel(name, sizeof(name), BPF_CORE_READ(f, f_path.dentry, d_name.name));
-	if (name[0] != 'm' || name[1] != 'e' || name[2] != 'm' || name[3] != 0)
-		return;
-	__u32 agent = agent_tgid();
-	if (!agent || BPF_CORE_READ(target, tgid) != agent || !wanted(T_AGENT_TAMPER))
-		return;
-	tamper_emit(TAMPER_PROC_MEM, flags, agent, 0, f);
-}
-
-SEC("tracepoint/syscalls/sys_enter_process_vm_writev")
-int tamper__vm_writev(struct trace_event_raw_sys_enter *ctx)
-{
-	__u32 agent = agent_tgid();
-	if (agent && ctx->args[0] == agent && wanted(T_AGENT_TAMPER))
-		tamper_emit(TAMPER_VM_WRITE, 0, ctx->args[0], 0, NULL);
-	return 0;
+		tamper_emit(action, arg1, target, 0, f);
 }

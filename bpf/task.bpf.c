@@ -48,7 +48,7 @@ SEC("tracepoint/syscalls/sys_enter_ptrace")
 int ptrace__enter(struct trace_event_raw_sys_enter *ctx)
 {
 	long req = ctx->args[0];
-	tamper_ptrace(req, ctx->args[1]);
+	tamper_check(TAMPER_PTRACE, ctx->args[1], req, NULL);
 	/* TRACEME, POKETEXT, POKEDATA, POKEUSER, SETREGS, ATTACH, SEIZE */
 	if ((req == 0 || req == 4 || req == 5 || req == 6 || req == 13 || req == 16 || req == 0x4206) && wanted(T_PTRACE))
 		save_args(T_PTRACE, ctx, 4);

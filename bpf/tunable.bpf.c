@@ -12,13 +12,10 @@
  */
 #include "lib/common.h"
 
+/* A sysctl file (pi: its procfs inode, which has a ctl_table entry) opened for writing. */
 static __always_inline void report_sysctl_write(struct task_struct *task, struct file *f, __u64 flags, long fd)
 {
-	struct inode *inode = BPF_CORE_READ(f, f_inode);
-	if (BPF_CORE_READ(inode, i_sb, s_magic) != PROC_SUPER_MAGIC || !wanted(T_SYSCTL_WRITE))
-		return;
-	struct proc_inode *pi = (void *)((char *)inode - bpf_core_field_offset(struct proc_inode, vfs_inode));
-	if (!BPF_CORE_READ(pi, sysctl_entry))
+	if (!wanted(T_SYSCTL_WRITE))
 		return;
 	struct task_event *e = task_record(task, T_SYSCTL_WRITE, fd);
 	if (!e)

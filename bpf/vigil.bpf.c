@@ -4,9 +4,9 @@
  * shares the ring buffer, the loss counters and the switch table. Each family
  * lives in its own file, included here.
  */
+#include "tamper.bpf.c"
 #include "memory.bpf.c"
 #include "tunable.bpf.c"
-#include "tamper.bpf.c"
 #include "process.bpf.c"
 #include "creds.bpf.c"
 #include "net.bpf.c"

@@ -17,6 +17,19 @@ final class Ancestry {
     /** start is 0 where the event did not carry it (the string form). */
     record Node(long pid, long start, String comm) {}
 
+    /** Level `level` of the chain (0: the process), or null; reads one node, without building the list, when the event has `ancestors`. */
+    static Node at(Map<String, Object> e, int level) {
+        if (e.get("ancestors") instanceof List<?> list) {
+            if (level >= list.size() || !(list.get(level) instanceof Map<?, ?> m) || !(m.get("pid") instanceof Number pid)) {
+                return null;
+            }
+            long start = m.get("start") instanceof Number n ? n.longValue() : 0;
+            return new Node(pid.longValue(), start, m.get("comm") == null ? "" : String.valueOf(m.get("comm")));
+        }
+        List<Node> nodes = of(e);
+        return level < nodes.size() ? nodes.get(level) : null;
+    }
+
     static List<Node> of(Map<String, Object> e) {
         if (e.get("ancestors") instanceof List<?> list) {
             List<Node> out = new ArrayList<>(list.size());

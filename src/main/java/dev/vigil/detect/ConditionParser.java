@@ -41,7 +41,7 @@ public final class ConditionParser {
 
     private final Map<String, List<String>> lists;
     private final Map<String, Macro> macros;
-    private final Set<String> expanding = new HashSet<>();
+    /** The macros being expanded, outermost first: a repeat is a loop, the first names a budget overrun. */
     private final ArrayDeque<String> expansion = new ArrayDeque<>();
     private final Set<String> fieldsUsed = new HashSet<>();
     private int depth;
@@ -63,7 +63,6 @@ public final class ConditionParser {
         depth = 0;
         tokens = 0;
         expansion.clear();
-        expanding.clear();
         return expand(text, origin);
     }
 
@@ -86,40 +85,34 @@ public final class ConditionParser {
     }
 
     private Condition or(Lexer lx) throws RuleException {
-        List<Condition> any = new ArrayList<>();
-        do {
-            any.add(and(lx));
-        } while (lx.acceptWord("or"));
-        if (any.size() == 1) {
-            return any.getFirst();
-        }
-        Condition[] cs = any.toArray(Condition[]::new);
-        return e -> {
-            for (Condition c : cs) {
-                if (c.test(e)) {
-                    return true;
-                }
-            }
-            return false;
-        };
+        return chain(lx, "or");
     }
 
     private Condition and(Lexer lx) throws RuleException {
-        List<Condition> all = new ArrayList<>();
+        return chain(lx, "and");
+    }
+
+    /**
+     * Operands joined by `word` as one flat node: 'or' is true at the first true operand, 'and'
+     * false at the first false one, so a long chain costs a loop, not a recursion per operand.
+     */
+    private Condition chain(Lexer lx, String word) throws RuleException {
+        boolean any = word.equals("or");
+        List<Condition> parts = new ArrayList<>();
         do {
-            all.add(unary(lx));
-        } while (lx.acceptWord("and"));
-        if (all.size() == 1) {
-            return all.getFirst();
+            parts.add(any ? and(lx) : unary(lx));
+        } while (lx.acceptWord(word));
+        if (parts.size() == 1) {
+            return parts.getFirst();
         }
-        Condition[] cs = all.toArray(Condition[]::new);
+        Condition[] cs = parts.toArray(Condition[]::new);
         return e -> {
             for (Condition c : cs) {
-                if (!c.test(e)) {
-                    return false;
+                if (c.test(e) == any) {
+                    return any;
                 }
             }
-            return true;
+            return !any;
         };
     }
 
@@ -171,7 +164,7 @@ public final class ConditionParser {
                 }
                 throw lx.error(t, "unknown macro or field '" + t.text() + "'");
             }
-            if (!expanding.add(t.text())) {
+            if (expansion.contains(t.text())) {
                 throw lx.error(t, "macro '" + t.text() + "' refers to itself");
             }
             deeper(lx, t);
@@ -180,7 +173,6 @@ public final class ConditionParser {
                 return expand(m.condition(), m.origin());
             } finally {
                 expansion.removeLast();
-                expanding.remove(t.text());
                 depth--;
             }
         }

@@ -4,7 +4,6 @@ import dev.vigil.enrich.EnrichedEvent;
 import dev.vigil.enrich.ProcessInfo;
 import dev.vigil.event.FieldSink;
 
-import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,31 +18,7 @@ public final class EventMaps {
 
     public static Map<String, Object> of(EnrichedEvent en) {
         Map<String, Object> m = new LinkedHashMap<>(64);
-        FieldSink sink = FieldSink.into(m);
-        m.put("schema", 1L);
-        m.put("ts", en.wallTimeNs());
-        m.put("time", Instant.ofEpochSecond(0, en.wallTimeNs()).toString());
-        en.event().header().fields(sink);
-        if (!en.exe().isEmpty()) {
-            m.put("exe", en.exe());
-        }
-        m.put("username", en.username());
-        m.put("container_id", en.containerId());
-        if (en.container() != null) {
-            m.put("container_runtime", en.container().runtime());
-            m.put("container_image", en.container().image());
-            m.put("container_privileged", en.container().privileged());
-        }
-        m.put("nodename", en.nodename());
-        m.put("exec_id", en.execId());
-        m.put("parent_exec_id", en.parentExecId());
-        m.put("root_pns", en.rootPns());
-        m.put("in_container", en.inContainer());
-        en.event().fields(sink);
-        if (en.target() != null) {
-            m.put("target_exe", en.target().exe());
-            m.put("target_comm", en.target().comm());
-        }
+        en.fields(FieldSink.into(m));
         ProcessInfo self = en.process(), parent = en.parent();
         if (self != null && !m.containsKey("args")) {
             m.put("proc_args", self.args());

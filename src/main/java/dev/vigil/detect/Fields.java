@@ -28,7 +28,7 @@ public final class Fields {
             "mprotect_prot", "addr", "len", "owner_pid", "vm_file", "sec", "nsec", "exit_code", "target_pid", "sig",
             "ptrace_request", "data", "option", "old_uid", "p_pid", "p_cred", "c_cred", "ports", "window_ms",
             "action", "subsystem", "devpath", "product_info", "manufacturer", "serial", "parent_exe", "parent_args",
-            "parent_comm", "proc_args", "in_container", "ancestors", "access", "target_start", "target_exe", "target_comm", "write", "socket_type", "socket_protocol", "cap_effective", "cap_permitted", "cap_inheritable", "prog_type", "prog_name", "namespaces", "ns_inode", "env", "env_truncated", "sysctl", "script", "loader_target", "exe_deleted", "exe_no_exec_bit", "exec_id", "parent_exec_id", "response", "length", "container_runtime", "container_image", "container_privileged");
+            "parent_comm", "proc_args", "in_container", "ancestors", "access", "target_start", "target_exe", "target_comm", "write", "socket_type", "socket_protocol", "cap_effective", "cap_permitted", "cap_inheritable", "prog_type", "prog_name", "namespaces", "ns_inode", "env", "env_truncated", "sysctl", "script", "loader_target", "exe_deleted", "exec_id", "parent_exec_id", "response", "length", "container_runtime", "container_image", "container_privileged");
 
     private static final Pattern ENV_VAR = Pattern.compile("proc\\.env(?:\\.|\\[)([A-Za-z_][A-Za-z0-9_]{0,127})]?");
     private static final Pattern INDEXED = Pattern.compile("(proc\\.aname|proc\\.apid)\\[(\\d{1,3})]");
@@ -155,11 +155,10 @@ public final class Fields {
 
     /** Level 0 is the process itself, 1 its parent…, from the event's structured ancestry. */
     static Object ancestor(Map<String, Object> e, int level, boolean pid) {
-        List<Ancestry.Node> nodes = Ancestry.of(e);
-        if (level >= nodes.size()) {
+        Ancestry.Node n = Ancestry.at(e, level);
+        if (n == null) {
             return null;
         }
-        Ancestry.Node n = nodes.get(level);
         return pid ? (Object) n.pid() : n.comm();
     }
 

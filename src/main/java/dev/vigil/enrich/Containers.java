@@ -90,11 +90,6 @@ public final class Containers {
         return info.computeIfAbsent(id, this::read);
     }
 
-    public String containerId(long cgroupId) {
-        Info i = container(cgroupId);
-        return i == null ? "" : i.shortId();
-    }
-
     /** From the kernel: a cgroup v2 directory made or removed (path relative to the hierarchy's root). */
     public void cgroupChanged(long cgroupId, String path, boolean removed) {
         if (removed) {

@@ -1,6 +1,7 @@
 package dev.vigil.enrich;
 
 import dev.vigil.event.Event;
+import dev.vigil.event.FieldSink;
 
 /**
  * An event with what userspace adds: wall-clock time, the executable (from the process cache,
@@ -13,6 +14,41 @@ import dev.vigil.event.Event;
 public record EnrichedEvent(Event event, long wallTimeNs, String exe, String username, String containerId,
                             String nodename, long rootPns, boolean inContainer, ProcessInfo process, ProcessInfo parent,
                             ProcessInfo target, Containers.Info container) {
+    /** The version of the event JSON: bumped on a breaking change only, additions keep it. */
+    public static final int SCHEMA = 1;
+
+    /**
+     * Every field of the event as users see it, in order: schema and times, the kernel's header,
+     * what enrichment adds, the hook's own fields, and the target process where there is one.
+     * The JSON output and the rules' view both come from here.
+     */
+    public void fields(FieldSink out) {
+        out.field("schema", SCHEMA);
+        out.field("ts", wallTimeNs);
+        out.field("time", java.time.Instant.ofEpochSecond(0, wallTimeNs).toString());
+        event.header().fields(out);
+        if (!exe.isEmpty()) {
+            out.field("exe", exe);
+        }
+        out.field("username", username);
+        out.field("container_id", containerId);
+        if (container != null) {
+            out.field("container_runtime", container.runtime());
+            out.field("container_image", container.image());
+            out.field("container_privileged", container.privileged());
+        }
+        out.field("nodename", nodename);
+        out.field("exec_id", execId());
+        out.field("parent_exec_id", parentExecId());
+        out.field("root_pns", rootPns);
+        out.field("in_container", inContainer);
+        event.fields(out);
+        if (target != null) {
+            out.field("target_exe", target.exe());
+            out.field("target_comm", target.comm());
+        }
+    }
+
     /** The process's identity as one string, like Tetragon's exec_id: host, start time (boottime ns) and pid. */
     public String execId() {
         return nodename + ":" + event.header().startTime() + ":" + event.header().pid();

@@ -57,8 +57,8 @@ public enum Hook {
     NAMESPACE(EventType.NAMESPACE, true, "sys_enter+sys_exit setns, unshare, clone/clone3 with CLONE_NEW* flags (decided at enter)", "ns__"),
     SYSCTL_WRITE(EventType.SYSCTL_WRITE, true, "open exit (and io_uring OPENAT) of a /proc/sys file for writing, decided from the procfs inode's ctl_table entry", "open__", "iouring__"),
     WATCHED_CHANGE(EventType.WATCHED_CHANGE, true, "sys_exit unlink/unlinkat/rmdir and truncate decided on the path (watched prefixes, in the kernel), ftruncate on the open file's inode", "unlink__", "watched__"),
-    AGENT_TAMPER(EventType.AGENT_TAMPER, true, "signal_generate (tp_btf) for signals to the agent, any sender; ptrace, /proc/PID/mem opened for writing and process_vm_writev aimed at the agent; always on in 'vigil run'",
-            "tamper__", "open__", "ptrace__");
+    AGENT_TAMPER(EventType.AGENT_TAMPER, true, "signal_generate (tp_btf) for signals to the agent, any sender; ptrace, /proc/PID/mem opened for writing (io_uring too) and process_vm_writev aimed at the agent, decided with process_memory; always on in 'vigil run'",
+            "tamper__", "open__", "ptrace__", "memory__", "iouring__");
 
     private final EventType type;
     private final boolean onByDefault;

@@ -51,6 +51,15 @@ public final class Sensor implements AutoCloseable {
     private final Map<String, Long> decodeFailures = new java.util.TreeMap<>();
     private final Consumer<Event> sink;
     private final Event previousTamper;
+    /** The watch list's three kernel maps (by directory and name, by inode, by path prefix); null when no file hook is on. */
+    private BpfMap watchedByName, watchedByInode, watchedPrefixes;
+    /** Every path asked to be watched, so inode keys can follow files replaced under the same name. */
+    private final Set<Path> watchPaths = new java.util.LinkedHashSet<>();
+    private final Set<Path> homesSeen = new java.util.HashSet<>();
+    private long nextWatchRefreshNs = System.nanoTime();
+    private static final long WATCH_REFRESH_NS = 10_000_000_000L;
+    /** The inode key each watched file has now; a replaced file's old key is removed, so no stranger inherits it. */
+    private final Map<Path, List<Long>> inodeKeys = new java.util.HashMap<>();
 
     private Sensor(SensorOptions options, Consumer<Event> sink) {
         this.sink = sink;
@@ -265,12 +274,6 @@ public final class Sensor implements AutoCloseable {
         }
     }
 
-    private BpfMap watchedByName, watchedByInode, watchedPrefixes;
-    /** Every path asked to be watched, so inode keys can follow files replaced under the same name. */
-    private final Set<Path> watchPaths = new java.util.LinkedHashSet<>();
-    private final Set<Path> homesSeen = new java.util.HashSet<>();
-    private long nextWatchRefreshNs = System.nanoTime();
-    private static final long WATCH_REFRESH_NS = 10_000_000_000L;
 
     /**
      * Adds paths to the kernel's watch list while running (rules and tools may extend it): a file
@@ -287,8 +290,6 @@ public final class Sensor implements AutoCloseable {
         }
     }
 
-    /** The inode key each watched file has now; a replaced file's old key is removed, so no stranger inherits it. */
-    private final Map<Path, List<Long>> inodeKeys = new java.util.HashMap<>();
 
     /**
      * Every few seconds: homes created since (from /etc/passwd) join the watch list, and inode

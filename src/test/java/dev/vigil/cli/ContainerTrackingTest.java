@@ -21,7 +21,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
- * A container made by hand after the agent started (a cgroup v2 directory named like a runtime's,
+ * What enrichment adds, through {@code vigil events}: process identities (exec_id), the target of
+ * an act on another process, and a container made by hand after the agent started (a cgroup v2 directory named like a runtime's,
  * unshare for the mount namespace, and a Docker-style state folder written here): its events carry
  * the container id, runtime, image and privileged flag, learnt from the kernel's cgroup events.
  */
@@ -48,7 +49,7 @@ class ContainerTrackingTest {
         Files.writeString(state.resolve(id).resolve("hostconfig.json"), "{\"Privileged\":true}");
 
         List<String> cmd = new ArrayList<>(AgentProcess.javaCommand("-Dvigil.containers.state=" + state));
-        cmd.addAll(List.of("events", "--hooks", "execve", "--duration", "30"));
+        cmd.addAll(List.of("events", "--hooks", "execve,process_memory", "--duration", "30"));
         Process agent = new ProcessBuilder(cmd).start();
         List<JsonNode> events = new CopyOnWriteArrayList<>();
         BufferedReader err = new BufferedReader(new InputStreamReader(agent.getErrorStream(), StandardCharsets.UTF_8));
@@ -82,6 +83,32 @@ class ContainerTrackingTest {
             assertEquals("registry.example/evil:1.0", e.get("container_image").asText());
             assertTrue(e.get("container_privileged").asBoolean());
             assertTrue(e.get("in_container").asBoolean());
+
+            // identity: host:start:pid for the process, and for its parent from the kernel's ancestry
+            String host = e.get("nodename").asText();
+            assertEquals(host + ":" + e.get("start_time").asLong() + ":" + e.get("pid").asLong(), e.get("exec_id").asText());
+            assertEquals(host + ":" + e.get("ancestors").get(1).get("start").asLong() + ":" + e.get("ppid").asLong(),
+                    e.get("parent_exec_id").asText());
+
+            // an act on another process names that process, from the cache
+            Process victim = new ProcessBuilder("/bin/sleep", "30").start();
+            try {
+                Thread.sleep(300);
+                Process reader = new ProcessBuilder("/bin/sh", "-c", "exec cat /proc/" + victim.pid() + "/environ > /dev/null").start();
+                reader.waitFor();
+                JsonNode m = null;
+                for (int i = 0; i < 500 && m == null; i++) {
+                    m = events.stream().filter(x -> x.path("event").asText().equals("process_memory")
+                            && x.path("pid").asLong() == reader.pid()).findFirst().orElse(null);
+                    Thread.sleep(20);
+                }
+                assertTrue(m != null, "no process_memory event");
+                assertEquals(victim.pid(), m.get("target_pid").asLong());
+                assertEquals("/usr/bin/sleep", m.get("target_exe").asText());
+                assertEquals("sleep", m.get("target_comm").asText());
+            } finally {
+                victim.destroy();
+            }
         } finally {
             new ProcessBuilder("kill", "-TERM", String.valueOf(agent.pid())).start().waitFor();
             agent.waitFor(20, TimeUnit.SECONDS);

@@ -39,7 +39,7 @@ class ContainersTest {
         assertEquals("containerd", a.runtime());
         assertEquals("docker.io/library/nginx:1.27", a.image());
         assertTrue(a.privileged());
-        assertEquals(A.substring(0, 12), c.containerId(7));
+        assertEquals(A.substring(0, 12), c.container(7).shortId());
         Containers.Info b = c.container(8);
         assertEquals("cri-o", b.runtime());
         assertEquals("quay.io/x/y:2", b.image());

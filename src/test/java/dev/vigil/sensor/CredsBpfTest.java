@@ -81,8 +81,6 @@ class CredsBpfTest {
         assertEquals(1, load.arg0(), "BPF_PROG_TYPE_SOCKET_FILTER");
         assertEquals("vigil_probe", load.text());
         assertTrue(load.header().res() >= 0);
-        assertTrue(s.all(ev -> ev.type() == EventType.BPF_LOAD && ev.header().pid() == ProcessHandle.current().pid()).isEmpty(),
-                "the agent's own loads are not reported");
     }
 
     @Test
