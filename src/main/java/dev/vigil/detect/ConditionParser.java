@@ -33,7 +33,7 @@ public final class ConditionParser {
     public record Macro(String condition, Origin origin) {}
 
     private static final Set<String> BINARY = Set.of("=", "==", "!=", "<", "<=", ">", ">=", "in", "intersects",
-            "contains", "icontains", "startswith", "endswith", "glob", "pmatch", "regex", "bcontains");
+            "contains", "icontains", "startswith", "endswith", "glob", "iglob", "pmatch", "regex", "bcontains", "bstartswith");
 
     static final int MAX_DEPTH = 100;
     static final int MAX_TOKENS = 200_000;
@@ -233,30 +233,47 @@ public final class ConditionParser {
         }
     }
 
+    /**
+     * The value's test applied as Falco applies it: never to an absent value; to each of an
+     * {@link Falco.AnyOf} until one passes (any ancestor, either end of a socket).
+     */
+    private static Condition test(Function<Map<String, Object>, Object> field, java.util.function.Predicate<Object> p) {
+        return e -> {
+            Object v = field.apply(e);
+            if (v == null) {
+                return false;
+            }
+            if (v instanceof Falco.AnyOf any) {
+                for (Object x : any.values()) {
+                    if (x != null && p.test(x)) {
+                        return true;
+                    }
+                }
+                return false;
+            }
+            return p.test(v);
+        };
+    }
+
     private static Condition setOp(String op, Function<Map<String, Object>, Object> field, List<String> values) {
         Set<String> set = Set.copyOf(values);
+        List<Long> numbers = values.stream().map(ConditionParser::parseLong).filter(java.util.Objects::nonNull).toList();
         return switch (op) {
-            case "in" -> e -> {
-                Object v = field.apply(e);
+            case "in" -> test(field, v -> {
                 if (v instanceof List<?> l) {
                     return !l.isEmpty() && l.stream().allMatch(x -> set.contains(String.valueOf(x)));
                 }
-                return v != null && set.contains(str(v));
-            };
-            case "intersects" -> e -> {
-                Object v = field.apply(e);
+                return inSet(v, set, values, numbers);
+            });
+            case "intersects" -> test(field, v -> {
                 if (v instanceof List<?> l) {
                     return l.stream().anyMatch(x -> set.contains(String.valueOf(x)));
                 }
-                return v != null && set.contains(str(v));
-            };
+                return inSet(v, set, values, numbers);
+            });
             default -> { // pmatch: the value is one of the paths or lies below one
                 List<String> prefixes = values.stream().map(p -> p.endsWith("/") ? p : p + "/").toList();
-                yield e -> {
-                    Object v = field.apply(e);
-                    if (v == null) {
-                        return false;
-                    }
+                yield test(field, v -> {
                     String s = str(v);
                     if (set.contains(s)) {
                         return true;
@@ -267,27 +284,53 @@ public final class ConditionParser {
                         }
                     }
                     return false;
-                };
+                });
             }
         };
+    }
+
+    private static boolean inSet(Object v, Set<String> set, List<String> values, List<Long> numbers) {
+        if (v instanceof Falco.Types t) {
+            if (set.contains(t.own())) {
+                return true;
+            }
+            for (String name : t.falco()) {
+                if (set.contains(name)) {
+                    return true;
+                }
+            }
+            return false;
+        }
+        if (v instanceof Falco.Value fv) {
+            for (String literal : values) {
+                if (fv.is(literal, parseLong(literal))) {
+                    return true;
+                }
+            }
+            return false;
+        }
+        if (v instanceof Number n && !numbers.isEmpty()) {
+            return numbers.contains(n.longValue());
+        }
+        return set.contains(str(v));
     }
 
     private static Condition scalarOp(Lexer lx, Lexer.Token at, String op, Function<Map<String, Object>, Object> field, String literal)
             throws RuleException {
         Long number = parseLong(literal);
         return switch (op) {
-            case "=", "==" -> e -> equal(field.apply(e), literal, number);
-            case "!=" -> e -> {
-                Object v = field.apply(e);
-                return v != null && !equal(v, literal, number);
-            };
+            case "=", "==" -> test(field, v -> equal(v, literal, number));
+            case "!=" -> {
+                Condition eq = test(field, v -> equal(v, literal, number));
+                yield e -> field.apply(e) != null && !eq.test(e);
+            }
             case "<", "<=", ">", ">=" -> {
                 if (number == null) {
                     throw lx.error(at, "'" + op + "' needs a number, found '" + literal + "'");
                 }
                 long n = number;
-                yield e -> {
-                    Long v = asLong(field.apply(e));
+                yield test(field, x -> {
+                    Long v = asLong(x);
                     if (v == null) {
                         return false;
                     }
@@ -297,38 +340,28 @@ public final class ConditionParser {
                         case ">" -> v > n;
                         default -> v >= n;
                     };
-                };
+                });
             }
-            case "contains", "bcontains" -> e -> {
-                Object v = field.apply(e);
-                return v != null && str(v).contains(literal);
-            };
+            case "contains" -> test(field, v -> str(v).contains(literal));
+            case "bcontains", "bstartswith" -> {
+                String bytes = hexBytes(lx, at, literal);
+                boolean starts = op.equals("bstartswith");
+                yield test(field, v -> starts ? latin1(v).startsWith(bytes) : latin1(v).contains(bytes));
+            }
             case "icontains" -> {
                 String lower = literal.toLowerCase(Locale.ROOT);
-                yield e -> {
-                    Object v = field.apply(e);
-                    return v != null && str(v).toLowerCase(Locale.ROOT).contains(lower);
-                };
+                yield test(field, v -> str(v).toLowerCase(Locale.ROOT).contains(lower));
             }
-            case "startswith" -> e -> {
-                Object v = field.apply(e);
-                return v != null && str(v).startsWith(literal);
-            };
-            case "endswith" -> e -> {
-                Object v = field.apply(e);
-                return v != null && str(v).endsWith(literal);
-            };
-            case "glob" -> {
+            case "startswith" -> test(field, v -> str(v).startsWith(literal));
+            case "endswith" -> test(field, v -> str(v).endsWith(literal));
+            case "glob", "iglob" -> {
                 com.google.re2j.Pattern p;
                 try {
-                    p = LinearRegex.glob(literal);
+                    p = op.equals("glob") ? LinearRegex.glob(literal) : LinearRegex.iglob(literal);
                 } catch (LinearRegex.BadPattern bad) {
                     throw lx.error(at, "bad glob: " + bad.getMessage());
                 }
-                yield e -> {
-                    Object v = field.apply(e);
-                    return v != null && p.matches(str(v));
-                };
+                yield test(field, v -> p.matches(str(v)));
             }
             case "regex" -> {
                 com.google.re2j.Pattern p;
@@ -337,18 +370,32 @@ public final class ConditionParser {
                 } catch (LinearRegex.BadPattern bad) {
                     throw lx.error(at, "bad regex: " + bad.getMessage());
                 }
-                yield e -> {
-                    Object v = field.apply(e);
-                    return v != null && p.matcher(str(v)).find();
-                };
+                yield test(field, v -> p.matcher(str(v)).find());
             }
             default -> throw lx.error(at, "unknown operator '" + op + "'");
         };
     }
 
+    /** Falco's b-operators take hex ("0x7f454c46" or "7f454c46"); matched against the value's UTF-8 bytes, one char per byte. */
+    private static String hexBytes(Lexer lx, Lexer.Token at, String literal) throws RuleException {
+        String hex = literal.startsWith("0x") || literal.startsWith("0X") ? literal.substring(2) : literal;
+        if (hex.isEmpty() || hex.length() % 2 != 0 || !hex.chars().allMatch(c -> Character.digit(c, 16) >= 0)) {
+            throw lx.error(at, "'" + at.text() + "' is not hex bytes (such as 7f454c46)");
+        }
+        StringBuilder sb = new StringBuilder(hex.length() / 2);
+        for (int i = 0; i < hex.length(); i += 2) {
+            sb.append((char) Integer.parseInt(hex.substring(i, i + 2), 16));
+        }
+        return sb.toString();
+    }
+
+    private static String latin1(Object v) {
+        return new String(str(v).getBytes(java.nio.charset.StandardCharsets.UTF_8), java.nio.charset.StandardCharsets.ISO_8859_1);
+    }
+
     private static boolean equal(Object v, String literal, Long number) {
-        if (v == null) {
-            return false;
+        if (v instanceof Falco.Value fv) {
+            return fv.is(literal, number);
         }
         if (number != null && (v instanceof Number)) {
             return ((Number) v).longValue() == number;
@@ -386,6 +433,9 @@ public final class ConditionParser {
     }
 
     private static Long asLong(Object v) {
+        if (v instanceof Falco.Named named) {
+            return named.number();
+        }
         if (v instanceof Number n) {
             return n.longValue();
         }

@@ -31,15 +31,18 @@ public final class Fields {
             "parent_comm", "proc_args", "in_container", "ancestors", "access", "target_start", "target_exe", "target_comm", "write", "socket_type", "socket_protocol", "cap_effective", "cap_permitted", "cap_inheritable", "prog_type", "prog_name", "namespaces", "ns_inode", "env", "env_truncated", "sysctl", "script", "loader_target", "exe_deleted", "exec_id", "parent_exec_id", "response", "length", "container_runtime", "container_image", "container_privileged");
 
     private static final Pattern ENV_VAR = Pattern.compile("proc\\.env(?:\\.|\\[)([A-Za-z_][A-Za-z0-9_]{0,127})]?");
-    private static final Pattern INDEXED = Pattern.compile("(proc\\.aname|proc\\.apid)\\[(\\d{1,3})]");
+    private static final Pattern INDEXED = Pattern.compile("proc\\.(aname|apid|aexe|aexepath|acmdline)\\[(\\d{1,3})]");
+    /** Falco fields of metadata Vigil has no source for on this host (Kubernetes, image layers): empty, as Falco has them outside a pod. */
+    private static final Pattern NO_SOURCE = Pattern.compile("k8s\\.[a-z0-9_.]+(\\[[^\\]]{1,128}])?|proc\\.exe_ino(\\.[a-z_]+)?"
+            + "|container\\.(start_ts|duration|name|image\\.(tag|digest|id)|ip|cni\\.json|healthcheck|liveness_probe|readiness_probe"
+            + "|mounts?(\\.[a-z_]+)?(\\[[^\\]]{1,256}])?|label(\\.[a-z0-9_.\\-/]+)?|labels)"
+            + "|fd\\.nameraw|fd\\.[a-z]ip\\.name|fd\\.ino|fd\\.dev|fd\\.uid|fd\\.name_changed|fd\\.types|proc\\.fdopencount");
 
     /** The accessor for `name`, or null when Vigil does not collect that field. */
     public static Function<Map<String, Object>, Object> resolve(String name) {
         Matcher m = INDEXED.matcher(name);
         if (m.matches()) {
-            int level = Integer.parseInt(m.group(2));
-            boolean pid = m.group(1).endsWith("apid");
-            return e -> ancestor(e, level, pid);
+            return indexed(m.group(1), Integer.parseInt(m.group(2)));
         }
         Matcher env = ENV_VAR.matcher(name);
         if (env.matches() && !(name.contains("[") ^ name.endsWith("]"))) {
@@ -47,48 +50,100 @@ public final class Fields {
             boolean preload = env.group(1).equals("LD_PRELOAD");
             return e -> envValue(e, prefix, preload);
         }
-        if (name.startsWith("evt.arg.")) {
-            String raw = name.substring("evt.arg.".length());
-            return RAW.contains(raw) ? e -> e.get(raw) : null;
+        if (name.startsWith("evt.arg.") || name.startsWith("evt.rawarg.")) {
+            String arg = name.substring(name.indexOf(".arg.") + 5);
+            Function<Map<String, Object>, Object> raw = RAW.contains(arg) ? e -> e.get(arg) : null;
+            boolean rawarg = name.startsWith("evt.rawarg.");
+            return e -> {
+                Object v = FalcoArgs.arg(e, arg);
+                if (rawarg && v instanceof Falco.Named n) {
+                    return n.number();
+                }
+                return v != null || raw == null ? v : raw.apply(e);
+            };
+        }
+        if (NO_SOURCE.matcher(name).matches()) {
+            return e -> e.get(name);
         }
         Function<Map<String, Object>, Object> f = switch (name) {
-            case "evt.type" -> e -> e.get("event");
-            case "evt.time" -> e -> e.get("ts");
-            case "evt.res" -> e -> e.get("res");
-            case "evt.num" -> e -> e.get("ts");
+            case "evt.type" -> e -> new Falco.Types(String.valueOf(e.get("event")), Falco.types(e));
+            case "evt.time", "evt.rawtime", "evt.num" -> e -> e.get("ts");
+            case "evt.datetime", "evt.time.iso8601" -> e -> e.get("time");
+            case "evt.hostname" -> e -> e.get("nodename");
+            case "evt.dir" -> e -> Falco.Direction.BOTH;
+            case "evt.res" -> e -> e.get("res") instanceof Number n ? Falco.result(n.longValue()) : null;
+            case "evt.rawres" -> e -> e.get("res");
+            case "evt.failed" -> e -> e.get("res") instanceof Number n && n.longValue() < 0;
+            case "evt.is_open_read" -> e -> Falco.openLike(e) ? (openAccess(e) & 1) != 0 : null;
+            case "evt.is_open_write" -> e -> Falco.openLike(e) ? (openAccess(e) & 2) != 0 : null;
+            case "evt.is_open_exec" -> e -> Falco.openLike(e) ? e.get("flags") instanceof Number n && (n.longValue() & 040) != 0 : null;
+            case "evt.args" -> FalcoArgs::all;
+            case "evt.buffer" -> e -> e.get("buf");
+            case "evt.source" -> e -> "syscall";
             case "proc.name" -> e -> e.get("comm");
             case "proc.exe", "proc.exepath" -> e -> e.get("exe");
             case "proc.args" -> e -> String.join(" ", tail(args(e)));
             case "proc.cmdline" -> e -> cmdline(e.get("comm"), args(e));
+            case "proc.cmdnargs" -> e -> (long) tail(args(e)).size();
             case "proc.pid", "proc.tgid" -> e -> e.get("pid");
+            case "proc.vpid" -> e -> first(e.get("vpid"), onHost(e) ? e.get("pid") : null);
             case "proc.ppid" -> e -> e.get("ppid");
+            case "proc.pvpid" -> e -> first(e.get("pvpid"), onHost(e) ? e.get("ppid") : null);
             case "proc.pname" -> e -> first(e.get("parent_comm"), ancestor(e, 1, false));
             case "proc.pexe", "proc.pexepath" -> e -> e.get("parent_exe");
             case "proc.pcmdline" -> e -> cmdline(first(e.get("parent_comm"), ancestor(e, 1, false)), list(e.get("parent_args")));
-            case "proc.tty" -> e -> e.get("tty");
+            case "proc.aname" -> e -> ancestors(e, false);
+            case "proc.apid" -> e -> ancestors(e, true);
+            case "proc.tty" -> e -> {
+                String tty = e.get("tty") instanceof String s ? s : "";
+                return new Falco.Named(Falco.ttyNumber(tty), String.valueOf(Falco.ttyNumber(tty)));
+            };
             case "proc.sid" -> e -> e.get("sid");
+            case "proc.vpgid" -> e -> first(e.get("vpgid"), onHost(e) ? e.get("pgid") : null);
             case "proc.pgid" -> e -> e.get("pgid");
+            case "proc.is_vpgid_leader" -> e -> e.get("pgid") != null && e.get("pgid").equals(e.get("pid"));
+            case "proc.is_sid_leader" -> e -> e.get("sid") != null && e.get("sid").equals(e.get("pid"));
+            case "proc.sname" -> Fields::sessionLeader;
             case "proc.cwd" -> e -> e.get("run_path");
+            case "proc.duration" -> e -> e.get("proc_duration");
             case "proc.is_exe_from_memfd" -> e -> e.get("exe") instanceof String s && s.startsWith("/memfd:");
+            case "proc.is_exe_upper_layer" -> e -> Boolean.TRUE.equals(e.get("exe_upper_layer"));
+            case "proc.is_exe_writable" -> e -> Boolean.TRUE.equals(e.get("exe_writable"));
+            case "proc.exe_deleted" -> e -> Boolean.TRUE.equals(e.get("exe_deleted"));
             case "proc.env" -> e -> e.get("env") instanceof List<?> l ? String.join(" ", list(l)) : null;
+            case "thread.tid" -> e -> e.get("tid");
             case "thread.cap_effective" -> e -> e.get("cap_effective");
             case "thread.cap_permitted" -> e -> e.get("cap_permitted");
             case "thread.cap_inheritable" -> e -> e.get("cap_inheritable");
             case "user.uid" -> e -> e.get("uid");
             case "user.name" -> e -> e.get("username");
             case "user.loginuid" -> e -> e.get("loginuid");
+            case "user.loginname" -> e -> first(e.get("loginname"), e.get("loginuid") instanceof Number n ? loginName(n.longValue()) : null);
             case "user.euid" -> e -> e.get("euid");
-            case "fd.name" -> Fields::fdName;
+            case "group.gid" -> e -> e.get("gid");
+            case "group.name" -> e -> e.get("groupname");
+            case "fd.num" -> FdFields::num;
+            case "fd.name" -> FdFields::name;
             case "fd.directory" -> e -> directory(fdPath(e));
             case "fd.filename" -> e -> basename(fdPath(e));
-            case "fd.sip" -> e -> e.get("sip");
+            case "fd.type" -> FdFields::type;
+            case "fd.typechar" -> FdFields::typechar;
+            case "fd.sockfamily" -> FdFields::sockfamily;
+            case "fd.l4proto" -> FdFields::l4proto;
+            case "fd.connected" -> FdFields::connected;
+            case "fd.ip" -> e -> FdFields.both(e, true);
+            case "fd.port" -> e -> FdFields.both(e, false);
+            case "fd.net" -> e -> FdFields.both(e, true);
+            case "fd.lip", "fd.lnet" -> e -> FdFields.end(e, FdFields.End.LOCAL, true);
+            case "fd.rip", "fd.rnet" -> e -> FdFields.end(e, FdFields.End.REMOTE, true);
+            case "fd.cip", "fd.cnet" -> e -> FdFields.end(e, FdFields.End.CLIENT, true);
+            case "fd.sip", "fd.snet" -> e -> FdFields.end(e, FdFields.End.SERVER, true);
+            case "fd.lport" -> e -> FdFields.end(e, FdFields.End.LOCAL, false);
+            case "fd.rport" -> e -> FdFields.end(e, FdFields.End.REMOTE, false);
+            case "fd.cport" -> e -> FdFields.end(e, FdFields.End.CLIENT, false);
+            case "fd.sport" -> e -> FdFields.end(e, FdFields.End.SERVER, false);
             case "fd.dip" -> e -> e.get("dip");
-            case "fd.sport" -> e -> e.get("sport");
             case "fd.dport" -> e -> e.get("dport");
-            case "fd.rip" -> e -> e.get("dip");
-            case "fd.rport" -> e -> e.get("dport");
-            case "fd.l4proto" -> e -> e.get("protocol");
-            case "fd.typechar" -> Fields::typechar;
             case "container.id" -> e -> {
                 Object c = e.get("container_id");
                 return c == null || "".equals(c) ? "host" : c;
@@ -104,6 +159,74 @@ public final class Fields {
             return f;
         }
         return RAW.contains(name) ? e -> e.get(name) : null;
+    }
+
+    /** The access an open asked for: 1 read, 2 write, 3 both. A created file was opened for writing. */
+    private static int openAccess(Map<String, Object> e) {
+        if (e.get("flags") instanceof Number n) {
+            return switch ((int) (n.longValue() & 3)) {
+                case 0 -> 1;
+                case 1 -> 2;
+                default -> 3;
+            };
+        }
+        return switch (String.valueOf(e.get("event"))) {
+            case "file_read" -> 1;
+            case "create_file", "file_write", "sysctl_write" -> 2;
+            default -> Boolean.TRUE.equals(e.get("write")) ? 2 : 1;
+        };
+    }
+
+    /** Events of processes in the host's pid namespace: their pid is their virtual pid. */
+    private static boolean onHost(Map<String, Object> e) {
+        Object pns = e.get("pns"), root = e.get("root_pns");
+        return pns != null && pns.equals(root) || pns == null && !Boolean.TRUE.equals(e.get("in_container"));
+    }
+
+    private static Function<Map<String, Object>, Object> indexed(String what, int level) {
+        return switch (what) {
+            case "aname" -> e -> ancestor(e, level, false);
+            case "apid" -> e -> ancestor(e, level, true);
+            case "aexe", "aexepath" -> e -> level == 0 ? e.get("exe") : level == 1 ? e.get("parent_exe") : null;
+            default -> e -> level == 0 ? cmdline(e.get("comm"), args(e))
+                    : level == 1 ? cmdline(first(e.get("parent_comm"), ancestor(e, 1, false)), list(e.get("parent_args"))) : null;
+        };
+    }
+
+    /** Every ancestor's name or pid (not the process itself), for Falco's un-indexed proc.aname / proc.apid. */
+    private static Object ancestors(Map<String, Object> e, boolean pid) {
+        List<Ancestry.Node> nodes = Ancestry.of(e);
+        if (nodes.size() < 2) {
+            return null;
+        }
+        List<Object> out = new ArrayList<>(nodes.size() - 1);
+        for (Ancestry.Node n : nodes.subList(1, nodes.size())) {
+            out.add(pid ? (Object) n.pid() : n.comm());
+        }
+        return new Falco.AnyOf(out);
+    }
+
+    /** The session leader's name, found among the ancestors. */
+    private static Object sessionLeader(Map<String, Object> e) {
+        if (!(e.get("sid") instanceof Number sid)) {
+            return null;
+        }
+        for (Ancestry.Node n : Ancestry.of(e)) {
+            if (n.pid() == sid.longValue()) {
+                return n.comm();
+            }
+        }
+        return null;
+    }
+
+    private static final dev.vigil.enrich.Users USERS = new dev.vigil.enrich.Users(java.nio.file.Path.of("/etc/passwd"));
+
+    private static Object loginName(long loginuid) {
+        if (loginuid < 0 || loginuid == 0xffffffffL) {
+            return null;
+        }
+        String n = USERS.name((int) loginuid);
+        return n.isEmpty() ? null : n;
     }
 
     /** NAME's value in the captured environment; LD_PRELOAD also from the kernel's own search of the whole environment. */
@@ -177,25 +300,6 @@ public final class Fields {
             }
         }
         return null;
-    }
-
-    private static Object fdName(Map<String, Object> e) {
-        String path = fdPath(e);
-        if (path != null) {
-            return path;
-        }
-        if (e.get("dip") instanceof String dip && !dip.isEmpty()) {
-            return e.get("sip") + ":" + e.get("sport") + "->" + dip + ":" + e.get("dport");
-        }
-        return null;
-    }
-
-    private static Object typechar(Map<String, Object> e) {
-        Object family = e.get("sa_family");
-        if (family instanceof Number n && n.intValue() != 0) {
-            return n.intValue() == 10 ? "6" : "4";
-        }
-        return fdPath(e) != null ? "f" : null;
     }
 
     /** "registry/name:tag@digest" without tag and digest. */

@@ -30,6 +30,15 @@ public final class LinearRegex {
 
     /** Falco's glob: {@code *} any run, {@code ?} one character, {@code [...]} a class; the rest literal. */
     public static Pattern glob(String glob) throws BadPattern {
+        return compile(globRegex(glob), Pattern.DOTALL);
+    }
+
+    /** {@link #glob} ignoring case (Falco's iglob). */
+    public static Pattern iglob(String glob) throws BadPattern {
+        return compile(globRegex(glob), Pattern.DOTALL | Pattern.CASE_INSENSITIVE);
+    }
+
+    private static String globRegex(String glob) {
         StringBuilder sb = new StringBuilder(glob.length() * 2);
         for (int i = 0; i < glob.length(); i++) {
             char c = glob.charAt(i);
@@ -52,7 +61,7 @@ public final class LinearRegex {
                 default -> sb.append(Pattern.quote(String.valueOf(c)));
             }
         }
-        return compile(sb.toString(), Pattern.DOTALL);
+        return sb.toString();
     }
 
     /**

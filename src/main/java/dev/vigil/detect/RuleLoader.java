@@ -217,12 +217,27 @@ public final class RuleLoader {
         Map<String, Node> f = keys(file, map);
         String kind = Stream.of("rule", "macro", "list", "threshold", "sequence").filter(f::containsKey).findFirst().orElse(null);
         if (kind == null) {
-            if (f.containsKey("required_engine_version") || f.containsKey("required_plugin_versions")) {
+            if (f.containsKey("required_engine_version")) {
+                requireEngine(file, f.get("required_engine_version"));
+                return;
+            }
+            if (f.containsKey("required_plugin_versions")) {
+                requirePlugins(file, f.get("required_plugin_versions"));
                 return;
             }
             throw err(file, item, "unknown item: expected one of rule, macro, list, threshold, sequence");
         }
         String name = scalar(file, f.get(kind));
+        if (kind.equals("rule") && f.size() == 2 && f.containsKey("enabled")) {
+            // Falco's short form to switch a rule defined earlier on or off
+            RawItem existing = rules.get(name);
+            if (existing == null) {
+                throw err(file, item, "rule '" + name + "' is enabled or disabled here but not defined before it");
+            }
+            bool(file, f.get("enabled"), "enabled");
+            existing.fields.put("enabled", f.get("enabled"));
+            return;
+        }
         boolean append = f.containsKey("append") && bool(file, f.get("append"), "append");
         Map<String, String> override = new LinkedHashMap<>();
         if (f.get("override") instanceof MappingNode o) {
@@ -239,7 +254,9 @@ public final class RuleLoader {
                 throw err(file, item, kind + " '" + name + "' is already defined at " + before
                         + ": rename it, or say 'append: true' or 'override:' to change the first");
             }
-            warnings.add(err(file, item, kind + " '" + name + "' replaces the one defined at " + before));
+            if (!sameAsBefore(file, kind, name, f)) {
+                warnings.add(err(file, item, kind + " '" + name + "' replaces the one defined at " + before));
+            }
         }
         if (!amends) {
             definedAt.put(id, here);
@@ -293,6 +310,16 @@ public final class RuleLoader {
         }
     }
 
+    /** A list or macro defined again word for word, as Falco's files share many: not worth a warning. */
+    private boolean sameAsBefore(String file, String kind, String name, Map<String, Node> f) throws RuleException {
+        return switch (kind) {
+            case "list" -> f.get("items") != null && strings(file, f.get("items")).equals(lists.get(name));
+            case "macro" -> f.get("condition") != null && macros.get(name) != null
+                    && scalar(file, f.get("condition")).strip().equals(macros.get(name).condition().strip());
+            default -> false;
+        };
+    }
+
     private RuleSet compile() {
         List<Detection> out = new ArrayList<>();
         ConditionParser parser = new ConditionParser(lists, macros);
@@ -302,19 +329,95 @@ public final class RuleLoader {
                 if (r.fields.containsKey("enabled") && !bool(r.file, r.fields.get("enabled"), "enabled")) {
                     continue;
                 }
+                String source = r.fields.containsKey("source") ? scalar(r.file, r.fields.get("source")) : "syscall";
+                if (!source.equals("syscall")) {
+                    warnings.add(new RuleException(r.file, r.line, 1, r.kind + " '" + en.getKey() + "' is for the event source '"
+                            + source + "', which Vigil does not have: not loaded"));
+                    continue;
+                }
                 out.add(switch (r.kind) {
                     case "rule" -> compileRule(parser, en.getKey(), r);
                     case "threshold" -> compileThreshold(parser, en.getKey(), r);
                     default -> compileSequence(parser, en.getKey(), r);
                 });
             } catch (RuleException e) {
-                errors.add(new RuleException(e.file(), e.line() > 0 ? e.line() : r.line, e.line() > 0 ? e.column() : 1,
-                        r.kind + " '" + en.getKey() + "' skipped: " + e.reason()));
+                RuleException located = new RuleException(e.file(), e.line() > 0 ? e.line() : r.line, e.line() > 0 ? e.column() : 1,
+                        r.kind + " '" + en.getKey() + "' skipped: " + e.reason());
+                boolean mayBeSkipped = r.fields.containsKey("skip-if-unknown-filter") && e.reason().contains("unknown field")
+                        && boolOrFalse(r, "skip-if-unknown-filter");
+                (mayBeSkipped ? warnings : errors).add(located);
             } catch (RuntimeException | StackOverflowError bug) {
                 errors.add(new RuleException(r.file, r.line, 1, r.kind + " '" + en.getKey() + "' skipped: cannot compile it: " + bug));
             }
         }
         return new RuleSet(List.copyOf(out), List.copyOf(errors), List.copyOf(warnings));
+    }
+
+    private boolean boolOrFalse(RawItem r, String key) {
+        try {
+            return bool(r.file, r.fields.get(key), key);
+        } catch (RuleException bad) {
+            errors.add(bad);
+            return false;
+        }
+    }
+
+    /** The Falco rule-engine version whose fields and syntax Vigil implements. */
+    public static final String ENGINE_VERSION = "0.57.0";
+
+    private void requireEngine(String file, Node n) throws RuleException {
+        String wanted = scalar(file, n);
+        int[] want = version(wanted), have = version(ENGINE_VERSION);
+        if (want == null) {
+            throw err(file, n, "required_engine_version '" + wanted + "' is not a version such as 0.57.0");
+        }
+        // Falco's engine versions were once plain numbers (26 meant 0.26.0)
+        if (want.length == 1) {
+            want = new int[] {0, want[0], 0};
+        }
+        for (int i = 0; i < 3; i++) {
+            int w = i < want.length ? want[i] : 0;
+            if (w != have[i]) {
+                if (w > have[i]) {
+                    throw err(file, n, "this file needs rule engine " + wanted + "; Vigil implements Falco's " + ENGINE_VERSION
+                            + ", so some of its rules may use what Vigil lacks");
+                }
+                return;
+            }
+        }
+    }
+
+    private static int[] version(String v) {
+        String[] parts = v.trim().split("\\.");
+        if (parts.length > 3) {
+            return null;
+        }
+        int[] out = new int[parts.length];
+        try {
+            for (int i = 0; i < parts.length; i++) {
+                out[i] = Integer.parseInt(parts[i]);
+            }
+        } catch (NumberFormatException bad) {
+            return null;
+        }
+        return out;
+    }
+
+    /** Falco plugins: "container" is built into Vigil; rules of any other plugin's source will be reported as they are met. */
+    private void requirePlugins(String file, Node n) throws RuleException {
+        if (!(n instanceof SequenceNode seq)) {
+            throw err(file, n, "required_plugin_versions is a list of '- name: …, version: …'");
+        }
+        for (Node p : seq.getValue()) {
+            if (!(p instanceof MappingNode m)) {
+                throw err(file, p, "expected '- name: …, version: …'");
+            }
+            Node name = keys(file, m).get("name");
+            String plugin = name == null ? "" : scalar(file, name);
+            if (!plugin.equals("container")) {
+                warnings.add(err(file, p, "plugin '" + plugin + "' is not part of Vigil: rules that need it will not load"));
+            }
+        }
     }
 
     private Condition condition(ConditionParser parser, RawItem r, Node node) throws RuleException {
