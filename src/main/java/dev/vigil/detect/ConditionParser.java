@@ -193,7 +193,8 @@ public final class ConditionParser {
             }
             default -> {
                 Lexer.Token v = lx.next();
-                if (v == null || (v.kind() != Lexer.Kind.WORD && v.kind() != Lexer.Kind.STRING)) {
+                boolean direction = v != null && v.kind() == Lexer.Kind.OP && (v.text().equals(">") || v.text().equals("<"));
+                if (v == null || (v.kind() != Lexer.Kind.WORD && v.kind() != Lexer.Kind.STRING && !direction)) {
                     throw lx.error(v == null ? op : v, "expected a value after '" + op.text() + "'");
                 }
                 yield scalarOp(lx, v, operator, field, v.text());
@@ -291,15 +292,7 @@ public final class ConditionParser {
 
     private static boolean inSet(Object v, Set<String> set, List<String> values, List<Long> numbers) {
         if (v instanceof Falco.Types t) {
-            if (set.contains(t.own())) {
-                return true;
-            }
-            for (String name : t.falco()) {
-                if (set.contains(name)) {
-                    return true;
-                }
-            }
-            return false;
+            return t.anyIn(set);
         }
         if (v instanceof Falco.Value fv) {
             for (String literal : values) {

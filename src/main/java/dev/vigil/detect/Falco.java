@@ -42,7 +42,17 @@ final class Falco {
     record Types(String own, Set<String> falco) implements Value {
         @Override
         public boolean is(String literal, Long n) {
-            return own.equals(literal) || falco.contains(literal);
+            // Vigil's own name counts unless it is also a syscall this event is not (a symlink is no 'link')
+            return falco.contains(literal) || own.equals(literal) && !SYSCALLS.contains(own);
+        }
+
+        boolean anyIn(Set<String> names) {
+            for (String f : falco) {
+                if (names.contains(f)) {
+                    return true;
+                }
+            }
+            return names.contains(own) && !SYSCALLS.contains(own);
         }
 
         @Override
@@ -89,6 +99,16 @@ final class Falco {
 
     private static final Set<String> OPEN = Set.of("open", "openat", "openat2", "creat");
 
+    /** Every Falco event type some Vigil event stands for (see {@link #types}). */
+    static final Set<String> SYSCALLS = Set.of("execve", "execveat", "open", "openat", "openat2", "creat", "process_vm_writev",
+            "process_vm_readv", "accept", "accept4", "rename", "renameat", "renameat2", "symlink", "symlinkat", "link", "linkat",
+            "chmod", "fchmod", "fchmodat", "fchmodat2", "unlink", "unlinkat", "rmdir", "truncate", "ftruncate", "write",
+            "pwrite64", "writev", "pwritev", "procexit", "nanosleep", "clock_nanosleep", "mount", "move_mount", "recvfrom",
+            "recvmsg", "recvmmsg", "sendto", "sendmsg", "sendmmsg", "init_module", "finit_module", "setuid", "setreuid",
+            "setresuid", "setfsuid", "socket", "setxattr", "lsetxattr", "fsetxattr", "bpf", "setns", "unshare", "clone",
+            "clone3", "connect", "bind", "listen", "ptrace", "setsid", "prctl", "kill", "tkill", "tgkill", "memfd_create",
+            "mprotect", "exit_group", "capset", "userfaultfd");
+
     /** The Falco event types a Vigil event stands for, besides its own name. */
     static Set<String> types(Map<String, Object> e) {
         Object name = e.get("event");
@@ -131,7 +151,8 @@ final class Falco {
     }
 
     static boolean symlink(Map<String, Object> e) {
-        return "link".equals(e.get("event")) && e.get("flags") instanceof Number n && n.longValue() == 1;
+        return "link".equals(e.get("event"))
+                && (Boolean.TRUE.equals(e.get("symlink")) || e.get("flags") instanceof Number n && n.longValue() == 1);
     }
 
     static boolean openLike(Map<String, Object> e) {

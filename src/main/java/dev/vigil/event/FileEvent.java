@@ -31,12 +31,17 @@ public record FileEvent(
                 out.field("old_name", path);
                 out.field("new_name", path2);
                 out.field("sb_id", sbId);
+                if (type() == EventType.LINK) {
+                    out.field("symlink", flags == 1);
+                }
+                out.field("flags", flags);
             }
             case UNLINK, RMDIR -> out.field("file", path);
             case CREATE_FILE -> {
                 out.field("file_path", path);
                 out.field("sb_id", sbId);
                 out.field("mode", mode);
+                out.field("flags", flags);
             }
             case FILE_WRITE, FILE_READ -> {
                 out.field("file", path);
