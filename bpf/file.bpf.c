@@ -21,6 +21,7 @@
 #define O_WRONLY 01
 #define O_CREAT 0100
 #define O_TRUNC 01000
+#define O_EXCL 0200
 #define AT_REMOVEDIR 0x200
 #define RAW_PATH -1000 /* the "path" is a string to report as given (a symlink's target) */
 
@@ -70,13 +71,46 @@ static __always_inline void emit_file(struct task_struct *task, struct file *f, 
 	emit(e, pos);
 }
 
+#define OPEN_ASKED (O_CREAT | O_EXCL | O_TRUNC) /* flags the kernel drops from f_flags once the file is open */
+
+/*
+ * The flags open was called with, read back at syscall exit from the caller's saved registers:
+ * on x86-64 the argument registers survive the call, and pt_regs sit at the top of the task's
+ * kernel stack (16 KiB; 32 KiB with KASAN: the saved syscall number tells which). Only
+ * O_CREAT/O_EXCL/O_TRUNC are taken; the rest is in f_flags.
+ */
+static __always_inline __u64 open_call_flags(struct task_struct *task, int nr)
+{
+	char *stack = BPF_CORE_READ(task, stack);
+	struct pt_regs *regs = (struct pt_regs *)(stack + 16384) - 1;
+	unsigned long a = 0, saved_nr = 0;
+	bpf_probe_read_kernel(&saved_nr, sizeof(saved_nr), &regs->orig_ax);
+	if (saved_nr != nr) {
+		regs = (struct pt_regs *)(stack + 32768) - 1;
+		bpf_probe_read_kernel(&saved_nr, sizeof(saved_nr), &regs->orig_ax);
+		if (saved_nr != nr)
+			return 0;
+	}
+	if (nr == 2) /* open(path, flags, mode) */
+		bpf_probe_read_kernel(&a, sizeof(a), &regs->si);
+	else if (nr == 257) /* openat(dirfd, path, flags, mode) */
+		bpf_probe_read_kernel(&a, sizeof(a), &regs->dx);
+	else if (nr == 437) { /* openat2(dirfd, path, how, size) */
+		struct open_how *how = NULL;
+		bpf_probe_read_kernel(&how, sizeof(how), &regs->dx);
+		bpf_probe_read_user(&a, sizeof(a), &how->flags);
+	} else if (nr == 85) /* creat(path, mode) */
+		a = O_CREAT | O_WRONLY | O_TRUNC;
+	return a & OPEN_ASKED;
+}
+
 /* 602 when the open created the file, 608/609 when it is watched: decided on the opened file itself. */
-static __always_inline void report_opened(struct task_struct *task, struct file *f, long fd)
+static __always_inline void report_opened(struct task_struct *task, struct file *f, long fd, __u64 asked)
 {
 	if (!f)
 		return;
 	__u32 fmode = BPF_CORE_READ(f, f_mode);
-	__u64 fflags = BPF_CORE_READ(f, f_flags);
+	__u64 fflags = BPF_CORE_READ(f, f_flags) | (asked & OPEN_ASKED);
 	/* procfs, decided once: a sysctl (709), or a process's memory files (701, and 700 for the agent's) */
 	struct proc_inode *pi = proc_inode_of(f);
 	if (pi) {
@@ -113,7 +147,8 @@ static __always_inline int open_exit(struct trace_event_raw_sys_exit *ctx)
 	struct task_struct *task = (void *)bpf_get_current_task();
 	long ret = ctx->ret;
 	struct file *f = ret >= 0 ? fd_file(task, ret) : NULL;
-	report_opened(task, f, ret);
+	/* the tracepoint's syscall number is an int: the upper half of ctx->id is padding */
+	report_opened(task, f, ret, f ? open_call_flags(task, (int)ctx->id) : 0);
 	if (!have || !wanted(T_OPEN))
 		return 0;
 	struct file_event *e = file_record(task, T_OPEN, ret);

@@ -113,7 +113,7 @@ static __always_inline int module_exit(long ret)
 SEC("tracepoint/raw_syscalls/sys_enter")
 int module__enter_raw(struct trace_event_raw_sys_enter *ctx)
 {
-	long id = ctx->id;
+	long id = (int)ctx->id; /* an int in the tracepoint: the upper half is padding */
 	if ((id != NR_INIT_MODULE && id != NR_FINIT_MODULE) || !wanted(T_LOAD_MODULE))
 		return 0;
 	save_values(T_LOAD_MODULE, ctx->args[0], ctx->args[1], ctx->args[2], 0, 0, id);
@@ -123,7 +123,7 @@ int module__enter_raw(struct trace_event_raw_sys_enter *ctx)
 SEC("tracepoint/raw_syscalls/sys_exit")
 int module__exit_raw(struct trace_event_raw_sys_exit *ctx)
 {
-	long id = ctx->id, ret = ctx->ret;
+	long id = (int)ctx->id, ret = ctx->ret;
 	if (id != NR_INIT_MODULE && id != NR_FINIT_MODULE)
 		return 0;
 	return module_exit(ret);

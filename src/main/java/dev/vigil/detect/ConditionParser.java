@@ -213,7 +213,7 @@ public final class ConditionParser {
                 if (item == null || (item.kind() != Lexer.Kind.WORD && item.kind() != Lexer.Kind.STRING)) {
                     throw lx.error(item, "expected a list item");
                 }
-                expandItem(item, out);
+                expandItem(lx, item, out);
             } while (lx.accept(","));
             lx.expect(")");
             return out;
@@ -222,16 +222,42 @@ public final class ConditionParser {
         if (name == null || !lists.containsKey(name.text())) {
             throw lx.error(name, "expected '(' or the name of a list");
         }
-        out.addAll(lists.get(name.text()));
+        expandList(lx, name, name.text(), out, new ArrayDeque<>());
         return out;
     }
 
-    private void expandItem(Lexer.Token item, List<String> out) {
+    private void expandItem(Lexer lx, Lexer.Token item, List<String> out) throws RuleException {
         if (item.kind() == Lexer.Kind.WORD && lists.containsKey(item.text())) {
-            out.addAll(lists.get(item.text()));
+            expandList(lx, item, item.text(), out, new ArrayDeque<>());
         } else {
             out.add(item.text());
         }
+    }
+
+    /**
+     * A list's items, with items that name other lists replaced by their items (Falco's lists of
+     * lists), at any depth; a list that contains itself is an error, and every item counts toward
+     * the condition's token budget, so nesting cannot blow up.
+     */
+    private void expandList(Lexer lx, Lexer.Token at, String name, List<String> out, ArrayDeque<String> path) throws RuleException {
+        if (path.contains(name)) {
+            throw lx.error(at, "list '" + name + "' contains itself (through " + String.join(" > ", path) + ")");
+        }
+        if (path.size() >= MAX_DEPTH) {
+            throw lx.error(at, "lists nested deeper than " + MAX_DEPTH + " levels");
+        }
+        path.addLast(name);
+        for (String item : lists.get(name)) {
+            if (++tokens > MAX_TOKENS || ++totalTokens > MAX_TOTAL_TOKENS) {
+                throw lx.error(at, "list '" + path.getFirst() + "' expands past " + MAX_TOKENS + " items");
+            }
+            if (lists.containsKey(item) && !item.equals(name)) {
+                expandList(lx, at, item, out, path);
+            } else {
+                out.add(item);
+            }
+        }
+        path.removeLast();
     }
 
     /**

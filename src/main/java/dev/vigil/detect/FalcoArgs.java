@@ -25,8 +25,9 @@ final class FalcoArgs {
         if (Falco.openLike(e)) {
             return switch (arg) {
                 case "name", "path", "filename" -> Fields.fdPath(e);
-                case "flags" -> Falco.openFlags(e.get("flags") instanceof Number n ? n.longValue()
-                        : "create_file".equals(ev) ? 0101 : "file_read".equals(ev) ? 0 : 1, "create_file".equals(ev));
+                // the kernel keeps no O_CREAT in an open file's flags; a created file was opened with it
+                case "flags" -> Falco.openFlags((e.get("flags") instanceof Number n ? n.longValue() : "file_read".equals(ev) ? 0 : 1)
+                        | ("create_file".equals(ev) ? 0101 : 0), "create_file".equals(ev));
                 case "mode" -> e.get("mode") instanceof Number n ? String.format("0%o", n.longValue() & 07777) : null;
                 case "fd" -> FdFields.num(e);
                 default -> null;

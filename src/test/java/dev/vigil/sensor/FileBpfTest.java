@@ -68,6 +68,8 @@ class FileBpfTest {
         LiveSensor.Triggered t = LiveSensor.trigger("files", LiveSensor.WATCHED_DIR.toString());
         FileEvent e = (FileEvent) s.await("file_write", ev -> ev.type() == EventType.FILE_WRITE && ev.header().pid() == t.pid());
         assertEquals(LiveSensor.WATCHED_DIR.resolve("created").toString(), e.path());
+        // the flags the open asked for, though the kernel keeps no O_CREAT/O_EXCL in the open file
+        assertEquals(0100 | 0200 | 01, e.flags() & 0301, Long.toOctalString(e.flags()));
         for (String f : new String[] {"renamed", "hardlink"}) {
             Files.deleteIfExists(LiveSensor.WATCHED_DIR.resolve(f));
         }
