@@ -53,6 +53,11 @@ final class ReplayCommand implements Callable<Integer> {
     @Option(names = "--add-rules", description = "Load --rules in addition to the stock pack.")
     boolean addRules;
 
+    @Option(names = "--fold", defaultValue = "60", paramLabel = "SECONDS",
+            description = "Repeats of a rule in the same process tree or terminal session within SECONDS fold into its first alert,"
+                    + " reported as a count when the window closes (0: an alert for every match).")
+    long foldSeconds;
+
     private long skipped;
 
     @Override
@@ -66,7 +71,7 @@ final class ReplayCommand implements Callable<Integer> {
         long events = 0;
         boolean filesMissed = false;
         try (AlertSink sink = new AlertSink(out)) {
-            Engine engine = new Engine(set, sink, Engine::lineageFromTree);
+            Engine engine = new Engine(set, sink, Engine::lineageFromTree).fold(RunCommand.foldWindow(foldSeconds));
             for (Path f : files) {
                 if (Files.isDirectory(f)) {
                     System.err.println("vigil: " + Escape.line(f.toString()) + ": is a folder, not a file of events; skipped");
@@ -87,11 +92,13 @@ final class ReplayCommand implements Callable<Integer> {
                     filesMissed = true;
                 }
             }
+            engine.flush();
             if (skipped > MAX_REPORTED) {
                 System.err.println("vigil: … " + (skipped - MAX_REPORTED) + " more skipped lines not listed");
             }
             System.err.println("vigil: replayed " + events + " events" + (skipped > 0 ? " (" + skipped + " lines skipped)" : "")
-                    + ", " + engine.alerts() + " alerts" + (engine.ruleErrorTotal() > 0
+                    + ", " + engine.alerts() + " alerts" + (engine.folded() > 0 ? ", " + engine.folded() + " repeats folded" : "")
+                    + (engine.ruleErrorTotal() > 0
                     ? "; rule evaluation errors " + engine.ruleErrorTotal() + " " + engine.ruleErrors() : ""));
         }
         return skipped > 0 || filesMissed || !set.clean() ? 1 : 0;

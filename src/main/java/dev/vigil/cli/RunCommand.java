@@ -53,6 +53,11 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--duration", defaultValue = "0", paramLabel = "SECONDS", description = "Stop after this many seconds (0: run until stopped).")
     long duration;
 
+    @Option(names = "--fold", defaultValue = "60", paramLabel = "SECONDS",
+            description = "Repeats of a rule in the same process tree or terminal session within SECONDS fold into its first alert,"
+                    + " reported as a count when the window closes (0: an alert for every match).")
+    long foldSeconds;
+
     @Option(names = "--env-max", defaultValue = "2048", paramLabel = "BYTES", description = "Environment bytes kept per exec for proc.env (0-4096, 0: none).")
     int envMax;
 
@@ -73,7 +78,7 @@ final class RunCommand implements Callable<Integer> {
         }
         try (AlertSink sink = new AlertSink(new BufferedWriter(w))) {
             AtomicReference<SensorSession> session = new AtomicReference<>();
-            Engine engine = new Engine(set, sink, e -> lineage(session.get(), e));
+            Engine engine = new Engine(set, sink, e -> lineage(session.get(), e)).fold(foldWindow(foldSeconds));
             // tamper evidence is part of the agent, not a hook one can leave out
             EnumSet<Hook> selected = EnumSet.copyOf(HookSelection.parse(hooks));
             selected.add(Hook.AGENT_TAMPER);
@@ -84,7 +89,10 @@ final class RunCommand implements Callable<Integer> {
                 Map<String, Object> e = EventMaps.of(en);
                 tamper.accept(e);
                 engine.accept(e);
-            }, () -> losses.check(session.get()));
+            }, () -> {
+                losses.check(session.get());
+                engine.tick(System.currentTimeMillis() * 1_000_000L);
+            });
             session.set(s);
             s.previousTamper().ifPresent(en -> {
                 Map<String, Object> e = EventMaps.of(en);
@@ -97,12 +105,21 @@ final class RunCommand implements Callable<Integer> {
                 s.run(duration, "INT", "TERM");
             } finally {
                 watch.stop();
+                engine.flush();
             }
-            System.err.println("vigil: " + (engine.alerts() + tamper.raised()) + " alerts" + (tamper.raised() > 0 ? " (" + tamper.raised() + " tamper)" : "") + (engine.ruleErrorTotal() == 0 ? ""
+            System.err.println("vigil: " + (engine.alerts() + tamper.raised()) + " alerts" + (tamper.raised() > 0 ? " (" + tamper.raised() + " tamper)" : "")
+                    + (engine.folded() > 0 ? ", " + engine.folded() + " repeats folded" : "") + (engine.ruleErrorTotal() == 0 ? ""
                     : "; rule evaluation errors " + engine.ruleErrorTotal() + " " + engine.ruleErrors() + " (last: "
                     + Escape.line(engine.lastRuleError()) + ")"));
         }
         return 0;
+    }
+
+    static java.time.Duration foldWindow(long seconds) {
+        if (seconds < 0 || seconds > 86_400) {
+            throw new IllegalArgumentException("--fold must be 0 to 86400 seconds, not " + seconds);
+        }
+        return java.time.Duration.ofSeconds(seconds);
     }
 
     static void report(RuleSet set) {

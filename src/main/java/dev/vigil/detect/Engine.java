@@ -31,6 +31,10 @@ public final class Engine implements Consumer<Map<String, Object>> {
     private long stateDropped;
     private long alerts;
     private final Map<String, Long> ruleErrors = new java.util.TreeMap<>();
+    /** One attack, one alert per rule: repeats in the same process tree or terminal session fold into the first. */
+    public static final java.time.Duration DEFAULT_FOLD = java.time.Duration.ofSeconds(60);
+    private Folding folding = new Folding(DEFAULT_FOLD);
+    private long folded;
     private String lastRuleError = "";
 
     public Engine(RuleSet rules, Consumer<Alert> out, Function<Map<String, Object>, List<Map<String, Object>>> lineage) {
@@ -48,6 +52,48 @@ public final class Engine implements Consumer<Map<String, Object>> {
         var names = next.detections().stream().map(Detection::name).toList();
         windows.keySet().retainAll(names);
         partials.keySet().retainAll(names);
+        report(folding.retain(names));
+    }
+
+    /** How long repeats of a rule fold into its first alert (zero: every match is an alert). */
+    public synchronized Engine fold(java.time.Duration window) {
+        report(folding.closeAll());
+        folding = new Folding(window);
+        return this;
+    }
+
+    /** Matches folded into an earlier alert of the same rule. */
+    public synchronized long folded() {
+        return folded;
+    }
+
+    /** Time passing with no event: fold windows that ended by `nowNs` (wall clock, as event times) are reported. */
+    public synchronized void tick(long nowNs) {
+        if (folding.enabled()) {
+            report(folding.expire(nowNs));
+        }
+    }
+
+    /** Closes every fold window now and reports what each folded: at the end of a replay, when the agent stops. */
+    public synchronized void flush() {
+        report(folding.closeAll());
+    }
+
+    private void report(List<Folding.Closed> closed) {
+        for (Folding.Closed c : closed) {
+            Map<String, Object> extra = new LinkedHashMap<>();
+            extra.put("folded_into", c.alertId());
+            extra.put("count", c.folded());
+            extra.put("window_ms", c.window().toMillis());
+            Object host = c.firstEvent().get("nodename");
+            long closedAt = c.openedNs() + c.window().toNanos();
+            out.accept(new Alert(id(c.detection().name() + "\0folded", List.of(c.firstEvent())), closedAt, c.detection().name(),
+                    "folded", c.detection().priority(), c.detection().tags(),
+                    c.folded() + " more match" + (c.folded() == 1 ? "" : "es") + " of '" + c.detection().name()
+                            + "' folded into alert " + c.alertId() + " (same process tree or terminal session, within "
+                            + c.window().toSeconds() + " s)",
+                    host == null ? "" : host.toString(), List.of(), List.of(), extra));
+        }
     }
 
     public long alerts() {
@@ -80,6 +126,9 @@ public final class Engine implements Consumer<Map<String, Object>> {
 
     @Override
     public synchronized void accept(Map<String, Object> e) {
+        if (folding.enabled()) {
+            report(folding.expire(ts(e)));
+        }
         for (Detection d : rules.detections()) {
             try {
                 switch (d) {
@@ -224,6 +273,12 @@ public final class Engine implements Consumer<Map<String, Object>> {
     }
 
     private void fire(Detection d, String kind, List<Map<String, Object>> events, Map<String, Object> last, Map<String, Object> extra) {
+        long now = ts(last);
+        boolean foldable = !kind.equals("threshold"); // a threshold's own window already says how often it fires
+        if (foldable && folding.folds(d, last, now)) {
+            folded++;
+            return;
+        }
         alerts++;
         Object host = last.get("nodename");
         // the alert goes out even when its decoration fails: the failure is counted, not the alert lost
@@ -241,8 +296,12 @@ public final class Engine implements Consumer<Map<String, Object>> {
             failed(d.name(), broken);
             chain = List.of();
         }
-        out.accept(new Alert(id(d.name(), events), ts(last), d.name(), kind, d.priority(), d.tags(), output,
+        String id = id(d.name(), events);
+        out.accept(new Alert(id, now, d.name(), kind, d.priority(), d.tags(), output,
                 host == null ? "" : host.toString(), List.copyOf(events), chain, extra));
+        if (foldable) {
+            report(folding.opened(id, d, last, now));
+        }
     }
 
     /** Stable: the same rule over the same events gives the same id, in a replay as live. */

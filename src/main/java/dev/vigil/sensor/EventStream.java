@@ -17,7 +17,7 @@ public interface EventStream extends AutoCloseable {
 
     void onError(Consumer<Throwable> handler);
 
-    /** Runs after each batch of events has been delivered (JFR's onFlush): the moment to flush output. */
+    /** Runs after each batch of events has been delivered, and about once a second when none come (JFR's onFlush): the moment to flush output and close time windows. */
     void onFlush(Runnable handler);
 
     /** Runs once after the stream has stopped and everything is detached. */

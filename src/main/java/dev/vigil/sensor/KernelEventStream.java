@@ -114,9 +114,12 @@ public final class KernelEventStream implements EventStream {
         }
         started = true;
         try {
+            long lastFlush = System.nanoTime();
             while (!closing) {
-                if (sensor.poll(100) > 0) {
+                // after events, and once a second when idle (time-based work: windows that close with no event)
+                if (sensor.poll(100) > 0 || System.nanoTime() - lastFlush > 1_000_000_000L) {
                     flushers.forEach(Runnable::run);
+                    lastFlush = System.nanoTime();
                 }
             }
         } catch (RuntimeException e) {
