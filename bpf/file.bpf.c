@@ -39,22 +39,48 @@ struct {
 	__type(value, __u32);
 } watched_inodes SEC(".maps");
 
-/* A watched file by its inode (any name, link or mount of it), or an entry of a watched directory by name. */
-static __always_inline bool is_watched(struct file *f)
+#define WATCH_TREE_DEPTH 16 /* directory levels an open walks up to find a watched tree */
+
+static __always_inline __u32 watch_bits(void *map, void *key)
+{
+	__u32 *v = bpf_map_lookup_elem(map, key);
+	return v ? *v : 0;
+}
+
+/*
+ * What watches an opened file (WATCH_READ|WATCH_WRITE bits; 0: nothing): its inode (any name,
+ * link or mount of it), its directory's entries, its own name in its directory, or a tree above it.
+ */
+static __always_inline __u32 is_watched(struct file *f)
 {
 	struct inode_key ik = {};
 	ik.ino = BPF_CORE_READ(f, f_inode, i_ino);
 	ik.dev = BPF_CORE_READ(f, f_inode, i_sb, s_dev);
-	if (bpf_map_lookup_elem(&watched_inodes, &ik))
-		return true;
+	__u32 bits = watch_bits(&watched_inodes, &ik);
 	struct watch_key k = {};
 	struct dentry *d = BPF_CORE_READ(f, f_path.dentry);
-	k.dir_ino = BPF_CORE_READ(d, d_parent, d_inode, i_ino);
+	struct dentry *p = BPF_CORE_READ(d, d_parent);
+	k.dir_ino = BPF_CORE_READ(p, d_inode, i_ino);
 	k.dev = BPF_CORE_READ(d, d_sb, s_dev);
-	if (bpf_map_lookup_elem(&watched, &k))
-		return true;
+	bits |= watch_bits(&watched, &k);
 	bpf_probe_read_kernel_str(k.name, sizeof(k.name), BPF_CORE_READ(d, d_name.name));
-	return bpf_map_lookup_elem(&watched, &k) != NULL;
+	bits |= watch_bits(&watched, &k);
+	struct vigil_config *c = cfg();
+	if ((bits & (WATCH_READ | WATCH_WRITE)) == (WATCH_READ | WATCH_WRITE) || !c || !c->watch_trees)
+		return bits & (WATCH_READ | WATCH_WRITE);
+	/* a tree: a directory above the parent (which was looked up as a directory already) */
+	__builtin_memset(k.name, 0, sizeof(k.name));
+	for (int i = 0; i < WATCH_TREE_DEPTH; i++) {
+		struct dentry *up = BPF_CORE_READ(p, d_parent);
+		if (!up || up == p)
+			break;
+		p = up;
+		k.dir_ino = BPF_CORE_READ(p, d_inode, i_ino);
+		__u32 v = watch_bits(&watched, &k);
+		if (v & WATCH_TREE)
+			bits |= v;
+	}
+	return bits & (WATCH_READ | WATCH_WRITE);
 }
 
 static __always_inline void emit_file(struct task_struct *task, struct file *f, __u32 type, long res, __u64 flags)
@@ -123,9 +149,10 @@ static __always_inline void report_opened(struct task_struct *task, struct file 
 	}
 	if ((fmode & FMODE_CREATED) && wanted(T_CREATE_FILE))
 		emit_file(task, f, T_CREATE_FILE, fd, fflags);
-	if ((wanted(T_FILE_READ) || wanted(T_FILE_WRITE)) && is_watched(f)) {
-		__u32 type = (fmode & FMODE_WRITE) ? T_FILE_WRITE : T_FILE_READ;
-		if (wanted(type))
+	if (wanted(T_FILE_READ) || wanted(T_FILE_WRITE)) {
+		bool write = fmode & FMODE_WRITE;
+		__u32 type = write ? T_FILE_WRITE : T_FILE_READ;
+		if (wanted(type) && (is_watched(f) & (write ? WATCH_WRITE : WATCH_READ)))
 			emit_file(task, f, type, fd, fflags);
 	}
 }

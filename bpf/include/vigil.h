@@ -276,9 +276,17 @@ struct vigil_config {
 	__u32 scan_threshold;      /* distinct ports */
 	__u32 scan_window_ms;
 	__u32 env_max;             /* environment bytes kept per exec, <= VIGIL_STR_MAX; 0: none */
+	__u32 watch_trees;         /* 1 when some watched directory watches its whole subtree (opens walk up to check) */
 };
 
-/* Watched files, decided at open: a directory inode with an empty name watches every entry. */
+/* What a watch entry reports (its map value): opens for reading, for writing, and for a directory, below it at any depth. */
+enum vigil_watch {
+	WATCH_READ = 1,
+	WATCH_WRITE = 2,
+	WATCH_TREE = 4,
+};
+
+/* Watched files, decided at open: a directory inode with an empty name watches every entry (or, with WATCH_TREE, everything below). */
 struct watch_key {
 	__u64 dir_ino;
 	__u32 dev;

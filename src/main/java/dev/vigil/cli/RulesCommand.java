@@ -4,6 +4,7 @@ import dev.vigil.detect.RuleException;
 import dev.vigil.detect.RuleLoader;
 import dev.vigil.detect.RuleSet;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 import java.nio.file.Path;
@@ -24,6 +25,9 @@ final class RulesCommand implements Callable<Integer> {
         @Parameters(arity = "1..*", paramLabel = "PATH", description = "Rule files or folders of *.yaml.")
         List<Path> paths;
 
+        @Option(names = "--collect", description = "Also print what these rules make the kernel collect: the hooks attached and left out, the paths watched.")
+        boolean collect;
+
         @Override
         public Integer call() {
             RuleSet set = RuleLoader.load(paths);
@@ -35,6 +39,9 @@ final class RulesCommand implements Callable<Integer> {
             }
             System.out.println(set.detections().size() + " detections loaded, " + set.errors().size() + " errors"
                     + (set.warnings().isEmpty() ? "" : ", " + set.warnings().size() + " warnings"));
+            if (collect) {
+                RuleDrivenCollection.print(set.collection(), System.out);
+            }
             return set.clean() ? 0 : 1;
         }
     }

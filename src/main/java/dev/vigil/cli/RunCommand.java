@@ -38,7 +38,8 @@ import java.util.concurrent.atomic.AtomicReference;
 /** {@code vigil run}: the HIDS. Sensor → enrichment → rules → alerts as JSON lines. */
 @Command(name = "run", description = "Run the agent: default hooks and the stock rules; alerts as JSON lines on stdout or --alerts FILE.")
 final class RunCommand implements Callable<Integer> {
-    @Option(names = "--hooks", defaultValue = "default", paramLabel = "default|all|NAME,NAME…", description = "Hooks to switch on.")
+    @Option(names = "--hooks", defaultValue = "rules", paramLabel = "rules|default|all|NAME,NAME…",
+            description = "Hooks to switch on; 'rules' (the default): those of the event types the loaded rules read (see 'vigil rules check --collect').")
     String hooks;
 
     @Option(names = "--rules", paramLabel = "PATH", description = "Rule file or folder (repeatable); replaces the stock pack unless --add-rules.")
@@ -80,9 +81,11 @@ final class RunCommand implements Callable<Integer> {
             AtomicReference<SensorSession> session = new AtomicReference<>();
             Engine engine = new Engine(set, sink, e -> lineage(session.get(), e)).fold(foldWindow(foldSeconds));
             // tamper evidence is part of the agent, not a hook one can leave out
-            EnumSet<Hook> selected = EnumSet.copyOf(HookSelection.parse(hooks));
+            boolean byRules = hooks.equals("rules");
+            EnumSet<Hook> selected = EnumSet.copyOf(byRules ? RuleDrivenCollection.hooks(set.collection()) : HookSelection.parse(hooks));
             selected.add(Hook.AGENT_TAMPER);
-            SensorOptions options = SensorOptions.of(selected).withRawSyscalls(HookSelection.asksForRawSyscalls(hooks)).withTamperLog(true).withEnvMax(envMax);
+            SensorOptions options = SensorOptions.of(selected).withRawSyscalls(!byRules && HookSelection.asksForRawSyscalls(hooks))
+                    .withTamperLog(true).withEnvMax(envMax).withWatches(RuleDrivenCollection.watches(set.collection()));
             LossWatch losses = new LossWatch(sink, engine);
             TamperAlerts tamper = new TamperAlerts(sink, e -> lineage(session.get(), e));
             SensorSession s = new SensorSession(options, en -> {
@@ -99,7 +102,12 @@ final class RunCommand implements Callable<Integer> {
                 e.put("previous_run", true);
                 tamper.accept(e);
             });
-            RuleWatch watch = new RuleWatch(paths, engine);
+            RuleWatch watch = new RuleWatch(paths, engine, next -> {
+                // hooks stay as started; the paths the new rules read join the watch list
+                for (var added : RuleDrivenCollection.watches(next.collection())) {
+                    s.stream().sensor().watch(List.of(added.path()), added.bits());
+                }
+            });
             watch.start();
             try {
                 s.run(duration, "INT", "TERM");
@@ -244,9 +252,12 @@ final class RunCommand implements Callable<Integer> {
         private volatile boolean hup;
         private Thread thread;
 
-        RuleWatch(List<Path> paths, Engine engine) {
+        private final java.util.function.Consumer<RuleSet> reloaded;
+
+        RuleWatch(List<Path> paths, Engine engine, java.util.function.Consumer<RuleSet> reloaded) {
             this.paths = paths;
             this.engine = engine;
+            this.reloaded = reloaded;
         }
 
         void start() {
@@ -270,6 +281,11 @@ final class RunCommand implements Callable<Integer> {
                         RuleSet next = RuleLoader.load(paths);
                         if (next.clean()) {
                             engine.rules(next);
+                            try {
+                                reloaded.accept(next);
+                            } catch (RuntimeException notNow) {
+                                System.err.println("vigil: the new rules' paths could not all be watched: " + Escape.line(String.valueOf(notNow.getMessage())));
+                            }
                             System.err.println("vigil: rules reloaded: " + next.detections().size() + " detections");
                         } else {
                             report(next);

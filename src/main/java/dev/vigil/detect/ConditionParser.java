@@ -44,6 +44,8 @@ public final class ConditionParser {
     /** The macros being expanded, outermost first: a repeat is a loop, the first names a budget overrun. */
     private final ArrayDeque<String> expansion = new ArrayDeque<>();
     private final Set<String> fieldsUsed = new HashSet<>();
+    /** What the condition just compiled needs of an event (each parse step leaves its own here). */
+    private Needs lastNeeds = Needs.ANY;
     private int depth;
     private int tokens;
     private long totalTokens;
@@ -63,7 +65,13 @@ public final class ConditionParser {
         depth = 0;
         tokens = 0;
         expansion.clear();
+        lastNeeds = Needs.ANY;
         return expand(text, origin);
+    }
+
+    /** What the last condition compiled needs of an event: the event types and paths the kernel must report for it. */
+    public Needs needs() {
+        return lastNeeds;
     }
 
     private Condition expand(String text, Origin origin) throws RuleException {
@@ -99,12 +107,15 @@ public final class ConditionParser {
     private Condition chain(Lexer lx, String word) throws RuleException {
         boolean any = word.equals("or");
         List<Condition> parts = new ArrayList<>();
+        List<Needs> needs = new ArrayList<>();
         do {
             parts.add(any ? and(lx) : unary(lx));
+            needs.add(lastNeeds);
         } while (lx.acceptWord(word));
         if (parts.size() == 1) {
             return parts.getFirst();
         }
+        lastNeeds = any ? Needs.or(needs) : Needs.and(needs);
         Condition[] cs = parts.toArray(Condition[]::new);
         return e -> {
             for (Condition c : cs) {
@@ -137,6 +148,7 @@ public final class ConditionParser {
             if (!negate) {
                 return inner;
             }
+            lastNeeds = Needs.ANY;
             return e -> !inner.test(e);
         }
         if (lx.accept("(")) {
@@ -184,11 +196,14 @@ public final class ConditionParser {
         lx.next();
         String operator = op.text().toLowerCase(Locale.ROOT);
         if (operator.equals("exists")) {
+            lastNeeds = Needs.ANY;
             return e -> present(field.apply(e));
         }
         return switch (operator) {
             case "in", "intersects", "pmatch" -> {
                 List<String> values = listValue(lx);
+                lastNeeds = t.text().equals("evt.type") && !operator.equals("pmatch") ? Needs.types(values)
+                        : Needs.path(t.text(), operator, values);
                 yield setOp(operator, field, values);
             }
             default -> {
@@ -197,6 +212,10 @@ public final class ConditionParser {
                 if (v == null || (v.kind() != Lexer.Kind.WORD && v.kind() != Lexer.Kind.STRING && !direction)) {
                     throw lx.error(v == null ? op : v, "expected a value after '" + op.text() + "'");
                 }
+                boolean eq = operator.equals("=") || operator.equals("==");
+                lastNeeds = t.text().equals("evt.type") && eq ? Needs.types(List.of(v.text()))
+                        : t.text().startsWith("evt.is_open_") && eq ? Needs.access(t.text(), v.text())
+                        : Needs.path(t.text(), operator, List.of(v.text()));
                 yield scalarOp(lx, v, operator, field, v.text());
             }
         };

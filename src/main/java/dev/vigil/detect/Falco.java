@@ -150,6 +150,18 @@ final class Falco {
         };
     }
 
+    /** Every Falco type an event of this name can stand for, whatever its other fields (for the kernel's filters). */
+    static Set<String> possibleTypes(String eventName) {
+        return switch (eventName) {
+            case "process_memory" -> Set.of("open", "openat", "openat2", "creat", "process_vm_writev", "process_vm_readv");
+            case "link" -> Set.of("link", "linkat", "symlink", "symlinkat");
+            case "watched_change" -> Set.of("unlink", "unlinkat", "rmdir", "truncate", "ftruncate");
+            case "dns" -> Set.of("recvfrom", "recvmsg", "recvmmsg", "sendto", "sendmsg", "sendmmsg");
+            case "namespace" -> Set.of("setns", "unshare", "clone", "clone3");
+            default -> types(Map.of("event", eventName));
+        };
+    }
+
     static boolean symlink(Map<String, Object> e) {
         return "link".equals(e.get("event"))
                 && (Boolean.TRUE.equals(e.get("symlink")) || e.get("flags") instanceof Number n && n.longValue() == 1);

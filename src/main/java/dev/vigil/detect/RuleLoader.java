@@ -322,6 +322,7 @@ public final class RuleLoader {
 
     private RuleSet compile() {
         List<Detection> out = new ArrayList<>();
+        needs.clear();
         ConditionParser parser = new ConditionParser(lists, macros);
         for (var en : rules.entrySet()) {
             RawItem r = en.getValue();
@@ -335,11 +336,13 @@ public final class RuleLoader {
                             + source + "', which Vigil does not have: not loaded"));
                     continue;
                 }
+                pendingNeeds.clear();
                 out.add(switch (r.kind) {
                     case "rule" -> compileRule(parser, en.getKey(), r);
                     case "threshold" -> compileThreshold(parser, en.getKey(), r);
                     default -> compileSequence(parser, en.getKey(), r);
                 });
+                needs.put(en.getKey(), Needs.or(pendingNeeds));
             } catch (RuleException e) {
                 RuleException located = new RuleException(e.file(), e.line() > 0 ? e.line() : r.line, e.line() > 0 ? e.column() : 1,
                         r.kind + " '" + en.getKey() + "' skipped: " + e.reason());
@@ -350,7 +353,7 @@ public final class RuleLoader {
                 errors.add(new RuleException(r.file, r.line, 1, r.kind + " '" + en.getKey() + "' skipped: cannot compile it: " + bug));
             }
         }
-        return new RuleSet(List.copyOf(out), List.copyOf(errors), List.copyOf(warnings));
+        return new RuleSet(List.copyOf(out), List.copyOf(errors), List.copyOf(warnings), Collection.of(needs));
     }
 
     private boolean boolOrFalse(RawItem r, String key) {
@@ -420,8 +423,14 @@ public final class RuleLoader {
         }
     }
 
+    /** Each detection's needs of an event, for the kernel's filters (a sequence's steps together). */
+    private final Map<String, Needs> needs = new LinkedHashMap<>();
+    /** The needs of the conditions compiled for the detection being compiled. */
+    private final List<Needs> pendingNeeds = new ArrayList<>();
+
     private Condition condition(ConditionParser parser, RawItem r, Node node) throws RuleException {
         Condition c = parser.compile(scalar(r.file, node) + r.conditionSuffix, origin(r.file, node));
+        pendingNeeds.add(parser.needs());
         List<Node> exceptionNodes = new ArrayList<>();
         if (r.fields.get("exceptions") != null) {
             exceptionNodes.add(r.fields.get("exceptions"));
@@ -473,8 +482,10 @@ public final class RuleLoader {
             Node c = required(r.file, f, "condition", s);
             String key = f.containsKey("key") ? scalar(r.file, f.get("key")) : defaultKey;
             boolean lineage = key.equals("lineage");
+            Condition step = parser.compile(scalar(r.file, c), origin(r.file, c));
+            pendingNeeds.add(parser.needs());
             out.add(new SequenceRule.Step(f.containsKey("name") ? scalar(r.file, f.get("name")) : "step" + n,
-                    parser.compile(scalar(r.file, c), origin(r.file, c)), lineage ? field(r, "proc.pid", "key") : field(r, key, "key"),
+                    step, lineage ? field(r, "proc.pid", "key") : field(r, key, "key"),
                     lineage ? "proc.pid" : key, lineage));
         }
         return new SequenceRule(name, text(r, "desc"), List.copyOf(out), duration(r, "window"), output(r), priority(r), tags(r),

@@ -53,8 +53,12 @@ public final class Sensor implements AutoCloseable {
     private final Event previousTamper;
     /** The watch list's three kernel maps (by directory and name, by inode, by path prefix); null when no file hook is on. */
     private BpfMap watchedByName, watchedByInode, watchedPrefixes;
-    /** Every path asked to be watched, so inode keys can follow files replaced under the same name. */
-    private final Set<Path> watchPaths = new java.util.LinkedHashSet<>();
+    /** Every path asked to be watched with what it reports (Watch bits), so inode keys can follow files replaced under the same name. */
+    private final Map<Path, Integer> watchBits = new java.util.LinkedHashMap<>();
+    /** The configuration as written to the kernel, rewritten when the first subtree watch arrives. */
+    private SensorOptions options;
+    private BpfMap configMap;
+    private boolean watchTrees;
     private final Set<Path> homesSeen = new java.util.HashSet<>();
     private long nextWatchRefreshNs = System.nanoTime();
     private static final long WATCH_REFRESH_NS = 10_000_000_000L;
@@ -250,7 +254,7 @@ public final class Sensor implements AutoCloseable {
         return i < 0 ? program : program.substring(0, i);
     }
 
-    private void configure(BpfObject obj, SensorOptions options) {
+    private void writeConfig() {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment cfg = arena.allocate(Wire.CONFIG);
             cfg.set(JAVA_INT, Offsets.of(Wire.CONFIG, "agent_tgid"), (int) ProcessHandle.current().pid());
@@ -258,7 +262,16 @@ public final class Sensor implements AutoCloseable {
             cfg.set(JAVA_INT, Offsets.of(Wire.CONFIG, "scan_threshold"), options.scanThreshold());
             cfg.set(JAVA_INT, Offsets.of(Wire.CONFIG, "scan_window_ms"), options.scanWindowMs());
             cfg.set(JAVA_INT, Offsets.of(Wire.CONFIG, "env_max"), options.envMax());
-            obj.map("vigil_cfg").update(0, cfg);
+            cfg.set(JAVA_INT, Offsets.of(Wire.CONFIG, "watch_trees"), watchTrees ? 1 : 0);
+            configMap.update(0, cfg);
+        }
+    }
+
+    private void configure(BpfObject obj, SensorOptions options) {
+        this.options = options;
+        this.configMap = obj.map("vigil_cfg");
+        writeConfig();
+        try (Arena arena = Arena.ofConfined()) {
 
             BpfMap switches = obj.map("hook_switch");
             MemorySegment on = arena.allocateFrom(JAVA_INT, 1);
@@ -270,6 +283,9 @@ public final class Sensor implements AutoCloseable {
                 watchedByInode = obj.map("watched_inodes");
                 watchedPrefixes = obj.map("watched_prefixes");
                 watch(options.watchPaths());
+                for (Watch w : options.watches()) {
+                    watch(List.of(w.path()), w.bits());
+                }
             }
         }
     }
@@ -281,10 +297,21 @@ public final class Sensor implements AutoCloseable {
      * Paths that do not exist yet are watched once they do (see {@link #refreshWatches}).
      */
     public synchronized void watch(List<Path> paths) {
+        watch(paths, Watch.READ | Watch.WRITE);
+    }
+
+    /** As {@link #watch(List)}, reporting only what `bits` say (Watch.READ, WRITE; TREE for all below a directory). */
+    public synchronized void watch(List<Path> paths, int bits) {
         if (watchedByName == null) {
             return;
         }
-        watchPaths.addAll(paths);
+        for (Path p : paths) {
+            watchBits.merge(p, bits, (a, b) -> a | b);
+        }
+        if ((bits & Watch.TREE) != 0 && !watchTrees) {
+            watchTrees = true;
+            writeConfig();
+        }
         try (Arena arena = Arena.ofConfined()) {
             watchEntries(paths, arena);
         }
@@ -307,16 +334,18 @@ public final class Sensor implements AutoCloseable {
                 added.addAll(WatchList.forHome(home));
             }
         }
-        List<Path> all = new ArrayList<>(watchPaths);
-        all.addAll(added);
-        watch(all);
+        watch(added);
+        try (Arena arena = Arena.ofConfined()) {
+            watchEntries(new ArrayList<>(watchBits.keySet()), arena);
+        }
     }
 
     /** A directory is keyed (its inode, ""), a file (its directory's inode, its name) and (its own inode). */
     private void watchEntries(List<Path> paths, Arena arena) {
         BpfMap map = watchedByName;
-        MemorySegment value = arena.allocateFrom(JAVA_INT, 3);
         for (Path p : paths) {
+            int bits = watchBits.getOrDefault(p, Watch.READ | Watch.WRITE);
+            MemorySegment value = arena.allocateFrom(JAVA_INT, Files.isDirectory(p) ? bits : bits & ~Watch.TREE);
             try {
                 prefix(p, arena, value);
             } catch (RuntimeException full) {

@@ -17,9 +17,10 @@ import java.util.Set;
  * @param rawSyscalls   allow programs on raw_syscalls (every syscall) where a hook has no cheaper route here
  * @param tamperLog     keep the last tamper record pinned in bpffs, for the next start to report (the agent, not tools)
  * @param envMax        environment bytes kept per exec (0: none; longer ones are cut and flagged env_truncated)
+ * @param watches       further watches with their own reach (reads, writes, subtrees), such as the rules ask for
  */
 public record SensorOptions(Set<Hook> hooks, int argvMax, List<Path> watchPaths, int scanThreshold, int scanWindowMs, boolean rawSyscalls,
-                            Set<String> usbSubsystems, boolean tamperLog, int envMax) {
+                            Set<String> usbSubsystems, boolean tamperLog, int envMax, List<Watch> watches) {
     public static final int DEFAULT_ARGV_MAX = 4096;
     public static final int DEFAULT_ENV_MAX = 2048;
 
@@ -29,37 +30,42 @@ public record SensorOptions(Set<Hook> hooks, int argvMax, List<Path> watchPaths,
         envMax = Math.clamp(envMax, 0, 4096);
         watchPaths = List.copyOf(watchPaths);
         usbSubsystems = Set.copyOf(usbSubsystems);
+        watches = List.copyOf(watches);
     }
 
     public static SensorOptions of(Set<Hook> hooks) {
-        return new SensorOptions(hooks, DEFAULT_ARGV_MAX, WatchList.defaults(), 20, 5000, false, Set.of("usb"), false, DEFAULT_ENV_MAX);
+        return new SensorOptions(hooks, DEFAULT_ARGV_MAX, WatchList.defaults(), 20, 5000, false, Set.of("usb"), false, DEFAULT_ENV_MAX, List.of());
     }
 
     public SensorOptions withArgvMax(int bytes) {
-        return new SensorOptions(hooks, bytes, watchPaths, scanThreshold, scanWindowMs, rawSyscalls, usbSubsystems, tamperLog, envMax);
+        return new SensorOptions(hooks, bytes, watchPaths, scanThreshold, scanWindowMs, rawSyscalls, usbSubsystems, tamperLog, envMax, watches);
     }
 
     public SensorOptions withRawSyscalls(boolean on) {
-        return new SensorOptions(hooks, argvMax, watchPaths, scanThreshold, scanWindowMs, on, usbSubsystems, tamperLog, envMax);
+        return new SensorOptions(hooks, argvMax, watchPaths, scanThreshold, scanWindowMs, on, usbSubsystems, tamperLog, envMax, watches);
     }
 
     public SensorOptions withScan(int threshold, int windowMs) {
-        return new SensorOptions(hooks, argvMax, watchPaths, threshold, windowMs, rawSyscalls, usbSubsystems, tamperLog, envMax);
+        return new SensorOptions(hooks, argvMax, watchPaths, threshold, windowMs, rawSyscalls, usbSubsystems, tamperLog, envMax, watches);
     }
 
     public SensorOptions withUsbSubsystems(Set<String> subsystems) {
-        return new SensorOptions(hooks, argvMax, watchPaths, scanThreshold, scanWindowMs, rawSyscalls, subsystems, tamperLog, envMax);
+        return new SensorOptions(hooks, argvMax, watchPaths, scanThreshold, scanWindowMs, rawSyscalls, subsystems, tamperLog, envMax, watches);
     }
 
     public SensorOptions withTamperLog(boolean on) {
-        return new SensorOptions(hooks, argvMax, watchPaths, scanThreshold, scanWindowMs, rawSyscalls, usbSubsystems, on, envMax);
+        return new SensorOptions(hooks, argvMax, watchPaths, scanThreshold, scanWindowMs, rawSyscalls, usbSubsystems, on, envMax, watches);
     }
 
     public SensorOptions withEnvMax(int bytes) {
-        return new SensorOptions(hooks, argvMax, watchPaths, scanThreshold, scanWindowMs, rawSyscalls, usbSubsystems, tamperLog, bytes);
+        return new SensorOptions(hooks, argvMax, watchPaths, scanThreshold, scanWindowMs, rawSyscalls, usbSubsystems, tamperLog, bytes, watches);
+    }
+
+    public SensorOptions withWatches(List<Watch> more) {
+        return new SensorOptions(hooks, argvMax, watchPaths, scanThreshold, scanWindowMs, rawSyscalls, usbSubsystems, tamperLog, envMax, more);
     }
 
     public SensorOptions withWatchPaths(List<Path> paths) {
-        return new SensorOptions(hooks, argvMax, paths, scanThreshold, scanWindowMs, rawSyscalls, usbSubsystems, tamperLog, envMax);
+        return new SensorOptions(hooks, argvMax, paths, scanThreshold, scanWindowMs, rawSyscalls, usbSubsystems, tamperLog, envMax, watches);
     }
 }

@@ -182,6 +182,11 @@ class FalcoRulesLiveTest {
         t.put("Unprivileged Delegation of Page Faults Handling to a Userspace Process",
                 asNobody(python("import ctypes; ctypes.CDLL(None).syscall(323, 0o2000000 | 1)")));
         t.put("Basic Interactive Reconnaissance", "script -qc whoami /dev/null");
+        // opens the rules read, watched because they read them: /etc and /root as trees, binary directories' entries
+        t.put("Write below etc", "mkdir -p /etc/vigil-falco.d && touch /etc/vigil-falco.d/x; rm -rf /etc/vigil-falco.d");
+        t.put("Write below binary dir", "touch /usr/bin/vigil-falco-w; rm -f /usr/bin/vigil-falco-w");
+        t.put("Write below root", "touch /root/vigil-falco-w; rm -f /root/vigil-falco-w");
+        t.put("Update Package Repository", "touch /etc/apt/sources.list.d/vigil-falco.list; rm -f /etc/apt/sources.list.d/vigil-falco.list");
         fires("falco-sandbox_rules.yaml", t);
     }
 }

@@ -1,0 +1,99 @@
+package dev.vigil.cli;
+
+import dev.vigil.detect.Collection;
+import dev.vigil.detect.Needs;
+import dev.vigil.sensor.Hook;
+import dev.vigil.sensor.Watch;
+
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The kernel's filters, from what the loaded rules read (DESIGN.md §6): the hooks attached are
+ * those of event types some rule can match, and the paths some rule reads opens of join the
+ * kernel's watch list, for reading, writing or both, whole subtrees where a rule names a prefix.
+ */
+final class RuleDrivenCollection {
+    private RuleDrivenCollection() {}
+
+    /**
+     * Hooks for the rules: those of event types a rule can match (the default set when some rule
+     * can match any event), exec always (the process cache lives on it). The hooks that report
+     * every open or every write are never switched on by a rule: they cost what Falco costs.
+     */
+    static Set<Hook> hooks(Collection c) {
+        EnumSet<Hook> out = EnumSet.of(Hook.EXECVE);
+        for (Hook h : Hook.values()) {
+            boolean asked = c.types() == null ? h.onByDefault() : c.types().contains(h.type().eventName());
+            if (asked && h != Hook.OPEN && h != Hook.WRITE) {
+                out.add(h);
+            }
+        }
+        return out;
+    }
+
+    /** The paths the rules read opens of, each with what it reports (read, write, below). */
+    static List<Watch> watches(Collection c) {
+        Map<Path, Integer> bits = new LinkedHashMap<>();
+        add(bits, c.reads(), Watch.READ);
+        add(bits, c.writes(), Watch.WRITE);
+        List<Watch> out = new ArrayList<>();
+        bits.forEach((p, b) -> out.add(new Watch(p, b)));
+        return out;
+    }
+
+    private static void add(Map<Path, Integer> bits, Needs.Paths paths, int access) {
+        for (String f : paths.files()) {
+            bits.merge(Path.of(f), access, (a, b) -> a | b);
+        }
+        for (String d : paths.dirs()) {
+            bits.merge(Path.of(d), access, (a, b) -> a | b);
+        }
+        for (String t : paths.trees()) {
+            bits.merge(Path.of(t), access | Watch.TREE, (a, b) -> a | b);
+        }
+    }
+
+    /** What `vigil rules check --collect` prints: the cost of the rules before they run. */
+    static void print(Collection c, PrintStream out) {
+        Set<Hook> on = hooks(c);
+        List<String> attached = new ArrayList<>(), left = new ArrayList<>();
+        for (Hook h : Hook.values()) {
+            (on.contains(h) ? attached : left).add(h.type().eventName() + (h.onByDefault() ? "" : " (sandbox)"));
+        }
+        out.println("hooks attached (" + attached.size() + "): " + String.join(", ", attached));
+        out.println("hooks left out, no rule reads them (" + left.size() + "): " + (left.isEmpty() ? "none" : String.join(", ", left)));
+        if (c.types() == null) {
+            out.println("  (a rule names no event type, so every default hook is attached)");
+        }
+        print("opens watched for reading", c.reads(), out);
+        print("opens watched for writing", c.writes(), out);
+        if (!c.everyOpen().isEmpty()) {
+            out.println("rules that read opens without naming a path (Vigil reports opens of watched paths only; "
+                    + "--hooks open reports them all, at Falco's cost): " + String.join("; ", c.everyOpen().stream().map(Escape::line).toList()));
+        }
+    }
+
+    private static void print(String what, Needs.Paths p, PrintStream out) {
+        if (p.isEmptyPaths()) {
+            out.println(what + " beyond the default watch list: none");
+            return;
+        }
+        out.println(what + " beyond the default watch list:");
+        if (!p.files().isEmpty()) {
+            out.println("  files: " + Escape.line(String.join(" ", p.files())));
+        }
+        if (!p.dirs().isEmpty()) {
+            out.println("  directories (their entries): " + Escape.line(String.join(" ", p.dirs())));
+        }
+        if (!p.trees().isEmpty()) {
+            out.println("  trees (everything below): " + Escape.line(String.join(" ", p.trees())));
+        }
+    }
+}

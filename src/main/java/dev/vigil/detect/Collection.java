@@ -1,0 +1,59 @@
+package dev.vigil.detect;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * What a rule set makes the kernel collect (DESIGN.md §6): the event types some rule can match,
+ * and for opens of files the paths some rule reads, to be watched in the kernel: files by name
+ * and inode, directories by their entries, trees by everything below them. Rules that read
+ * every open (no path in their condition) are named, since Vigil reports opens of watched files
+ * only.
+ *
+ * @param types      event names some rule can match; null when a rule can match any event
+ * @param reads      paths whose opens for reading some rule reads
+ * @param writes     paths whose opens for writing (or creation) some rule reads
+ * @param byRule     each detection's event types (null: any)
+ * @param everyOpen  detections that read opens without naming a path
+ */
+public record Collection(Set<String> types, Needs.Paths reads, Needs.Paths writes, Map<String, Set<String>> byRule, List<String> everyOpen) {
+    /** Opens of a file, as the file hooks report them for watched paths. */
+    static final Set<String> OPENS = Set.of("open", "file_read", "file_write", "create_file");
+
+    static Collection of(Map<String, Needs> needs) {
+        Set<String> types = new TreeSet<>();
+        Needs.Paths reads = Needs.Paths.of(List.of(), List.of(), List.of()), writes = reads;
+        Map<String, Set<String>> byRule = new TreeMap<>();
+        List<String> everyOpen = new ArrayList<>();
+        for (var en : needs.entrySet()) {
+            Needs n = en.getValue();
+            byRule.put(en.getKey(), n.types());
+            if (types != null) {
+                if (n.types() == null) {
+                    types = null;
+                } else {
+                    types.addAll(n.types());
+                }
+            }
+            Set<String> t = n.types();
+            // (Vigil's own "open" hook reports every open when switched on: it needs no watch)
+            boolean read = t == null || t.contains("file_read");
+            boolean write = t == null || t.contains("file_write") || t.contains("create_file");
+            if (n.paths() != null) {
+                reads = read ? reads.plus(n.paths()) : reads;
+                writes = write ? writes.plus(n.paths()) : writes;
+            } else if (t != null && (read || write)) {
+                everyOpen.add(en.getKey());
+            }
+        }
+        return new Collection(types, reads, writes, byRule, List.copyOf(everyOpen));
+    }
+
+    public boolean needs(String eventName) {
+        return types == null || types.contains(eventName);
+    }
+}

@@ -1,0 +1,167 @@
+package dev.vigil.detect;
+
+import dev.vigil.event.EventType;
+
+import java.util.Collection;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * What an event must be for a condition to hold, as far as the kernel's filters can tell: the
+ * event types it can be (null: any), and for file events the paths it can concern (null: any
+ * path). Always a superset of what really matches (an {@code and} keeps either side's
+ * constraint, a {@code not} keeps none), so a filter built from it never hides a match.
+ */
+public record Needs(Set<String> types, Paths paths) {
+    /** Files by name, directories by their direct entries, trees by everything below them. */
+    public record Paths(Set<String> files, Set<String> dirs, Set<String> trees) {
+        static Paths of(Collection<String> files, Collection<String> dirs, Collection<String> trees) {
+            return new Paths(new TreeSet<>(files), new TreeSet<>(dirs), new TreeSet<>(trees));
+        }
+
+        Paths plus(Paths o) {
+            Set<String> f = new TreeSet<>(files), d = new TreeSet<>(dirs), t = new TreeSet<>(trees);
+            f.addAll(o.files);
+            d.addAll(o.dirs);
+            t.addAll(o.trees);
+            return new Paths(f, d, t);
+        }
+
+        public boolean isEmptyPaths() {
+            return files.isEmpty() && dirs.isEmpty() && trees.isEmpty();
+        }
+    }
+
+    public static final Needs ANY = new Needs(null, null);
+
+    static Needs and(List<Needs> parts) {
+        Set<String> types = null;
+        Paths paths = null;
+        for (Needs n : parts) {
+            if (n.types != null) {
+                if (types == null) {
+                    types = new TreeSet<>(n.types);
+                } else {
+                    types.retainAll(n.types);
+                }
+            }
+            if (paths == null) {
+                paths = n.paths; // either side's constraint is a sound superset of the conjunction
+            }
+        }
+        return new Needs(types, paths);
+    }
+
+    static Needs or(List<Needs> parts) {
+        Set<String> types = new TreeSet<>();
+        Paths paths = Paths.of(List.of(), List.of(), List.of());
+        for (Needs n : parts) {
+            if (types != null) {
+                if (n.types == null) {
+                    types = null;
+                } else {
+                    types.addAll(n.types);
+                }
+            }
+            if (paths != null) {
+                paths = n.paths == null ? null : paths.plus(n.paths);
+            }
+        }
+        return new Needs(types, paths);
+    }
+
+    /** The Vigil event types a comparison of evt.type with these values can hold for. */
+    static Needs types(Collection<String> literals) {
+        Set<String> out = new TreeSet<>();
+        for (EventType t : EventType.values()) {
+            Set<String> names = Falco.possibleTypes(t.eventName());
+            for (String l : literals) {
+                if (l.equals(t.eventName()) || names.contains(l)) {
+                    out.add(t.eventName());
+                }
+            }
+        }
+        return new Needs(out, null);
+    }
+
+    /** evt.is_open_read / evt.is_open_write compared with true: only opens of that kind can hold. */
+    static Needs access(String field, String literal) {
+        if (!literal.equalsIgnoreCase("true")) {
+            return ANY;
+        }
+        return switch (field) {
+            case "evt.is_open_read" -> new Needs(new TreeSet<>(Set.of("open", "file_read", "process_memory")), null);
+            case "evt.is_open_write" -> new Needs(new TreeSet<>(Set.of("open", "file_write", "create_file", "sysctl_write", "process_memory")), null);
+            default -> ANY;
+        };
+    }
+
+    /** Fields whose value is the path a file event concerns. */
+    private static final Set<String> PATH_FIELDS = Set.of("fd.name", "evt.arg.name", "evt.arg.path", "evt.arg.filename",
+            "evt.arg.pathname", "evt.arg.oldpath", "evt.arg.newpath", "evt.arg.target", "evt.arg.linkpath", "file", "file_path",
+            "filename", "old_name", "new_name");
+
+    /** A comparison of a path field: which paths an event can have for it to hold; null when the field or operator says nothing. */
+    static Needs path(String field, String op, List<String> values) {
+        boolean directory = field.equals("fd.directory");
+        if (!directory && !PATH_FIELDS.contains(field)) {
+            return ANY;
+        }
+        Set<String> files = new LinkedHashSet<>(), dirs = new LinkedHashSet<>(), trees = new LinkedHashSet<>();
+        for (String v : values) {
+            if (!v.startsWith("/")) {
+                return ANY; // a relative or empty value names no place
+            }
+            switch (op) {
+                case "=", "==", "in" -> (directory ? dirs : files).add(strip(v));
+                case "pmatch" -> trees.add(strip(v));
+                case "startswith" -> {
+                    // "/var/lib/rpm": that directory's tree and its siblings by name; deeper paths under
+                    // a sibling such as /var/lib/rpmx/y are the one thing this leaves out
+                    trees.add(strip(v));
+                    if (!v.endsWith("/")) {
+                        dirs.add(parent(v));
+                    }
+                }
+                case "glob" -> {
+                    int wild = firstWildcard(v);
+                    if (wild < 0) {
+                        (directory ? dirs : files).add(strip(v));
+                    } else {
+                        trees.add(parent(v.substring(0, wild + 1)));
+                    }
+                }
+                default -> {
+                    return ANY;
+                }
+            }
+        }
+        if (directory) {
+            // the value is the directory: its entries, or for a prefix everything below
+            return new Needs(null, Paths.of(List.of(), dirs, trees));
+        }
+        return new Needs(null, Paths.of(files, op.equals("startswith") ? dirs : List.of(), trees));
+    }
+
+    private static int firstWildcard(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '*' || c == '?' || c == '[') {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    private static String strip(String p) {
+        return p.length() > 1 && p.endsWith("/") ? p.substring(0, p.length() - 1) : p;
+    }
+
+    /** The directory holding everything that starts with `prefix` ("/etc/cron" → "/etc"). */
+    private static String parent(String prefix) {
+        int slash = prefix.lastIndexOf('/');
+        return slash <= 0 ? "/" : prefix.substring(0, slash);
+    }
+}
