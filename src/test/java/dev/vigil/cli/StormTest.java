@@ -46,7 +46,7 @@ class StormTest {
         Files.writeString(rules, "- rule: every exec\n  condition: evt.type = execve\n  output: \"%proc.cmdline\"\n  priority: DEBUG\n");
         Path work = Files.createTempDirectory("vigil-storm");
         long peak = 0;
-        try (AgentProcess agent = AgentProcess.start(jvmOptions(), "--hooks", "all", "--add-rules", "--rules", rules.toString())) {
+        try (AgentProcess agent = AgentProcess.start(jvmOptions(), "--hooks", "all", "--fold", "0", "--add-rules", "--rules", rules.toString())) {
             String loop = "end=$(($(date +%s)+12)); i=0; while [ $(date +%s) -lt $end ]; do i=$((i+1)); /bin/true; : > " + work
                     + "/f$i; mv " + work + "/f$i " + work + "/g$i; rm -f " + work + "/g$i; done";
             List<Process> storm = new ArrayList<>();
