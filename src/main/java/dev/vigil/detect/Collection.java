@@ -40,14 +40,17 @@ public record Collection(Set<String> types, Needs.Paths reads, Needs.Paths write
                 }
             }
             Set<String> t = n.types();
-            // (Vigil's own "open" hook reports every open when switched on: it needs no watch)
+            // only file_read and file_write depend on the watch list: create_file reports every new file,
+            // and Vigil's own "open" hook every open when it is switched on
             boolean read = t == null || t.contains("file_read");
-            boolean write = t == null || t.contains("file_write") || t.contains("create_file");
-            if (n.paths() != null) {
-                reads = read ? reads.plus(n.paths()) : reads;
-                writes = write ? writes.plus(n.paths()) : writes;
-            } else if (t != null && (read || write)) {
+            boolean write = t == null || t.contains("file_write");
+            Needs.Paths p = n.paths() != null ? n.paths() : n.mentioned();
+            if (n.paths() == null && t != null && (read || write)) {
                 everyOpen.add(en.getKey());
+            }
+            if (n.paths() != null || t != null) { // a rule for any event type names paths of other things too
+                reads = read ? reads.plus(p) : reads;
+                writes = write ? writes.plus(p) : writes;
             }
         }
         return new Collection(types, reads, writes, byRule, List.copyOf(everyOpen));

@@ -148,7 +148,7 @@ public final class ConditionParser {
             if (!negate) {
                 return inner;
             }
-            lastNeeds = Needs.ANY;
+            lastNeeds = Needs.not();
             return e -> !inner.test(e);
         }
         if (lx.accept("(")) {

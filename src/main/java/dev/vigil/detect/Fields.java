@@ -105,6 +105,7 @@ public final class Fields {
             case "proc.is_sid_leader" -> e -> e.get("sid") != null && e.get("sid").equals(e.get("pid"));
             case "proc.sname" -> Fields::sessionLeader;
             case "proc.cwd" -> e -> e.get("run_path");
+            case "proc.runs" -> Fields::runs;
             case "proc.duration" -> e -> e.get("proc_duration");
             case "proc.is_exe_from_memfd" -> e -> e.get("exe") instanceof String s && s.startsWith("/memfd:");
             case "proc.is_exe_upper_layer" -> e -> Boolean.TRUE.equals(e.get("exe_upper_layer"));
@@ -204,6 +205,31 @@ public final class Fields {
             out.add(pid ? (Object) n.pid() : n.comm());
         }
         return new Falco.AnyOf(out);
+    }
+
+    private static final java.util.Set<String> SCRIPT_RUNNERS = java.util.Set.of("sh", "bash", "dash", "zsh", "ksh", "mksh",
+            "ash", "busybox", "python", "python2", "python3", "perl", "ruby", "php", "node", "nodejs", "lua", "tclsh", "awk",
+            "gawk", "mawk", "source");
+
+    /**
+     * Vigil's proc.runs: the file this exec runs — the script the kernel ran for a #! file, or the
+     * script given to a shell or interpreter as its first argument ("bash /tmp/x.sh"), else the program.
+     */
+    private static Object runs(Map<String, Object> e) {
+        if (e.get("script") instanceof String s && !s.isEmpty()) {
+            return s;
+        }
+        List<String> args = args(e);
+        if (args.size() > 1 && e.get("comm") instanceof String comm && SCRIPT_RUNNERS.contains(comm)) {
+            String first = args.get(1);
+            if (!first.startsWith("-") && !first.isEmpty()) {
+                if (first.startsWith("/")) {
+                    return first;
+                }
+                return e.get("run_path") instanceof String cwd && !cwd.isEmpty() ? (cwd.endsWith("/") ? cwd : cwd + "/") + first : first;
+            }
+        }
+        return e.get("exe");
     }
 
     /** The session leader's name, found among the ancestors. */

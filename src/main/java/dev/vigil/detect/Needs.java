@@ -14,9 +14,16 @@ import java.util.TreeSet;
  * path). Always a superset of what really matches (an {@code and} keeps either side's
  * constraint, a {@code not} keeps none), so a filter built from it never hides a match.
  */
-public record Needs(Set<String> types, Paths paths) {
+public record Needs(Set<String> types, Paths paths, Paths mentioned) {
+    /** A constraint without mentions. */
+    Needs(Set<String> types, Paths paths) {
+        this(types, paths, paths == null ? Paths.NONE : paths);
+    }
+
     /** Files by name, directories by their direct entries, trees by everything below them. */
     public record Paths(Set<String> files, Set<String> dirs, Set<String> trees) {
+        static final Paths NONE = new Paths(Set.of(), Set.of(), Set.of());
+
         static Paths of(Collection<String> files, Collection<String> dirs, Collection<String> trees) {
             return new Paths(new TreeSet<>(files), new TreeSet<>(dirs), new TreeSet<>(trees));
         }
@@ -34,7 +41,20 @@ public record Needs(Set<String> types, Paths paths) {
         }
     }
 
-    public static final Needs ANY = new Needs(null, null);
+    public static final Needs ANY = new Needs(null, null, Paths.NONE);
+
+    /** What a negated condition needs: anything, and it names no path worth watching. */
+    static Needs not() {
+        return ANY;
+    }
+
+    private static Paths mentions(List<Needs> parts) {
+        Paths m = Paths.NONE;
+        for (Needs n : parts) {
+            m = m.plus(n.mentioned);
+        }
+        return m;
+    }
 
     static Needs and(List<Needs> parts) {
         Set<String> types = null;
@@ -51,7 +71,7 @@ public record Needs(Set<String> types, Paths paths) {
                 paths = n.paths; // either side's constraint is a sound superset of the conjunction
             }
         }
-        return new Needs(types, paths);
+        return new Needs(types, paths, mentions(parts));
     }
 
     static Needs or(List<Needs> parts) {
@@ -69,7 +89,7 @@ public record Needs(Set<String> types, Paths paths) {
                 paths = n.paths == null ? null : paths.plus(n.paths);
             }
         }
-        return new Needs(types, paths);
+        return new Needs(types, paths, mentions(parts));
     }
 
     /** The Vigil event types a comparison of evt.type with these values can hold for. */

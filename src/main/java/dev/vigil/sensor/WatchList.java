@@ -31,10 +31,12 @@ public final class WatchList {
         return new ArrayList<>(paths);
     }
 
-    /** What is watched in one home: its ssh folder, shell start-up files and histories. */
+    /** What is watched in one home: its ssh folder, shell start-up files and histories, and the usual credential stores. */
     public static List<Path> forHome(Path home) {
         return List.of(home.resolve(".ssh"), home.resolve(".bashrc"), home.resolve(".profile"), home.resolve(".bash_profile"),
-                home.resolve(".bash_history"), home.resolve(".zsh_history"));
+                home.resolve(".bash_history"), home.resolve(".zsh_history"), home.resolve(".aws"), home.resolve(".docker"),
+                home.resolve(".kube"), home.resolve(".azure"), home.resolve(".config/gcloud"), home.resolve(".git-credentials"),
+                home.resolve(".netrc"), home.resolve(".pgpass"), home.resolve(".my.cnf"));
     }
 
     /** Home directories from /etc/passwd. */
