@@ -72,10 +72,25 @@ class StockRulesTest {
         return tests.stream();
     }
 
-    /** A case is a list of events, or "scan:N" / "brute:N" / "sshflood:N" for N generated connections. */
+    /**
+     * A case is a list of events, or "scan:N" / "brute:N" / "sshflood:N" for N generated connections,
+     * or {repeat: N, vary: FIELD, event: {…}}: N copies with FIELD numbered (a number plus k, or text plus k).
+     */
     @SuppressWarnings("unchecked")
     static List<Map<String, Object>> events(Object c) {
         List<Map<String, Object>> out = new ArrayList<>();
+        if (c instanceof Map<?, ?> gen && gen.get("repeat") instanceof Number n) {
+            String vary = (String) gen.get("vary");
+            Map<String, Object> base = EventMaps.normalise((Map<String, Object>) gen.get("event"));
+            for (int k = 0; k < n.intValue(); k++) {
+                Map<String, Object> e = new LinkedHashMap<>(base);
+                if (vary != null) {
+                    e.put(vary, base.get(vary) instanceof Number b ? (Object) (b.longValue() + k) : base.get(vary) + String.valueOf(k));
+                }
+                out.add(e);
+            }
+            return out;
+        }
         if (c instanceof String gen) {
             String[] p = gen.split(":");
             int n = Integer.parseInt(p[1]);
