@@ -35,6 +35,12 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--env-max", defaultValue = "2048", paramLabel = "BYTES", description = "Environment bytes kept per exec (0: none), to measure what capturing it costs.")
     int envMax;
 
+    @Option(names = "--engine-rules", paramLabel = "PATH", description = "Also measure the rule engine over these rule files together (repeatable), e.g. Falco's.")
+    List<java.nio.file.Path> engineRules = new ArrayList<>();
+
+    @Option(names = "--engine-only", description = "Measure only the rule engine (no kernel, no root needed).")
+    boolean engineOnly;
+
     record Workload(String name, String what, List<String> command) {}
 
     private List<Workload> workloads(Path tmp) {
@@ -54,6 +60,10 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (engineOnly) {
+            printEngine();
+            return 0;
+        }
         Path tmp = Files.createTempDirectory("vigil-bench");
         List<Workload> ws = workloads(tmp);
         Map<String, long[]> base = new LinkedHashMap<>(), dflt = new LinkedHashMap<>(), all = new LinkedHashMap<>();
@@ -71,8 +81,16 @@ final class BenchCommand implements Callable<Integer> {
                     (double) d / b, a / 1_000_000, (double) a / b);
         }
         System.out.printf("events through the pipeline: default %d, all %d%n", defaultEvents, allEvents);
-        System.out.printf("rule engine alone: %,.0f events/s over the stock pack (replay of synthetic events)%n", engineThroughput());
+        printEngine();
         return 0;
+    }
+
+    private void printEngine() {
+        System.out.printf("rule engine alone: %,.0f events/s over the stock pack (replay of synthetic events)%n",
+                engineThroughput(List.of(RulePaths.stockPack())));
+        if (!engineRules.isEmpty()) {
+            System.out.printf("rule engine alone: %,.0f events/s over %s%n", engineThroughput(engineRules), engineRules);
+        }
     }
 
     private long withAgent(String hooks, List<Workload> ws, Map<String, long[]> into, AtomicLong events) throws Exception {
@@ -112,9 +130,9 @@ final class BenchCommand implements Callable<Integer> {
         return c[c.length / 2];
     }
 
-    /** Userspace only: synthetic execve/connect/file events through the stock rules. */
-    private static double engineThroughput() {
-        RuleSet rules = RuleLoader.load(List.of(RulePaths.stockPack()));
+    /** Userspace only: synthetic execve/connect/file events through the given rules. */
+    private static double engineThroughput(List<java.nio.file.Path> paths) {
+        RuleSet rules = RuleLoader.load(paths);
         Engine engine = new Engine(rules, a -> { }, Engine::lineageFromTree);
         List<Map<String, Object>> sample = new ArrayList<>();
         for (int i = 0; i < 1000; i++) {

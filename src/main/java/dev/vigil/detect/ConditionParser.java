@@ -127,6 +127,26 @@ public final class ConditionParser {
         };
     }
 
+    /** Event names whose Falco types depend on the event's other fields (a link is a link or a symlink…). */
+    private static final Set<String> TYPES_BY_FIELDS = Set.of("link", "dns", "namespace", "process_memory", "watched_change");
+
+    /**
+     * evt.type = / in, decided on the event's name against the names that can match, computed
+     * once; only for the few names whose Falco type depends on other fields is the full test run.
+     */
+    private static Condition typeTest(Needs needs, Condition full) {
+        Set<String> names = Set.copyOf(needs.types());
+        return e -> {
+            if (!(e.get("event") instanceof String ev)) {
+                return false; // no event name: no type (immutable sets refuse to look up null)
+            }
+            if (!names.contains(ev)) {
+                return dev.vigil.event.EventType.ofName(ev) == null && full.test(e);
+            }
+            return !TYPES_BY_FIELDS.contains(ev) || full.test(e);
+        };
+    }
+
     /** Enters one level of nesting, or fails at the token that went too deep. */
     private void deeper(Lexer lx, Lexer.Token at) throws RuleException {
         if (++depth > MAX_DEPTH) {
@@ -204,7 +224,8 @@ public final class ConditionParser {
                 List<String> values = listValue(lx);
                 lastNeeds = t.text().equals("evt.type") && !operator.equals("pmatch") ? Needs.types(values)
                         : Needs.path(t.text(), operator, values);
-                yield setOp(operator, field, values);
+                Condition slow = setOp(operator, field, values);
+                yield t.text().equals("evt.type") && operator.equals("in") ? typeTest(lastNeeds, slow) : slow;
             }
             default -> {
                 Lexer.Token v = lx.next();
@@ -216,7 +237,8 @@ public final class ConditionParser {
                 lastNeeds = t.text().equals("evt.type") && eq ? Needs.types(List.of(v.text()))
                         : t.text().startsWith("evt.is_open_") && eq ? Needs.access(t.text(), v.text())
                         : Needs.path(t.text(), operator, List.of(v.text()));
-                yield scalarOp(lx, v, operator, field, v.text());
+                Condition slow = scalarOp(lx, v, operator, field, v.text());
+                yield t.text().equals("evt.type") && eq ? typeTest(lastNeeds, slow) : slow;
             }
         };
     }

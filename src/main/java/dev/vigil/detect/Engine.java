@@ -26,6 +26,9 @@ public final class Engine implements Consumer<Map<String, Object>> {
     private final Consumer<Alert> out;
     private final Function<Map<String, Object>, List<Map<String, Object>>> lineage;
     private volatile RuleSet rules;
+    /** Detections by the event type they can match (Falco's event-type index): an event meets only those. */
+    private volatile Map<Object, Detection[]> byType;
+    private volatile Detection[] all;
     private final Map<String, Map<List<Object>, Window>> windows = new HashMap<>();
     private final Map<String, ArrayDeque<Partial>> partials = new HashMap<>();
     private long stateDropped;
@@ -39,6 +42,7 @@ public final class Engine implements Consumer<Map<String, Object>> {
 
     public Engine(RuleSet rules, Consumer<Alert> out, Function<Map<String, Object>, List<Map<String, Object>>> lineage) {
         this.rules = rules;
+        index(rules);
         this.out = out;
         this.lineage = lineage;
     }
@@ -47,8 +51,35 @@ public final class Engine implements Consumer<Map<String, Object>> {
         return rules;
     }
 
+    /**
+     * For every event type some detection names, the detections that can match it, in rule order;
+     * a detection whose condition does not bound the type (or that the loader did not analyse) is in every list.
+     */
+    private void index(RuleSet set) {
+        Map<String, java.util.Set<String>> types = set.collection().byRule();
+        java.util.Set<String> named = new java.util.TreeSet<>();
+        for (dev.vigil.event.EventType t : dev.vigil.event.EventType.values()) {
+            named.add(t.eventName());
+        }
+        types.values().stream().filter(java.util.Objects::nonNull).forEach(named::addAll);
+        Map<Object, Detection[]> index = new HashMap<>();
+        for (String type : named) {
+            List<Detection> ds = new ArrayList<>();
+            for (Detection d : set.detections()) {
+                java.util.Set<String> t = types.containsKey(d.name()) ? types.get(d.name()) : null;
+                if (t == null || t.contains(type)) {
+                    ds.add(d);
+                }
+            }
+            index.put(type, ds.toArray(Detection[]::new));
+        }
+        this.all = set.detections().toArray(Detection[]::new);
+        this.byType = index;
+    }
+
     public synchronized void rules(RuleSet next) {
         this.rules = next;
+        index(next);
         var names = next.detections().stream().map(Detection::name).toList();
         windows.keySet().retainAll(names);
         partials.keySet().retainAll(names);
@@ -129,7 +160,8 @@ public final class Engine implements Consumer<Map<String, Object>> {
         if (folding.enabled()) {
             report(folding.expire(ts(e)));
         }
-        for (Detection d : rules.detections()) {
+        Detection[] candidates = byType.getOrDefault(e.get("event"), all);
+        for (Detection d : candidates) {
             try {
                 switch (d) {
                     case Rule r -> {
