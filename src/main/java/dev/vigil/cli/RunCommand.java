@@ -14,6 +14,8 @@ import dev.vigil.sensor.LossReport;
 import dev.vigil.sensor.SensorOptions;
 import dev.vigil.sink.AlertSink;
 import dev.vigil.sink.OwnFiles;
+import dev.vigil.store.Store;
+import dev.vigil.store.StoreWriter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -54,6 +56,19 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--duration", defaultValue = "0", paramLabel = "SECONDS", description = "Stop after this many seconds (0: run until stopped).")
     long duration;
 
+    @Option(names = "--data", defaultValue = "/var/lib/vigil", paramLabel = "DIR",
+            description = "The embedded store (events, processes, alerts, incidents) lives in DIR/vigil.db.")
+    Path dataDir;
+
+    @Option(names = "--no-store", description = "Keep nothing on disk: alerts go to stdout or --alerts only.")
+    boolean noStore;
+
+    @Option(names = "--retention-days", defaultValue = "7", paramLabel = "DAYS", description = "Store: drop what is older.")
+    long retentionDays;
+
+    @Option(names = "--retention-mb", defaultValue = "1024", paramLabel = "MB", description = "Store: drop the oldest events past this size.")
+    long retentionMb;
+
     @Option(names = "--fold", defaultValue = "60", paramLabel = "SECONDS",
             description = "Repeats of a rule in the same process tree or terminal session within SECONDS fold into its first alert,"
                     + " reported as a count when the window closes (0: an alert for every match).")
@@ -77,7 +92,12 @@ final class RunCommand implements Callable<Integer> {
         } catch (IOException e) {
             throw new IllegalArgumentException("cannot write alerts to " + alertsFile + ": " + RuleLoader.why(e));
         }
-        try (AlertSink sink = new AlertSink(new BufferedWriter(w))) {
+        StoreWriter store = noStore ? null : openStore();
+        try (AlertSink lines = new AlertSink(new BufferedWriter(w))) {
+            java.util.function.Consumer<Alert> sink = store == null ? lines : a -> {
+                lines.accept(a);
+                store.alerts.accept(a);
+            };
             AtomicReference<SensorSession> session = new AtomicReference<>();
             Engine engine = new Engine(set, sink, e -> lineage(session.get(), e)).fold(foldWindow(foldSeconds));
             // tamper evidence is part of the agent, not a hook one can leave out
@@ -90,6 +110,9 @@ final class RunCommand implements Callable<Integer> {
             TamperAlerts tamper = new TamperAlerts(sink, e -> lineage(session.get(), e));
             SensorSession s = new SensorSession(options, en -> {
                 Map<String, Object> e = EventMaps.of(en);
+                if (store != null) {
+                    store.event(e, en);
+                }
                 tamper.accept(e);
                 engine.accept(e);
             }, () -> {
@@ -114,6 +137,11 @@ final class RunCommand implements Callable<Integer> {
             } finally {
                 watch.stop();
                 engine.flush();
+                if (store != null) {
+                    store.close();
+                    System.err.println("vigil: store " + dataDir.resolve("vigil.db") + ": " + store.written() + " rows written"
+                            + (store.dropped() > 0 ? ", " + store.dropped() + " dropped (" + Escape.line(store.lastError()) + ")" : ""));
+                }
             }
             System.err.println("vigil: " + (engine.alerts() + tamper.raised()) + " alerts" + (tamper.raised() > 0 ? " (" + tamper.raised() + " tamper)" : "")
                     + (engine.folded() > 0 ? ", " + engine.folded() + " repeats folded" : "") + (engine.ruleErrorTotal() == 0 ? ""
@@ -121,6 +149,19 @@ final class RunCommand implements Callable<Integer> {
                     + Escape.line(engine.lastRuleError()) + ")"));
         }
         return 0;
+    }
+
+    /** The store, or one clear line saying why it cannot be opened and what to do. */
+    private StoreWriter openStore() {
+        if (retentionDays < 1 || retentionMb < 16) {
+            throw new IllegalArgumentException("--retention-days must be 1 or more and --retention-mb 16 or more");
+        }
+        try {
+            return new StoreWriter(Store.open(dataDir), java.time.Duration.ofDays(retentionDays), retentionMb << 20);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot open the store in " + dataDir + ": " + RuleLoader.why(e)
+                    + " (choose another with --data DIR, or run with --no-store)");
+        }
     }
 
     static java.time.Duration foldWindow(long seconds) {
@@ -192,11 +233,11 @@ final class RunCommand implements Callable<Integer> {
      * evaluate events since the last one: either way detections may have missed something.
      */
     private static final class LossWatch {
-        private final AlertSink sink;
+        private final java.util.function.Consumer<Alert> sink;
         private final Engine engine;
         private long reported, reportedRuleErrors, lastAlertNs = Long.MIN_VALUE / 2;
 
-        LossWatch(AlertSink sink, Engine engine) {
+        LossWatch(java.util.function.Consumer<Alert> sink, Engine engine) {
             this.sink = sink;
             this.engine = engine;
         }

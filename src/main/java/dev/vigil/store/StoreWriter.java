@@ -1,0 +1,265 @@
+package dev.vigil.store;
+
+import dev.vigil.detect.Alert;
+import dev.vigil.sink.AlertJson;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+
+/**
+ * Writes events, processes, alerts and incidents into the {@link Store} off the event path: the
+ * sensor's thread only offers to a bounded queue, and one writer thread commits batches (every
+ * 200 ms or 2,000 items). A full queue drops the item and counts it — the store never makes the
+ * sensor wait, and nothing is lost without a count. Retention by age and size runs every minute.
+ */
+public final class StoreWriter implements AutoCloseable {
+    /** An event: its fields as rules see them (for the columns and the process table), and the event itself, rendered as JSON by the writer. */
+    private record EventRow(Map<String, Object> fields, dev.vigil.enrich.EnrichedEvent event) {}
+
+    private record AlertRow(Alert alert) {}
+
+    static final int QUEUE = 16_384, BATCH = 2_000;
+
+    private final Store store;
+    private final BlockingQueue<Object> queue = new ArrayBlockingQueue<>(QUEUE);
+    private final AtomicLong dropped = new AtomicLong(), written = new AtomicLong();
+    private final Incidents incidents = new Incidents();
+    private final AlertJson alertJson = new AlertJson();
+    private final dev.vigil.sink.EventJson eventJson = new dev.vigil.sink.EventJson();
+    private final Duration keep;
+    private final long maxBytes;
+    private final Thread thread;
+    private volatile boolean closing;
+    private volatile String lastError = "";
+    private long nextRetentionNs = System.nanoTime();
+
+    public StoreWriter(Store store, Duration keep, long maxBytes) {
+        this.store = store;
+        this.keep = keep;
+        this.maxBytes = maxBytes;
+        this.thread = Thread.ofPlatform().name("vigil-store").daemon().start(this::loop);
+    }
+
+    /**
+     * The sandbox hooks' every-call events (every open, write, exit_group, sleep, mprotect) are not
+     * kept as rows: at their rates the disk would compete with the sensor for the CPU. Alerts keep
+     * the events they matched; a process's exit still ends its row.
+     */
+    static final java.util.Set<String> NOT_STORED = java.util.Set.of("open", "write", "exit_group", "nanosleep", "mprotect",
+            "tkill", "tgkill", "fork", "cgroup");
+
+    /** From the event path: never blocks, and leaves the JSON to the writer's thread. */
+    public void event(Map<String, Object> fields, dev.vigil.enrich.EnrichedEvent event) {
+        if (fields.get("event") instanceof String type && NOT_STORED.contains(type)) {
+            return;
+        }
+        if (!queue.offer(new EventRow(fields, event))) {
+            dropped.incrementAndGet();
+        }
+    }
+
+    /** Alerts are few and matter most: this waits up to a second for room. */
+    public final Consumer<Alert> alerts = a -> {
+        try {
+            if (!queue.offer(new AlertRow(a), 1, TimeUnit.SECONDS)) {
+                dropped.incrementAndGet();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            dropped.incrementAndGet();
+        }
+    };
+
+    /** Items the store could not take (a full queue, or a failed write), counted. */
+    public long dropped() {
+        return dropped.get();
+    }
+
+    public long written() {
+        return written.get();
+    }
+
+    /** Items waiting to be written: the store's lag. */
+    public int lag() {
+        return queue.size();
+    }
+
+    public String lastError() {
+        return lastError;
+    }
+
+    private void loop() {
+        List<Object> batch = new ArrayList<>(BATCH);
+        while (!closing || !queue.isEmpty()) {
+            try {
+                Object first = queue.poll(200, TimeUnit.MILLISECONDS);
+                if (first != null) {
+                    batch.add(first);
+                    queue.drainTo(batch, BATCH - 1);
+                    write(batch);
+                    batch.clear();
+                }
+                retention();
+            } catch (InterruptedException e) {
+                if (!closing) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
+    }
+
+    private void write(List<Object> batch) {
+        Connection db = store.connection();
+        try (PreparedStatement ev = db.prepareStatement("INSERT INTO events(ts, host, type, exec_id, pid, json) VALUES (?,?,?,?,?,?)");
+             PreparedStatement proc = db.prepareStatement("""
+                     INSERT INTO processes(exec_id, host, pid, start, parent_exec_id, ppid, exe, args, comm, uid, user, started_ts, sid, tty)
+                     VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+                     ON CONFLICT(exec_id) DO UPDATE SET exe=excluded.exe, args=excluded.args, comm=excluded.comm,
+                       uid=excluded.uid, user=excluded.user""");
+             PreparedStatement exit = db.prepareStatement("UPDATE processes SET ended_ts=?, exit_code=? WHERE exec_id=?");
+             PreparedStatement al = db.prepareStatement("""
+                     INSERT OR REPLACE INTO alerts(id, ts, host, rule, kind, priority, exec_id, incident_id, json)
+                     VALUES (?,?,?,?,?,?,?,?,?)""");
+             PreparedStatement inc = db.prepareStatement("""
+                     INSERT OR REPLACE INTO incidents(id, title, severity, first_ts, last_ts, hosts, techniques, alert_count, root_exec_id, processes)
+                     VALUES (?,?,?,?,?,?,?,?,?,?)""")) {
+            for (Object o : batch) {
+                switch (o) {
+                    case EventRow r -> event(r, ev, proc, exit);
+                    case AlertRow r -> alert(r.alert(), al, inc);
+                    default -> { }
+                }
+            }
+            ev.executeBatch();
+            proc.executeBatch();
+            exit.executeBatch();
+            al.executeBatch();
+            inc.executeBatch();
+            db.commit();
+            written.addAndGet(batch.size());
+        } catch (SQLException | RuntimeException e) {
+            dropped.addAndGet(batch.size());
+            lastError = String.valueOf(e.getMessage());
+            try {
+                db.rollback();
+            } catch (SQLException ignored) {
+                // the next batch starts a new transaction
+            }
+        }
+    }
+
+    private void event(EventRow r, PreparedStatement ev, PreparedStatement proc, PreparedStatement exit) throws SQLException {
+        Map<String, Object> f = r.fields();
+        long ts = number(f.get("ts"));
+        String host = String.valueOf(f.get("nodename"));
+        String type = String.valueOf(f.get("event"));
+        String execId = f.get("exec_id") instanceof String s ? s : null;
+        if (type.equals("exit")) { // ends the process's row; no event row of its own
+            if (execId != null) {
+                exit.setLong(1, ts);
+                exit.setLong(2, number(f.get("exit_code")));
+                exit.setString(3, execId);
+                exit.addBatch();
+            }
+            return;
+        }
+        ev.setLong(1, ts);
+        ev.setString(2, host);
+        ev.setString(3, type);
+        ev.setString(4, execId);
+        ev.setLong(5, number(f.get("pid")));
+        ev.setString(6, r.event() == null ? json(f) : eventJson.write(r.event()).toString());
+        ev.addBatch();
+        if (execId == null) {
+            return;
+        }
+        if (type.equals("execve") && number(f.get("res")) >= 0) {
+            proc.setString(1, execId);
+            proc.setString(2, host);
+            proc.setLong(3, number(f.get("pid")));
+            proc.setLong(4, number(f.get("start_time")));
+            proc.setString(5, f.get("parent_exec_id") instanceof String p ? p : null);
+            proc.setLong(6, number(f.get("ppid")));
+            proc.setString(7, f.get("exe") instanceof String x ? x : null);
+            proc.setString(8, f.get("args") instanceof List<?> l ? json(l) : null);
+            proc.setString(9, f.get("comm") instanceof String c ? c : null);
+            proc.setLong(10, number(f.get("uid")));
+            proc.setString(11, f.get("username") instanceof String u ? u : null);
+            proc.setLong(12, ts);
+            proc.setLong(13, number(f.get("sid")));
+            proc.setString(14, f.get("tty") instanceof String t ? t : null);
+            proc.addBatch();
+        }
+    }
+
+    private void alert(Alert a, PreparedStatement al, PreparedStatement inc) throws SQLException {
+        Incidents.Incident i = incidents.assign(a);
+        al.setString(1, a.id());
+        al.setLong(2, a.timeNs());
+        al.setString(3, a.host());
+        al.setString(4, a.rule());
+        al.setString(5, a.kind());
+        al.setString(6, a.priority().name());
+        al.setString(7, a.events().isEmpty() ? null : a.events().getLast().get("exec_id") instanceof String s ? s : null);
+        al.setString(8, i == null ? null : i.id());
+        al.setString(9, alertJson.write(a).toString());
+        al.addBatch();
+        if (i != null) {
+            inc.setString(1, i.id());
+            inc.setString(2, i.title);
+            inc.setString(3, i.severity.name());
+            inc.setLong(4, i.firstTs);
+            inc.setLong(5, i.lastTs);
+            inc.setString(6, json(List.copyOf(i.hosts)));
+            inc.setString(7, json(List.copyOf(i.techniques)));
+            inc.setLong(8, i.alertCount);
+            inc.setString(9, i.root);
+            inc.setString(10, json(List.copyOf(i.processes)));
+            inc.addBatch();
+        }
+    }
+
+    private void retention() {
+        if (System.nanoTime() < nextRetentionNs) {
+            return;
+        }
+        nextRetentionNs = System.nanoTime() + 60_000_000_000L;
+        try {
+            store.retain(System.currentTimeMillis() * 1_000_000L - keep.toNanos(), maxBytes);
+        } catch (SQLException e) {
+            lastError = "retention: " + e.getMessage();
+        }
+    }
+
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
+    private static String json(Object o) {
+        try {
+            return JSON.writeValueAsString(o);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static long number(Object o) {
+        return o instanceof Number n ? n.longValue() : -1;
+    }
+
+    /** Writes what is queued, then stops. */
+    @Override
+    public void close() throws InterruptedException {
+        closing = true;
+        thread.join(30_000);
+    }
+}

@@ -1,0 +1,113 @@
+package dev.vigil.store;
+
+import dev.vigil.detect.Alert;
+import dev.vigil.detect.Priority;
+import org.junit.jupiter.api.Test;
+
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The embedded store: what goes in comes back after a reopen, retention trims, and a kill -9 loses nothing committed. */
+class StoreTest {
+    static Map<String, Object> exec(long ts, long pid, long start, String comm) {
+        Map<String, Object> e = new HashMap<>();
+        e.put("event", "execve");
+        e.put("ts", ts);
+        e.put("nodename", "h");
+        e.put("pid", pid);
+        e.put("ppid", 1L);
+        e.put("start_time", start);
+        e.put("exec_id", "h:" + start + ":" + pid);
+        e.put("parent_exec_id", "h:1:1");
+        e.put("exe", "/usr/bin/" + comm);
+        e.put("comm", comm);
+        e.put("args", List.of(comm, "-x", "<img src=x onerror=alert(1)>"));
+        e.put("uid", 0L);
+        e.put("username", "root");
+        e.put("res", 0L);
+        return e;
+    }
+
+    @Test
+    void eventsProcessesAlertsAndIncidentsComeBackAfterAReopen() throws Exception {
+        Path dir = Files.createTempDirectory("vigil-store");
+        long now = System.currentTimeMillis() * 1_000_000L;
+        try (Store store = Store.open(dir)) {
+            StoreWriter w = new StoreWriter(store, Duration.ofDays(7), 1L << 30);
+            for (int i = 0; i < 5000; i++) {
+                w.event(exec(now + i, 100 + i, 10_000 + i, "sh"), null);
+            }
+            Map<String, Object> exit = exec(now + 6000, 100, 10_000, "sh");
+            exit.put("event", "exit");
+            exit.put("exit_code", 3L);
+            w.event(exit, null);
+            w.alerts.accept(new Alert("a1", now, "Reverse shell", "rule", Priority.CRITICAL, List.of("T1059.004"), "x", "h",
+                    List.of(exec(now, 100, 10_000, "sh")), List.of(), Map.of()));
+            w.close();
+            assertEquals(0, w.dropped(), w.lastError());
+        }
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("vigil.db"))));
+        try (Store store = Store.open(dir)) {
+            assertEquals("ok", store.integrityCheck());
+            assertEquals(5000, store.count("events")); // the exit ends a process row, it is no row of its own
+            assertEquals(5000, store.count("processes"));
+            assertEquals(1, store.count("alerts"));
+            assertEquals(1, store.count("incidents"));
+            try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + store.file());
+                 ResultSet r = c.createStatement().executeQuery("SELECT args, ended_ts, exit_code FROM processes WHERE pid = 100")) {
+                assertTrue(r.next());
+                assertEquals("[\"sh\",\"-x\",\"<img src=x onerror=alert(1)>\"]", r.getString(1));
+                assertEquals(now + 6000, r.getLong(2));
+                assertEquals(3, r.getLong(3));
+            }
+            // retention by age: everything is older than "now + 1 day"
+            store.retain(now + Duration.ofDays(1).toNanos(), 1L << 30);
+            assertEquals(0, store.count("events"));
+            assertEquals(0, store.count("alerts"));
+        }
+    }
+
+    /** A writer in another JVM, killed with SIGKILL in the middle of a burst: the store reopens sound with every row it reported committed. */
+    @Test
+    void aKilledWriterLosesNothingCommitted() throws Exception {
+        Path dir = Files.createTempDirectory("vigil-store-kill");
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), StoreBurst.class.getName(), dir.toString()));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        long committed = 0;
+        try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+            for (String line; (line = out.readLine()) != null; ) {
+                if (line.startsWith("written ")) {
+                    committed = Long.parseLong(line.substring(8));
+                    if (committed >= 50_000) {
+                        break;
+                    }
+                }
+            }
+        }
+        new ProcessBuilder("kill", "-KILL", String.valueOf(p.pid())).start().waitFor();
+        assertTrue(p.waitFor(10, TimeUnit.SECONDS));
+        assertEquals(137, p.exitValue(), "killed by SIGKILL");
+        try (Store store = Store.open(dir)) {
+            assertEquals("ok", store.integrityCheck());
+            long rows = store.count("events");
+            assertTrue(rows >= committed, rows + " rows after the kill, " + committed + " reported committed before it");
+        }
+    }
+}
