@@ -90,6 +90,19 @@ public final class Console implements AutoCloseable {
                 send(ex, 200, "application/json", "{\"status\":\"ok\"}");
                 return;
             }
+            // the page itself holds no data: it asks for the token and then calls the API with it
+            if (path.equals("/") || path.startsWith("/static/")) {
+                String name = path.equals("/") ? "index.html" : path.substring("/static/".length());
+                byte[] file = STATIC.get(name);
+                if (file == null) {
+                    send(ex, 404, "text/plain", "not found");
+                    return;
+                }
+                ex.getResponseHeaders().set("Content-Security-Policy",
+                        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'");
+                send(ex, 200, type(name), file);
+                return;
+            }
             if (!authorised(ex)) {
                 ex.getResponseHeaders().add("WWW-Authenticate", "Bearer realm=\"vigil\"");
                 send(ex, 401, "application/json", "{\"error\":\"a token is needed: Authorization: Bearer TOKEN (vigil run prints it)\"}");
@@ -197,8 +210,33 @@ public final class Console implements AutoCloseable {
         }
     }
 
+    /** The page's files, read once from the jar; only these names are served (no path is ever resolved). */
+    private static final Map<String, byte[]> STATIC = loadStatic("index.html", "app.js", "app.css", "vendor/cytoscape.min.js");
+
+    private static Map<String, byte[]> loadStatic(String... names) {
+        Map<String, byte[]> out = new LinkedHashMap<>();
+        for (String n : names) {
+            try (var in = Console.class.getResourceAsStream("static/" + n)) {
+                if (in != null) {
+                    out.put(n, in.readAllBytes());
+                }
+            } catch (IOException unreadable) {
+                // served as not found
+            }
+        }
+        return Map.copyOf(out);
+    }
+
+    private static String type(String name) {
+        return name.endsWith(".html") ? "text/html" : name.endsWith(".js") ? "text/javascript" : name.endsWith(".css") ? "text/css"
+                : "application/octet-stream";
+    }
+
     private static void send(HttpExchange ex, int status, String type, String body) throws IOException {
-        byte[] b = body.getBytes(StandardCharsets.UTF_8);
+        send(ex, status, type, body.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static void send(HttpExchange ex, int status, String type, byte[] b) throws IOException {
         ex.getResponseHeaders().set("Content-Type", type + (type.contains("charset") ? "" : "; charset=utf-8"));
         ex.getResponseHeaders().set("X-Content-Type-Options", "nosniff");
         ex.getResponseHeaders().set("Cache-Control", "no-store");

