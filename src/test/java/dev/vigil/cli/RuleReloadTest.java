@@ -32,7 +32,7 @@ class RuleReloadTest {
         Files.writeString(rules, "- rule: first\n  condition: evt.type = execve and proc.name = vigil-none\n  output: x\n");
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), "dev.vigil.cli.Main",
-                "run", "--hooks", "execve", "--rules", rules.toString()));
+                "run", "--hooks", "execve", "--no-console", "--rules", rules.toString()));
         Process p = new ProcessBuilder(cmd).start();
         BufferedReader err = new BufferedReader(new InputStreamReader(p.getErrorStream(), StandardCharsets.UTF_8));
         BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
