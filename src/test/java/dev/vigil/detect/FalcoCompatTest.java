@@ -116,6 +116,8 @@ class FalcoCompatTest {
         assertEquals("10.0.0.2:40000->93.184.216.34:2222", FdFields.name(out));
         var loop = event("event", "connect", "sa_family", 2L, "sip", "127.0.0.1", "sport", 1L, "dip", "127.0.0.1", "dport", 2L);
         assertFalse(holds("fd.net != \"127.0.0.0/8\"", loop));
+        var scan = event("event", "port_scan", "sa_family", 2L, "sip", "10.9.9.9", "sport", 41000L, "dip", "10.0.0.2", "dport", 22L);
+        assertTrue(holds("fd.rip = 10.9.9.9 and fd.lip = 10.0.0.2 and fd.lport = 22 and fd.cip = 10.9.9.9", scan), "a scan's remote end is the scanner");
         var accepted = event("event", "accept", "sa_family", 10L, "sip", "::1", "sport", 22L, "dip", "::1", "dport", 50000L, "res", 5L);
         assertTrue(holds("fd.sport = 22 and fd.cport = 50000 and fd.typechar = 6 and fd.snet = \"::1/128\"", accepted));
     }
