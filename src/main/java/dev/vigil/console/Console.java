@@ -113,7 +113,8 @@ public final class Console implements AutoCloseable {
             Object body = switch (p.length > 2 && p[1].equals("api") ? p[2] : path) {
                 case "incidents" -> p.length == 3 ? store.incidents(integer(q.get("limit")))
                         : p.length == 4 ? store.incident(decode(p[3]))
-                        : p.length == 5 && p[4].equals("graph") ? store.graph(decode(p[3])) : null;
+                        : p.length == 5 && p[4].equals("graph") ? store.graph(decode(p[3]))
+                        : p.length == 5 && p[4].equals("export") ? exportOf(ex, decode(p[3])) : null;
                 case "alerts" -> p.length == 3 ? store.alerts(q.get("rule"), q.get("priority"), integer(q.get("limit")))
                         : p.length == 4 ? store.alert(decode(p[3]))
                         : p.length == 5 && p[4].equals("graph") ? alertGraph(decode(p[3])) : null;
@@ -137,6 +138,31 @@ public final class Console implements AutoCloseable {
         } catch (SQLException | RuntimeException e) {
             send(ex, 500, "application/json", json.writeValueAsString(Map.of("error", String.valueOf(e.getMessage()))));
         }
+    }
+
+    /**
+     * One incident as a self-contained file for offline analysis: the incident with its alerts,
+     * its graph, and the stored events of every process in the graph.
+     */
+    private JsonNode exportOf(HttpExchange ex, String id) throws SQLException {
+        var incident = store.incident(id);
+        if (incident == null) {
+            return null;
+        }
+        var graph = store.graph(id);
+        var events = json.createArrayNode();
+        for (JsonNode n : graph.get("nodes")) {
+            if (n.path("kind").asText().equals("process")) {
+                events.addAll(store.events(null, n.path("id").asText(), null, 1000));
+            }
+        }
+        var out = json.createObjectNode();
+        out.put("vigil_export", 1);
+        out.set("incident", incident);
+        out.set("graph", graph);
+        out.set("events", events);
+        ex.getResponseHeaders().set("Content-Disposition", "attachment; filename=\"incident-" + id.replaceAll("[^A-Za-z0-9_-]", "_") + ".json\"");
+        return out;
     }
 
     private JsonNode alertGraph(String alertId) throws SQLException {

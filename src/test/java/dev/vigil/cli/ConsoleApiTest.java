@@ -99,6 +99,13 @@ class ConsoleApiTest {
             assertTrue(get(base + "api/incidents/" + incident.get("id").asText() + "/graph", token).headers()
                     .firstValue("Content-Type").orElse("").startsWith("application/json"));
 
+            var export = get(base + "api/incidents/" + incident.get("id").asText() + "/export", token);
+            JsonNode file = JSON.readTree(export.body());
+            assertEquals(1, file.get("vigil_export").asInt());
+            assertEquals(incident.get("id"), file.get("incident").get("id"));
+            assertTrue(file.get("graph").get("nodes").size() > 0 && file.get("events").size() > 0, "the export holds the graph and the events");
+            assertTrue(export.headers().firstValue("Content-Disposition").orElse("").startsWith("attachment"));
+
             String alertId = incident.get("alerts").get(0).get("id").asText();
             assertEquals(200, get(base + "api/alerts/" + alertId, token).statusCode());
             assertEquals(200, get(base + "api/alerts/" + alertId + "/graph", token).statusCode());

@@ -96,6 +96,13 @@ class ConsoleBrowserTest {
                 Path shot = ((TakesScreenshot) browser).getScreenshotAs(OutputType.FILE).toPath();
                 Files.createDirectories(Path.of("target"));
                 Files.copy(shot, Path.of("target/console-attack-graph.png"), StandardCopyOption.REPLACE_EXISTING);
+                // the other pages: event search lists execs, the health page shows events by hook
+                browser.findElement(By.cssSelector("#nav a[data-view=events]")).click();
+                browser.findElement(By.id("ev-type")).sendKeys("execve");
+                browser.findElement(By.cssSelector("#event-form button")).click();
+                wait.until(d -> d.findElements(By.cssSelector("#event-rows tr")).stream().anyMatch(r -> r.getText().contains("execve")));
+                browser.findElement(By.cssSelector("#nav a[data-view=health]")).click();
+                wait.until(d -> d.findElement(By.id("health-rows")).getText().contains("events_by_hook"));
             } finally {
                 browser.quit();
             }

@@ -13,8 +13,66 @@ async function api(path) {
 }
 
 function show(id) {
-  for (const s of ['login', 'incidents', 'incident']) { $(s).hidden = s !== id; }
+  for (const s of ['login', 'incidents', 'incident', 'events', 'health']) { $(s).hidden = s !== id; }
   $('logout').hidden = id === 'login';
+  $('nav').hidden = id === 'login';
+}
+
+function summary(e) {
+  return e.file_path || e.file || e.filename || (e.args ? e.args.join(' ') : '') || e.query
+    || (e.dip ? e.dip + ':' + e.dport : '') || '';
+}
+
+async function searchEvents() {
+  const q = new URLSearchParams({ limit: '200' });
+  if ($('ev-type').value.trim()) { q.set('type', $('ev-type').value.trim()); }
+  if ($('ev-exec').value.trim()) { q.set('exec_id', $('ev-exec').value.trim()); }
+  const rows = await api('/api/events?' + q.toString());
+  const body = $('event-rows');
+  body.replaceChildren();
+  for (const e of rows) {
+    const tr = document.createElement('tr');
+    cell(tr, time(e.ts));
+    cell(tr, e.event);
+    cell(tr, e.comm || '');
+    cell(tr, String(e.pid));
+    cell(tr, summary(e));
+    body.appendChild(tr);
+  }
+}
+
+async function showHealth() {
+  const h = await api('/api/health');
+  const body = $('health-rows');
+  body.replaceChildren();
+  for (const [k, v] of Object.entries(h)) {
+    const tr = document.createElement('tr');
+    cell(tr, k);
+    cell(tr, typeof v === 'object' ? Object.entries(v).map(([a, b]) => a + ' ' + b).join(', ') : String(v));
+    body.appendChild(tr);
+  }
+}
+
+for (const a of document.querySelectorAll('#nav a')) {
+  a.addEventListener('click', async (ev) => {
+    ev.preventDefault();
+    const v = a.dataset.view;
+    if (v === 'incidents') { location.hash = ''; start(); return; }
+    if (timer) { clearInterval(timer); timer = null; }
+    show(v);
+    if (v === 'events') { await searchEvents(); }
+    if (v === 'health') { await showHealth(); }
+  });
+}
+$('event-form').addEventListener('submit', (ev) => { ev.preventDefault(); searchEvents(); });
+
+async function exportIncident(id) {
+  const r = await fetch('/api/incidents/' + encodeURIComponent(id) + '/export', { headers: { Authorization: 'Bearer ' + token } });
+  const blob = await r.blob();
+  const a = document.createElement('a');
+  a.href = URL.createObjectURL(blob);
+  a.download = 'incident-' + id + '.json';
+  a.click();
 }
 
 function logout(why) {
@@ -61,6 +119,7 @@ async function openIncident(id) {
   show('incident');
   location.hash = 'incident/' + encodeURIComponent(id);
   $('incident-title').textContent = inc.title;
+  $('export').onclick = (ev) => { ev.preventDefault(); exportIncident(id); };
   $('incident-meta').textContent = inc.severity + ' · ' + inc.alert_count + ' alerts · ' + time(inc.first_ts) + ' → ' + time(inc.last_ts)
     + ' · ' + (inc.techniques || []).join(', ') + ' · ' + (inc.hosts || []).join(', ');
   const list = $('alert-list');
