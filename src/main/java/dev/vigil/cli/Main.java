@@ -15,7 +15,7 @@ import java.nio.file.Path;
 @Command(name = "vigil", mixinStandardHelpOptions = true, scope = ScopeType.INHERIT, version = "vigil 0.1.0",
         description = "Host intrusion detection on eBPF tracepoints.",
         subcommands = {RunCommand.class, EventsCommand.class, HooksCommand.class, RulesCommand.class, ReplayCommand.class,
-                BenchCommand.class, CommandLine.HelpCommand.class})
+                BenchCommand.class, ShowCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @Override
     public void run() {

@@ -108,6 +108,101 @@ public final class Store implements AutoCloseable {
         return file;
     }
 
+    /**
+     * Loads an incident exported by the console (incident, alerts, graph, events) so that a console
+     * over this store shows it as it was: for `vigil show`, in a store of its own.
+     */
+    public void importIncident(com.fasterxml.jackson.databind.JsonNode export) throws SQLException {
+        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        var inc = export.path("incident");
+        if (export.path("vigil_export").asInt() != 1 || !inc.isObject() || !inc.path("id").isTextual()) {
+            throw new IllegalArgumentException("not an incident exported by Vigil (no vigil_export 1 with an incident)");
+        }
+        try (PreparedStatement i = db.prepareStatement("INSERT OR REPLACE INTO incidents VALUES (?,?,?,?,?,?,?,?,?,?)");
+             PreparedStatement a = db.prepareStatement("INSERT OR REPLACE INTO alerts VALUES (?,?,?,?,?,?,?,?,?)");
+             PreparedStatement p = db.prepareStatement("""
+                     INSERT OR REPLACE INTO processes(exec_id, host, pid, start, parent_exec_id, exe, args, comm, uid, user, started_ts, ended_ts, exit_code)
+                     VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)""");
+             PreparedStatement e = db.prepareStatement("INSERT INTO events(ts, host, type, exec_id, pid, json) VALUES (?,?,?,?,?,?)")) {
+            i.setString(1, inc.path("id").asText());
+            i.setString(2, inc.path("title").asText());
+            i.setString(3, inc.path("severity").asText());
+            i.setLong(4, inc.path("first_ts").asLong());
+            i.setLong(5, inc.path("last_ts").asLong());
+            i.setString(6, inc.path("hosts").toString());
+            i.setString(7, inc.path("techniques").toString());
+            i.setLong(8, inc.path("alert_count").asLong());
+            i.setString(9, inc.path("root_exec_id").asText(null));
+            i.setString(10, inc.path("processes").toString());
+            i.executeUpdate();
+            for (var al : inc.path("alerts")) {
+                a.setString(1, al.path("id").asText());
+                a.setLong(2, al.path("ts").asLong());
+                a.setString(3, al.path("host").asText());
+                a.setString(4, al.path("rule").asText());
+                a.setString(5, al.path("kind").asText());
+                a.setString(6, al.path("priority").asText());
+                var evs = al.path("events");
+                a.setString(7, evs.isEmpty() ? null : evs.get(evs.size() - 1).path("exec_id").asText(null));
+                a.setString(8, inc.path("id").asText());
+                a.setString(9, al.toString());
+                a.addBatch();
+            }
+            a.executeBatch();
+            for (var n : export.path("graph").path("nodes")) {
+                if (!n.path("kind").asText().equals("process")) {
+                    continue;
+                }
+                String[] id = n.path("exec_id").asText(":0:0").split(":");
+                p.setString(1, n.path("exec_id").asText());
+                p.setString(2, n.path("host").asText());
+                p.setLong(3, n.path("pid").asLong());
+                p.setLong(4, id.length == 3 ? parseLong(id[1]) : 0);
+                p.setString(5, n.path("parent_exec_id").asText(null));
+                p.setString(6, n.path("exe").asText(null));
+                p.setString(7, n.path("args").toString());
+                p.setString(8, n.path("comm").asText(null));
+                p.setLong(9, n.path("uid").asLong());
+                p.setString(10, n.path("user").asText(null));
+                p.setLong(11, n.path("started_ts").asLong());
+                if (n.has("ended_ts")) {
+                    p.setLong(12, n.path("ended_ts").asLong());
+                    p.setLong(13, n.path("exit_code").asLong());
+                } else {
+                    p.setNull(12, java.sql.Types.INTEGER);
+                    p.setNull(13, java.sql.Types.INTEGER);
+                }
+                p.addBatch();
+            }
+            p.executeBatch();
+            for (var ev : export.path("events")) {
+                e.setLong(1, ev.path("ts").asLong());
+                e.setString(2, ev.path("nodename").asText());
+                e.setString(3, ev.path("event").asText());
+                e.setString(4, ev.path("exec_id").asText(null));
+                e.setLong(5, ev.path("pid").asLong());
+                e.setString(6, json.writeValueAsString(ev));
+                e.addBatch();
+            }
+            e.executeBatch();
+            db.commit();
+        } catch (com.fasterxml.jackson.core.JsonProcessingException bad) {
+            db.rollback();
+            throw new IllegalArgumentException("the export's events cannot be written back: " + bad.getOriginalMessage());
+        } catch (SQLException | RuntimeException bad) {
+            db.rollback();
+            throw bad;
+        }
+    }
+
+    private static long parseLong(String s) {
+        try {
+            return Long.parseLong(s);
+        } catch (NumberFormatException bad) {
+            return 0;
+        }
+    }
+
     /** SQLite's own check of the file: "ok" when sound. */
     public String integrityCheck() throws SQLException {
         try (Statement s = db.createStatement(); ResultSet r = s.executeQuery("PRAGMA integrity_check")) {

@@ -39,6 +39,28 @@ class ConsoleApiTest {
         return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
     }
 
+    /** 'vigil show FILE' opens the export in a console of its own, with the same graph, as an unprivileged user could. */
+    private void showOffline(String exported, String id, JsonNode graph) throws Exception {
+        Path file = Files.createTempFile("vigil-incident", ".json");
+        Files.writeString(file, exported);
+        java.util.List<String> cmd = new java.util.ArrayList<>(AgentProcess.javaCommand());
+        cmd.addAll(java.util.List.of("show", file.toString(), "--listen", "127.0.0.1:0"));
+        Process show = new ProcessBuilder(cmd).start();
+        try {
+            var err = new java.io.BufferedReader(new java.io.InputStreamReader(show.getErrorStream(), StandardCharsets.UTF_8));
+            String line = err.readLine();
+            Matcher m = Pattern.compile("at (http://\\S+?/)#incident/\\S+ token ([0-9a-f]{64})").matcher(String.valueOf(line));
+            assertTrue(m.find(), "vigil show prints where it serves the incident: " + line);
+            JsonNode shown = JSON.readTree(get(m.group(1) + "api/incidents/" + id + "/graph", m.group(2)).body());
+            assertEquals(graph.get("nodes").size(), shown.get("nodes").size(), "the offline graph is the graph");
+            assertEquals(401, get(m.group(1) + "api/incidents", null).statusCode());
+        } finally {
+            show.destroy();
+            assertTrue(show.waitFor(10, TimeUnit.SECONDS));
+        }
+        assertEquals(0, show.exitValue(), "vigil show stops cleanly on SIGTERM");
+    }
+
     @Test
     void anIncidentAndItsAttackGraphAreServedBehindTheToken() throws Exception {
         Path data = Files.createTempDirectory("vigil-console");
@@ -105,6 +127,7 @@ class ConsoleApiTest {
             assertEquals(incident.get("id"), file.get("incident").get("id"));
             assertTrue(file.get("graph").get("nodes").size() > 0 && file.get("events").size() > 0, "the export holds the graph and the events");
             assertTrue(export.headers().firstValue("Content-Disposition").orElse("").startsWith("attachment"));
+            showOffline(export.body(), incident.get("id").asText(), graph);
 
             String alertId = incident.get("alerts").get(0).get("id").asText();
             assertEquals(200, get(base + "api/alerts/" + alertId, token).statusCode());
