@@ -6,7 +6,6 @@ import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
-import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
@@ -77,9 +76,10 @@ class ConsoleBrowserTest {
                 browser.get(base);
                 browser.findElement(By.id("token")).sendKeys(token);
                 browser.findElement(By.cssSelector("#login-form button")).click();
-                WebElement row = wait.until(d -> d.findElements(By.cssSelector("#incident-rows tr")).stream()
-                        .filter(r -> r.getText().contains("Reverse shell") || r.getText().contains("shell")).findFirst().orElse(null));
-                row.click();
+                // rows are redrawn every few seconds: find and click in one step inside the page, so no handle goes stale
+                wait.until(d -> Boolean.TRUE.equals(((JavascriptExecutor) d).executeScript(
+                        "const r = [...document.querySelectorAll('#incident-rows tr')].find(r => r.textContent.includes('shell'));"
+                                + " if (r) { r.click(); return true; } return false;")));
                 wait.until(d -> ((JavascriptExecutor) d).executeScript("return window.vigilGraph && window.vigilGraph.nodes().length > 0"));
                 JavascriptExecutor js = (JavascriptExecutor) browser;
                 @SuppressWarnings("unchecked")
@@ -91,7 +91,8 @@ class ConsoleBrowserTest {
                 // the hostile argv, selected in the graph, is shown in the details as text: no element is made of it
                 js.executeScript("const n = window.vigilGraph.nodes().filter(n => (n.data('label') || '').includes('onerror'))[0];"
                         + " if (n) { n.emit('tap'); }");
-                wait.until(d -> d.findElement(By.id("node-json")).getText().contains(HOSTILE));
+                wait.until(d -> Boolean.TRUE.equals(((JavascriptExecutor) d).executeScript(
+                        "return document.getElementById('node-json').textContent.includes(arguments[0])", HOSTILE)));
                 assertEquals(0L, js.executeScript("return document.querySelectorAll('img').length"), "no <img> was made from event text");
                 Path shot = ((TakesScreenshot) browser).getScreenshotAs(OutputType.FILE).toPath();
                 Files.createDirectories(Path.of("target"));
@@ -100,9 +101,11 @@ class ConsoleBrowserTest {
                 browser.findElement(By.cssSelector("#nav a[data-view=events]")).click();
                 browser.findElement(By.id("ev-type")).sendKeys("execve");
                 browser.findElement(By.cssSelector("#event-form button")).click();
-                wait.until(d -> d.findElements(By.cssSelector("#event-rows tr")).stream().anyMatch(r -> r.getText().contains("execve")));
+                wait.until(d -> Boolean.TRUE.equals(((JavascriptExecutor) d).executeScript(
+                        "return document.getElementById('event-rows').textContent.includes('execve')")));
                 browser.findElement(By.cssSelector("#nav a[data-view=health]")).click();
-                wait.until(d -> d.findElement(By.id("health-rows")).getText().contains("events_by_hook"));
+                wait.until(d -> Boolean.TRUE.equals(((JavascriptExecutor) d).executeScript(
+                        "return document.getElementById('health-rows').textContent.includes('events_by_hook')")));
             } finally {
                 browser.quit();
             }
