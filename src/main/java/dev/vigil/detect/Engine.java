@@ -66,7 +66,7 @@ public final class Engine implements Consumer<Map<String, Object>> {
         for (String type : named) {
             List<Detection> ds = new ArrayList<>();
             for (Detection d : set.detections()) {
-                java.util.Set<String> t = types.containsKey(d.name()) ? types.get(d.name()) : null;
+                java.util.Set<String> t = types.get(d.name());
                 if (t == null || t.contains(type)) {
                     ds.add(d);
                 }

@@ -167,8 +167,14 @@ final class Falco {
                 && (Boolean.TRUE.equals(e.get("symlink")) || e.get("flags") instanceof Number n && n.longValue() == 1);
     }
 
+    /** The events that are an open to Falco, decided on the name without building the type set (it runs per event). */
+    private static final Set<String> OPEN_EVENTS = Set.of("open", "file_read", "file_write", "create_file", "sysctl_write");
+
     static boolean openLike(Map<String, Object> e) {
-        return types(e) == OPEN;
+        if (!(e.get("event") instanceof String name)) {
+            return false;
+        }
+        return OPEN_EVENTS.contains(name) || name.equals("process_memory") && e.get("file") instanceof String f && !f.isEmpty();
     }
 
     /** Open flags as Falco prints them: O_RDONLY, O_WRONLY|O_CREAT|O_TRUNC… (O_F_CREATED when the open made the file). */

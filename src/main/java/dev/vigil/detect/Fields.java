@@ -95,8 +95,8 @@ public final class Fields {
             case "proc.aname" -> e -> ancestors(e, false);
             case "proc.apid" -> e -> ancestors(e, true);
             case "proc.tty" -> e -> {
-                String tty = e.get("tty") instanceof String s ? s : "";
-                return new Falco.Named(Falco.ttyNumber(tty), String.valueOf(Falco.ttyNumber(tty)));
+                long n = Falco.ttyNumber(e.get("tty") instanceof String s ? s : "");
+                return new Falco.Named(n, Long.toString(n));
             };
             case "proc.sid" -> e -> e.get("sid");
             case "proc.vpgid" -> e -> first(e.get("vpgid"), onHost(e) ? e.get("pgid") : null);

@@ -25,7 +25,7 @@ class AttackCorpusTest {
         assertTrue(attacks.size() >= 80, "the corpus holds " + attacks.size() + " procedures");
         assertTrue(admin.size() >= 40, "the admin corpus holds " + admin.size() + " activities");
         assertEquals(attacks.size(), attacks.stream().map(Corpus.Procedure::id).distinct().count(), "ids are unique");
-        List<long[]> attackRoots = new ArrayList<>(), adminRoots = new ArrayList<>();
+        List<Long> attackRoots = new ArrayList<>(), adminRoots = new ArrayList<>();
         // credential stores exist on a host before anyone steals from them
         List<Path> made = new ArrayList<>();
         for (String d : List.of("/root/.ssh", "/root/.aws", "/root/.docker")) {
@@ -35,18 +35,18 @@ class AttackCorpusTest {
         }
         try (AgentProcess agent = AgentProcess.start(); Corpus corpus = new Corpus()) {
             for (Corpus.Procedure p : admin) {
-                adminRoots.add(new long[] {corpus.run(p)});
+                adminRoots.add(corpus.run(p));
             }
             for (Corpus.Procedure p : attacks) {
-                attackRoots.add(new long[] {corpus.run(p)});
+                attackRoots.add(corpus.run(p));
             }
             Thread.sleep(3000);
             List<Corpus.Ran> ranAttacks = new ArrayList<>(), ranAdmin = new ArrayList<>();
             for (int i = 0; i < attacks.size(); i++) {
-                ranAttacks.add(new Corpus.Ran(attacks.get(i), attackRoots.get(i)[0], Corpus.alertsOf(agent.alerts, attackRoots.get(i)[0])));
+                ranAttacks.add(new Corpus.Ran(attacks.get(i), attackRoots.get(i), Corpus.alertsOf(agent.alerts, attackRoots.get(i))));
             }
             for (int i = 0; i < admin.size(); i++) {
-                ranAdmin.add(new Corpus.Ran(admin.get(i), adminRoots.get(i)[0], Corpus.alertsOf(agent.alerts, adminRoots.get(i)[0])));
+                ranAdmin.add(new Corpus.Ran(admin.get(i), adminRoots.get(i), Corpus.alertsOf(agent.alerts, adminRoots.get(i))));
             }
             String report = Corpus.report("Attack corpus", ranAttacks) + "\n" + Corpus.report("Admin corpus", ranAdmin);
             Files.createDirectories(Path.of("target"));
