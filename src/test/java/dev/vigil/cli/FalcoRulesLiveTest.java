@@ -181,7 +181,7 @@ class FalcoRulesLiveTest {
         t.put("Modify binary dirs", "touch /usr/bin/vigil-falco-a && mv /usr/bin/vigil-falco-a /usr/bin/vigil-falco-b; rm -f /usr/bin/vigil-falco-b");
         t.put("Unprivileged Delegation of Page Faults Handling to a Userspace Process",
                 asNobody(python("import ctypes; ctypes.CDLL(None).syscall(323, 0o2000000 | 1)")));
-        t.put("Basic Interactive Reconnaissance", "script -qc whoami /dev/null");
+        t.put("Basic Interactive Reconnaissance", "script -qc 'exec whoami' /dev/null");
         // opens the rules read, watched because they read them: /etc and /root as trees, binary directories' entries
         t.put("Write below etc", "mkdir -p /etc/vigil-falco.d && touch /etc/vigil-falco.d/x; rm -rf /etc/vigil-falco.d");
         t.put("Write below binary dir", "touch /usr/bin/vigil-falco-w; rm -f /usr/bin/vigil-falco-w");
