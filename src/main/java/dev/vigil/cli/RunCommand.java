@@ -140,17 +140,7 @@ final class RunCommand implements Callable<Integer> {
                 }
             });
             watch.start();
-            Console console = store == null || noConsole ? null : startConsole(() -> {
-                Map<String, Object> h = new java.util.LinkedHashMap<>(s.health());
-                h.put("alerts", engine.alerts());
-                h.put("repeats_folded", engine.folded());
-                h.put("rule_errors", engine.ruleErrorTotal());
-                h.put("store_rows_written", store.written());
-                h.put("store_dropped", store.dropped());
-                h.put("store_lag", store.lag());
-                h.put("rss_bytes", rssBytes());
-                return h;
-            });
+            Console console = store == null || noConsole ? null : startConsole(new RunningAgent(s, engine, store));
             try {
                 s.run(duration, "INT", "TERM");
             } finally {
@@ -174,14 +164,14 @@ final class RunCommand implements Callable<Integer> {
     }
 
     /** The console, or one line saying why not: the agent runs on without it. */
-    private Console startConsole(java.util.function.Supplier<Map<String, Object>> health) {
+    private Console startConsole(RunningAgent agent) {
         int colon = listen.lastIndexOf(':');
         try {
             if (colon < 1) {
                 throw new IllegalArgumentException("--listen takes HOST:PORT, such as 127.0.0.1:7070");
             }
             String host = listen.substring(0, colon).replace("[", "").replace("]", "");
-            Console c = Console.start(new java.net.InetSocketAddress(host, Integer.parseInt(listen.substring(colon + 1))), dataDir, health);
+            Console c = Console.start(new java.net.InetSocketAddress(host, Integer.parseInt(listen.substring(colon + 1))), dataDir, agent);
             var at = c.address();
             System.err.println("vigil: console http://" + (at.getAddress().getHostAddress().contains(":") ? "[" + at.getAddress().getHostAddress() + "]"
                     : at.getAddress().getHostAddress()) + ":" + at.getPort() + "/ token " + c.token()
@@ -192,19 +182,6 @@ final class RunCommand implements Callable<Integer> {
                     + " (use --listen HOST:PORT, or --no-console); the agent runs on");
             return null;
         }
-    }
-
-    private static long rssBytes() {
-        try {
-            for (String l : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (l.startsWith("VmRSS:")) {
-                    return Long.parseLong(l.replaceAll("\\D", "")) * 1024;
-                }
-            }
-        } catch (IOException | NumberFormatException e) {
-            return -1;
-        }
-        return -1;
     }
 
     /** The store, or one clear line saying why it cannot be opened and what to do. */

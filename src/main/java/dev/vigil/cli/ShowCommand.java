@@ -3,6 +3,7 @@ package dev.vigil.cli;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.vigil.console.AgentView;
 import dev.vigil.console.Console;
 import dev.vigil.store.Store;
 import picocli.CommandLine.Command;
@@ -61,7 +62,7 @@ final class ShowCommand implements Callable<Integer> {
             sun.misc.Signal.handle(new sun.misc.Signal(sig), s -> stop.countDown());
         }
         try (Console console = Console.start(new InetSocketAddress(listen.substring(0, colon), Integer.parseInt(listen.substring(colon + 1))),
-                dir, () -> Map.of("offline", file.toString()))) {
+                dir, AgentView.offline(file.toString()))) {
             var at = console.address();
             System.err.println("vigil: showing " + Escape.line(export.path("incident").path("title").asText()) + " at http://"
                     + at.getAddress().getHostAddress() + ":" + at.getPort() + "/#incident/" + export.path("incident").path("id").asText()

@@ -12,10 +12,11 @@ import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.SQLException;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executors;
-import java.util.function.Supplier;
 
 /**
  * The console's HTTP side: a JSON API over the store and Prometheus metrics, behind a token.
@@ -27,18 +28,18 @@ public final class Console implements AutoCloseable {
     private final HttpServer http;
     private final StoreReader store;
     private final Token token;
-    private final Supplier<Map<String, Object>> health;
+    private final AgentView agent;
     private final ObjectMapper json = new ObjectMapper();
 
-    private Console(HttpServer http, StoreReader store, Token token, Supplier<Map<String, Object>> health) {
+    private Console(HttpServer http, StoreReader store, Token token, AgentView agent) {
         this.http = http;
         this.store = store;
         this.token = token;
-        this.health = health;
+        this.agent = agent;
     }
 
-    /** Starts on `at` over the store in `dataDir`; `health` gives the agent's live figures for /api/health and /metrics. */
-    public static Console start(InetSocketAddress at, Path dataDir, Supplier<Map<String, Object>> health) throws IOException {
+    /** Starts on `at` over the store in `dataDir`; `agent` gives the live figures and rules behind /api/health, /api/rules and /metrics. */
+    public static Console start(InetSocketAddress at, Path dataDir, AgentView agent) throws IOException {
         Token token = Token.load(dataDir);
         StoreReader reader;
         try {
@@ -47,7 +48,7 @@ public final class Console implements AutoCloseable {
             throw new IOException("open the store for reading: " + e.getMessage(), e);
         }
         HttpServer http = HttpServer.create(at, 64);
-        Console c = new Console(http, reader, token, health);
+        Console c = new Console(http, reader, token, agent);
         http.createContext("/", c::handle);
         http.setExecutor(Executors.newFixedThreadPool(4, Thread.ofPlatform().daemon().name("vigil-console-", 0).factory()));
         http.start();
@@ -80,64 +81,74 @@ public final class Console implements AutoCloseable {
     }
 
     private void handle(HttpExchange ex) throws IOException {
-        try (ex) {
-            String path = ex.getRequestURI().getPath();
-            if (!ex.getRequestMethod().equals("GET")) {
-                send(ex, 405, "text/plain", "only GET");
-                return;
-            }
-            if (path.equals("/health")) {
-                send(ex, 200, "application/json", "{\"status\":\"ok\"}");
-                return;
-            }
-            // the page itself holds no data: it asks for the token and then calls the API with it
-            if (path.equals("/") || path.startsWith("/static/")) {
-                String name = path.equals("/") ? "index.html" : path.substring("/static/".length());
-                byte[] file = STATIC.get(name);
-                if (file == null) {
-                    send(ex, 404, "text/plain", "not found");
-                    return;
-                }
-                ex.getResponseHeaders().set("Content-Security-Policy",
-                        "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'");
-                send(ex, 200, type(name), file);
-                return;
-            }
-            if (!authorised(ex)) {
-                ex.getResponseHeaders().add("WWW-Authenticate", "Bearer realm=\"vigil\"");
-                send(ex, 401, "application/json", "{\"error\":\"a token is needed: Authorization: Bearer TOKEN (vigil run prints it)\"}");
-                return;
-            }
-            Map<String, String> q = query(ex.getRequestURI().getRawQuery());
-            String[] p = path.split("/");
-            Object body = switch (p.length > 2 && p[1].equals("api") ? p[2] : path) {
-                case "incidents" -> p.length == 3 ? store.incidents(integer(q.get("limit")))
-                        : p.length == 4 ? store.incident(decode(p[3]))
-                        : p.length == 5 && p[4].equals("graph") ? store.graph(decode(p[3]))
-                        : p.length == 5 && p[4].equals("export") ? exportOf(ex, decode(p[3])) : null;
-                case "alerts" -> p.length == 3 ? store.alerts(q.get("rule"), q.get("priority"), integer(q.get("limit")))
-                        : p.length == 4 ? store.alert(decode(p[3]))
-                        : p.length == 5 && p[4].equals("graph") ? alertGraph(decode(p[3])) : null;
-                case "events" -> p.length == 3 ? store.events(q.get("type"), q.get("exec_id"), longer(q.get("since")), integer(q.get("limit"))) : null;
-                case "processes" -> p.length == 4 ? store.process(decode(p[3])) : null;
-                case "health" -> p.length == 3 ? health.get() : null;
-                case "/metrics" -> {
-                    send(ex, 200, "text/plain; version=0.0.4", metrics());
-                    yield Boolean.TRUE;
-                }
-                default -> null;
-            };
-            if (body == Boolean.TRUE) {
-                return;
-            }
-            if (body == null) {
-                send(ex, 404, "application/json", "{\"error\":\"not found\"}");
-                return;
-            }
-            send(ex, 200, "application/json", json.writeValueAsString(body));
+        // not try-with-resources: the exchange must still be open when a catch answers with the error
+        try {
+            route(ex);
+        } catch (IllegalArgumentException badQuery) {
+            send(ex, 400, "application/json", json.writeValueAsString(Map.of("error", String.valueOf(badQuery.getMessage()))));
         } catch (SQLException | RuntimeException e) {
             send(ex, 500, "application/json", json.writeValueAsString(Map.of("error", String.valueOf(e.getMessage()))));
+        } finally {
+            ex.close();
         }
+    }
+
+    private void route(HttpExchange ex) throws IOException, SQLException {
+        String path = ex.getRequestURI().getPath();
+        if (!ex.getRequestMethod().equals("GET")) {
+            send(ex, 405, "text/plain", "only GET");
+            return;
+        }
+        if (path.equals("/health")) {
+            send(ex, 200, "application/json", "{\"status\":\"ok\"}");
+            return;
+        }
+        // the page itself holds no data: it asks for the token and then calls the API with it
+        if (path.equals("/") || path.startsWith("/static/")) {
+            String name = path.equals("/") ? "index.html" : path.substring("/static/".length());
+            byte[] file = STATIC.get(name);
+            if (file == null) {
+                send(ex, 404, "text/plain", "not found");
+                return;
+            }
+            ex.getResponseHeaders().set("Content-Security-Policy",
+                    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'");
+            send(ex, 200, type(name), file);
+            return;
+        }
+        if (!authorised(ex)) {
+            ex.getResponseHeaders().add("WWW-Authenticate", "Bearer realm=\"vigil\"");
+            send(ex, 401, "application/json", "{\"error\":\"a token is needed: Authorization: Bearer TOKEN (vigil run prints it)\"}");
+            return;
+        }
+        Map<String, String> q = query(ex.getRequestURI().getRawQuery());
+        String[] p = path.split("/");
+        Object body = switch (p.length > 2 && p[1].equals("api") ? p[2] : path) {
+            case "incidents" -> p.length == 3 ? store.incidents(Filter.of(q))
+                    : p.length == 4 ? store.incident(decode(p[3]))
+                    : p.length == 5 && p[4].equals("graph") ? store.graph(decode(p[3]))
+                    : p.length == 5 && p[4].equals("export") ? exportOf(ex, decode(p[3])) : null;
+            case "alerts" -> p.length == 3 ? store.alerts(Filter.of(q))
+                    : p.length == 4 ? store.alert(decode(p[3]))
+                    : p.length == 5 && p[4].equals("graph") ? alertGraph(decode(p[3])) : null;
+            case "events" -> p.length == 3 ? store.events(Filter.of(q)) : null;
+            case "rules" -> p.length == 3 ? rules() : null;
+            case "processes" -> p.length == 4 ? store.process(decode(p[3])) : null;
+            case "health" -> p.length == 3 ? agent.health() : null;
+            case "/metrics" -> {
+                send(ex, 200, "text/plain; version=0.0.4", metrics());
+                yield Boolean.TRUE;
+            }
+            default -> null;
+        };
+        if (body == Boolean.TRUE) {
+            return;
+        }
+        if (body == null) {
+            send(ex, 404, "application/json", "{\"error\":\"not found\"}");
+            return;
+        }
+        send(ex, 200, "application/json", json.writeValueAsString(body));
     }
 
     /**
@@ -153,7 +164,7 @@ public final class Console implements AutoCloseable {
         var events = json.createArrayNode();
         for (JsonNode n : graph.get("nodes")) {
             if (n.path("kind").asText().equals("process")) {
-                events.addAll(store.events(null, n.path("id").asText(), null, 1000));
+                events.addAll(store.eventsOf(n.path("id").asText(), 1000));
             }
         }
         var out = json.createObjectNode();
@@ -162,6 +173,36 @@ public final class Console implements AutoCloseable {
         out.set("graph", graph);
         out.set("events", events);
         ex.getResponseHeaders().set("Content-Disposition", "attachment; filename=\"incident-" + id.replaceAll("[^A-Za-z0-9_-]", "_") + ".json\"");
+        return out;
+    }
+
+    /**
+     * Every loaded rule with its hits in the store, then rules that hit but are no longer loaded
+     * (a previous rule set, or the agent's own health and tamper alerts).
+     */
+    private List<Map<String, Object>> rules() throws SQLException {
+        Map<String, com.fasterxml.jackson.databind.node.ObjectNode> hits = store.ruleHits();
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (Map<String, Object> r : agent.rules()) {
+            Map<String, Object> row = new LinkedHashMap<>(r);
+            row.put("loaded", true);
+            var h = hits.remove(String.valueOf(r.get("name")));
+            row.put("hits", h == null ? 0 : h.path("hits").asLong());
+            row.put("alerts", h == null ? 0 : h.path("alerts").asLong());
+            if (h != null) {
+                row.put("last_ts", h.path("last_ts").asLong());
+            }
+            out.add(row);
+        }
+        hits.forEach((name, h) -> {
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("name", name);
+            row.put("loaded", false);
+            row.put("hits", h.path("hits").asLong());
+            row.put("alerts", h.path("alerts").asLong());
+            row.put("last_ts", h.path("last_ts").asLong());
+            out.add(row);
+        });
         return out;
     }
 
@@ -179,7 +220,7 @@ public final class Console implements AutoCloseable {
         store.counts().forEach((t, n) -> sb.append("vigil_store_rows{table=\"").append(t).append("\"} ").append(n).append('\n'));
         sb.append("# HELP vigil_alerts_stored Alerts in the store by rule.\n# TYPE vigil_alerts_stored gauge\n");
         store.alertsByRule().forEach((r, n) -> sb.append("vigil_alerts_stored{rule=\"").append(label(r)).append("\"} ").append(n).append('\n'));
-        Map<String, Object> h = health.get();
+        Map<String, Object> h = agent.health();
         h.forEach((k, v) -> {
             if (v instanceof Number n) {
                 sb.append("# TYPE vigil_").append(k).append(" gauge\nvigil_").append(k).append(' ').append(n).append('\n');
@@ -218,22 +259,6 @@ public final class Console implements AutoCloseable {
 
     private static String decode(String s) {
         return URLDecoder.decode(s, StandardCharsets.UTF_8);
-    }
-
-    private static Integer integer(String s) {
-        try {
-            return s == null ? null : Integer.valueOf(s);
-        } catch (NumberFormatException bad) {
-            return null;
-        }
-    }
-
-    private static Long longer(String s) {
-        try {
-            return s == null ? null : Long.valueOf(s);
-        } catch (NumberFormatException bad) {
-            return null;
-        }
     }
 
     /** The page's files, read once from the jar; only these names are served (no path is ever resolved). */

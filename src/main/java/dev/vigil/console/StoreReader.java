@@ -41,10 +41,27 @@ public final class StoreReader implements AutoCloseable {
         return asked == null ? 100 : Math.max(1, Math.min(MAX_ROWS, asked));
     }
 
-    public synchronized ArrayNode incidents(Integer limit) throws SQLException {
+    /** Incidents matching the filter, newest first. */
+    public synchronized ArrayNode incidents(Filter f) throws SQLException {
+        Where w = new Where();
+        w.in("severity", f.priorities());
+        if (f.rule() != null) {
+            w.add("id IN (SELECT incident_id FROM alerts WHERE rule = ?)", f.rule());
+        }
+        if (f.technique() != null) {
+            w.add("EXISTS (SELECT 1 FROM json_each(incidents.techniques) t WHERE t.value = ? OR t.value LIKE ?)", f.technique(), f.technique() + ".%");
+        }
+        if (f.host() != null) {
+            w.add("EXISTS (SELECT 1 FROM json_each(incidents.hosts) h WHERE h.value = ?)", f.host());
+        }
+        if (f.since() != null) {
+            w.add("last_ts >= ?", f.since());
+        }
+        if (f.until() != null) {
+            w.add("first_ts <= ?", f.until());
+        }
         ArrayNode out = json.createArrayNode();
-        try (PreparedStatement p = db.prepareStatement("SELECT * FROM incidents ORDER BY last_ts DESC LIMIT ?")) {
-            p.setInt(1, limit(limit));
+        try (PreparedStatement p = w.prepare(db, "SELECT * FROM incidents", "ORDER BY last_ts DESC LIMIT " + limit(f.limit()))) {
             try (ResultSet r = p.executeQuery()) {
                 while (r.next()) {
                     out.add(incident(r));
@@ -84,41 +101,43 @@ public final class StoreReader implements AutoCloseable {
         }
     }
 
-    public synchronized ArrayNode alerts(String rule, String priority, Integer limit) throws SQLException {
-        List<String> where = new ArrayList<>();
-        List<String> args = new ArrayList<>();
-        if (rule != null) {
-            where.add("rule = ?");
-            args.add(rule);
+    /** Alerts matching the filter, newest first. */
+    public synchronized ArrayNode alerts(Filter f) throws SQLException {
+        Where w = new Where();
+        w.in("priority", f.priorities());
+        if (f.rule() != null) {
+            w.add("rule = ?", f.rule());
         }
-        if (priority != null) {
-            where.add("priority = ?");
-            args.add(priority);
+        if (f.technique() != null) {
+            w.add("EXISTS (SELECT 1 FROM json_each(alerts.json, '$.tags') t WHERE t.value = ? OR t.value LIKE ?)", f.technique(), f.technique() + ".%");
         }
-        String sql = "SELECT json, incident_id FROM alerts" + (where.isEmpty() ? "" : " WHERE " + String.join(" AND ", where))
-                + " ORDER BY ts DESC LIMIT " + limit(limit);
-        return query(sql, args);
+        if (f.host() != null) {
+            w.add("host = ?", f.host());
+        }
+        if (f.since() != null) {
+            w.add("ts >= ?", f.since());
+        }
+        if (f.until() != null) {
+            w.add("ts <= ?", f.until());
+        }
+        return query(w, "SELECT json, incident_id FROM alerts", "ORDER BY ts DESC LIMIT " + limit(f.limit()));
     }
 
     private ArrayNode alertsWhere(String where, String arg, Integer limit) throws SQLException {
-        return query("SELECT json, incident_id FROM alerts WHERE " + where + " ORDER BY ts LIMIT " + limit(limit == null ? MAX_ROWS : limit),
-                List.of(arg));
+        Where w = new Where();
+        w.add(where, arg);
+        return query(w, "SELECT json, incident_id FROM alerts", "ORDER BY ts LIMIT " + limit(limit == null ? MAX_ROWS : limit));
     }
 
-    private ArrayNode query(String sql, List<String> args) throws SQLException {
+    private ArrayNode query(Where w, String select, String tail) throws SQLException {
         ArrayNode out = json.createArrayNode();
-        try (PreparedStatement p = db.prepareStatement(sql)) {
-            for (int i = 0; i < args.size(); i++) {
-                p.setString(i + 1, args.get(i));
-            }
-            try (ResultSet r = p.executeQuery()) {
-                while (r.next()) {
-                    JsonNode a = parse(r.getString(1));
-                    if (a instanceof ObjectNode o) {
-                        o.put("incident_id", r.getString(2));
-                    }
-                    out.add(a);
+        try (PreparedStatement p = w.prepare(db, select, tail); ResultSet r = p.executeQuery()) {
+            while (r.next()) {
+                JsonNode a = parse(r.getString(1));
+                if (a instanceof ObjectNode o) {
+                    o.put("incident_id", r.getString(2));
                 }
+                out.add(a);
             }
         }
         return out;
@@ -129,49 +148,119 @@ public final class StoreReader implements AutoCloseable {
         return a.isEmpty() ? null : (ObjectNode) a.get(0);
     }
 
-    public synchronized ArrayNode events(String type, String execId, Long since, Integer limit) throws SQLException {
-        List<String> where = new ArrayList<>();
-        List<Object> args = new ArrayList<>();
-        if (type != null) {
-            where.add("type = ?");
-            args.add(type);
+    /** Every key an event names a path under. */
+    static final List<String> PATH_KEYS = List.of("file_path", "file", "filename", "old_name", "new_name");
+
+    /** Events matching the filter, newest first. */
+    public synchronized ArrayNode events(Filter f) throws SQLException {
+        Where w = new Where();
+        if (f.type() != null) {
+            w.add("type = ?", f.type());
         }
-        if (execId != null) {
-            where.add("exec_id = ?");
-            args.add(execId);
-        }
-        if (since != null) {
-            where.add("ts >= ?");
-            args.add(since);
-        }
-        ArrayNode out = json.createArrayNode();
-        try (PreparedStatement p = db.prepareStatement("SELECT json FROM events" + (where.isEmpty() ? "" : " WHERE " + String.join(" AND ", where))
-                + " ORDER BY ts DESC LIMIT " + limit(limit))) {
-            for (int i = 0; i < args.size(); i++) {
-                p.setObject(i + 1, args.get(i));
+        if (f.process() != null) {
+            String p = f.process();
+            if (p.chars().filter(c -> c == ':').count() == 2) {
+                w.add("exec_id = ?", p);
+            } else if (p.chars().allMatch(Character::isDigit)) {
+                w.add("pid = ?", Long.parseLong(p));
+            } else {
+                w.add("json_extract(json, '$.comm') = ?", p);
             }
-            try (ResultSet r = p.executeQuery()) {
-                while (r.next()) {
-                    out.add(parse(r.getString(1)));
-                }
+        }
+        if (f.path() != null) {
+            w.add("EXISTS (SELECT 1 FROM json_each(events.json) j WHERE j.key IN ('" + String.join("','", PATH_KEYS)
+                    + "') AND instr(j.value, ?) > 0)", f.path());
+        }
+        if (f.address() != null) {
+            w.add("(json_extract(json, '$.dip') = ? OR json_extract(json, '$.sip') = ?)", f.address(), f.address());
+        }
+        if (f.since() != null) {
+            w.add("ts >= ?", f.since());
+        }
+        if (f.until() != null) {
+            w.add("ts <= ?", f.until());
+        }
+        return eventsWhere(w, "ORDER BY ts DESC LIMIT " + limit(f.limit()));
+    }
+
+    /** One process's events in time order. */
+    public synchronized ArrayNode eventsOf(String execId, int limit) throws SQLException {
+        Where w = new Where();
+        w.add("exec_id = ?", execId);
+        return eventsWhere(w, "ORDER BY ts LIMIT " + limit);
+    }
+
+    private ArrayNode eventsWhere(Where w, String tail) throws SQLException {
+        ArrayNode out = json.createArrayNode();
+        try (PreparedStatement p = w.prepare(db, "SELECT json FROM events", tail); ResultSet r = p.executeQuery()) {
+            while (r.next()) {
+                out.add(parse(r.getString(1)));
             }
         }
         return out;
     }
 
-    /** A process (one exec) with its children and events, or null. */
+    /**
+     * A process (one exec): its row, its ancestors (nearest first), its children, the files it
+     * touched and the peers it talked to (each with what it did), and its events in time order.
+     */
     public synchronized ObjectNode process(String execId) throws SQLException {
         ObjectNode p = processRow(execId);
         if (p == null) {
             return null;
         }
-        ArrayNode children = json.createArrayNode();
+        ArrayNode ancestors = p.putArray("ancestors");
+        Set<String> seen = new LinkedHashSet<>(List.of(execId));
+        for (String up = p.path("parent_exec_id").asText(""); !up.isEmpty() && seen.add(up) && seen.size() <= 64; ) {
+            ObjectNode row = processRow(up);
+            if (row == null) {
+                break;
+            }
+            ancestors.add(row);
+            up = row.path("parent_exec_id").asText("");
+        }
+        ArrayNode children = p.putArray("children");
         for (String c : children(List.of(execId))) {
             children.add(processRow(c));
         }
-        p.set("children", children);
-        p.set("events", events(null, execId, null, 500));
+        ArrayNode events = eventsOf(execId, 500);
+        Map<String, Set<String>> files = new LinkedHashMap<>(), peers = new LinkedHashMap<>();
+        for (JsonNode e : events) {
+            String target = target(e);
+            if (target != null) {
+                (target.startsWith("file:") ? files : peers).computeIfAbsent(target.substring(target.indexOf(':') + 1),
+                        k -> new LinkedHashSet<>()).add(e.path("event").asText());
+            }
+        }
+        p.set("files", touched(files, "path"));
+        p.set("peers", touched(peers, "peer"));
+        p.set("events", events);
         return p;
+    }
+
+    private ArrayNode touched(Map<String, Set<String>> what, String key) {
+        ArrayNode out = json.createArrayNode();
+        what.forEach((k, ops) -> {
+            ObjectNode n = out.addObject();
+            n.put(key, k);
+            ops.forEach(n.putArray("did")::add);
+        });
+        return out;
+    }
+
+    /** What an event did something to, as a graph node id: file:PATH, peer:IP:PORT, dns:NAME; or null. */
+    private static String target(JsonNode e) {
+        String type = e.path("event").asText();
+        String target = switch (type) {
+            case "create_file", "file_write", "file_read", "chmod", "unlink", "rmdir", "watched_change", "file_capability" ->
+                    "file:" + first(e, "file_path", "file", "filename");
+            case "rename", "link" -> "file:" + e.path("new_name").asText();
+            case "connect", "bind", "listen", "accept" -> e.path("dip").asText("").isEmpty() ? null
+                    : "peer:" + e.path("dip").asText() + ":" + e.path("dport").asText();
+            case "dns" -> e.path("response").asBoolean(false) ? null : "dns:" + e.path("query").asText();
+            default -> null;
+        };
+        return target == null || target.endsWith(":") ? null : target;
     }
 
     private ObjectNode processRow(String execId) throws SQLException {
@@ -312,18 +401,10 @@ public final class StoreReader implements AutoCloseable {
         }
         Set<String> others = new LinkedHashSet<>();
         for (String p : rows.keySet()) {
-            for (JsonNode e : events(null, p, null, 200)) {
+            for (JsonNode e : eventsOf(p, 200)) {
                 String type = e.path("event").asText();
-                String target = switch (type) {
-                    case "create_file", "file_write", "file_read", "chmod", "unlink", "rmdir", "watched_change", "file_capability" ->
-                            "file:" + first(e, "file_path", "file", "filename");
-                    case "rename", "link" -> "file:" + e.path("new_name").asText();
-                    case "connect", "bind", "listen", "accept" -> e.path("dip").asText("").isEmpty() ? null
-                            : "peer:" + e.path("dip").asText() + ":" + e.path("dport").asText();
-                    case "dns" -> e.path("response").asBoolean(false) ? null : "dns:" + e.path("query").asText();
-                    default -> null;
-                };
-                if (target == null || target.endsWith(":")) {
+                String target = target(e);
+                if (target == null) {
                     continue;
                 }
                 if (others.add(target)) {
@@ -377,12 +458,55 @@ public final class StoreReader implements AutoCloseable {
 
     public synchronized Map<String, Long> alertsByRule() throws SQLException {
         Map<String, Long> out = new LinkedHashMap<>();
-        try (var s = db.createStatement(); ResultSet r = s.executeQuery("SELECT rule, count(*) FROM alerts GROUP BY rule ORDER BY rule")) {
+        ruleHits().forEach((rule, h) -> out.put(rule, h.path("hits").asLong()));
+        return out;
+    }
+
+    /**
+     * Per rule in the store: hits (every match, folded repeats included), alerts (rows), and the
+     * first and last time it fired.
+     */
+    public synchronized Map<String, ObjectNode> ruleHits() throws SQLException {
+        Map<String, ObjectNode> out = new LinkedHashMap<>();
+        try (var s = db.createStatement(); ResultSet r = s.executeQuery("""
+                SELECT rule, sum(CASE WHEN kind = 'folded' THEN coalesce(json_extract(json, '$.count'), 0) ELSE 1 END),
+                       sum(kind != 'folded'), min(ts), max(ts)
+                FROM alerts GROUP BY rule ORDER BY rule""")) {
             while (r.next()) {
-                out.put(r.getString(1), r.getLong(2));
+                ObjectNode n = json.createObjectNode();
+                n.put("hits", r.getLong(2));
+                n.put("alerts", r.getLong(3));
+                n.put("first_ts", r.getLong(4));
+                n.put("last_ts", r.getLong(5));
+                out.put(r.getString(1), n);
             }
         }
         return out;
+    }
+
+    /** A WHERE clause built from fixed SQL fragments and bound values (never from request text). */
+    private static final class Where {
+        private final List<String> clauses = new ArrayList<>();
+        private final List<Object> args = new ArrayList<>();
+
+        void add(String clause, Object... values) {
+            clauses.add(clause);
+            args.addAll(List.of(values));
+        }
+
+        void in(String column, List<String> values) {
+            if (!values.isEmpty()) {
+                add(column + " IN (" + String.join(",", java.util.Collections.nCopies(values.size(), "?")) + ")", values.toArray());
+            }
+        }
+
+        PreparedStatement prepare(Connection db, String select, String tail) throws SQLException {
+            PreparedStatement p = db.prepareStatement(select + (clauses.isEmpty() ? "" : " WHERE " + String.join(" AND ", clauses)) + " " + tail);
+            for (int i = 0; i < args.size(); i++) {
+                p.setObject(i + 1, args.get(i));
+            }
+            return p;
+        }
     }
 
     private JsonNode parse(String s) {

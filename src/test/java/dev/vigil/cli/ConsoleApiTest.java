@@ -61,6 +61,63 @@ class ConsoleApiTest {
         assertEquals(0, show.exitValue(), "vigil show stops cleanly on SIGTERM");
     }
 
+    private JsonNode list(String url, String token) throws Exception {
+        var r = get(url, token);
+        assertEquals(200, r.statusCode(), url + ": " + r.body());
+        return JSON.readTree(r.body());
+    }
+
+    private boolean listsIncident(String url, String token, String id) throws Exception {
+        for (JsonNode i : list(url, token)) {
+            if (i.get("id").asText().equals(id)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The filters of the incidents, alerts, events and rules pages narrow what they should, and a bad one is a 400 saying why. */
+    private void filters(String base, String token, String incident, long shell) throws Exception {
+        String api = base + "api/";
+        assertTrue(listsIncident(api + "incidents?priority=CRITICAL", token, incident), "a CRITICAL incident is CRITICAL and above");
+        assertTrue(!listsIncident(api + "incidents?priority=EMERGENCY", token, incident));
+        assertTrue(listsIncident(api + "incidents?rule=Reverse%20shell", token, incident));
+        assertTrue(!listsIncident(api + "incidents?rule=No%20such%20rule", token, incident));
+        assertTrue(listsIncident(api + "incidents?technique=T1059", token, incident), "T1059 takes in T1059.004");
+        assertTrue(!listsIncident(api + "incidents?technique=T1005", token, incident));
+        assertTrue(!listsIncident(api + "incidents?host=elsewhere", token, incident));
+        assertTrue(listsIncident(api + "incidents?since=2000-01-01T00:00:00Z", token, incident));
+        assertTrue(!listsIncident(api + "incidents?since=2999-01-01T00:00:00Z", token, incident));
+        var bad = get(api + "incidents?priority=loud", token);
+        assertEquals(400, bad.statusCode());
+        assertTrue(bad.body().contains("priority must be one of"), bad.body());
+        assertEquals(400, get(api + "alerts?technique=x%27%20OR%201=1", token).statusCode());
+
+        JsonNode shells = list(api + "alerts?rule=Reverse%20shell&technique=T1059", token);
+        assertTrue(shells.size() > 0);
+        shells.forEach(a -> assertEquals("Reverse shell", a.get("rule").asText()));
+        assertEquals(0, list(api + "alerts?rule=Reverse%20shell&priority=EMERGENCY", token).size());
+
+        JsonNode byPid = list(api + "events?process=" + shell, token);
+        assertTrue(byPid.size() > 0);
+        byPid.forEach(e -> assertEquals(shell, e.get("pid").asLong()));
+        JsonNode byAddress = list(api + "events?address=127.0.0.1", token);
+        assertTrue(byAddress.size() > 0);
+        byAddress.forEach(e -> assertTrue(e.path("dip").asText().equals("127.0.0.1") || e.path("sip").asText().equals("127.0.0.1"), e.toString()));
+        JsonNode byPath = list(api + "events?path=bin/id", token);
+        assertTrue(byPath.size() > 0, "the exec of id is found by its path");
+        byPath.forEach(e -> assertTrue(e.toString().contains("bin/id"), e.toString()));
+
+        JsonNode rule = null;
+        for (JsonNode r : list(api + "rules", token)) {
+            if (r.get("name").asText().equals("Reverse shell")) {
+                rule = r;
+            }
+        }
+        assertTrue(rule != null && rule.get("loaded").asBoolean() && rule.get("hits").asLong() >= 1
+                && rule.get("source").asText().contains("vigil_rules.yaml"), "the rules page counts the reverse shell's hits: " + rule);
+    }
+
     @Test
     void anIncidentAndItsAttackGraphAreServedBehindTheToken() throws Exception {
         Path data = Files.createTempDirectory("vigil-console");
@@ -136,7 +193,9 @@ class ConsoleApiTest {
             String execId = incident.get("alerts").get(0).get("events").get(0).get("exec_id").asText();
             JsonNode process = JSON.readTree(get(base + "api/processes/" + java.net.URLEncoder.encode(execId, StandardCharsets.UTF_8), token).body());
             assertTrue(process.get("children").size() >= 1, "the shell's children are listed: " + process);
+            assertTrue(process.get("ancestors").isArray() && process.get("files").isArray() && process.get("peers").isArray(), process.toString());
             assertTrue(JSON.readTree(get(base + "api/events?type=execve&limit=5", token).body()).size() > 0);
+            filters(base, token, incident.get("id").asText(), shell);
             String metrics = get(base + "metrics", token).body();
             assertTrue(metrics.contains("vigil_store_rows{table=\"alerts\"}"), metrics);
             assertTrue(JSON.readTree(get(base + "api/health", token).body()).has("events_by_hook"));

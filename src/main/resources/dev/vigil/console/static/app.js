@@ -1,123 +1,148 @@
 // Vigil's console. Every string from the store is attacker-controlled (argv, paths, comm, DNS
 // names): it only ever reaches the page through textContent or a graph label, never as HTML.
+// Pages are addressed by the URL's hash (#incidents?priority=ERROR, #incident/ID, #process/ID…),
+// so the back button and links work; the lists and the open incident refresh themselves.
 'use strict';
 const $ = (id) => document.getElementById(id);
+const VIEWS = ['login', 'incidents', 'alerts', 'incident', 'process', 'events', 'rules', 'health'];
+const REFRESH_MS = 3000;
 let token = sessionStorage.getItem('vigil_token') || '';
 let timer = null;
+let shown = null; // what the open page last drew, so a refresh redraws only on a change
 
 async function api(path) {
   const r = await fetch(path, { headers: { Authorization: 'Bearer ' + token } });
   if (r.status === 401) { logout('The token was not accepted.'); throw new Error('401'); }
-  if (!r.ok) { throw new Error(path + ': ' + r.status); }
+  if (!r.ok) {
+    let why = path + ': ' + r.status;
+    try { why = (await r.json()).error || why; } catch (e) { /* not JSON */ }
+    throw new Error(why);
+  }
   return r.json();
 }
 
 function show(id) {
-  for (const s of ['login', 'incidents', 'incident', 'events', 'health']) { $(s).hidden = s !== id; }
+  for (const s of VIEWS) { $(s).hidden = s !== id; }
   $('logout').hidden = id === 'login';
   $('nav').hidden = id === 'login';
+  $('live').hidden = id === 'login';
+  $('filter').hidden = id !== 'incidents' && id !== 'alerts';
+  for (const a of document.querySelectorAll('#nav a')) { a.classList.toggle('here', a.dataset.view === id); }
 }
 
-function summary(e) {
-  return e.file_path || e.file || e.filename || (e.args ? e.args.join(' ') : '') || e.query
-    || (e.dip ? e.dip + ':' + e.dport : '') || '';
-}
-
-async function searchEvents() {
-  const q = new URLSearchParams({ limit: '200' });
-  if ($('ev-type').value.trim()) { q.set('type', $('ev-type').value.trim()); }
-  if ($('ev-exec').value.trim()) { q.set('exec_id', $('ev-exec').value.trim()); }
-  const rows = await api('/api/events?' + q.toString());
-  const body = $('event-rows');
-  body.replaceChildren();
-  for (const e of rows) {
-    const tr = document.createElement('tr');
-    cell(tr, time(e.ts));
-    cell(tr, e.event);
-    cell(tr, e.comm || '');
-    cell(tr, String(e.pid));
-    cell(tr, summary(e));
-    body.appendChild(tr);
-  }
-}
-
-async function showHealth() {
-  const h = await api('/api/health');
-  const body = $('health-rows');
-  body.replaceChildren();
-  for (const [k, v] of Object.entries(h)) {
-    const tr = document.createElement('tr');
-    cell(tr, k);
-    cell(tr, typeof v === 'object' ? Object.entries(v).map(([a, b]) => a + ' ' + b).join(', ') : String(v));
-    body.appendChild(tr);
-  }
-}
-
-for (const a of document.querySelectorAll('#nav a')) {
-  a.addEventListener('click', async (ev) => {
-    ev.preventDefault();
-    const v = a.dataset.view;
-    if (v === 'incidents') { location.hash = ''; start(); return; }
-    if (timer) { clearInterval(timer); timer = null; }
-    show(v);
-    if (v === 'events') { await searchEvents(); }
-    if (v === 'health') { await showHealth(); }
-  });
-}
-$('event-form').addEventListener('submit', (ev) => { ev.preventDefault(); searchEvents(); });
-
-async function exportIncident(id) {
-  const r = await fetch('/api/incidents/' + encodeURIComponent(id) + '/export', { headers: { Authorization: 'Bearer ' + token } });
-  const blob = await r.blob();
-  const a = document.createElement('a');
-  a.href = URL.createObjectURL(blob);
-  a.download = 'incident-' + id + '.json';
-  a.click();
-}
-
-function logout(why) {
-  token = '';
-  sessionStorage.removeItem('vigil_token');
-  if (timer) { clearInterval(timer); timer = null; }
-  $('login-error').textContent = why || '';
-  show('login');
-}
-
-function time(ns) { return new Date(Number(ns) / 1e6).toISOString().replace('T', ' ').replace('Z', ''); }
+function time(ns) { return ns ? new Date(Number(ns) / 1e6).toISOString().replace('T', ' ').replace('Z', '') : ''; }
 
 function cell(tr, text, cls) {
   const td = document.createElement('td');
   td.textContent = text;
   if (cls) { td.className = cls; }
   tr.appendChild(td);
+  return td;
 }
 
-async function listIncidents() {
-  const rows = await api('/api/incidents?limit=200');
-  const body = $('incident-rows');
-  body.replaceChildren();
-  for (const i of rows) {
-    const tr = document.createElement('tr');
-    tr.dataset.id = i.id;
-    cell(tr, time(i.last_ts));
-    cell(tr, i.severity, 'sev-' + i.severity);
-    cell(tr, i.title);
-    cell(tr, String(i.alert_count));
-    cell(tr, (i.techniques || []).join(', '));
-    cell(tr, (i.hosts || []).join(', '));
-    tr.addEventListener('click', () => openIncident(i.id));
-    body.appendChild(tr);
+function row(body, cells, href, cls) {
+  const tr = document.createElement('tr');
+  for (const c of cells) { Array.isArray(c) ? cell(tr, c[0], c[1]) : cell(tr, c); }
+  if (href) { tr.addEventListener('click', () => { location.hash = href; }); tr.classList.add('link'); }
+  if (cls) { tr.classList.add(cls); }
+  body.appendChild(tr);
+  return tr;
+}
+
+function link(text, href) {
+  const a = document.createElement('a');
+  a.textContent = text;
+  a.href = href;
+  return a;
+}
+
+function cmdline(n) { return Array.isArray(n.args) ? n.args.join(' ') : (n.argv || n.exe || ''); }
+
+function summary(e) {
+  return e.file_path || e.file || e.filename || e.new_name || (e.args ? e.args.join(' ') : '') || e.query
+    || (e.dip ? e.dip + ':' + e.dport : '') || '';
+}
+
+// ---- filters: the form and the hash's query string say the same thing ----
+
+function params() {
+  const h = location.hash;
+  return new URLSearchParams(h.includes('?') ? h.slice(h.indexOf('?') + 1) : '');
+}
+
+function localInput(ns) {
+  const d = new Date(Number(ns) / 1e6);
+  return new Date(d.getTime() - d.getTimezoneOffset() * 60000).toISOString().slice(0, 16);
+}
+
+function formToQuery(form) {
+  const q = new URLSearchParams();
+  for (const el of form.elements) {
+    if (!el.name || !el.value.trim()) { continue; }
+    q.set(el.name, el.type === 'datetime-local' ? String(new Date(el.value).getTime() * 1e6) : el.value.trim());
+  }
+  return q;
+}
+
+function queryToForm(form, q) {
+  for (const el of form.elements) {
+    if (!el.name) { continue; }
+    const v = q.get(el.name) || '';
+    el.value = el.type === 'datetime-local' && v ? localInput(v) : v;
   }
 }
 
-function cmdline(n) { return Array.isArray(n.args) ? n.args.join(' ') : (n.exe || ''); }
+$('filter').addEventListener('submit', (ev) => {
+  ev.preventDefault();
+  const view = location.hash.startsWith('#alerts') ? 'alerts' : 'incidents';
+  location.hash = view + '?' + formToQuery($('filter')).toString();
+});
+$('filter').addEventListener('reset', () => {
+  location.hash = location.hash.startsWith('#alerts') ? 'alerts' : 'incidents';
+});
+$('event-form').addEventListener('submit', (ev) => {
+  ev.preventDefault();
+  location.hash = 'events?' + formToQuery($('event-form')).toString();
+});
 
-async function openIncident(id) {
-  if (timer) { clearInterval(timer); timer = null; }
+// ---- pages ----
+
+async function listIncidents(q) {
+  q.set('limit', q.get('limit') || '200');
+  const rows = await api('/api/incidents?' + q.toString());
+  // rows that arrived since the page was opened stay marked until it is opened again
+  const before = shown && shown.view === 'incidents' ? shown.first : null;
+  const body = $('incident-rows');
+  body.replaceChildren();
+  for (const i of rows) {
+    row(body, [time(i.last_ts), [i.severity, 'sev-' + i.severity], i.title, String(i.alert_count), (i.techniques || []).join(', '),
+      (i.hosts || []).join(', ')], 'incident/' + encodeURIComponent(i.id), before && !before.has(i.id) ? 'new' : null).dataset.id = i.id;
+  }
+  shown = { view: 'incidents', first: before || new Set(rows.map((i) => i.id)) };
+}
+
+async function listAlerts(q) {
+  q.set('limit', q.get('limit') || '200');
+  const rows = await api('/api/alerts?' + q.toString());
+  // rows that arrived since the page was opened stay marked until it is opened again
+  const before = shown && shown.view === 'alerts' ? shown.first : null;
+  const body = $('alert-rows');
+  body.replaceChildren();
+  for (const a of rows) {
+    const e = (a.events || [])[0] || {};
+    const what = a.kind === 'folded' ? a.count + ' repeats folded into an earlier alert' : (a.output || '').slice(0, 200);
+    row(body, [time(a.ts), [a.priority, 'sev-' + a.priority], a.rule, e.comm ? e.comm + ' (' + e.pid + ')' : '', what, a.host],
+      a.incident_id ? 'incident/' + encodeURIComponent(a.incident_id) : null, before && !before.has(a.id) ? 'new' : null);
+  }
+  shown = { view: 'alerts', first: before || new Set(rows.map((a) => a.id)) };
+}
+
+async function openIncident(id, refresh) {
   const inc = await api('/api/incidents/' + encodeURIComponent(id));
+  const stamp = inc.alert_count + '/' + inc.last_ts;
+  if (refresh && shown && shown.view === 'incident' && shown.id === id && shown.stamp === stamp) { return; }
   const g = await api('/api/incidents/' + encodeURIComponent(id) + '/graph');
-  show('incident');
-  location.hash = 'incident/' + encodeURIComponent(id);
+  shown = { view: 'incident', id: id, stamp: stamp };
   $('incident-title').textContent = inc.title;
   $('export').onclick = (ev) => { ev.preventDefault(); exportIncident(id); };
   $('incident-meta').textContent = inc.severity + ' · ' + inc.alert_count + ' alerts · ' + time(inc.first_ts) + ' → ' + time(inc.last_ts)
@@ -126,7 +151,8 @@ async function openIncident(id) {
   list.replaceChildren();
   for (const a of inc.alerts) {
     const li = document.createElement('li');
-    li.textContent = time(a.ts) + ' ' + a.priority + ' ' + a.rule + (a.kind === 'folded' ? '' : ': ' + a.output);
+    li.textContent = time(a.ts) + ' ' + a.priority + ' ' + a.rule
+      + (a.kind === 'folded' ? ' — ' + a.count + ' more like it, folded' : ': ' + a.output);
     list.appendChild(li);
   }
   draw(g);
@@ -136,7 +162,10 @@ function draw(g) {
   const elements = [];
   for (const n of g.nodes) {
     let label = n.label || n.id;
-    if (n.kind === 'process') { label = n.label + ' (' + n.pid + ')\n' + cmdline(n).slice(0, 80) + (n.rules ? '\n⚠ ' + n.rules.join(', ') : ''); }
+    if (n.kind === 'process') {
+      label = n.label + ' (' + n.pid + ')' + (n.user ? ' ' + n.user : '') + '\n' + cmdline(n).slice(0, 80)
+        + (n.ended_ts ? '\nexit ' + n.exit_code : '') + (n.rules ? '\n⚠ ' + n.rules.join(', ') : '');
+    }
     elements.push({ data: { id: n.id, label: label, kind: n.kind, alert: n.rules ? 'yes' : 'no', raw: n } });
   }
   for (const e of g.edges) {
@@ -159,8 +188,138 @@ function draw(g) {
     ],
     layout: { name: 'breadthfirst', directed: true, spacingFactor: 1.1, padding: 20 },
   });
-  cy.on('tap', 'node', (ev) => { $('node-json').textContent = JSON.stringify(ev.target.data('raw'), null, 2); });
+  $('node-json').textContent = '';
+  $('node-process').hidden = true;
+  cy.on('tap', 'node', (ev) => {
+    const raw = ev.target.data('raw');
+    $('node-json').textContent = JSON.stringify(raw, null, 2);
+    $('node-process').hidden = raw.kind !== 'process';
+    $('node-process').href = '#process/' + encodeURIComponent(raw.id);
+  });
   window.vigilGraph = cy;
+}
+
+async function openProcess(id) {
+  const p = await api('/api/processes/' + encodeURIComponent(id));
+  shown = { view: 'process', id: id };
+  $('process-title').textContent = p.comm + ' (' + p.pid + ')';
+  const facts = $('process-facts');
+  facts.replaceChildren();
+  for (const [k, v] of [['command line', cmdline(p)], ['program', p.exe], ['user', p.user + ' (' + p.uid + ')'], ['host', p.host],
+    ['started', time(p.started_ts)], ['ended', p.ended_ts ? time(p.ended_ts) + ', exit ' + p.exit_code : 'running or not seen'],
+    ['process id', p.exec_id]]) {
+    row(facts, [k, v || '']);
+  }
+  // the ancestry reads from the oldest down to this process; each step is a link
+  const chain = $('process-ancestry');
+  chain.replaceChildren();
+  for (const a of [...p.ancestors].reverse()) {
+    chain.appendChild(link(a.comm + ' (' + a.pid + ')', '#process/' + encodeURIComponent(a.exec_id)));
+    chain.appendChild(document.createTextNode(' → '));
+  }
+  const me = document.createElement('strong');
+  me.textContent = p.comm + ' (' + p.pid + ')';
+  chain.appendChild(me);
+  const kids = $('process-children');
+  kids.replaceChildren();
+  for (const c of p.children) {
+    row(kids, [time(c.started_ts), String(c.pid), cmdline(c), c.user || '', c.ended_ts ? String(c.exit_code) : ''],
+      'process/' + encodeURIComponent(c.exec_id));
+  }
+  for (const [body, list, key] of [[$('process-files'), p.files, 'path'], [$('process-peers'), p.peers, 'peer']]) {
+    body.replaceChildren();
+    for (const f of list) { row(body, [f[key], f.did.join(', ')]); }
+  }
+  const evs = $('process-events');
+  evs.replaceChildren();
+  for (const e of p.events) { row(evs, [time(e.ts), e.event, summary(e)]); }
+}
+
+async function searchEvents(q) {
+  queryToForm($('event-form'), q);
+  q.set('limit', '200');
+  const rows = await api('/api/events?' + q.toString());
+  const body = $('event-rows');
+  body.replaceChildren();
+  for (const e of rows) {
+    row(body, [time(e.ts), e.event, e.comm || '', String(e.pid), summary(e)], e.exec_id ? 'process/' + encodeURIComponent(e.exec_id) : null);
+  }
+}
+
+async function listRules() {
+  const rules = await api('/api/rules');
+  shown = { view: 'rules' };
+  const names = $('rule-names');
+  names.replaceChildren();
+  for (const r of rules) { const o = document.createElement('option'); o.value = r.name; names.appendChild(o); }
+  const body = $('rule-rows');
+  body.replaceChildren();
+  const needle = $('rule-search').value.trim().toLowerCase();
+  rules.sort((a, b) => (b.hits - a.hits) || a.name.localeCompare(b.name));
+  for (const r of rules) {
+    const tags = r.tags || [];
+    if (needle && !(r.name.toLowerCase().includes(needle) || tags.some((t) => t.toLowerCase().includes(needle)))) { continue; }
+    row(body, [r.name + (r.loaded ? '' : ' (not loaded now)'), r.kind || '', [r.priority || '', 'sev-' + r.priority],
+      tags.filter((t) => /^T\d{4}/.test(t)).join(', '), String(r.hits), String(r.alerts), time(r.last_ts), r.errors ? String(r.errors) : '',
+      r.source || ''], 'alerts?rule=' + encodeURIComponent(r.name), r.hits ? null : 'quiet');
+  }
+}
+$('rule-search').addEventListener('input', () => listRules().catch(fail));
+
+async function showHealth() {
+  const h = await api('/api/health');
+  const body = $('health-rows');
+  body.replaceChildren();
+  for (const [k, v] of Object.entries(h)) {
+    row(body, [k, typeof v === 'object' && v !== null ? Object.entries(v).map(([a, b]) => a + ' ' + b).join(', ') : String(v)]);
+  }
+}
+
+async function exportIncident(id) {
+  const r = await fetch('/api/incidents/' + encodeURIComponent(id) + '/export', { headers: { Authorization: 'Bearer ' + token } });
+  const blob = await r.blob();
+  const a = document.createElement('a');
+  a.href = URL.createObjectURL(blob);
+  a.download = 'incident-' + id + '.json';
+  a.click();
+}
+
+// ---- routing and live updates ----
+
+function fail(e) { if (e.message !== '401') { $('list-error').textContent = e.message; } }
+
+async function route(refresh) {
+  if (!token) { show('login'); return; }
+  const h = location.hash.replace(/^#/, '');
+  const [path] = h.split('?');
+  const slash = path.indexOf('/');
+  const view = (slash < 0 ? path : path.slice(0, slash)) || 'incidents';
+  const id = slash < 0 ? null : decodeURIComponent(path.slice(slash + 1));
+  if (!refresh) { $('list-error').textContent = ''; shown = null; }
+  show(VIEWS.includes(view) && view !== 'login' ? view : 'incidents');
+  if (view === 'incidents' || view === 'alerts') { queryToForm($('filter'), params()); }
+  switch (view) {
+    case 'alerts': await listAlerts(params()); break;
+    case 'incident': await openIncident(id, refresh); break;
+    case 'process': if (!refresh) { await openProcess(id); } break;
+    case 'events': if (!refresh) { await searchEvents(params()); } break;
+    case 'rules': if (!refresh) { await listRules(); } break;
+    case 'health': await showHealth(); break;
+    default: await listIncidents(params());
+  }
+  $('live').textContent = 'live · ' + new Date().toLocaleTimeString();
+}
+
+function startLive() {
+  if (!timer) { timer = setInterval(() => route(true).catch(fail), REFRESH_MS); }
+}
+
+function logout(why) {
+  token = '';
+  sessionStorage.removeItem('vigil_token');
+  if (timer) { clearInterval(timer); timer = null; }
+  $('login-error').textContent = why || '';
+  show('login');
 }
 
 $('login-form').addEventListener('submit', async (ev) => {
@@ -169,18 +328,14 @@ $('login-form').addEventListener('submit', async (ev) => {
   try {
     await api('/api/incidents?limit=1');
     sessionStorage.setItem('vigil_token', token);
-    start();
-  } catch (e) { /* logout() said why */ }
+    api('/api/rules').then((rules) => {
+      for (const r of rules) { const o = document.createElement('option'); o.value = r.name; $('rule-names').appendChild(o); }
+    }).catch(() => {});
+    await route(false);
+    startLive();
+  } catch (e) { fail(e); }
 });
 $('logout').addEventListener('click', () => logout(''));
-$('back').addEventListener('click', (ev) => { ev.preventDefault(); location.hash = ''; start(); });
+window.addEventListener('hashchange', () => route(false).catch(fail));
 
-async function start() {
-  show('incidents');
-  await listIncidents();
-  if (!timer) { timer = setInterval(() => listIncidents().catch(() => {}), 5000); }
-  const m = location.hash.match(/^#incident\/(.+)$/);
-  if (m) { openIncident(decodeURIComponent(m[1])); }
-}
-
-if (token) { start().catch(() => {}); } else { show('login'); }
+if (token) { route(false).then(startLive).catch(fail); } else { show('login'); }

@@ -1,0 +1,65 @@
+package dev.vigil.cli;
+
+import dev.vigil.console.AgentView;
+import dev.vigil.detect.Engine;
+import dev.vigil.detect.Rule;
+import dev.vigil.detect.SequenceRule;
+import dev.vigil.detect.ThresholdRule;
+import dev.vigil.store.StoreWriter;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** The console's view of `vigil run`: the sensor's, engine's and store's live figures, and the rules loaded now. */
+record RunningAgent(SensorSession session, Engine engine, StoreWriter store) implements AgentView {
+
+    @Override
+    public Map<String, Object> health() {
+        Map<String, Object> h = new LinkedHashMap<>(session.health());
+        h.put("alerts", engine.alerts());
+        h.put("repeats_folded", engine.folded());
+        h.put("rule_errors", engine.ruleErrorTotal());
+        h.put("store_rows_written", store.written());
+        h.put("store_dropped", store.dropped());
+        h.put("store_lag", store.lag());
+        h.put("rss_bytes", rssBytes());
+        return h;
+    }
+
+    @Override
+    public List<Map<String, Object>> rules() {
+        Map<String, Long> errors = engine.ruleErrors();
+        return engine.rules().detections().stream().map(d -> {
+            Map<String, Object> r = new LinkedHashMap<>();
+            r.put("name", d.name());
+            r.put("kind", switch (d) {
+                case Rule x -> "rule";
+                case ThresholdRule x -> "threshold";
+                case SequenceRule x -> "sequence";
+            });
+            r.put("priority", d.priority().name());
+            r.put("tags", d.tags());
+            r.put("source", d.source());
+            r.put("desc", d.desc());
+            r.put("errors", errors.getOrDefault(d.name(), 0L));
+            return r;
+        }).toList();
+    }
+
+    private static long rssBytes() {
+        try {
+            for (String l : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (l.startsWith("VmRSS:")) {
+                    return Long.parseLong(l.replaceAll("\\D", "")) * 1024;
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            return -1;
+        }
+        return -1;
+    }
+}
