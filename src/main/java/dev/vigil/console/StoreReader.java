@@ -278,7 +278,10 @@ public final class StoreReader implements AutoCloseable {
                 n.put("exe", r.getString("exe"));
                 n.set("args", parse(r.getString("args")));
                 n.put("comm", r.getString("comm"));
-                n.put("uid", r.getLong("uid"));
+                long uid = r.getLong("uid");
+                if (!r.wasNull()) {
+                    n.put("uid", uid);
+                }
                 n.put("user", r.getString("user"));
                 n.put("started_ts", r.getLong("started_ts"));
                 long ended = r.getLong("ended_ts");
@@ -328,6 +331,12 @@ public final class StoreReader implements AutoCloseable {
             }
         }
         Set<String> procs = new LinkedHashSet<>();
+        // the entry point the story came through (sshd, a web server, cron…) heads the graph
+        ObjectNode rootRow = inc.path("root_exec_id").isTextual() ? processRow(inc.get("root_exec_id").asText()) : null;
+        String entry = rootRow == null ? "" : rootRow.path("parent_exec_id").asText("");
+        if (!entry.isEmpty()) {
+            procs.add(entry);
+        }
         inc.get("processes").forEach(p -> procs.add(p.asText()));
         procs.addAll(alertedBy.keySet());
         // the stories are drawn as chains; only the alerting processes are followed down to what they started
@@ -385,6 +394,9 @@ public final class StoreReader implements AutoCloseable {
             n.put("id", id);
             n.put("kind", "process");
             n.put("label", row.path("comm").asText());
+            if (id.equals(entry)) {
+                n.put("entry", true);
+            }
             if (alertedBy.containsKey(id)) {
                 ArrayNode rules = n.putArray("rules");
                 alertedBy.get(id).stream().distinct().forEach(rules::add);

@@ -37,6 +37,8 @@ public final class StoreWriter implements AutoCloseable {
     private final AlertJson alertJson = new AlertJson();
     private final dev.vigil.sink.EventJson eventJson = new dev.vigil.sink.EventJson();
     private final Duration keep;
+    /** Kernel start times are CLOCK_BOOTTIME; this turns them into wall-clock times. */
+    private final long bootToWallNs = System.currentTimeMillis() * 1_000_000L - dev.vigil.sensor.BootTime.now();
     private final long maxBytes;
     private final Thread thread;
     private volatile boolean closing;
@@ -128,6 +130,9 @@ public final class StoreWriter implements AutoCloseable {
                      ON CONFLICT(exec_id) DO UPDATE SET exe=excluded.exe, args=excluded.args, comm=excluded.comm,
                        uid=excluded.uid, user=excluded.user""");
              PreparedStatement exit = db.prepareStatement("UPDATE processes SET ended_ts=?, exit_code=? WHERE exec_id=?");
+             PreparedStatement known = db.prepareStatement("""
+                     INSERT OR IGNORE INTO processes(exec_id, host, pid, start, parent_exec_id, ppid, exe, args, comm, uid, started_ts)
+                     VALUES (?,?,?,?,?,?,?,?,?,?,?)""");
              PreparedStatement al = db.prepareStatement("""
                      INSERT OR REPLACE INTO alerts(id, ts, host, rule, kind, priority, exec_id, incident_id, json)
                      VALUES (?,?,?,?,?,?,?,?,?)""");
@@ -137,13 +142,17 @@ public final class StoreWriter implements AutoCloseable {
             for (Object o : batch) {
                 switch (o) {
                     case EventRow r -> event(r, ev, proc, exit);
-                    case AlertRow r -> alert(r.alert(), al, inc);
+                    case AlertRow r -> {
+                        alert(r.alert(), al, inc);
+                        lineage(r.alert(), known);
+                    }
                     default -> { }
                 }
             }
             ev.executeBatch();
             proc.executeBatch();
             exit.executeBatch();
+            known.executeBatch();
             al.executeBatch();
             inc.executeBatch();
             db.commit();
@@ -200,6 +209,35 @@ public final class StoreWriter implements AutoCloseable {
             proc.setLong(13, number(f.get("sid")));
             proc.setString(14, f.get("tty") instanceof String t ? t : null);
             proc.addBatch();
+        }
+    }
+
+    /**
+     * A row for each process in the alert's lineage that has none: processes started before the
+     * agent (the sshd or login shell an attack came through) and forks that never exec'd, so that
+     * the attack graph can draw the whole chain. A row an exec wrote is left as it is.
+     */
+    private void lineage(Alert a, PreparedStatement known) throws SQLException {
+        List<Map<String, Object>> chain = a.lineage();
+        for (int k = 0; k < chain.size(); k++) {
+            Map<String, Object> p = chain.get(k);
+            long pid = number(p.get("pid")), start = number(p.get("start"));
+            if (pid <= 0 || start < 0) {
+                continue;
+            }
+            Map<String, Object> parent = k + 1 < chain.size() ? chain.get(k + 1) : null;
+            known.setString(1, a.host() + ":" + start + ":" + pid);
+            known.setString(2, a.host());
+            known.setLong(3, pid);
+            known.setLong(4, start);
+            known.setString(5, parent == null ? null : a.host() + ":" + number(parent.get("start")) + ":" + number(parent.get("pid")));
+            known.setLong(6, parent == null ? 0 : number(parent.get("pid")));
+            known.setString(7, p.get("exe") instanceof String x ? x : null);
+            known.setString(8, p.get("cmdline") instanceof String c && !c.isEmpty() ? json(List.of(c)) : null);
+            known.setString(9, String.valueOf(p.get("comm")));
+            known.setObject(10, p.get("uid") instanceof Number u ? u.longValue() : null);
+            known.setLong(11, start + bootToWallNs);
+            known.addBatch();
         }
     }
 

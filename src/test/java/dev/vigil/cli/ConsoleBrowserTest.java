@@ -97,6 +97,43 @@ class ConsoleBrowserTest {
                 Path shot = ((TakesScreenshot) browser).getScreenshotAs(OutputType.FILE).toPath();
                 Files.createDirectories(Path.of("target"));
                 Files.copy(shot, Path.of("target/console-attack-graph.png"), StandardCopyOption.REPLACE_EXISTING);
+                // the shell's process page, from its node: its children include the command run inside it
+                js.executeScript("const n = window.vigilGraph.nodes().filter(n => n.data('raw').pid === arguments[0])[0]; if (n) { n.emit('tap'); }", shell);
+                wait.until(d -> d.findElement(By.id("node-process")).isDisplayed());
+                browser.findElement(By.id("node-process")).click();
+                wait.until(d -> Boolean.TRUE.equals(((JavascriptExecutor) d).executeScript(
+                        "return !document.getElementById('process').hidden && document.getElementById('process-children').textContent.includes('uname -a')")));
+                Files.copy(((TakesScreenshot) browser).getScreenshotAs(OutputType.FILE).toPath(), Path.of("target/console-process.png"),
+                        StandardCopyOption.REPLACE_EXISTING);
+                // the incidents page filtered: CRITICAL and above keeps the shell, EMERGENCY leaves nothing of it
+                browser.get(base + "#incidents?priority=CRITICAL");
+                wait.until(d -> Boolean.TRUE.equals(((JavascriptExecutor) d).executeScript(
+                        "return document.getElementById('incident-rows').textContent.includes('Reverse shell')")));
+                assertEquals("CRITICAL", js.executeScript("return document.querySelector('#filter select[name=priority]').value"));
+                browser.get(base + "#incidents?priority=EMERGENCY");
+                wait.until(d -> Boolean.TRUE.equals(((JavascriptExecutor) d).executeScript(
+                        "return document.querySelector('#filter select[name=priority]').value === 'EMERGENCY'"
+                                + " && !document.getElementById('incident-rows').textContent.includes('Reverse shell')")));
+                // live: an alert raised while the alerts page is open appears on it, marked new, without a reload
+                browser.get(base + "#alerts");
+                wait.until(d -> Boolean.TRUE.equals(((JavascriptExecutor) d).executeScript(
+                        "return document.getElementById('alert-rows').textContent.includes('Reverse shell')")));
+                Path stamp = Files.createTempFile("vigil-live", ".txt");
+                new ProcessBuilder("setsid", "touch", "-d", "2001-01-01", stamp.toString()).start().waitFor(10, TimeUnit.SECONDS);
+                Files.deleteIfExists(stamp);
+                wait.until(d -> Boolean.TRUE.equals(((JavascriptExecutor) d).executeScript(
+                        "return [...document.querySelectorAll('#alert-rows tr.new')].some(r => r.textContent.includes('Timestamps forged'))")));
+                // the rules page counts the shell's hits and leads to its alerts
+                browser.findElement(By.cssSelector("#nav a[data-view=rules]")).click();
+                wait.until(d -> Boolean.TRUE.equals(((JavascriptExecutor) d).executeScript(
+                        "const r = [...document.querySelectorAll('#rule-rows tr')].find(r => r.cells[0].textContent === 'Reverse shell');"
+                                + " return !!r && Number(r.cells[4].textContent) >= 1")));
+                js.executeScript("[...document.querySelectorAll('#rule-rows tr')].find(r => r.cells[0].textContent === 'Reverse shell').click()");
+                wait.until(d -> Boolean.TRUE.equals(((JavascriptExecutor) d).executeScript(
+                        "const rows = [...document.querySelectorAll('#alert-rows tr')];"
+                                + " return rows.length > 0 && rows.every(r => r.cells[2].textContent === 'Reverse shell')")));
+                Files.copy(((TakesScreenshot) browser).getScreenshotAs(OutputType.FILE).toPath(), Path.of("target/console-alerts.png"),
+                        StandardCopyOption.REPLACE_EXISTING);
                 // the other pages: event search lists execs, the health page shows events by hook
                 browser.findElement(By.cssSelector("#nav a[data-view=events]")).click();
                 browser.findElement(By.id("ev-type")).sendKeys("execve");

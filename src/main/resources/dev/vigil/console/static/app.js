@@ -163,10 +163,10 @@ function draw(g) {
   for (const n of g.nodes) {
     let label = n.label || n.id;
     if (n.kind === 'process') {
-      label = n.label + ' (' + n.pid + ')' + (n.user ? ' ' + n.user : '') + '\n' + cmdline(n).slice(0, 80)
+      label = (n.entry ? 'entry: ' : '') + n.label + ' (' + n.pid + ')' + (n.user ? ' ' + n.user : '') + '\n' + cmdline(n).slice(0, 80)
         + (n.ended_ts ? '\nexit ' + n.exit_code : '') + (n.rules ? '\n⚠ ' + n.rules.join(', ') : '');
     }
-    elements.push({ data: { id: n.id, label: label, kind: n.kind, alert: n.rules ? 'yes' : 'no', raw: n } });
+    elements.push({ data: { id: n.id, label: label, kind: n.kind, alert: n.rules ? 'yes' : 'no', entry: n.entry ? 'yes' : 'no', raw: n } });
   }
   for (const e of g.edges) {
     elements.push({ data: { id: e.from + '>' + e.to + '>' + e.label, source: e.from, target: e.to, label: e.label } });
@@ -179,6 +179,7 @@ function draw(g) {
       { selector: 'node', style: { label: 'data(label)', 'text-wrap': 'wrap', 'text-max-width': 260, 'font-size': 10,
         'text-valign': 'bottom', 'background-color': '#6b7c93', width: 18, height: 18 } },
       { selector: 'node[kind = "process"][alert = "yes"]', style: { 'background-color': '#d0021b', width: 26, height: 26, color: '#b00020' } },
+      { selector: 'node[entry = "yes"]', style: { shape: 'star', 'background-color': '#1d2733', width: 24, height: 24 } },
       { selector: 'node[kind = "process_group"]', style: { shape: 'round-rectangle', 'background-color': '#9aa8bb' } },
       { selector: 'node[kind = "file"]', style: { shape: 'rectangle', 'background-color': '#f5a623' } },
       { selector: 'node[kind = "peer"]', style: { shape: 'diamond', 'background-color': '#4a90e2' } },
@@ -205,8 +206,8 @@ async function openProcess(id) {
   $('process-title').textContent = p.comm + ' (' + p.pid + ')';
   const facts = $('process-facts');
   facts.replaceChildren();
-  for (const [k, v] of [['command line', cmdline(p)], ['program', p.exe], ['user', p.user + ' (' + p.uid + ')'], ['host', p.host],
-    ['started', time(p.started_ts)], ['ended', p.ended_ts ? time(p.ended_ts) + ', exit ' + p.exit_code : 'running or not seen'],
+  for (const [k, v] of [['command line', cmdline(p)], ['program', p.exe], ['user', p.uid === undefined ? (p.user || 'not seen') : (p.user || '') + ' (' + p.uid + ')'], ['host', p.host],
+    ['started', time(p.started_ts)], ['ended', p.ended_ts ? time(p.ended_ts) + ', exit ' + p.exit_code : 'running, or its exit was not seen'],
     ['process id', p.exec_id]]) {
     row(facts, [k, v || '']);
   }
