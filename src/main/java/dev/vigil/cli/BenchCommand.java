@@ -6,6 +6,8 @@ import dev.vigil.detect.RuleLoader;
 import dev.vigil.detect.RuleSet;
 import dev.vigil.sensor.HookSelection;
 import dev.vigil.sensor.SensorOptions;
+import dev.vigil.store.Store;
+import dev.vigil.store.StoreWriter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -24,7 +26,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * workloads without the agent, measured in one invocation: baseline, then the full pipeline
  * (sensor, enrichment, stock rules) with the default hooks, then with all hooks.
  */
-@Command(name = "bench", description = "Measure the agent's overhead on syscall-, exec-, file- and connect-heavy workloads (ratios to a run without it).")
+@Command(name = "bench", description = "Measure the agent's overhead on syscall-, exec-, file- and connect-heavy workloads (ratios to a run without it),"
+        + " the store's and the rule engine's throughput, and the console's graph load time.")
 final class BenchCommand implements Callable<Integer> {
     @Option(names = "--rounds", defaultValue = "3", description = "Runs per workload and setting; the median is reported.")
     int rounds;
@@ -40,6 +43,9 @@ final class BenchCommand implements Callable<Integer> {
 
     @Option(names = "--engine-only", description = "Measure only the rule engine (no kernel, no root needed).")
     boolean engineOnly;
+
+    @Option(names = "--console-only", description = "Measure only the console: an incident graph of 500 processes, from the API and in headless Chromium.")
+    boolean consoleOnly;
 
     record Workload(String name, String what, List<String> command) {}
 
@@ -64,6 +70,10 @@ final class BenchCommand implements Callable<Integer> {
             printEngine();
             return 0;
         }
+        if (consoleOnly) {
+            ConsoleBench.run(System.out);
+            return 0;
+        }
         Path tmp = Files.createTempDirectory("vigil-bench");
         List<Workload> ws = workloads(tmp);
         Map<String, long[]> base = new LinkedHashMap<>(), dflt = new LinkedHashMap<>(), all = new LinkedHashMap<>();
@@ -72,8 +82,11 @@ final class BenchCommand implements Callable<Integer> {
             base.put(w.name(), time(w));
         }
         AtomicLong events = new AtomicLong();
-        long defaultEvents = withAgent("default", ws, dflt, events);
-        long allEvents = withAgent("all", ws, all, events);
+        Path data = Files.createTempDirectory("vigil-bench-store");
+        StoreWriter store = new StoreWriter(Store.open(data), java.time.Duration.ofDays(1), 1L << 30);
+        long defaultEvents = withAgent("default", ws, dflt, events, store);
+        store.close();
+        long allEvents = withAgent("all", ws, all, events, null);
         System.out.printf("%-9s %-58s %10s %10s %7s %10s %7s%n", "workload", "what", "baseline", "default", "ratio", "all", "ratio");
         for (Workload w : ws) {
             long b = median(base.get(w.name())), d = median(dflt.get(w.name())), a = median(all.get(w.name()));
@@ -81,26 +94,37 @@ final class BenchCommand implements Callable<Integer> {
                     (double) d / b, a / 1_000_000, (double) a / b);
         }
         System.out.printf("events through the pipeline: default %d, all %d%n", defaultEvents, allEvents);
+        System.out.printf("store (default hooks, every workload above): %,d rows written, %,d dropped%s%n", store.written(), store.dropped(),
+                store.dropped() > 0 ? " (" + Escape.line(store.lastError()) + ")" : "");
         printEngine();
+        ConsoleBench.run(System.out);
         return 0;
     }
 
-    private void printEngine() {
+    private void printEngine() throws Exception {
         System.out.printf("rule engine alone: %,.0f events/s over the stock pack (replay of synthetic events)%n",
                 engineThroughput(List.of(RulePaths.stockPack())));
+        if (!engineOnly) {
+            System.out.printf("store alone: %,.0f events/s written (synthetic events, as fast as the writer takes them)%n", storeThroughput());
+        }
         if (!engineRules.isEmpty()) {
             System.out.printf("rule engine alone: %,.0f events/s over %s%n", engineThroughput(engineRules), engineRules);
         }
     }
 
-    private long withAgent(String hooks, List<Workload> ws, Map<String, long[]> into, AtomicLong events) throws Exception {
+    /** The workloads under the whole pipeline with these hooks; with a store, every event is also offered to it as `vigil run` does. */
+    private long withAgent(String hooks, List<Workload> ws, Map<String, long[]> into, AtomicLong events, StoreWriter store) throws Exception {
         RuleSet rules = RuleLoader.load(List.of(RulePaths.stockPack()));
         events.set(0);
-        Engine engine = new Engine(rules, a -> { }, Engine::lineageFromTree);
+        Engine engine = new Engine(rules, store == null ? a -> { } : store.alerts, Engine::lineageFromTree);
         SensorOptions options = SensorOptions.of(HookSelection.parse(hooks)).withEnvMax(envMax);
         SensorSession s = new SensorSession(options, en -> {
             events.incrementAndGet();
-            engine.accept(EventMaps.of(en));
+            Map<String, Object> e = EventMaps.of(en);
+            if (store != null) {
+                store.event(e, en);
+            }
+            engine.accept(e);
         }, () -> { });
         s.stream().startAsync();
         Thread.sleep(500);
@@ -109,7 +133,7 @@ final class BenchCommand implements Callable<Integer> {
         }
         s.stream().close();
         s.stream().awaitTermination();
-        System.err.println("vigil bench: hooks " + hooks + ": " + s.summary().substring("vigil: ".length()));
+        System.err.println("vigil bench: hooks " + hooks + (store == null ? "" : " and the store") + ": " + s.summary().substring("vigil: ".length()));
         return events.get();
     }
 
@@ -130,10 +154,51 @@ final class BenchCommand implements Callable<Integer> {
         return c[c.length / 2];
     }
 
+    /** The store writer's capacity: synthetic events offered as fast as its queue takes them, for five seconds. */
+    private static double storeThroughput() throws Exception {
+        Path data = Files.createTempDirectory("vigil-bench-store");
+        StoreWriter w = new StoreWriter(Store.open(data), java.time.Duration.ofDays(1), 1L << 30);
+        List<Map<String, Object>> sample = sample();
+        long n = 0, start = System.nanoTime();
+        while (System.nanoTime() - start < 5_000_000_000L) {
+            for (Map<String, Object> e : sample) {
+                while (w.lag() > 15_000) {
+                    Thread.onSpinWait();
+                }
+                Map<String, Object> row = new LinkedHashMap<>(e);
+                row.put("ts", start + n);
+                row.put("nodename", "bench");
+                row.put("exec_id", "bench:" + (n / 10) + ":" + (1000 + n % 1000));
+                w.event(row, null);
+                n++;
+            }
+        }
+        w.close();
+        double rate = w.written() / ((System.nanoTime() - start) / 1e9);
+        try (var files = Files.walk(data)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+        }
+        return rate;
+    }
+
     /** Userspace only: synthetic execve/connect/file events through the given rules. */
     private static double engineThroughput(List<java.nio.file.Path> paths) {
         RuleSet rules = RuleLoader.load(paths);
         Engine engine = new Engine(rules, a -> { }, Engine::lineageFromTree);
+        List<Map<String, Object>> sample = sample();
+        long n = 0, start = System.nanoTime();
+        while (System.nanoTime() - start < 2_000_000_000L) {
+            for (Map<String, Object> e : sample) {
+                e.put("ts", start + n);
+                engine.accept(e);
+                n++;
+            }
+        }
+        return n / ((System.nanoTime() - start) / 1e9);
+    }
+
+    /** A thousand events: execs, connects and file creations in turn. */
+    private static List<Map<String, Object>> sample() {
         List<Map<String, Object>> sample = new ArrayList<>();
         for (int i = 0; i < 1000; i++) {
             Map<String, Object> e = new LinkedHashMap<>();
@@ -163,14 +228,6 @@ final class BenchCommand implements Callable<Integer> {
             e.put("res", 0L);
             sample.add(e);
         }
-        long n = 0, start = System.nanoTime();
-        while (System.nanoTime() - start < 2_000_000_000L) {
-            for (Map<String, Object> e : sample) {
-                e.put("ts", start + n);
-                engine.accept(e);
-                n++;
-            }
-        }
-        return n / ((System.nanoTime() - start) / 1e9);
+        return sample;
     }
 }
