@@ -126,7 +126,7 @@ public final class Console implements AutoCloseable {
         Object body = switch (p.length > 2 && p[1].equals("api") ? p[2] : path) {
             case "incidents" -> p.length == 3 ? store.incidents(Filter.of(q))
                     : p.length == 4 ? store.incident(decode(p[3]))
-                    : p.length == 5 && p[4].equals("graph") ? store.graph(decode(p[3]))
+                    : p.length == 5 && p[4].equals("graph") ? store.graph(decode(p[3]), "all".equals(q.get("expand")))
                     : p.length == 5 && p[4].equals("export") ? exportOf(ex, decode(p[3])) : null;
             case "alerts" -> p.length == 3 ? store.alerts(Filter.of(q))
                     : p.length == 4 ? store.alert(decode(p[3]))

@@ -317,6 +317,11 @@ public final class StoreReader implements AutoCloseable {
      * {@link #SIBLING_GROUP} children of one parent running the same program become one counted group.
      */
     public synchronized ObjectNode graph(String incidentId) throws SQLException {
+        return graph(incidentId, false);
+    }
+
+    /** With `everything`, what every process of the stories started is drawn too, not only the alerting processes' descendants. */
+    public synchronized ObjectNode graph(String incidentId, boolean everything) throws SQLException {
         ObjectNode inc = incident(incidentId);
         if (inc == null) {
             return null;
@@ -340,7 +345,8 @@ public final class StoreReader implements AutoCloseable {
         inc.get("processes").forEach(p -> procs.add(p.asText()));
         procs.addAll(alertedBy.keySet());
         // the stories are drawn as chains; only the alerting processes are followed down to what they started
-        List<String> frontier = new ArrayList<>(alertedBy.keySet());
+        List<String> frontier = new ArrayList<>(everything ? procs : alertedBy.keySet());
+        frontier.remove(entry);
         for (int depth = 0; depth < 8 && !frontier.isEmpty() && procs.size() < MAX_GRAPH_PROCESSES; depth++) {
             List<String> next = new ArrayList<>();
             for (String c : children(frontier)) {
@@ -431,6 +437,7 @@ public final class StoreReader implements AutoCloseable {
         }
         ObjectNode g = json.createObjectNode();
         g.put("incident", incidentId);
+        g.put("everything", everything);
         g.set("nodes", nodes);
         g.set("edges", edges);
         return g;

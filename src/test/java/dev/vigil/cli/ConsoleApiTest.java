@@ -175,6 +175,9 @@ class ConsoleApiTest {
             assertTrue(shellNode, "the shell is a process node with its rules: " + graph);
             assertTrue(commandInside, "the command run inside the shell is in the graph: " + graph);
             assertTrue(hostileAsText, "hostile argv is kept, as a JSON string");
+            JsonNode everything = JSON.readTree(get(base + "api/incidents/" + incident.get("id").asText() + "/graph?expand=all", token).body());
+            assertTrue(everything.get("everything").asBoolean() && everything.get("nodes").size() >= graph.get("nodes").size(),
+                    "asked for more, the graph holds at least as much");
             assertTrue(get(base + "api/incidents/" + incident.get("id").asText() + "/graph", token).headers()
                     .firstValue("Content-Type").orElse("").startsWith("application/json"));
 

@@ -93,6 +93,8 @@ class ConsoleBrowserTest {
                         + " if (n) { n.emit('tap'); }");
                 wait.until(d -> Boolean.TRUE.equals(((JavascriptExecutor) d).executeScript(
                         "return document.getElementById('node-json').textContent.includes(arguments[0])", HOSTILE)));
+                wait.until(d -> Boolean.TRUE.equals(((JavascriptExecutor) d).executeScript(
+                        "return document.getElementById('node-events').textContent.includes('execve')")));
                 assertEquals(0L, js.executeScript("return document.querySelectorAll('img').length"), "no <img> was made from event text");
                 Path shot = ((TakesScreenshot) browser).getScreenshotAs(OutputType.FILE).toPath();
                 Files.createDirectories(Path.of("target"));

@@ -140,9 +140,10 @@ async function listAlerts(q) {
 async function openIncident(id, refresh) {
   const t0 = performance.now();
   const inc = await api('/api/incidents/' + encodeURIComponent(id));
-  const stamp = inc.alert_count + '/' + inc.last_ts;
+  const stamp = inc.alert_count + '/' + inc.last_ts + '/' + $('expand').checked;
   if (refresh && shown && shown.view === 'incident' && shown.id === id && shown.stamp === stamp) { return; }
-  const g = await api('/api/incidents/' + encodeURIComponent(id) + '/graph');
+  const everything = $('expand').checked;
+  const g = await api('/api/incidents/' + encodeURIComponent(id) + '/graph' + (everything ? '?expand=all' : ''));
   shown = { view: 'incident', id: id, stamp: stamp };
   $('incident-title').textContent = inc.title;
   $('export').onclick = (ev) => { ev.preventDefault(); exportIncident(id); };
@@ -196,11 +197,21 @@ function draw(g) {
   });
   $('node-json').textContent = '';
   $('node-process').hidden = true;
-  cy.on('tap', 'node', (ev) => {
+  $('node-events').replaceChildren();
+  cy.on('tap', 'node', async (ev) => {
     const raw = ev.target.data('raw');
     $('node-json').textContent = JSON.stringify(raw, null, 2);
     $('node-process').hidden = raw.kind !== 'process';
     $('node-process').href = '#process/' + encodeURIComponent(raw.id);
+    const list = $('node-events');
+    list.replaceChildren();
+    if (raw.kind === 'process') {
+      for (const e of await api('/api/events?limit=50&process=' + encodeURIComponent(raw.id))) {
+        const li = document.createElement('li');
+        li.textContent = time(e.ts).slice(11) + ' ' + e.event + ' ' + summary(e);
+        list.appendChild(li);
+      }
+    }
   });
   window.vigilGraph = cy;
 }
@@ -342,6 +353,7 @@ $('login-form').addEventListener('submit', async (ev) => {
   } catch (e) { fail(e); }
 });
 $('logout').addEventListener('click', () => logout(''));
+$('expand').addEventListener('change', () => route(false).catch(fail));
 window.addEventListener('hashchange', () => route(false).catch(fail));
 
 if (token) { route(false).then(startLive).catch(fail); } else { show('login'); }
