@@ -11,7 +11,7 @@
 
 static __always_inline int cgroup_event(struct cgroup *cgrp, const char *path, long removed)
 {
-	struct task_struct *task = (void *)bpf_get_current_task();
+	struct task_struct *task = bpf_get_current_task_btf();
 	/* the default (v2) hierarchy is the one every task's dfl_cgrp belongs to */
 	if (BPF_CORE_READ(cgrp, root) != BPF_CORE_READ(task, cgroups, dfl_cgrp, root))
 		return 0;

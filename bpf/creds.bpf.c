@@ -19,7 +19,7 @@ static __always_inline int set_enter(struct trace_event_raw_sys_enter *ctx, cons
 	if (!wanted(T_UPDATE_CRED) && !wanted(T_PRIVESC))
 		return 0;
 	struct cred_ids c;
-	fill_cred(&c, (void *)bpf_get_current_task());
+	fill_cred(&c, bpf_get_current_task_btf());
 	struct syscall_args *a = save_args(T_UPDATE_CRED, ctx, nargs);
 	if (a)
 		a->old_uid = c.uid;
@@ -41,10 +41,10 @@ static __always_inline int set_exit(struct trace_event_raw_sys_exit *ctx, bool r
 	if (res != 0) {
 		/* refused: a non-root process asked for root (a probe, or an exploit that did not work) */
 		if (a.old_uid != 0 && asks_root(&a, nargs) && wanted(T_UPDATE_CRED))
-			emit_update_cred((void *)bpf_get_current_task(), a.old_uid, res);
+			emit_update_cred(bpf_get_current_task_btf(), a.old_uid, res);
 		return 0;
 	}
-	struct task_struct *task = (void *)bpf_get_current_task();
+	struct task_struct *task = bpf_get_current_task_btf();
 	struct cred_ids now;
 	fill_cred(&now, task);
 	if (!has_root(&now))

@@ -171,7 +171,7 @@ static __always_inline int open_exit(struct trace_event_raw_sys_exit *ctx)
 {
 	struct syscall_args a = {};
 	bool have = take_args(T_OPEN, &a);
-	struct task_struct *task = (void *)bpf_get_current_task();
+	struct task_struct *task = bpf_get_current_task_btf();
 	long ret = ctx->ret;
 	struct file *f = ret >= 0 ? fd_file(task, ret) : NULL;
 	/* the tracepoint's syscall number is an int: the upper half of ctx->id is padding */
@@ -231,7 +231,7 @@ static __always_inline int write_enter(struct trace_event_raw_sys_enter *ctx, __
 	if (!wanted(T_WRITE))
 		return 0;
 	/* Regular files only: decided here so that writes to pipes, sockets and ttys cost one lookup. */
-	struct file *f = fd_file((void *)bpf_get_current_task(), (int)ctx->args[0]);
+	struct file *f = fd_file(bpf_get_current_task_btf(), (int)ctx->args[0]);
 	if (!f || (inode_mode(f) & S_IFMT) != S_IFREG)
 		return 0;
 	struct syscall_args *a = save_args(T_WRITE, ctx, 2);
@@ -246,7 +246,7 @@ static __always_inline int write_exit(struct trace_event_raw_sys_exit *ctx)
 	long ret = ctx->ret;
 	if (!take_args(T_WRITE, &a) || ret <= 0)
 		return 0;
-	struct task_struct *task = (void *)bpf_get_current_task();
+	struct task_struct *task = bpf_get_current_task_btf();
 	struct file *f = fd_file(task, (int)a.a[0]);
 	if (!f || (inode_mode(f) & S_IFMT) != S_IFREG)
 		return 0;
@@ -362,7 +362,7 @@ static __always_inline int paths_exit(struct trace_event_raw_sys_exit *ctx)
 	if (a.nr != type || (type != T_CHMOD && type != T_RENAME && type != T_LINK && type != T_UNLINK && type != T_RMDIR
 			     && type != T_FILE_CAPS))
 		return 0;
-	struct task_struct *task = (void *)bpf_get_current_task();
+	struct task_struct *task = bpf_get_current_task_btf();
 	long ret = ctx->ret;
 	struct file_event *e = file_record(task, type, ret);
 	if (!e)
@@ -505,7 +505,7 @@ int watched__exit_truncate(struct trace_event_raw_sys_exit *ctx)
 	struct syscall_args a;
 	if (!take_args(T_WATCHED_CHANGE, &a) || ctx->ret != 0)
 		return 0;
-	struct task_struct *task = (void *)bpf_get_current_task();
+	struct task_struct *task = bpf_get_current_task_btf();
 	struct file_event *e = file_record(task, T_WATCHED_CHANGE, ctx->ret);
 	if (!e)
 		return 0;
@@ -524,7 +524,7 @@ int watched__enter_ftruncate(struct trace_event_raw_sys_enter *ctx)
 {
 	if (!wanted(T_WATCHED_CHANGE))
 		return 0;
-	struct task_struct *task = (void *)bpf_get_current_task();
+	struct task_struct *task = bpf_get_current_task_btf();
 	struct file *f = fd_file(task, (int)ctx->args[0]);
 	if (!f || !is_watched(f))
 		return 0;

@@ -24,11 +24,11 @@
 static __always_inline struct task_struct *req_task(struct io_kiocb *req)
 {
 	if (bpf_core_field_exists(req->tctx)) {
-		struct task_struct *t = BPF_CORE_READ(req, tctx, task);
+		struct task_struct *t = as_task(BPF_CORE_READ(req, tctx, task));
 		if (t)
 			return t;
 	}
-	return (void *)bpf_get_current_task();
+	return bpf_get_current_task_btf();
 }
 
 #define IORING_FILE_INDEX_ALLOC (~0U)

@@ -106,7 +106,7 @@ static __always_inline int vm_exit(struct trace_event_raw_sys_exit *ctx)
 	struct syscall_args a;
 	if (!take_args(T_PROCESS_MEMORY, &a))
 		return 0;
-	struct task_event *e = memory_record((void *)bpf_get_current_task(), ctx->ret, a.old_uid, (__u32)a.a[0], 0);
+	struct task_event *e = memory_record(bpf_get_current_task_btf(), ctx->ret, a.old_uid, (__u32)a.a[0], 0);
 	if (e)
 		emit(e, sizeof(*e));
 	return 0;

@@ -20,7 +20,7 @@ static __always_inline int mount_exit(long ret)
 	struct syscall_args a;
 	if (!take_args(T_MOUNT, &a))
 		return 0;
-	struct task_struct *task = (void *)bpf_get_current_task();
+	struct task_struct *task = bpf_get_current_task_btf();
 	struct file_event *e = file_record(task, T_MOUNT, ret);
 	if (!e)
 		return 0;
@@ -79,7 +79,7 @@ int memfd__exit(struct trace_event_raw_sys_exit *ctx)
 	long ret = ctx->ret;
 	if (!take_args(T_MEMFD_CREATE, &a))
 		return 0;
-	struct file_event *e = file_record((void *)bpf_get_current_task(), T_MEMFD_CREATE, ret);
+	struct file_event *e = file_record(bpf_get_current_task_btf(), T_MEMFD_CREATE, ret);
 	if (!e)
 		return 0;
 	e->fd = ret;
@@ -94,7 +94,7 @@ static __always_inline int module_exit(long ret)
 	struct syscall_args a;
 	if (!take_args(T_LOAD_MODULE, &a))
 		return 0;
-	struct task_struct *task = (void *)bpf_get_current_task();
+	struct task_struct *task = bpf_get_current_task_btf();
 	struct file_event *e = file_record(task, T_LOAD_MODULE, ret);
 	if (!e)
 		return 0;

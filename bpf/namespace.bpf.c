@@ -30,7 +30,7 @@ static __always_inline int ns_exit(struct trace_event_raw_sys_exit *ctx)
 	struct syscall_args a;
 	if (!take_args(T_NAMESPACE, &a))
 		return 0;
-	struct task_struct *task = (void *)bpf_get_current_task();
+	struct task_struct *task = bpf_get_current_task_btf();
 	struct task_event *e = task_record(task, T_NAMESPACE, ctx->ret);
 	if (!e)
 		return 0;

@@ -34,7 +34,7 @@ static __always_inline int net_exit(struct trace_event_raw_sys_exit *ctx, __u32 
 	if (!e)
 		return 0;
 	__builtin_memset(e, 0, sizeof(*e));
-	struct task_struct *task = (void *)bpf_get_current_task();
+	struct task_struct *task = bpf_get_current_task_btf();
 	struct inet_pair local = {};
 	bool inet = sock_pair(file_sock(fd_file(task, (int)a.a[0])), &local);
 	if (!user_sockaddr((void *)a.a[1], &e->addr, type == T_BIND))
@@ -102,7 +102,7 @@ int listen__exit(struct trace_event_raw_sys_exit *ctx)
 	struct syscall_args a;
 	if (!take_args(T_LISTEN, &a))
 		return 0;
-	struct task_struct *task = (void *)bpf_get_current_task();
+	struct task_struct *task = bpf_get_current_task_btf();
 	emit_net(task, T_LISTEN, file_sock(fd_file(task, (int)a.a[0])), ctx->ret, a.a[0], 0);
 	return 0;
 }
@@ -135,7 +135,7 @@ static __always_inline int accept_exit(struct trace_event_raw_sys_exit *ctx)
 	if (!e)
 		return 0;
 	__builtin_memset(e, 0, sizeof(*e));
-	struct task_struct *task = (void *)bpf_get_current_task();
+	struct task_struct *task = bpf_get_current_task_btf();
 	if (!sock_pair(file_sock(fd_file(task, ctx->ret)), &e->addr))
 		return 0;
 	fill_header(&e->hdr, task, T_ACCEPT, sizeof(*e));
@@ -156,7 +156,7 @@ static __always_inline int dns_enter(struct trace_event_raw_sys_enter *ctx, __u3
 {
 	if (!wanted(T_DNS))
 		return 0;
-	struct sock *sk = file_sock(fd_file((void *)bpf_get_current_task(), (int)ctx->args[0]));
+	struct sock *sk = file_sock(fd_file(bpf_get_current_task_btf(), (int)ctx->args[0]));
 	if (!sk || BPF_CORE_READ(sk, sk_protocol) != IPPROTO_UDP)
 		return 0;
 	struct syscall_args *a = save_args(T_DNS, ctx, nargs);
@@ -170,7 +170,7 @@ static __always_inline int dns_exit(struct trace_event_raw_sys_exit *ctx)
 	struct syscall_args a;
 	if (!take_args(T_DNS, &a) || ctx->ret <= 0)
 		return 0;
-	struct task_struct *task = (void *)bpf_get_current_task();
+	struct task_struct *task = bpf_get_current_task_btf();
 	struct dns_event *e = record_area();
 	if (!e)
 		return 0;
@@ -292,7 +292,7 @@ int BPF_PROG(dns__xmit, struct sk_buff *skb)
 	__builtin_memset(e, 0, sizeof(*e));
 	e->addr = addr;
 	__u32 pos = put_bytes(e, sizeof(*e), &e->payload, head + off, len, false, T_DNS);
-	fill_header(&e->hdr, (void *)bpf_get_current_task(), T_DNS, 0);
+	fill_header(&e->hdr, bpf_get_current_task_btf(), T_DNS, 0);
 	emit(e, pos);
 	return 0;
 }
@@ -350,7 +350,7 @@ static __always_inline void scan_probe(__u16 family, const __u8 *src, __u16 spor
 	if (!e)
 		return;
 	__builtin_memset(e, 0, sizeof(*e));
-	fill_header(&e->hdr, (void *)bpf_get_current_task(), T_PORT_SCAN, sizeof(*e));
+	fill_header(&e->hdr, bpf_get_current_task_btf(), T_PORT_SCAN, sizeof(*e));
 	e->addr.family = family;
 	e->addr.protocol = 6;
 	__builtin_memcpy(e->addr.sip, src, 16);

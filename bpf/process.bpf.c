@@ -63,12 +63,12 @@ static __always_inline void find_socket_peer(struct exec_event *e, struct task_s
 #pragma unroll
 		for (int fd = 0; fd < 2; fd++) {
 			if (sock_pair(file_sock(fd_file(task, fd)), &e->peer)) {
-				e->socket_pid = BPF_CORE_READ(task, tgid);
+				e->socket_pid = task->tgid;
 				return;
 			}
 		}
-		task = BPF_CORE_READ(task, real_parent);
-		if (!task || BPF_CORE_READ(task, tgid) <= 1)
+		task = task->real_parent;
+		if (!task || task->tgid <= 1)
 			return;
 	}
 }
@@ -85,13 +85,13 @@ int BPF_PROG(process__exec, struct task_struct *task, pid_t old_pid, struct linu
 	if (!e)
 		return 0;
 	__builtin_memset(e, 0, sizeof(*e));
-	struct task_struct *parent = BPF_CORE_READ(task, real_parent);
+	struct task_struct *parent = task->real_parent;
 	fill_header(&e->hdr, task, T_EXECVE, 0);
 	fill_tree(&e->tree, task);
 	fill_cred(&e->cred, task);
 	fill_cred(&e->parent_cred, parent);
 	fill_caps(task, &e->cap_effective, &e->cap_permitted);
-	e->parent_kthread = (BPF_CORE_READ(parent, flags) & PF_KTHREAD) != 0;
+	e->parent_kthread = (parent->flags & PF_KTHREAD) != 0;
 	find_socket_peer(e, task);
 
 	struct file *in = fd_file(task, 0), *out = fd_file(task, 1);
@@ -99,17 +99,17 @@ int BPF_PROG(process__exec, struct task_struct *task, pid_t old_pid, struct linu
 	fd_info_of(out, &e->stdout_info);
 
 	__u32 pos = sizeof(*e);
-	struct file *exe = BPF_CORE_READ(task, mm, exe_file);
+	struct mm_struct *mm = task->mm;
+	struct file *exe = mm->exe_file;
 	pos = put_file_path(e, pos, &e->exe, exe, T_EXECVE);
-	pos = put_str(e, pos, &e->filename, BPF_CORE_READ(bprm, filename), VIGIL_STR_MAX, false, T_EXECVE);
+	pos = put_str(e, pos, &e->filename, bprm->filename, VIGIL_STR_MAX, false, T_EXECVE);
 	/* binfmt_script points interp at the interpreter; otherwise it is the filename itself */
-	if (BPF_CORE_READ(bprm, interp) != BPF_CORE_READ(bprm, filename))
+	if (bprm->interp != bprm->filename)
 		e->exec_flags |= EXEC_SCRIPT;
-	if (BPF_CORE_READ(exe, f_inode, i_nlink) == 0)
+	if (exe && exe->f_inode->i_nlink == 0)
 		e->exec_flags |= EXEC_EXE_DELETED;
 
-	struct mm_struct *mm = BPF_CORE_READ(task, mm);
-	__u64 arg_start = BPF_CORE_READ(mm, arg_start), arg_end = BPF_CORE_READ(mm, arg_end);
+	__u64 arg_start = mm->arg_start, arg_end = mm->arg_end;
 	__u64 argv_len = arg_end - arg_start;
 	__u32 argv_max = c->argv_max;
 	if (argv_len > argv_max) {
@@ -118,18 +118,18 @@ int BPF_PROG(process__exec, struct task_struct *task, pid_t old_pid, struct linu
 	}
 	pos = put_bytes(e, pos, &e->argv, (void *)arg_start, argv_len, true, T_EXECVE);
 
-	struct fs_struct *fs = BPF_CORE_READ(task, fs);
-	pos = put_dentry_path(e, pos, &e->run_path, BPF_CORE_READ(fs, pwd.dentry), BPF_CORE_READ(fs, pwd.mnt), T_EXECVE);
+	struct fs_struct *fs = task->fs;
+	pos = put_dentry_path(e, pos, &e->run_path, fs->pwd.dentry, fs->pwd.mnt, T_EXECVE);
 	if (e->stdin_info.kind == FD_FILE || e->stdin_info.kind == FD_CHAR)
 		pos = put_file_path(e, pos, &e->stdin_path, in, T_EXECVE);
 	if (e->stdout_info.kind == FD_FILE || e->stdout_info.kind == FD_CHAR)
 		pos = put_file_path(e, pos, &e->stdout_path, out, T_EXECVE);
-	struct tty_struct *tty = BPF_CORE_READ(task, signal, tty);
+	struct tty_struct *tty = task->signal->tty;
 	if (tty)
 		pos = put_str(e, pos, &e->tty, __builtin_preserve_access_index(&tty->name), 64, false, T_EXECVE);
 
 	struct env_scan scan = {
-		.cur = BPF_CORE_READ(mm, env_start), .end = BPF_CORE_READ(mm, env_end), .tmp = path_area(),
+		.cur = mm->env_start, .end = mm->env_end, .tmp = path_area(),
 	};
 	bpf_loop(2048, env_step, &scan, 0);
 	if (scan.ld_preload)
@@ -137,7 +137,7 @@ int BPF_PROG(process__exec, struct task_struct *task, pid_t old_pid, struct linu
 	if (scan.ssh)
 		pos = put_str(e, pos, &e->ssh, (void *)scan.ssh, 256, true, T_EXECVE);
 	/* the environment itself, bounded; LD_PRELOAD and SSH_CONNECTION above are found wherever they are */
-	__u64 env_start = BPF_CORE_READ(mm, env_start), env_len = BPF_CORE_READ(mm, env_end) - env_start;
+	__u64 env_start = mm->env_start, env_len = mm->env_end - env_start;
 	__u32 env_max = c->env_max;
 	if (env_len > env_max) {
 		env_len = env_max;
@@ -178,7 +178,7 @@ static __always_inline int exec_exit(struct trace_event_raw_sys_exit *ctx, bool 
 	if (!e)
 		return 0;
 	__builtin_memset(e, 0, sizeof(*e));
-	struct task_struct *task = (void *)bpf_get_current_task();
+	struct task_struct *task = bpf_get_current_task_btf();
 	fill_header(&e->hdr, task, T_EXECVE, 0);
 	e->hdr.res = ctx->ret;
 	fill_tree(&e->tree, task);
@@ -224,18 +224,18 @@ int process__exit_execveat(struct trace_event_raw_sys_exit *ctx) { return exec_e
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(process__fork, struct task_struct *parent, struct task_struct *child)
 {
-	if (BPF_CORE_READ(child, pid) != BPF_CORE_READ(child, tgid))
+	if (child->pid != child->tgid)
 		return 0; /* a thread, not a process */
 	struct vigil_config *c = cfg();
-	if (!c || c->agent_tgid == BPF_CORE_READ(parent, tgid))
+	if (!c || c->agent_tgid == parent->tgid)
 		return 0;
 	struct task_event *e = record_area();
 	if (!e)
 		return 0;
 	fill_header(&e->hdr, child, T_FORK, sizeof(*e));
-	e->hdr.ppid = BPF_CORE_READ(parent, tgid);
+	e->hdr.ppid = parent->tgid;
 	e->tree.depth = 0;
-	e->arg0 = BPF_CORE_READ(parent, tgid);
+	e->arg0 = parent->tgid;
 	e->arg1 = e->arg2 = e->arg3 = 0;
 	e->text.off = sizeof(*e);
 	e->text.len = 0;
@@ -247,11 +247,11 @@ int BPF_PROG(process__fork, struct task_struct *parent, struct task_struct *chil
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(process__exit, struct task_struct *task, bool group_dead)
 {
-	__u32 tid = BPF_CORE_READ(task, pid);
+	__u32 tid = task->pid;
 	bpf_map_delete_elem(&pending, &tid);
 	if (!group_dead)
 		return 0;
-	__u32 tgid = BPF_CORE_READ(task, tgid);
+	__u32 tgid = task->tgid;
 	bpf_map_delete_elem(&cred_source, &tgid);
 	struct vigil_config *c = cfg();
 	if (!c || c->agent_tgid == tgid)
@@ -261,7 +261,7 @@ int BPF_PROG(process__exit, struct task_struct *task, bool group_dead)
 		return 0;
 	fill_header(&e->hdr, task, T_EXIT, sizeof(*e));
 	e->tree.depth = 0;
-	e->arg0 = BPF_CORE_READ(task, exit_code);
+	e->arg0 = task->exit_code;
 	e->arg1 = e->arg2 = e->arg3 = 0;
 	e->text.off = sizeof(*e);
 	e->text.len = 0;

@@ -43,7 +43,7 @@ static __always_inline __u32 agent_tgid(void)
 
 static __always_inline void tamper_emit(__u32 action, long arg1, long arg2, long arg3, struct file *f)
 {
-	struct task_struct *me = (void *)bpf_get_current_task();
+	struct task_struct *me = bpf_get_current_task_btf();
 	struct task_event *e = task_record(me, T_AGENT_TAMPER, 0);
 	if (!e)
 		return;
@@ -64,7 +64,7 @@ int BPF_PROG(tamper__signal, int sig, struct kernel_siginfo *info, struct task_s
 	__u32 agent = agent_tgid();
 	if (!agent || BPF_CORE_READ(task, tgid) != agent || !wanted(T_AGENT_TAMPER))
 		return 0;
-	struct task_struct *me = (void *)bpf_get_current_task();
+	struct task_struct *me = bpf_get_current_task_btf();
 	/* the agent's children report their exit to it: not an act against it */
 	if (sig == SIGCHLD && BPF_CORE_READ(me, real_parent, tgid) == agent)
 		return 0;

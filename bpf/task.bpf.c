@@ -22,7 +22,7 @@ static __always_inline int args_exit(struct trace_event_raw_sys_exit *ctx, __u32
 	long ret = ctx->ret;
 	if (!take_args(type, &a))
 		return 0;
-	struct task_struct *task = (void *)bpf_get_current_task();
+	struct task_struct *task = bpf_get_current_task_btf();
 	struct task_event *e = task_record(task, type, ret);
 	if (!e)
 		return 0;
@@ -76,7 +76,7 @@ int setsid__exit(struct trace_event_raw_sys_exit *ctx)
 	long ret = ctx->ret;
 	if (!wanted(T_SETSID))
 		return 0;
-	struct task_event *e = task_record((void *)bpf_get_current_task(), T_SETSID, ret);
+	struct task_event *e = task_record(bpf_get_current_task_btf(), T_SETSID, ret);
 	if (e)
 		emit(e, sizeof(*e));
 	return 0;
@@ -89,7 +89,7 @@ int prctl__enter(struct trace_event_raw_sys_enter *ctx)
 	const char *name = (void *)ctx->args[1];
 	if (option != PR_SET_NAME || !wanted(T_PRCTL))
 		return 0;
-	struct task_event *e = task_record((void *)bpf_get_current_task(), T_PRCTL, 0);
+	struct task_event *e = task_record(bpf_get_current_task_btf(), T_PRCTL, 0);
 	if (!e)
 		return 0;
 	e->arg0 = option;
@@ -104,7 +104,7 @@ int exitgroup__enter(struct trace_event_raw_sys_enter *ctx)
 	long code = ctx->args[0];
 	if (!wanted(T_EXIT_GROUP))
 		return 0;
-	struct task_event *e = task_record((void *)bpf_get_current_task(), T_EXIT_GROUP, 0);
+	struct task_event *e = task_record(bpf_get_current_task_btf(), T_EXIT_GROUP, 0);
 	if (!e)
 		return 0;
 	e->arg0 = code;
@@ -118,7 +118,7 @@ static __always_inline int sleep_enter(const void *rqtp)
 		return 0;
 	struct __kernel_timespec ts = {};
 	bpf_probe_read_user(&ts, sizeof(ts), rqtp);
-	struct task_event *e = task_record((void *)bpf_get_current_task(), T_NANOSLEEP, 0);
+	struct task_event *e = task_record(bpf_get_current_task_btf(), T_NANOSLEEP, 0);
 	if (!e)
 		return 0;
 	e->arg0 = ts.tv_sec;
@@ -148,7 +148,7 @@ int mprotect__enter(struct trace_event_raw_sys_enter *ctx)
 	unsigned long start = ctx->args[0], len = ctx->args[1], prot = ctx->args[2];
 	if (!(prot & PROT_EXEC) || !wanted(T_MPROTECT))
 		return 0;
-	struct task_struct *task = (void *)bpf_get_current_task();
+	struct task_struct *task = bpf_get_current_task_btf();
 	struct vma_lookup found = {};
 	bpf_find_vma(bpf_get_current_task_btf(), start, vma_file, &found, 0);
 	struct task_event *e = task_record(task, T_MPROTECT, 0);

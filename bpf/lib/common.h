@@ -21,9 +21,12 @@
 #define AT_FDCWD -100
 
 /* Ring buffer to userspace: 16 MiB, shared by every hook. */
+#define VIGIL_RING_BYTES   (16 << 20)
+#define VIGIL_WAKEUP_BYTES (VIGIL_RING_BYTES / 16)
+
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 16 << 20);
+	__uint(max_entries, VIGIL_RING_BYTES);
 } events SEC(".maps");
 
 struct scratch {
@@ -127,35 +130,51 @@ static __always_inline __u8 *path_area(void)
 	return bpf_map_lookup_elem(&scratch_map, &one);
 }
 
+/*
+ * The task readers below load fields directly: `task` is a BTF pointer (a tp_btf
+ * argument or bpf_get_current_task_btf()), so each load is one instruction the
+ * JIT guards, where BPF_CORE_READ costs a helper call per hop. A NULL or stale
+ * pointer along the way reads as zero.
+ */
+
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
+
+/* A task pointer read out of memory (a plain number to the verifier), made readable field by field. */
+static __always_inline struct task_struct *as_task(const void *p)
+{
+	return bpf_rdonly_cast(p, bpf_core_type_id_kernel(struct task_struct));
+}
+
 /* Fills the common header from `task` (the current task unless a hook says otherwise). */
 static __always_inline void fill_header(struct event_header *h, struct task_struct *task, __u32 type, __u32 size)
 {
 	h->type = type;
 	h->size = size;
 	h->ts = bpf_ktime_get_boot_ns();
-	h->start_time = BPF_CORE_READ(task, group_leader, start_boottime);
-	h->cgroup_id = BPF_CORE_READ(task, cgroups, dfl_cgrp, kn, id);
-	h->pid = BPF_CORE_READ(task, tgid);
-	h->tid = BPF_CORE_READ(task, pid);
-	h->ppid = BPF_CORE_READ(task, real_parent, tgid);
-	struct signal_struct *sig = BPF_CORE_READ(task, signal);
-	struct pid *pgrp = BPF_CORE_READ(sig, pids[PIDTYPE_PGID]);
-	struct pid *sess = BPF_CORE_READ(sig, pids[PIDTYPE_SID]);
-	h->pgid = BPF_CORE_READ(pgrp, numbers[0].nr);
-	h->sid = BPF_CORE_READ(sess, numbers[0].nr);
-	const struct cred *cred = BPF_CORE_READ(task, real_cred);
-	h->uid = BPF_CORE_READ(cred, uid.val);
-	h->gid = BPF_CORE_READ(cred, gid.val);
-	h->euid = BPF_CORE_READ(cred, euid.val);
-	h->egid = BPF_CORE_READ(cred, egid.val);
-	h->loginuid = BPF_CORE_READ(task, loginuid.val);
-	h->sessionid = BPF_CORE_READ(task, sessionid);
-	h->pns = BPF_CORE_READ(task, nsproxy, pid_ns_for_children, ns.inum);
-	h->mntns = BPF_CORE_READ(task, nsproxy, mnt_ns, ns.inum);
-	h->netns = BPF_CORE_READ(task, nsproxy, net_ns, ns.inum);
+	struct task_struct *leader = task->group_leader;
+	h->start_time = leader->start_boottime;
+	h->cgroup_id = task->cgroups->dfl_cgrp->kn->id;
+	h->pid = task->tgid;
+	h->tid = task->pid;
+	h->ppid = task->real_parent->tgid;
+	struct signal_struct *sig = task->signal;
+	h->pgid = sig->pids[PIDTYPE_PGID]->numbers[0].nr;
+	h->sid = sig->pids[PIDTYPE_SID]->numbers[0].nr;
+	const struct cred *cred = task->real_cred;
+	h->uid = cred->uid.val;
+	h->gid = cred->gid.val;
+	h->euid = cred->euid.val;
+	h->egid = cred->egid.val;
+	h->loginuid = task->loginuid.val;
+	h->sessionid = task->sessionid;
+	struct nsproxy *ns = task->nsproxy;
+	h->pns = ns->pid_ns_for_children->ns.inum;
+	h->mntns = ns->mnt_ns->ns.inum;
+	h->netns = ns->net_ns->ns.inum;
 	h->res = 0;
 	h->flags = 0;
-	BPF_CORE_READ_STR_INTO(&h->comm, task, comm);
+	__builtin_memcpy(h->comm, task->comm, sizeof(h->comm));
+	h->comm[sizeof(h->comm) - 1] = 0;
 }
 
 static __always_inline void fill_tree(struct pid_tree *tree, struct task_struct *task)
@@ -163,14 +182,16 @@ static __always_inline void fill_tree(struct pid_tree *tree, struct task_struct 
 	tree->depth = 0;
 #pragma unroll
 	for (int i = 0; i < VIGIL_TREE_DEPTH; i++) {
-		__u32 pid = BPF_CORE_READ(task, tgid);
+		struct task_struct *leader = task->group_leader;
+		__u32 pid = task->tgid;
 		tree->node[i].pid = pid;
-		tree->node[i].start = BPF_CORE_READ(task, group_leader, start_boottime);
-		BPF_CORE_READ_STR_INTO(&tree->node[i].comm, task, group_leader, comm);
+		tree->node[i].start = leader->start_boottime;
+		__builtin_memcpy(tree->node[i].comm, leader->comm, sizeof(tree->node[i].comm));
+		tree->node[i].comm[sizeof(tree->node[i].comm) - 1] = 0;
 		tree->depth = i + 1;
 		if (pid <= 1)
 			break;
-		task = BPF_CORE_READ(task, real_parent);
+		task = task->real_parent;
 		if (!task)
 			break;
 	}
@@ -186,15 +207,15 @@ static __always_inline void fill_caps(struct task_struct *task, __u64 *effective
 
 static __always_inline void fill_cred(struct cred_ids *c, struct task_struct *task)
 {
-	const struct cred *cred = BPF_CORE_READ(task, real_cred);
-	c->uid = BPF_CORE_READ(cred, uid.val);
-	c->gid = BPF_CORE_READ(cred, gid.val);
-	c->suid = BPF_CORE_READ(cred, suid.val);
-	c->sgid = BPF_CORE_READ(cred, sgid.val);
-	c->euid = BPF_CORE_READ(cred, euid.val);
-	c->egid = BPF_CORE_READ(cred, egid.val);
-	c->fsuid = BPF_CORE_READ(cred, fsuid.val);
-	c->fsgid = BPF_CORE_READ(cred, fsgid.val);
+	const struct cred *cred = task->real_cred;
+	c->uid = cred->uid.val;
+	c->gid = cred->gid.val;
+	c->suid = cred->suid.val;
+	c->sgid = cred->sgid.val;
+	c->euid = cred->euid.val;
+	c->egid = cred->egid.val;
+	c->fsuid = cred->fsuid.val;
+	c->fsgid = cred->fsgid.val;
 }
 
 /* Sends `size` bytes of the record at `rec`, counting a full ring buffer. */
@@ -207,7 +228,13 @@ static __always_inline void emit(void *rec, __u32 size)
 		count_loss(type, L_TRUNCATED);
 	}
 	h->size = size;
-	if (bpf_ringbuf_output(&events, rec, size & (VIGIL_SCRATCH - 1), 0))
+	/*
+	 * No wakeup per record: in a VM each one is a self-IPI costing microseconds.
+	 * The agent drains the ring every few milliseconds on its own; it is woken
+	 * early only when a burst has filled a sixteenth of the ring.
+	 */
+	__u64 wake = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= VIGIL_WAKEUP_BYTES ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+	if (bpf_ringbuf_output(&events, rec, size & (VIGIL_SCRATCH - 1), wake))
 		count_loss(type, L_RINGBUF_FULL);
 }
 
@@ -374,11 +401,11 @@ static __always_inline __u32 put_dentry_path(void *rec, __u32 pos, struct str_re
 
 static __always_inline struct file *fd_file(struct task_struct *task, long fd)
 {
-	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
-	unsigned int max = BPF_CORE_READ(fdt, max_fds);
+	struct fdtable *fdt = task->files->fdt;
+	unsigned int max = fdt->max_fds;
 	if (fd < 0 || fd >= max)
 		return NULL;
-	struct file **array = BPF_CORE_READ(fdt, fd);
+	struct file **array = fdt->fd;
 	struct file *f = NULL;
 	bpf_probe_read_kernel(&f, sizeof(f), &array[fd]);
 	return f;
@@ -405,7 +432,7 @@ static __always_inline __u32 put_path_at(void *rec, __u32 pos, struct str_ref *r
 		bpf_probe_read_kernel(&first, 1, name);
 	if (first == '/' || !name)
 		return put_str(rec, pos, ref, name, VIGIL_STR_MAX, user, type);
-	struct task_struct *task = (void *)bpf_get_current_task();
+	struct task_struct *task = bpf_get_current_task_btf();
 	struct str_ref dir;
 	if (dirfd == AT_FDCWD) {
 		struct fs_struct *fs = BPF_CORE_READ(task, fs);
@@ -591,7 +618,7 @@ static __always_inline struct task_event *args_record(struct trace_event_raw_sys
 {
 	if (!take_args(type, a))
 		return NULL;
-	struct task_struct *task = (void *)bpf_get_current_task();
+	struct task_struct *task = bpf_get_current_task_btf();
 	struct task_event *e = task_record(task, type, ctx->ret);
 	if (!e)
 		return NULL;

@@ -15,7 +15,7 @@ struct {
 
 static __always_inline void mark_cred_source(struct task_struct *task)
 {
-	__u32 tgid = BPF_CORE_READ(task, tgid), one = 1;
+	__u32 tgid = task->tgid, one = 1;
 	bpf_map_update_elem(&cred_source, &tgid, &one, BPF_ANY);
 }
 
@@ -67,18 +67,18 @@ static __always_inline void check_privesc(struct task_struct *task, __u32 at)
 	fill_cred(&e->c_cred, task);
 	if (!has_root(&e->c_cred))
 		return;
-	struct task_struct *parent = BPF_CORE_READ(task, real_parent);
+	struct task_struct *parent = task->real_parent;
 	fill_cred(&e->p_cred, parent);
-	if (has_root(&e->p_cred) || BPF_CORE_READ(parent, tgid) == 0)
+	if (has_root(&e->p_cred) || parent->tgid == 0)
 		return;
-	__u32 tgid = BPF_CORE_READ(task, tgid);
+	__u32 tgid = task->tgid;
 	if (bpf_map_lookup_elem(&cred_source, &tgid))
 		return;
 	mark_cred_source(task);
 	fill_header(&e->hdr, task, T_PRIVESC, sizeof(*e));
 	e->hdr.flags = at;
 	fill_tree(&e->tree, task);
-	e->p_pid = BPF_CORE_READ(parent, tgid);
+	e->p_pid = parent->tgid;
 	emit(e, sizeof(*e));
 }
 

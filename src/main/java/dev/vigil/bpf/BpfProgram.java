@@ -25,6 +25,21 @@ public final class BpfProgram {
         return section;
     }
 
+    /**
+     * What the kernel has counted for this loaded program: runs and total run time. It counts only
+     * while {@code kernel.bpf_stats_enabled} is 1 (see {@link RunStats#enable()}); zeros when the
+     * program is not loaded.
+     */
+    public RunStats stats() {
+        int fd;
+        try {
+            fd = (int) Libbpf.PROGRAM_FD.invokeExact(handle);
+        } catch (Throwable t) {
+            throw new BpfException("program " + name + ": fd", t);
+        }
+        return fd < 0 ? new RunStats(name, 0, 0) : RunStats.ofFd(name, fd);
+    }
+
     /** Whether {@link BpfObject#load()} loads this program; call before loading. */
     public void autoload(boolean on) {
         int rc;

@@ -67,18 +67,27 @@ public final class RingBuffer implements AutoCloseable {
         return 0;
     }
 
-    /** Waits up to `timeoutMillis` for records and hands each to the consumer; returns how many. */
+    /**
+     * Waits up to `timeoutMillis` for a wakeup, then hands every record in the ring to the
+     * consumer; returns how many. The programs write without waking the reader (a wakeup costs a
+     * self-IPI per record in a VM) until a burst has filled part of the ring, so records that came
+     * in quietly are drained here after the wait.
+     */
     public int poll(int timeoutMillis) {
-        int n;
+        int n, more;
         try {
             n = (int) Libbpf.RINGBUF_POLL.invokeExact(handle, timeoutMillis);
+            more = (int) Libbpf.RINGBUF_CONSUME.invokeExact(handle);
         } catch (Throwable t) {
             throw new BpfException("ring buffer " + name + ": poll", t);
         }
         if (n < 0 && n != -4) {
             throw new BpfException("ring buffer " + name + ": poll", n);
         }
-        return Math.max(n, 0);
+        if (more < 0) {
+            throw new BpfException("ring buffer " + name + ": consume", more);
+        }
+        return Math.max(n, 0) + more;
     }
 
     /** Records the consumer threw on (each one dropped). */

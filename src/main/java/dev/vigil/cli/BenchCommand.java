@@ -44,6 +44,9 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--engine-only", description = "Measure only the rule engine (no kernel, no root needed).")
     boolean engineOnly;
 
+    @Option(names = "--bpf-only", description = "Measure only what each BPF program costs in the kernel, on the exec and connect workloads.")
+    boolean bpfOnly;
+
     @Option(names = "--console-only", description = "Measure only the console: an incident graph of 500 processes, from the API and in headless Chromium.")
     boolean consoleOnly;
 
@@ -76,6 +79,10 @@ final class BenchCommand implements Callable<Integer> {
         }
         Path tmp = Files.createTempDirectory("vigil-bench");
         List<Workload> ws = workloads(tmp);
+        if (bpfOnly) {
+            bpfCost(ws);
+            return 0;
+        }
         Map<String, long[]> base = new LinkedHashMap<>(), dflt = new LinkedHashMap<>(), all = new LinkedHashMap<>();
         System.err.println("vigil bench: " + rounds + " rounds per workload, environment capture " + envMax + " bytes; baseline first");
         for (Workload w : ws) {
@@ -94,6 +101,7 @@ final class BenchCommand implements Callable<Integer> {
                     (double) d / b, a / 1_000_000, (double) a / b);
         }
         System.out.printf("events through the pipeline: default %d, all %d%n", defaultEvents, allEvents);
+        bpfCost(ws);
         System.out.printf("store (default hooks, every workload above): %,d rows written, %,d dropped%s%n", store.written(), store.dropped(),
                 store.dropped() > 0 ? " (" + Escape.line(store.lastError()) + ")" : "");
         printEngine();
@@ -109,6 +117,54 @@ final class BenchCommand implements Callable<Integer> {
         }
         if (!engineRules.isEmpty()) {
             System.out.printf("rule engine alone: %,.0f events/s over %s%n", engineThroughput(engineRules), engineRules);
+        }
+    }
+
+    /**
+     * What each program costs in the kernel, from the kernel's own accounting (bpf_stats_enabled,
+     * on only for this pass since it adds two clock reads per run): the exec and connect workloads
+     * once more under the default hooks, each program's runs and average, and the sum over all
+     * programs per workload iteration (per fork+exec+exit of /bin/true, per connect).
+     */
+    private void bpfCost(List<Workload> ws) throws Exception {
+        RuleSet rules = RuleLoader.load(List.of(RulePaths.stockPack()));
+        Engine engine = new Engine(rules, a -> { }, Engine::lineageFromTree);
+        SensorSession s = new SensorSession(SensorOptions.of(HookSelection.parse("default")).withEnvMax(envMax),
+                en -> engine.accept(EventMaps.of(en)), () -> { });
+        s.stream().startAsync();
+        boolean wasOn = dev.vigil.bpf.RunStats.enable();
+        try {
+            Thread.sleep(300);
+            for (Workload w : ws) {
+                int per = w.name().equals("exec") ? 1000 * Math.max(1, scale) : w.name().equals("connect") ? 2000 * Math.max(1, scale) : 0;
+                if (per == 0) {
+                    continue;
+                }
+                Map<String, dev.vigil.bpf.RunStats> before = new LinkedHashMap<>();
+                s.stream().sensor().programStats().forEach(r -> before.put(r.program(), r));
+                Process p = new ProcessBuilder(w.command()).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+                p.waitFor();
+                long total = 0;
+                List<dev.vigil.bpf.RunStats> ran = new ArrayList<>();
+                for (var r : s.stream().sensor().programStats()) {
+                    var d = r.since(before.getOrDefault(r.program(), new dev.vigil.bpf.RunStats(r.program(), 0, 0)));
+                    if (d.runs() > 0) {
+                        ran.add(d);
+                        total += d.runTimeNs();
+                    }
+                }
+                ran.sort((a, b) -> Long.compare(b.runTimeNs(), a.runTimeNs()));
+                System.out.printf("BPF cost, %s workload (default hooks): %.2f µs in BPF per %s, all programs%n", w.name(), total / 1000.0 / per,
+                        w.name().equals("exec") ? "fork+exec+exit" : "connect");
+                for (var d : ran.subList(0, Math.min(8, ran.size()))) {
+                    System.out.printf("  %-32s %9d runs %9.0f ns each %8.2f µs per %s%n", d.program(), d.runs(), d.averageNs(),
+                            d.runTimeNs() / 1000.0 / per, w.name());
+                }
+            }
+        } finally {
+            dev.vigil.bpf.RunStats.restore(wasOn);
+            s.stream().close();
+            s.stream().awaitTermination();
         }
     }
 

@@ -107,6 +107,9 @@ public final class KernelEventStream implements EventStream {
         }
     }
 
+    /** How often the ring is drained when no burst wakes the reader: the most an event waits in the kernel. */
+    static final int DRAIN_MS = 10;
+
     @Override
     public void start() {
         if (started) {
@@ -117,7 +120,7 @@ public final class KernelEventStream implements EventStream {
             long lastFlush = System.nanoTime();
             while (!closing) {
                 // after events, and once a second when idle (time-based work: windows that close with no event)
-                if (sensor.poll(100) > 0 || System.nanoTime() - lastFlush > 1_000_000_000L) {
+                if (sensor.poll(DRAIN_MS) > 0 || System.nanoTime() - lastFlush > 1_000_000_000L) {
                     flushers.forEach(Runnable::run);
                     lastFlush = System.nanoTime();
                 }

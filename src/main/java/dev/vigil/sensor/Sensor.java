@@ -452,6 +452,13 @@ public final class Sensor implements AutoCloseable {
         return links.size();
     }
 
+    /** The kernel's run counts and times of every attached program (counting only while bpf_stats_enabled is on). */
+    public List<dev.vigil.bpf.RunStats> programStats() {
+        Set<String> attached = new java.util.HashSet<>();
+        links.forEach(l -> attached.add(l.program()));
+        return object.programs().stream().filter(p -> attached.contains(p.name())).map(BpfProgram::stats).toList();
+    }
+
     /** Loss counters summed over CPUs, plus records the decoder rejected or a consumer threw on. */
     public LossReport losses() {
         int cpus = BpfMap.possibleCpus();
