@@ -54,14 +54,15 @@ static __always_inline __u32 watch_bits(void *map, void *key)
 static __always_inline __u32 is_watched(struct file *f)
 {
 	struct inode_key ik = {};
-	ik.ino = BPF_CORE_READ(f, f_inode, i_ino);
-	ik.dev = BPF_CORE_READ(f, f_inode, i_sb, s_dev);
+	struct inode *inode = f->f_inode;
+	ik.ino = inode->i_ino;
+	ik.dev = inode->i_sb->s_dev;
 	__u32 bits = watch_bits(&watched_inodes, &ik);
 	struct watch_key k = {};
-	struct dentry *d = BPF_CORE_READ(f, f_path.dentry);
-	struct dentry *p = BPF_CORE_READ(d, d_parent);
-	k.dir_ino = BPF_CORE_READ(p, d_inode, i_ino);
-	k.dev = BPF_CORE_READ(d, d_sb, s_dev);
+	struct dentry *d = f->f_path.dentry;
+	struct dentry *p = d->d_parent;
+	k.dir_ino = p->d_inode->i_ino;
+	k.dev = d->d_sb->s_dev;
 	bits |= watch_bits(&watched, &k);
 	bpf_probe_read_kernel_str(k.name, sizeof(k.name), BPF_CORE_READ(d, d_name.name));
 	bits |= watch_bits(&watched, &k);
@@ -71,11 +72,11 @@ static __always_inline __u32 is_watched(struct file *f)
 	/* a tree: a directory above the parent (which was looked up as a directory already) */
 	__builtin_memset(k.name, 0, sizeof(k.name));
 	for (int i = 0; i < WATCH_TREE_DEPTH; i++) {
-		struct dentry *up = BPF_CORE_READ(p, d_parent);
+		struct dentry *up = p->d_parent;
 		if (!up || up == p)
 			break;
 		p = up;
-		k.dir_ino = BPF_CORE_READ(p, d_inode, i_ino);
+		k.dir_ino = p->d_inode->i_ino;
 		__u32 v = watch_bits(&watched, &k);
 		if (v & WATCH_TREE)
 			bits |= v;
@@ -131,29 +132,38 @@ static __always_inline __u64 open_call_flags(struct task_struct *task, int nr)
 }
 
 /* 602 when the open created the file, 608/609 when it is watched: decided on the opened file itself. */
-static __always_inline void report_opened(struct task_struct *task, struct file *f, long fd, __u64 asked)
+/*
+ * The open's flags: the file's, with the ones the kernel drops (O_CREAT, O_EXCL,
+ * O_TRUNC) as asked: read back from the syscall `nr` (only when something is
+ * reported), or given (`nr` < 0: io_uring's request holds them).
+ */
+static __always_inline __u64 opened_flags(struct task_struct *task, struct file *f, int nr, __u64 asked)
+{
+	return f->f_flags | ((nr >= 0 ? open_call_flags(task, nr) : asked) & OPEN_ASKED);
+}
+
+static __always_inline void report_opened(struct task_struct *task, struct file *f, long fd, int nr, __u64 asked)
 {
 	if (!f)
 		return;
-	__u32 fmode = BPF_CORE_READ(f, f_mode);
-	__u64 fflags = BPF_CORE_READ(f, f_flags) | (asked & OPEN_ASKED);
+	__u32 fmode = f->f_mode;
 	/* procfs, decided once: a sysctl (709), or a process's memory files (701, and 700 for the agent's) */
 	struct proc_inode *pi = proc_inode_of(f);
 	if (pi) {
 		if (BPF_CORE_READ(pi, sysctl_entry)) {
 			if (fmode & FMODE_WRITE)
-				report_sysctl_write(task, f, fflags, fd);
+				report_sysctl_write(task, f, opened_flags(task, f, nr, asked), fd);
 		} else {
-			report_proc_memory(task, f, pi, fflags, fd, fmode & FMODE_WRITE);
+			report_proc_memory(task, f, pi, opened_flags(task, f, nr, asked), fd, fmode & FMODE_WRITE);
 		}
 	}
 	if ((fmode & FMODE_CREATED) && wanted(T_CREATE_FILE))
-		emit_file(task, f, T_CREATE_FILE, fd, fflags);
+		emit_file(task, f, T_CREATE_FILE, fd, opened_flags(task, f, nr, asked));
 	if (wanted(T_FILE_READ) || wanted(T_FILE_WRITE)) {
 		bool write = fmode & FMODE_WRITE;
 		__u32 type = write ? T_FILE_WRITE : T_FILE_READ;
 		if (wanted(type) && (is_watched(f) & (write ? WATCH_WRITE : WATCH_READ)))
-			emit_file(task, f, type, fd, fflags);
+			emit_file(task, f, type, fd, opened_flags(task, f, nr, asked));
 	}
 }
 
@@ -175,7 +185,7 @@ static __always_inline int open_exit(struct trace_event_raw_sys_exit *ctx)
 	long ret = ctx->ret;
 	struct file *f = ret >= 0 ? fd_file(task, ret) : NULL;
 	/* the tracepoint's syscall number is an int: the upper half of ctx->id is padding */
-	report_opened(task, f, ret, f ? open_call_flags(task, (int)ctx->id) : 0);
+	report_opened(task, f, ret, (int)ctx->id, 0);
 	if (!have || !wanted(T_OPEN))
 		return 0;
 	struct file_event *e = file_record(task, T_OPEN, ret);

@@ -44,7 +44,7 @@ static __always_inline struct file *fixed_file(struct io_kiocb *req, __u32 idx)
 	bpf_probe_read_kernel(&node, sizeof(node), &nodes[idx]);
 	if (!node)
 		return NULL;
-	return (struct file *)(BPF_CORE_READ(node, file_ptr) & ~FFS_FLAGS);
+	return as_file((void *)(BPF_CORE_READ(node, file_ptr) & ~FFS_FLAGS));
 }
 
 SEC("tracepoint/io_uring/io_uring_complete")
@@ -61,7 +61,7 @@ int iouring__complete(struct trace_event_raw_io_uring_complete *ctx)
 		struct io_open *open = (void *)req; /* the request's command area */
 		__u32 slot = BPF_CORE_READ(open, file_slot);
 		report_opened(task, slot ? fixed_file(req, slot == IORING_FILE_INDEX_ALLOC ? res : slot - 1) : fd_file(task, res), res,
-			      BPF_CORE_READ(open, how.flags));
+			      -1, BPF_CORE_READ(open, how.flags));
 	} else if (op == IORING_OP_CONNECT && (res == 0 || res == -EINPROGRESS) && wanted(T_CONNECT)) {
 		emit_net(task, T_CONNECT, file_sock(BPF_CORE_READ(req, file)), res, -1, VIA_IO_URING);
 	} else if (op == IORING_OP_ACCEPT && res >= 0 && wanted(T_ACCEPT)) {

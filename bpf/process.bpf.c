@@ -128,20 +128,18 @@ int BPF_PROG(process__exec, struct task_struct *task, pid_t old_pid, struct linu
 	if (tty)
 		pos = put_str(e, pos, &e->tty, __builtin_preserve_access_index(&tty->name), 64, false, T_EXECVE);
 
-	struct env_scan scan = {
-		.cur = mm->env_start, .end = mm->env_end, .tmp = path_area(),
-	};
-	bpf_loop(2048, env_step, &scan, 0);
-	if (scan.ld_preload)
-		pos = put_str(e, pos, &e->ld_preload, (void *)scan.ld_preload, VIGIL_STR_MAX, true, T_EXECVE);
-	if (scan.ssh)
-		pos = put_str(e, pos, &e->ssh, (void *)scan.ssh, 256, true, T_EXECVE);
-	/* the environment itself, bounded; LD_PRELOAD and SSH_CONNECTION above are found wherever they are */
+	/* the environment, bounded; when it is cut, LD_PRELOAD and SSH_CONNECTION are searched for wherever they are */
 	__u64 env_start = mm->env_start, env_len = mm->env_end - env_start;
 	__u32 env_max = c->env_max;
 	if (env_len > env_max) {
 		env_len = env_max;
 		e->env_truncated = 1;
+		struct env_scan scan = { .cur = env_start, .end = mm->env_end, .tmp = path_area() };
+		bpf_loop(2048, env_step, &scan, 0);
+		if (scan.ld_preload)
+			pos = put_str(e, pos, &e->ld_preload, (void *)scan.ld_preload, VIGIL_STR_MAX, true, T_EXECVE);
+		if (scan.ssh)
+			pos = put_str(e, pos, &e->ssh, (void *)scan.ssh, 256, true, T_EXECVE);
 	}
 	pos = put_bytes(e, pos, &e->env, (void *)env_start, env_len, true, T_EXECVE);
 

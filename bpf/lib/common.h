@@ -145,6 +145,12 @@ static __always_inline struct task_struct *as_task(const void *p)
 	return bpf_rdonly_cast(p, bpf_core_type_id_kernel(struct task_struct));
 }
 
+/* The same for a file pointer: NULL stays NULL. */
+static __always_inline struct file *as_file(const void *p)
+{
+	return p ? bpf_rdonly_cast(p, bpf_core_type_id_kernel(struct file)) : NULL;
+}
+
 /* Fills the common header from `task` (the current task unless a hook says otherwise). */
 static __always_inline void fill_header(struct event_header *h, struct task_struct *task, __u32 type, __u32 size)
 {
@@ -408,7 +414,7 @@ static __always_inline struct file *fd_file(struct task_struct *task, long fd)
 	struct file **array = fdt->fd;
 	struct file *f = NULL;
 	bpf_probe_read_kernel(&f, sizeof(f), &array[fd]);
-	return f;
+	return as_file(f);
 }
 
 static __always_inline __u32 put_file_path(void *rec, __u32 pos, struct str_ref *ref, struct file *f, __u32 type)

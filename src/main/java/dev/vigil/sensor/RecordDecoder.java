@@ -86,16 +86,31 @@ public final class RecordDecoder {
         long peerOff = off(L, "peer");
         byte[] argv = bytes(rec, L, "argv");
         List<String> args = splitArgs(argv);
+        List<String> env = splitArgs(bytes(rec, L, "env"));
+        boolean envCut = rec.get(JAVA_BYTE, off(L, "env_truncated")) != 0;
+        // the kernel searches for these only when the environment was cut; otherwise they are in it
+        String ldPreload = envCut ? str(rec, L, "ld_preload") : lastValue(env, "LD_PRELOAD=");
+        String ssh = envCut ? str(rec, L, "ssh") : lastValue(env, "SSH_CONNECTION=");
         return new ExecEvent(h, pidTree(rec, off(L, "tree")), str(rec, L, "exe"), args,
                 rec.get(JAVA_BYTE, off(L, "argv_truncated")) != 0, str(rec, L, "run_path"),
                 fdName(rec, off(L, "stdin_info"), str(rec, L, "stdin_path")),
                 fdName(rec, off(L, "stdout_info"), str(rec, L, "stdout_path")),
-                str(rec, L, "tty"), str(rec, L, "ld_preload"), str(rec, L, "ssh"), str(rec, L, "filename"),
+                str(rec, L, "tty"), ldPreload, ssh, str(rec, L, "filename"),
                 endpoints(rec, peerOff), rec.get(JAVA_INT_UNALIGNED, off(L, "socket_pid")),
                 rec.get(JAVA_BYTE, off(L, "parent_kthread")) != 0,
                 rec.get(JAVA_LONG_UNALIGNED, off(L, "cap_effective")), rec.get(JAVA_LONG_UNALIGNED, off(L, "cap_permitted")),
-                splitArgs(bytes(rec, L, "env")), rec.get(JAVA_BYTE, off(L, "env_truncated")) != 0,
-                rec.get(JAVA_INT_UNALIGNED, off(L, "exec_flags")));
+                env, envCut, rec.get(JAVA_INT_UNALIGNED, off(L, "exec_flags")));
+    }
+
+    /** The value of the last `NAME=` entry, as the kernel's search found it; "" when there is none. */
+    private static String lastValue(List<String> env, String prefix) {
+        String found = "";
+        for (String v : env) {
+            if (v.startsWith(prefix)) {
+                found = v.substring(prefix.length());
+            }
+        }
+        return found;
     }
 
     private static DnsEvent dns(MemorySegment rec, Header h) throws MalformedRecordException {
