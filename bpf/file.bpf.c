@@ -72,11 +72,11 @@ static __always_inline __u32 is_watched(struct file *f)
 	/* a tree: a directory above the parent (which was looked up as a directory already) */
 	__builtin_memset(k.name, 0, sizeof(k.name));
 	for (int i = 0; i < WATCH_TREE_DEPTH; i++) {
-		struct dentry *up = p->d_parent;
+		struct dentry *up = BPF_CORE_READ(p, d_parent);
 		if (!up || up == p)
 			break;
 		p = up;
-		k.dir_ino = p->d_inode->i_ino;
+		k.dir_ino = BPF_CORE_READ(p, d_inode, i_ino);
 		__u32 v = watch_bits(&watched, &k);
 		if (v & WATCH_TREE)
 			bits |= v;
@@ -147,24 +147,27 @@ static __always_inline void report_opened(struct task_struct *task, struct file 
 	if (!f)
 		return;
 	__u32 fmode = f->f_mode;
+	bool write = fmode & FMODE_WRITE;
 	/* procfs, decided once: a sysctl (709), or a process's memory files (701, and 700 for the agent's) */
 	struct proc_inode *pi = proc_inode_of(f);
+	bool created = (fmode & FMODE_CREATED) && wanted(T_CREATE_FILE);
+	__u32 type = write ? T_FILE_WRITE : T_FILE_READ;
+	bool watched = wanted(type) && (is_watched(f) & (write ? WATCH_WRITE : WATCH_READ));
+	if (!pi && !created && !watched)
+		return;
+	__u64 fflags = opened_flags(task, f, nr, asked);
 	if (pi) {
 		if (BPF_CORE_READ(pi, sysctl_entry)) {
-			if (fmode & FMODE_WRITE)
-				report_sysctl_write(task, f, opened_flags(task, f, nr, asked), fd);
+			if (write)
+				report_sysctl_write(task, f, fflags, fd);
 		} else {
-			report_proc_memory(task, f, pi, opened_flags(task, f, nr, asked), fd, fmode & FMODE_WRITE);
+			report_proc_memory(task, f, pi, fflags, fd, write);
 		}
 	}
-	if ((fmode & FMODE_CREATED) && wanted(T_CREATE_FILE))
-		emit_file(task, f, T_CREATE_FILE, fd, opened_flags(task, f, nr, asked));
-	if (wanted(T_FILE_READ) || wanted(T_FILE_WRITE)) {
-		bool write = fmode & FMODE_WRITE;
-		__u32 type = write ? T_FILE_WRITE : T_FILE_READ;
-		if (wanted(type) && (is_watched(f) & (write ? WATCH_WRITE : WATCH_READ)))
-			emit_file(task, f, type, fd, opened_flags(task, f, nr, asked));
-	}
+	if (created)
+		emit_file(task, f, T_CREATE_FILE, fd, fflags);
+	if (watched)
+		emit_file(task, f, type, fd, fflags);
 }
 
 static __always_inline int open_enter(struct trace_event_raw_sys_enter *ctx, __u32 variant, const int nargs)

@@ -63,12 +63,12 @@ static __always_inline void find_socket_peer(struct exec_event *e, struct task_s
 #pragma unroll
 		for (int fd = 0; fd < 2; fd++) {
 			if (sock_pair(file_sock(fd_file(task, fd)), &e->peer)) {
-				e->socket_pid = task->tgid;
+				e->socket_pid = BPF_CORE_READ(task, tgid);
 				return;
 			}
 		}
-		task = task->real_parent;
-		if (!task || task->tgid <= 1)
+		task = BPF_CORE_READ(task, real_parent);
+		if (!task || BPF_CORE_READ(task, tgid) <= 1)
 			return;
 	}
 }

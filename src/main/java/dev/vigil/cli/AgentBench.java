@@ -1,0 +1,129 @@
+package dev.vigil.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * `vigil run` measured from outside, as a deployer starts it (default hooks from the stock rules,
+ * store and console on): time from start to "ready", RSS idle and at its peak under a
+ * workload, and the latency of alerts from the kernel's timestamp of the event to the moment
+ * the alert's line is read from the agent's output.
+ */
+final class AgentBench {
+    static final int ALERTS = 200;
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private AgentBench() {}
+
+    static void run(PrintStream out, List<String> workload) throws Exception {
+        Path data = Files.createTempDirectory("vigil-bench-agent");
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        cmd.addAll(jvmOptions());
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.vigil.cli.Main", "run", "--data", data.toString(),
+                "--listen", "127.0.0.1:0", "--fold", "0"));
+        long t0 = System.nanoTime();
+        Process agent = new ProcessBuilder(cmd).start();
+        try {
+            BufferedReader err = new BufferedReader(new InputStreamReader(agent.getErrorStream(), StandardCharsets.UTF_8));
+            String line;
+            while ((line = err.readLine()) != null && !line.equals("ready")) {
+                // the console's address and the rules' report come first
+            }
+            if (line == null) {
+                out.println("agent: did not start");
+                return;
+            }
+            long startMs = (System.nanoTime() - t0) / 1_000_000;
+            Thread.ofPlatform().daemon().start(() -> err.lines().forEach(l -> { }));
+            List<Long> latencies = new CopyOnWriteArrayList<>();
+            Thread.ofPlatform().daemon().start(() -> read(agent, latencies));
+            Thread.sleep(3000);
+            long idle = rss(agent.pid());
+            long peak = idle;
+            Process load = new ProcessBuilder(workload).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            while (!load.waitFor(100, TimeUnit.MILLISECONDS)) {
+                peak = Math.max(peak, rss(agent.pid()));
+            }
+            Path stamp = Files.createTempFile(data, "stamp", ".txt");
+            for (int i = 0; i < ALERTS; i++) {
+                new ProcessBuilder("setsid", "touch", "-d", "2001-01-01", stamp.toString()).start().waitFor();
+                peak = Math.max(peak, i % 20 == 0 ? rss(agent.pid()) : 0);
+            }
+            for (int i = 0; i < 100 && latencies.size() < ALERTS; i++) {
+                Thread.sleep(50);
+            }
+            out.printf("agent: start to ready %d ms (target ≤ 1000)%n", startMs);
+            out.printf("agent: RSS idle %d MiB (target ≤ 96), at its peak under the exec workload and %d alerts %d MiB (target ≤ 192)%n",
+                    idle >> 20, ALERTS, peak >> 20);
+            List<Long> l = new ArrayList<>(latencies);
+            Collections.sort(l);
+            if (l.isEmpty()) {
+                out.println("agent: no alert came back for the latency measurement");
+            } else {
+                out.printf("agent: alert latency, kernel timestamp to the line read: p50 %.1f ms, p99 %.1f ms over %d alerts (target p99 ≤ 50 ms)%n",
+                        l.get(l.size() / 2) / 1e6, l.get(Math.min(l.size() - 1, (int) Math.ceil(l.size() * 0.99) - 1)) / 1e6, l.size());
+            }
+        } finally {
+            agent.destroy();
+            if (!agent.waitFor(30, TimeUnit.SECONDS)) {
+                agent.destroyForcibly();
+            }
+            try (var files = Files.walk(data)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
+        }
+    }
+
+    /** Each timestomping alert's delay: now, against the kernel's timestamp of the event it matched. */
+    private static void read(Process agent, List<Long> latencies) {
+        try (BufferedReader in = new BufferedReader(new InputStreamReader(agent.getInputStream(), StandardCharsets.UTF_8))) {
+            for (String l; (l = in.readLine()) != null; ) {
+                Instant now = Instant.now();
+                JsonNode a = JSON.readTree(l);
+                if (a.path("rule").asText().startsWith("Timestamps forged")) {
+                    long ts = a.path("events").path(0).path("ts").asLong();
+                    latencies.add(now.getEpochSecond() * 1_000_000_000L + now.getNano() - ts);
+                }
+            }
+        } catch (IOException ended) {
+            // the agent stopped
+        }
+    }
+
+    /** The agent's JVM options as the launcher gives them (jvm.options beside it), or the JDK's defaults. */
+    private static List<String> jvmOptions() throws IOException {
+        String home = System.getProperty("vigil.home");
+        Path file = Path.of(home == null ? "." : home, "jvm.options");
+        if (!Files.isReadable(file)) {
+            return List.of("--enable-native-access=ALL-UNNAMED");
+        }
+        return Files.readAllLines(file).stream().map(String::strip).filter(s -> !s.isEmpty() && !s.startsWith("#")).toList();
+    }
+
+    private static long rss(long pid) {
+        try {
+            for (String l : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+                if (l.startsWith("VmRSS:")) {
+                    return Long.parseLong(l.replaceAll("\\D", "")) * 1024;
+                }
+            }
+        } catch (IOException | NumberFormatException gone) {
+            return 0;
+        }
+        return 0;
+    }
+}
