@@ -48,7 +48,13 @@ final class AgentBench {
                 return;
             }
             long startMs = (System.nanoTime() - t0) / 1_000_000;
-            Thread.ofPlatform().daemon().start(() -> err.lines().forEach(l -> { }));
+            Thread.ofPlatform().daemon().start(() -> {
+                try {
+                    err.transferTo(java.io.Writer.nullWriter());
+                } catch (IOException stopped) {
+                    // the agent ended
+                }
+            });
             List<Long> latencies = new CopyOnWriteArrayList<>();
             Thread.ofPlatform().daemon().start(() -> read(agent, latencies));
             Thread.sleep(3000);
