@@ -30,7 +30,12 @@ final class AgentBench {
     private AgentBench() {}
 
     static void run(PrintStream out, List<String> workload) throws Exception {
-        Path data = Files.createTempDirectory("vigil-bench-agent");
+        try (TempDir data = TempDir.create("vigil-bench-agent")) {
+            run(out, workload, data.path());
+        }
+    }
+
+    private static void run(PrintStream out, List<String> workload, Path data) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
         cmd.addAll(jvmOptions());
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.vigil.cli.Main", "run", "--data", data.toString(),
@@ -58,16 +63,16 @@ final class AgentBench {
             List<Long> latencies = new CopyOnWriteArrayList<>();
             Thread.ofPlatform().daemon().start(() -> read(agent, latencies));
             Thread.sleep(3000);
-            long idle = rss(agent.pid());
+            long idle = RunningAgent.rssBytes(agent.pid());
             long peak = idle;
             Process load = new ProcessBuilder(workload).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
             while (!load.waitFor(100, TimeUnit.MILLISECONDS)) {
-                peak = Math.max(peak, rss(agent.pid()));
+                peak = Math.max(peak, RunningAgent.rssBytes(agent.pid()));
             }
             Path stamp = Files.createTempFile(data, "stamp", ".txt");
             for (int i = 0; i < ALERTS; i++) {
                 new ProcessBuilder("setsid", "touch", "-d", "2001-01-01", stamp.toString()).start().waitFor();
-                peak = Math.max(peak, i % 20 == 0 ? rss(agent.pid()) : 0);
+                peak = Math.max(peak, i % 20 == 0 ? RunningAgent.rssBytes(agent.pid()) : 0);
             }
             for (int i = 0; i < 100 && latencies.size() < ALERTS; i++) {
                 Thread.sleep(50);
@@ -87,9 +92,6 @@ final class AgentBench {
             agent.destroy();
             if (!agent.waitFor(30, TimeUnit.SECONDS)) {
                 agent.destroyForcibly();
-            }
-            try (var files = Files.walk(data)) {
-                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
             }
         }
     }
@@ -118,18 +120,5 @@ final class AgentBench {
             return List.of("--enable-native-access=ALL-UNNAMED");
         }
         return Files.readAllLines(file).stream().map(String::strip).filter(s -> !s.isEmpty() && !s.startsWith("#")).toList();
-    }
-
-    private static long rss(long pid) {
-        try {
-            for (String l : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
-                if (l.startsWith("VmRSS:")) {
-                    return Long.parseLong(l.replaceAll("\\D", "")) * 1024;
-                }
-            }
-        } catch (IOException | NumberFormatException gone) {
-            return 0;
-        }
-        return 0;
     }
 }

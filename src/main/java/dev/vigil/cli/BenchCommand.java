@@ -80,8 +80,12 @@ final class BenchCommand implements Callable<Integer> {
             ConsoleBench.run(System.out);
             return 0;
         }
-        Path tmp = Files.createTempDirectory("vigil-bench");
-        List<Workload> ws = workloads(tmp);
+        try (TempDir tmp = TempDir.create("vigil-bench")) {
+            return measure(workloads(tmp.path()));
+        }
+    }
+
+    private int measure(List<Workload> ws) throws Exception {
         if (bpfOnly) {
             bpfCost(ws);
             return 0;
@@ -96,10 +100,13 @@ final class BenchCommand implements Callable<Integer> {
             base.put(w.name(), time(w));
         }
         AtomicLong events = new AtomicLong();
-        Path data = Files.createTempDirectory("vigil-bench-store");
-        StoreWriter store = new StoreWriter(Store.open(data), java.time.Duration.ofDays(1), 1L << 30);
-        long defaultEvents = withAgent("default", ws, dflt, events, store);
-        store.close();
+        StoreWriter store;
+        long defaultEvents;
+        try (TempDir data = TempDir.create("vigil-bench-store")) {
+            store = new StoreWriter(Store.open(data.path()), java.time.Duration.ofDays(1), 1L << 30);
+            defaultEvents = withAgent("default", ws, dflt, events, store);
+            store.close();
+        }
         long allEvents = withAgent("all", ws, all, events, null);
         System.out.printf("%-9s %-58s %10s %10s %7s %10s %7s%n", "workload", "what", "baseline", "default", "ratio", "all", "ratio");
         for (Workload w : ws) {
@@ -213,7 +220,7 @@ final class BenchCommand implements Callable<Integer> {
         return t;
     }
 
-    private static long median(long[] t) {
+    static long median(long[] t) {
         long[] c = t.clone();
         Arrays.sort(c);
         return c[c.length / 2];
@@ -221,29 +228,26 @@ final class BenchCommand implements Callable<Integer> {
 
     /** The store writer's capacity: synthetic events offered as fast as its queue takes them, for five seconds. */
     private static double storeThroughput() throws Exception {
-        Path data = Files.createTempDirectory("vigil-bench-store");
-        StoreWriter w = new StoreWriter(Store.open(data), java.time.Duration.ofDays(1), 1L << 30);
-        List<Map<String, Object>> sample = sample();
-        long n = 0, start = System.nanoTime();
-        while (System.nanoTime() - start < 5_000_000_000L) {
-            for (Map<String, Object> e : sample) {
-                while (w.lag() > 15_000) {
-                    Thread.onSpinWait();
+        try (TempDir data = TempDir.create("vigil-bench-store")) {
+            StoreWriter w = new StoreWriter(Store.open(data.path()), java.time.Duration.ofDays(1), 1L << 30);
+            List<Map<String, Object>> sample = sample();
+            long n = 0, start = System.nanoTime();
+            while (System.nanoTime() - start < 5_000_000_000L) {
+                for (Map<String, Object> e : sample) {
+                    while (w.lag() > 15_000) {
+                        Thread.onSpinWait();
+                    }
+                    Map<String, Object> row = new LinkedHashMap<>(e);
+                    row.put("ts", start + n);
+                    row.put("nodename", "bench");
+                    row.put("exec_id", "bench:" + (n / 10) + ":" + (1000 + n % 1000));
+                    w.event(row, null);
+                    n++;
                 }
-                Map<String, Object> row = new LinkedHashMap<>(e);
-                row.put("ts", start + n);
-                row.put("nodename", "bench");
-                row.put("exec_id", "bench:" + (n / 10) + ":" + (1000 + n % 1000));
-                w.event(row, null);
-                n++;
             }
+            w.close();
+            return w.written() / ((System.nanoTime() - start) / 1e9);
         }
-        w.close();
-        double rate = w.written() / ((System.nanoTime() - start) / 1e9);
-        try (var files = Files.walk(data)) {
-            files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-        }
-        return rate;
     }
 
     /** Userspace only: synthetic execve/connect/file events through the given rules. */

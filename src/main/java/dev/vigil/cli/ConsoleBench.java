@@ -15,10 +15,8 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -36,8 +34,12 @@ final class ConsoleBench {
     private ConsoleBench() {}
 
     static void run(PrintStream out) throws Exception {
-        Path data = Files.createTempDirectory("vigil-bench-console");
-        String incident = fill(data);
+        try (TempDir data = TempDir.create("vigil-bench-console")) {
+            measure(out, data.path(), fill(data.path()));
+        }
+    }
+
+    private static void measure(PrintStream out, Path data, String incident) throws Exception {
         try (Console console = Console.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), data, AgentView.offline("bench"))) {
             String base = "http://127.0.0.1:" + console.address().getPort() + "/";
             HttpClient http = HttpClient.newHttpClient();
@@ -51,7 +53,7 @@ final class ConsoleBench {
                 nodes = new com.fasterxml.jackson.databind.ObjectMapper().readTree(r.body()).get("nodes").size();
             }
             out.printf("console: incident of %d processes, graph of %d nodes: API %d ms (median of %d)%n", PROCESSES, nodes,
-                    median(api) / 1_000_000, ROUNDS);
+                    BenchCommand.median(api) / 1_000_000, ROUNDS);
             try (HeadlessChromium browser = HeadlessChromium.start()) {
                 browser.navigate(base);
                 await(browser, "document.readyState === 'complete'");
@@ -64,13 +66,9 @@ final class ConsoleBench {
                     open[i] = (long) (drawn.path("open").asDouble() * 1_000_000);
                 }
                 out.printf("console: in Chromium, page load to drawn graph %d ms, of which fetching and drawing the graph %d ms (median of %d)%n",
-                        median(load) / 1_000_000, median(open) / 1_000_000, ROUNDS);
+                        BenchCommand.median(load) / 1_000_000, BenchCommand.median(open) / 1_000_000, ROUNDS);
             } catch (java.io.IOException noBrowser) {
                 out.println("console: not timed in a browser: " + Escape.line(String.valueOf(noBrowser.getMessage())));
-            }
-        } finally {
-            try (var files = Files.walk(data)) {
-                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
             }
         }
     }
@@ -142,9 +140,4 @@ final class ConsoleBench {
         return e;
     }
 
-    private static long median(long[] t) {
-        long[] c = t.clone();
-        Arrays.sort(c);
-        return c[c.length / 2];
-    }
 }

@@ -34,12 +34,12 @@ final class HeadlessChromium implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Process process;
-    private final Path profile;
+    private final TempDir profile;
     private final WebSocket socket;
     private final AtomicInteger ids = new AtomicInteger();
     private final Map<Integer, CompletableFuture<JsonNode>> pending = new ConcurrentHashMap<>();
 
-    private HeadlessChromium(Process process, Path profile, WebSocket socket) {
+    private HeadlessChromium(Process process, TempDir profile, WebSocket socket) {
         this.process = process;
         this.profile = profile;
         this.socket = socket;
@@ -49,9 +49,9 @@ final class HeadlessChromium implements AutoCloseable {
         if (!Files.isExecutable(BINARY)) {
             throw new IOException("no " + BINARY + " (apt-get install chromium)");
         }
-        Path profile = Files.createTempDirectory("vigil-chromium");
+        TempDir profile = TempDir.create("vigil-chromium");
         Process p = new ProcessBuilder(BINARY.toString(), "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--remote-debugging-port=0", "--remote-allow-origins=*", "--user-data-dir=" + profile, "--window-size=1400,1000",
+                "--remote-debugging-port=0", "--remote-allow-origins=*", "--user-data-dir=" + profile.path(), "--window-size=1400,1000",
                 "about:blank").redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         try {
             String devtools = devtoolsAddress(p);
@@ -86,9 +86,11 @@ final class HeadlessChromium implements AutoCloseable {
             return self[0];
         } catch (IOException | InterruptedException e) {
             p.destroyForcibly();
+            profile.close();
             throw e;
         } catch (Exception e) {
             p.destroyForcibly();
+            profile.close();
             throw new IOException("drive chromium: " + e, e);
         }
     }
@@ -162,11 +164,9 @@ final class HeadlessChromium implements AutoCloseable {
             if (!process.waitFor(5, TimeUnit.SECONDS)) {
                 process.destroyForcibly();
             }
-            try (var files = Files.walk(profile)) {
-                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
-            }
-        } catch (IOException | InterruptedException e) {
-            // a temporary profile left behind
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
+        profile.close();
     }
 }

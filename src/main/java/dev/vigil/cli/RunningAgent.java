@@ -26,7 +26,7 @@ record RunningAgent(SensorSession session, Engine engine, StoreWriter store) imp
         h.put("store_rows_written", store.written());
         h.put("store_dropped", store.dropped());
         h.put("store_lag", store.lag());
-        h.put("rss_bytes", rssBytes());
+        h.put("rss_bytes", rssBytes(ProcessHandle.current().pid()));
         return h;
     }
 
@@ -50,9 +50,10 @@ record RunningAgent(SensorSession session, Engine engine, StoreWriter store) imp
         }).toList();
     }
 
-    private static long rssBytes() {
+    /** A process's resident set in bytes, -1 when it cannot be read (gone, or no procfs). */
+    static long rssBytes(long pid) {
         try {
-            for (String l : Files.readAllLines(Path.of("/proc/self/status"))) {
+            for (String l : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
                 if (l.startsWith("VmRSS:")) {
                     return Long.parseLong(l.replaceAll("\\D", "")) * 1024;
                 }

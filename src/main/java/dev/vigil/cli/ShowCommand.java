@@ -49,27 +49,26 @@ final class ShowCommand implements Callable<Integer> {
         } catch (IOException bad) {
             throw new IllegalArgumentException(file + ": not JSON (" + Escape.line(String.valueOf(bad.getMessage())).lines().findFirst().orElse("") + ")");
         }
-        Path dir = Files.createTempDirectory("vigil-show");
-        try (Store store = Store.open(dir)) {
-            store.importIncident(export);
-        }
         int colon = listen.lastIndexOf(':');
         if (colon < 1) {
             throw new IllegalArgumentException("--listen takes HOST:PORT, such as 127.0.0.1:7071");
         }
-        CountDownLatch stop = new CountDownLatch(1);
-        for (String sig : new String[] {"INT", "TERM"}) {
-            sun.misc.Signal.handle(new sun.misc.Signal(sig), s -> stop.countDown());
-        }
-        try (Console console = Console.start(new InetSocketAddress(listen.substring(0, colon), Integer.parseInt(listen.substring(colon + 1))),
-                dir, AgentView.offline(file.toString()))) {
-            var at = console.address();
-            System.err.println("vigil: showing " + Escape.line(export.path("incident").path("title").asText()) + " at http://"
-                    + at.getAddress().getHostAddress() + ":" + at.getPort() + "/#incident/" + export.path("incident").path("id").asText()
-                    + " token " + console.token() + " (Ctrl-C to close)");
-            stop.await();
-        } finally {
-            new ProcessBuilder("rm", "-rf", dir.toString()).start().waitFor();
+        try (TempDir dir = TempDir.create("vigil-show")) {
+            try (Store store = Store.open(dir.path())) {
+                store.importIncident(export);
+            }
+            CountDownLatch stop = new CountDownLatch(1);
+            for (String sig : new String[] {"INT", "TERM"}) {
+                sun.misc.Signal.handle(new sun.misc.Signal(sig), s -> stop.countDown());
+            }
+            try (Console console = Console.start(new InetSocketAddress(listen.substring(0, colon), Integer.parseInt(listen.substring(colon + 1))),
+                    dir.path(), AgentView.offline(file.toString()))) {
+                var at = console.address();
+                System.err.println("vigil: showing " + Escape.line(export.path("incident").path("title").asText()) + " at http://"
+                        + at.getAddress().getHostAddress() + ":" + at.getPort() + "/#incident/" + export.path("incident").path("id").asText()
+                        + " token " + console.token() + " (Ctrl-C to close)");
+                stop.await();
+            }
         }
         return 0;
     }

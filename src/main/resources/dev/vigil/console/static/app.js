@@ -263,12 +263,17 @@ async function searchEvents(q) {
   }
 }
 
-async function listRules() {
-  const rules = await api('/api/rules');
-  shown = { view: 'rules' };
+// the filter's rule field offers the names of the rules there are
+function offerRuleNames(rules) {
   const names = $('rule-names');
   names.replaceChildren();
   for (const r of rules) { const o = document.createElement('option'); o.value = r.name; names.appendChild(o); }
+}
+
+async function listRules() {
+  const rules = await api('/api/rules');
+  shown = { view: 'rules' };
+  offerRuleNames(rules);
   const body = $('rule-rows');
   body.replaceChildren();
   const needle = $('rule-search').value.trim().toLowerCase();
@@ -345,9 +350,7 @@ $('login-form').addEventListener('submit', async (ev) => {
   try {
     await api('/api/incidents?limit=1');
     sessionStorage.setItem('vigil_token', token);
-    api('/api/rules').then((rules) => {
-      for (const r of rules) { const o = document.createElement('option'); o.value = r.name; $('rule-names').appendChild(o); }
-    }).catch(() => {});
+    api('/api/rules').then(offerRuleNames).catch(() => {});
     await route(false);
     startLive();
   } catch (e) { fail(e); }
