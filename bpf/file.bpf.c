@@ -223,20 +223,19 @@ static __always_inline int open_exit(struct trace_event_raw_sys_exit *ctx)
 
 SEC("tracepoint/syscalls/sys_enter_open")
 int open__enter_open(struct trace_event_raw_sys_enter *ctx) { return open_enter(ctx, 0, 3); }
-SEC("tracepoint/syscalls/sys_exit_open")
-int open__exit_open(struct trace_event_raw_sys_exit *ctx) { return open_exit(ctx); }
 SEC("tracepoint/syscalls/sys_enter_openat")
 int open__enter_openat(struct trace_event_raw_sys_enter *ctx) { return open_enter(ctx, 1, 4); }
-SEC("tracepoint/syscalls/sys_exit_openat")
-int open__exit_openat(struct trace_event_raw_sys_exit *ctx) { return open_exit(ctx); }
 SEC("tracepoint/syscalls/sys_enter_openat2")
 int open__enter_openat2(struct trace_event_raw_sys_enter *ctx) { return open_enter(ctx, 2, 3); }
-SEC("tracepoint/syscalls/sys_exit_openat2")
-int open__exit_openat2(struct trace_event_raw_sys_exit *ctx) { return open_exit(ctx); }
 SEC("tracepoint/syscalls/sys_enter_creat")
 int open__enter_creat(struct trace_event_raw_sys_enter *ctx) { return open_enter(ctx, 3, 2); }
-SEC("tracepoint/syscalls/sys_exit_creat")
-int open__exit_creat(struct trace_event_raw_sys_exit *ctx) { return open_exit(ctx); }
+
+SEC("tracepoint/syscalls/sys_exit_openat")
+ATTACH_AT(open__exit_open, "syscalls/sys_exit_open")
+ATTACH_AT(open__exit_openat, "syscalls/sys_exit_openat")
+ATTACH_AT(open__exit_openat2, "syscalls/sys_exit_openat2")
+ATTACH_AT(open__exit_creat, "syscalls/sys_exit_creat")
+int open__exit(struct trace_event_raw_sys_exit *ctx) { return open_exit(ctx); }
 
 /* write (sandbox): regular files only, with the first bytes written. */
 static __always_inline int write_enter(struct trace_event_raw_sys_enter *ctx, __u32 variant)
@@ -412,47 +411,55 @@ static __always_inline int paths_exit(struct trace_event_raw_sys_exit *ctx)
 	return 0;
 }
 
-#define EXIT(family, name) SEC("tracepoint/syscalls/sys_exit_" #name) int family##__exit_##name(struct trace_event_raw_sys_exit *ctx) { return paths_exit(ctx); }
+/* The exit side of every path-naming call: their enter sides normalised the arguments. */
+SEC("tracepoint/syscalls/sys_exit_chmod")
+ATTACH_AT(chmod__exit_chmod, "syscalls/sys_exit_chmod")
+ATTACH_AT(chmod__exit_fchmod, "syscalls/sys_exit_fchmod")
+ATTACH_AT(chmod__exit_fchmodat, "syscalls/sys_exit_fchmodat")
+ATTACH_AT(chmod__exit_fchmodat2, "syscalls/sys_exit_fchmodat2")
+ATTACH_AT(rename__exit_rename, "syscalls/sys_exit_rename")
+ATTACH_AT(rename__exit_renameat, "syscalls/sys_exit_renameat")
+ATTACH_AT(rename__exit_renameat2, "syscalls/sys_exit_renameat2")
+ATTACH_AT(link__exit_link, "syscalls/sys_exit_link")
+ATTACH_AT(link__exit_linkat, "syscalls/sys_exit_linkat")
+ATTACH_AT(link__exit_symlink, "syscalls/sys_exit_symlink")
+ATTACH_AT(link__exit_symlinkat, "syscalls/sys_exit_symlinkat")
+ATTACH_AT(unlink__exit_unlink, "syscalls/sys_exit_unlink")
+ATTACH_AT(unlink__exit_unlinkat, "syscalls/sys_exit_unlinkat")
+ATTACH_AT(unlink__exit_rmdir, "syscalls/sys_exit_rmdir")
+ATTACH_AT(fcaps__exit_setxattr, "syscalls/sys_exit_setxattr")
+ATTACH_AT(fcaps__exit_lsetxattr, "syscalls/sys_exit_lsetxattr")
+ATTACH_AT(fcaps__exit_fsetxattr, "syscalls/sys_exit_fsetxattr")
+ATTACH_AT(fcaps__exit_setxattrat, "syscalls/sys_exit_setxattrat")
+int paths__exit(struct trace_event_raw_sys_exit *ctx) { return paths_exit(ctx); }
 
 SEC("tracepoint/syscalls/sys_enter_chmod")
 int chmod__enter_chmod(struct trace_event_raw_sys_enter *ctx) { save_paths(T_CHMOD, AT_FDCWD, ctx->args[0], 0, 0, ctx->args[1]); return 0; }
-EXIT(chmod, chmod)
 SEC("tracepoint/syscalls/sys_enter_fchmod")
 int chmod__enter_fchmod(struct trace_event_raw_sys_enter *ctx) { save_paths(T_CHMOD, (int)ctx->args[0], 0, 0, 0, ctx->args[1]); return 0; }
-EXIT(chmod, fchmod)
 SEC("tracepoint/syscalls/sys_enter_fchmodat")
 int chmod__enter_fchmodat(struct trace_event_raw_sys_enter *ctx) { save_paths(T_CHMOD, (int)ctx->args[0], ctx->args[1], 0, 0, ctx->args[2]); return 0; }
-EXIT(chmod, fchmodat)
 SEC("tracepoint/syscalls/sys_enter_fchmodat2")
 int chmod__enter_fchmodat2(struct trace_event_raw_sys_enter *ctx) { save_paths(T_CHMOD, (int)ctx->args[0], ctx->args[1], 0, 0, ctx->args[2]); return 0; }
-EXIT(chmod, fchmodat2)
 
 SEC("tracepoint/syscalls/sys_enter_rename")
 int rename__enter_rename(struct trace_event_raw_sys_enter *ctx) { save_paths(T_RENAME, AT_FDCWD, ctx->args[0], AT_FDCWD, ctx->args[1], 0); return 0; }
-EXIT(rename, rename)
 SEC("tracepoint/syscalls/sys_enter_renameat")
 int rename__enter_renameat(struct trace_event_raw_sys_enter *ctx) { save_paths(T_RENAME, (int)ctx->args[0], ctx->args[1], (int)ctx->args[2], ctx->args[3], 0); return 0; }
-EXIT(rename, renameat)
 SEC("tracepoint/syscalls/sys_enter_renameat2")
 int rename__enter_renameat2(struct trace_event_raw_sys_enter *ctx) { save_paths(T_RENAME, (int)ctx->args[0], ctx->args[1], (int)ctx->args[2], ctx->args[3], ctx->args[4]); return 0; }
-EXIT(rename, renameat2)
 
 SEC("tracepoint/syscalls/sys_enter_link")
 int link__enter_link(struct trace_event_raw_sys_enter *ctx) { save_paths(T_LINK, AT_FDCWD, ctx->args[0], AT_FDCWD, ctx->args[1], 0); return 0; }
-EXIT(link, link)
 SEC("tracepoint/syscalls/sys_enter_linkat")
 int link__enter_linkat(struct trace_event_raw_sys_enter *ctx) { save_paths(T_LINK, (int)ctx->args[0], ctx->args[1], (int)ctx->args[2], ctx->args[3], ctx->args[4]); return 0; }
-EXIT(link, linkat)
 SEC("tracepoint/syscalls/sys_enter_symlink")
 int link__enter_symlink(struct trace_event_raw_sys_enter *ctx) { save_paths(T_LINK, RAW_PATH, ctx->args[0], AT_FDCWD, ctx->args[1], 1); return 0; }
-EXIT(link, symlink)
 SEC("tracepoint/syscalls/sys_enter_symlinkat")
 int link__enter_symlinkat(struct trace_event_raw_sys_enter *ctx) { save_paths(T_LINK, RAW_PATH, ctx->args[0], (int)ctx->args[1], ctx->args[2], 1); return 0; }
-EXIT(link, symlinkat)
 
 SEC("tracepoint/syscalls/sys_enter_unlink")
 int unlink__enter_unlink(struct trace_event_raw_sys_enter *ctx) { save_paths(T_UNLINK, AT_FDCWD, ctx->args[0], 0, 0, 0); return 0; }
-EXIT(unlink, unlink)
 SEC("tracepoint/syscalls/sys_enter_unlinkat")
 int unlink__enter_unlinkat(struct trace_event_raw_sys_enter *ctx)
 {
@@ -461,10 +468,8 @@ int unlink__enter_unlinkat(struct trace_event_raw_sys_enter *ctx)
 		save_paths(type, (int)ctx->args[0], ctx->args[1], 0, 0, ctx->args[2]);
 	return 0;
 }
-EXIT(unlink, unlinkat)
 SEC("tracepoint/syscalls/sys_enter_rmdir")
 int unlink__enter_rmdir(struct trace_event_raw_sys_enter *ctx) { save_paths(T_RMDIR, AT_FDCWD, ctx->args[0], 0, 0, 0); return 0; }
-EXIT(unlink, rmdir)
 
 /* 705 file capabilities: the security.capability attribute set, whichever setxattr call set it. */
 static __always_inline bool is_file_caps(const char *name)
@@ -488,16 +493,12 @@ static __always_inline int fcaps_enter(long dirfd, __u64 path, const char *name)
 
 SEC("tracepoint/syscalls/sys_enter_setxattr")
 int fcaps__enter_setxattr(struct trace_event_raw_sys_enter *ctx) { return fcaps_enter(AT_FDCWD, ctx->args[0], (void *)ctx->args[1]); }
-EXIT(fcaps, setxattr)
 SEC("tracepoint/syscalls/sys_enter_lsetxattr")
 int fcaps__enter_lsetxattr(struct trace_event_raw_sys_enter *ctx) { return fcaps_enter(AT_FDCWD, ctx->args[0], (void *)ctx->args[1]); }
-EXIT(fcaps, lsetxattr)
 SEC("tracepoint/syscalls/sys_enter_fsetxattr")
 int fcaps__enter_fsetxattr(struct trace_event_raw_sys_enter *ctx) { return fcaps_enter((int)ctx->args[0], 0, (void *)ctx->args[1]); }
-EXIT(fcaps, fsetxattr)
 SEC("tracepoint/syscalls/sys_enter_setxattrat")
 int fcaps__enter_setxattrat(struct trace_event_raw_sys_enter *ctx) { return fcaps_enter((int)ctx->args[0], ctx->args[1], (void *)ctx->args[3]); }
-EXIT(fcaps, setxattrat)
 
 /*
  * 710 watched_change, truncate side: truncate(2) by path is decided on the

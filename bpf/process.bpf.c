@@ -149,28 +149,30 @@ int BPF_PROG(process__exec, struct task_struct *task, pid_t old_pid, struct linu
 	return 0;
 }
 
-/* Failed execs: sched_process_exec never fires for them. */
-static __always_inline int exec_enter(struct trace_event_raw_sys_enter *ctx, bool at)
+/* Failed execs: sched_process_exec never fires for them. Saved as (dirfd, name, argv). */
+SEC("tracepoint/syscalls/sys_enter_execve")
+int process__enter_execve(struct trace_event_raw_sys_enter *ctx)
 {
-	if (wanted(T_EXECVE)) {
-		if (at)
-			save_args(T_EXECVE + T_SLOTS, ctx, 5);
-		else
-			save_args(T_EXECVE, ctx, 3);
-	}
+	if (wanted(T_EXECVE))
+		save_values(T_EXECVE, AT_FDCWD, ctx->args[0], ctx->args[1], 0, 0, 0);
 	return 0;
 }
 
-SEC("tracepoint/syscalls/sys_enter_execve")
-int process__enter_execve(struct trace_event_raw_sys_enter *ctx) { return exec_enter(ctx, false); }
-
 SEC("tracepoint/syscalls/sys_enter_execveat")
-int process__enter_execveat(struct trace_event_raw_sys_enter *ctx) { return exec_enter(ctx, true); }
+int process__enter_execveat(struct trace_event_raw_sys_enter *ctx)
+{
+	if (wanted(T_EXECVE))
+		save_values(T_EXECVE, (int)ctx->args[0], ctx->args[1], ctx->args[2], 0, 0, 0);
+	return 0;
+}
 
-static __always_inline int exec_exit(struct trace_event_raw_sys_exit *ctx, bool at)
+SEC("tracepoint/syscalls/sys_exit_execve")
+ATTACH_AT(process__exit_execve, "syscalls/sys_exit_execve")
+ATTACH_AT(process__exit_execveat, "syscalls/sys_exit_execveat")
+int process__exit_failed(struct trace_event_raw_sys_exit *ctx)
 {
 	struct syscall_args a;
-	if (!take_args(at ? T_EXECVE + T_SLOTS : T_EXECVE, &a) || ctx->ret >= 0)
+	if (!take_args(T_EXECVE, &a) || ctx->ret >= 0)
 		return 0;
 	struct exec_event *e = record_area();
 	if (!e)
@@ -182,10 +184,10 @@ static __always_inline int exec_exit(struct trace_event_raw_sys_exit *ctx, bool 
 	fill_tree(&e->tree, task);
 	fill_cred(&e->cred, task);
 	fill_caps(task, &e->cap_effective, &e->cap_permitted);
-	const char *name = (void *)(at ? a.a[1] : a.a[0]);
-	const char *const *argv = (void *)(at ? a.a[2] : a.a[1]);
+	const char *name = (void *)a.a[1];
+	const char *const *argv = (void *)a.a[2];
 	__u32 pos = sizeof(*e);
-	pos = put_at_path(e, pos, &e->exe, at ? (long)(int)a.a[0] : AT_FDCWD, name, T_EXECVE);
+	pos = put_at_path(e, pos, &e->exe, (long)(int)a.a[0], name, T_EXECVE);
 	pos = put_str(e, pos, &e->filename, name, VIGIL_STR_MAX, true, T_EXECVE);
 	e->argv.off = pos;
 	for (int i = 0; i < 16; i++) {
@@ -211,12 +213,6 @@ static __always_inline int exec_exit(struct trace_event_raw_sys_exit *ctx, bool 
 	emit(e, pos);
 	return 0;
 }
-
-SEC("tracepoint/syscalls/sys_exit_execve")
-int process__exit_execve(struct trace_event_raw_sys_exit *ctx) { return exec_exit(ctx, false); }
-
-SEC("tracepoint/syscalls/sys_exit_execveat")
-int process__exit_execveat(struct trace_event_raw_sys_exit *ctx) { return exec_exit(ctx, true); }
 
 /* Forks keep the process cache; a fork is also where a hidden credential change shows. */
 SEC("tp_btf/sched_process_fork")

@@ -152,6 +152,13 @@ static __always_inline struct file *as_file(const void *p)
 	return p ? bpf_rdonly_cast(p, bpf_core_type_id_kernel(struct file)) : NULL;
 }
 
+/*
+ * One program for several tracepoints of one record format (the exits of every
+ * path-naming syscall): the agent attaches it at each point the tags name, under
+ * that name for hook selection, and the verifier checks it once, not per syscall.
+ */
+#define ATTACH_AT(name, tracepoint) __attribute__((btf_decl_tag("vigil.attach:" #name " tracepoint/" tracepoint)))
+
 /* Fills the common header from `task` (the current task unless a hook says otherwise). */
 static __always_inline void fill_header(struct event_header *h, struct task_struct *task, __u32 type, __u32 size)
 {

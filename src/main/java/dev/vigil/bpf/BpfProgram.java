@@ -61,12 +61,35 @@ public final class BpfProgram {
         } catch (Throwable t) {
             throw new BpfException("object " + object.name() + ": attach program " + name, t);
         }
+        return linked(link, name, section);
+    }
+
+    /**
+     * Attaches to another tracepoint with the same record format ("syscalls/sys_exit_rename"):
+     * one program verified once serves every syscall it suits. The link is named `linkName`.
+     */
+    public BpfLink attachTracepoint(String tracepoint, String linkName) {
+        int slash = tracepoint.indexOf('/');
+        if (slash < 0) {
+            throw new IllegalArgumentException("tracepoint " + tracepoint + " is not category/name");
+        }
+        MemorySegment link;
+        try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+            link = (MemorySegment) Libbpf.ATTACH_TRACEPOINT.invokeExact(Libbpf.callState(), handle,
+                    arena.allocateFrom(tracepoint.substring(0, slash)), arena.allocateFrom(tracepoint.substring(slash + 1)));
+        } catch (Throwable t) {
+            throw new BpfException("object " + object.name() + ": attach program " + name + " at " + tracepoint, t);
+        }
+        return linked(link, linkName, "tracepoint/" + tracepoint);
+    }
+
+    private BpfLink linked(MemorySegment link, String linkName, String at) {
         if (link.equals(MemorySegment.NULL)) {
             int errno = Libbpf.errno();
             String log = LibbpfLog.drain().strip();
             String detail = log.isEmpty() ? "" : " [" + log.lines().reduce((a, b) -> b).orElse("") + "]";
-            throw new BpfException("object " + object.name() + ": attach program " + name + " at " + section + detail, errno);
+            throw new BpfException("object " + object.name() + ": attach program " + name + " at " + at + detail, errno);
         }
-        return new BpfLink(name, link);
+        return new BpfLink(linkName, name, link);
     }
 }

@@ -2,7 +2,9 @@ package dev.vigil.bpf;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -11,6 +13,8 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 /** Read access to a BPF object's BTF: enough to learn a struct's size and member offsets. */
 public final class Btf {
     private static final int KIND_STRUCT = 4;
+    private static final int KIND_FUNC = 12;
+    private static final int KIND_DECL_TAG = 17;
     private final MemorySegment handle;
 
     Btf(MemorySegment handle) {
@@ -45,6 +49,35 @@ public final class Btf {
             return Optional.of(new Struct(name, size, offsets));
         } catch (Throwable t) {
             throw new BpfException("btf: struct " + name, t);
+        }
+    }
+
+    /**
+     * The {@code btf_decl_tag} strings on functions that start with `prefix` (the prefix removed),
+     * by function name: how a BPF program says more about itself than its section can.
+     */
+    public Map<String, List<String>> functionTags(String prefix) {
+        Map<String, List<String>> tags = new LinkedHashMap<>();
+        try {
+            int count = (int) Libbpf.BTF_TYPE_COUNT.invokeExact(handle);
+            for (int id = 1; id < count; id++) {
+                // struct btf_type { u32 name_off; u32 info; u32 size_or_type; } then, for a decl tag, s32 component_idx
+                MemorySegment type = ((MemorySegment) Libbpf.BTF_TYPE.invokeExact(handle, id)).reinterpret(16);
+                int info = type.get(JAVA_INT, 4);
+                if (((info >>> 24) & 0x1f) != KIND_DECL_TAG || type.get(JAVA_INT, 12) != -1) {
+                    continue;
+                }
+                String tag = Libbpf.string((MemorySegment) Libbpf.BTF_NAME.invokeExact(handle, type.get(JAVA_INT, 0)));
+                MemorySegment target = ((MemorySegment) Libbpf.BTF_TYPE.invokeExact(handle, type.get(JAVA_INT, 8))).reinterpret(12);
+                if (!tag.startsWith(prefix) || ((target.get(JAVA_INT, 4) >>> 24) & 0x1f) != KIND_FUNC) {
+                    continue;
+                }
+                String function = Libbpf.string((MemorySegment) Libbpf.BTF_NAME.invokeExact(handle, target.get(JAVA_INT, 0)));
+                tags.computeIfAbsent(function, f -> new ArrayList<>()).add(tag.substring(prefix.length()));
+            }
+            return tags;
+        } catch (Throwable t) {
+            throw new BpfException("btf: tags " + prefix, t);
         }
     }
 }

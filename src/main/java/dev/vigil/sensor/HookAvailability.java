@@ -1,7 +1,6 @@
 package dev.vigil.sensor;
 
 import dev.vigil.bpf.BpfObject;
-import dev.vigil.bpf.BpfProgram;
 
 import java.nio.file.Files;
 import java.util.ArrayList;
@@ -21,7 +20,7 @@ public record HookAvailability(String label, String note) {
         if (programs == null) {
             programs = new ArrayList<>();
             try (BpfObject obj = BpfObject.open("vigil", Sensor.objectBytes())) {
-                for (BpfProgram p : obj.programs()) {
+                for (AttachPoint p : AttachPoint.of(obj)) {
                     programs.add(new String[] {p.name(), p.section()});
                 }
             }

@@ -71,7 +71,8 @@ public final class Sensor implements AutoCloseable {
         BpfObject obj = BpfObject.open("vigil", objectBytes());
         RingBuffer rb = null;
         try {
-            this.unavailable = selectPrograms(obj, hooks, options.rawSyscalls());
+            List<AttachPoint> points = AttachPoint.of(obj);
+            this.unavailable = selectPrograms(points, hooks, options.rawSyscalls());
             if (options.tamperLog()) {
                 pinTamperLog(obj);
             }
@@ -82,7 +83,7 @@ public final class Sensor implements AutoCloseable {
             }
             this.previousTamper = takeTamperLog(obj.map("tamper_log"));
             configure(obj, options);
-            List<BpfProgram> toAttach = obj.programs().stream()
+            List<AttachPoint> toAttach = points.stream()
                     .filter(p -> selected(p.name(), hooks) && !unavailable.containsKey(p.name())).toList();
             attachAll(toAttach, links);
             this.losses = obj.map("losses");
@@ -130,11 +131,14 @@ public final class Sensor implements AutoCloseable {
         return program.startsWith("process__") && hooks.contains(Hook.EXECVE);
     }
 
-    /** Turns autoload off for programs no selected hook needs or whose attach point this kernel lacks. */
-    private static Map<String, String> selectPrograms(BpfObject obj, Set<Hook> hooks, boolean rawSyscalls) {
+    /**
+     * Turns autoload off for programs none of whose attach points a selected hook needs or this
+     * kernel has; returns the attach points left out because the kernel lacks them.
+     */
+    private static Map<String, String> selectPrograms(List<AttachPoint> points, Set<Hook> hooks, boolean rawSyscalls) {
         Map<String, String> missing = new LinkedHashMap<>();
         Set<String> familiesWithTracepoints = new java.util.HashSet<>();
-        for (BpfProgram p : obj.programs()) {
+        for (AttachPoint p : points) {
             String why = KernelSupport.missingAttachPoint(p.section());
             if (why != null) {
                 missing.put(p.name(), why);
@@ -142,13 +146,19 @@ public final class Sensor implements AutoCloseable {
                 familiesWithTracepoints.add(family(p.name()));
             }
         }
-        for (BpfProgram p : obj.programs()) {
+        Set<BpfProgram> needed = new java.util.HashSet<>();
+        for (AttachPoint p : points) {
             boolean raw = p.name().endsWith("_raw");
             if (raw && (!rawSyscalls || familiesWithTracepoints.contains(family(p.name())))) {
                 missing.putIfAbsent(p.name(), rawSyscalls ? "not needed: the per-syscall tracepoints exist"
                         : "raw_syscalls fallback runs on every syscall: only with --hooks all or the hook by name");
             }
-            p.autoload(!missing.containsKey(p.name()) && selected(p.name(), hooks));
+            if (!missing.containsKey(p.name()) && selected(p.name(), hooks)) {
+                needed.add(p.program());
+            }
+        }
+        for (AttachPoint p : points) {
+            p.program().autoload(needed.contains(p.program()));
         }
         return missing;
     }
@@ -159,12 +169,12 @@ public final class Sensor implements AutoCloseable {
      */
     private static final int LINK_THREADS = 16;
 
-    private static void attachAll(List<BpfProgram> programs, List<BpfLink> into) {
+    private static void attachAll(List<AttachPoint> points, List<BpfLink> into) {
         List<BpfLink> attached = java.util.Collections.synchronizedList(new ArrayList<>());
         RuntimeException failed = null;
         try (var pool = java.util.concurrent.Executors.newFixedThreadPool(LINK_THREADS, Thread.ofPlatform().daemon().factory())) {
             List<java.util.concurrent.Future<?>> done = new ArrayList<>();
-            for (BpfProgram p : programs) {
+            for (AttachPoint p : points) {
                 done.add(pool.submit(() -> attached.add(p.attach())));
             }
             for (var f : done) {
@@ -443,11 +453,12 @@ public final class Sensor implements AutoCloseable {
         return Set.copyOf(hooks);
     }
 
-    /** Programs not attached because this kernel lacks their attach point, with the reason. */
+    /** Attach points left out because this kernel lacks them, with the reason. */
     public Map<String, String> unavailable() {
         return Map.copyOf(unavailable);
     }
 
+    /** Attach points in use (a program shared by several syscalls counts once per syscall). */
     public int attachedPrograms() {
         return links.size();
     }
