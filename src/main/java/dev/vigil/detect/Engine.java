@@ -157,6 +157,7 @@ public final class Engine implements Consumer<Map<String, Object>> {
 
     @Override
     public synchronized void accept(Map<String, Object> e) {
+        Fields.nextEvent();
         if (folding.enabled()) {
             report(folding.expire(ts(e)));
         }

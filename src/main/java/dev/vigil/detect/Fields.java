@@ -38,8 +38,57 @@ public final class Fields {
             + "|mounts?(\\.[a-z_]+)?(\\[[^\\]]{1,256}])?|label(\\.[a-z0-9_.\\-/]+)?|labels)"
             + "|fd\\.nameraw|fd\\.[a-z]ip\\.name|fd\\.ino|fd\\.dev|fd\\.uid|fd\\.name_changed|fd\\.types|proc\\.fdopencount");
 
-    /** The accessor for `name`, or null when Vigil does not collect that field. */
+    /** Fields that are plain look-ups of one key: cheaper to read again than to remember. */
+    private static final java.util.regex.Pattern PLAIN = java.util.regex.Pattern.compile(
+            "evt\\.(time|rawtime|num|datetime|time\\.iso8601|hostname|rawres|buffer|source|dir)|proc\\.(name|exe|exepath|pid|tgid|ppid|sid|pgid|cwd|duration|pexe|pexepath)"
+            + "|thread\\.(tid|cap_\\w+)|user\\.(uid|name|loginuid|euid)|group\\.(gid|name)|fd\\.(dip|dport)|host\\.name|container\\.(type|image|privileged)");
+    private static final Map<String, java.util.Optional<Function<Map<String, Object>, Object>>> SHARED = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * The accessor for `name`, or null when Vigil does not collect that field. One accessor per
+     * field for every rule, and a derived field (a command line joined, an ancestor found, an
+     * fd's path) is computed once per event however many rules ask for it.
+     */
     public static Function<Map<String, Object>, Object> resolve(String name) {
+        if (SHARED.size() > 10_000) {
+            SHARED.clear(); // rule files full of made-up field names must not grow this without end
+        }
+        return SHARED.computeIfAbsent(name, n -> java.util.Optional.ofNullable(build(n))
+                .map(f -> PLAIN.matcher(n).matches() || RAW.contains(n) ? f : new Memo(f))).orElse(null);
+    }
+
+    /** Bumped as each event enters an engine, so a map evaluated again after a change is computed afresh. */
+    private static volatile long epoch;
+
+    /** Marks the start of an event's evaluation. */
+    static void nextEvent() {
+        epoch++; // a lost increment between two engines' threads only costs a recomputation
+    }
+
+    /** The last event a derived field was computed for, with its value. */
+    private static final class Memo implements Function<Map<String, Object>, Object> {
+        private record Last(Map<String, Object> event, long epoch, Object value) {}
+        private final Function<Map<String, Object>, Object> field;
+        private Last last = new Last(null, -1, null); // a race between engines on two threads only recomputes
+
+        Memo(Function<Map<String, Object>, Object> field) {
+            this.field = field;
+        }
+
+        @Override
+        public Object apply(Map<String, Object> e) {
+            Last l = last;
+            long now = epoch;
+            if (l.event == e && l.epoch == now) {
+                return l.value;
+            }
+            Object v = field.apply(e);
+            last = new Last(e, now, v);
+            return v;
+        }
+    }
+
+    private static Function<Map<String, Object>, Object> build(String name) {
         Matcher m = INDEXED.matcher(name);
         if (m.matches()) {
             return indexed(m.group(1), Integer.parseInt(m.group(2)));
