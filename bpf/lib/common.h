@@ -234,6 +234,46 @@ static __always_inline void fill_cred(struct cred_ids *c, struct task_struct *ta
 	c->fsgid = cred->fsgid.val;
 }
 
+/* The rate limit's state per process (tgid): when its next event is due at its allowed rate. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 8192);
+	__type(key, __u32);
+	__type(value, __u64);
+} rate_due SEC(".maps");
+
+/* The ring is filling: the agent is falling behind, and the noisiest processes must yield. */
+#define VIGIL_PRESSURE_BYTES (VIGIL_RING_BYTES / 4)
+
+/*
+ * Whether the process an event is about is over its rate (a generic cell rate check: each
+ * event moves its due time one interval on; it may run `burst` ahead). Consulted only under
+ * pressure, so an ordinary burst costs nothing and loses nothing. The process cache's own
+ * records (exec, fork, exit) and the agent's tamper reports are never limited.
+ */
+static __always_inline bool over_rate(struct event_header *h)
+{
+	__u32 type = h->type;
+	if (type == T_EXECVE || type == T_FORK || type == T_EXIT || type == T_AGENT_TAMPER)
+		return false;
+	struct vigil_config *c = cfg();
+	if (!c || !c->rate_interval_ns)
+		return false;
+	__u32 tgid = h->pid;
+	__u64 now = bpf_ktime_get_ns();
+	__u64 *due = bpf_map_lookup_elem(&rate_due, &tgid);
+	if (!due) {
+		__u64 next = now + c->rate_interval_ns;
+		bpf_map_update_elem(&rate_due, &tgid, &next, BPF_ANY);
+		return false;
+	}
+	__u64 d = *due;
+	if (d > now + c->rate_burst_ns)
+		return true;
+	*due = (d > now ? d : now) + c->rate_interval_ns;
+	return false;
+}
+
 /* Sends `size` bytes of the record at `rec`, counting a full ring buffer. */
 static __always_inline void emit(void *rec, __u32 size)
 {
@@ -249,7 +289,12 @@ static __always_inline void emit(void *rec, __u32 size)
 	 * The agent drains the ring every few milliseconds on its own; it is woken
 	 * early only when a burst has filled a sixteenth of the ring.
 	 */
-	__u64 wake = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= VIGIL_WAKEUP_BYTES ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+	__u64 avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
+	if (avail >= VIGIL_PRESSURE_BYTES && over_rate(h)) {
+		count_loss(type, L_RATE_LIMITED);
+		return;
+	}
+	__u64 wake = avail >= VIGIL_WAKEUP_BYTES ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
 	if (bpf_ringbuf_output(&events, rec, size & (VIGIL_SCRATCH - 1), wake))
 		count_loss(type, L_RINGBUF_FULL);
 }

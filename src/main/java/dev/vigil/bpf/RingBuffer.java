@@ -38,6 +38,11 @@ public final class RingBuffer implements AutoCloseable {
     private final MemorySegment handle;
     private long consumerFailures;
     private Throwable lastFailure;
+    /** Records one poll may still deliver; past it the callback stops libbpf's loop (see {@link #poll}). */
+    private int budget, delivered;
+    private static final int BUDGET_SPENT = -0x7000_0000;
+    /** Records per poll at most: a producer faster than the consumer must not keep one poll running forever. */
+    static final int POLL_BUDGET = 32_768;
 
     public RingBuffer(BpfMap map, Consumer consumer) {
         this.name = map.name();
@@ -64,30 +69,36 @@ public final class RingBuffer implements AutoCloseable {
             consumerFailures++;
             lastFailure = t;
         }
-        return 0;
+        delivered++;
+        return --budget > 0 ? 0 : BUDGET_SPENT;
     }
 
     /**
      * Waits up to `timeoutMillis` for a wakeup, then hands every record in the ring to the
      * consumer; returns how many. The programs write without waking the reader (a wakeup costs a
      * self-IPI per record in a VM) until a burst has filled part of the ring, so records that came
-     * in quietly are drained here after the wait.
+     * in quietly are drained here after the wait. At most {@link #POLL_BUDGET} records per call:
+     * under a storm the caller still gets control back to do its periodic work (loss alerts, windows).
      */
     public int poll(int timeoutMillis) {
-        int n, more;
+        int n, more = 0;
+        budget = POLL_BUDGET;
+        delivered = 0;
         try {
             n = (int) Libbpf.RINGBUF_POLL.invokeExact(handle, timeoutMillis);
-            more = (int) Libbpf.RINGBUF_CONSUME.invokeExact(handle);
+            if (n != BUDGET_SPENT) {
+                more = (int) Libbpf.RINGBUF_CONSUME.invokeExact(handle);
+            }
         } catch (Throwable t) {
             throw new BpfException("ring buffer " + name + ": poll", t);
         }
-        if (n < 0 && n != -4) {
+        if (n < 0 && n != -4 && n != BUDGET_SPENT) {
             throw new BpfException("ring buffer " + name + ": poll", n);
         }
-        if (more < 0) {
+        if (more < 0 && more != BUDGET_SPENT) {
             throw new BpfException("ring buffer " + name + ": consume", more);
         }
-        return Math.max(n, 0) + more;
+        return delivered;
     }
 
     /** Records the consumer threw on (each one dropped). */

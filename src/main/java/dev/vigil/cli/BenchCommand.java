@@ -117,7 +117,7 @@ final class BenchCommand implements Callable<Integer> {
         System.out.printf("events through the pipeline: default %d, all %d%n", defaultEvents, allEvents);
         bpfCost(ws);
         System.out.printf("store (default hooks, every workload above): %,d rows written, %,d dropped%s%n", store.written(), store.dropped(),
-                store.dropped() > 0 ? " (" + Escape.line(store.lastError()) + ")" : "");
+                store.dropped() > 0 ? " (" + Escape.line(store.dropReason()) + ")" : "");
         printEngine();
         ConsoleBench.run(System.out);
         AgentBench.run(System.out, ws.stream().filter(w -> w.name().equals("exec")).findFirst().orElseThrow().command());

@@ -85,10 +85,19 @@ final class RunCommand implements Callable<Integer> {
     @Option(names = "--env-max", defaultValue = "2048", paramLabel = "BYTES", description = "Environment bytes kept per exec for proc.env (0-4096, 0: none).")
     int envMax;
 
+    @Option(names = "--rate-limit", defaultValue = "" + SensorOptions.DEFAULT_RATE_LIMIT, paramLabel = "EVENTS",
+            description = "While the kernel's ring buffer is filling, a process past EVENTS per second (after a second's burst) has its"
+                    + " further events suppressed in the kernel, counted as rate_limited by hook, so one flood cannot crowd out the rest."
+                    + " Execs, forks and exits are never suppressed. 0: off.")
+    int rateLimit;
+
     private static final long LOSS_ALERT_INTERVAL_NS = 30_000_000_000L;
 
     @Override
     public Integer call() throws Exception {
+        if (rateLimit < 0) {
+            throw new IllegalArgumentException("--rate-limit must be 0 (off) or events per second per process, not " + rateLimit);
+        }
         List<Path> paths = RulePaths.resolve(rules, addRules);
         RuleSet set = RuleLoader.load(paths);
         report(set);
@@ -113,7 +122,7 @@ final class RunCommand implements Callable<Integer> {
             EnumSet<Hook> selected = EnumSet.copyOf(byRules ? RuleDrivenCollection.hooks(set.collection()) : HookSelection.parse(hooks));
             selected.add(Hook.AGENT_TAMPER);
             SensorOptions options = SensorOptions.of(selected).withRawSyscalls(!byRules && HookSelection.asksForRawSyscalls(hooks))
-                    .withTamperLog(true).withEnvMax(envMax).withWatches(RuleDrivenCollection.watches(set.collection()));
+                    .withTamperLog(true).withEnvMax(envMax).withRateLimit(rateLimit).withWatches(RuleDrivenCollection.watches(set.collection()));
             LossWatch losses = new LossWatch(sink, engine);
             TamperAlerts tamper = new TamperAlerts(sink, e -> lineage(session.get(), e));
             SensorSession s = new SensorSession(options, en -> {
@@ -152,7 +161,7 @@ final class RunCommand implements Callable<Integer> {
                 if (store != null) {
                     store.close();
                     System.err.println("vigil: store " + dataDir.resolve("vigil.db") + ": " + store.written() + " rows written"
-                            + (store.dropped() > 0 ? ", " + store.dropped() + " dropped (" + Escape.line(store.lastError()) + ")" : ""));
+                            + (store.dropped() > 0 ? ", " + store.dropped() + " dropped (" + Escape.line(store.dropReason()) + ")" : ""));
                 }
             }
             System.err.println("vigil: " + (engine.alerts() + tamper.raised()) + " alerts" + (tamper.raised() > 0 ? " (" + tamper.raised() + " tamper)" : "")
@@ -268,7 +277,7 @@ final class RunCommand implements Callable<Integer> {
     private static final class LossWatch {
         private final java.util.function.Consumer<Alert> sink;
         private final Engine engine;
-        private long reported, reportedRuleErrors, lastAlertNs = Long.MIN_VALUE / 2;
+        private long reported, reportedSuppressed, reportedRuleErrors, lastAlertNs = Long.MIN_VALUE / 2;
 
         LossWatch(java.util.function.Consumer<Alert> sink, Engine engine) {
             this.sink = sink;
@@ -281,16 +290,18 @@ final class RunCommand implements Callable<Integer> {
                 return;
             }
             LossReport r = s.stream().losses();
-            long lost = r.lost(), ruleErrors = engine.ruleErrorTotal();
-            if (lost <= reported && ruleErrors <= reportedRuleErrors) {
+            long lost = r.lost(), suppressed = r.suppressed(), ruleErrors = engine.ruleErrorTotal();
+            if (lost <= reported && suppressed <= reportedSuppressed && ruleErrors <= reportedRuleErrors) {
                 return;
             }
-            long delta = lost - reported, ruleDelta = ruleErrors - reportedRuleErrors;
+            long delta = lost - reported, suppressedDelta = suppressed - reportedSuppressed, ruleDelta = ruleErrors - reportedRuleErrors;
             Map<String, Object> extra = new LinkedHashMap<>();
             extra.put("lost", delta);
+            extra.put("suppressed", suppressedDelta);
             extra.put("ringbuf_full", r.total("ringbuf_full"));
             extra.put("args_map_full", r.total("args_map_full"));
             extra.put("decode", r.total("decode"));
+            extra.put("rate_limited", suppressed);
             extra.put("by_hook", r.byHook());
             extra.put("rule_errors", ruleDelta);
             extra.put("rule_errors_by_rule", engine.ruleErrors());
@@ -298,13 +309,21 @@ final class RunCommand implements Callable<Integer> {
                 extra.put("last_rule_error", engine.lastRuleError());
             }
             reported = lost;
+            reportedSuppressed = suppressed;
             reportedRuleErrors = ruleErrors;
             lastAlertNs = now;
             long wall = System.currentTimeMillis() * 1_000_000L;
-            String output = (delta > 0 ? "Kernel events were lost: " + delta + " since the last report" : "")
-                    + (delta > 0 && ruleDelta > 0 ? "; " : "")
-                    + (ruleDelta > 0 ? "rules failed on " + ruleDelta + " events since the last report" : "")
-                    + "; detections may have missed them";
+            List<String> what = new ArrayList<>();
+            if (delta > 0) {
+                what.add("Kernel events were lost: " + delta + " since the last report");
+            }
+            if (suppressedDelta > 0) {
+                what.add(suppressedDelta + " events of processes over the rate limit were suppressed while the agent fell behind");
+            }
+            if (ruleDelta > 0) {
+                what.add("rules failed on " + ruleDelta + " events since the last report");
+            }
+            String output = String.join("; ", what) + "; detections may have missed them";
             sink.accept(new Alert(Engine.idOf("Vigil lost events", wall), wall, "Vigil lost events", "health", Priority.ERROR,
                     List.of("vigil", "health"), output, hostname(), List.of(), List.of(), extra));
         }

@@ -107,6 +107,7 @@ final class SensorSession {
         }
         h.put("lost_by_cause", byCause);
         h.put("lost", loss.lost());
+        h.put("suppressed", loss.suppressed());
         return h;
     }
 
@@ -125,6 +126,7 @@ final class SensorSession {
         sb.append(" (ringbuf_full ").append(loss.total("ringbuf_full"))
                 .append(", args_map_full ").append(loss.total("args_map_full"))
                 .append(", decode ").append(loss.total("decode")).append(')');
+        sb.append("; suppressed ").append(loss.suppressed()).append(" (rate_limited)");
         sb.append("; damaged (truncated ").append(loss.total("truncated"))
                 .append(", read_fault ").append(loss.total("read_fault")).append(')');
         if (!loss.byHook().isEmpty()) {

@@ -18,11 +18,14 @@ import java.util.Set;
  * @param tamperLog     keep the last tamper record pinned in bpffs, for the next start to report (the agent, not tools)
  * @param envMax        environment bytes kept per exec (0: none; longer ones are cut and flagged env_truncated)
  * @param watches       further watches with their own reach (reads, writes, subtrees), such as the rules ask for
+ * @param rateLimit     events per second one process may send while the ring buffer is filling (0: no limit);
+ *                      what it suppresses is counted as rate_limited, by hook
  */
 public record SensorOptions(Set<Hook> hooks, int argvMax, List<Path> watchPaths, int scanThreshold, int scanWindowMs, boolean rawSyscalls,
-                            Set<String> usbSubsystems, boolean tamperLog, int envMax, List<Watch> watches) {
+                            Set<String> usbSubsystems, boolean tamperLog, int envMax, List<Watch> watches, int rateLimit) {
     public static final int DEFAULT_ARGV_MAX = 4096;
     public static final int DEFAULT_ENV_MAX = 2048;
+    public static final int DEFAULT_RATE_LIMIT = 2000;
 
     public SensorOptions {
         hooks = hooks.isEmpty() ? EnumSet.noneOf(Hook.class) : EnumSet.copyOf(hooks);
@@ -31,41 +34,46 @@ public record SensorOptions(Set<Hook> hooks, int argvMax, List<Path> watchPaths,
         watchPaths = List.copyOf(watchPaths);
         usbSubsystems = Set.copyOf(usbSubsystems);
         watches = List.copyOf(watches);
+        rateLimit = Math.clamp(rateLimit, 0, 1_000_000_000);
     }
 
     public static SensorOptions of(Set<Hook> hooks) {
-        return new SensorOptions(hooks, DEFAULT_ARGV_MAX, WatchList.defaults(), 20, 5000, false, Set.of("usb"), false, DEFAULT_ENV_MAX, List.of());
+        return new SensorOptions(hooks, DEFAULT_ARGV_MAX, WatchList.defaults(), 20, 5000, false, Set.of("usb"), false, DEFAULT_ENV_MAX, List.of(), DEFAULT_RATE_LIMIT);
     }
 
     public SensorOptions withArgvMax(int bytes) {
-        return new SensorOptions(hooks, bytes, watchPaths, scanThreshold, scanWindowMs, rawSyscalls, usbSubsystems, tamperLog, envMax, watches);
+        return new SensorOptions(hooks, bytes, watchPaths, scanThreshold, scanWindowMs, rawSyscalls, usbSubsystems, tamperLog, envMax, watches, rateLimit);
     }
 
     public SensorOptions withRawSyscalls(boolean on) {
-        return new SensorOptions(hooks, argvMax, watchPaths, scanThreshold, scanWindowMs, on, usbSubsystems, tamperLog, envMax, watches);
+        return new SensorOptions(hooks, argvMax, watchPaths, scanThreshold, scanWindowMs, on, usbSubsystems, tamperLog, envMax, watches, rateLimit);
     }
 
     public SensorOptions withScan(int threshold, int windowMs) {
-        return new SensorOptions(hooks, argvMax, watchPaths, threshold, windowMs, rawSyscalls, usbSubsystems, tamperLog, envMax, watches);
+        return new SensorOptions(hooks, argvMax, watchPaths, threshold, windowMs, rawSyscalls, usbSubsystems, tamperLog, envMax, watches, rateLimit);
     }
 
     public SensorOptions withUsbSubsystems(Set<String> subsystems) {
-        return new SensorOptions(hooks, argvMax, watchPaths, scanThreshold, scanWindowMs, rawSyscalls, subsystems, tamperLog, envMax, watches);
+        return new SensorOptions(hooks, argvMax, watchPaths, scanThreshold, scanWindowMs, rawSyscalls, subsystems, tamperLog, envMax, watches, rateLimit);
     }
 
     public SensorOptions withTamperLog(boolean on) {
-        return new SensorOptions(hooks, argvMax, watchPaths, scanThreshold, scanWindowMs, rawSyscalls, usbSubsystems, on, envMax, watches);
+        return new SensorOptions(hooks, argvMax, watchPaths, scanThreshold, scanWindowMs, rawSyscalls, usbSubsystems, on, envMax, watches, rateLimit);
     }
 
     public SensorOptions withEnvMax(int bytes) {
-        return new SensorOptions(hooks, argvMax, watchPaths, scanThreshold, scanWindowMs, rawSyscalls, usbSubsystems, tamperLog, bytes, watches);
+        return new SensorOptions(hooks, argvMax, watchPaths, scanThreshold, scanWindowMs, rawSyscalls, usbSubsystems, tamperLog, bytes, watches, rateLimit);
     }
 
     public SensorOptions withWatches(List<Watch> more) {
-        return new SensorOptions(hooks, argvMax, watchPaths, scanThreshold, scanWindowMs, rawSyscalls, usbSubsystems, tamperLog, envMax, more);
+        return new SensorOptions(hooks, argvMax, watchPaths, scanThreshold, scanWindowMs, rawSyscalls, usbSubsystems, tamperLog, envMax, more, rateLimit);
     }
 
     public SensorOptions withWatchPaths(List<Path> paths) {
-        return new SensorOptions(hooks, argvMax, paths, scanThreshold, scanWindowMs, rawSyscalls, usbSubsystems, tamperLog, envMax, watches);
+        return new SensorOptions(hooks, argvMax, paths, scanThreshold, scanWindowMs, rawSyscalls, usbSubsystems, tamperLog, envMax, watches, rateLimit);
+    }
+
+    public SensorOptions withRateLimit(int eventsPerSecond) {
+        return new SensorOptions(hooks, argvMax, watchPaths, scanThreshold, scanWindowMs, rawSyscalls, usbSubsystems, tamperLog, envMax, watches, eventsPerSecond);
     }
 }

@@ -32,7 +32,7 @@ public final class StoreWriter implements AutoCloseable {
 
     private final Store store;
     private final BlockingQueue<Object> queue = new ArrayBlockingQueue<>(QUEUE);
-    private final AtomicLong dropped = new AtomicLong(), written = new AtomicLong();
+    private final AtomicLong dropped = new AtomicLong(), queueFull = new AtomicLong(), written = new AtomicLong();
     private final Incidents incidents = new Incidents();
     private final AlertJson alertJson = new AlertJson();
     private final dev.vigil.sink.EventJson eventJson = new dev.vigil.sink.EventJson();
@@ -67,6 +67,7 @@ public final class StoreWriter implements AutoCloseable {
         }
         if (!queue.offer(new EventRow(fields, event))) {
             dropped.incrementAndGet();
+            queueFull.incrementAndGet();
         }
     }
 
@@ -75,6 +76,7 @@ public final class StoreWriter implements AutoCloseable {
         try {
             if (!queue.offer(new AlertRow(a), 1, TimeUnit.SECONDS)) {
                 dropped.incrementAndGet();
+                queueFull.incrementAndGet();
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -94,6 +96,16 @@ public final class StoreWriter implements AutoCloseable {
     /** Items waiting to be written: the store's lag. */
     public int lag() {
         return queue.size();
+    }
+
+    /** Why items were dropped: how many found the queue full (the disk slower than the events), and the last write error. */
+    public String dropReason() {
+        long full = queueFull.get(), failed = dropped.get() - full;
+        String why = full > 0 ? full + " with the write queue full" : "";
+        if (failed > 0) {
+            why += (why.isEmpty() ? "" : ", ") + failed + " in failed writes (last: " + lastError + ")";
+        }
+        return why;
     }
 
     public String lastError() {

@@ -13,7 +13,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * 'vigil run --hooks all' under an event storm (exec and file loops on every core, with a rule that
  * fires on every exec): its resident memory stays under a bound, it keeps running, and what it
- * could not take is counted in its summary. A bound on memory, not a timing.
+ * could not take is counted in its summary. A bound on memory, not a timing. And under a flood of
+ * file events from a few processes, the rate limit holds them back, the suppression is counted and
+ * alerted, and a quiet process's events all get through, during the flood and after it.
  */
 class StormTest {
     /** The JVM's own limits (jvm.options: 256 MiB heap, 128 MiB metaspace, 64 MiB code) plus native and ring buffer. */
@@ -67,5 +69,52 @@ class StormTest {
             assertTrue(agent.alerts.size() > 1000, "the rule kept firing through the storm: " + agent.alerts.size());
         }
         assertTrue(peak > 0 && peak < RSS_BOUND_KB, "peak RSS " + peak / 1024 + " MiB, bound " + RSS_BOUND_KB / 1024 + " MiB");
+    }
+
+    /** Creates and removes files in `dir` as fast as Python can, until killed. */
+    private static final String FLOOD = """
+            import os, sys
+            d = sys.argv[1]
+            while True:
+                for i in range(1000):
+                    p = d + "/f" + str(i)
+                    os.close(os.open(p, os.O_CREAT | os.O_WRONLY, 0o600))
+                    os.unlink(p)
+            """;
+
+    @Test
+    void aFloodIsRateLimitedAndTheQuietStillGetThrough() throws Exception {
+        Path work = Files.createTempDirectory("vigil-flood");
+        Path rules = work.resolve("quiet.yaml");
+        Files.writeString(rules, "- rule: quiet file\n  condition: evt.type = create_file and fd.name contains vigil-quiet-\n"
+                + "  output: \"%fd.name\"\n  priority: WARNING\n");
+        List<Process> flood = new ArrayList<>();
+        try (AgentProcess agent = AgentProcess.start(jvmOptions(), "--hooks", "all", "--fold", "0", "--rate-limit", "500",
+                "--data", work.resolve("data").toString(), "--no-console", "--rules", rules.toString())) {
+            for (int i = 0; i < 3; i++) {
+                Path dir = Files.createDirectory(work.resolve("flood" + i));
+                flood.add(new ProcessBuilder("python3", "-c", FLOOD, dir.toString()).redirectErrorStream(true).start());
+            }
+            var health = agent.await("Vigil lost events", a -> a.path("suppressed").asLong() > 0);
+            List<String> quiet = new ArrayList<>();
+            for (int i = 0; i < 10; i++) {
+                quiet.add(Files.createFile(work.resolve("vigil-quiet-" + i)).toString());
+                Thread.sleep(200);
+            }
+            flood.forEach(Process::destroy);
+            for (Process p : flood) {
+                p.waitFor();
+            }
+            quiet.add(Files.createFile(work.resolve("vigil-quiet-after")).toString());
+            for (String q : quiet) {
+                agent.await("quiet file", a -> a.get("output").asText().equals(q));
+            }
+            assertEquals(0, agent.stop());
+            String summary = agent.awaitStderr(l -> l.matches("vigil: \\d+ events .*; suppressed \\d+ \\(rate_limited\\).*"));
+            System.err.println("StormTest: " + health.get("output").asText() + "; " + summary);
+            assertTrue(summary.contains("rate_limited="), "suppression is counted by hook: " + summary);
+        } finally {
+            flood.forEach(Process::destroyForcibly);
+        }
     }
 }
