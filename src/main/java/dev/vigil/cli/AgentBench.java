@@ -29,13 +29,16 @@ final class AgentBench {
 
     private AgentBench() {}
 
-    static void run(PrintStream out, List<String> workload) throws Exception {
+    /** The event rate the agent's memory is measured under. */
+    static final int LOAD_RATE = 100_000;
+
+    static void run(PrintStream out, List<String> workload, BenchPrograms programs, boolean smoke) throws Exception {
         try (TempDir data = TempDir.create("vigil-bench-agent")) {
-            run(out, workload, data.path());
+            run(out, workload, programs, data.path(), smoke ? ALERTS / 10 : ALERTS);
         }
     }
 
-    private static void run(PrintStream out, List<String> workload, Path data) throws Exception {
+    private static void run(PrintStream out, List<String> workload, BenchPrograms programs, Path data, int alerts) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
         cmd.addAll(jvmOptions());
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.vigil.cli.Main", "run", "--data", data.toString(),
@@ -64,22 +67,22 @@ final class AgentBench {
             Thread.ofPlatform().daemon().start(() -> read(agent, latencies));
             Thread.sleep(3000);
             long idle = RunningAgent.rssBytes(agent.pid());
+            long underLoad = peakWhile(agent, new ProcessBuilder(programs.flood(LOAD_RATE, 5, data)).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start());
             long peak = idle;
-            Process load = new ProcessBuilder(workload).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-            while (!load.waitFor(100, TimeUnit.MILLISECONDS)) {
-                peak = Math.max(peak, RunningAgent.rssBytes(agent.pid()));
-            }
+            peak = Math.max(peak, peakWhile(agent, new ProcessBuilder(workload).redirectErrorStream(true)
+                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start()));
             Path stamp = Files.createTempFile(data, "stamp", ".txt");
-            for (int i = 0; i < ALERTS; i++) {
+            for (int i = 0; i < alerts; i++) {
                 new ProcessBuilder("setsid", "touch", "-d", "2001-01-01", stamp.toString()).start().waitFor();
                 peak = Math.max(peak, i % 20 == 0 ? RunningAgent.rssBytes(agent.pid()) : 0);
             }
-            for (int i = 0; i < 100 && latencies.size() < ALERTS; i++) {
+            for (int i = 0; i < 100 && latencies.size() < alerts; i++) {
                 Thread.sleep(50);
             }
             out.printf("agent: start to ready %d ms (target ≤ 1000)%n", startMs);
-            out.printf("agent: RSS idle %d MiB (target ≤ 96), at its peak under the exec workload and %d alerts %d MiB (target ≤ 192)%n",
-                    idle >> 20, ALERTS, peak >> 20);
+            out.printf("agent: RSS idle %d MiB (target ≤ 96), at its peak under %,d events/s %d MiB (target ≤ 192),"
+                    + " under the exec workload and %d alerts %d MiB%n", idle >> 20, LOAD_RATE, underLoad >> 20, alerts, peak >> 20);
             List<Long> l = new ArrayList<>(latencies);
             Collections.sort(l);
             if (l.isEmpty()) {
@@ -94,6 +97,15 @@ final class AgentBench {
                 agent.destroyForcibly();
             }
         }
+    }
+
+    /** The agent's highest RSS while `load` runs, sampled every 100 ms. */
+    private static long peakWhile(Process agent, Process load) throws Exception {
+        long peak = RunningAgent.rssBytes(agent.pid());
+        while (!load.waitFor(100, TimeUnit.MILLISECONDS)) {
+            peak = Math.max(peak, RunningAgent.rssBytes(agent.pid()));
+        }
+        return Math.max(peak, RunningAgent.rssBytes(agent.pid()));
     }
 
     /** Each timestomping alert's delay: now, against the kernel's timestamp of the event it matched. */

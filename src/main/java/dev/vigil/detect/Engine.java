@@ -30,7 +30,7 @@ public final class Engine implements Consumer<Map<String, Object>> {
     private volatile Map<Object, Detection[]> byType;
     private volatile Detection[] all;
     private final Map<String, Map<List<Object>, Window>> windows = new HashMap<>();
-    private final Map<String, ArrayDeque<Partial>> partials = new HashMap<>();
+    private final Map<String, Partials> partials = new HashMap<>();
     private long stateDropped;
     private long alerts;
     private final Map<String, Long> ruleErrors = new java.util.TreeMap<>();
@@ -241,68 +241,151 @@ public final class Engine implements Consumer<Map<String, Object>> {
     }
 
     /** A sequence under way: the steps matched so far and the key the next step must join. */
-    private record Partial(int next, Object key, long start, List<Map<String, Object>> events) {}
+    /** A sequence matched up to step `next` (exclusive), waiting for an event whose key joins `key`. */
+    private static final class Partial {
+        final int next;
+        final Object key;
+        final long start, seq;
+        final List<Map<String, Object>> events;
+        boolean gone;
 
-    private void sequence(SequenceRule s, Map<String, Object> e) {
-        long now = ts(e), span = s.window().toNanos();
-        ArrayDeque<Partial> list = partials.computeIfAbsent(s.name(), k -> new ArrayDeque<>());
-        while (!list.isEmpty() && now - list.peekFirst().start() > span) {
-            list.pollFirst();
-        }
-        List<Partial> advanced = new ArrayList<>();
-        for (Iterator<Partial> it = list.iterator(); it.hasNext(); ) {
-            Partial p = it.next();
-            SequenceRule.Step step = s.steps().get(p.next());
-            if (!step.condition().test(e) || !joins(step, p.key(), e)) {
-                continue;
-            }
-            it.remove();
-            List<Map<String, Object>> evs = new ArrayList<>(p.events());
-            evs.add(e);
-            if (p.next() + 1 == s.steps().size()) {
-                Map<String, Object> extra = new LinkedHashMap<>();
-                List<String> names = s.steps().stream().map(SequenceRule.Step::name).toList();
-                extra.put("steps", names);
-                fire(s, "sequence", evs, e, extra);
-            } else {
-                advanced.add(new Partial(p.next() + 1, step.key().apply(e), p.start(), evs));
-            }
-            break;
-        }
-        SequenceRule.Step first = s.steps().getFirst();
-        if (first.condition().test(e)) {
-            advanced.add(new Partial(1, first.key().apply(e), now, List.of(e)));
-        }
-        for (Partial p : advanced) {
-            if (list.size() >= MAX_PARTIALS) {
-                list.pollFirst();
-                stateDropped++;
-            }
-            list.addLast(p);
+        Partial(int next, Object key, long start, long seq, List<Map<String, Object>> events) {
+            this.next = next;
+            this.key = key;
+            this.start = start;
+            this.seq = seq;
+            this.events = events;
         }
     }
 
-    /** Same key value; for a lineage step, the earlier process is this one or one of its ancestors. */
-    private static boolean joins(SequenceRule.Step step, Object key, Map<String, Object> e) {
-        if (key == null) {
-            return false;
+    /**
+     * One sequence rule's partial matches, oldest first, and indexed by the step they wait for and
+     * their join key: an event meets only the partials it can join (a hash look-up per step, one per
+     * ancestor for a lineage step), so ten thousand waiting partials cost no more than one.
+     */
+    private static final class Partials {
+        final ArrayDeque<Partial> order = new ArrayDeque<>();
+        final List<Map<Object, ArrayDeque<Partial>>> waiting = new ArrayList<>();
+        long seq;
+        int live;
+
+        Partials(int steps) {
+            for (int i = 0; i < steps; i++) {
+                waiting.add(new HashMap<>());
+            }
         }
-        if (step.lineage()) {
-            if (key.equals(e.get("pid"))) {
-                return true;
+
+        void add(Partial p) {
+            order.addLast(p);
+            waiting.get(p.next).computeIfAbsent(p.key, k -> new ArrayDeque<>()).addLast(p);
+            live++;
+        }
+
+        void remove(Partial p) {
+            if (p.gone) {
+                return;
             }
-            if (!(key instanceof Number k)) {
-                return false;
-            }
-            for (Ancestry.Node n : Ancestry.of(e)) {
-                if (n.pid() == k.longValue()) {
-                    return true;
+            p.gone = true;
+            live--;
+            ArrayDeque<Partial> bucket = waiting.get(p.next).get(p.key);
+            if (bucket != null) {
+                bucket.remove(p);
+                if (bucket.isEmpty()) {
+                    waiting.get(p.next).remove(p.key);
                 }
             }
-            return false;
+        }
+
+        /** Drops partials that started before `oldest`, and finished ones at the front. */
+        void expire(long now, long span) {
+            while (!order.isEmpty() && (order.peekFirst().gone || now - order.peekFirst().start > span)) {
+                remove(order.pollFirst());
+            }
+        }
+
+        Partial oldest() {
+            while (!order.isEmpty() && order.peekFirst().gone) {
+                order.pollFirst();
+            }
+            return order.peekFirst();
+        }
+    }
+
+    private void sequence(SequenceRule s, Map<String, Object> e) {
+        long now = ts(e), span = s.window().toNanos();
+        Partials st = partials.computeIfAbsent(s.name(), k -> new Partials(s.steps().size()));
+        st.expire(now, span);
+        Partial best = null;
+        for (int k = 1; k < s.steps().size() && st.live > 0; k++) {
+            Map<Object, ArrayDeque<Partial>> waiting = st.waiting.get(k);
+            SequenceRule.Step step = s.steps().get(k);
+            if (waiting.isEmpty() || !step.condition().test(e)) {
+                continue;
+            }
+            for (Object key : joinKeys(step, e)) {
+                ArrayDeque<Partial> bucket = waiting.get(key);
+                if (bucket != null && !bucket.isEmpty() && (best == null || bucket.peekFirst().seq < best.seq)) {
+                    best = bucket.peekFirst();
+                }
+            }
+        }
+        List<Partial> advanced = new ArrayList<>(2);
+        if (best != null) {
+            st.remove(best);
+            List<Map<String, Object>> evs = new ArrayList<>(best.events);
+            evs.add(e);
+            if (best.next + 1 == s.steps().size()) {
+                Map<String, Object> extra = new LinkedHashMap<>();
+                extra.put("steps", s.steps().stream().map(SequenceRule.Step::name).toList());
+                fire(s, "sequence", evs, e, extra);
+            } else {
+                Object key = indexKey(s.steps().get(best.next + 1), s.steps().get(best.next).key().apply(e));
+                if (key != null) {
+                    advanced.add(new Partial(best.next + 1, key, best.start, st.seq++, evs));
+                }
+            }
+        }
+        SequenceRule.Step first = s.steps().getFirst();
+        if (first.condition().test(e)) {
+            Object key = indexKey(s.steps().get(1), first.key().apply(e));
+            if (key != null) {
+                advanced.add(new Partial(1, key, now, st.seq++, List.of(e)));
+            }
+        }
+        for (Partial p : advanced) {
+            if (st.live >= MAX_PARTIALS) {
+                st.remove(st.oldest());
+                stateDropped++;
+            }
+            st.add(p);
+        }
+    }
+
+    /** A partial's key as its next step looks it up: a pid for a lineage step, the value's text otherwise; null never joins. */
+    private static Object indexKey(SequenceRule.Step next, Object key) {
+        if (key == null) {
+            return null;
+        }
+        if (next.lineage()) {
+            return key instanceof Number n ? (Object) n.longValue() : null;
+        }
+        return ConditionParser.str(key);
+    }
+
+    /** The keys an event joins at this step: its own value; for a lineage step, its pid and every ancestor's. */
+    private static List<Object> joinKeys(SequenceRule.Step step, Map<String, Object> e) {
+        if (step.lineage()) {
+            List<Object> pids = new ArrayList<>();
+            if (e.get("pid") instanceof Number n) {
+                pids.add(n.longValue());
+            }
+            for (Ancestry.Node n : Ancestry.of(e)) {
+                pids.add(n.pid());
+            }
+            return pids;
         }
         Object v = step.key().apply(e);
-        return v != null && ConditionParser.str(v).equals(ConditionParser.str(key));
+        return v == null ? List.of() : List.of(ConditionParser.str(v));
     }
 
     private void fire(Detection d, String kind, List<Map<String, Object>> events, Map<String, Object> last, Map<String, Object> extra) {

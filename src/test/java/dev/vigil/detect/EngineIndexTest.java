@@ -57,4 +57,38 @@ class EngineIndexTest {
         feed(engine, "execve", "chmod");
         assertEquals(List.of("chmods"), out.stream().map(Alert::rule).toList());
     }
+
+    /**
+     * Partial sequences are indexed by their join key: with thousands of files created and waiting,
+     * a chmod meets the one partial with its name (the oldest of equals first), and the rest stay.
+     */
+    @Test
+    void aSequenceStepJoinsThePartialWithItsKeyAmongThousands() {
+        String rules = """
+                - sequence: created then chmod then run
+                  steps:
+                    - condition: evt.type = create_file
+                      key: fd.name
+                    - condition: evt.type = chmod
+                      key: fd.name
+                    - condition: evt.type = execve
+                      key: proc.exe
+                  window: 60s
+                  output: "%proc.exe"
+                """;
+        List<Alert> out = new ArrayList<>();
+        Engine engine = new Engine(RuleLoader.loadText("t.yaml", rules), out::add, Engine::lineageFromTree).fold(java.time.Duration.ZERO);
+        long ts = 1;
+        for (int i = 0; i < 5000; i++) {
+            engine.accept(new HashMap<>(Map.of("event", "create_file", "file_path", "/tmp/f" + i, "pid", 1L, "ts", ts++)));
+        }
+        engine.accept(new HashMap<>(Map.of("event", "chmod", "file_path", "/tmp/f4321", "pid", 2L, "ts", ts++)));
+        engine.accept(new HashMap<>(Map.of("event", "execve", "exe", "/tmp/f1", "pid", 3L, "ts", ts++)));
+        assertEquals(List.of(), out, "f1 was never made executable");
+        engine.accept(new HashMap<>(Map.of("event", "execve", "exe", "/tmp/f4321", "pid", 4L, "ts", ts++)));
+        assertEquals(List.of("/tmp/f4321"), out.stream().map(Alert::output).toList());
+        engine.accept(new HashMap<>(Map.of("event", "chmod", "file_path", "/tmp/f7", "pid", 5L, "ts", ts++)));
+        engine.accept(new HashMap<>(Map.of("event", "execve", "exe", "/tmp/f7", "pid", 6L, "ts", ts)));
+        assertEquals(List.of("/tmp/f4321", "/tmp/f7"), out.stream().map(Alert::output).toList());
+    }
 }
