@@ -54,9 +54,12 @@ final class BenchPrograms implements AutoCloseable {
         }
     }
 
-    /** flood RATE SECONDS DIR: `rate` file create+remove rounds a second (one create_file event each under the default hooks). */
-    List<String> flood(long rate, double seconds, Path where) {
-        return List.of(flood.toString(), String.valueOf(rate), String.valueOf(seconds), where.toString());
+    /**
+     * `rate` rounds a second in `where`: opens of one file (one event each with the open hook on: the
+     * cheapest to make), or with `create`, file creations and removals (one create_file event each).
+     */
+    List<String> flood(boolean create, long rate, double seconds, Path where) {
+        return List.of(flood.toString(), create ? "create" : "open", String.valueOf(rate), String.valueOf(seconds), where.toString());
     }
 
     /** A clean build of the project with both cores, then its tests: compilers, assembler, linker, many files. */
