@@ -200,6 +200,7 @@ int process__exit_failed(struct trace_event_raw_sys_exit *ctx)
 			e->argv_truncated = 1; /* the record is full: never wrap onto its start */
 			break;
 		}
+		barrier_var(pos);
 		pos &= VIGIL_RECORD_MAX - 1;
 		((char *)e)[pos] = 0;
 		pos++;

@@ -159,6 +159,15 @@ static __always_inline struct file *as_file(const void *p)
  */
 #define ATTACH_AT(name, tracepoint) __attribute__((btf_decl_tag("vigil.attach:" #name " tracepoint/" tracepoint)))
 
+/* A pointer as a plain number, for a global function's scalar argument: copied off the stack by a helper, it is one. */
+static __always_inline __u64 address_of(const void *p)
+{
+	const void *slot = p;
+	__u64 v = 0;
+	bpf_probe_read_kernel(&v, sizeof(v), &slot);
+	return v;
+}
+
 /* Fills the common header from `task` (the current task unless a hook says otherwise). */
 static __always_inline void fill_header(struct event_header *h, struct task_struct *task, __u32 type, __u32 size)
 {
@@ -194,9 +203,13 @@ static __always_inline void fill_header(struct event_header *h, struct task_stru
 /*
  * The ancestry through helper reads: the same walk as direct loads would be
  * unrolled per branch of every caller and multiply verification time tenfold.
+ * A global function, verified once per program; `task` is its address.
  */
-static __always_inline void fill_tree(struct pid_tree *tree, struct task_struct *task)
+__noinline int fill_tree_once(struct pid_tree *tree, __u64 task_addr)
 {
+	struct task_struct *task = (void *)task_addr;
+	if (!tree)
+		return 0;
 	tree->depth = 0;
 #pragma unroll
 	for (int i = 0; i < VIGIL_TREE_DEPTH; i++) {
@@ -211,6 +224,12 @@ static __always_inline void fill_tree(struct pid_tree *tree, struct task_struct 
 		if (!task)
 			break;
 	}
+	return 0;
+}
+
+static __always_inline void fill_tree(struct pid_tree *tree, struct task_struct *task)
+{
+	fill_tree_once(tree, address_of(task));
 }
 
 /* Effective and permitted capability sets (kernel_cap_t is 64 bits: one u64 since 6.3, two u32 before). */
@@ -295,6 +314,7 @@ static __always_inline void emit(void *rec, __u32 size)
 		return;
 	}
 	__u64 wake = avail >= VIGIL_WAKEUP_BYTES ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+	barrier_var(size); /* keep the mask: clang knows the bound, the verifier must see it */
 	if (bpf_ringbuf_output(&events, rec, size & (VIGIL_SCRATCH - 1), wake))
 		count_loss(type, L_RINGBUF_FULL);
 }
@@ -323,27 +343,40 @@ static __always_inline __u32 room(__u32 pos, __u32 want, __u32 type)
 	return want;
 }
 
-static __always_inline __u32 put_str(void *rec, __u32 pos, struct str_ref *ref, const void *src, __u32 max, bool user, __u32 type)
+/*
+ * put_str's body is a global function: the verifier checks it once per program
+ * instead of once per call site and caller state (exec records call it twenty
+ * times). It returns the length written << 32 | the new end.
+ */
+__noinline __u64 put_str_once(struct scratch *rec, __u32 pos, __u64 src, __u32 max, __u32 how)
 {
+	__u32 type = how & 0xffff;
+	bool user = how >> 31;
 	if (max > VIGIL_STR_MAX)
 		max = VIGIL_STR_MAX;
 	max = room(pos, max, type);
 	barrier_var(max); /* keep the masks below: clang would drop them, and the verifier needs them */
-	ref->off = pos & (VIGIL_RECORD_MAX - 1);
-	ref->len = 0;
-	if (!src || max < 1)
+	if (!rec || !src || max < 1)
 		return pos; /* unchanged, never wrapped: the next field is refused too */
+	barrier_var(pos);
 	pos &= VIGIL_RECORD_MAX - 1; /* a no-op here (pos < VIGIL_RECORD_MAX); it bounds pos for the verifier */
-	long n = user ? bpf_probe_read_user_str(rec + pos, max & (VIGIL_STR_MAX * 2 - 1), src)
-		      : bpf_probe_read_kernel_str(rec + pos, max & (VIGIL_STR_MAX * 2 - 1), src);
+	long n = user ? bpf_probe_read_user_str(rec->buf + pos, max & (VIGIL_STR_MAX * 2 - 1), (const void *)src)
+		      : bpf_probe_read_kernel_str(rec->buf + pos, max & (VIGIL_STR_MAX * 2 - 1), (const void *)src);
 	if (n <= 0) {
 		count_loss(type, L_READ_FAULT);
 		return pos;
 	}
 	if (n == max)
 		count_loss(type, L_TRUNCATED);
-	ref->len = n - 1;
-	return pos + n - 1;
+	return (__u64)(n - 1) << 32 | (pos + n - 1);
+}
+
+static __always_inline __u32 put_str(void *rec, __u32 pos, struct str_ref *ref, const void *src, __u32 max, bool user, __u32 type)
+{
+	__u64 r = put_str_once(rec, pos, address_of(src), max, (type % T_SLOTS) | (user ? 1u << 31 : 0));
+	ref->off = pos & (VIGIL_RECORD_MAX - 1);
+	ref->len = r >> 32;
+	return (__u32)r;
 }
 
 static __always_inline __u32 put_bytes(void *rec, __u32 pos, struct str_ref *ref, const void *src, __u32 len, bool user, __u32 type)
@@ -358,6 +391,7 @@ static __always_inline __u32 put_bytes(void *rec, __u32 pos, struct str_ref *ref
 	len &= VIGIL_STR_MAX * 2 - 1;
 	if (!src || !len)
 		return pos;
+	barrier_var(pos);
 	pos &= VIGIL_RECORD_MAX - 1;
 	long err = user ? bpf_probe_read_user(rec + pos, len, src) : bpf_probe_read_kernel(rec + pos, len, src);
 	if (err) {
@@ -422,25 +456,19 @@ static long path_step(__u32 i, struct path_walk *w)
 	return 0;
 }
 
-/*
- * Writes the absolute path of (dentry, vfsmnt), walking d_parent and crossing
- * mounts. Built right to left in the path area, then copied into the record.
- * Files outside any mount tree (pipes, sockets, memfd) come out as "/name".
- */
-static __always_inline __u32 put_dentry_path(void *rec, __u32 pos, struct str_ref *ref, struct dentry *dentry, struct vfsmount *vfsmnt, __u32 type)
+__noinline __u64 put_dentry_path_once(struct scratch *rec, __u32 pos, __u64 dentry, __u64 vfsmnt, __u32 type)
 {
-	ref->off = pos & (VIGIL_RECORD_MAX - 1);
-	ref->len = 0;
 	if (pos >= VIGIL_RECORD_MAX) {
 		count_loss(type, L_TRUNCATED);
 		return pos;
 	}
+	barrier_var(pos);
 	pos &= VIGIL_RECORD_MAX - 1;
 	struct path_walk w = {
-		.dentry = dentry, .vfsmnt = vfsmnt, .mnt = container_of(vfsmnt, struct mount, mnt),
+		.dentry = (void *)dentry, .vfsmnt = (void *)vfsmnt, .mnt = container_of((struct vfsmount *)vfsmnt, struct mount, mnt),
 		.pb = path_area(), .off = VIGIL_STR_MAX,
 	};
-	if (!w.pb || !dentry)
+	if (!rec || !w.pb || !dentry)
 		return pos;
 	bpf_loop(PATH_DEPTH, path_step, &w, 0);
 	if (!w.complete)
@@ -454,10 +482,25 @@ static __always_inline __u32 put_dentry_path(void *rec, __u32 pos, struct str_re
 	__u32 len = room(pos, (VIGIL_STR_MAX - off) & (VIGIL_STR_MAX - 1), type);
 	barrier_var(len);
 	len &= VIGIL_STR_MAX - 1;
-	if (!len || bpf_probe_read_kernel(rec + pos, len, w.pb + off))
+	barrier_var(pos);
+	pos &= VIGIL_RECORD_MAX - 1;
+	if (!len || bpf_probe_read_kernel(rec->buf + pos, len, w.pb + off))
 		return pos;
-	ref->len = len;
-	return pos + len;
+	return (__u64)len << 32 | (pos + len);
+}
+
+/*
+ * Writes the absolute path of (dentry, vfsmnt), walking d_parent and crossing
+ * mounts. Built right to left in the path area, then copied into the record.
+ * Files outside any mount tree (pipes, sockets, memfd) come out as "/name".
+ * A global function underneath, verified once per program.
+ */
+static __always_inline __u32 put_dentry_path(void *rec, __u32 pos, struct str_ref *ref, struct dentry *dentry, struct vfsmount *vfsmnt, __u32 type)
+{
+	__u64 r = put_dentry_path_once(rec, pos, address_of(dentry), address_of(vfsmnt), type % T_SLOTS);
+	ref->off = pos & (VIGIL_RECORD_MAX - 1);
+	ref->len = r >> 32;
+	return (__u32)r;
 }
 
 static __always_inline struct file *fd_file(struct task_struct *task, long fd)
@@ -506,6 +549,7 @@ static __always_inline __u32 put_path_at(void *rec, __u32 pos, struct str_ref *r
 		count_loss(type, L_TRUNCATED);
 		return pos;
 	}
+	barrier_var(pos);
 	pos &= VIGIL_RECORD_MAX - 1;
 	if (first && !(dir.len == 1)) {
 		((char *)rec)[pos] = '/';
