@@ -25,6 +25,15 @@ public final class BpfProgram {
         return section;
     }
 
+    /** Its size in BPF instructions, before loading: a rough measure of the verifier's work. */
+    long instructions() {
+        try {
+            return (long) Libbpf.PROGRAM_INSN_COUNT.invokeExact(handle);
+        } catch (Throwable t) {
+            throw new BpfException("program " + name + ": instructions", t);
+        }
+    }
+
     /**
      * What the kernel has counted for this loaded program: runs and total run time. It counts only
      * while {@code kernel.bpf_stats_enabled} is 1 (see {@link RunStats#enable()}); zeros when the

@@ -30,6 +30,10 @@ final class Libbpf {
     static final MethodHandle OBJECT_CLOSE = call("bpf_object__close", FunctionDescriptor.ofVoid(ADDRESS));
     static final MethodHandle OBJECT_BTF = call("bpf_object__btf", FunctionDescriptor.of(ADDRESS, ADDRESS));
     static final MethodHandle NEXT_PROGRAM = call("bpf_object__next_program", FunctionDescriptor.of(ADDRESS, ADDRESS, ADDRESS));
+    static final MethodHandle NEXT_MAP = call("bpf_object__next_map", FunctionDescriptor.of(ADDRESS, ADDRESS, ADDRESS));
+    static final MethodHandle MAP_NAME = call("bpf_map__name", FunctionDescriptor.of(ADDRESS, ADDRESS));
+    static final MethodHandle MAP_REUSE_FD = call("bpf_map__reuse_fd", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+    static final MethodHandle PROGRAM_INSN_COUNT = call("bpf_program__insn_cnt", FunctionDescriptor.of(JAVA_LONG, ADDRESS));
     static final MethodHandle FIND_MAP = call("bpf_object__find_map_by_name", FunctionDescriptor.of(ADDRESS, ADDRESS, ADDRESS));
     static final MethodHandle PROGRAM_NAME = call("bpf_program__name", FunctionDescriptor.of(ADDRESS, ADDRESS));
     static final MethodHandle PROGRAM_SECTION = call("bpf_program__section_name", FunctionDescriptor.of(ADDRESS, ADDRESS));

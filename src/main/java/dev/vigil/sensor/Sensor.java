@@ -40,6 +40,9 @@ public final class Sensor implements AutoCloseable {
     /** Programs the process cache needs whatever hooks are on. */
     private static final Set<String> ALWAYS = Set.of("process__exec", "process__fork", "process__exit", "cgroup__mkdir", "cgroup__rmdir");
 
+    /** The verifier checks programs one by one, so loading spreads over the cores (up to four). */
+    private static final int LOAD_THREADS = Math.clamp(Runtime.getRuntime().availableProcessors(), 1, 4);
+
     private final BpfObject object;
     private final List<BpfLink> links = new ArrayList<>();
     private final RingBuffer ring;
@@ -68,7 +71,7 @@ public final class Sensor implements AutoCloseable {
     private Sensor(SensorOptions options, Consumer<Event> sink) {
         this.sink = sink;
         this.hooks = options.hooks().isEmpty() ? EnumSet.noneOf(Hook.class) : EnumSet.copyOf(options.hooks());
-        BpfObject obj = BpfObject.open("vigil", objectBytes());
+        BpfObject obj = BpfObject.open("vigil", objectBytes(), LOAD_THREADS);
         RingBuffer rb = null;
         try {
             List<AttachPoint> points = AttachPoint.of(obj);
