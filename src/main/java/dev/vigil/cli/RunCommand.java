@@ -98,22 +98,35 @@ final class RunCommand implements Callable<Integer> {
         if (rateLimit < 0) {
             throw new IllegalArgumentException("--rate-limit must be 0 (off) or events per second per process, not " + rateLimit);
         }
-        List<Path> paths = RulePaths.resolve(rules, addRules);
-        RuleSet set = RuleLoader.load(paths);
-        report(set);
-        requireReadable(set);
+        // the store (SQLite, its schema, retention) opens on its own thread while the rules and the kernel programs load
+        java.util.concurrent.CompletableFuture<StoreWriter> opening = noStore ? java.util.concurrent.CompletableFuture.completedFuture(null)
+                : java.util.concurrent.CompletableFuture.supplyAsync(this::openStore, r -> Thread.ofPlatform().daemon().name("vigil-store-open").start(r));
+        AtomicReference<StoreWriter> storeRef = new AtomicReference<>();
+        List<Path> paths;
+        RuleSet set;
         Writer w;
         try {
-            w = alertsFile == null ? new OutputStreamWriter(new FileOutputStream(FileDescriptor.out), StandardCharsets.UTF_8)
-                    : OwnFiles.appendPrivate(alertsFile);
-        } catch (IOException e) {
-            throw new IllegalArgumentException("cannot write alerts to " + alertsFile + ": " + RuleLoader.why(e));
+            paths = RulePaths.resolve(rules, addRules);
+            set = RuleLoader.load(paths);
+            report(set);
+            requireReadable(set);
+            try {
+                w = alertsFile == null ? new OutputStreamWriter(new FileOutputStream(FileDescriptor.out), StandardCharsets.UTF_8)
+                        : OwnFiles.appendPrivate(alertsFile);
+            } catch (IOException e) {
+                throw new IllegalArgumentException("cannot write alerts to " + alertsFile + ": " + RuleLoader.why(e));
+            }
+        } catch (RuntimeException e) {
+            closeWhenOpen(opening);
+            throw e;
         }
-        StoreWriter store = noStore ? null : openStore();
         try (AlertSink lines = new AlertSink(new BufferedWriter(w))) {
-            java.util.function.Consumer<Alert> sink = store == null ? lines : a -> {
+            java.util.function.Consumer<Alert> sink = a -> {
                 lines.accept(a);
-                store.alerts.accept(a);
+                StoreWriter st = storeRef.get();
+                if (st != null) {
+                    st.alerts.accept(a);
+                }
             };
             AtomicReference<SensorSession> session = new AtomicReference<>();
             Engine engine = new Engine(set, sink, e -> lineage(session.get(), e)).fold(foldWindow(foldSeconds));
@@ -125,17 +138,26 @@ final class RunCommand implements Callable<Integer> {
                     .withTamperLog(true).withEnvMax(envMax).withRateLimit(rateLimit).withWatches(RuleDrivenCollection.watches(set.collection()));
             LossWatch losses = new LossWatch(sink, engine);
             TamperAlerts tamper = new TamperAlerts(sink, e -> lineage(session.get(), e));
-            SensorSession s = new SensorSession(options, en -> {
-                Map<String, Object> e = EventMaps.of(en);
-                if (store != null) {
-                    store.event(e, en);
-                }
-                tamper.accept(e);
-                engine.accept(e);
-            }, () -> {
-                losses.check(session.get());
-                engine.tick(System.currentTimeMillis() * 1_000_000L);
-            });
+            SensorSession s;
+            try {
+                s = new SensorSession(options, en -> {
+                    Map<String, Object> e = EventMaps.of(en);
+                    StoreWriter st = storeRef.get();
+                    if (st != null) {
+                        st.event(e, en);
+                    }
+                    tamper.accept(e);
+                    engine.accept(e);
+                }, () -> {
+                    losses.check(session.get());
+                    engine.tick(System.currentTimeMillis() * 1_000_000L);
+                });
+            } catch (RuntimeException e) {
+                closeWhenOpen(opening);
+                throw e;
+            }
+            StoreWriter store = joinStore(opening, s);
+            storeRef.set(store);
             session.set(s);
             s.previousTamper().ifPresent(en -> {
                 Map<String, Object> e = EventMaps.of(en);
@@ -190,6 +212,30 @@ final class RunCommand implements Callable<Integer> {
             System.err.println("vigil: console not started on " + Escape.line(listen) + ": " + Escape.line(String.valueOf(e.getMessage()))
                     + " (use --listen HOST:PORT, or --no-console); the agent runs on");
             return null;
+        }
+    }
+
+    /** A store opened for a run that failed before it could use it: closed once open. */
+    private static void closeWhenOpen(java.util.concurrent.CompletableFuture<StoreWriter> opening) {
+        opening.thenAccept(st -> {
+            try {
+                if (st != null) {
+                    st.close();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+    }
+
+    /** The store once open; when it could not open, the sensor is closed and the reason thrown as opening gave it. */
+    private static StoreWriter joinStore(java.util.concurrent.CompletableFuture<StoreWriter> opening, SensorSession s) throws InterruptedException {
+        try {
+            return opening.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            s.stream().close();
+            s.stream().awaitTermination();
+            throw e.getCause() instanceof RuntimeException r ? r : e;
         }
     }
 
