@@ -5,8 +5,9 @@
  * rmdir (606), file capabilities set (705: setxattr, lsetxattr, fsetxattr,
  * setxattrat of security.capability).
  *
- * The open family needs no enter side unless the sandbox 'open' hook is on:
- * the exit side reads the new file itself, so FMODE_CREATED (602) and the
+ * Exit tracepoints only: the call's arguments are read from its saved registers
+ * (call_args), so no enter program puts every syscall on the enter slow path.
+ * The open exit reads the new file itself, so FMODE_CREATED (602) and the
  * watch-list lookup (608/609: the file's own inode, then its directory inode
  * and name) are decided on what the kernel opened, whatever path spelling,
  * symlink, hard link or bind mount led there. Paths named by *at() calls are joined to their dirfd or
@@ -170,43 +171,40 @@ static __always_inline void report_opened(struct task_struct *task, struct file 
 		emit_file(task, f, type, fd, fflags);
 }
 
-static __always_inline int open_enter(struct trace_event_raw_sys_enter *ctx, __u32 variant, const int nargs)
-{
-	if (!wanted(T_OPEN))
-		return 0;
-	struct syscall_args *a = save_args(T_OPEN, ctx, nargs);
-	if (a)
-		a->old_uid = variant; /* 0 open, 1 openat, 2 openat2, 3 creat */
-	return 0;
-}
+/* Which open call an open exit serves (its attach cookie): where its arguments are. */
+#define OPEN_OPEN 1
+#define OPEN_OPENAT 2
+#define OPEN_OPENAT2 3
+#define OPEN_CREAT 4
 
 static __always_inline int open_exit(struct trace_event_raw_sys_exit *ctx)
 {
-	struct syscall_args a = {};
-	bool have = take_args(T_OPEN, &a);
 	struct task_struct *task = bpf_get_current_task_btf();
 	long ret = ctx->ret;
 	struct file *f = ret >= 0 ? fd_file(task, ret) : NULL;
 	/* the tracepoint's syscall number is an int: the upper half of ctx->id is padding */
 	report_opened(task, f, ret, (int)ctx->id, 0);
-	if (!have || !wanted(T_OPEN))
+	if (!wanted(T_OPEN))
 		return 0;
+	struct syscall_args a;
+	call_args(&a);
+	__u64 call = bpf_get_attach_cookie(ctx);
 	struct file_event *e = file_record(task, T_OPEN, ret);
 	if (!e)
 		return 0;
 	e->fd = ret;
 	long dirfd = AT_FDCWD;
 	const char *name = (void *)a.a[0];
-	if (a.old_uid == 0) {
+	if (call == OPEN_OPEN) {
 		e->flags = a.a[1];
 		e->mode = a.a[2];
-	} else if (a.old_uid == 3) {
+	} else if (call == OPEN_CREAT) {
 		e->flags = O_CREAT | O_WRONLY | O_TRUNC;
 		e->mode = a.a[1];
 	} else {
 		dirfd = (int)a.a[0];
 		name = (void *)a.a[1];
-		if (a.old_uid == 1) {
+		if (call == OPEN_OPENAT) {
 			e->flags = a.a[2];
 			e->mode = a.a[3];
 		} else {
@@ -221,44 +219,30 @@ static __always_inline int open_exit(struct trace_event_raw_sys_exit *ctx)
 	return 0;
 }
 
-SEC("tracepoint/syscalls/sys_enter_open")
-int open__enter_open(struct trace_event_raw_sys_enter *ctx) { return open_enter(ctx, 0, 3); }
-SEC("tracepoint/syscalls/sys_enter_openat")
-int open__enter_openat(struct trace_event_raw_sys_enter *ctx) { return open_enter(ctx, 1, 4); }
-SEC("tracepoint/syscalls/sys_enter_openat2")
-int open__enter_openat2(struct trace_event_raw_sys_enter *ctx) { return open_enter(ctx, 2, 3); }
-SEC("tracepoint/syscalls/sys_enter_creat")
-int open__enter_creat(struct trace_event_raw_sys_enter *ctx) { return open_enter(ctx, 3, 2); }
-
 SEC("tracepoint/syscalls/sys_exit_openat")
-ATTACH_AT(open__exit_open, "syscalls/sys_exit_open")
-ATTACH_AT(open__exit_openat, "syscalls/sys_exit_openat")
-ATTACH_AT(open__exit_openat2, "syscalls/sys_exit_openat2")
-ATTACH_AT(open__exit_creat, "syscalls/sys_exit_creat")
+ATTACH_WITH(open__exit_open, "syscalls/sys_exit_open", OPEN_OPEN)
+ATTACH_WITH(open__exit_openat, "syscalls/sys_exit_openat", OPEN_OPENAT)
+ATTACH_WITH(open__exit_openat2, "syscalls/sys_exit_openat2", OPEN_OPENAT2)
+ATTACH_WITH(open__exit_creat, "syscalls/sys_exit_creat", OPEN_CREAT)
 int open__exit(struct trace_event_raw_sys_exit *ctx) { return open_exit(ctx); }
 
-/* write (sandbox): regular files only, with the first bytes written. */
-static __always_inline int write_enter(struct trace_event_raw_sys_enter *ctx, __u32 variant)
-{
-	if (!wanted(T_WRITE))
-		return 0;
-	/* Regular files only: decided here so that writes to pipes, sockets and ttys cost one lookup. */
-	struct file *f = fd_file(bpf_get_current_task_btf(), (int)ctx->args[0]);
-	if (!f || (inode_mode(f) & S_IFMT) != S_IFREG)
-		return 0;
-	struct syscall_args *a = save_args(T_WRITE, ctx, 2);
-	if (a)
-		a->old_uid = variant; /* 0 write/pwrite64, 1 writev */
-	return 0;
-}
+/* write (sandbox): regular files only, with the first bytes written. Cookie: 2 for writev (an iovec). */
+#define WRITE_PLAIN 1
+#define WRITE_VECTOR 2
 
-static __always_inline int write_exit(struct trace_event_raw_sys_exit *ctx)
+SEC("tracepoint/syscalls/sys_exit_write")
+ATTACH_WITH(write__exit_write, "syscalls/sys_exit_write", WRITE_PLAIN)
+ATTACH_WITH(write__exit_pwrite64, "syscalls/sys_exit_pwrite64", WRITE_PLAIN)
+ATTACH_WITH(write__exit_writev, "syscalls/sys_exit_writev", WRITE_VECTOR)
+int write__exit(struct trace_event_raw_sys_exit *ctx)
 {
-	struct syscall_args a;
 	long ret = ctx->ret;
-	if (!take_args(T_WRITE, &a) || ret <= 0)
+	if (ret <= 0 || !wanted(T_WRITE))
 		return 0;
+	struct syscall_args a;
+	call_args(&a);
 	struct task_struct *task = bpf_get_current_task_btf();
+	/* regular files only: writes to pipes, sockets and ttys cost one lookup */
 	struct file *f = fd_file(task, (int)a.a[0]);
 	if (!f || (inode_mode(f) & S_IFMT) != S_IFREG)
 		return 0;
@@ -267,7 +251,7 @@ static __always_inline int write_exit(struct trace_event_raw_sys_exit *ctx)
 		return 0;
 	e->fd = a.a[0];
 	const void *buf = (void *)a.a[1];
-	if (a.old_uid == 1) {
+	if (bpf_get_attach_cookie(ctx) == WRITE_VECTOR) {
 		struct iovec iov = {};
 		bpf_probe_read_user(&iov, sizeof(iov), buf);
 		buf = iov.iov_base;
@@ -279,29 +263,65 @@ static __always_inline int write_exit(struct trace_event_raw_sys_exit *ctx)
 	return 0;
 }
 
-SEC("tracepoint/syscalls/sys_enter_write")
-int write__enter_write(struct trace_event_raw_sys_enter *ctx) { return write_enter(ctx, 0); }
-SEC("tracepoint/syscalls/sys_exit_write")
-int write__exit_write(struct trace_event_raw_sys_exit *ctx) { return write_exit(ctx); }
-SEC("tracepoint/syscalls/sys_enter_pwrite64")
-int write__enter_pwrite64(struct trace_event_raw_sys_enter *ctx) { return write_enter(ctx, 0); }
-SEC("tracepoint/syscalls/sys_exit_pwrite64")
-int write__exit_pwrite64(struct trace_event_raw_sys_exit *ctx) { return write_exit(ctx); }
-SEC("tracepoint/syscalls/sys_enter_writev")
-int write__enter_writev(struct trace_event_raw_sys_enter *ctx) { return write_enter(ctx, 1); }
-SEC("tracepoint/syscalls/sys_exit_writev")
-int write__exit_writev(struct trace_event_raw_sys_exit *ctx) { return write_exit(ctx); }
-
 /*
- * Path-naming calls, normalised at enter into (dirfd1, path1, dirfd2, path2,
- * number) so one exit handler serves them all. path1 == 0 means dirfd1 is an
- * fd to report (fchmod).
+ * Path-naming calls: one exit program serves them all. The attach cookie says
+ * which call it is (its argument layout), and the arguments, read from the
+ * registers, are normalised into (dirfd1, path1, dirfd2, path2, number).
+ * path1 == 0 means dirfd1 is an fd to report (fchmod, fsetxattr).
  */
-static __always_inline void save_paths(__u32 type, long d1, __u64 p1, long d2, __u64 p2, __u64 num)
+#define PATHS_CHMOD 1
+#define PATHS_FCHMOD 2
+#define PATHS_FCHMODAT 3
+#define PATHS_RENAME 4
+#define PATHS_RENAMEAT 5
+#define PATHS_RENAMEAT2 6
+#define PATHS_LINK 7
+#define PATHS_LINKAT 8
+#define PATHS_SYMLINK 9
+#define PATHS_SYMLINKAT 10
+#define PATHS_UNLINK 11
+#define PATHS_UNLINKAT 12
+#define PATHS_RMDIR 13
+#define PATHS_SETXATTR 14
+#define PATHS_FSETXATTR 15
+#define PATHS_SETXATTRAT 16
+
+static __always_inline bool is_file_caps(const char *name);
+
+/* The call's type and normalised arguments in `n` (a[0..4]); false when it is not reported. */
+static __always_inline bool paths_of(__u64 layout, struct syscall_args *n, __u32 *type)
 {
-	/* unlink and rmdir are also saved for the default set's watched_change, decided at exit */
-	if (wanted(type) || ((type == T_UNLINK || type == T_RMDIR) && wanted(T_WATCHED_CHANGE)))
-		save_values(type, d1, p1, d2, p2, num, type);
+	struct syscall_args r;
+	call_args(&r);
+	__u64 *a = r.a;
+	long d1 = AT_FDCWD, d2 = AT_FDCWD;
+	__u64 p1 = 0, p2 = 0, num = 0;
+	switch (layout) {
+	case PATHS_CHMOD: *type = T_CHMOD; p1 = a[0]; num = a[1]; break;
+	case PATHS_FCHMOD: *type = T_CHMOD; d1 = (int)a[0]; num = a[1]; break;
+	case PATHS_FCHMODAT: *type = T_CHMOD; d1 = (int)a[0]; p1 = a[1]; num = a[2]; break;
+	case PATHS_RENAME: *type = T_RENAME; p1 = a[0]; p2 = a[1]; break;
+	case PATHS_RENAMEAT: *type = T_RENAME; d1 = (int)a[0]; p1 = a[1]; d2 = (int)a[2]; p2 = a[3]; break;
+	case PATHS_RENAMEAT2: *type = T_RENAME; d1 = (int)a[0]; p1 = a[1]; d2 = (int)a[2]; p2 = a[3]; num = a[4]; break;
+	case PATHS_LINK: *type = T_LINK; p1 = a[0]; p2 = a[1]; break;
+	case PATHS_LINKAT: *type = T_LINK; d1 = (int)a[0]; p1 = a[1]; d2 = (int)a[2]; p2 = a[3]; num = a[4]; break;
+	case PATHS_SYMLINK: *type = T_LINK; d1 = RAW_PATH; p1 = a[0]; p2 = a[1]; num = 1; break;
+	case PATHS_SYMLINKAT: *type = T_LINK; d1 = RAW_PATH; p1 = a[0]; d2 = (int)a[1]; p2 = a[2]; num = 1; break;
+	case PATHS_UNLINK: *type = T_UNLINK; p1 = a[0]; break;
+	case PATHS_UNLINKAT: *type = (a[2] & AT_REMOVEDIR) ? T_RMDIR : T_UNLINK; d1 = (int)a[0]; p1 = a[1]; num = a[2]; break;
+	case PATHS_RMDIR: *type = T_RMDIR; p1 = a[0]; break;
+	case PATHS_SETXATTR: *type = T_FILE_CAPS; p1 = a[0]; if (!is_file_caps((void *)a[1])) return false; break;
+	case PATHS_FSETXATTR: *type = T_FILE_CAPS; d1 = (int)a[0]; if (!is_file_caps((void *)a[1])) return false; break;
+	case PATHS_SETXATTRAT: *type = T_FILE_CAPS; d1 = (int)a[0]; p1 = a[1]; if (!is_file_caps((void *)a[3])) return false; break;
+	default: return false;
+	}
+	n->a[0] = d1;
+	n->a[1] = p1;
+	n->a[2] = d2;
+	n->a[3] = p2;
+	n->a[4] = num;
+	/* unlink and rmdir are also looked at for the default set's watched_change */
+	return wanted(*type) || ((*type == T_UNLINK || *type == T_RMDIR) && wanted(T_WATCHED_CHANGE));
 }
 
 /* Watched path prefixes ("/var/log/", "/etc/shadow\0"), filled by userspace from the watch list. */
@@ -368,11 +388,9 @@ static __always_inline __u32 put_named(void *e, __u32 pos, struct str_ref *ref, 
 
 static __always_inline int paths_exit(struct trace_event_raw_sys_exit *ctx)
 {
-	struct syscall_args a;
-	take_args(0, &a); /* whichever path hook saved them: the tag says which */
-	__u32 type = a.old_uid;
-	if (a.nr != type || (type != T_CHMOD && type != T_RENAME && type != T_LINK && type != T_UNLINK && type != T_RMDIR
-			     && type != T_FILE_CAPS))
+	struct syscall_args a = {};
+	__u32 type = 0;
+	if (!paths_of(bpf_get_attach_cookie(ctx), &a, &type))
 		return 0;
 	struct task_struct *task = bpf_get_current_task_btf();
 	long ret = ctx->ret;
@@ -413,63 +431,29 @@ static __always_inline int paths_exit(struct trace_event_raw_sys_exit *ctx)
 
 /* The exit side of every path-naming call: their enter sides normalised the arguments. */
 SEC("tracepoint/syscalls/sys_exit_chmod")
-ATTACH_AT(chmod__exit_chmod, "syscalls/sys_exit_chmod")
-ATTACH_AT(chmod__exit_fchmod, "syscalls/sys_exit_fchmod")
-ATTACH_AT(chmod__exit_fchmodat, "syscalls/sys_exit_fchmodat")
-ATTACH_AT(chmod__exit_fchmodat2, "syscalls/sys_exit_fchmodat2")
-ATTACH_AT(rename__exit_rename, "syscalls/sys_exit_rename")
-ATTACH_AT(rename__exit_renameat, "syscalls/sys_exit_renameat")
-ATTACH_AT(rename__exit_renameat2, "syscalls/sys_exit_renameat2")
-ATTACH_AT(link__exit_link, "syscalls/sys_exit_link")
-ATTACH_AT(link__exit_linkat, "syscalls/sys_exit_linkat")
-ATTACH_AT(link__exit_symlink, "syscalls/sys_exit_symlink")
-ATTACH_AT(link__exit_symlinkat, "syscalls/sys_exit_symlinkat")
-ATTACH_AT(unlink__exit_unlink, "syscalls/sys_exit_unlink")
-ATTACH_AT(unlink__exit_unlinkat, "syscalls/sys_exit_unlinkat")
-ATTACH_AT(unlink__exit_rmdir, "syscalls/sys_exit_rmdir")
-ATTACH_AT(fcaps__exit_setxattr, "syscalls/sys_exit_setxattr")
-ATTACH_AT(fcaps__exit_lsetxattr, "syscalls/sys_exit_lsetxattr")
-ATTACH_AT(fcaps__exit_fsetxattr, "syscalls/sys_exit_fsetxattr")
-ATTACH_AT(fcaps__exit_setxattrat, "syscalls/sys_exit_setxattrat")
+ATTACH_WITH(chmod__exit_chmod, "syscalls/sys_exit_chmod", PATHS_CHMOD)
+ATTACH_WITH(chmod__exit_fchmod, "syscalls/sys_exit_fchmod", PATHS_FCHMOD)
+ATTACH_WITH(chmod__exit_fchmodat, "syscalls/sys_exit_fchmodat", PATHS_FCHMODAT)
+ATTACH_WITH(chmod__exit_fchmodat2, "syscalls/sys_exit_fchmodat2", PATHS_FCHMODAT)
+ATTACH_WITH(rename__exit_rename, "syscalls/sys_exit_rename", PATHS_RENAME)
+ATTACH_WITH(rename__exit_renameat, "syscalls/sys_exit_renameat", PATHS_RENAMEAT)
+ATTACH_WITH(rename__exit_renameat2, "syscalls/sys_exit_renameat2", PATHS_RENAMEAT2)
+ATTACH_WITH(link__exit_link, "syscalls/sys_exit_link", PATHS_LINK)
+ATTACH_WITH(link__exit_linkat, "syscalls/sys_exit_linkat", PATHS_LINKAT)
+ATTACH_WITH(link__exit_symlink, "syscalls/sys_exit_symlink", PATHS_SYMLINK)
+ATTACH_WITH(link__exit_symlinkat, "syscalls/sys_exit_symlinkat", PATHS_SYMLINKAT)
+ATTACH_WITH(unlink__exit_unlink, "syscalls/sys_exit_unlink", PATHS_UNLINK)
+ATTACH_WITH(unlink__exit_unlinkat, "syscalls/sys_exit_unlinkat", PATHS_UNLINKAT)
+ATTACH_WITH(unlink__exit_rmdir, "syscalls/sys_exit_rmdir", PATHS_RMDIR)
+ATTACH_WITH(fcaps__exit_setxattr, "syscalls/sys_exit_setxattr", PATHS_SETXATTR)
+ATTACH_WITH(fcaps__exit_lsetxattr, "syscalls/sys_exit_lsetxattr", PATHS_SETXATTR)
+ATTACH_WITH(fcaps__exit_fsetxattr, "syscalls/sys_exit_fsetxattr", PATHS_FSETXATTR)
+ATTACH_WITH(fcaps__exit_setxattrat, "syscalls/sys_exit_setxattrat", PATHS_SETXATTRAT)
 int paths__exit(struct trace_event_raw_sys_exit *ctx) { return paths_exit(ctx); }
 
-SEC("tracepoint/syscalls/sys_enter_chmod")
-int chmod__enter_chmod(struct trace_event_raw_sys_enter *ctx) { save_paths(T_CHMOD, AT_FDCWD, ctx->args[0], 0, 0, ctx->args[1]); return 0; }
-SEC("tracepoint/syscalls/sys_enter_fchmod")
-int chmod__enter_fchmod(struct trace_event_raw_sys_enter *ctx) { save_paths(T_CHMOD, (int)ctx->args[0], 0, 0, 0, ctx->args[1]); return 0; }
-SEC("tracepoint/syscalls/sys_enter_fchmodat")
-int chmod__enter_fchmodat(struct trace_event_raw_sys_enter *ctx) { save_paths(T_CHMOD, (int)ctx->args[0], ctx->args[1], 0, 0, ctx->args[2]); return 0; }
-SEC("tracepoint/syscalls/sys_enter_fchmodat2")
-int chmod__enter_fchmodat2(struct trace_event_raw_sys_enter *ctx) { save_paths(T_CHMOD, (int)ctx->args[0], ctx->args[1], 0, 0, ctx->args[2]); return 0; }
 
-SEC("tracepoint/syscalls/sys_enter_rename")
-int rename__enter_rename(struct trace_event_raw_sys_enter *ctx) { save_paths(T_RENAME, AT_FDCWD, ctx->args[0], AT_FDCWD, ctx->args[1], 0); return 0; }
-SEC("tracepoint/syscalls/sys_enter_renameat")
-int rename__enter_renameat(struct trace_event_raw_sys_enter *ctx) { save_paths(T_RENAME, (int)ctx->args[0], ctx->args[1], (int)ctx->args[2], ctx->args[3], 0); return 0; }
-SEC("tracepoint/syscalls/sys_enter_renameat2")
-int rename__enter_renameat2(struct trace_event_raw_sys_enter *ctx) { save_paths(T_RENAME, (int)ctx->args[0], ctx->args[1], (int)ctx->args[2], ctx->args[3], ctx->args[4]); return 0; }
 
-SEC("tracepoint/syscalls/sys_enter_link")
-int link__enter_link(struct trace_event_raw_sys_enter *ctx) { save_paths(T_LINK, AT_FDCWD, ctx->args[0], AT_FDCWD, ctx->args[1], 0); return 0; }
-SEC("tracepoint/syscalls/sys_enter_linkat")
-int link__enter_linkat(struct trace_event_raw_sys_enter *ctx) { save_paths(T_LINK, (int)ctx->args[0], ctx->args[1], (int)ctx->args[2], ctx->args[3], ctx->args[4]); return 0; }
-SEC("tracepoint/syscalls/sys_enter_symlink")
-int link__enter_symlink(struct trace_event_raw_sys_enter *ctx) { save_paths(T_LINK, RAW_PATH, ctx->args[0], AT_FDCWD, ctx->args[1], 1); return 0; }
-SEC("tracepoint/syscalls/sys_enter_symlinkat")
-int link__enter_symlinkat(struct trace_event_raw_sys_enter *ctx) { save_paths(T_LINK, RAW_PATH, ctx->args[0], (int)ctx->args[1], ctx->args[2], 1); return 0; }
 
-SEC("tracepoint/syscalls/sys_enter_unlink")
-int unlink__enter_unlink(struct trace_event_raw_sys_enter *ctx) { save_paths(T_UNLINK, AT_FDCWD, ctx->args[0], 0, 0, 0); return 0; }
-SEC("tracepoint/syscalls/sys_enter_unlinkat")
-int unlink__enter_unlinkat(struct trace_event_raw_sys_enter *ctx)
-{
-	__u32 type = (ctx->args[2] & AT_REMOVEDIR) ? T_RMDIR : T_UNLINK;
-	if (wanted(type))
-		save_paths(type, (int)ctx->args[0], ctx->args[1], 0, 0, ctx->args[2]);
-	return 0;
-}
-SEC("tracepoint/syscalls/sys_enter_rmdir")
-int unlink__enter_rmdir(struct trace_event_raw_sys_enter *ctx) { save_paths(T_RMDIR, AT_FDCWD, ctx->args[0], 0, 0, 0); return 0; }
 
 /* 705 file capabilities: the security.capability attribute set, whichever setxattr call set it. */
 static __always_inline bool is_file_caps(const char *name)
@@ -483,71 +467,50 @@ static __always_inline bool is_file_caps(const char *name)
 	return true;
 }
 
-/* Saves (dirfd, path) when the attribute set is security.capability; path 0: the fd itself. */
-static __always_inline int fcaps_enter(long dirfd, __u64 path, const char *name)
-{
-	if (is_file_caps(name))
-		save_paths(T_FILE_CAPS, dirfd, path, 0, 0, 0);
-	return 0;
-}
-
-SEC("tracepoint/syscalls/sys_enter_setxattr")
-int fcaps__enter_setxattr(struct trace_event_raw_sys_enter *ctx) { return fcaps_enter(AT_FDCWD, ctx->args[0], (void *)ctx->args[1]); }
-SEC("tracepoint/syscalls/sys_enter_lsetxattr")
-int fcaps__enter_lsetxattr(struct trace_event_raw_sys_enter *ctx) { return fcaps_enter(AT_FDCWD, ctx->args[0], (void *)ctx->args[1]); }
-SEC("tracepoint/syscalls/sys_enter_fsetxattr")
-int fcaps__enter_fsetxattr(struct trace_event_raw_sys_enter *ctx) { return fcaps_enter((int)ctx->args[0], 0, (void *)ctx->args[1]); }
-SEC("tracepoint/syscalls/sys_enter_setxattrat")
-int fcaps__enter_setxattrat(struct trace_event_raw_sys_enter *ctx) { return fcaps_enter((int)ctx->args[0], ctx->args[1], (void *)ctx->args[3]); }
 
 /*
  * 710 watched_change, truncate side: truncate(2) by path is decided on the
  * path (watched prefixes), ftruncate(2) on the open file itself (its inode or
  * its directory and name, as for 608/609). O_TRUNC opens are file_write (608).
  */
-SEC("tracepoint/syscalls/sys_enter_truncate")
-int watched__enter_truncate(struct trace_event_raw_sys_enter *ctx)
-{
-	if (wanted(T_WATCHED_CHANGE))
-		save_values(T_WATCHED_CHANGE, AT_FDCWD, ctx->args[0], 0, 0, ctx->args[1], T_WATCHED_CHANGE | 0x10000);
-	return 0;
-}
-
 SEC("tracepoint/syscalls/sys_exit_truncate")
 int watched__exit_truncate(struct trace_event_raw_sys_exit *ctx)
 {
-	struct syscall_args a;
-	if (!take_args(T_WATCHED_CHANGE, &a) || ctx->ret != 0)
+	if (ctx->ret != 0 || !wanted(T_WATCHED_CHANGE))
 		return 0;
+	struct syscall_args a;
+	call_args(&a); /* path, length */
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct file_event *e = file_record(task, T_WATCHED_CHANGE, ctx->ret);
 	if (!e)
 		return 0;
-	__u32 pos = put_named(e, sizeof(*e), &e->path, AT_FDCWD, (void *)a.a[1], T_WATCHED_CHANGE);
+	__u32 pos = put_named(e, sizeof(*e), &e->path, AT_FDCWD, (void *)a.a[0], T_WATCHED_CHANGE);
 	if (!path_watched(e, &e->path))
 		return 0;
 	e->flags = WATCHED_TRUNCATE;
-	e->ino = a.a[4];
+	e->ino = a.a[1];
 	fill_tree(&e->tree, task);
 	emit(e, pos);
 	return 0;
 }
 
-SEC("tracepoint/syscalls/sys_enter_ftruncate")
-int watched__enter_ftruncate(struct trace_event_raw_sys_enter *ctx)
+SEC("tracepoint/syscalls/sys_exit_ftruncate")
+int watched__exit_ftruncate(struct trace_event_raw_sys_exit *ctx)
 {
-	if (!wanted(T_WATCHED_CHANGE))
+	if (ctx->ret != 0 || !wanted(T_WATCHED_CHANGE))
 		return 0;
+	struct syscall_args a;
+	call_args(&a); /* fd, length */
 	struct task_struct *task = bpf_get_current_task_btf();
-	struct file *f = fd_file(task, (int)ctx->args[0]);
+	struct file *f = fd_file(task, (int)a.a[0]);
 	if (!f || !is_watched(f))
 		return 0;
 	struct file_event *e = file_record(task, T_WATCHED_CHANGE, 0);
 	if (!e)
 		return 0;
 	e->flags = WATCHED_TRUNCATE;
-	e->ino = ctx->args[1]; /* the new length */
-	e->fd = ctx->args[0];
+	e->ino = a.a[1]; /* the new length */
+	e->fd = a.a[0];
 	fill_tree(&e->tree, task);
 	__u32 pos = put_file_path(e, sizeof(*e), &e->path, f, T_WATCHED_CHANGE);
 	emit(e, pos);

@@ -89,34 +89,25 @@ static __always_inline void report_proc_memory(struct task_struct *task, struct 
 	emit(e, pos);
 }
 
-static __always_inline int vm_enter(struct trace_event_raw_sys_enter *ctx, __u32 access)
+/* process_vm_writev/readv, at exit (the cookie says which): the target pid is the first argument. */
+#define VM_WRITE_COOKIE 1 /* tags need literal numbers: enum vigil_memory_access's values */
+#define VM_READ_COOKIE 2
+_Static_assert(VM_WRITE_COOKIE == MEMORY_VM_WRITE && VM_READ_COOKIE == MEMORY_VM_READ, "cookies are the access kinds");
+SEC("tracepoint/syscalls/sys_exit_process_vm_writev")
+ATTACH_WITH(memory__exit_vm_writev, "syscalls/sys_exit_process_vm_writev", VM_WRITE_COOKIE)
+ATTACH_WITH(memory__exit_vm_readv, "syscalls/sys_exit_process_vm_readv", VM_READ_COOKIE)
+int memory__exit_vm(struct trace_event_raw_sys_exit *ctx)
 {
-	if (access == MEMORY_VM_WRITE)
-		tamper_check(TAMPER_VM_WRITE, (__u32)ctx->args[0], 0, NULL);
-	if (!wanted(T_PROCESS_MEMORY) || (__u32)ctx->args[0] == (__u32)(bpf_get_current_pid_tgid() >> 32))
-		return 0;
-	struct syscall_args *a = save_args(T_PROCESS_MEMORY, ctx, 1);
-	if (a)
-		a->old_uid = access;
-	return 0;
-}
-
-static __always_inline int vm_exit(struct trace_event_raw_sys_exit *ctx)
-{
+	__u32 access = bpf_get_attach_cookie(ctx);
 	struct syscall_args a;
-	if (!take_args(T_PROCESS_MEMORY, &a))
+	call_args(&a);
+	__u32 target = a.a[0];
+	if (access == MEMORY_VM_WRITE)
+		tamper_check(TAMPER_VM_WRITE, target, 0, NULL);
+	if (!wanted(T_PROCESS_MEMORY) || target == (__u32)(bpf_get_current_pid_tgid() >> 32))
 		return 0;
-	struct task_event *e = memory_record(bpf_get_current_task_btf(), ctx->ret, a.old_uid, (__u32)a.a[0], 0);
+	struct task_event *e = memory_record(bpf_get_current_task_btf(), ctx->ret, access, target, 0);
 	if (e)
 		emit(e, sizeof(*e));
 	return 0;
 }
-
-SEC("tracepoint/syscalls/sys_enter_process_vm_writev")
-int memory__enter_vm_writev(struct trace_event_raw_sys_enter *ctx) { return vm_enter(ctx, MEMORY_VM_WRITE); }
-SEC("tracepoint/syscalls/sys_exit_process_vm_writev")
-int memory__exit_vm_writev(struct trace_event_raw_sys_exit *ctx) { return vm_exit(ctx); }
-SEC("tracepoint/syscalls/sys_enter_process_vm_readv")
-int memory__enter_vm_readv(struct trace_event_raw_sys_enter *ctx) { return vm_enter(ctx, MEMORY_VM_READ); }
-SEC("tracepoint/syscalls/sys_exit_process_vm_readv")
-int memory__exit_vm_readv(struct trace_event_raw_sys_exit *ctx) { return vm_exit(ctx); }

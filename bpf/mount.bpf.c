@@ -6,27 +6,34 @@
  * tree becomes visible) are both hooked; fsopen/fsconfig alone change no
  * namespace. Module loads use the init_module/finit_module tracepoints when
  * the kernel has them; a kernel built without modules has no such tracepoints
- * (the calls return ENOSYS), and then the raw_syscalls programs, which run on
- * every syscall (1.55x on a syscall-heavy loop), report the attempts: they
- * are attached only when asked for (--hooks all or load_module by name).
+ * (the calls return ENOSYS), and then the raw_syscalls exit program, which
+ * runs on every syscall, reports the attempts: it is attached only when asked
+ * for (--hooks all or load_module by name). Exits only, arguments from the
+ * saved registers.
  */
 #include "lib/common.h"
 
 #define NR_INIT_MODULE 175
 #define NR_FINIT_MODULE 313
 
-static __always_inline int mount_exit(long ret)
+/* mount(2) (cookie 0) and move_mount(2) (cookie 1), at exit. */
+SEC("tracepoint/syscalls/sys_exit_mount")
+ATTACH_WITH(mount__exit_mount, "syscalls/sys_exit_mount", 0)
+ATTACH_WITH(mount__exit_move_mount, "syscalls/sys_exit_move_mount", 1)
+int mount__exit(struct trace_event_raw_sys_exit *ctx)
 {
-	struct syscall_args a;
-	if (!take_args(T_MOUNT, &a))
+	if (!wanted(T_MOUNT))
 		return 0;
+	long ret = ctx->ret;
+	struct syscall_args a;
+	call_args(&a);
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct file_event *e = file_record(task, T_MOUNT, ret);
 	if (!e)
 		return 0;
 	fill_tree(&e->tree, task);
 	__u32 pos = sizeof(*e);
-	if (a.old_uid == 0) { /* mount(dev, dir, type, flags, data) */
+	if (!bpf_get_attach_cookie(ctx)) { /* mount(dev, dir, type, flags, data) */
 		e->flags = a.a[3];
 		pos = put_at_path(e, pos, &e->path, AT_FDCWD, (void *)a.a[1], T_MOUNT);
 		pos = put_str(e, pos, &e->path2, (void *)a.a[0], 256, true, T_MOUNT);
@@ -45,40 +52,14 @@ static __always_inline int mount_exit(long ret)
 	return 0;
 }
 
-SEC("tracepoint/syscalls/sys_enter_mount")
-int mount__enter_mount(struct trace_event_raw_sys_enter *ctx)
-{
-	if (wanted(T_MOUNT))
-		save_values(T_MOUNT, ctx->args[0], ctx->args[1], ctx->args[2], ctx->args[3], ctx->args[4], 0);
-	return 0;
-}
-SEC("tracepoint/syscalls/sys_exit_mount")
-int mount__exit_mount(struct trace_event_raw_sys_exit *ctx) { return mount_exit(ctx->ret); }
-SEC("tracepoint/syscalls/sys_enter_move_mount")
-int mount__enter_move_mount(struct trace_event_raw_sys_enter *ctx)
-{
-	if (wanted(T_MOUNT))
-		save_values(T_MOUNT, ctx->args[0], ctx->args[1], ctx->args[2], ctx->args[3], ctx->args[4], 1);
-	return 0;
-}
-SEC("tracepoint/syscalls/sys_exit_move_mount")
-int mount__exit_move_mount(struct trace_event_raw_sys_exit *ctx) { return mount_exit(ctx->ret); }
-
-SEC("tracepoint/syscalls/sys_enter_memfd_create")
-int memfd__enter(struct trace_event_raw_sys_enter *ctx)
-{
-	if (wanted(T_MEMFD_CREATE))
-		save_args(T_MEMFD_CREATE, ctx, 2);
-	return 0;
-}
-
 SEC("tracepoint/syscalls/sys_exit_memfd_create")
 int memfd__exit(struct trace_event_raw_sys_exit *ctx)
 {
-	struct syscall_args a;
-	long ret = ctx->ret;
-	if (!take_args(T_MEMFD_CREATE, &a))
+	if (!wanted(T_MEMFD_CREATE))
 		return 0;
+	long ret = ctx->ret;
+	struct syscall_args a;
+	call_args(&a); /* name, flags */
 	struct file_event *e = file_record(bpf_get_current_task_btf(), T_MEMFD_CREATE, ret);
 	if (!e)
 		return 0;
@@ -89,18 +70,20 @@ int memfd__exit(struct trace_event_raw_sys_exit *ctx)
 	return 0;
 }
 
-static __always_inline int module_exit(long ret)
+/* init_module(image, len, params) or finit_module(fd, params, flags), at exit. */
+static __always_inline int module_exit(long ret, long nr)
 {
-	struct syscall_args a;
-	if (!take_args(T_LOAD_MODULE, &a))
+	if (!wanted(T_LOAD_MODULE))
 		return 0;
+	struct syscall_args a;
+	call_args(&a);
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct file_event *e = file_record(task, T_LOAD_MODULE, ret);
 	if (!e)
 		return 0;
 	fill_tree(&e->tree, task);
 	__u32 pos = sizeof(*e);
-	if (a.old_uid == NR_FINIT_MODULE) {
+	if (nr == NR_FINIT_MODULE) {
 		e->fd = a.a[0];
 		pos = put_file_path(e, pos, &e->path, fd_file(task, (int)a.a[0]), T_LOAD_MODULE);
 	}
@@ -110,41 +93,17 @@ static __always_inline int module_exit(long ret)
 	return 0;
 }
 
-SEC("tracepoint/raw_syscalls/sys_enter")
-int module__enter_raw(struct trace_event_raw_sys_enter *ctx)
-{
-	long id = (int)ctx->id; /* an int in the tracepoint: the upper half is padding */
-	if ((id != NR_INIT_MODULE && id != NR_FINIT_MODULE) || !wanted(T_LOAD_MODULE))
-		return 0;
-	save_values(T_LOAD_MODULE, ctx->args[0], ctx->args[1], ctx->args[2], 0, 0, id);
-	return 0;
-}
-
 SEC("tracepoint/raw_syscalls/sys_exit")
 int module__exit_raw(struct trace_event_raw_sys_exit *ctx)
 {
-	long id = (int)ctx->id, ret = ctx->ret;
+	long id = (int)ctx->id, ret = ctx->ret; /* an int in the tracepoint: the upper half is padding */
 	if (id != NR_INIT_MODULE && id != NR_FINIT_MODULE)
 		return 0;
-	return module_exit(ret);
+	return module_exit(ret, id);
 }
 
-/* Kernels with module support: the per-syscall tracepoints, cheap as any other. */
-SEC("tracepoint/syscalls/sys_enter_init_module")
-int module__enter_init_module(struct trace_event_raw_sys_enter *ctx)
-{
-	if (wanted(T_LOAD_MODULE))
-		save_values(T_LOAD_MODULE, ctx->args[0], ctx->args[1], ctx->args[2], 0, 0, NR_INIT_MODULE);
-	return 0;
-}
+/* Kernels with module support: the per-syscall tracepoints, cheap as any other (the cookie: which call). */
 SEC("tracepoint/syscalls/sys_exit_init_module")
-int module__exit_init_module(struct trace_event_raw_sys_exit *ctx) { return module_exit(ctx->ret); }
-SEC("tracepoint/syscalls/sys_enter_finit_module")
-int module__enter_finit_module(struct trace_event_raw_sys_enter *ctx)
-{
-	if (wanted(T_LOAD_MODULE))
-		save_values(T_LOAD_MODULE, ctx->args[0], ctx->args[1], ctx->args[2], 0, 0, NR_FINIT_MODULE);
-	return 0;
-}
-SEC("tracepoint/syscalls/sys_exit_finit_module")
-int module__exit_finit_module(struct trace_event_raw_sys_exit *ctx) { return module_exit(ctx->ret); }
+ATTACH_WITH(module__exit_init_module, "syscalls/sys_exit_init_module", NR_INIT_MODULE)
+ATTACH_WITH(module__exit_finit_module, "syscalls/sys_exit_finit_module", NR_FINIT_MODULE)
+int module__exit(struct trace_event_raw_sys_exit *ctx) { return module_exit(ctx->ret, bpf_get_attach_cookie(ctx)); }

@@ -3,7 +3,8 @@
  * Network: connect (42), accept (43), bind (49), DNS queries and replies (601), port scans
  * (612), raw and packet sockets (702), listen (703).
  *
- * connect/bind/accept: per-syscall tracepoints; the exit side reads the socket
+ * connect/bind/accept: per-syscall exit tracepoints, the arguments from the
+ * saved registers; the exit side reads the socket
  * itself for the local end, so what is reported is what the kernel did, not
  * what the caller's memory says afterwards (bind to port 0 reports the port
  * the kernel chose). Only inet sockets are reported. listen reads the bound
@@ -27,9 +28,10 @@
 
 static __always_inline int net_exit(struct trace_event_raw_sys_exit *ctx, __u32 type)
 {
-	struct syscall_args a;
-	if (!take_args(type, &a))
+	if (!wanted(type))
 		return 0;
+	struct syscall_args a;
+	call_args(&a); /* fd, sockaddr */
 	struct net_event *e = record_area();
 	if (!e)
 		return 0;
@@ -52,24 +54,8 @@ static __always_inline int net_exit(struct trace_event_raw_sys_exit *ctx, __u32 
 	return 0;
 }
 
-SEC("tracepoint/syscalls/sys_enter_connect")
-int connect__enter(struct trace_event_raw_sys_enter *ctx)
-{
-	if (wanted(T_CONNECT))
-		save_args(T_CONNECT, ctx, 2);
-	return 0;
-}
-
 SEC("tracepoint/syscalls/sys_exit_connect")
 int connect__exit(struct trace_event_raw_sys_exit *ctx) { return net_exit(ctx, T_CONNECT); }
-
-SEC("tracepoint/syscalls/sys_enter_bind")
-int bind__enter(struct trace_event_raw_sys_enter *ctx)
-{
-	if (wanted(T_BIND))
-		save_args(T_BIND, ctx, 2);
-	return 0;
-}
 
 SEC("tracepoint/syscalls/sys_exit_bind")
 int bind__exit(struct trace_event_raw_sys_exit *ctx) { return net_exit(ctx, T_BIND); }
@@ -93,34 +79,27 @@ static __always_inline void emit_net(struct task_struct *task, __u32 type, struc
 }
 
 /* 703 listen: the address a socket now accepts connections on, read from the socket (bind shells). */
-SEC("tracepoint/syscalls/sys_enter_listen")
-int listen__enter(struct trace_event_raw_sys_enter *ctx) { return args_enter(ctx, T_LISTEN, 2); }
-
 SEC("tracepoint/syscalls/sys_exit_listen")
 int listen__exit(struct trace_event_raw_sys_exit *ctx)
 {
-	struct syscall_args a;
-	if (!take_args(T_LISTEN, &a))
+	if (!wanted(T_LISTEN))
 		return 0;
+	struct syscall_args a;
+	call_args(&a);
 	struct task_struct *task = bpf_get_current_task_btf();
 	emit_net(task, T_LISTEN, file_sock(fd_file(task, (int)a.a[0])), ctx->ret, a.a[0], 0);
 	return 0;
 }
 
-/* 702 raw_socket: AF_PACKET and SOCK_RAW sockets (sniffing, crafted packets), decided at enter from the arguments. */
-SEC("tracepoint/syscalls/sys_enter_socket")
-int socket__enter(struct trace_event_raw_sys_enter *ctx)
-{
-	long family = ctx->args[0], type = ctx->args[1] & 0xf;
-	if ((family == AF_PACKET || type == SOCK_RAW || type == SOCK_PACKET) && wanted(T_RAW_SOCKET))
-		save_args(T_RAW_SOCKET, ctx, 3);
-	return 0;
-}
-
+/* 702 raw_socket: AF_PACKET and SOCK_RAW sockets (sniffing, crafted packets), decided from the arguments. */
 SEC("tracepoint/syscalls/sys_exit_socket")
 int socket__exit(struct trace_event_raw_sys_exit *ctx)
 {
 	struct syscall_args a;
+	call_args(&a);
+	long family = a.a[0], type = a.a[1] & 0xf;
+	if (family != AF_PACKET && type != SOCK_RAW && type != SOCK_PACKET)
+		return 0;
 	struct task_event *e = args_record(ctx, T_RAW_SOCKET, &a); /* family, type, protocol */
 	if (e)
 		emit(e, sizeof(*e));
@@ -151,43 +130,43 @@ int accept__exit_accept(struct trace_event_raw_sys_exit *ctx) { return accept_ex
 SEC("tracepoint/syscalls/sys_exit_accept4")
 int accept__exit_accept4(struct trace_event_raw_sys_exit *ctx) { return accept_exit(ctx); }
 
-/* DNS: remember UDP receives at enter, parse nothing in the kernel; ship the reply's first bytes. */
-static __always_inline int dns_enter(struct trace_event_raw_sys_enter *ctx, __u32 kind, const int nargs)
+/*
+ * DNS replies: UDP receives on port 53 or 5353, at the receive's exit; nothing
+ * is parsed in the kernel, the reply's first bytes are shipped. The cookie:
+ * 0 recvfrom, 1 recvmsg, 2 recvmmsg.
+ */
+SEC("tracepoint/syscalls/sys_exit_recvfrom")
+ATTACH_WITH(dns__exit_recvfrom, "syscalls/sys_exit_recvfrom", 0)
+ATTACH_WITH(dns__exit_recvmsg, "syscalls/sys_exit_recvmsg", 1)
+ATTACH_WITH(dns__exit_recvmmsg, "syscalls/sys_exit_recvmmsg", 2)
+int dns__exit(struct trace_event_raw_sys_exit *ctx)
 {
-	if (!wanted(T_DNS))
+	if (ctx->ret <= 0 || !wanted(T_DNS))
 		return 0;
-	struct sock *sk = file_sock(fd_file(bpf_get_current_task_btf(), (int)ctx->args[0]));
+	struct syscall_args a;
+	call_args(&a);
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct sock *sk = file_sock(fd_file(task, (int)a.a[0]));
 	if (!sk || BPF_CORE_READ(sk, sk_protocol) != IPPROTO_UDP)
 		return 0;
-	struct syscall_args *a = save_args(T_DNS, ctx, nargs);
-	if (a)
-		a->old_uid = kind; /* 0 recvfrom, 1 recvmsg, 2 recvmmsg */
-	return 0;
-}
-
-static __always_inline int dns_exit(struct trace_event_raw_sys_exit *ctx)
-{
-	struct syscall_args a;
-	if (!take_args(T_DNS, &a) || ctx->ret <= 0)
-		return 0;
-	struct task_struct *task = bpf_get_current_task_btf();
 	struct dns_event *e = record_area();
 	if (!e)
 		return 0;
 	__builtin_memset(e, 0, sizeof(*e));
-	if (!sock_pair(file_sock(fd_file(task, (int)a.a[0])), &e->addr))
+	if (!sock_pair(sk, &e->addr))
 		return 0;
+	__u64 kind = bpf_get_attach_cookie(ctx);
 	const void *buf = (void *)a.a[1];
 	__u64 len = ctx->ret;
-	if (a.old_uid == 0 && !e->addr.dport && a.a[4])
+	if (kind == 0 && !e->addr.dport && a.a[4])
 		user_sockaddr((void *)a.a[4], &e->addr, false); /* unconnected socket: the peer recvfrom wrote back */
-	if (a.old_uid != 0) {
+	if (kind != 0) {
 		struct user_msghdr msg = {};
 		void *hdr = (void *)a.a[1]; /* recvmmsg: the first mmsghdr starts with its user_msghdr */
 		struct iovec iov = {};
 		if (bpf_probe_read_user(&msg, sizeof(msg), hdr) || bpf_probe_read_user(&iov, sizeof(iov), msg.msg_iov))
 			return 0;
-		if (a.old_uid == 2) {
+		if (kind == 2) {
 			unsigned int mlen = 0;
 			bpf_probe_read_user(&mlen, sizeof(mlen), hdr + sizeof(struct user_msghdr));
 			len = mlen;
@@ -211,16 +190,6 @@ static __always_inline int dns_exit(struct trace_event_raw_sys_exit *ctx)
 	return 0;
 }
 
-SEC("tracepoint/syscalls/sys_enter_recvfrom")
-int dns__enter_recvfrom(struct trace_event_raw_sys_enter *ctx) { return dns_enter(ctx, 0, 5); }
-SEC("tracepoint/syscalls/sys_exit_recvfrom")
-int dns__exit_recvfrom(struct trace_event_raw_sys_exit *ctx) { return dns_exit(ctx); }
-SEC("tracepoint/syscalls/sys_enter_recvmsg")
-int dns__enter_recvmsg(struct trace_event_raw_sys_enter *ctx) { return dns_enter(ctx, 1, 2); }
-SEC("tracepoint/syscalls/sys_exit_recvmsg")
-int dns__exit_recvmsg(struct trace_event_raw_sys_exit *ctx) { return dns_exit(ctx); }
-SEC("tracepoint/syscalls/sys_enter_recvmmsg")
-int dns__enter_recvmmsg(struct trace_event_raw_sys_enter *ctx) { return dns_enter(ctx, 2, 2); }
 
 /*
  * DNS queries as they leave: net_dev_queue sees every packet a local socket
@@ -296,8 +265,6 @@ int BPF_PROG(dns__xmit, struct sk_buff *skb)
 	emit(e, pos);
 	return 0;
 }
-SEC("tracepoint/syscalls/sys_exit_recvmmsg")
-int dns__exit_recvmmsg(struct trace_event_raw_sys_exit *ctx) { return dns_exit(ctx); }
 
 /* Port scans, aggregated per source address in the kernel: one event per source per window. */
 struct scan_key {

@@ -76,8 +76,6 @@ static __always_inline void find_socket_peer(struct exec_event *e, struct task_s
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(process__exec, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm)
 {
-	__u32 old = old_pid;
-	bpf_map_delete_elem(&pending, &old);
 	struct vigil_config *c = cfg();
 	if (!c || c->agent_tgid == (__u32)(bpf_get_current_pid_tgid() >> 32))
 		return 0;
@@ -149,31 +147,25 @@ int BPF_PROG(process__exec, struct task_struct *task, pid_t old_pid, struct linu
 	return 0;
 }
 
-/* Failed execs: sched_process_exec never fires for them. Saved as (dirfd, name, argv). */
-SEC("tracepoint/syscalls/sys_enter_execve")
-int process__enter_execve(struct trace_event_raw_sys_enter *ctx)
-{
-	if (wanted(T_EXECVE))
-		save_values(T_EXECVE, AT_FDCWD, ctx->args[0], ctx->args[1], 0, 0, 0);
-	return 0;
-}
-
-SEC("tracepoint/syscalls/sys_enter_execveat")
-int process__enter_execveat(struct trace_event_raw_sys_enter *ctx)
-{
-	if (wanted(T_EXECVE))
-		save_values(T_EXECVE, (int)ctx->args[0], ctx->args[1], ctx->args[2], 0, 0, 0);
-	return 0;
-}
-
+/*
+ * Failed execs: sched_process_exec never fires for them. A failed exec leaves
+ * the caller's registers as they were, so its arguments are read there; the
+ * cookie says execveat (dirfd, name, argv) from execve (name, argv).
+ */
 SEC("tracepoint/syscalls/sys_exit_execve")
-ATTACH_AT(process__exit_execve, "syscalls/sys_exit_execve")
-ATTACH_AT(process__exit_execveat, "syscalls/sys_exit_execveat")
+ATTACH_WITH(process__exit_execve, "syscalls/sys_exit_execve", 0)
+ATTACH_WITH(process__exit_execveat, "syscalls/sys_exit_execveat", 1)
 int process__exit_failed(struct trace_event_raw_sys_exit *ctx)
 {
-	struct syscall_args a;
-	if (!take_args(T_EXECVE, &a) || ctx->ret >= 0)
+	if (ctx->ret >= 0 || !wanted(T_EXECVE))
 		return 0;
+	struct syscall_args a;
+	call_args(&a);
+	if (!bpf_get_attach_cookie(ctx)) { /* execve: as execveat(AT_FDCWD, …) */
+		a.a[2] = a.a[1];
+		a.a[1] = a.a[0];
+		a.a[0] = (__u64)AT_FDCWD;
+	}
 	struct exec_event *e = record_area();
 	if (!e)
 		return 0;
@@ -242,8 +234,6 @@ int BPF_PROG(process__fork, struct task_struct *parent, struct task_struct *chil
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(process__exit, struct task_struct *task, bool group_dead)
 {
-	__u32 tid = task->pid;
-	bpf_map_delete_elem(&pending, &tid);
 	if (!group_dead)
 		return 0;
 	__u32 tgid = task->tgid;

@@ -10,7 +10,7 @@
  *   filtered to the agent at once. It fires before delivery, so even a SIGKILL
  *   leaves its record. Not reported: signals the agent raises itself and
  *   SIGCHLD from its own children.
- * - ptrace: sys_enter_ptrace (shared with the ptrace hook) when the target is
+ * - ptrace: sys_exit_ptrace (shared with the ptrace hook) when the target is
  *   the agent's tgid. PTRACE_SEIZE of another agent thread is seen only by the
  *   ptrace hook's own event.
  * - /proc/PID/mem opened for writing and process_vm_writev: decided where

@@ -6,21 +6,45 @@
  *
  * Per-syscall tracepoints: none of these has a non-syscall tracepoint on its
  * common path (signal_generate fires for kernel-sent signals too and would
- * flood; tamper.bpf.c uses it for signals to the agent only). Not covered:
+ * flood; tamper.bpf.c uses it for signals to the agent only). Exit tracepoints,
+ * with the arguments from the saved registers, except for the two sandbox
+ * hooks that report a call as it starts (exit_group never returns; a sleep is
+ * reported when asked for, not when over). Not covered:
  * 32-bit int 0x80 calls; process_vm_writev and writes to /proc/PID/mem of
  * processes other than the agent.
  */
 #include "lib/common.h"
 
 #define PR_SET_NAME 15
+/* Hook numbers as attach cookies (tags need literal numbers): enum vigil_type's values. */
+#define T_PTRACE_NUMBER 101
+#define T_KILL_NUMBER 62
+#define T_TKILL_NUMBER 200
+#define T_TGKILL_NUMBER 201
+_Static_assert(T_PTRACE_NUMBER == T_PTRACE && T_KILL_NUMBER == T_KILL && T_TKILL_NUMBER == T_TKILL && T_TGKILL_NUMBER == T_TGKILL,
+	       "cookies are the hook numbers");
 #define PROT_EXEC 4
 
-/* Signals and ptrace: save at enter, report with the result at exit. */
-static __always_inline int args_exit(struct trace_event_raw_sys_exit *ctx, __u32 type)
+/* Signals and ptrace, at exit with the result; the cookie is the hook's type. */
+SEC("tracepoint/syscalls/sys_exit_ptrace")
+ATTACH_WITH(ptrace__exit, "syscalls/sys_exit_ptrace", T_PTRACE_NUMBER)
+ATTACH_WITH(kill__exit, "syscalls/sys_exit_kill", T_KILL_NUMBER)
+ATTACH_WITH(tkill__exit, "syscalls/sys_exit_tkill", T_TKILL_NUMBER)
+ATTACH_WITH(tgkill__exit, "syscalls/sys_exit_tgkill", T_TGKILL_NUMBER)
+int signals__exit(struct trace_event_raw_sys_exit *ctx)
 {
-	struct syscall_args a;
+	__u32 type = bpf_get_attach_cookie(ctx);
 	long ret = ctx->ret;
-	if (!take_args(type, &a))
+	struct syscall_args a;
+	call_args(&a);
+	if (type == T_PTRACE) {
+		long req = a.a[0];
+		tamper_check(TAMPER_PTRACE, a.a[1], req, NULL);
+		/* TRACEME, POKETEXT, POKEDATA, POKEUSER, SETREGS, ATTACH, SEIZE */
+		if (req != 0 && req != 4 && req != 5 && req != 6 && req != 13 && req != 16 && req != 0x4206)
+			return 0;
+	}
+	if (!wanted(type))
 		return 0;
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct task_event *e = task_record(task, type, ret);
@@ -44,32 +68,6 @@ static __always_inline int args_exit(struct trace_event_raw_sys_exit *ctx, __u32
 	return 0;
 }
 
-SEC("tracepoint/syscalls/sys_enter_ptrace")
-int ptrace__enter(struct trace_event_raw_sys_enter *ctx)
-{
-	long req = ctx->args[0];
-	tamper_check(TAMPER_PTRACE, ctx->args[1], req, NULL);
-	/* TRACEME, POKETEXT, POKEDATA, POKEUSER, SETREGS, ATTACH, SEIZE */
-	if ((req == 0 || req == 4 || req == 5 || req == 6 || req == 13 || req == 16 || req == 0x4206) && wanted(T_PTRACE))
-		save_args(T_PTRACE, ctx, 4);
-	return 0;
-}
-SEC("tracepoint/syscalls/sys_exit_ptrace")
-int ptrace__exit(struct trace_event_raw_sys_exit *ctx) { return args_exit(ctx, T_PTRACE); }
-
-SEC("tracepoint/syscalls/sys_enter_kill")
-int kill__enter(struct trace_event_raw_sys_enter *ctx) { if (wanted(T_KILL)) save_args(T_KILL, ctx, 2); return 0; }
-SEC("tracepoint/syscalls/sys_exit_kill")
-int kill__exit(struct trace_event_raw_sys_exit *ctx) { return args_exit(ctx, T_KILL); }
-SEC("tracepoint/syscalls/sys_enter_tkill")
-int tkill__enter(struct trace_event_raw_sys_enter *ctx) { if (wanted(T_TKILL)) save_args(T_TKILL, ctx, 2); return 0; }
-SEC("tracepoint/syscalls/sys_exit_tkill")
-int tkill__exit(struct trace_event_raw_sys_exit *ctx) { return args_exit(ctx, T_TKILL); }
-SEC("tracepoint/syscalls/sys_enter_tgkill")
-int tgkill__enter(struct trace_event_raw_sys_enter *ctx) { if (wanted(T_TGKILL)) save_args(T_TGKILL, ctx, 3); return 0; }
-SEC("tracepoint/syscalls/sys_exit_tgkill")
-int tgkill__exit(struct trace_event_raw_sys_exit *ctx) { return args_exit(ctx, T_TGKILL); }
-
 SEC("tracepoint/syscalls/sys_exit_setsid")
 int setsid__exit(struct trace_event_raw_sys_exit *ctx)
 {
@@ -82,14 +80,16 @@ int setsid__exit(struct trace_event_raw_sys_exit *ctx)
 	return 0;
 }
 
-SEC("tracepoint/syscalls/sys_enter_prctl")
-int prctl__enter(struct trace_event_raw_sys_enter *ctx)
+SEC("tracepoint/syscalls/sys_exit_prctl")
+int prctl__exit(struct trace_event_raw_sys_exit *ctx)
 {
-	long option = ctx->args[0];
-	const char *name = (void *)ctx->args[1];
+	struct syscall_args a;
+	call_args(&a);
+	long option = a.a[0];
+	const char *name = (void *)a.a[1];
 	if (option != PR_SET_NAME || !wanted(T_PRCTL))
 		return 0;
-	struct task_event *e = task_record(bpf_get_current_task_btf(), T_PRCTL, 0);
+	struct task_event *e = task_record(bpf_get_current_task_btf(), T_PRCTL, ctx->ret);
 	if (!e)
 		return 0;
 	e->arg0 = option;
@@ -142,16 +142,18 @@ static long vma_file(struct task_struct *task, struct vm_area_struct *vma, struc
 	return 0;
 }
 
-SEC("tracepoint/syscalls/sys_enter_mprotect")
-int mprotect__enter(struct trace_event_raw_sys_enter *ctx)
+SEC("tracepoint/syscalls/sys_exit_mprotect")
+int mprotect__exit(struct trace_event_raw_sys_exit *ctx)
 {
-	unsigned long start = ctx->args[0], len = ctx->args[1], prot = ctx->args[2];
+	struct syscall_args a;
+	call_args(&a);
+	unsigned long start = a.a[0], len = a.a[1], prot = a.a[2];
 	if (!(prot & PROT_EXEC) || !wanted(T_MPROTECT))
 		return 0;
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct vma_lookup found = {};
 	bpf_find_vma(bpf_get_current_task_btf(), start, vma_file, &found, 0);
-	struct task_event *e = task_record(task, T_MPROTECT, 0);
+	struct task_event *e = task_record(task, T_MPROTECT, ctx->ret);
 	if (!e)
 		return 0;
 	e->arg0 = prot;

@@ -79,9 +79,8 @@ enum vigil_loss {
 	L_RINGBUF_FULL = 0,  /* bpf_ringbuf_output failed */
 	L_TRUNCATED = 1,     /* a string or record hit its size cap (event still sent) */
 	L_READ_FAULT = 2,    /* reading user or kernel memory failed (event still sent) */
-	L_ARGS_MAP_FULL = 3, /* the enter-to-exit argument map was full: exit lost */
-	L_RATE_LIMITED = 4,  /* suppressed: the ring was filling and this process was over its rate */
-	L_CAUSES = 5,
+	L_RATE_LIMITED = 3,  /* suppressed: the ring was filling and this process was over its rate */
+	L_CAUSES = 4,
 };
 
 /* Kinds of file behind an fd, for stdin/stdout. */

@@ -41,19 +41,10 @@ struct {
 	__type(value, struct scratch);
 } scratch_map SEC(".maps");
 
-/* Syscall arguments saved at sys_enter for the matching sys_exit, by thread id. */
+/* A syscall's arguments as its exit program reads them (see call_args). */
 struct syscall_args {
-	__u64 a[6];
-	__u32 nr;              /* which syscall saved them (enum vigil_type of the hook) */
-	__u32 old_uid;
+	__u64 a[5];
 };
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 16384);
-	__type(key, __u32);
-	__type(value, struct syscall_args);
-} pending SEC(".maps");
 
 /* Loss counters: index type * L_CAUSES + cause. */
 struct {
@@ -158,6 +149,11 @@ static __always_inline struct file *as_file(const void *p)
  * that name for hook selection, and the verifier checks it once, not per syscall.
  */
 #define ATTACH_AT(name, tracepoint) __attribute__((btf_decl_tag("vigil.attach:" #name " tracepoint/" tracepoint)))
+/* The same, with a number the program reads back with bpf_get_attach_cookie() (which call it is serving). */
+#define VIGIL_STR(x) #x
+#define VIGIL_XSTR(x) VIGIL_STR(x)
+#define ATTACH_WITH(name, tracepoint, cookie) \
+	__attribute__((btf_decl_tag("vigil.attach:" #name " tracepoint/" tracepoint " " VIGIL_XSTR(cookie))))
 
 /* A pointer as a plain number, for a global function's scalar argument: copied off the stack by a helper, it is one. */
 static __always_inline __u64 address_of(const void *p)
@@ -662,67 +658,36 @@ static __always_inline struct file_event *file_record(struct task_struct *task, 
 }
 
 /*
- * Saves the first `nargs` arguments (a constant: the kernel refuses to attach a
- * program that reads past the end of a syscall's tracepoint record).
+ * The arguments of the syscall now exiting, from the user registers saved at its
+ * entry (pt_regs): no syscall hooked here changes them, so the exit side alone
+ * sees the whole call. Every syscall tracepoint puts every syscall of the system
+ * on the kernel's slow path, once for enter tracepoints and once more for exit
+ * ones (dd: 1.15 with an enter program, 1.27 with both); exits only, and no map
+ * between the two sides.
  */
-static __always_inline struct syscall_args *save_args(__u32 nr, struct trace_event_raw_sys_enter *ctx, const int nargs)
+static __always_inline void call_args(struct syscall_args *a)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct syscall_args a = { .nr = nr };
-	if (nargs > 0) a.a[0] = ctx->args[0];
-	if (nargs > 1) a.a[1] = ctx->args[1];
-	if (nargs > 2) a.a[2] = ctx->args[2];
-	if (nargs > 3) a.a[3] = ctx->args[3];
-	if (nargs > 4) a.a[4] = ctx->args[4];
-	if (nargs > 5) a.a[5] = ctx->args[5];
-	if (bpf_map_update_elem(&pending, &tid, &a, BPF_ANY)) {
-		count_loss(nr, L_ARGS_MAP_FULL);
-		return NULL;
-	}
-	return bpf_map_lookup_elem(&pending, &tid);
-}
-
-/* Saves values a hook computed at enter (normalised arguments) under `nr`, with a tag for its exit side. */
-static __always_inline void save_values(__u32 nr, __u64 a0, __u64 a1, __u64 a2, __u64 a3, __u64 a4, __u32 tag)
-{
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct syscall_args a = { .a = { a0, a1, a2, a3, a4, 0 }, .nr = nr, .old_uid = tag };
-	if (bpf_map_update_elem(&pending, &tid, &a, BPF_ANY))
-		count_loss(nr, L_ARGS_MAP_FULL);
-}
-
-/* The arguments saved at enter for this thread's syscall of hook `nr`, removed from the map. */
-static __always_inline bool take_args(__u32 nr, struct syscall_args *out)
-{
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct syscall_args *a = bpf_map_lookup_elem(&pending, &tid);
-	if (!a) {
-		out->nr = 0;
-		out->old_uid = 0;
-		return false;
-	}
-	*out = *a;
-	bpf_map_delete_elem(&pending, &tid);
-	return out->nr == nr;
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	a->a[0] = PT_REGS_PARM1_SYSCALL(regs);
+	a->a[1] = PT_REGS_PARM2_SYSCALL(regs);
+	a->a[2] = PT_REGS_PARM3_SYSCALL(regs);
+	a->a[3] = PT_REGS_PARM4_SYSCALL(regs);
+	a->a[4] = PT_REGS_PARM5_SYSCALL(regs);
 }
 
 #endif
 
 #ifndef VIGIL_ARGS_HOOKS
 #define VIGIL_ARGS_HOOKS
-/* The enter side of a hook reported at exit: keep the call's first `nargs` arguments if the hook is on. */
-static __always_inline int args_enter(struct trace_event_raw_sys_enter *ctx, __u32 type, const int nargs)
-{
-	if (wanted(type))
-		save_args(type, ctx, nargs);
-	return 0;
-}
-
-/* Its exit side: a task_event with the saved arguments as arg0..arg2, the result and the ancestry. */
+/*
+ * A hook reported at its syscall's exit: a task_event with the call's arguments as arg0..arg2,
+ * the result and the ancestry; NULL when the hook is off.
+ */
 static __always_inline struct task_event *args_record(struct trace_event_raw_sys_exit *ctx, __u32 type, struct syscall_args *a)
 {
-	if (!take_args(type, a))
+	if (!wanted(type))
 		return NULL;
+	call_args(a);
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct task_event *e = task_record(task, type, ctx->ret);
 	if (!e)

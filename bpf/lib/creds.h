@@ -13,6 +13,47 @@ struct {
 	__type(value, __u32);
 } cred_source SEC(".maps");
 
+/*
+ * The real uid each process last had where Vigil saw it (its exec, its last set*uid call), with
+ * the process's start time so a reused pid never inherits it: what a set*uid exit compares the
+ * new credentials against, with no enter program to note them before the call.
+ */
+struct uid_seen {
+	__u64 start;
+	__u32 uid;
+	__u32 _pad;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u32);
+	__type(value, struct uid_seen);
+} uid_seen SEC(".maps");
+
+static __always_inline void note_uid(struct task_struct *task, __u32 uid)
+{
+	__u32 tgid = task->tgid;
+	struct uid_seen v = {.start = task->group_leader->start_boottime, .uid = uid};
+	bpf_map_update_elem(&uid_seen, &tgid, &v, BPF_ANY);
+}
+
+/* The real uid `task` had before: as last seen, else its parent's as last seen, else its parent's now. */
+static __always_inline __u32 uid_before(struct task_struct *task)
+{
+	struct task_struct *parent = task->real_parent;
+	__u32 uid = parent->real_cred->uid.val; /* read first: the verifier refuses one load serving two kinds of pointer */
+	barrier_var(uid);
+	__u32 tgid = task->tgid, ptgid = parent->tgid;
+	struct uid_seen *v = bpf_map_lookup_elem(&uid_seen, &tgid);
+	if (v && v->start == task->group_leader->start_boottime)
+		return v->uid;
+	v = bpf_map_lookup_elem(&uid_seen, &ptgid);
+	if (v && v->start == parent->group_leader->start_boottime)
+		return v->uid;
+	return uid;
+}
+
 static __always_inline void mark_cred_source(struct task_struct *task)
 {
 	__u32 tgid = task->tgid, one = 1;
@@ -40,11 +81,12 @@ static __always_inline void emit_update_cred(struct task_struct *task, __u32 old
 	emit(e, sizeof(*e));
 }
 
-/* A set-uid-root exec: effective uid 0 while the real uid is not. */
+/* At every exec: its real uid noted (see uid_seen); a set-uid-root exec (effective uid 0, the real one not) reported. */
 static __always_inline void note_setuid_exec(struct task_struct *task)
 {
 	struct cred_ids c;
 	fill_cred(&c, task);
+	note_uid(task, c.uid);
 	if (c.euid != 0 || c.uid == 0)
 		return;
 	mark_cred_source(task);

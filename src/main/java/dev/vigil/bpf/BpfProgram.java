@@ -75,17 +75,22 @@ public final class BpfProgram {
 
     /**
      * Attaches to another tracepoint with the same record format ("syscalls/sys_exit_rename"):
-     * one program verified once serves every syscall it suits. The link is named `linkName`.
+     * one program verified once serves every syscall it suits. The program reads `cookie` back
+     * (bpf_get_attach_cookie) to know which one it is serving. The link is named `linkName`.
      */
-    public BpfLink attachTracepoint(String tracepoint, String linkName) {
+    public BpfLink attachTracepoint(String tracepoint, String linkName, long cookie) {
         int slash = tracepoint.indexOf('/');
         if (slash < 0) {
             throw new IllegalArgumentException("tracepoint " + tracepoint + " is not category/name");
         }
         MemorySegment link;
         try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+            // struct bpf_tracepoint_opts { size_t sz; __u64 bpf_cookie; }
+            MemorySegment opts = arena.allocate(16, 8);
+            opts.set(java.lang.foreign.ValueLayout.JAVA_LONG, 0, 16);
+            opts.set(java.lang.foreign.ValueLayout.JAVA_LONG, 8, cookie);
             link = (MemorySegment) Libbpf.ATTACH_TRACEPOINT.invokeExact(Libbpf.callState(), handle,
-                    arena.allocateFrom(tracepoint.substring(0, slash)), arena.allocateFrom(tracepoint.substring(slash + 1)));
+                    arena.allocateFrom(tracepoint.substring(0, slash)), arena.allocateFrom(tracepoint.substring(slash + 1)), opts);
         } catch (Throwable t) {
             throw new BpfException("object " + object.name() + ": attach program " + name + " at " + tracepoint, t);
         }

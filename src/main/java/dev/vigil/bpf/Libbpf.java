@@ -40,7 +40,8 @@ final class Libbpf {
     static final MethodHandle PROGRAM_FD = call("bpf_program__fd", FunctionDescriptor.of(JAVA_INT, ADDRESS));
     static final MethodHandle SET_AUTOLOAD = call("bpf_program__set_autoload", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_BOOLEAN));
     static final MethodHandle ATTACH = errnoCall("bpf_program__attach", FunctionDescriptor.of(ADDRESS, ADDRESS));
-    static final MethodHandle ATTACH_TRACEPOINT = errnoCall("bpf_program__attach_tracepoint", FunctionDescriptor.of(ADDRESS, ADDRESS, ADDRESS, ADDRESS));
+    static final MethodHandle ATTACH_TRACEPOINT = errnoCall("bpf_program__attach_tracepoint_opts",
+            FunctionDescriptor.of(ADDRESS, ADDRESS, ADDRESS, ADDRESS, ADDRESS));
     static final MethodHandle LINK_DESTROY = call("bpf_link__destroy", FunctionDescriptor.of(JAVA_INT, ADDRESS));
     static final MethodHandle MAP_SET_PIN_PATH = call("bpf_map__set_pin_path", FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS));
     static final MethodHandle MAP_FD = call("bpf_map__fd", FunctionDescriptor.of(JAVA_INT, ADDRESS));

@@ -345,7 +345,6 @@ final class RunCommand implements Callable<Integer> {
             extra.put("lost", delta);
             extra.put("suppressed", suppressedDelta);
             extra.put("ringbuf_full", r.total("ringbuf_full"));
-            extra.put("args_map_full", r.total("args_map_full"));
             extra.put("decode", r.total("decode"));
             extra.put("rate_limited", suppressed);
             extra.put("by_hook", r.byHook());

@@ -124,7 +124,6 @@ final class SensorSession {
         }
         sb.append("; lost ").append(loss.lost());
         sb.append(" (ringbuf_full ").append(loss.total("ringbuf_full"))
-                .append(", args_map_full ").append(loss.total("args_map_full"))
                 .append(", decode ").append(loss.total("decode")).append(')');
         sb.append("; suppressed ").append(loss.suppressed()).append(" (rate_limited)");
         sb.append("; damaged (truncated ").append(loss.total("truncated"))

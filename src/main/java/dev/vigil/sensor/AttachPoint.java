@@ -12,9 +12,10 @@ import java.util.Map;
  * Where a program runs, under the name hook selection knows it by. Most programs have one: their
  * section. A program whose body suits several syscalls of one record format (every path-naming
  * exit, every open exit) is built once and tagged in C with {@code ATTACH_AT(name, tracepoint)}
- * per syscall, so the verifier checks it once instead of once per syscall.
+ * or {@code ATTACH_WITH(name, tracepoint, cookie)} per syscall, so the verifier checks it once
+ * instead of once per syscall; the cookie tells it which syscall it is serving.
  */
-record AttachPoint(String name, String section, BpfProgram program, boolean shared) {
+record AttachPoint(String name, String section, BpfProgram program, boolean shared, long cookie) {
     private static final String TAG = "vigil.attach:";
 
     static List<AttachPoint> of(BpfObject obj) {
@@ -23,21 +24,21 @@ record AttachPoint(String name, String section, BpfProgram program, boolean shar
         for (BpfProgram p : obj.programs()) {
             List<String> at = tags.get(p.name());
             if (at == null) {
-                points.add(new AttachPoint(p.name(), p.section(), p, false));
+                points.add(new AttachPoint(p.name(), p.section(), p, false, 0));
                 continue;
             }
             for (String tag : at) {
-                String[] nameAndSection = tag.split(" ", 2);
-                if (nameAndSection.length != 2 || !nameAndSection[1].startsWith("tracepoint/")) {
-                    throw new IllegalStateException("program " + p.name() + ": tag '" + tag + "' is not 'name tracepoint/category/event'");
+                String[] f = tag.split(" ");
+                if (f.length < 2 || f.length > 3 || !f[1].startsWith("tracepoint/") || (f.length == 3 && !f[2].matches("\\d{1,18}"))) {
+                    throw new IllegalStateException("program " + p.name() + ": tag '" + tag + "' is not 'name tracepoint/category/event [cookie]'");
                 }
-                points.add(new AttachPoint(nameAndSection[0], nameAndSection[1], p, true));
+                points.add(new AttachPoint(f[0], f[1], p, true, f.length == 3 ? Long.parseLong(f[2]) : 0));
             }
         }
         return points;
     }
 
     BpfLink attach() {
-        return shared ? program.attachTracepoint(section.substring("tracepoint/".length()), name) : program.attach();
+        return shared ? program.attachTracepoint(section.substring("tracepoint/".length()), name, cookie) : program.attach();
     }
 }

@@ -11,7 +11,7 @@ import java.util.TreeMap;
  */
 public record LossReport(Map<String, Map<String, Long>> byHook) {
     /** In the order of enum vigil_loss (vigil.h). */
-    public static final String[] KERNEL_CAUSES = {"ringbuf_full", "truncated", "read_fault", "args_map_full", "rate_limited"};
+    public static final String[] KERNEL_CAUSES = {"ringbuf_full", "truncated", "read_fault", "rate_limited"};
 
     public long total(String cause) {
         return byHook.values().stream().mapToLong(m -> m.getOrDefault(cause, 0L)).sum();
@@ -19,7 +19,7 @@ public record LossReport(Map<String, Map<String, Long>> byHook) {
 
     /** Lost events only: truncated and read_fault events were still delivered, with a shorter field. */
     public long lost() {
-        return total("ringbuf_full") + total("args_map_full") + total("decode");
+        return total("ringbuf_full") + total("decode");
     }
 
     /** Events the kernel held back from processes over the rate limit while the ring buffer was filling. */
