@@ -110,7 +110,9 @@ final class BenchCommand implements Callable<Integer> {
             return 0;
         }
         Map<String, long[]> base = new LinkedHashMap<>(), dflt = new LinkedHashMap<>(), all = new LinkedHashMap<>();
-        System.err.println("vigil bench: " + (smoke ? "smoke: 1" : rounds) + " rounds per workload, environment capture " + envMax + " bytes; baseline first");
+        System.err.println("vigil bench: " + (smoke ? "smoke: 1" : rounds) + " rounds per workload after a warm-up round, environment capture "
+                + envMax + " bytes; baseline first");
+        warmUp(ws);
         for (Workload w : ws) {
             base.put(w.name(), time(w));
         }
@@ -296,6 +298,7 @@ final class BenchCommand implements Callable<Integer> {
         }, () -> { });
         s.stream().startAsync();
         Thread.sleep(500);
+        warmUp(ws);
         for (Workload w : ws) {
             into.put(w.name(), time(w));
         }
@@ -303,6 +306,20 @@ final class BenchCommand implements Callable<Integer> {
         s.stream().awaitTermination();
         System.err.println("vigil bench: hooks " + hooks + (store == null ? "" : " and the store") + ": " + s.summary().substring("vigil: ".length()));
         return events.get();
+    }
+
+    /**
+     * Each workload once, untimed: the steady state is measured, not the agent's first seconds, when
+     * the JIT compiles its event paths (on an exec storm C2 takes more CPU than the events for the
+     * first ~10,000 execs, then next to none: docs/benchmarks.md).
+     */
+    private void warmUp(List<Workload> ws) throws Exception {
+        if (smoke) {
+            return;
+        }
+        for (Workload w : ws) {
+            new ProcessBuilder(w.command()).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start().waitFor();
+        }
     }
 
     private long[] time(Workload w) throws Exception {

@@ -323,7 +323,9 @@ final class RunCommand implements Callable<Integer> {
     private static final class LossWatch {
         private final java.util.function.Consumer<Alert> sink;
         private final Engine engine;
-        private long reported, reportedSuppressed, reportedRuleErrors, lastAlertNs = Long.MIN_VALUE / 2;
+        private long reported, reportedSuppressed, reportedRuleErrors, lastAlertNs = Long.MIN_VALUE / 2, lastCheckNs = Long.MIN_VALUE / 2;
+        /** Reading the loss counters is a map lookup per hook and cause (a few hundred syscalls): once a second is enough. */
+        private static final long CHECK_INTERVAL_NS = 1_000_000_000L;
 
         LossWatch(java.util.function.Consumer<Alert> sink, Engine engine) {
             this.sink = sink;
@@ -332,9 +334,10 @@ final class RunCommand implements Callable<Integer> {
 
         void check(SensorSession s) {
             long now = System.nanoTime();
-            if (s == null || now - lastAlertNs < LOSS_ALERT_INTERVAL_NS) {
+            if (s == null || now - lastAlertNs < LOSS_ALERT_INTERVAL_NS || now - lastCheckNs < CHECK_INTERVAL_NS) {
                 return;
             }
+            lastCheckNs = now;
             LossReport r = s.stream().losses();
             long lost = r.lost(), suppressed = r.suppressed(), ruleErrors = engine.ruleErrorTotal();
             if (lost <= reported && suppressed <= reportedSuppressed && ruleErrors <= reportedRuleErrors) {

@@ -30,8 +30,13 @@ public final class ProcessCache {
 
     /** The newest process seen with each pid. */
     private final Map<Integer, ProcessInfo> live = new ConcurrentHashMap<>();
-    /** Processes that exited, and when: each leaves the cache LINGER_NS later unless its pid was taken since. */
-    private final Map<Identity, Long> exitedAt = new ConcurrentHashMap<>();
+    /** A process that exited, and when. */
+    private record Exited(Identity who, long at) {}
+    /**
+     * Processes that exited, oldest first: each leaves the cache LINGER_NS later unless its pid was
+     * taken since. A queue, so an exit costs the expired entries at its head, not a scan of all.
+     */
+    private final java.util.ArrayDeque<Exited> exited = new java.util.ArrayDeque<>();
 
     public static ProcessCache fromProc() {
         ProcessCache cache = new ProcessCache();
@@ -101,8 +106,7 @@ public final class ProcessCache {
                     live.put(h.pid(), new ProcessInfo(h.pid(), h.ppid(), h.startTime(),
                             parent == null ? "" : parent.exe(), h.comm(), parent == null ? List.of() : parent.args(), h.uid()));
                 } else if (e.type() == EventType.EXIT) {
-                    exitedAt.put(new Identity(h.pid(), h.startTime()), h.ts());
-                    expire(h.ts());
+                    expire(new Exited(new Identity(h.pid(), h.startTime()), h.ts()));
                 }
             }
         }
@@ -111,19 +115,19 @@ public final class ProcessCache {
     /** Past this many entries, processes whose exit was never seen (lost in a storm) are swept against /proc. */
     private volatile int sweepAt = 32_768;
 
-    private void expire(long now) {
+    private void expire(Exited now) {
         if (live.size() > sweepAt) {
             live.keySet().removeIf(pid -> !Files.exists(Path.of("/proc/" + pid)));
             sweepAt = Math.max(32_768, live.size() * 2);
         }
-        exitedAt.entrySet().removeIf(en -> {
-            if (now - en.getValue() <= LINGER_NS) {
-                return false;
+        synchronized (exited) {
+            exited.addLast(now);
+            // exits come in kernel time order, give or take a CPU's batch: the head is the oldest
+            while (!exited.isEmpty() && now.at() - exited.peekFirst().at() > LINGER_NS) {
+                Identity gone = exited.pollFirst().who();
+                live.computeIfPresent(gone.pid(), (pid, p) -> same(p, gone.startTime()) ? null : p);
             }
-            Identity gone = en.getKey();
-            live.computeIfPresent(gone.pid(), (pid, p) -> same(p, gone.startTime()) ? null : p);
-            return true;
-        });
+        }
     }
 
     /** Whether `p` is the process that started at `startTime` (ns; /proc-seeded entries are tick-rounded). */
