@@ -55,22 +55,35 @@ static __always_inline void fd_info_of(struct file *f, struct fd_info *info)
 		   : mode == S_IFREG ? FD_FILE : FD_OTHER;
 }
 
-/* First inet socket on fd 0 or 1 of the task or one of its 4 nearest ancestors. */
-static __always_inline void find_socket_peer(struct exec_event *e, struct task_struct *task)
+/*
+ * First inet socket on fd 0 or 1 of the task or one of its 4 nearest ancestors; returns the
+ * tgid holding it (0: none). A global function (verified once) on direct loads.
+ */
+__noinline __u32 find_socket_peer_once(struct inet_pair *peer, __u64 task_addr)
 {
+	struct task_struct *task = as_task((void *)task_addr);
+	if (!peer)
+		return 0;
 #pragma unroll
 	for (int level = 0; level < 5; level++) {
+		if (!task)
+			return 0;
 #pragma unroll
 		for (int fd = 0; fd < 2; fd++) {
-			if (sock_pair(file_sock(fd_file(task, fd)), &e->peer)) {
-				e->socket_pid = BPF_CORE_READ(task, tgid);
-				return;
-			}
+			if (sock_pair(file_sock(fd_file(task, fd)), peer))
+				return task->tgid;
 		}
-		task = BPF_CORE_READ(task, real_parent);
-		if (!task || BPF_CORE_READ(task, tgid) <= 1)
-			return;
+		struct task_struct *parent = task->real_parent;
+		if (!parent || parent->tgid <= 1)
+			return 0;
+		task = parent;
 	}
+	return 0;
+}
+
+static __always_inline void find_socket_peer(struct exec_event *e, struct task_struct *task)
+{
+	e->socket_pid = find_socket_peer_once(&e->peer, address_of(task));
 }
 
 SEC("tp_btf/sched_process_exec")

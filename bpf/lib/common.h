@@ -138,6 +138,11 @@ static __always_inline struct task_struct *as_task(const void *p)
 }
 
 /* The same for a file pointer: NULL stays NULL. */
+static __always_inline struct sock *as_sock(const void *p)
+{
+	return p ? bpf_rdonly_cast(p, bpf_core_type_id_kernel(struct sock)) : NULL;
+}
+
 static __always_inline struct file *as_file(const void *p)
 {
 	return p ? bpf_rdonly_cast(p, bpf_core_type_id_kernel(struct file)) : NULL;
@@ -197,28 +202,31 @@ static __always_inline void fill_header(struct event_header *h, struct task_stru
 }
 
 /*
- * The ancestry through helper reads: the same walk as direct loads would be
- * unrolled per branch of every caller and multiply verification time tenfold.
- * A global function, verified once per program; `task` is its address.
+ * The ancestry, up to VIGIL_TREE_DEPTH levels, by direct loads through
+ * bpf_rdonly_cast (one guarded instruction each, no helper call). A global
+ * function: the verifier checks the unrolled walk once per program, not once
+ * per call site and branch (inlined, it multiplied load time tenfold).
  */
 __noinline int fill_tree_once(struct pid_tree *tree, __u64 task_addr)
 {
-	struct task_struct *task = (void *)task_addr;
+	struct task_struct *task = as_task((void *)task_addr);
 	if (!tree)
 		return 0;
 	tree->depth = 0;
 #pragma unroll
 	for (int i = 0; i < VIGIL_TREE_DEPTH; i++) {
-		__u32 pid = BPF_CORE_READ(task, tgid);
+		if (!task)
+			break;
+		__u32 pid = task->tgid;
+		struct task_struct *leader = task->group_leader;
 		tree->node[i].pid = pid;
-		tree->node[i].start = BPF_CORE_READ(task, group_leader, start_boottime);
-		BPF_CORE_READ_STR_INTO(&tree->node[i].comm, task, group_leader, comm);
+		tree->node[i].start = leader->start_boottime;
+		__builtin_memcpy(&tree->node[i].comm, leader->comm, sizeof(tree->node[i].comm));
+		tree->node[i].comm[sizeof(tree->node[i].comm) - 1] = 0;
 		tree->depth = i + 1;
 		if (pid <= 1)
 			break;
-		task = BPF_CORE_READ(task, real_parent);
-		if (!task)
-			break;
+		task = task->real_parent;
 	}
 	return 0;
 }
@@ -499,13 +507,14 @@ static __always_inline __u32 put_dentry_path(void *rec, __u32 pos, struct str_re
 	return (__u32)r;
 }
 
+/* The file behind `fd` of `task` (a BTF pointer: its fields are direct loads), as a BTF pointer. */
 static __always_inline struct file *fd_file(struct task_struct *task, long fd)
 {
-	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
-	unsigned int max = BPF_CORE_READ(fdt, max_fds);
+	struct fdtable *fdt = task->files->fdt;
+	unsigned int max = fdt->max_fds;
 	if (fd < 0 || fd >= max)
 		return NULL;
-	struct file **array = BPF_CORE_READ(fdt, fd);
+	struct file **array = fdt->fd;
 	struct file *f = NULL;
 	bpf_probe_read_kernel(&f, sizeof(f), &array[fd]);
 	return as_file(f);
@@ -576,35 +585,39 @@ static __always_inline __u32 put_sb_id(void *rec, __u32 pos, struct str_ref *ref
 	return put_str(rec, pos, ref, __builtin_preserve_access_index(&sb->s_id), 32, false, type);
 }
 
-/* Socket of an fd's file, or NULL when the file is not a socket. */
-static __always_inline struct sock *file_sock(struct file *f)
+/* Socket of an fd's file, or NULL when the file is not a socket (direct loads: `f` is a BTF pointer). */
+static __always_inline struct sock *file_sock(struct file *any)
 {
-	if (!f || (inode_mode(f) & S_IFMT) != S_IFSOCK)
+	struct file *f = as_file(any);
+	if (!f || (f->f_inode->i_mode & S_IFMT) != S_IFSOCK)
 		return NULL;
-	struct socket *s = BPF_CORE_READ(f, private_data);
-	return BPF_CORE_READ(s, sk);
+	struct socket *s = bpf_rdonly_cast(f->private_data, bpf_core_type_id_kernel(struct socket));
+	return s ? as_sock(s->sk) : NULL;
 }
 
-/* Both ends of an inet socket; false for other families. */
-static __always_inline bool sock_pair(struct sock *sk, struct inet_pair *p)
+/*
+ * Both ends of an inet socket; false for other families. Direct loads through a
+ * bpf_rdonly_cast pointer: one guarded instruction each, no helper call.
+ */
+static __always_inline bool sock_pair(struct sock *sk_any, struct inet_pair *p)
 {
+	struct sock *sk = as_sock(sk_any);
 	if (!sk)
 		return false;
-	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	__u16 family = sk->__sk_common.skc_family;
 	if (family != AF_INET && family != AF_INET6)
 		return false;
 	p->family = family;
-	p->protocol = BPF_CORE_READ(sk, sk_protocol);
-	p->sport = BPF_CORE_READ(sk, __sk_common.skc_num);
-	p->dport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	p->protocol = sk->sk_protocol;
+	p->sport = sk->__sk_common.skc_num;
+	p->dport = bpf_ntohs(sk->__sk_common.skc_dport);
 	if (family == AF_INET) {
-		__u32 s = BPF_CORE_READ(sk, __sk_common.skc_rcv_saddr);
-		__u32 d = BPF_CORE_READ(sk, __sk_common.skc_daddr);
-		__builtin_memcpy(p->sip, &s, 4);
-		__builtin_memcpy(p->dip, &d, 4);
+		__u32 src = sk->__sk_common.skc_rcv_saddr, dst = sk->__sk_common.skc_daddr;
+		__builtin_memcpy(p->sip, &src, 4);
+		__builtin_memcpy(p->dip, &dst, 4);
 	} else {
-		BPF_CORE_READ_INTO(&p->sip, sk, __sk_common.skc_v6_rcv_saddr.in6_u.u6_addr8);
-		BPF_CORE_READ_INTO(&p->dip, sk, __sk_common.skc_v6_daddr.in6_u.u6_addr8);
+		bpf_probe_read_kernel(p->sip, 16, &sk->__sk_common.skc_v6_rcv_saddr);
+		bpf_probe_read_kernel(p->dip, 16, &sk->__sk_common.skc_v6_daddr);
 	}
 	return true;
 }
