@@ -124,13 +124,21 @@ final class AgentBench {
         }
     }
 
-    /** The agent's JVM options as the launcher gives them (jvm.options beside it), or the JDK's defaults. */
+    /**
+     * The agent's JVM options as the launcher gives them (jvm.options beside it, and the start-up
+     * cache it recorded for this jar), or the JDK's defaults.
+     */
     private static List<String> jvmOptions() throws IOException {
         String home = System.getProperty("vigil.home");
         Path file = Path.of(home == null ? "." : home, "jvm.options");
         if (!Files.isReadable(file)) {
             return List.of("--enable-native-access=ALL-UNNAMED");
         }
-        return Files.readAllLines(file).stream().map(String::strip).filter(s -> !s.isEmpty() && !s.startsWith("#")).toList();
+        List<String> options = new ArrayList<>(Files.readAllLines(file).stream().map(String::strip).filter(s -> !s.isEmpty() && !s.startsWith("#")).toList());
+        Path aot = Path.of(home == null ? "." : home, "target", "vigil.aot"), jar = Path.of(System.getProperty("java.class.path"));
+        if (Files.isRegularFile(aot) && Files.isRegularFile(jar) && Files.getLastModifiedTime(aot).compareTo(Files.getLastModifiedTime(jar)) > 0) {
+            options.add("-XX:AOTCache=" + aot);
+        }
+        return options;
     }
 }

@@ -1,0 +1,56 @@
+package dev.vigil.cli;
+
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * `vigil bench --smoke`: every measure runs and prints a sane figure beside its target. Sane means
+ * present and of the right sign, never a threshold: this is a noisy 2-core machine, and the
+ * values themselves belong in docs/benchmarks.md.
+ */
+class BenchSmokeTest {
+    @Test
+    void everyMeasureRunsAndPrintsAFigure() throws Exception {
+        List<String> cmd = new ArrayList<>(AgentProcess.javaCommand(StormTest.jvmOptions().toArray(String[]::new)));
+        cmd.addAll(List.of("bench", "--smoke"));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(10, TimeUnit.MINUTES)) {
+            p.destroyForcibly();
+            fail("vigil bench --smoke did not finish: " + out);
+        }
+        System.err.println(out);
+        assertEquals(0, p.exitValue(), out);
+        for (String workload : List.of("build", "syscalls", "exec", "files", "connect")) {
+            Matcher m = Pattern.compile("(?m)^" + workload + " .* (\\d+) ms +(\\d+) ms +(\\d+\\.\\d+) +(\\d+) ms +(\\d+\\.\\d+)$").matcher(out);
+            assertTrue(m.find(), "a row for " + workload + ": " + out);
+            assertTrue(Long.parseLong(m.group(1)) > 0 && Double.parseDouble(m.group(3)) > 0 && Double.parseDouble(m.group(5)) > 0, m.group());
+        }
+        positive(out, "BPF cost, exec workload \\(default hooks\\): (\\d+\\.\\d+) µs in BPF per fork\\+exec\\+exit.*target");
+        positive(out, "BPF cost, connect workload \\(default hooks\\): (\\d+\\.\\d+) µs in BPF per connect.*target");
+        positive(out, "pipeline: offered [\\d,]+ events/s, generated [\\d,]+/s: ([\\d,]+) delivered");
+        assertTrue(out.contains("events/s through the rules with nothing lost in the kernel"), out);
+        positive(out, "rule engine alone: ([\\d,]+) events/s over the stock pack");
+        positive(out, "store alone: ([\\d,]+) events/s written");
+        positive(out, "console: incident of 500 processes, graph of \\d+ nodes: API (\\d+) ms");
+        positive(out, "agent: start to ready (\\d+) ms \\(target");
+        positive(out, "agent: RSS idle (\\d+) MiB \\(target ≤ 96\\), at its peak under 100,000 events/s \\d+ MiB");
+        positive(out, "agent: alert latency, kernel timestamp to the line read: p50 (\\d+\\.\\d) ms");
+    }
+
+    private static void positive(String out, String regex) {
+        Matcher m = Pattern.compile(regex).matcher(out);
+        assertTrue(m.find(), "no line matching " + regex + " in:\n" + out);
+        assertTrue(Double.parseDouble(m.group(1).replace(",", "")) > 0, m.group());
+    }
+}
