@@ -125,8 +125,8 @@ final class AgentBench {
     }
 
     /**
-     * The agent's JVM options as the launcher gives them (jvm.options beside it, and the start-up
-     * cache it recorded for this jar), or the JDK's defaults.
+     * The agent's JVM options as the launcher gives them (jvm.options beside it, and with
+     * VIGIL_STARTUP_CACHE=1 the start-up cache it recorded for this jar), or the JDK's defaults.
      */
     private static List<String> jvmOptions() throws IOException {
         String home = System.getProperty("vigil.home");
@@ -136,7 +136,7 @@ final class AgentBench {
         }
         List<String> options = new ArrayList<>(Files.readAllLines(file).stream().map(String::strip).filter(s -> !s.isEmpty() && !s.startsWith("#")).toList());
         Path aot = Path.of(home == null ? "." : home, "target", "vigil.aot"), jar = Path.of(System.getProperty("java.class.path"));
-        if (Files.isRegularFile(aot) && Files.isRegularFile(jar) && Files.getLastModifiedTime(aot).compareTo(Files.getLastModifiedTime(jar)) > 0) {
+        if ("1".equals(System.getenv("VIGIL_STARTUP_CACHE")) && Files.isRegularFile(aot) && Files.isRegularFile(jar) && Files.getLastModifiedTime(aot).compareTo(Files.getLastModifiedTime(jar)) > 0) {
             options.add("-XX:AOTCache=" + aot);
         }
         return options;
