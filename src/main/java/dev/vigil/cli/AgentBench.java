@@ -45,7 +45,9 @@ final class AgentBench {
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.vigil.cli.Main", "run", "--data", data.toString(),
                 "--listen", "127.0.0.1:0", "--fold", "0", "--hooks", "default,open"));
         long t0 = System.nanoTime();
-        Process agent = new ProcessBuilder(cmd).start();
+        ProcessBuilder launch = new ProcessBuilder(cmd);
+        launch.environment().putIfAbsent("MALLOC_ARENA_MAX", "2"); // as the launcher sets it
+        Process agent = launch.start();
         try {
             BufferedReader err = new BufferedReader(new InputStreamReader(agent.getErrorStream(), StandardCharsets.UTF_8));
             String line;
