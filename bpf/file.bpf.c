@@ -429,7 +429,7 @@ static __always_inline int paths_exit(struct trace_event_raw_sys_exit *ctx)
 	return 0;
 }
 
-/* The exit side of every path-naming call: their enter sides normalised the arguments. */
+/* The exit of every path-naming call; paths_of() reads and normalises its arguments by the attach cookie. */
 SEC("tracepoint/syscalls/sys_exit_chmod")
 ATTACH_WITH(chmod__exit_chmod, "syscalls/sys_exit_chmod", PATHS_CHMOD)
 ATTACH_WITH(chmod__exit_fchmod, "syscalls/sys_exit_fchmod", PATHS_FCHMOD)

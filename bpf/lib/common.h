@@ -125,8 +125,9 @@ static __always_inline __u8 *path_area(void)
  * fill_header and fill_cred load fields directly: `task` is a BTF pointer (a
  * tp_btf argument or bpf_get_current_task_btf()), so each load is one
  * instruction the JIT guards, where BPF_CORE_READ costs a helper call per hop.
- * A NULL or stale pointer along the way reads as zero. Loops stay on helper
- * reads (see fill_tree).
+ * A NULL or stale pointer along the way reads as zero. Walks (the ancestry,
+ * the socket search) load directly too, inside global functions, where the
+ * verifier checks their unrolled loops once per program.
  */
 
 extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
