@@ -12,11 +12,17 @@ import java.io.IOException;
 import java.nio.file.Path;
 
 /** {@code vigil}: the command line. User mistakes end in one line on stderr and exit status 2. */
-@Command(name = "vigil", mixinStandardHelpOptions = true, scope = ScopeType.INHERIT, version = "vigil 0.1.0",
+@Command(name = "vigil", mixinStandardHelpOptions = true, scope = ScopeType.INHERIT, version = "vigil " + Main.VERSION,
         description = "Host intrusion detection on eBPF tracepoints.",
         subcommands = {RunCommand.class, EventsCommand.class, HooksCommand.class, RulesCommand.class, ReplayCommand.class,
-                BenchCommand.class, ShowCommand.class, CommandLine.HelpCommand.class})
+                BenchCommand.class, ShowCommand.class, AgentCommand.class, ServerCommand.class, BrokerCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
+    static final String VERSION = "0.1.0";
+
+    static String version() {
+        return VERSION;
+    }
+
     @Override
     public void run() {
         new CommandLine(this).usage(System.err);

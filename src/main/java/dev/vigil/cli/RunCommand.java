@@ -171,7 +171,7 @@ final class RunCommand implements Callable<Integer> {
                 }
             });
             watch.start();
-            Console console = store == null || noConsole ? null : startConsole(new RunningAgent(s, engine, store));
+            Console console = store == null || noConsole ? null : startConsole(listen, dataDir, new RunningAgent(s, engine, store));
             try {
                 s.run(duration, "INT", "TERM");
             } finally {
@@ -195,7 +195,7 @@ final class RunCommand implements Callable<Integer> {
     }
 
     /** The console, or one line saying why not: the agent runs on without it. */
-    private Console startConsole(RunningAgent agent) {
+    static Console startConsole(String listen, Path dataDir, dev.vigil.console.AgentView agent) {
         int colon = listen.lastIndexOf(':');
         try {
             if (colon < 1) {

@@ -32,8 +32,12 @@ record RunningAgent(SensorSession session, Engine engine, StoreWriter store) imp
 
     @Override
     public List<Map<String, Object>> rules() {
-        Map<String, Long> errors = engine.ruleErrors();
-        return engine.rules().detections().stream().map(d -> {
+        return describe(engine.rules(), engine.ruleErrors());
+    }
+
+    /** Each detection of `set` as the console lists it, with its evaluation errors. */
+    static List<Map<String, Object>> describe(dev.vigil.detect.RuleSet set, Map<String, Long> errors) {
+        return set.detections().stream().map(d -> {
             Map<String, Object> r = new LinkedHashMap<>();
             r.put("name", d.name());
             r.put("kind", switch (d) {

@@ -47,9 +47,14 @@ final class AgentProcess implements AutoCloseable {
     }
 
     static AgentProcess start(List<String> jvmOptions, String... args) throws Exception {
+        return command(jvmOptions, "run", args);
+    }
+
+    /** {@code vigil SUBCOMMAND ARGS…} (agent, server…), once it printed "ready"; JSON lines on its stdout are kept as alerts. */
+    static AgentProcess command(List<String> jvmOptions, String subcommand, String... args) throws Exception {
         requireRoot();
         List<String> cmd = javaCommand(jvmOptions.toArray(String[]::new));
-        cmd.add("run");
+        cmd.add(subcommand);
         cmd.addAll(List.of(args));
         AgentProcess a = new AgentProcess(new ProcessBuilder(cmd).start());
         BufferedReader err = new BufferedReader(new InputStreamReader(a.process.getErrorStream(), StandardCharsets.UTF_8));

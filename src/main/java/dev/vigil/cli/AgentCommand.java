@@ -1,0 +1,134 @@
+package dev.vigil.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.vigil.fleet.EventPublisher;
+import dev.vigil.sensor.HookSelection;
+import dev.vigil.sensor.SensorOptions;
+import dev.vigil.sink.EventJson;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * {@code vigil agent --kafka HOST:PORT}: the sensor and enrichment on this host, every event
+ * published to Kafka keyed by the host id, and a heartbeat every --heartbeat seconds; detection
+ * and the store run in `vigil server`, as many as the topic has partitions to share.
+ */
+@Command(name = "agent", description = "Collect this host's events and publish them to Kafka for 'vigil server' (fleet mode).")
+final class AgentCommand implements Callable<Integer> {
+    @Mixin
+    KafkaOptions kafka;
+
+    @Option(names = "--heartbeat", defaultValue = "30", paramLabel = "SECONDS", description = "Seconds between heartbeats (default ${DEFAULT-VALUE}).")
+    int heartbeatSeconds;
+
+    @Option(names = "--host-id", paramLabel = "ID", description = "This host's id, the events' key (default: the hostname).")
+    String hostId;
+
+    @Option(names = "--hooks", defaultValue = "default", paramLabel = "default|all|NAME,NAME…", description = "Hooks to switch on (default ${DEFAULT-VALUE}).")
+    String hooks;
+
+    @Option(names = "--duration", defaultValue = "0", paramLabel = "SECONDS", description = "Stop after this many seconds (0: run until stopped).")
+    long duration;
+
+    @Option(names = "--env-max", defaultValue = "2048", paramLabel = "BYTES", description = "Environment bytes kept per exec (0-4096, 0: none).")
+    int envMax;
+
+    @Option(names = "--rate-limit", defaultValue = "" + SensorOptions.DEFAULT_RATE_LIMIT, paramLabel = "EVENTS",
+            description = "Events per second a process may send while the ring buffer is filling (0: no limit), as in 'vigil run'.")
+    int rateLimit;
+
+    @Override
+    public Integer call() throws Exception {
+        if (heartbeatSeconds < 1 || duration < 0 || rateLimit < 0) {
+            throw new IllegalArgumentException("--heartbeat must be 1 or more seconds, --duration and --rate-limit 0 or more");
+        }
+        String host = hostId != null ? hostId : hostname();
+        if (host.isBlank() || host.length() > 255) {
+            throw new IllegalArgumentException("--host-id must be 1 to 255 characters");
+        }
+        Map<String, String> settings = kafka.settings();
+        SensorOptions options = SensorOptions.of(HookSelection.parse(hooks)).withEnvMax(envMax).withRateLimit(rateLimit)
+                .withRawSyscalls(HookSelection.asksForRawSyscalls(hooks)).withTamperLog(true);
+        AtomicLong events = new AtomicLong();
+        try (EventPublisher publisher = new EventPublisher(kafka.bootstrap, host, settings)) {
+            EventJson json = new EventJson();
+            SensorSession session = new SensorSession(options, e -> {
+                events.incrementAndGet();
+                publisher.publish(kafka.topic, json.write(e).toString().getBytes(StandardCharsets.UTF_8));
+            }, () -> { });
+            Heartbeat beat = new Heartbeat(publisher, kafka.heartbeatTopic, session, events, hooks);
+            Thread beats = Thread.ofPlatform().daemon().name("vigil-heartbeat").start(() -> beat.every(heartbeatSeconds));
+            System.err.println("vigil: publishing to " + kafka.bootstrap + " topic " + kafka.topic + " as host " + Escape.line(host));
+            session.run(duration, "INT", "TERM");
+            beats.interrupt();
+            beat.send();
+            publisher.flush();
+            System.err.println("vigil: " + publisher.sent() + " records delivered to Kafka, " + publisher.failed() + " failed"
+                    + (publisher.failed() > 0 ? " (last: " + Escape.line(publisher.lastError()) + ")" : ""));
+        }
+        return 0;
+    }
+
+    static String hostname() {
+        try {
+            return Files.readString(Path.of("/proc/sys/kernel/hostname")).strip();
+        } catch (java.io.IOException e) {
+            return "localhost";
+        }
+    }
+
+    /** Every few seconds: what the server's hosts page shows, and how it knows an agent is alive. */
+    private record Heartbeat(EventPublisher publisher, String topic, SensorSession session, AtomicLong events, String hooks) {
+        private static final ObjectMapper JSON = new ObjectMapper();
+
+        void every(int seconds) {
+            try {
+                while (!Thread.currentThread().isInterrupted()) {
+                    send();
+                    Thread.sleep(seconds * 1000L);
+                }
+            } catch (InterruptedException stop) {
+                // the agent is stopping; it sends a last one itself
+            }
+        }
+
+        void send() {
+            Map<String, Object> h = new LinkedHashMap<>();
+            h.put("schema", 1);
+            h.put("kind", "heartbeat");
+            h.put("host", publisher.host());
+            h.put("ts", System.currentTimeMillis() * 1_000_000L);
+            h.put("version", Main.version());
+            h.put("kernel", osRelease());
+            h.put("hooks", hooks);
+            h.put("events", events.get());
+            h.putAll(session.health());
+            h.put("published", publisher.sent());
+            h.put("publish_failed", publisher.failed());
+            h.put("cpu_ns", ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime());
+            h.put("rss_bytes", RunningAgent.rssBytes(ProcessHandle.current().pid()));
+            try {
+                publisher.publish(topic, JSON.writeValueAsBytes(h));
+            } catch (com.fasterxml.jackson.core.JsonProcessingException impossible) {
+                throw new IllegalStateException(impossible);
+            }
+        }
+
+        private static String osRelease() {
+            try {
+                return Files.readString(Path.of("/proc/sys/kernel/osrelease")).strip();
+            } catch (java.io.IOException e) {
+                return "";
+            }
+        }
+    }
+}

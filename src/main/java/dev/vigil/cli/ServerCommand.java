@@ -1,0 +1,185 @@
+package dev.vigil.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.vigil.console.AgentView;
+import dev.vigil.console.Console;
+import dev.vigil.detect.Alert;
+import dev.vigil.detect.Engine;
+import dev.vigil.detect.RuleLoader;
+import dev.vigil.detect.RuleSet;
+import dev.vigil.fleet.EventConsumer;
+import dev.vigil.sink.AlertSink;
+import dev.vigil.store.Store;
+import dev.vigil.store.StoreWriter;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+import java.io.BufferedWriter;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.OutputStreamWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * {@code vigil server --kafka HOST:PORT}: one member of the servers' consumer group. For the hosts
+ * whose partitions it owns it runs the rules (one engine per host, so one host's windows and
+ * sequences never meet another's), writes the store and serves the console; heartbeats make the
+ * hosts list.
+ */
+@Command(name = "server", description = "Run the rules, the store and the console over events from Kafka, as one of a consumer group (fleet mode).")
+final class ServerCommand implements Callable<Integer> {
+    @Mixin
+    KafkaOptions kafka;
+
+    @Option(names = "--group", defaultValue = "vigil-server", paramLabel = "GROUP", description = "Consumer group the servers share (default ${DEFAULT-VALUE}).")
+    String group;
+
+    @Option(names = "--rules", paramLabel = "PATH", description = "Rule file or folder (repeatable); default: the stock pack.")
+    List<Path> rules = new ArrayList<>();
+
+    @Option(names = "--add-rules", description = "Add --rules to the stock pack instead of replacing it.")
+    boolean addRules;
+
+    @Option(names = "--data", defaultValue = "/var/lib/vigil/server", paramLabel = "DIR", description = "The store (default ${DEFAULT-VALUE}).")
+    Path dataDir;
+
+    @Option(names = "--listen", defaultValue = "127.0.0.1:7070", paramLabel = "HOST:PORT", description = "The console's address.")
+    String listen;
+
+    @Option(names = "--no-console", description = "No console.")
+    boolean noConsole;
+
+    @Option(names = "--fold", defaultValue = "60", paramLabel = "SECONDS", description = "Fold repeats of a rule within SECONDS (0: off), as in 'vigil run'.")
+    long foldSeconds;
+
+    @Option(names = "--duration", defaultValue = "0", paramLabel = "SECONDS", description = "Stop after this many seconds (0: run until stopped).")
+    long duration;
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Override
+    public Integer call() throws Exception {
+        if (duration < 0) {
+            throw new IllegalArgumentException("--duration must be 0 or more seconds");
+        }
+        List<Path> paths = RulePaths.resolve(rules, addRules);
+        RuleSet set = RuleLoader.load(paths);
+        RunCommand.report(set);
+        RunCommand.requireReadable(set);
+        Map<String, String> settings = kafka.settings();
+        StoreWriter store;
+        try {
+            store = new StoreWriter(Store.open(dataDir), java.time.Duration.ofDays(30), 1024L << 20);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot open the store in " + dataDir + ": " + RuleLoader.why(e) + " (choose another with --data DIR)");
+        }
+        java.time.Duration fold = RunCommand.foldWindow(foldSeconds);
+        Map<String, Engine> engines = new ConcurrentHashMap<>();
+        Map<String, Map<String, Object>> hosts = new ConcurrentHashMap<>();
+        AtomicLong events = new AtomicLong(), unreadable = new AtomicLong();
+        try (AlertSink lines = new AlertSink(new BufferedWriter(new OutputStreamWriter(new FileOutputStream(FileDescriptor.out), StandardCharsets.UTF_8)))) {
+            java.util.function.Consumer<Alert> sink = a -> {
+                lines.accept(a);
+                store.alerts.accept(a);
+            };
+            EventConsumer consumer = new EventConsumer(kafka.bootstrap, group, settings);
+            EventConsumer.Handler handler = (fromTopic, host, value) -> {
+                Map<String, Object> m;
+                try {
+                    @SuppressWarnings("unchecked")
+                    Map<String, Object> parsed = value == null ? null : JSON.readValue(value, Map.class);
+                    m = parsed;
+                } catch (IOException | RuntimeException bad) {
+                    m = null;
+                }
+                if (m == null) {
+                    unreadable.incrementAndGet();
+                    return;
+                }
+                if (fromTopic.equals(kafka.heartbeatTopic)) {
+                    m.put("received_ms", System.currentTimeMillis());
+                    hosts.put(host, m);
+                    return;
+                }
+                events.incrementAndGet();
+                store.event(m, null);
+                engines.computeIfAbsent(host, h -> new Engine(set, sink, Engine::lineageFromTree).fold(fold)).accept(m);
+            };
+            Console console = store == null || noConsole ? null
+                    : RunCommand.startConsole(listen, dataDir, new FleetView(engines, set, hosts, store, events, unreadable));
+            for (String name : new String[] {"INT", "TERM"}) {
+                sun.misc.Signal.handle(new sun.misc.Signal(name), sig -> consumer.close());
+            }
+            if (duration > 0) {
+                Thread.ofPlatform().daemon().start(() -> {
+                    try {
+                        Thread.sleep(duration * 1000);
+                    } catch (InterruptedException ignored) {
+                        // stopping anyway
+                    }
+                    consumer.close();
+                });
+            }
+            System.err.println("vigil: consuming " + kafka.topic + " from " + kafka.bootstrap + " as group " + Escape.line(group));
+            System.err.println("ready");
+            try {
+                consumer.run(List.of(kafka.topic, kafka.heartbeatTopic), handler);
+            } finally {
+                engines.values().forEach(Engine::flush);
+                if (console != null) {
+                    console.close();
+                }
+                store.close();
+            }
+            long alerts = engines.values().stream().mapToLong(Engine::alerts).sum();
+            System.err.println("vigil: " + events.get() + " events from " + engines.size() + " hosts, " + alerts + " alerts, "
+                    + store.written() + " rows written" + (unreadable.get() > 0 ? "; " + unreadable.get() + " records not JSON objects, skipped" : ""));
+        }
+        return 0;
+    }
+
+    /** The console's view of a server: the hosts and their last heartbeat, the events and alerts, the rules. */
+    private record FleetView(Map<String, Engine> engines, RuleSet ruleSet, Map<String, Map<String, Object>> hosts, StoreWriter store,
+                             AtomicLong events, AtomicLong unreadable) implements AgentView {
+        /** A host is flagged silent after two heartbeats' time without one. */
+        private static final long SILENT_MS = 60_000;
+
+        @Override
+        public Map<String, Object> health() {
+            Map<String, Object> h = new LinkedHashMap<>();
+            long now = System.currentTimeMillis();
+            Map<String, Object> byHost = new java.util.TreeMap<>();
+            hosts.forEach((host, beat) -> {
+                Map<String, Object> b = new LinkedHashMap<>(beat);
+                b.put("silent", now - ((Number) beat.get("received_ms")).longValue() > SILENT_MS);
+                byHost.put(host, b);
+            });
+            h.put("hosts", byHost);
+            h.put("events", events.get());
+            h.put("unreadable_records", unreadable.get());
+            h.put("alerts", engines.values().stream().mapToLong(Engine::alerts).sum());
+            h.put("store_rows_written", store.written());
+            h.put("store_dropped", store.dropped());
+            h.put("store_lag", store.lag());
+            h.put("rss_bytes", RunningAgent.rssBytes(ProcessHandle.current().pid()));
+            return h;
+        }
+
+        @Override
+        public List<Map<String, Object>> rules() {
+            Map<String, Long> errors = new java.util.HashMap<>();
+            engines.values().forEach(e -> e.ruleErrors().forEach((rule, n) -> errors.merge(rule, n, Long::sum)));
+            return RunningAgent.describe(ruleSet, errors);
+        }
+    }
+}
