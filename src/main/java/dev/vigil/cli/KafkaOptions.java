@@ -21,6 +21,9 @@ final class KafkaOptions {
     @Option(names = "--heartbeat-topic", defaultValue = "vigil.heartbeats", paramLabel = "TOPIC", description = "Heartbeats topic (default ${DEFAULT-VALUE}).")
     String heartbeatTopic;
 
+    @Option(names = "--rules-topic", defaultValue = "vigil.rules", paramLabel = "TOPIC", description = "The fleet's rule set, compacted (default ${DEFAULT-VALUE}).")
+    String rulesTopic;
+
     @Option(names = "--kafka-property", paramLabel = "KEY=VALUE", description = "A Kafka client setting passed through (repeatable), e.g. security.protocol=SSL.")
     Map<String, String> properties = new LinkedHashMap<>();
 

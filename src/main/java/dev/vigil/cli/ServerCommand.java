@@ -8,6 +8,7 @@ import dev.vigil.detect.Engine;
 import dev.vigil.detect.RuleLoader;
 import dev.vigil.detect.RuleSet;
 import dev.vigil.fleet.EventConsumer;
+import dev.vigil.fleet.RulesFeed;
 import dev.vigil.sink.AlertSink;
 import dev.vigil.store.Store;
 import dev.vigil.store.StoreWriter;
@@ -21,7 +22,9 @@ import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.OutputStreamWriter;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -84,6 +87,7 @@ final class ServerCommand implements Callable<Integer> {
             throw new IllegalArgumentException("cannot open the store in " + dataDir + ": " + RuleLoader.why(e) + " (choose another with --data DIR)");
         }
         java.time.Duration fold = RunCommand.foldWindow(foldSeconds);
+        java.util.concurrent.atomic.AtomicReference<RuleSet> current = new java.util.concurrent.atomic.AtomicReference<>(set);
         Map<String, Engine> engines = new ConcurrentHashMap<>();
         Map<String, Map<String, Object>> hosts = new ConcurrentHashMap<>();
         AtomicLong events = new AtomicLong(), unreadable = new AtomicLong();
@@ -113,10 +117,17 @@ final class ServerCommand implements Callable<Integer> {
                 }
                 events.incrementAndGet();
                 store.event(m, null);
-                engines.computeIfAbsent(host, h -> new Engine(set, sink, Engine::lineageFromTree).fold(fold)).accept(m);
+                engines.computeIfAbsent(host, h -> new Engine(current.get(), sink, Engine::lineageFromTree).fold(fold)).accept(m);
             };
+            RulesFeed feed = RulesFeed.follow(kafka.bootstrap, settings, kafka.rulesTopic, push -> {
+                RuleSet next = pushed(push);
+                if (next != null) {
+                    current.set(next);
+                    engines.values().forEach(e -> e.rules(next));
+                }
+            }, bad -> System.err.println("vigil: " + Escape.line(bad)));
             Console console = store == null || noConsole ? null
-                    : RunCommand.startConsole(listen, dataDir, new FleetView(engines, set, hosts, store, events, unreadable));
+                    : RunCommand.startConsole(listen, dataDir, new FleetView(engines, current, hosts, store, events, unreadable));
             for (String name : new String[] {"INT", "TERM"}) {
                 sun.misc.Signal.handle(new sun.misc.Signal(name), sig -> consumer.close());
             }
@@ -135,6 +146,7 @@ final class ServerCommand implements Callable<Integer> {
             try {
                 consumer.run(List.of(kafka.topic, kafka.heartbeatTopic), handler);
             } finally {
+                feed.close();
                 engines.values().forEach(Engine::flush);
                 if (console != null) {
                     console.close();
@@ -148,8 +160,36 @@ final class ServerCommand implements Callable<Integer> {
         return 0;
     }
 
+    /**
+     * A pushed rule set, written to a private folder of the data directory and loaded as files are;
+     * null (said on stderr) when it has errors: the previous rules keep running.
+     */
+    private RuleSet pushed(RulesFeed.Push push) {
+        try {
+            Path dir = dataDir.resolve("pushed-rules").resolve(String.valueOf(push.ts()));
+            Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            int n = 0;
+            for (String text : push.files().values()) {
+                Files.writeString(dir.resolve(String.format("%03d.yaml", ++n)), text);
+            }
+            RuleSet next = RuleLoader.load(RulePaths.resolve(List.of(dir), push.withStock()));
+            String what = "rule set pushed from " + Escape.line(push.from()) + " (" + push.files().size() + " files: "
+                    + Escape.line(String.join(", ", push.files().keySet())) + ")";
+            if (!next.clean()) {
+                System.err.println("vigil: " + what + " refused, the previous rules keep running: " + Escape.line(next.errors().getFirst().getMessage()));
+                return null;
+            }
+            System.err.println("vigil: " + what + " loaded: " + next.detections().size() + " detections");
+            return next;
+        } catch (IOException | RuntimeException e) {
+            System.err.println("vigil: a pushed rule set could not be used, the previous rules keep running: " + Escape.line(String.valueOf(e.getMessage())));
+            return null;
+        }
+    }
+
     /** The console's view of a server: the hosts and their last heartbeat, the events and alerts, the rules. */
-    private record FleetView(Map<String, Engine> engines, RuleSet ruleSet, Map<String, Map<String, Object>> hosts, StoreWriter store,
+    private record FleetView(Map<String, Engine> engines, java.util.concurrent.atomic.AtomicReference<RuleSet> ruleSet,
+                             Map<String, Map<String, Object>> hosts, StoreWriter store,
                              AtomicLong events, AtomicLong unreadable) implements AgentView {
         /** A host is flagged silent after two heartbeats' time without one. */
         private static final long SILENT_MS = 60_000;
@@ -179,7 +219,7 @@ final class ServerCommand implements Callable<Integer> {
         public List<Map<String, Object>> rules() {
             Map<String, Long> errors = new java.util.HashMap<>();
             engines.values().forEach(e -> e.ruleErrors().forEach((rule, n) -> errors.merge(rule, n, Long::sum)));
-            return RunningAgent.describe(ruleSet, errors);
+            return RunningAgent.describe(ruleSet.get(), errors);
         }
     }
 }

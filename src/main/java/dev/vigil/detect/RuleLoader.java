@@ -141,7 +141,7 @@ public final class RuleLoader {
     }
 
     /** A file, or the *.yaml / *.yml files of a folder in name order. */
-    static List<Path> ruleFiles(Path p, List<RuleException> errors) {
+    public static List<Path> ruleFiles(Path p, List<RuleException> errors) {
         BasicFileAttributes a;
         try {
             a = Files.readAttributes(p, BasicFileAttributes.class);
