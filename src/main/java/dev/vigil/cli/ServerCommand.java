@@ -68,6 +68,11 @@ final class ServerCommand implements Callable<Integer> {
     @Option(names = "--duration", defaultValue = "0", paramLabel = "SECONDS", description = "Stop after this many seconds (0: run until stopped).")
     long duration;
 
+    @Option(names = "--replay", paramLabel = "SECONDS",
+            description = "When a host's partition moves here, replay this much of its past to rebuild its rule state"
+                    + " (default: the longest window of the rules and of folding, at least 120).")
+    Long replaySeconds;
+
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @Override
@@ -90,34 +95,74 @@ final class ServerCommand implements Callable<Integer> {
         java.util.concurrent.atomic.AtomicReference<RuleSet> current = new java.util.concurrent.atomic.AtomicReference<>(set);
         Map<String, Engine> engines = new ConcurrentHashMap<>();
         Map<String, Map<String, Object>> hosts = new ConcurrentHashMap<>();
-        AtomicLong events = new AtomicLong(), unreadable = new AtomicLong();
+        AtomicLong events = new AtomicLong(), unreadable = new AtomicLong(), raised = new AtomicLong();
+        java.util.Set<String> hostsSeen = ConcurrentHashMap.newKeySet();
         try (AlertSink lines = new AlertSink(new BufferedWriter(new OutputStreamWriter(new FileOutputStream(FileDescriptor.out), StandardCharsets.UTF_8)))) {
+            java.util.concurrent.atomic.AtomicBoolean replaying = new java.util.concurrent.atomic.AtomicBoolean();
             java.util.function.Consumer<Alert> sink = a -> {
+                if (replaying.get()) {
+                    return; // rebuilding a moved host's state: its alerts were raised by the server that had it
+                }
+                raised.incrementAndGet();
                 lines.accept(a);
                 store.alerts.accept(a);
             };
-            EventConsumer consumer = new EventConsumer(kafka.bootstrap, group, settings);
-            EventConsumer.Handler handler = (fromTopic, host, value) -> {
-                Map<String, Object> m;
-                try {
-                    @SuppressWarnings("unchecked")
-                    Map<String, Object> parsed = value == null ? null : JSON.readValue(value, Map.class);
-                    m = parsed;
-                } catch (IOException | RuntimeException bad) {
-                    m = null;
+            java.time.Duration replay = replaySeconds != null ? java.time.Duration.ofSeconds(Math.max(0, replaySeconds)) : replayWindow(set, fold);
+            EventConsumer consumer = new EventConsumer(kafka.bootstrap, group, settings, replay);
+            Map<String, Integer> partitionOfHost = new ConcurrentHashMap<>();
+            EventConsumer.Handler handler = new EventConsumer.Handler() {
+                @Override
+                public void partitionOf(String host, int partition) {
+                    partitionOfHost.put(host, partition);
                 }
-                if (m == null) {
-                    unreadable.incrementAndGet();
-                    return;
+
+                @Override
+                public void revoked(int partition) {
+                    // the host's state goes with its partition: the next owner rebuilds it by replay
+                    partitionOfHost.entrySet().removeIf(en -> {
+                        if (en.getValue() == partition) {
+                            engines.remove(en.getKey());
+                            return true;
+                        }
+                        return false;
+                    });
                 }
-                if (fromTopic.equals(kafka.heartbeatTopic)) {
-                    m.put("received_ms", System.currentTimeMillis());
-                    hosts.put(host, m);
-                    return;
+
+                @Override
+                public void handle(String fromTopic, String host, byte[] value, boolean replay) {
+                    replaying.set(replay);
+                    try {
+                        record(fromTopic, host, value, replay);
+                    } finally {
+                        replaying.set(false);
+                    }
                 }
-                events.incrementAndGet();
-                store.event(m, null);
-                engines.computeIfAbsent(host, h -> new Engine(current.get(), sink, Engine::lineageFromTree).fold(fold)).accept(m);
+
+                private void record(String fromTopic, String host, byte[] value, boolean replay) {
+                    Map<String, Object> m;
+                    try {
+                        @SuppressWarnings("unchecked")
+                        Map<String, Object> parsed = value == null ? null : JSON.readValue(value, Map.class);
+                        m = parsed;
+                    } catch (IOException | RuntimeException bad) {
+                        m = null;
+                    }
+                    if (m == null) {
+                        unreadable.incrementAndGet();
+                        return;
+                    }
+                    if (fromTopic.equals(kafka.heartbeatTopic)) {
+                        m.put("received_ms", System.currentTimeMillis());
+                        hosts.put(host, m);
+                        return;
+                    }
+                    if (!replay) {
+                        events.incrementAndGet();
+                        hostsSeen.add(host);
+                        store.event(m, null);
+                    }
+                    engines.computeIfAbsent(host, h -> new Engine(current.get(), sink, Engine::lineageFromTree).fold(fold)).accept(m);
+                }
             };
             RulesFeed feed = RulesFeed.follow(kafka.bootstrap, settings, kafka.rulesTopic, push -> {
                 RuleSet next = pushed(push);
@@ -127,7 +172,7 @@ final class ServerCommand implements Callable<Integer> {
                 }
             }, bad -> System.err.println("vigil: " + Escape.line(bad)));
             Console console = store == null || noConsole ? null
-                    : RunCommand.startConsole(listen, dataDir, new FleetView(engines, current, hosts, store, events, unreadable));
+                    : RunCommand.startConsole(listen, dataDir, new FleetView(engines, current, hosts, store, events, unreadable, raised));
             for (String name : new String[] {"INT", "TERM"}) {
                 sun.misc.Signal.handle(new sun.misc.Signal(name), sig -> consumer.close());
             }
@@ -153,11 +198,24 @@ final class ServerCommand implements Callable<Integer> {
                 }
                 store.close();
             }
-            long alerts = engines.values().stream().mapToLong(Engine::alerts).sum();
-            System.err.println("vigil: " + events.get() + " events from " + engines.size() + " hosts, " + alerts + " alerts, "
+            System.err.println("vigil: " + events.get() + " events from " + hostsSeen.size() + " hosts, " + raised.get() + " alerts, "
                     + store.written() + " rows written" + (unreadable.get() > 0 ? "; " + unreadable.get() + " records not JSON objects, skipped" : ""));
         }
         return 0;
+    }
+
+    /** How far back a moved host's records are replayed: the longest window a rule or folding keeps state for. */
+    private static java.time.Duration replayWindow(RuleSet set, java.time.Duration fold) {
+        java.time.Duration longest = java.time.Duration.ofSeconds(120);
+        for (var d : set.detections()) {
+            java.time.Duration w = switch (d) {
+                case dev.vigil.detect.SequenceRule q -> q.window();
+                case dev.vigil.detect.ThresholdRule t -> t.window();
+                default -> java.time.Duration.ZERO;
+            };
+            longest = w.compareTo(longest) > 0 ? w : longest;
+        }
+        return fold.compareTo(longest) > 0 ? fold : longest;
     }
 
     /**
@@ -190,7 +248,7 @@ final class ServerCommand implements Callable<Integer> {
     /** The console's view of a server: the hosts and their last heartbeat, the events and alerts, the rules. */
     private record FleetView(Map<String, Engine> engines, java.util.concurrent.atomic.AtomicReference<RuleSet> ruleSet,
                              Map<String, Map<String, Object>> hosts, StoreWriter store,
-                             AtomicLong events, AtomicLong unreadable) implements AgentView {
+                             AtomicLong events, AtomicLong unreadable, AtomicLong raised) implements AgentView {
         /** A host is flagged silent after two heartbeats' time without one. */
         private static final long SILENT_MS = 60_000;
 
@@ -207,7 +265,7 @@ final class ServerCommand implements Callable<Integer> {
             h.put("hosts", byHost);
             h.put("events", events.get());
             h.put("unreadable_records", unreadable.get());
-            h.put("alerts", engines.values().stream().mapToLong(Engine::alerts).sum());
+            h.put("alerts", raised.get());
             h.put("store_rows_written", store.written());
             h.put("store_dropped", store.dropped());
             h.put("store_lag", store.lag());

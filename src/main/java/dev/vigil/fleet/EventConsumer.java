@@ -18,18 +18,32 @@ import java.util.Properties;
  * the members, each host's records (keyed by host id) on one of them. Offsets are committed after
  * the records of a poll are handled, so a record is handled at least once; alert ids are derived
  * from the events, so one handled twice makes no second alert.
+ *
+ * When a partition moves here from another member, its hosts' rule state (threshold windows,
+ * sequences, folds) is rebuilt by replaying a bounded window: the records of the last `replay`
+ * before the committed offset are handed over again marked as replay (the handler rebuilds state
+ * from them and raises nothing: their alerts were the previous owner's), then the new ones.
  */
 public final class EventConsumer implements AutoCloseable {
     /** What the server does with one record: its topic, its key (the host id) and its value. */
-    @FunctionalInterface
     public interface Handler {
-        void handle(String topic, String host, byte[] value);
+        void handle(String topic, String host, byte[] value, boolean replay);
+
+        /** Partitions that moved away: state kept for their hosts goes with them. */
+        default void revoked(int partition) {}
+
+        /** The partition a record came from, before {@link #handle}: which hosts live where. */
+        default void partitionOf(String host, int partition) {}
     }
 
     private final KafkaConsumer<String, byte[]> consumer;
+    private final Duration replay;
+    /** Per partition being replayed: the offset where the previous owner stopped. */
+    private final Map<org.apache.kafka.common.TopicPartition, Long> replayUntil = new java.util.HashMap<>();
     private volatile boolean closing;
 
-    public EventConsumer(String bootstrap, String group, Map<String, String> settings) {
+    public EventConsumer(String bootstrap, String group, Map<String, String> settings, Duration replay) {
+        this.replay = replay;
         Properties p = new Properties();
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.put(ConsumerConfig.GROUP_ID_CONFIG, group);
@@ -43,14 +57,63 @@ public final class EventConsumer implements AutoCloseable {
         this.consumer = new KafkaConsumer<>(p);
     }
 
-    /** Handles records of `topics` until {@link #close()} from another thread; a failing handler skips that record, counted by the caller. */
+    /**
+     * Handles records of `topics` until {@link #close()} from another thread; the first topic's
+     * partitions are the ones whose state is rebuilt when they move here.
+     */
     public void run(List<String> topics, Handler handler) {
-        consumer.subscribe(topics);
+        String events = topics.getFirst();
+        consumer.subscribe(topics, new org.apache.kafka.clients.consumer.ConsumerRebalanceListener() {
+            @Override
+            public void onPartitionsRevoked(java.util.Collection<org.apache.kafka.common.TopicPartition> parts) {
+                for (var p : parts) {
+                    replayUntil.remove(p);
+                    if (p.topic().equals(events)) {
+                        handler.revoked(p.partition());
+                    }
+                }
+            }
+
+            @Override
+            public void onPartitionsAssigned(java.util.Collection<org.apache.kafka.common.TopicPartition> parts) {
+                java.util.Set<org.apache.kafka.common.TopicPartition> ours = new java.util.HashSet<>();
+                parts.stream().filter(p -> p.topic().equals(events)).forEach(ours::add);
+                if (ours.isEmpty()) {
+                    return;
+                }
+                var committed = consumer.committed(ours);
+                Map<org.apache.kafka.common.TopicPartition, Long> since = new java.util.HashMap<>();
+                long from = System.currentTimeMillis() - replay.toMillis();
+                for (var p : ours) {
+                    if (committed.get(p) != null) {
+                        since.put(p, from);
+                    }
+                }
+                consumer.offsetsForTimes(since).forEach((p, found) -> {
+                    long until = committed.get(p).offset();
+                    if (found != null && found.offset() < until) {
+                        replayUntil.put(p, until);
+                        consumer.seek(p, found.offset());
+                    }
+                });
+            }
+        });
         try {
             while (!closing) {
                 ConsumerRecords<String, byte[]> records = consumer.poll(Duration.ofMillis(200));
                 for (ConsumerRecord<String, byte[]> r : records) {
-                    handler.handle(r.topic(), r.key() == null ? "" : r.key(), r.value());
+                    String host = r.key() == null ? "" : r.key();
+                    boolean replaying = false;
+                    if (r.topic().equals(events)) {
+                        var tp = new org.apache.kafka.common.TopicPartition(r.topic(), r.partition());
+                        Long until = replayUntil.get(tp);
+                        replaying = until != null && r.offset() < until;
+                        if (until != null && !replaying) {
+                            replayUntil.remove(tp);
+                        }
+                        handler.partitionOf(host, r.partition());
+                    }
+                    handler.handle(r.topic(), host, r.value(), replaying);
                 }
                 if (!records.isEmpty()) {
                     consumer.commitSync();

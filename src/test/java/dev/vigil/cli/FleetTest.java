@@ -85,4 +85,69 @@ class FleetTest {
             }
         }
     }
+
+    private static final String SEQUENCE = """
+            - rule: Seq one seen
+              condition: spawned_process and proc.name = true and proc.args contains vigil-seq-one
+              output: "one %proc.cmdline"
+              priority: WARNING
+            - sequence: Seq one then two
+              window: 600s
+              steps:
+                - condition: spawned_process and proc.name = true and proc.args contains vigil-seq-one
+                  key: user.uid
+                - condition: spawned_process and proc.name = true and proc.args contains vigil-seq-two
+                  key: user.uid
+              output: "one then two"
+              priority: WARNING
+            """;
+
+    private static long count(List<AgentProcess> servers, String rule) {
+        return servers.stream().flatMap(s -> s.alerts.stream()).filter(a -> a.path("rule").asText().equals(rule)).count();
+    }
+
+    /**
+     * Two servers in one group and a sequence whose first step is handled by the first: the first
+     * stops, the second takes its partitions over, rebuilds the host's state by replaying the window
+     * (raising nothing for it), and raises the sequence on the second step: once, with nothing lost
+     * or raised twice.
+     */
+    @Test
+    void aServerTakesOverAnotherOnesHostsAndTheirSequences() throws Exception {
+        AgentProcess.requireRoot();
+        try (TempDir work = TempDir.create("vigil-fleet")) {
+            int port = freePortPair();
+            Path rules = work.path().resolve("seq.yaml");
+            Files.writeString(rules, SEQUENCE);
+            try (LocalBroker broker = LocalBroker.start(work.path().resolve("broker"), port);
+                 AgentProcess first = AgentProcess.command(StormTest.jvmOptions(), "server", "--kafka", broker.bootstrap(),
+                         "--data", work.path().resolve("first").toString(), "--no-console", "--fold", "0", "--add-rules", "--rules", rules.toString());
+                 AgentProcess agent = AgentProcess.command(StormTest.jvmOptions(), "agent", "--kafka", broker.bootstrap(),
+                         "--host-id", "fleet-host-2", "--heartbeat", "1")) {
+                for (int i = 0; i < 6 && count(List.of(first), "Seq one seen") == 0; i++) { // the first records wait for the topic
+                    new ProcessBuilder("/bin/true", "vigil-seq-one").start().waitFor();
+                    for (int wait = 0; wait < 50 && count(List.of(first), "Seq one seen") == 0; wait++) {
+                        Thread.sleep(200);
+                    }
+                }
+                assertEquals(1, count(List.of(first), "Seq one seen"), "the first step at the first server: " + first.alerts + first.stderr);
+                try (AgentProcess second = AgentProcess.command(StormTest.jvmOptions(), "server", "--kafka", broker.bootstrap(),
+                        "--data", work.path().resolve("second").toString(), "--no-console", "--fold", "0", "--add-rules", "--rules", rules.toString())) {
+                    Thread.sleep(3000); // the group settles with two members
+                    assertEquals(0, first.stop());
+                    Thread.sleep(3000); // and again with one
+                    new ProcessBuilder("/bin/true", "vigil-seq-two").start().waitFor();
+                    List<AgentProcess> both = List.of(first, second);
+                    for (int wait = 0; wait < 150 && count(both, "Seq one then two") == 0; wait++) {
+                        Thread.sleep(200);
+                    }
+                    assertEquals(1, count(both, "Seq one then two"), "the sequence across the takeover: " + second.alerts + second.stderr);
+                    Thread.sleep(1000);
+                    assertEquals(1, count(both, "Seq one seen"), "the replayed step raised nothing again: " + second.alerts);
+                    assertEquals(1, count(both, "Seq one then two"));
+                    assertEquals(0, second.stop());
+                }
+            }
+        }
+    }
 }
