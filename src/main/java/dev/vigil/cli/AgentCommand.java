@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicLong;
@@ -42,6 +43,10 @@ final class AgentCommand implements Callable<Integer> {
     @Option(names = "--env-max", defaultValue = "2048", paramLabel = "BYTES", description = "Environment bytes kept per exec (0-4096, 0: none).")
     int envMax;
 
+    @Option(names = "--from", paramLabel = "FILE.jsonl",
+            description = "Publish events recorded by 'vigil events' instead of collecting (no kernel, no root): a demo or test host.")
+    Path from;
+
     @Option(names = "--rate-limit", defaultValue = "" + SensorOptions.DEFAULT_RATE_LIMIT, paramLabel = "EVENTS",
             description = "Events per second a process may send while the ring buffer is filling (0: no limit), as in 'vigil run'.")
     int rateLimit;
@@ -56,10 +61,14 @@ final class AgentCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--host-id must be 1 to 255 characters");
         }
         Map<String, String> settings = kafka.settings();
+        if (from != null) {
+            return publishRecorded(host, settings);
+        }
         SensorOptions options = SensorOptions.of(HookSelection.parse(hooks)).withEnvMax(envMax).withRateLimit(rateLimit)
                 .withRawSyscalls(HookSelection.asksForRawSyscalls(hooks)).withTamperLog(true);
         AtomicLong events = new AtomicLong();
         try (EventPublisher publisher = new EventPublisher(kafka.bootstrap, host, settings)) {
+            awaitKafka(publisher);
             EventJson json = new EventJson();
             SensorSession session = new SensorSession(options, e -> {
                 events.incrementAndGet();
@@ -76,6 +85,52 @@ final class AgentCommand implements Callable<Integer> {
                     + (publisher.failed() > 0 ? " (last: " + Escape.line(publisher.lastError()) + ")" : ""));
         }
         return 0;
+    }
+
+    /** The events of a recording, each line that is a JSON object, published in order under `host`; then a heartbeat. */
+    private int publishRecorded(String host, Map<String, String> settings) throws Exception {
+        long published = 0, skipped = 0;
+        try (EventPublisher publisher = new EventPublisher(kafka.bootstrap, host, settings);
+             var lines = Files.newBufferedReader(from, StandardCharsets.UTF_8)) {
+            awaitKafka(publisher);
+            ObjectMapper json = new ObjectMapper();
+            for (String line; (line = lines.readLine()) != null; ) {
+                try {
+                    if (json.readTree(line) instanceof com.fasterxml.jackson.databind.node.ObjectNode) {
+                        publisher.publish(kafka.topic, line.getBytes(StandardCharsets.UTF_8));
+                        published++;
+                        continue;
+                    }
+                } catch (com.fasterxml.jackson.core.JsonProcessingException notJson) {
+                    // counted below
+                }
+                skipped++;
+            }
+            Map<String, Object> beat = new LinkedHashMap<>();
+            beat.put("schema", 1);
+            beat.put("kind", "heartbeat");
+            beat.put("host", host);
+            beat.put("ts", System.currentTimeMillis() * 1_000_000L);
+            beat.put("version", Main.version());
+            beat.put("replayed_from", from.toString());
+            beat.put("events", published);
+            publisher.publish(kafka.heartbeatTopic, json.writeValueAsBytes(beat));
+            publisher.flush();
+            System.err.println("vigil: " + published + " recorded events published as host " + Escape.line(host)
+                    + (skipped > 0 ? ", " + skipped + " lines not JSON objects skipped" : "") + "; " + publisher.sent() + " delivered, "
+                    + publisher.failed() + " failed" + (publisher.failed() > 0 ? " (last: " + Escape.line(publisher.lastError()) + ")" : ""));
+            return publisher.failed() > 0 || skipped > 0 ? 1 : 0;
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException("cannot read " + from + ": " + dev.vigil.detect.RuleLoader.why(e));
+        }
+    }
+
+    /** Kafka's metadata for our topics before the first record; a broker away now is said, and the agent starts anyway. */
+    private void awaitKafka(EventPublisher publisher) {
+        if (!publisher.awaitTopics(List.of(kafka.topic, kafka.heartbeatTopic), java.time.Duration.ofSeconds(30))) {
+            System.err.println("vigil: Kafka at " + Escape.line(kafka.bootstrap) + " did not answer within 30 s ("
+                    + Escape.line(publisher.lastError()) + "); starting anyway, records fail and are counted until it does");
+        }
     }
 
     static String hostname() {

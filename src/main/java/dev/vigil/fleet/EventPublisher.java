@@ -8,6 +8,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.atomic.AtomicLong;
@@ -42,6 +43,29 @@ public final class EventPublisher implements AutoCloseable {
         p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         p.putAll(settings);
         this.producer = new KafkaProducer<>(p);
+    }
+
+    /**
+     * Waits (up to `max`) until the client knows where `topics` live, so the first records are not
+     * refused for want of metadata (a send waits at most 200 ms for it). False when the broker did
+     * not answer in time: records then fail and are counted until it does.
+     */
+    public boolean awaitTopics(List<String> topics, Duration max) {
+        long deadline = System.nanoTime() + max.toNanos();
+        for (String topic : topics) {
+            while (true) {
+                try {
+                    producer.partitionsFor(topic);
+                    break;
+                } catch (KafkaException notYet) {
+                    if (System.nanoTime() > deadline) {
+                        lastError = notYet.getClass().getSimpleName() + ": " + notYet.getMessage();
+                        return false;
+                    }
+                }
+            }
+        }
+        return true;
     }
 
     public String host() {

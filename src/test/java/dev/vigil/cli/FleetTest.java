@@ -57,6 +57,24 @@ class FleetTest {
                 assertTrue(alert != null, "no timestomping alert at the server: " + server.alerts + "; agent: " + agent.stderr
                         + "; server: " + server.stderr);
 
+                // a second host: events recorded elsewhere, published under another host id, alerted as that host's
+                var recorded = (com.fasterxml.jackson.databind.node.ObjectNode) alert.path("events").get(0).deepCopy();
+                recorded.put("nodename", "replayed-host");
+                Path recording = work.path().resolve("recording.jsonl");
+                Files.writeString(recording, recorded + "\nnot json\n");
+                List<String> replay = new java.util.ArrayList<>(AgentProcess.javaCommand());
+                replay.addAll(List.of("agent", "--kafka", broker.bootstrap(), "--host-id", "replayed-host", "--from", recording.toString()));
+                Process replayer = new ProcessBuilder(replay).redirectErrorStream(true).start();
+                String replayed = new String(replayer.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+                assertEquals(1, replayer.waitFor(), "a skipped line makes exit 1: " + replayed);
+                assertTrue(replayed.contains("1 recorded events published as host replayed-host, 1 lines not JSON objects skipped; 2 delivered, 0 failed"),
+                        replayed);
+                try {
+                    server.await("Timestamps forged with touch", a -> a.path("host").asText().equals("replayed-host"));
+                } catch (AssertionError e) {
+                    throw new AssertionError("replayed: " + recorded + "; " + replayed + "; " + e.getMessage(), e);
+                }
+
                 Path marker = work.path().resolve("marker.yaml");
                 Files.writeString(marker, "- rule: Fleet marker\n  condition: spawned_process and proc.name = true and proc.args contains vigil-fleet-marker\n"
                         + "  output: \"marker %proc.cmdline\"\n  priority: WARNING\n");
@@ -81,7 +99,7 @@ class FleetTest {
                 assertTrue(published.contains(", 0 failed"), published);
                 assertEquals(0, server.stop());
                 String summary = server.awaitStderr(l -> l.matches("vigil: \\d+ events from \\d+ hosts, \\d+ alerts.*"));
-                assertTrue(summary.contains("from 1 hosts"), summary);
+                assertTrue(summary.contains("from 2 hosts"), summary);
             }
         }
     }
