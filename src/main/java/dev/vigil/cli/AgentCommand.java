@@ -43,6 +43,14 @@ final class AgentCommand implements Callable<Integer> {
     @Option(names = "--env-max", defaultValue = "2048", paramLabel = "BYTES", description = "Environment bytes kept per exec (0-4096, 0: none).")
     int envMax;
 
+    @Option(names = "--spool", defaultValue = "/var/lib/vigil/spool", paramLabel = "DIR",
+            description = "Where records wait on disk while Kafka is away, sent in order when it is back (default ${DEFAULT-VALUE}).")
+    Path spool;
+
+    @Option(names = "--spool-mb", defaultValue = "256", paramLabel = "MB",
+            description = "The most the spool keeps; past it the oldest records are dropped and counted (default ${DEFAULT-VALUE}).")
+    long spoolMb;
+
     @Option(names = "--from", paramLabel = "FILE.jsonl",
             description = "Publish events recorded by 'vigil events' instead of collecting (no kernel, no root): a demo or test host.")
     Path from;
@@ -67,7 +75,16 @@ final class AgentCommand implements Callable<Integer> {
         SensorOptions options = SensorOptions.of(HookSelection.parse(hooks)).withEnvMax(envMax).withRateLimit(rateLimit)
                 .withRawSyscalls(HookSelection.asksForRawSyscalls(hooks)).withTamperLog(true);
         AtomicLong events = new AtomicLong();
-        try (EventPublisher publisher = new EventPublisher(kafka.bootstrap, host, settings)) {
+        if (spoolMb < 1) {
+            throw new IllegalArgumentException("--spool-mb must be 1 or more");
+        }
+        dev.vigil.fleet.Journal journal;
+        try {
+            journal = new dev.vigil.fleet.Journal(spool, spoolMb << 20);
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException("cannot use the spool folder " + spool + ": " + dev.vigil.detect.RuleLoader.why(e) + " (choose another with --spool DIR)");
+        }
+        try (EventPublisher publisher = new EventPublisher(kafka.bootstrap, host, settings, journal)) {
             awaitKafka(publisher);
             EventJson json = new EventJson();
             SensorSession session = new SensorSession(options, e -> {
@@ -80,8 +97,10 @@ final class AgentCommand implements Callable<Integer> {
             session.run(duration, "INT", "TERM");
             beats.interrupt();
             beat.send();
-            publisher.flush();
-            System.err.println("vigil: " + publisher.sent() + " records delivered to Kafka, " + publisher.failed() + " failed"
+            publisher.close(java.time.Duration.ofSeconds(30));
+            System.err.println("vigil: " + events.get() + " events; " + publisher.sent() + " records delivered to Kafka, "
+                    + publisher.spooled() + " spooled to disk while it was away (" + publisher.replayed() + " of them sent since), "
+                    + publisher.journalDropped() + " dropped from a full spool, " + publisher.failed() + " failed"
                     + (publisher.failed() > 0 ? " (last: " + Escape.line(publisher.lastError()) + ")" : ""));
         }
         return 0;

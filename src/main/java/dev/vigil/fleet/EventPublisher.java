@@ -17,18 +17,34 @@ import java.util.concurrent.atomic.AtomicLong;
  * One host's records to a Kafka topic, keyed by its host id: a host's events stay in order on one
  * partition, and the consumer that owns the partition holds the host's rule state. Idempotent,
  * acknowledged by all in-sync replicas, batched and lz4-compressed. Sending never blocks the
- * caller for long (the sensor thread must keep draining the kernel): a record the client cannot
- * take is counted as failed, with the last reason, and shown.
+ * caller for long (the sensor thread must keep draining the kernel).
+ *
+ * While the broker is away the client keeps records in memory (its buffer) and retries; when that
+ * is full, or a record's delivery times out, records go to the {@link Journal} on disk, and every
+ * later one after them, so that order holds; a thread sends the journal back in order once the
+ * broker answers, then records go straight to Kafka again. Without a journal, or when it cannot be
+ * written, a record is counted as failed with the last reason.
  */
 public final class EventPublisher implements AutoCloseable {
     private final KafkaProducer<String, byte[]> producer;
     private final String host;
-    private final AtomicLong sent = new AtomicLong(), failed = new AtomicLong();
+    private final AtomicLong sent = new AtomicLong(), failed = new AtomicLong(), replayed = new AtomicLong();
     private volatile String lastError = "";
+    private final Journal journal;
+    /** Records go to the journal (the broker was away); switched under {@code journal}'s lock, see {@link #drain}. */
+    private volatile boolean spooling;
+    private volatile boolean closing;
+    private final Thread drainer;
 
     /** `settings`: further client settings passed through as given (TLS, SASL: see the README). */
     public EventPublisher(String bootstrap, String host, Map<String, String> settings) {
+        this(bootstrap, host, settings, null);
+    }
+
+    /** With `journal` (may be null): where records wait while the broker is away. */
+    public EventPublisher(String bootstrap, String host, Map<String, String> settings, Journal journal) {
         this.host = host;
+        this.journal = journal;
         Properties p = new Properties();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.put(ProducerConfig.CLIENT_ID_CONFIG, "vigil-agent-" + host);
@@ -43,6 +59,10 @@ public final class EventPublisher implements AutoCloseable {
         p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         p.putAll(settings);
         this.producer = new KafkaProducer<>(p);
+        if (journal != null && !journal.isEmpty()) {
+            spooling = true; // what an earlier run could not send goes first
+        }
+        this.drainer = journal == null ? null : Thread.ofPlatform().daemon().name("vigil-journal").start(this::drainLoop);
     }
 
     /**
@@ -72,21 +92,118 @@ public final class EventPublisher implements AutoCloseable {
         return host;
     }
 
-    /** Sends one record to `topic` under this host's key; never throws. */
+    /** Sends one record to `topic` under this host's key (or to the journal while the broker is away); never throws. */
     public void publish(String topic, byte[] value) {
+        if (spooling && spool(topic, value)) {
+            return;
+        }
         try {
             producer.send(new ProducerRecord<>(topic, host, value), (meta, error) -> {
                 if (error == null) {
                     sent.incrementAndGet();
                 } else {
-                    failed.incrementAndGet();
                     lastError = error.getClass().getSimpleName() + ": " + error.getMessage();
+                    if (journal == null || !startSpooling(topic, value)) {
+                        failed.incrementAndGet();
+                    }
                 }
             });
-        } catch (KafkaException | IllegalStateException e) {
-            failed.incrementAndGet();
+        } catch (RuntimeException e) { // a KafkaException, or a setting the client refuses for this record
             lastError = e.getClass().getSimpleName() + ": " + e.getMessage();
+            if (journal == null || !startSpooling(topic, value)) {
+                failed.incrementAndGet();
+            }
         }
+    }
+
+    private boolean startSpooling(String topic, byte[] value) {
+        synchronized (journal) {
+            spooling = true;
+            return append(topic, value);
+        }
+    }
+
+    /** Into the journal if still spooling (checked under its lock); false when not spooling any more. */
+    private boolean spool(String topic, byte[] value) {
+        synchronized (journal) {
+            if (!spooling) {
+                return false;
+            }
+            if (!append(topic, value)) {
+                failed.incrementAndGet();
+            }
+            return true;
+        }
+    }
+
+    private boolean append(String topic, byte[] value) {
+        try {
+            journal.append(topic, value);
+            return true;
+        } catch (java.io.IOException e) {
+            lastError = "journal: " + e.getMessage();
+            return false;
+        }
+    }
+
+    /** Every second while spooling: send the journal back in order, segment by segment; stop spooling once it is empty. */
+    private void drainLoop() {
+        while (!closing) {
+            try {
+                Thread.sleep(1000);
+                if (spooling) {
+                    drain();
+                }
+            } catch (InterruptedException stop) {
+                return;
+            } catch (RuntimeException | java.io.IOException e) {
+                lastError = "journal: " + e.getMessage();
+            }
+        }
+    }
+
+    private void drain() throws java.io.IOException, InterruptedException {
+        while (!closing) {
+            java.nio.file.Path segment;
+            synchronized (journal) {
+                if (journal.isEmpty()) {
+                    spooling = false;
+                    return;
+                }
+                if (journal.oldest() == null) {
+                    journal.seal();
+                }
+                segment = journal.oldest();
+            }
+            List<java.util.concurrent.Future<org.apache.kafka.clients.producer.RecordMetadata>> acks = new java.util.ArrayList<>();
+            try {
+                for (Journal.Entry e : Journal.read(segment)) {
+                    acks.add(producer.send(new ProducerRecord<>(e.topic(), host, e.value())));
+                }
+                for (var ack : acks) {
+                    ack.get(30, java.util.concurrent.TimeUnit.SECONDS);
+                }
+            } catch (RuntimeException | java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException stillAway) {
+                return; // the broker is not back: the segment stays, and is sent again next time (at least once)
+            }
+            sent.addAndGet(acks.size());
+            replayed.addAndGet(acks.size());
+            journal.done(segment);
+        }
+    }
+
+    /** Records sent from the journal once the broker came back. */
+    public long replayed() {
+        return replayed.get();
+    }
+
+    /** Records written to the journal while the broker was away, and dropped from it when it was full. */
+    public long spooled() {
+        return journal == null ? 0 : journal.spooled();
+    }
+
+    public long journalDropped() {
+        return journal == null ? 0 : journal.dropped();
     }
 
     /** Records the broker acknowledged. */
@@ -107,8 +224,32 @@ public final class EventPublisher implements AutoCloseable {
         producer.flush();
     }
 
+    /** Flushes, then (with a journal) gives the broker up to `wait` to take what was spooled; what is left stays on disk for the next run. */
+    public void close(Duration wait) {
+        producer.flush();
+        if (journal != null) {
+            long deadline = System.nanoTime() + wait.toNanos();
+            while (spooling && System.nanoTime() < deadline) {
+                try {
+                    Thread.sleep(200);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    break;
+                }
+            }
+            closing = true;
+            drainer.interrupt();
+            try {
+                journal.close();
+            } catch (java.io.IOException e) {
+                lastError = "journal: " + e.getMessage();
+            }
+        }
+        producer.close(Duration.ofSeconds(30));
+    }
+
     @Override
     public void close() {
-        producer.close(Duration.ofSeconds(30));
+        close(Duration.ofSeconds(10));
     }
 }
