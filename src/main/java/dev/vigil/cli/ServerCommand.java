@@ -153,6 +153,11 @@ final class ServerCommand implements Callable<Integer> {
                     }
                     if (fromTopic.equals(kafka.heartbeatTopic)) {
                         m.put("received_ms", System.currentTimeMillis());
+                        Map<String, Object> before = hosts.get(host);
+                        if (before != null && m.get("events") instanceof Number now && before.get("events") instanceof Number then
+                                && m.get("ts") instanceof Number t1 && before.get("ts") instanceof Number t0 && t1.longValue() > t0.longValue()) {
+                            m.put("events_per_s", (now.longValue() - then.longValue()) * 1e9 / (t1.longValue() - t0.longValue()));
+                        }
                         hosts.put(host, m);
                         return;
                     }

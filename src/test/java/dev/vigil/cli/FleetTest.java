@@ -42,7 +42,7 @@ class FleetTest {
             int port = freePortPair();
             try (LocalBroker broker = LocalBroker.start(work.path().resolve("broker"), port);
                  AgentProcess server = AgentProcess.command(StormTest.jvmOptions(), "server", "--kafka", broker.bootstrap(),
-                         "--data", work.path().resolve("server").toString(), "--no-console", "--fold", "0");
+                         "--data", work.path().resolve("server").toString(), "--listen", "127.0.0.1:0", "--fold", "0");
                  AgentProcess agent = AgentProcess.command(StormTest.jvmOptions(), "agent", "--kafka", broker.bootstrap(),
                          "--host-id", "fleet-host-1", "--heartbeat", "1", "--spool", work.path().resolve("spool").toString())) {
                 Path stamp = Files.createFile(work.path().resolve("stamp"));
@@ -74,6 +74,22 @@ class FleetTest {
                 } catch (AssertionError e) {
                     throw new AssertionError("replayed: " + recorded + "; " + replayed + "; " + e.getMessage(), e);
                 }
+
+                // the console's health lists both hosts with their heartbeats
+                String console = server.awaitStderr(l -> l.startsWith("vigil: console http://"));
+                java.util.regex.Matcher at = java.util.regex.Pattern.compile("http://([^/]+)/ token ([0-9a-f]+)").matcher(console);
+                assertTrue(at.find(), console);
+                var http = java.net.http.HttpClient.newHttpClient();
+                JsonNode health = null;
+                for (int i = 0; i < 50 && (health == null || !health.path("hosts").has("fleet-host-1") || !health.path("hosts").has("replayed-host")); i++) {
+                    Thread.sleep(200);
+                    var response = http.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://" + at.group(1) + "/api/health"))
+                            .header("Authorization", "Bearer " + at.group(2)).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+                    health = new com.fasterxml.jackson.databind.ObjectMapper().readTree(response.body());
+                }
+                assertTrue(health.path("hosts").has("fleet-host-1") && health.path("hosts").has("replayed-host"), "hosts: " + health);
+                assertEquals(false, health.path("hosts").path("fleet-host-1").path("silent").asBoolean(true), health.toString());
+                assertTrue(health.path("hosts").path("fleet-host-1").path("kernel").asText().length() > 0, health.toString());
 
                 Path marker = work.path().resolve("marker.yaml");
                 Files.writeString(marker, "- rule: Fleet marker\n  condition: spawned_process and proc.name = true and proc.args contains vigil-fleet-marker\n"

@@ -292,6 +292,19 @@ async function showHealth() {
   const h = await api('/api/health');
   const body = $('health-rows');
   body.replaceChildren();
+  // a fleet server lists its hosts, each with its last heartbeat; silent ones (two heartbeats missed) stand out
+  const hosts = h.hosts || null;
+  delete h.hosts;
+  $('hosts').hidden = !hosts;
+  const hostRows = $('hosts-rows');
+  hostRows.replaceChildren();
+  for (const [name, b] of Object.entries(hosts || {})) {
+    const age = Math.round((Date.now() - b.received_ms) / 1000);
+    row(hostRows, [name, (b.silent ? 'silent: ' : '') + age + ' s ago', b.version || '', b.kernel || '',
+      b.events_per_s == null ? '' : String(Math.round(b.events_per_s)), String(b.lost ?? ''), String(b.suppressed ?? ''),
+      (b.published ?? '') + ' / ' + (b.publish_failed ?? ''), b.rss_bytes ? Math.round(b.rss_bytes / 1048576) + ' MiB' : ''],
+    'alerts?host=' + encodeURIComponent(name), b.silent ? 'silent' : null);
+  }
   for (const [k, v] of Object.entries(h)) {
     row(body, [k, typeof v === 'object' && v !== null ? Object.entries(v).map(([a, b]) => a + ' ' + b).join(', ') : String(v)]);
   }
