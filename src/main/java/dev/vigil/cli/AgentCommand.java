@@ -43,6 +43,19 @@ final class AgentCommand implements Callable<Integer> {
     @Option(names = "--env-max", defaultValue = "2048", paramLabel = "BYTES", description = "Environment bytes kept per exec (0-4096, 0: none).")
     int envMax;
 
+    @Option(names = "--detect", paramLabel = "local",
+            description = "'local': run the rules here too, alerts to --alerts-topic (the servers still get every event).")
+    String detect;
+
+    @Option(names = "--alerts-topic", defaultValue = "vigil.alerts", paramLabel = "TOPIC", description = "Where --detect local sends alerts (default ${DEFAULT-VALUE}).")
+    String alertsTopic;
+
+    @Option(names = "--rules", paramLabel = "PATH", description = "With --detect local: rule files or folders (default: the stock pack; a rule set pushed to the fleet replaces them).")
+    java.util.List<Path> rules = new java.util.ArrayList<>();
+
+    @Option(names = "--add-rules", description = "With --detect local: add --rules to the stock pack.")
+    boolean addRules;
+
     @Option(names = "--spool", defaultValue = "/var/lib/vigil/spool", paramLabel = "DIR",
             description = "Where records wait on disk while Kafka is away, sent in order when it is back (default ${DEFAULT-VALUE}).")
     Path spool;
@@ -84,18 +97,50 @@ final class AgentCommand implements Callable<Integer> {
         } catch (java.io.IOException e) {
             throw new IllegalArgumentException("cannot use the spool folder " + spool + ": " + dev.vigil.detect.RuleLoader.why(e) + " (choose another with --spool DIR)");
         }
+        if (detect != null && !detect.equals("local")) {
+            throw new IllegalArgumentException("--detect takes 'local' (rules on this host as well as on the servers), not " + detect);
+        }
+        dev.vigil.detect.RuleSet ruleSet = null;
+        if (detect != null) {
+            ruleSet = dev.vigil.detect.RuleLoader.load(RulePaths.resolve(rules, addRules));
+            RunCommand.report(ruleSet);
+            RunCommand.requireReadable(ruleSet);
+        }
         try (EventPublisher publisher = new EventPublisher(kafka.bootstrap, host, settings, journal)) {
             awaitKafka(publisher);
             EventJson json = new EventJson();
+            dev.vigil.sink.AlertJson alertJson = new dev.vigil.sink.AlertJson();
+            java.util.concurrent.atomic.AtomicReference<SensorSession> current = new java.util.concurrent.atomic.AtomicReference<>();
+            dev.vigil.detect.Engine engine = ruleSet == null ? null : new dev.vigil.detect.Engine(ruleSet,
+                    a -> publisher.publish(alertsTopic, alertJson.write(a).toString().getBytes(StandardCharsets.UTF_8)),
+                    e -> RunCommand.lineage(current.get(), e));
             SensorSession session = new SensorSession(options, e -> {
                 events.incrementAndGet();
                 publisher.publish(kafka.topic, json.write(e).toString().getBytes(StandardCharsets.UTF_8));
-            }, () -> { });
+                if (engine != null) {
+                    engine.accept(dev.vigil.detect.EventMaps.of(e));
+                }
+            }, () -> {
+                if (engine != null) {
+                    engine.tick(System.currentTimeMillis() * 1_000_000L);
+                }
+            });
+            current.set(session);
+            dev.vigil.fleet.RulesFeed feed = engine == null ? null : dev.vigil.fleet.RulesFeed.follow(kafka.bootstrap, settings, kafka.rulesTopic, push -> {
+                dev.vigil.detect.RuleSet next = ServerCommand.loadPushed(push, spool.resolveSibling("pushed-rules"));
+                if (next != null) {
+                    engine.rules(next);
+                }
+            }, bad -> System.err.println("vigil: " + Escape.line(bad)));
             Heartbeat beat = new Heartbeat(publisher, kafka.heartbeatTopic, session, events, hooks);
             Thread beats = Thread.ofPlatform().daemon().name("vigil-heartbeat").start(() -> beat.every(heartbeatSeconds));
             System.err.println("vigil: publishing to " + kafka.bootstrap + " topic " + kafka.topic + " as host " + Escape.line(host));
             session.run(duration, "INT", "TERM");
             beats.interrupt();
+            if (feed != null) {
+                feed.close();
+                engine.flush();
+            }
             beat.send();
             publisher.close(java.time.Duration.ofSeconds(30));
             System.err.println("vigil: " + events.get() + " events; " + publisher.sent() + " records delivered to Kafka, "

@@ -282,7 +282,7 @@ final class RunCommand implements Callable<Integer> {
      * completed from the cache only when the cache holds that very process (same pid and start);
      * the cache's chain where the event carries no ancestry.
      */
-    private static List<Map<String, Object>> lineage(SensorSession s, Map<String, Object> e) {
+    static List<Map<String, Object>> lineage(SensorSession s, Map<String, Object> e) {
         List<Map<String, Object>> fromEvent = Engine.lineageFromTree(e);
         if (s == null) {
             return fromEvent;

@@ -170,7 +170,7 @@ final class ServerCommand implements Callable<Integer> {
                 }
             };
             RulesFeed feed = RulesFeed.follow(kafka.bootstrap, settings, kafka.rulesTopic, push -> {
-                RuleSet next = pushed(push);
+                RuleSet next = loadPushed(push, dataDir.resolve("pushed-rules"));
                 if (next != null) {
                     current.set(next);
                     engines.values().forEach(e -> e.rules(next));
@@ -227,9 +227,10 @@ final class ServerCommand implements Callable<Integer> {
      * A pushed rule set, written to a private folder of the data directory and loaded as files are;
      * null (said on stderr) when it has errors: the previous rules keep running.
      */
-    private RuleSet pushed(RulesFeed.Push push) {
+    static RuleSet loadPushed(RulesFeed.Push push, Path into) {
         try {
-            Path dir = dataDir.resolve("pushed-rules").resolve(String.valueOf(push.ts()));
+            Path dir = into.resolve(String.valueOf(push.ts()));
+            Files.createDirectories(into, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
             Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
             int n = 0;
             for (String text : push.files().values()) {

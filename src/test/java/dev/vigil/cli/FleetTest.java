@@ -44,7 +44,7 @@ class FleetTest {
                  AgentProcess server = AgentProcess.command(StormTest.jvmOptions(), "server", "--kafka", broker.bootstrap(),
                          "--data", work.path().resolve("server").toString(), "--listen", "127.0.0.1:0", "--fold", "0");
                  AgentProcess agent = AgentProcess.command(StormTest.jvmOptions(), "agent", "--kafka", broker.bootstrap(),
-                         "--host-id", "fleet-host-1", "--heartbeat", "1", "--spool", work.path().resolve("spool").toString())) {
+                         "--host-id", "fleet-host-1", "--heartbeat", "1", "--spool", work.path().resolve("spool").toString(), "--detect", "local")) {
                 Path stamp = Files.createFile(work.path().resolve("stamp"));
                 JsonNode alert = null;
                 for (int i = 0; i < 6 && alert == null; i++) { // the first records wait for the topic to be made
@@ -56,6 +56,10 @@ class FleetTest {
                 }
                 assertTrue(alert != null, "no timestomping alert at the server: " + server.alerts + "; agent: " + agent.stderr
                         + "; server: " + server.stderr);
+
+                // the agent detecting locally sent the same alert to vigil.alerts, under its host id
+                assertTrue(localAlerts(broker.bootstrap()).stream().anyMatch(a -> a.startsWith("fleet-host-1 ") && a.contains("Timestamps forged with touch")),
+                        "an alert on vigil.alerts from the agent");
 
                 // a second host: events recorded elsewhere, published under another host id, alerted as that host's
                 var recorded = (com.fasterxml.jackson.databind.node.ObjectNode) alert.path("events").get(0).deepCopy();
@@ -118,6 +122,28 @@ class FleetTest {
                 assertTrue(summary.contains("from 2 hosts"), summary);
             }
         }
+    }
+
+    /** What is on vigil.alerts: "KEY VALUE" per record, read from the beginning (for up to 10 s until something is there). */
+    private static List<String> localAlerts(String bootstrap) {
+        java.util.Properties p = new java.util.Properties();
+        p.put("bootstrap.servers", bootstrap);
+        p.put("key.deserializer", org.apache.kafka.common.serialization.StringDeserializer.class.getName());
+        p.put("value.deserializer", org.apache.kafka.common.serialization.StringDeserializer.class.getName());
+        List<String> out = new java.util.ArrayList<>();
+        try (var consumer = new org.apache.kafka.clients.consumer.KafkaConsumer<String, String>(p)) {
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (out.isEmpty() && System.nanoTime() < deadline) {
+                var parts = consumer.partitionsFor("vigil.alerts", java.time.Duration.ofSeconds(5)).stream()
+                        .map(i -> new org.apache.kafka.common.TopicPartition(i.topic(), i.partition())).toList();
+                consumer.assign(parts);
+                consumer.seekToBeginning(parts);
+                for (int i = 0; i < 5 && out.isEmpty(); i++) {
+                    consumer.poll(java.time.Duration.ofMillis(500)).forEach(r -> out.add(r.key() + " " + r.value()));
+                }
+            }
+        }
+        return out;
     }
 
     private static final String SEQUENCE = """
