@@ -56,6 +56,9 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--pipeline-only", description = "Measure only the events per second the whole pipeline takes with nothing lost.")
     boolean pipelineOnly;
 
+    @Option(names = "--fleet-only", description = "Measure only fleet mode on a local broker: bytes per event, and what one and two servers take.")
+    boolean fleetOnly;
+
     @Option(names = "--smoke", description = "One quick round of everything at a tenth of the size: checks that each measure works, not what it is.")
     boolean smoke;
 
@@ -89,6 +92,10 @@ final class BenchCommand implements Callable<Integer> {
         }
         if (consoleOnly) {
             ConsoleBench.run(System.out);
+            return 0;
+        }
+        if (fleetOnly) {
+            FleetBench.run(System.out, sample(), size(200_000));
             return 0;
         }
         try (TempDir tmp = TempDir.create("vigil-bench"); BenchPrograms programs = BenchPrograms.make()) {
@@ -139,6 +146,7 @@ final class BenchCommand implements Callable<Integer> {
         printEngine();
         ConsoleBench.run(System.out);
         AgentBench.run(System.out, exec(ws), programs, smoke);
+        FleetBench.run(System.out, sample(), size(200_000));
         return 0;
     }
 

@@ -46,6 +46,8 @@ class BenchSmokeTest {
         positive(out, "agent: start to ready (\\d+) ms \\(target");
         positive(out, "agent: RSS idle (\\d+) MiB \\(target ≤ 96\\), at its peak under 100,000 events/s \\d+ MiB");
         positive(out, "agent: alert latency, kernel timestamp to the line read: p50 (\\d+\\.\\d) ms");
+        positive(out, "fleet: wire format JSON lines: (\\d+) bytes per event");
+        positive(out, "fleet: 1 server: ([\\d,]+) events/s from Kafka");
     }
 
     private static void positive(String out, String regex) {
