@@ -116,7 +116,8 @@ final class FleetBench {
         }
     }
 
-    private static int freePortPair() throws java.io.IOException {
+    /** A free port whose next one is free too (a local broker's controller takes it). */
+    static int freePortPair() throws java.io.IOException {
         for (int i = 0; i < 50; i++) {
             int port;
             try (ServerSocket s = new ServerSocket(0)) {

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.vigil.fleet.LocalBroker;
 import org.junit.jupiter.api.Test;
 
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -21,18 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class FleetTest {
     private static int freePortPair() throws Exception {
-        for (int i = 0; i < 50; i++) {
-            int port;
-            try (ServerSocket s = new ServerSocket(0)) {
-                port = s.getLocalPort();
-            }
-            try (ServerSocket next = new ServerSocket(port + 1)) {
-                return port;
-            } catch (java.io.IOException taken) {
-                // try another
-            }
-        }
-        throw new IllegalStateException("no two free ports in a row");
+        return FleetBench.freePortPair();
     }
 
     @Test
