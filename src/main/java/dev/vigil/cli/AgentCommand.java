@@ -142,9 +142,9 @@ final class AgentCommand implements Callable<Integer> {
                 engine.flush();
             }
             beat.send();
-            publisher.close(java.time.Duration.ofSeconds(30));
+            publisher.close(java.time.Duration.ofSeconds(15));
             System.err.println("vigil: " + events.get() + " events; " + publisher.sent() + " records delivered to Kafka, "
-                    + publisher.spooled() + " spooled to disk while it was away (" + publisher.replayed() + " of them sent since), "
+                    + publisher.spooled() + " spooled to disk while it was away, " + publisher.replayed() + " sent from the spool (an earlier run's too), "
                     + publisher.journalDropped() + " dropped from a full spool, " + publisher.failed() + " failed"
                     + (publisher.failed() > 0 ? " (last: " + Escape.line(publisher.lastError()) + ")" : ""));
         }

@@ -28,7 +28,7 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class EventPublisher implements AutoCloseable {
     private final KafkaProducer<String, byte[]> producer;
     private final String host;
-    private final AtomicLong sent = new AtomicLong(), failed = new AtomicLong(), replayed = new AtomicLong();
+    private final AtomicLong sent = new AtomicLong(), failed = new AtomicLong(), replayed = new AtomicLong(), inFlight = new AtomicLong();
     private volatile String lastError = "";
     private final Journal journal;
     /** Records go to the journal (the broker was away); switched under {@code journal}'s lock, see {@link #drain}. */
@@ -97,8 +97,10 @@ public final class EventPublisher implements AutoCloseable {
         if (spooling && spool(topic, value)) {
             return;
         }
+        inFlight.incrementAndGet();
         try {
             producer.send(new ProducerRecord<>(topic, host, value), (meta, error) -> {
+                inFlight.decrementAndGet();
                 if (error == null) {
                     sent.incrementAndGet();
                 } else {
@@ -109,6 +111,7 @@ public final class EventPublisher implements AutoCloseable {
                 }
             });
         } catch (RuntimeException e) { // a KafkaException, or a setting the client refuses for this record
+            inFlight.decrementAndGet();
             lastError = e.getClass().getSimpleName() + ": " + e.getMessage();
             if (journal == null || !startSpooling(topic, value)) {
                 failed.incrementAndGet();
@@ -224,28 +227,37 @@ public final class EventPublisher implements AutoCloseable {
         producer.flush();
     }
 
-    /** Flushes, then (with a journal) gives the broker up to `wait` to take what was spooled; what is left stays on disk for the next run. */
-    public void close(Duration wait) {
-        producer.flush();
-        if (journal != null) {
-            long deadline = System.nanoTime() + wait.toNanos();
-            while (spooling && System.nanoTime() < deadline) {
-                try {
-                    Thread.sleep(200);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    break;
-                }
-            }
+    /**
+     * Gives the broker up to `wait` to take what is in flight and what was spooled. Then, with a
+     * journal, what it did not take is aborted into the journal (the next run sends it): a stop
+     * while the broker is away takes `wait`, not the client's delivery timeout.
+     */
+    public synchronized void close(Duration wait) {
+        if (closing) {
+            return;
+        }
+        long deadline = System.nanoTime() + wait.toNanos();
+        if (journal == null) {
             closing = true;
-            drainer.interrupt();
+            producer.close(wait);
+            return;
+        }
+        while ((spooling || inFlight.get() > 0) && System.nanoTime() < deadline) {
             try {
-                journal.close();
-            } catch (java.io.IOException e) {
-                lastError = "journal: " + e.getMessage();
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
             }
         }
-        producer.close(Duration.ofSeconds(30));
+        closing = true;
+        drainer.interrupt();
+        producer.close(Duration.ofSeconds(5)); // unsent batches fail now, and their callbacks spool them
+        try {
+            journal.close();
+        } catch (java.io.IOException e) {
+            lastError = "journal: " + e.getMessage();
+        }
     }
 
     @Override
