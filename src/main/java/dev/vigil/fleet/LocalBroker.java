@@ -31,14 +31,6 @@ public final class LocalBroker implements AutoCloseable {
         return bootstrap;
     }
 
-    public long pid() {
-        return process.pid();
-    }
-
-    public boolean isAlive() {
-        return process.isAlive();
-    }
-
     /**
      * Starts the broker on 127.0.0.1:`port` (its controller on `port`+1), formatting `dir` on the
      * first start, and returns once it accepts connections.
