@@ -31,7 +31,7 @@ final class AgentCommand implements Callable<Integer> {
     @Option(names = "--heartbeat", defaultValue = "30", paramLabel = "SECONDS", description = "Seconds between heartbeats (default ${DEFAULT-VALUE}).")
     int heartbeatSeconds;
 
-    @Option(names = "--host-id", paramLabel = "ID", description = "This host's id, the events' key (default: the hostname).")
+    @Option(names = "--host-id", paramLabel = "ID", description = "This host's id: the events' key and nodename, part of every process identity (default: the hostname).")
     String hostId;
 
     @Option(names = "--hooks", defaultValue = "default", paramLabel = "default|all|NAME,NAME…", description = "Hooks to switch on (default ${DEFAULT-VALUE}).")
@@ -77,7 +77,7 @@ final class AgentCommand implements Callable<Integer> {
         if (heartbeatSeconds < 1 || duration < 0 || rateLimit < 0) {
             throw new IllegalArgumentException("--heartbeat must be 1 or more seconds, --duration and --rate-limit 0 or more");
         }
-        String host = hostId != null ? hostId : hostname();
+        String host = hostId != null ? hostId : dev.vigil.enrich.Enricher.hostname();
         if (host.isBlank() || host.length() > 255) {
             throw new IllegalArgumentException("--host-id must be 1 to 255 characters");
         }
@@ -124,7 +124,7 @@ final class AgentCommand implements Callable<Integer> {
                 if (engine != null) {
                     engine.tick(System.currentTimeMillis() * 1_000_000L);
                 }
-            });
+            }, host);
             current.set(session);
             dev.vigil.fleet.RulesFeed feed = engine == null ? null : dev.vigil.fleet.RulesFeed.follow(kafka.bootstrap, settings, kafka.rulesTopic, push -> {
                 dev.vigil.detect.RuleSet next = ServerCommand.loadPushed(push, spool.resolveSibling("pushed-rules"));
@@ -132,8 +132,8 @@ final class AgentCommand implements Callable<Integer> {
                     engine.rules(next);
                 }
             }, bad -> System.err.println("vigil: " + Escape.line(bad)));
-            Heartbeat beat = new Heartbeat(publisher, kafka.heartbeatTopic, session, events, hooks);
-            Thread beats = Thread.ofPlatform().daemon().name("vigil-heartbeat").start(() -> beat.every(heartbeatSeconds));
+            Heartbeat beat = new Heartbeat(publisher, kafka.heartbeatTopic, session, events, hooks, heartbeatSeconds);
+            Thread beats = Thread.ofPlatform().daemon().name("vigil-heartbeat").start(() -> beat.every());
             System.err.println("vigil: publishing to " + kafka.bootstrap + " topic " + kafka.topic + " as host " + Escape.line(host));
             session.run(duration, "INT", "TERM");
             beats.interrupt();
@@ -160,8 +160,14 @@ final class AgentCommand implements Callable<Integer> {
             ObjectMapper json = new ObjectMapper();
             for (String line; (line = lines.readLine()) != null; ) {
                 try {
-                    if (json.readTree(line) instanceof com.fasterxml.jackson.databind.node.ObjectNode) {
-                        publisher.publish(kafka.topic, line.getBytes(StandardCharsets.UTF_8));
+                    if (json.readValue(line, Object.class) instanceof Map<?, ?> event) {
+                        // these are now this host id's events, as a live agent's are; written as the agent writes its own
+                        dev.vigil.sink.JsonWriter w = new dev.vigil.sink.JsonWriter().begin();
+                        event.forEach((k, v) -> w.field(String.valueOf(k), k.equals("nodename") ? host : v));
+                        if (!event.containsKey("nodename")) {
+                            w.field("nodename", host);
+                        }
+                        publisher.publish(kafka.topic, w.end().toString().getBytes(StandardCharsets.UTF_8));
                         published++;
                         continue;
                     }
@@ -176,6 +182,7 @@ final class AgentCommand implements Callable<Integer> {
             beat.put("host", host);
             beat.put("ts", System.currentTimeMillis() * 1_000_000L);
             beat.put("version", Main.version());
+            beat.put("heartbeat_s", heartbeatSeconds);
             beat.put("replayed_from", from.toString());
             beat.put("events", published);
             publisher.publish(kafka.heartbeatTopic, json.writeValueAsBytes(beat));
@@ -197,19 +204,12 @@ final class AgentCommand implements Callable<Integer> {
         }
     }
 
-    static String hostname() {
-        try {
-            return Files.readString(Path.of("/proc/sys/kernel/hostname")).strip();
-        } catch (java.io.IOException e) {
-            return "localhost";
-        }
-    }
 
     /** Every few seconds: what the server's hosts page shows, and how it knows an agent is alive. */
-    private record Heartbeat(EventPublisher publisher, String topic, SensorSession session, AtomicLong events, String hooks) {
+    private record Heartbeat(EventPublisher publisher, String topic, SensorSession session, AtomicLong events, String hooks, int seconds) {
         private static final ObjectMapper JSON = new ObjectMapper();
 
-        void every(int seconds) {
+        void every() {
             try {
                 while (!Thread.currentThread().isInterrupted()) {
                     send();
@@ -227,6 +227,7 @@ final class AgentCommand implements Callable<Integer> {
             h.put("host", publisher.host());
             h.put("ts", System.currentTimeMillis() * 1_000_000L);
             h.put("version", Main.version());
+            h.put("heartbeat_s", seconds);
             h.put("kernel", osRelease());
             h.put("hooks", hooks);
             h.put("events", events.get());

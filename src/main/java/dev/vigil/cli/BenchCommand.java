@@ -94,16 +94,16 @@ final class BenchCommand implements Callable<Integer> {
             ConsoleBench.run(System.out);
             return 0;
         }
-        if (fleetOnly) {
-            FleetBench.run(System.out, sample(), size(200_000));
-            return 0;
-        }
         try (TempDir tmp = TempDir.create("vigil-bench"); BenchPrograms programs = BenchPrograms.make()) {
             return measure(workloads(tmp.path(), programs), programs);
         }
     }
 
     private int measure(List<Workload> ws, BenchPrograms programs) throws Exception {
+        if (fleetOnly) {
+            fleet(ws);
+            return 0;
+        }
         if (bpfOnly) {
             bpfCost(ws);
             return 0;
@@ -146,8 +146,13 @@ final class BenchCommand implements Callable<Integer> {
         printEngine();
         ConsoleBench.run(System.out);
         AgentBench.run(System.out, exec(ws), programs, smoke);
-        FleetBench.run(System.out, sample(), size(200_000));
+        fleet(ws);
         return 0;
+    }
+
+    /** Fleet mode's figures, on the events of the workloads that make some (all but the bare syscalls). */
+    private void fleet(List<Workload> ws) throws Exception {
+        FleetBench.run(System.out, ws.stream().filter(w -> !w.name().equals("syscalls")).map(Workload::command).toList(), sample(), size(200_000));
     }
 
     private static List<String> exec(List<Workload> ws) {

@@ -16,11 +16,36 @@ final class BrokerCommand implements Callable<Integer> {
     @Option(names = "--data", defaultValue = "/var/lib/vigil/broker", paramLabel = "DIR", description = "Where the broker keeps its topics.")
     Path data;
 
+    @Option(names = "--tls-port", paramLabel = "PORT", description = "Also listen with TLS on 127.0.0.1:PORT (needs --tls-keystore).")
+    Integer tlsPort;
+
+    @Option(names = "--tls-keystore", paramLabel = "FILE.p12", description = "The broker's key and certificate (PKCS#12), for --tls-port.")
+    Path tlsKeystore;
+
+    @Option(names = "--tls-password-file", paramLabel = "FILE", description = "The keystore's password, first line of FILE.")
+    Path tlsPasswordFile;
+
     @Override
     public Integer call() throws Exception {
+        LocalBroker.Tls tls = null;
+        if (tlsPort != null || tlsKeystore != null) {
+            if (tlsPort == null || tlsKeystore == null || tlsPasswordFile == null) {
+                throw new IllegalArgumentException("TLS needs --tls-port, --tls-keystore and --tls-password-file together");
+            }
+            if (!java.nio.file.Files.isReadable(tlsKeystore)) {
+                throw new IllegalArgumentException("cannot read the keystore " + tlsKeystore);
+            }
+            String password;
+            try {
+                password = java.nio.file.Files.readAllLines(tlsPasswordFile).stream().findFirst().orElse("");
+            } catch (java.io.IOException e) {
+                throw new IllegalArgumentException("cannot read the keystore's password from " + tlsPasswordFile + ": " + dev.vigil.detect.RuleLoader.why(e));
+            }
+            tls = new LocalBroker.Tls(tlsPort, tlsKeystore, password);
+        }
         LocalBroker broker;
         try {
-            broker = LocalBroker.start(data, port);
+            broker = LocalBroker.start(data, port, tls);
         } catch (java.io.IOException e) {
             throw new IllegalArgumentException(e.getMessage() + " (choose another folder with --data, or another port with --port)");
         }
@@ -32,7 +57,7 @@ final class BrokerCommand implements Callable<Integer> {
             }
         });
         Runtime.getRuntime().addShutdownHook(stop);
-        System.err.println("vigil: broker on " + broker.bootstrap() + " (data in " + data + ")");
+        System.err.println("vigil: broker on " + broker.bootstrap() + (tls == null ? "" : ", TLS on " + broker.tlsBootstrap()) + " (data in " + data + ")");
         System.err.println("ready");
         int status = broker.waitFor();
         return status == 0 ? 0 : 1;

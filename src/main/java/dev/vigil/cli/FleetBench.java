@@ -3,6 +3,13 @@ package dev.vigil.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.vigil.fleet.EventPublisher;
 import dev.vigil.fleet.LocalBroker;
+import dev.vigil.sensor.HookSelection;
+import dev.vigil.sensor.SensorOptions;
+import dev.vigil.sink.EventJson;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.common.TopicPartition;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -12,79 +19,165 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
- * Fleet mode's figures on a local broker: bytes per event on the wire (the JSON line, and as the
- * broker stores it in lz4-compressed batches), and the events per second `vigil server` takes from
- * Kafka through the rules into its store, with one server and with two sharing the partitions.
+ * Fleet mode's figures on a local broker. The sample is real when the bench may run the sensor:
+ * the events of the bench's own workloads as `vigil agent` would publish them. On it: the wire
+ * formats compared ({@link WireFormats}), the bytes the broker stores per event with each producer
+ * compression, and the events per second `vigil server` takes from Kafka through the rules into its
+ * store, with one server and with two sharing the partitions, with the CPU time each used.
  */
 final class FleetBench {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int HOSTS = 8;
+    /** Producer compression and batch size, as the bench compares them at the broker. */
+    private static final String[][] PRODUCER_SETTINGS = {{"lz4", "262144"}, {"zstd", "262144"}, {"zstd", "1048576"}};
 
     private FleetBench() {}
 
-    static void run(PrintStream out, List<Map<String, Object>> sample, int events) throws Exception {
+    /** `workloads`: commands whose events make the sample (run under the sensor); `synthetic`: the sample when the sensor cannot run. */
+    static void run(PrintStream out, List<List<String>> workloads, List<Map<String, Object>> synthetic, int events) throws Exception {
+        List<byte[]> sample = recorded(workloads);
+        String what = "events of the bench's workloads, recorded by the sensor";
+        if (sample.size() < 100) {
+            sample = new ArrayList<>();
+            for (Map<String, Object> e : synthetic) {
+                sample.add(JSON.writeValueAsBytes(e));
+            }
+            what = "synthetic events (the sensor could not run: not root?)";
+        }
+        out.printf("fleet: sample: %,d %s%n", sample.size(), what);
+        WireFormats.compare(out, sample);
         try (TempDir work = TempDir.create("vigil-bench-fleet")) {
             int port = freePortPair();
             try (LocalBroker broker = LocalBroker.start(work.path().resolve("broker"), port)) {
-                long raw = 0;
-                List<EventPublisher> hosts = new ArrayList<>();
-                for (int h = 0; h < HOSTS; h++) {
-                    hosts.add(new EventPublisher(broker.bootstrap(), "bench-host-" + h, Map.of()));
+                List<byte[]> records = distinct(sample, events);
+                long raw = records.stream().mapToLong(r -> r.length).sum();
+                out.printf("fleet: on the wire, JSON lines: %.0f bytes per event; %,d events from %d hosts%n", (double) raw / records.size(), records.size(), HOSTS);
+                Path logs = work.path().resolve("broker/logs");
+                List<byte[]> part = records.subList(0, Math.min(records.size(), 50_000));
+                for (String[] setting : PRODUCER_SETTINGS) {
+                    String topic = "bench." + setting[0] + "." + setting[1];
+                    long failed = publish(broker.bootstrap(), topic, part, Map.of("compression.type", setting[0], "batch.size", setting[1]));
+                    out.printf("fleet:   stored by the broker with %s, batches up to %,d bytes: %.0f bytes per event%s%n", setting[0],
+                            Integer.parseInt(setting[1]), (double) stored(logs, topic) / part.size(), failed > 0 ? " (" + failed + " failed)" : "");
                 }
-                hosts.getFirst().awaitTopics(List.of("vigil.events"), java.time.Duration.ofSeconds(30));
-                for (int i = 0; i < events; i++) {
-                    Map<String, Object> e = new java.util.LinkedHashMap<>(sample.get(i % sample.size()));
-                    e.put("ts", System.currentTimeMillis() * 1_000_000L + i);
-                    e.put("nodename", "bench-host-" + (i % HOSTS));
-                    byte[] line = JSON.writeValueAsBytes(e);
-                    raw += line.length;
-                    hosts.get(i % HOSTS).publish("vigil.events", line);
-                }
-                long failed = 0;
-                for (EventPublisher p : hosts) {
-                    p.close();
-                    failed += p.failed();
-                }
-                long stored;
-                try (Stream<Path> files = Files.walk(work.path().resolve("broker/logs"))) {
-                    stored = files.filter(f -> f.getParent().getFileName().toString().startsWith("vigil.events-") && f.toString().endsWith(".log"))
-                            .mapToLong(f -> f.toFile().length()).sum();
-                }
-                out.printf("fleet: wire format JSON lines: %.0f bytes per event, %.0f as the broker stores them (lz4 batches); %,d events from %d hosts, %d failed%n",
-                        (double) raw / events, (double) stored / events, events, HOSTS, failed);
+                long failed = publish(broker.bootstrap(), "vigil.events", records, Map.of()); // the agent's own settings
+                out.printf("fleet:   with the agent's settings (%s): %.0f bytes per event%s%n", EventPublisher.COMPRESSION,
+                        (double) stored(logs, "vigil.events") / records.size(), failed > 0 ? " (" + failed + " failed)" : "");
                 for (int servers = 1; servers <= 2; servers++) {
-                    out.printf("fleet: %d server%s: %,.0f events/s from Kafka through the rules into the store%n", servers, servers == 1 ? "" : "s",
-                            serverRate(broker.bootstrap(), work.path(), servers, events));
+                    Rate r = serverRate(broker.bootstrap(), work.path(), servers, records.size());
+                    out.printf("fleet: %d server%s: %,.0f events/s from Kafka through the rules into the store; %,.0f events per CPU-second of the server%s%n",
+                            servers, servers == 1 ? "" : "s", r.perSecond(), r.perCpuSecond(), servers == 1 ? "" : "s");
                 }
             }
         }
     }
 
-    /** `count` servers in a fresh group read the whole topic; the rate is the events over the time until the last has them all. */
-    private static double serverRate(String bootstrap, Path work, int count, int events) throws Exception {
+    /** The JSON lines `vigil agent` publishes for the events of `workloads` (default hooks); empty when the sensor cannot run here. */
+    private static List<byte[]> recorded(List<List<String>> workloads) {
+        List<byte[]> lines = java.util.Collections.synchronizedList(new ArrayList<>());
+        EventJson json = new EventJson();
+        SensorSession session;
+        try {
+            session = new SensorSession(SensorOptions.of(HookSelection.parse("default")), e -> {
+                if (lines.size() < 50_000) {
+                    lines.add(json.write(e).toString().getBytes(StandardCharsets.UTF_8));
+                }
+            }, () -> {});
+        } catch (RuntimeException | Error cannot) {
+            return List.of();
+        }
+        session.stream().startAsync();
+        try {
+            for (List<String> w : workloads) {
+                Process p = new ProcessBuilder(w).redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+                p.waitFor(120, TimeUnit.SECONDS);
+            }
+            Thread.sleep(500);
+        } catch (java.io.IOException | InterruptedException e) {
+            // what was recorded so far will do
+        } finally {
+            session.stream().close();
+            try {
+                session.stream().awaitTermination();
+            } catch (InterruptedException ignored) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        return new ArrayList<>(lines);
+    }
+
+    /** `count` records cycled from `sample`, each with a timestamp of its own (so none is a redelivery of another). */
+    private static List<byte[]> distinct(List<byte[]> sample, int count) throws java.io.IOException {
+        List<Map<String, Object>> parsed = new ArrayList<>();
+        for (byte[] s : sample) {
+            @SuppressWarnings("unchecked")
+            Map<String, Object> m = JSON.readValue(s, Map.class);
+            parsed.add(m);
+        }
+        List<byte[]> out = new ArrayList<>(count);
+        long ts = System.currentTimeMillis() * 1_000_000L;
+        for (int i = 0; i < count; i++) {
+            Map<String, Object> e = parsed.get(i % parsed.size());
+            e.put("ts", ts + i);
+            out.add(JSON.writeValueAsBytes(e));
+        }
+        return out;
+    }
+
+    /** Publishes `records` to `topic` round-robin under {@link #HOSTS} host ids, with `settings` over the agent's; the records that failed. */
+    private static long publish(String bootstrap, String topic, List<byte[]> records, Map<String, String> settings) {
+        List<EventPublisher> hosts = new ArrayList<>();
+        for (int h = 0; h < HOSTS; h++) {
+            hosts.add(new EventPublisher(bootstrap, "bench-host-" + h, settings));
+        }
+        hosts.getFirst().awaitTopics(List.of(topic), java.time.Duration.ofSeconds(30));
+        for (int i = 0; i < records.size(); i++) {
+            hosts.get(i % HOSTS).publish(topic, records.get(i));
+        }
+        long failed = 0;
+        for (EventPublisher p : hosts) {
+            p.close();
+            failed += p.failed();
+        }
+        return failed;
+    }
+
+    private static long stored(Path logs, String topic) throws java.io.IOException {
+        try (Stream<Path> files = Files.walk(logs)) {
+            return files.filter(f -> f.getParent().getFileName().toString().startsWith(topic + "-") && f.toString().endsWith(".log"))
+                    .mapToLong(f -> f.toFile().length()).sum();
+        }
+    }
+
+    private record Rate(double perSecond, double perCpuSecond) {}
+
+    /**
+     * `count` servers in a fresh group read the whole events topic. Timed from the moment all are
+     * ready (rules loaded, console off) until the group has committed every record; the CPU time
+     * the servers used in that span, from their own accounting.
+     */
+    private static Rate serverRate(String bootstrap, Path work, int count, int events) throws Exception {
         String group = "bench-" + count + "-" + System.nanoTime();
         List<Process> servers = new ArrayList<>();
-        List<long[]> consumed = new ArrayList<>();
-        long start = System.nanoTime();
+        java.util.concurrent.CountDownLatch ready = new java.util.concurrent.CountDownLatch(count);
         for (int i = 0; i < count; i++) {
             List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                     "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), "dev.vigil.cli.Main", "server",
                     "--kafka", bootstrap, "--group", group, "--no-console", "--fold", "0", "--data", work.resolve(group + "-" + i).toString()));
             Process p = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
             servers.add(p);
-            long[] n = {0};
-            consumed.add(n);
             Thread.ofPlatform().daemon().start(() -> {
                 try (BufferedReader err = new BufferedReader(new InputStreamReader(p.getErrorStream(), StandardCharsets.UTF_8))) {
                     for (String l; (l = err.readLine()) != null; ) {
-                        if (l.matches("vigil: \\d+ events from .*")) {
-                            n[0] = Long.parseLong(l.replaceAll("vigil: (\\d+) events.*", "$1"));
+                        if (l.equals("ready")) {
+                            ready.countDown();
                         }
                     }
                 } catch (java.io.IOException ended) {
@@ -92,28 +185,50 @@ final class FleetBench {
                 }
             });
         }
-        // each server reports only at exit: stop them once the store rows stop growing
-        long last = -1, now;
-        while ((now = rows(work, group)) != last || now == 0) {
-            last = now;
-            Thread.sleep(2000);
-            if (System.nanoTime() - start > TimeUnit.MINUTES.toNanos(3)) {
-                break;
+        ready.await(120, TimeUnit.SECONDS);
+        double cpuAtReady = 0;
+        for (Process p : servers) {
+            cpuAtReady += cpuSeconds(p.pid());
+        }
+        long start = System.nanoTime(), end = start;
+        Map<String, Object> admin = Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        try (Admin a = Admin.create(admin)) {
+            Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+            for (var p : a.describeTopics(List.of("vigil.events")).allTopicNames().get().get("vigil.events").partitions()) {
+                latest.put(new TopicPartition("vigil.events", p.partition()), OffsetSpec.latest());
+            }
+            long total = 0;
+            for (var o : a.listOffsets(latest).all().get().values()) {
+                total += o.offset();
+            }
+            while (System.nanoTime() - start < TimeUnit.MINUTES.toNanos(5)) {
+                long done = 0;
+                for (var en : a.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get().entrySet()) {
+                    if (en.getKey().topic().equals("vigil.events") && en.getValue() != null) {
+                        done += en.getValue().offset();
+                    }
+                }
+                end = System.nanoTime();
+                if (done >= total) {
+                    break;
+                }
+                Thread.sleep(100);
             }
         }
-        long end = System.nanoTime() - TimeUnit.SECONDS.toNanos(2);
+        double cpu = -cpuAtReady;
         for (Process p : servers) {
+            cpu += cpuSeconds(p.pid());
             p.destroy();
             p.waitFor(30, TimeUnit.SECONDS);
         }
-        return events / ((end - start) / 1e9);
+        return new Rate(events / ((end - start) / 1e9), events / cpu);
     }
 
-    /** Bytes the servers' stores hold so far: a proxy of their progress that needs no connection to them. */
-    private static long rows(Path work, String group) throws java.io.IOException {
-        try (Stream<Path> files = Files.walk(work)) {
-            return files.filter(f -> f.toString().contains(group) && f.getFileName().toString().startsWith("vigil.db")).mapToLong(f -> f.toFile().length()).sum();
-        }
+    /** User and system time of a process so far, from /proc. */
+    private static double cpuSeconds(long pid) throws java.io.IOException {
+        String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0; // utime, stime in clock ticks (USER_HZ 100)
     }
 
     /** A free port whose next one is free too (a local broker's controller takes it). */

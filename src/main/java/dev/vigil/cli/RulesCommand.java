@@ -78,7 +78,7 @@ final class RulesCommand implements Callable<Integer> {
             }
             try {
                 dev.vigil.fleet.RulesFeed.push(kafka.bootstrap, kafka.settings(), kafka.rulesTopic,
-                        new dev.vigil.fleet.RulesFeed.Push(files, addRules, System.currentTimeMillis() * 1_000_000L, AgentCommand.hostname()));
+                        new dev.vigil.fleet.RulesFeed.Push(files, addRules, System.currentTimeMillis() * 1_000_000L, dev.vigil.enrich.Enricher.hostname()));
             } catch (java.io.IOException e) {
                 throw new IllegalArgumentException(e.getMessage());
             }

@@ -373,15 +373,7 @@ final class RunCommand implements Callable<Integer> {
             }
             String output = String.join("; ", what) + "; detections may have missed them";
             sink.accept(new Alert(Engine.idOf("Vigil lost events", wall), wall, "Vigil lost events", "health", Priority.ERROR,
-                    List.of("vigil", "health"), output, hostname(), List.of(), List.of(), extra));
-        }
-    }
-
-    private static String hostname() {
-        try {
-            return Files.readString(Path.of("/proc/sys/kernel/hostname")).trim();
-        } catch (IOException e) {
-            return "";
+                    List.of("vigil", "health"), output, dev.vigil.enrich.Enricher.hostname(), List.of(), List.of(), extra));
         }
     }
 

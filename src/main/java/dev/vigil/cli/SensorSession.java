@@ -31,6 +31,11 @@ final class SensorSession {
     private final Enricher enricher;
 
     SensorSession(SensorOptions options, Consumer<EnrichedEvent> out, Runnable flush) {
+        this(options, out, flush, Enricher.hostname());
+    }
+
+    /** With `host` as the events' nodename and in process identities (a fleet agent's --host-id). */
+    SensorSession(SensorOptions options, Consumer<EnrichedEvent> out, Runnable flush, String host) {
         for (Hook h : options.hooks()) {
             shown.add(h.type());
         }
@@ -40,7 +45,7 @@ final class SensorSession {
                 counts.merge(e.event().type().eventName(), 1L, Long::sum);
                 out.accept(e);
             }
-        });
+        }, host);
         stream.onEvent(e -> {
             enricher.accept(e);
             if (e instanceof ExecEvent x && x.parentKthread() && shown.contains(EventType.USERMODEHELPER)) {

@@ -9,6 +9,8 @@ import dev.vigil.detect.RuleLoader;
 import dev.vigil.detect.RuleSet;
 import dev.vigil.fleet.EventConsumer;
 import dev.vigil.fleet.RulesFeed;
+import dev.vigil.fleet.TopicFollower;
+import dev.vigil.fleet.Topics;
 import dev.vigil.sink.AlertSink;
 import dev.vigil.store.Store;
 import dev.vigil.store.StoreWriter;
@@ -97,6 +99,7 @@ final class ServerCommand implements Callable<Integer> {
         Map<String, Map<String, Object>> hosts = new ConcurrentHashMap<>();
         AtomicLong events = new AtomicLong(), unreadable = new AtomicLong(), raised = new AtomicLong();
         java.util.Set<String> hostsSeen = ConcurrentHashMap.newKeySet();
+        Map<String, AtomicLong> alertsOf = new ConcurrentHashMap<>();
         try (AlertSink lines = new AlertSink(new BufferedWriter(new OutputStreamWriter(new FileOutputStream(FileDescriptor.out), StandardCharsets.UTF_8)))) {
             java.util.concurrent.atomic.AtomicBoolean replaying = new java.util.concurrent.atomic.AtomicBoolean();
             java.util.function.Consumer<Alert> sink = a -> {
@@ -104,6 +107,7 @@ final class ServerCommand implements Callable<Integer> {
                     return; // rebuilding a moved host's state: its alerts were raised by the server that had it
                 }
                 raised.incrementAndGet();
+                alertsOf.computeIfAbsent(a.host(), h -> new AtomicLong()).incrementAndGet();
                 lines.accept(a);
                 store.alerts.accept(a);
             };
@@ -151,20 +155,15 @@ final class ServerCommand implements Callable<Integer> {
                         unreadable.incrementAndGet();
                         return;
                     }
-                    if (fromTopic.equals(kafka.heartbeatTopic)) {
-                        m.put("received_ms", System.currentTimeMillis());
-                        Map<String, Object> before = hosts.get(host);
-                        if (before != null && m.get("events") instanceof Number now && before.get("events") instanceof Number then
-                                && m.get("ts") instanceof Number t1 && before.get("ts") instanceof Number t0 && t1.longValue() > t0.longValue()) {
-                            m.put("events_per_s", (now.longValue() - then.longValue()) * 1e9 / (t1.longValue() - t0.longValue()));
-                        }
-                        hosts.put(host, m);
-                        return;
-                    }
                     if (!replay) {
                         events.incrementAndGet();
                         hostsSeen.add(host);
-                        store.event(m, null);
+                        alertsOf.putIfAbsent(host, new AtomicLong());
+                        try {
+                            store.eventWaiting(m, new String(value, StandardCharsets.UTF_8)); // Kafka keeps what we have not read: wait, never drop
+                        } catch (InterruptedException stopping) {
+                            Thread.currentThread().interrupt();
+                        }
                     }
                     engines.computeIfAbsent(host, h -> new Engine(current.get(), sink, Engine::lineageFromTree).fold(fold)).accept(m);
                 }
@@ -176,8 +175,9 @@ final class ServerCommand implements Callable<Integer> {
                     engines.values().forEach(e -> e.rules(next));
                 }
             }, bad -> System.err.println("vigil: " + Escape.line(bad)));
+            TopicFollower beats = followHeartbeats(settings, hosts);
             Console console = store == null || noConsole ? null
-                    : RunCommand.startConsole(listen, dataDir, new FleetView(engines, current, hosts, store, events, unreadable, raised));
+                    : RunCommand.startConsole(listen, dataDir, new FleetView(engines, current, hosts, alertsOf, store, events, unreadable, raised));
             for (String name : new String[] {"INT", "TERM"}) {
                 sun.misc.Signal.handle(new sun.misc.Signal(name), sig -> consumer.close());
             }
@@ -194,9 +194,10 @@ final class ServerCommand implements Callable<Integer> {
             System.err.println("vigil: consuming " + kafka.topic + " from " + kafka.bootstrap + " as group " + Escape.line(group));
             System.err.println("ready");
             try {
-                consumer.run(List.of(kafka.topic, kafka.heartbeatTopic), handler);
+                consumer.run(List.of(kafka.topic), handler);
             } finally {
                 feed.close();
+                beats.close();
                 engines.values().forEach(Engine::flush);
                 if (console != null) {
                     console.close();
@@ -204,9 +205,44 @@ final class ServerCommand implements Callable<Integer> {
                 store.close();
             }
             System.err.println("vigil: " + events.get() + " events from " + hostsSeen.size() + " hosts, " + raised.get() + " alerts, "
-                    + store.written() + " rows written" + (unreadable.get() > 0 ? "; " + unreadable.get() + " records not JSON objects, skipped" : ""));
+                    + store.written() + " rows written" + (store.dropped() > 0 ? ", " + store.dropped() + " not (" + Escape.line(store.dropReason()) + ")" : "")
+                    + (unreadable.get() > 0 ? "; " + unreadable.get() + " records not JSON objects, skipped" : ""));
         }
         return 0;
+    }
+
+    /**
+     * Every host's heartbeats, whichever server owns its events: each server follows the whole
+     * topic, from its beginning (compacted by host: the last one of each host is kept, so a host
+     * silent for days still shows). The broker's clock dates them, not the host's.
+     */
+    private TopicFollower followHeartbeats(Map<String, String> settings, Map<String, Map<String, Object>> hosts) {
+        try {
+            Topics.ensureCompacted(kafka.bootstrap, settings, kafka.heartbeatTopic, 1,
+                    Map.of("message.timestamp.type", "LogAppendTime", "segment.ms", String.valueOf(3_600_000)));
+        } catch (IOException e) {
+            System.err.println("vigil: " + Escape.line(e.getMessage()) + "; the hosts list reads " + Escape.line(kafka.heartbeatTopic) + " as it is");
+        }
+        return TopicFollower.follow(kafka.bootstrap, settings, kafka.heartbeatTopic, (host, value, receivedMs) -> {
+            Map<String, Object> m;
+            try {
+                @SuppressWarnings("unchecked")
+                Map<String, Object> parsed = value == null ? null : JSON.readValue(value, Map.class);
+                m = parsed;
+            } catch (IOException | RuntimeException bad) {
+                return;
+            }
+            if (m == null || host.isEmpty()) {
+                return;
+            }
+            m.put("received_ms", receivedMs);
+            Map<String, Object> before = hosts.get(host);
+            if (before != null && m.get("events") instanceof Number now && before.get("events") instanceof Number then
+                    && m.get("ts") instanceof Number t1 && before.get("ts") instanceof Number t0 && t1.longValue() > t0.longValue()) {
+                m.put("events_per_s", (now.longValue() - then.longValue()) * 1e9 / (t1.longValue() - t0.longValue()));
+            }
+            hosts.put(host, m);
+        }, bad -> System.err.println("vigil: " + Escape.line(bad)));
     }
 
     /** How far back a moved host's records are replayed: the longest window a rule or folding keeps state for. */
@@ -253,10 +289,13 @@ final class ServerCommand implements Callable<Integer> {
 
     /** The console's view of a server: the hosts and their last heartbeat, the events and alerts, the rules. */
     private record FleetView(Map<String, Engine> engines, java.util.concurrent.atomic.AtomicReference<RuleSet> ruleSet,
-                             Map<String, Map<String, Object>> hosts, StoreWriter store,
+                             Map<String, Map<String, Object>> hosts, Map<String, AtomicLong> alertsOf, StoreWriter store,
                              AtomicLong events, AtomicLong unreadable, AtomicLong raised) implements AgentView {
-        /** A host is flagged silent after two heartbeats' time without one. */
-        private static final long SILENT_MS = 60_000;
+        /** A host is flagged silent after two of its heartbeats' time without one (its heartbeats say how often they come), and a second of slack. */
+        private static long silentAfterMs(Map<String, Object> beat) {
+            long every = beat.get("heartbeat_s") instanceof Number n && n.longValue() > 0 ? n.longValue() : 30;
+            return 2 * every * 1000 + 1000;
+        }
 
         @Override
         public Map<String, Object> health() {
@@ -265,7 +304,10 @@ final class ServerCommand implements Callable<Integer> {
             Map<String, Object> byHost = new java.util.TreeMap<>();
             hosts.forEach((host, beat) -> {
                 Map<String, Object> b = new LinkedHashMap<>(beat);
-                b.put("silent", now - ((Number) beat.get("received_ms")).longValue() > SILENT_MS);
+                b.put("silent", now - ((Number) beat.get("received_ms")).longValue() > silentAfterMs(beat));
+                AtomicLong alerts = alertsOf.get(host);
+                b.put("alerts", alerts == null ? 0 : alerts.get());
+                b.put("events_here", alertsOf.containsKey(host)); // this server owns (or owned) the host's events
                 byHost.put(host, b);
             });
             h.put("hosts", byHost);

@@ -157,6 +157,9 @@ public final class StoreReader implements AutoCloseable {
         if (f.type() != null) {
             w.add("type = ?", f.type());
         }
+        if (f.host() != null) {
+            w.add("host = ?", f.host());
+        }
         if (f.process() != null) {
             String p = f.process();
             if (p.chars().filter(c -> c == ':').count() == 2) {

@@ -16,14 +16,21 @@ public final class Enricher implements Consumer<Event> {
     private final Users users = new Users(Path.of("/etc/passwd"));
     private final Containers containers = new Containers(Path.of("/sys/fs/cgroup"));
     private final Consumer<EnrichedEvent> next;
-    private final String nodename = hostname();
+    /** The host's name in every event and process identity: the kernel's hostname, or the fleet's host id. */
+    private final String nodename;
     private final long rootPns = namespace("/proc/1/ns/pid");
     private final long hostMntns = namespace("/proc/self/ns/mnt");
     private final long bootToWallNs = BootClock.bootToWallOffsetNs();
 
     public Enricher(ProcessCache cache, Consumer<EnrichedEvent> next) {
+        this(cache, next, hostname());
+    }
+
+    /** Events named as coming from `host` (a fleet's host id) rather than the kernel's hostname. */
+    public Enricher(ProcessCache cache, Consumer<EnrichedEvent> next, String host) {
         this.cache = cache;
         this.next = next;
+        this.nodename = host;
     }
 
     public ProcessCache cache() {
@@ -57,7 +64,7 @@ public final class Enricher implements Consumer<Event> {
                 inContainer, self, cache.get(h.ppid()), target, inside);
     }
 
-    private static String hostname() {
+    public static String hostname() {
         try {
             return Files.readString(Path.of("/proc/sys/kernel/hostname")).trim();
         } catch (IOException e) {

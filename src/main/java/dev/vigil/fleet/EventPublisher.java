@@ -16,7 +16,7 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * One host's records to a Kafka topic, keyed by its host id: a host's events stay in order on one
  * partition, and the consumer that owns the partition holds the host's rule state. Idempotent,
- * acknowledged by all in-sync replicas, batched and lz4-compressed. Sending never blocks the
+ * acknowledged by all in-sync replicas, batched and zstd-compressed. Sending never blocks the
  * caller for long (the sensor thread must keep draining the kernel).
  *
  * While the broker is away the client keeps records in memory (its buffer) and retries; when that
@@ -26,6 +26,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * written, a record is counted as failed with the last reason.
  */
 public final class EventPublisher implements AutoCloseable {
+    /** The producer's compression, batch size and linger, chosen by measurement (`vigil bench`, fleet: docs/benchmarks.md). */
+    private static final String COMPRESSION_TYPE = "zstd";
+    private static final int BATCH_BYTES = 256 * 1024, LINGER_MS = 20;
+    public static final String COMPRESSION = COMPRESSION_TYPE + ", batches up to " + BATCH_BYTES + " bytes, " + LINGER_MS + " ms linger";
     private final KafkaProducer<String, byte[]> producer;
     private final String host;
     private final AtomicLong sent = new AtomicLong(), failed = new AtomicLong(), replayed = new AtomicLong(), inFlight = new AtomicLong();
@@ -50,9 +54,9 @@ public final class EventPublisher implements AutoCloseable {
         p.put(ProducerConfig.CLIENT_ID_CONFIG, "vigil-agent-" + host);
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-        p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
-        p.put(ProducerConfig.LINGER_MS_CONFIG, "20");
-        p.put(ProducerConfig.BATCH_SIZE_CONFIG, String.valueOf(256 * 1024));
+        p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, COMPRESSION_TYPE);
+        p.put(ProducerConfig.LINGER_MS_CONFIG, String.valueOf(LINGER_MS));
+        p.put(ProducerConfig.BATCH_SIZE_CONFIG, String.valueOf(BATCH_BYTES));
         p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, "200");
         p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "120000");
         p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());

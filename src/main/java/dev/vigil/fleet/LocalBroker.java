@@ -18,12 +18,22 @@ import java.util.concurrent.TimeUnit;
  * agents and servers at your own cluster instead.
  */
 public final class LocalBroker implements AutoCloseable {
+    /** A TLS listener beside the plain one: on 127.0.0.1:`port`, with the broker's key and certificate in a PKCS#12 `keystore`. */
+    public record Tls(int port, Path keystore, String password) {}
+
     private final Process process;
     private final String bootstrap;
+    private final String tlsBootstrap;
 
-    private LocalBroker(Process process, String bootstrap) {
+    private LocalBroker(Process process, String bootstrap, String tlsBootstrap) {
         this.process = process;
         this.bootstrap = bootstrap;
+        this.tlsBootstrap = tlsBootstrap;
+    }
+
+    /** "127.0.0.1:PORT" of the TLS listener; null without one. */
+    public String tlsBootstrap() {
+        return tlsBootstrap;
     }
 
     /** "127.0.0.1:PORT": what clients pass as bootstrap servers. */
@@ -36,20 +46,35 @@ public final class LocalBroker implements AutoCloseable {
      * first start, and returns once it accepts connections.
      */
     public static LocalBroker start(Path dir, int port) throws IOException, InterruptedException {
+        return start(dir, port, null);
+    }
+
+    /** As {@link #start(Path, int)}, with a TLS listener too when `tls` is given. */
+    public static LocalBroker start(Path dir, int port, Tls tls) throws IOException, InterruptedException {
+        if (tls != null && (tls.port() < 1 || tls.port() > 65535 || tls.port() == port || tls.port() == port + 1)) {
+            throw new IllegalArgumentException("the TLS port must be 1 to 65535 and not the broker's port or the next one, not " + tls.port());
+        }
         if (port < 1 || port > 65534) {
             throw new IllegalArgumentException("broker port must be 1 to 65534 (its controller takes the next one), not " + port);
         }
         Path lib = brokerLib();
         Files.createDirectories(dir);
         Path logs = dir.resolve("logs"), config = dir.resolve("server.properties"), log4j = dir.resolve("log4j2.properties");
+        String ssl = tls == null ? "" : ",SSL://127.0.0.1:" + tls.port();
+        List<String> tlsSettings = tls == null ? List.of() : List.of(
+                "ssl.keystore.type=PKCS12",
+                "ssl.keystore.location=" + tls.keystore().toAbsolutePath(),
+                "ssl.keystore.password=" + tls.password(),
+                "ssl.key.password=" + tls.password());
         Files.writeString(config, String.join("\n",
                 "process.roles=broker,controller",
                 "node.id=1",
                 "controller.quorum.voters=1@127.0.0.1:" + (port + 1),
-                "listeners=PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + (port + 1),
-                "advertised.listeners=PLAINTEXT://127.0.0.1:" + port,
+                "listeners=PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + (port + 1) + ssl,
+                "advertised.listeners=PLAINTEXT://127.0.0.1:" + port + ssl,
                 "controller.listener.names=CONTROLLER",
-                "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+                "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SSL:SSL",
+                String.join("\n", tlsSettings),
                 "inter.broker.listener.name=PLAINTEXT",
                 "log.dirs=" + logs,
                 "num.partitions=4",
@@ -79,7 +104,7 @@ public final class LocalBroker implements AutoCloseable {
         }
         Process broker = new ProcessBuilder(java(lib, log4j, "kafka.Kafka", config.toString()))
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(dir.resolve("broker.out").toFile())).start();
-        LocalBroker b = new LocalBroker(broker, "127.0.0.1:" + port);
+        LocalBroker b = new LocalBroker(broker, "127.0.0.1:" + port, tls == null ? null : "127.0.0.1:" + tls.port());
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
         while (!accepts(port)) {
             if (!broker.isAlive()) {

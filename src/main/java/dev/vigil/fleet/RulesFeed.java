@@ -1,30 +1,15 @@
 package dev.vigil.fleet;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.PartitionInfo;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.TopicExistsException;
-import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 import java.io.IOException;
-import java.time.Duration;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -44,28 +29,15 @@ public final class RulesFeed implements AutoCloseable {
     /** One push: the rule files by name, in order, whether the stock pack runs with them, when and by whom. */
     public record Push(Map<String, String> files, boolean withStock, long ts, String from) {}
 
-    private final KafkaConsumer<String, byte[]> consumer;
-    private volatile boolean closing;
+    private final TopicFollower follower;
 
-    private RulesFeed(KafkaConsumer<String, byte[]> consumer) {
-        this.consumer = consumer;
+    private RulesFeed(TopicFollower follower) {
+        this.follower = follower;
     }
 
     /** Publishes `files` as the fleet's rule set (the topic is made compacted if it does not exist) and waits for the broker's acknowledgement. */
     public static void push(String bootstrap, Map<String, String> settings, String topic, Push push) throws IOException {
-        Properties admin = new Properties();
-        admin.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        admin.putAll(settings);
-        try (Admin a = Admin.create(admin)) {
-            a.createTopics(List.of(new NewTopic(topic, Optional.of(1), Optional.empty()).configs(Map.of("cleanup.policy", "compact"))))
-                    .all().get(30, TimeUnit.SECONDS);
-        } catch (ExecutionException e) {
-            if (!(e.getCause() instanceof TopicExistsException)) {
-                throw new IOException("cannot make the rules topic " + topic + ": " + e.getCause().getMessage(), e);
-            }
-        } catch (java.util.concurrent.TimeoutException | InterruptedException e) {
-            throw new IOException("cannot reach Kafka at " + bootstrap + " to make the rules topic " + topic, e);
-        }
+        Topics.ensureCompacted(bootstrap, settings, topic, 1, Map.of());
         Properties p = new Properties();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.put(ProducerConfig.ACKS_CONFIG, "all");
@@ -88,57 +60,23 @@ public final class RulesFeed implements AutoCloseable {
 
     /** Follows `topic` from its beginning on a thread of its own, handing each push to `onPush` (bad records to `onBad`). */
     public static RulesFeed follow(String bootstrap, Map<String, String> settings, String topic, Consumer<Push> onPush, Consumer<String> onBad) {
-        Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
-        p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
-        p.putAll(settings);
-        p.remove(ConsumerConfig.GROUP_ID_CONFIG);
-        RulesFeed feed = new RulesFeed(new KafkaConsumer<>(p));
-        Thread.ofPlatform().daemon().name("vigil-rules-feed").start(() -> feed.run(topic, onPush, onBad));
-        return feed;
-    }
-
-    private void run(String topic, Consumer<Push> onPush, Consumer<String> onBad) {
-        try {
-            List<TopicPartition> parts = List.of();
-            while (!closing && parts.isEmpty()) { // the topic appears with the first push
-                List<PartitionInfo> info = consumer.partitionsFor(topic, Duration.ofSeconds(5));
-                parts = info == null ? List.of() : info.stream().map(i -> new TopicPartition(i.topic(), i.partition())).toList();
-                if (parts.isEmpty()) {
-                    Thread.sleep(1000);
+        return new RulesFeed(TopicFollower.follow(bootstrap, settings, topic, (key, value, timestamp) -> {
+            try {
+                Map<?, ?> m = JSON.readValue(value, Map.class);
+                Map<String, String> files = new LinkedHashMap<>();
+                if (m.get("files") instanceof Map<?, ?> f) {
+                    f.forEach((k, v) -> files.put(String.valueOf(k), String.valueOf(v)));
                 }
+                onPush.accept(new Push(files, Boolean.TRUE.equals(m.get("with_stock")),
+                        m.get("ts") instanceof Number n ? n.longValue() : 0, String.valueOf(m.get("from"))));
+            } catch (IOException | RuntimeException bad) {
+                onBad.accept("a record on " + topic + " is not a rule set: " + bad.getMessage());
             }
-            consumer.assign(parts);
-            consumer.seekToBeginning(parts);
-            while (!closing) {
-                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(500))) {
-                    try {
-                        Map<?, ?> m = JSON.readValue(r.value(), Map.class);
-                        Map<String, String> files = new LinkedHashMap<>();
-                        if (m.get("files") instanceof Map<?, ?> f) {
-                            f.forEach((k, v) -> files.put(String.valueOf(k), String.valueOf(v)));
-                        }
-                        onPush.accept(new Push(files, Boolean.TRUE.equals(m.get("with_stock")),
-                                m.get("ts") instanceof Number n ? n.longValue() : 0, String.valueOf(m.get("from"))));
-                    } catch (IOException | RuntimeException bad) {
-                        onBad.accept("a record on " + topic + " is not a rule set: " + bad.getMessage());
-                    }
-                }
-            }
-        } catch (WakeupException | InterruptedException stopping) {
-            // close() asked
-        } catch (RuntimeException e) {
-            onBad.accept("the rules feed stopped: " + e.getMessage());
-        } finally {
-            consumer.close(Duration.ofSeconds(5));
-        }
+        }, onBad));
     }
 
     @Override
     public void close() {
-        closing = true;
-        consumer.wakeup();
+        follower.close();
     }
 }

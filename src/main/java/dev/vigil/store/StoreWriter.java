@@ -24,7 +24,8 @@ import java.util.function.Consumer;
  */
 public final class StoreWriter implements AutoCloseable {
     /** An event: its fields as rules see them (for the columns and the process table), and the event itself, rendered as JSON by the writer. */
-    private record EventRow(Map<String, Object> fields, dev.vigil.enrich.EnrichedEvent event) {}
+    /** An event's fields, and its JSON: written from `event`, or as received (`json`), or else from the fields. */
+    private record EventRow(Map<String, Object> fields, dev.vigil.enrich.EnrichedEvent event, String json) {}
 
     private record AlertRow(Alert alert) {}
 
@@ -65,10 +66,21 @@ public final class StoreWriter implements AutoCloseable {
         if (fields.get("event") instanceof String type && NOT_STORED.contains(type)) {
             return;
         }
-        if (!queue.offer(new EventRow(fields, event))) {
+        if (!queue.offer(new EventRow(fields, event, null))) {
             dropped.incrementAndGet();
             queueFull.incrementAndGet();
         }
+    }
+
+    /**
+     * From a source that can wait (a Kafka consumer: the broker keeps what is not read yet): waits
+     * for room rather than dropping. `json` is the event as received, stored as it is.
+     */
+    public void eventWaiting(Map<String, Object> fields, String json) throws InterruptedException {
+        if (fields.get("event") instanceof String type && NOT_STORED.contains(type)) {
+            return;
+        }
+        queue.put(new EventRow(fields, null, json));
     }
 
     /** Alerts are few and matter most: this waits up to a second for room. */
@@ -200,7 +212,7 @@ public final class StoreWriter implements AutoCloseable {
         ev.setString(3, type);
         ev.setString(4, execId);
         ev.setLong(5, number(f.get("pid")));
-        ev.setString(6, r.event() == null ? json(f) : eventJson.write(r.event()).toString());
+        ev.setString(6, r.json() != null ? r.json() : r.event() == null ? json(f) : eventJson.write(r.event()).toString());
         ev.addBatch();
         if (execId == null) {
             return;

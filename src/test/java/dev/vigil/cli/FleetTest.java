@@ -23,12 +23,39 @@ class FleetTest {
         return FleetBench.freePortPair();
     }
 
+    /**
+     * A broker key and certificate for 127.0.0.1 (keytool's, in the JDK), and a truststore of that
+     * certificate: `dir`/broker.p12 and `dir`/trust.p12, both with `password`.
+     */
+    private static void makeTlsKeys(Path dir, String password) throws Exception {
+        String keytool = Path.of(System.getProperty("java.home"), "bin", "keytool").toString();
+        Path cert = dir.resolve("broker.crt");
+        for (List<String> cmd : List.of(
+                List.of(keytool, "-genkeypair", "-alias", "broker", "-keyalg", "EC", "-groupname", "secp256r1", "-dname", "CN=127.0.0.1",
+                        "-ext", "SAN=ip:127.0.0.1", "-validity", "2", "-storetype", "PKCS12", "-keystore", dir.resolve("broker.p12").toString(),
+                        "-storepass", password),
+                List.of(keytool, "-exportcert", "-alias", "broker", "-keystore", dir.resolve("broker.p12").toString(), "-storepass", password,
+                        "-rfc", "-file", cert.toString()),
+                List.of(keytool, "-importcert", "-noprompt", "-alias", "broker", "-file", cert.toString(), "-storetype", "PKCS12",
+                        "-keystore", dir.resolve("trust.p12").toString(), "-storepass", password))) {
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            assertEquals(0, p.waitFor(), String.join(" ", cmd) + ": " + out);
+        }
+    }
+
     @Test
     void anAttackOnAnAgentsHostIsAlertedAtTheServer() throws Exception {
         AgentProcess.requireRoot();
         try (TempDir work = TempDir.create("vigil-fleet")) {
             int port = freePortPair();
-            try (LocalBroker broker = LocalBroker.start(work.path().resolve("broker"), port);
+            makeTlsKeys(work.path(), "vigil-test-pass");
+            int tlsPort;
+            do {
+                tlsPort = freePortPair();
+            } while (tlsPort == port || tlsPort == port + 1);
+            try (LocalBroker broker = LocalBroker.start(work.path().resolve("broker"), port,
+                    new LocalBroker.Tls(tlsPort, work.path().resolve("broker.p12"), "vigil-test-pass"));
                  AgentProcess server = AgentProcess.command(StormTest.jvmOptions(), "server", "--kafka", broker.bootstrap(),
                          "--data", work.path().resolve("server").toString(), "--listen", "127.0.0.1:0", "--fold", "0");
                  AgentProcess agent = AgentProcess.command(StormTest.jvmOptions(), "agent", "--kafka", broker.bootstrap(),
@@ -44,18 +71,26 @@ class FleetTest {
                 }
                 assertTrue(alert != null, "no timestomping alert at the server: " + server.alerts + "; agent: " + agent.stderr
                         + "; server: " + server.stderr);
+                // the host id names the host everywhere: the alert, its events, the process identities
+                assertEquals("fleet-host-1", alert.path("host").asText(), alert.toString());
+                assertEquals("fleet-host-1", alert.path("events").get(0).path("nodename").asText(), alert.toString());
+                assertTrue(alert.path("events").get(0).path("exec_id").asText().startsWith("fleet-host-1:"), alert.toString());
 
                 // the agent detecting locally sent the same alert to vigil.alerts, under its host id
                 assertTrue(localAlerts(broker.bootstrap()).stream().anyMatch(a -> a.startsWith("fleet-host-1 ") && a.contains("Timestamps forged with touch")),
                         "an alert on vigil.alerts from the agent");
 
-                // a second host: events recorded elsewhere, published under another host id, alerted as that host's
-                var recorded = (com.fasterxml.jackson.databind.node.ObjectNode) alert.path("events").get(0).deepCopy();
-                recorded.put("nodename", "replayed-host");
+                // a second host: events recorded elsewhere (here: fleet-host-1's), published under another host id over
+                // TLS (the broker's certificate checked against a truststore), alerted as that host's
+                var recorded = alert.path("events").get(0);
                 Path recording = work.path().resolve("recording.jsonl");
                 Files.writeString(recording, recorded + "\nnot json\n");
+                Path tlsConfig = work.path().resolve("kafka-tls.properties");
+                Files.writeString(tlsConfig, "security.protocol=SSL\nssl.truststore.type=PKCS12\nssl.truststore.location="
+                        + work.path().resolve("trust.p12") + "\nssl.truststore.password=vigil-test-pass\n");
                 List<String> replay = new java.util.ArrayList<>(AgentProcess.javaCommand());
-                replay.addAll(List.of("agent", "--kafka", broker.bootstrap(), "--host-id", "replayed-host", "--from", recording.toString()));
+                replay.addAll(List.of("agent", "--kafka", broker.tlsBootstrap(), "--kafka-config", tlsConfig.toString(),
+                        "--host-id", "replayed-host", "--from", recording.toString()));
                 Process replayer = new ProcessBuilder(replay).redirectErrorStream(true).start();
                 String replayed = new String(replayer.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
                 assertEquals(1, replayer.waitFor(), "a skipped line makes exit 1: " + replayed);
@@ -82,6 +117,14 @@ class FleetTest {
                 assertTrue(health.path("hosts").has("fleet-host-1") && health.path("hosts").has("replayed-host"), "hosts: " + health);
                 assertEquals(false, health.path("hosts").path("fleet-host-1").path("silent").asBoolean(true), health.toString());
                 assertTrue(health.path("hosts").path("fleet-host-1").path("kernel").asText().length() > 0, health.toString());
+                assertEquals(1, health.path("hosts").path("fleet-host-1").path("heartbeat_s").asInt(), health.toString());
+                assertTrue(health.path("hosts").path("fleet-host-1").path("alerts").asLong() >= 1, health.toString());
+                // the events of a host, by the console's host filter
+                var hostEvents = new com.fasterxml.jackson.databind.ObjectMapper().readTree(http.send(java.net.http.HttpRequest.newBuilder(
+                                java.net.URI.create("http://" + at.group(1) + "/api/events?host=replayed-host"))
+                        .header("Authorization", "Bearer " + at.group(2)).build(), java.net.http.HttpResponse.BodyHandlers.ofString()).body());
+                assertTrue(hostEvents.size() >= 1, hostEvents.toString());
+                hostEvents.forEach(e -> assertEquals("replayed-host", e.path("nodename").asText(), hostEvents.toString()));
 
                 Path marker = work.path().resolve("marker.yaml");
                 Files.writeString(marker, "- rule: Fleet marker\n  condition: spawned_process and proc.name = true and proc.args contains vigil-fleet-marker\n"

@@ -4,7 +4,7 @@
 // so the back button and links work; the lists and the open incident refresh themselves.
 'use strict';
 const $ = (id) => document.getElementById(id);
-const VIEWS = ['login', 'incidents', 'alerts', 'incident', 'process', 'events', 'rules', 'health'];
+const VIEWS = ['login', 'incidents', 'alerts', 'incident', 'process', 'events', 'rules', 'hosts', 'health'];
 const REFRESH_MS = 3000;
 let token = sessionStorage.getItem('vigil_token') || '';
 let timer = null;
@@ -259,7 +259,7 @@ async function searchEvents(q) {
   const body = $('event-rows');
   body.replaceChildren();
   for (const e of rows) {
-    row(body, [time(e.ts), e.event, e.comm || '', String(e.pid), summary(e)], e.exec_id ? 'process/' + encodeURIComponent(e.exec_id) : null);
+    row(body, [time(e.ts), e.event, e.comm || '', String(e.pid), summary(e), e.nodename || ''], e.exec_id ? 'process/' + encodeURIComponent(e.exec_id) : null);
   }
 }
 
@@ -292,22 +292,32 @@ async function showHealth() {
   const h = await api('/api/health');
   const body = $('health-rows');
   body.replaceChildren();
-  // a fleet server lists its hosts, each with its last heartbeat; silent ones (two heartbeats missed) stand out
-  const hosts = h.hosts || null;
+  $('nav-hosts').hidden = !h.hosts;
   delete h.hosts;
-  $('hosts').hidden = !hosts;
-  const hostRows = $('hosts-rows');
-  hostRows.replaceChildren();
-  for (const [name, b] of Object.entries(hosts || {})) {
-    const age = Math.round((Date.now() - b.received_ms) / 1000);
-    row(hostRows, [name, (b.silent ? 'silent: ' : '') + age + ' s ago', b.version || '', b.kernel || '',
-      b.events_per_s == null ? '' : String(Math.round(b.events_per_s)), String(b.lost ?? ''), String(b.suppressed ?? ''),
-      (b.published ?? '') + ' / ' + (b.publish_failed ?? ''), b.rss_bytes ? Math.round(b.rss_bytes / 1048576) + ' MiB' : ''],
-    'alerts?host=' + encodeURIComponent(name), b.silent ? 'silent' : null);
-  }
   for (const [k, v] of Object.entries(h)) {
     row(body, [k, typeof v === 'object' && v !== null ? Object.entries(v).map(([a, b]) => a + ' ' + b).join(', ') : String(v)]);
   }
+}
+
+// a fleet server's hosts, each with its last heartbeat; silent ones (two heartbeats overdue) stand out
+async function showHosts() {
+  const h = await api('/api/health');
+  const hosts = h.hosts || {};
+  $('nav-hosts').hidden = !h.hosts;
+  const body = $('hosts-rows');
+  body.replaceChildren();
+  for (const [name, b] of Object.entries(hosts)) {
+    const age = Math.round((Date.now() - b.received_ms) / 1000);
+    const lost = b.lost_by_cause ? Object.entries(b.lost_by_cause).filter(([, n]) => n > 0).map(([c, n]) => c + ' ' + n).join(', ') : '';
+    const tr = row(body, [name, (b.silent ? 'silent: ' : '') + age + ' s ago', b.version || '', b.kernel || '', b.hooks || '',
+      b.events_per_s == null ? '' : String(Math.round(b.events_per_s)), String(b.lost ?? '') + (lost ? ' (' + lost + ')' : ''),
+      String(b.suppressed ?? ''), (b.published ?? '') + ' / ' + (b.publish_failed ?? ''),
+      b.cpu_ns ? Math.round(b.cpu_ns / 1e9) + ' s' : '', b.rss_bytes ? Math.round(b.rss_bytes / 1048576) + ' MiB' : '',
+      b.events_here ? String(b.alerts) : 'another server'],
+    'alerts?host=' + encodeURIComponent(name), b.silent ? 'silent' : null);
+    tr.dataset.host = name;
+  }
+  if (!body.children.length) { row(body, ['No heartbeat yet: this console is not a fleet server, or no agent has reported.']); }
 }
 
 async function exportIncident(id) {
@@ -339,13 +349,18 @@ async function route(refresh) {
     case 'process': if (!refresh) { await openProcess(id); } break;
     case 'events': if (!refresh) { await searchEvents(params()); } break;
     case 'rules': if (!refresh) { await listRules(); } break;
+    case 'hosts': await showHosts(); break;
     case 'health': await showHealth(); break;
     default: await listIncidents(params());
   }
   $('live').textContent = 'live · ' + new Date().toLocaleTimeString();
 }
 
+// the Hosts page is a fleet server's: offered when the health says there are hosts
+function offerHosts() { api('/api/health').then((h) => { $('nav-hosts').hidden = !h.hosts; }).catch(() => {}); }
+
 function startLive() {
+  offerHosts();
   if (!timer) { timer = setInterval(() => route(true).catch(fail), REFRESH_MS); }
 }
 

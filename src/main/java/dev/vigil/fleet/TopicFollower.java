@@ -1,0 +1,82 @@
+package dev.vigil.fleet;
+
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.PartitionInfo;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.function.Consumer;
+
+/**
+ * Every partition of one topic, read from its beginning on a thread of its own, outside any
+ * consumer group: for what every server needs whole (the fleet's rule set, every host's last
+ * heartbeat), not shared out. Waits for the topic to appear.
+ */
+public final class TopicFollower implements AutoCloseable {
+    /** One record: its key ("" when it has none), its value, and its timestamp (ms; the broker's clock on a topic of LogAppendTime). */
+    public interface OnRecord {
+        void accept(String key, byte[] value, long timestampMs);
+    }
+
+    private final KafkaConsumer<String, byte[]> consumer;
+    private volatile boolean closing;
+
+    private TopicFollower(KafkaConsumer<String, byte[]> consumer) {
+        this.consumer = consumer;
+    }
+
+    /** Hands each record to `onRecord` (on the follower's thread); a failure of the follower to `onError`. */
+    public static TopicFollower follow(String bootstrap, Map<String, String> settings, String topic,
+                                       OnRecord onRecord, Consumer<String> onError) {
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+        p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        p.putAll(settings);
+        p.remove(ConsumerConfig.GROUP_ID_CONFIG);
+        TopicFollower f = new TopicFollower(new KafkaConsumer<>(p));
+        Thread.ofPlatform().daemon().name("vigil-follow-" + topic).start(() -> f.run(topic, onRecord, onError));
+        return f;
+    }
+
+    private void run(String topic, OnRecord onRecord, Consumer<String> onError) {
+        try {
+            List<TopicPartition> parts = List.of();
+            while (!closing && parts.isEmpty()) {
+                List<PartitionInfo> info = consumer.partitionsFor(topic, Duration.ofSeconds(5));
+                parts = info == null ? List.of() : info.stream().map(i -> new TopicPartition(i.topic(), i.partition())).toList();
+                if (parts.isEmpty()) {
+                    Thread.sleep(1000);
+                }
+            }
+            consumer.assign(parts);
+            consumer.seekToBeginning(parts);
+            while (!closing) {
+                for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(500))) {
+                    onRecord.accept(r.key() == null ? "" : r.key(), r.value(), r.timestamp());
+                }
+            }
+        } catch (WakeupException | InterruptedException stopping) {
+            // close() asked
+        } catch (RuntimeException e) {
+            onError.accept("following " + topic + " stopped: " + e.getMessage());
+        } finally {
+            consumer.close(Duration.ofSeconds(5));
+        }
+    }
+
+    @Override
+    public void close() {
+        closing = true;
+        consumer.wakeup();
+    }
+}
