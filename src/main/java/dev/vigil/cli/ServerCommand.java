@@ -97,7 +97,7 @@ final class ServerCommand implements Callable<Integer> {
         java.util.concurrent.atomic.AtomicReference<RuleSet> current = new java.util.concurrent.atomic.AtomicReference<>(set);
         Map<String, Engine> engines = new ConcurrentHashMap<>();
         Map<String, Map<String, Object>> hosts = new ConcurrentHashMap<>();
-        AtomicLong events = new AtomicLong(), unreadable = new AtomicLong(), raised = new AtomicLong();
+        AtomicLong events = new AtomicLong(), unreadable = new AtomicLong(), newerSchema = new AtomicLong(), raised = new AtomicLong();
         java.util.Set<String> hostsSeen = ConcurrentHashMap.newKeySet();
         Map<String, AtomicLong> alertsOf = new ConcurrentHashMap<>();
         try (AlertSink lines = new AlertSink(new BufferedWriter(new OutputStreamWriter(new FileOutputStream(FileDescriptor.out), StandardCharsets.UTF_8)))) {
@@ -155,6 +155,14 @@ final class ServerCommand implements Callable<Integer> {
                         unreadable.incrementAndGet();
                         return;
                     }
+                    if (!(m.get("schema") instanceof Number schema) || schema.longValue() > dev.vigil.enrich.EnrichedEvent.SCHEMA) {
+                        // an agent newer than this server (or not an agent): its fields may not mean what the rules expect
+                        if (newerSchema.getAndIncrement() == 0) {
+                            System.err.println("vigil: host " + Escape.line(host) + " sends events of schema " + Escape.line(String.valueOf(m.get("schema")))
+                                    + ", this server reads " + dev.vigil.enrich.EnrichedEvent.SCHEMA + ": skipped and counted (upgrade the servers before the agents)");
+                        }
+                        return;
+                    }
                     if (!replay) {
                         events.incrementAndGet();
                         hostsSeen.add(host);
@@ -177,7 +185,7 @@ final class ServerCommand implements Callable<Integer> {
             }, bad -> System.err.println("vigil: " + Escape.line(bad)));
             TopicFollower beats = followHeartbeats(settings, hosts);
             Console console = store == null || noConsole ? null
-                    : RunCommand.startConsole(listen, dataDir, new FleetView(engines, current, hosts, alertsOf, store, events, unreadable, raised));
+                    : RunCommand.startConsole(listen, dataDir, new FleetView(engines, current, hosts, alertsOf, store, events, unreadable, newerSchema, raised));
             for (String name : new String[] {"INT", "TERM"}) {
                 sun.misc.Signal.handle(new sun.misc.Signal(name), sig -> consumer.close());
             }
@@ -206,7 +214,8 @@ final class ServerCommand implements Callable<Integer> {
             }
             System.err.println("vigil: " + events.get() + " events from " + hostsSeen.size() + " hosts, " + raised.get() + " alerts, "
                     + store.written() + " rows written" + (store.dropped() > 0 ? ", " + store.dropped() + " not (" + Escape.line(store.dropReason()) + ")" : "")
-                    + (unreadable.get() > 0 ? "; " + unreadable.get() + " records not JSON objects, skipped" : ""));
+                    + (unreadable.get() > 0 ? "; " + unreadable.get() + " records not JSON objects, skipped" : "")
+                    + (newerSchema.get() > 0 ? "; " + newerSchema.get() + " events of an unknown schema, skipped" : ""));
         }
         return 0;
     }
@@ -290,7 +299,7 @@ final class ServerCommand implements Callable<Integer> {
     /** The console's view of a server: the hosts and their last heartbeat, the events and alerts, the rules. */
     private record FleetView(Map<String, Engine> engines, java.util.concurrent.atomic.AtomicReference<RuleSet> ruleSet,
                              Map<String, Map<String, Object>> hosts, Map<String, AtomicLong> alertsOf, StoreWriter store,
-                             AtomicLong events, AtomicLong unreadable, AtomicLong raised) implements AgentView {
+                             AtomicLong events, AtomicLong unreadable, AtomicLong newerSchema, AtomicLong raised) implements AgentView {
         /** A host is flagged silent after two of its heartbeats' time without one (its heartbeats say how often they come), and a second of slack. */
         private static long silentAfterMs(Map<String, Object> beat) {
             long every = beat.get("heartbeat_s") instanceof Number n && n.longValue() > 0 ? n.longValue() : 30;
@@ -313,6 +322,7 @@ final class ServerCommand implements Callable<Integer> {
             h.put("hosts", byHost);
             h.put("events", events.get());
             h.put("unreadable_records", unreadable.get());
+            h.put("unknown_schema_events", newerSchema.get());
             h.put("alerts", raised.get());
             h.put("store_rows_written", store.written());
             h.put("store_dropped", store.dropped());

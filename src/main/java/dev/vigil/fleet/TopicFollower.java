@@ -51,8 +51,13 @@ public final class TopicFollower implements AutoCloseable {
     private void run(String topic, OnRecord onRecord, Consumer<String> onError) {
         try {
             List<TopicPartition> parts = List.of();
-            while (!closing && parts.isEmpty()) {
-                List<PartitionInfo> info = consumer.partitionsFor(topic, Duration.ofSeconds(5));
+            while (!closing && parts.isEmpty()) { // until the topic exists and the broker answers
+                List<PartitionInfo> info;
+                try {
+                    info = consumer.partitionsFor(topic, Duration.ofSeconds(5));
+                } catch (org.apache.kafka.common.errors.TimeoutException notYet) {
+                    info = null;
+                }
                 parts = info == null ? List.of() : info.stream().map(i -> new TopicPartition(i.topic(), i.partition())).toList();
                 if (parts.isEmpty()) {
                     Thread.sleep(1000);
