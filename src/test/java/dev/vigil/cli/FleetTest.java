@@ -125,6 +125,7 @@ class FleetTest {
                         .header("Authorization", "Bearer " + at.group(2)).build(), java.net.http.HttpResponse.BodyHandlers.ofString()).body());
                 assertTrue(hostEvents.size() >= 1, hostEvents.toString());
                 hostEvents.forEach(e -> assertEquals("replayed-host", e.path("nodename").asText(), hostEvents.toString()));
+                hostsPageInABrowser("http://" + at.group(1) + "/", at.group(2));
 
                 Path marker = work.path().resolve("marker.yaml");
                 Files.writeString(marker, "- rule: Fleet marker\n  condition: spawned_process and proc.name = true and proc.args contains vigil-fleet-marker\n"
@@ -152,6 +153,37 @@ class FleetTest {
                 String summary = server.awaitStderr(l -> l.matches("vigil: \\d+ events from \\d+ hosts, \\d+ alerts.*"));
                 assertTrue(summary.contains("from 2 hosts"), summary);
             }
+        }
+    }
+
+    /** The console's Hosts page in Debian's Chromium: offered in the menu, both hosts listed, fleet-host-1 with its alert count. */
+    private static void hostsPageInABrowser(String base, String token) {
+        if (!Files.isExecutable(Path.of("/usr/bin/chromium")) || !Files.isExecutable(Path.of("/usr/bin/chromedriver"))) {
+            if ("true".equals(System.getenv("CI"))) {
+                org.junit.jupiter.api.Assertions.fail("Chromium and chromedriver are needed (./vigil test installs them)");
+            }
+            return;
+        }
+        var options = new org.openqa.selenium.chrome.ChromeOptions();
+        options.setBinary("/usr/bin/chromium");
+        options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage");
+        var service = new org.openqa.selenium.chrome.ChromeDriverService.Builder().usingDriverExecutable(new java.io.File("/usr/bin/chromedriver")).build();
+        org.openqa.selenium.WebDriver browser = new org.openqa.selenium.chrome.ChromeDriver(service, options);
+        try {
+            var wait = new org.openqa.selenium.support.ui.WebDriverWait(browser, java.time.Duration.ofSeconds(20));
+            browser.get(base);
+            browser.findElement(org.openqa.selenium.By.id("token")).sendKeys(token);
+            browser.findElement(org.openqa.selenium.By.cssSelector("#login-form button")).click();
+            wait.until(d -> d.findElement(org.openqa.selenium.By.id("nav-hosts")).isDisplayed());
+            browser.findElement(org.openqa.selenium.By.id("nav-hosts")).click();
+            wait.until(d -> {
+                String rows = d.findElement(org.openqa.selenium.By.id("hosts-rows")).getText();
+                return rows.contains("fleet-host-1") && rows.contains("replayed-host");
+            });
+            String row = browser.findElement(org.openqa.selenium.By.cssSelector("#hosts-rows tr[data-host='fleet-host-1']")).getText();
+            assertTrue(row.contains(" s ago") && !row.contains("silent") && row.matches("(?s).*\\b[1-9]\\d*$"), row);
+        } finally {
+            browser.quit();
         }
     }
 
