@@ -270,6 +270,19 @@ class FleetTest {
                     assertEquals(1, count(both, "Seq one then two"));
                     assertEquals(0, second.stop());
                 }
+                // stored once: across both servers' stores, one row for the sequence's alert and one incident holding it
+                long rows = 0, incidents = 0;
+                for (String name : List.of("first", "second")) {
+                    try (dev.vigil.store.Store store = dev.vigil.store.Store.open(work.path().resolve(name));
+                         java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + store.file())) {
+                        var r = c.createStatement().executeQuery("SELECT count(*), count(DISTINCT incident_id) FROM alerts WHERE rule = 'Seq one then two'");
+                        assertTrue(r.next());
+                        rows += r.getLong(1);
+                        incidents += r.getLong(2);
+                    }
+                }
+                assertEquals(1, rows, "the sequence's alert is stored once");
+                assertEquals(1, incidents, "in one incident");
             }
         }
     }
