@@ -47,9 +47,6 @@ final class AgentCommand implements Callable<Integer> {
             description = "'local': run the rules here too, alerts to --alerts-topic (the servers still get every event).")
     String detect;
 
-    @Option(names = "--alerts-topic", defaultValue = "vigil.alerts", paramLabel = "TOPIC", description = "Where --detect local sends alerts (default ${DEFAULT-VALUE}).")
-    String alertsTopic;
-
     @Option(names = "--rules", paramLabel = "PATH", description = "With --detect local: rule files or folders (default: the stock pack; a rule set pushed to the fleet replaces them).")
     java.util.List<Path> rules = new java.util.ArrayList<>();
 
@@ -112,7 +109,7 @@ final class AgentCommand implements Callable<Integer> {
             dev.vigil.sink.AlertJson alertJson = new dev.vigil.sink.AlertJson();
             java.util.concurrent.atomic.AtomicReference<SensorSession> current = new java.util.concurrent.atomic.AtomicReference<>();
             dev.vigil.detect.Engine engine = ruleSet == null ? null : new dev.vigil.detect.Engine(ruleSet,
-                    a -> publisher.publish(alertsTopic, alertJson.write(a).toString().getBytes(StandardCharsets.UTF_8)),
+                    a -> publisher.publish(kafka.alertsTopic, alertJson.write(a).toString().getBytes(StandardCharsets.UTF_8)),
                     e -> RunCommand.lineage(current.get(), e));
             SensorSession session = new SensorSession(options, e -> {
                 events.incrementAndGet();

@@ -24,6 +24,10 @@ final class KafkaOptions {
     @Option(names = "--rules-topic", defaultValue = "vigil.rules", paramLabel = "TOPIC", description = "The fleet's rule set, compacted (default ${DEFAULT-VALUE}).")
     String rulesTopic;
 
+    @Option(names = "--alerts-topic", defaultValue = "vigil.alerts", paramLabel = "TOPIC",
+            description = "Alerts of servers, and of agents with --detect local (default ${DEFAULT-VALUE}).")
+    String alertsTopic;
+
     @Option(names = "--kafka-property", paramLabel = "KEY=VALUE", description = "A Kafka client setting passed through (repeatable), e.g. security.protocol=SSL.")
     Map<String, String> properties = new LinkedHashMap<>();
 

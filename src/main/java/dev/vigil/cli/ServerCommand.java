@@ -7,6 +7,7 @@ import dev.vigil.detect.Alert;
 import dev.vigil.detect.Engine;
 import dev.vigil.detect.RuleLoader;
 import dev.vigil.detect.RuleSet;
+import dev.vigil.fleet.AlertExchange;
 import dev.vigil.fleet.EventConsumer;
 import dev.vigil.fleet.RulesFeed;
 import dev.vigil.fleet.TopicFollower;
@@ -76,6 +77,8 @@ final class ServerCommand implements Callable<Integer> {
     Long replaySeconds;
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** How long the store keeps rows, and how far back a starting server takes the other servers' alerts. */
+    private static final int STORE_DAYS = 30;
 
     @Override
     public Integer call() throws Exception {
@@ -89,7 +92,7 @@ final class ServerCommand implements Callable<Integer> {
         Map<String, String> settings = kafka.settings();
         StoreWriter store;
         try {
-            store = new StoreWriter(Store.open(dataDir), java.time.Duration.ofDays(30), 1024L << 20);
+            store = new StoreWriter(Store.open(dataDir), java.time.Duration.ofDays(STORE_DAYS), 1024L << 20);
         } catch (IOException e) {
             throw new IllegalArgumentException("cannot open the store in " + dataDir + ": " + RuleLoader.why(e) + " (choose another with --data DIR)");
         }
@@ -100,16 +103,40 @@ final class ServerCommand implements Callable<Integer> {
         AtomicLong events = new AtomicLong(), unreadable = new AtomicLong(), newerSchema = new AtomicLong(), raised = new AtomicLong();
         java.util.Set<String> hostsSeen = ConcurrentHashMap.newKeySet();
         Map<String, AtomicLong> alertsOf = new ConcurrentHashMap<>();
+        AtomicLong fromOthers = new AtomicLong();
         try (AlertSink lines = new AlertSink(new BufferedWriter(new OutputStreamWriter(new FileOutputStream(FileDescriptor.out), StandardCharsets.UTF_8)))) {
             java.util.concurrent.atomic.AtomicBoolean replaying = new java.util.concurrent.atomic.AtomicBoolean();
-            java.util.function.Consumer<Alert> sink = a -> {
+            // every server's console shows every host's alerts: ours go to the alerts topic, the other servers' come from it
+            String raisedBy = "server " + dev.vigil.enrich.Enricher.hostname() + ":" + dataDir.toAbsolutePath();
+            dev.vigil.sink.AlertJson alertJson = new dev.vigil.sink.AlertJson();
+            AlertExchange exchange = new AlertExchange(kafka.bootstrap, settings, kafka.alertsTopic, java.time.Duration.ofDays(STORE_DAYS),
+                    (host, value, ts) -> {
+                        try {
+                            @SuppressWarnings("unchecked")
+                            Map<String, Object> m = JSON.readValue(value, Map.class);
+                            if (m.get("raised_by") instanceof String by && by.startsWith("server ") && !by.equals(raisedBy)) {
+                                Alert a = dev.vigil.sink.AlertJson.read(m);
+                                alertsOf.computeIfAbsent(a.host(), h -> new AtomicLong()).incrementAndGet();
+                                fromOthers.incrementAndGet();
+                                store.alerts.accept(a);
+                            }
+                        } catch (IOException | RuntimeException notAnAlert) {
+                            unreadable.incrementAndGet();
+                        }
+                    }, bad -> System.err.println("vigil: " + Escape.line(bad)));
+            java.util.function.Consumer<Alert> sink = raisedHere -> {
                 if (replaying.get()) {
                     return; // rebuilding a moved host's state: its alerts were raised by the server that had it
                 }
+                Map<String, Object> extra = new LinkedHashMap<>(raisedHere.extra());
+                extra.put("raised_by", raisedBy);
+                Alert a = new Alert(raisedHere.id(), raisedHere.timeNs(), raisedHere.rule(), raisedHere.kind(), raisedHere.priority(), raisedHere.tags(),
+                        raisedHere.output(), raisedHere.host(), raisedHere.events(), raisedHere.lineage(), extra);
                 raised.incrementAndGet();
                 alertsOf.computeIfAbsent(a.host(), h -> new AtomicLong()).incrementAndGet();
                 lines.accept(a);
                 store.alerts.accept(a);
+                exchange.publish(a.host(), alertJson.write(a).toString().getBytes(StandardCharsets.UTF_8));
             };
             java.time.Duration replay = replaySeconds != null ? java.time.Duration.ofSeconds(Math.max(0, replaySeconds)) : replayWindow(set, fold);
             EventConsumer consumer = new EventConsumer(kafka.bootstrap, group, settings, replay);
@@ -206,13 +233,16 @@ final class ServerCommand implements Callable<Integer> {
             } finally {
                 feed.close();
                 beats.close();
+                exchange.close();
                 engines.values().forEach(Engine::flush);
                 if (console != null) {
                     console.close();
                 }
                 store.close();
             }
-            System.err.println("vigil: " + events.get() + " events from " + hostsSeen.size() + " hosts, " + raised.get() + " alerts, "
+            System.err.println("vigil: " + events.get() + " events from " + hostsSeen.size() + " hosts, " + raised.get() + " alerts ("
+                    + exchange.sent() + " shared with the other servers" + (exchange.failed() > 0 ? ", " + exchange.failed() + " not" : "") + "; "
+                    + fromOthers.get() + " of theirs stored), "
                     + store.written() + " rows written" + (store.dropped() > 0 ? ", " + store.dropped() + " not (" + Escape.line(store.dropReason()) + ")" : "")
                     + (unreadable.get() > 0 ? "; " + unreadable.get() + " records not JSON objects, skipped" : "")
                     + (newerSchema.get() > 0 ? "; " + newerSchema.get() + " events of an unknown schema, skipped" : ""));
@@ -316,7 +346,6 @@ final class ServerCommand implements Callable<Integer> {
                 b.put("silent", now - ((Number) beat.get("received_ms")).longValue() > silentAfterMs(beat));
                 AtomicLong alerts = alertsOf.get(host);
                 b.put("alerts", alerts == null ? 0 : alerts.get());
-                b.put("events_here", alertsOf.containsKey(host)); // this server owns (or owned) the host's events
                 byHost.put(host, b);
             });
             h.put("hosts", byHost);

@@ -36,6 +36,12 @@ public final class TopicFollower implements AutoCloseable {
     /** Hands each record to `onRecord` (on the follower's thread); a failure of the follower to `onError`. */
     public static TopicFollower follow(String bootstrap, Map<String, String> settings, String topic,
                                        OnRecord onRecord, Consumer<String> onError) {
+        return follow(bootstrap, settings, topic, -1, onRecord, onError);
+    }
+
+    /** From the first record at or after `sinceMs` (ms since the epoch; -1: from the beginning). */
+    public static TopicFollower follow(String bootstrap, Map<String, String> settings, String topic, long sinceMs,
+                                       OnRecord onRecord, Consumer<String> onError) {
         Properties p = new Properties();
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
@@ -44,11 +50,11 @@ public final class TopicFollower implements AutoCloseable {
         p.putAll(settings);
         p.remove(ConsumerConfig.GROUP_ID_CONFIG);
         TopicFollower f = new TopicFollower(new KafkaConsumer<>(p));
-        Thread.ofPlatform().daemon().name("vigil-follow-" + topic).start(() -> f.run(topic, onRecord, onError));
+        Thread.ofPlatform().daemon().name("vigil-follow-" + topic).start(() -> f.run(topic, sinceMs, onRecord, onError));
         return f;
     }
 
-    private void run(String topic, OnRecord onRecord, Consumer<String> onError) {
+    private void run(String topic, long sinceMs, OnRecord onRecord, Consumer<String> onError) {
         try {
             List<TopicPartition> parts = List.of();
             while (!closing && parts.isEmpty()) { // until the topic exists and the broker answers
@@ -65,6 +71,17 @@ public final class TopicFollower implements AutoCloseable {
             }
             consumer.assign(parts);
             consumer.seekToBeginning(parts);
+            if (sinceMs >= 0) {
+                Map<TopicPartition, Long> when = new java.util.HashMap<>();
+                parts.forEach(p -> when.put(p, sinceMs));
+                consumer.offsetsForTimes(when).forEach((p, found) -> {
+                    if (found == null) {
+                        consumer.seekToEnd(List.of(p)); // nothing that recent: only what comes
+                    } else {
+                        consumer.seek(p, found.offset());
+                    }
+                });
+            }
             while (!closing) {
                 for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(500))) {
                     onRecord.accept(r.key() == null ? "" : r.key(), r.value(), r.timestamp());

@@ -83,6 +83,10 @@ public final class Incidents {
         if (a.kind().equals("health") || a.kind().equals("tamper") && a.events().isEmpty()) {
             return null;
         }
+        Incident already = byAlert.get(a.id());
+        if (already != null) { // the same alert again (a redelivery, or another server's copy): counted once
+            return already;
+        }
         if (a.kind().equals("folded")) {
             Incident into = byAlert.get(String.valueOf(a.extra().get("folded_into")));
             if (into != null && a.extra().get("count") instanceof Number n) {

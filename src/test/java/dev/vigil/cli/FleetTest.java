@@ -77,8 +77,10 @@ class FleetTest {
                 assertTrue(alert.path("events").get(0).path("exec_id").asText().startsWith("fleet-host-1:"), alert.toString());
 
                 // the agent detecting locally sent the same alert to vigil.alerts, under its host id
-                assertTrue(localAlerts(broker.bootstrap()).stream().anyMatch(a -> a.startsWith("fleet-host-1 ") && a.contains("Timestamps forged with touch")),
-                        "an alert on vigil.alerts from the agent");
+                // (the server's copy, shared with other servers, is there too: it says which server raised it)
+                List<String> onTopic = localAlerts(broker.bootstrap());
+                assertTrue(onTopic.stream().anyMatch(a -> a.startsWith("fleet-host-1 ") && a.contains("Timestamps forged with touch")
+                        && !a.contains("\"raised_by\"")), "an alert on vigil.alerts from the agent: " + onTopic);
 
                 // a second host: events recorded elsewhere (here: fleet-host-1's), published under another host id over
                 // TLS (the broker's certificate checked against a truststore), alerted as that host's
@@ -282,6 +284,14 @@ class FleetTest {
                     }
                 }
                 assertEquals(1, rows, "the sequence's alert is stored once");
+                // the first server's alert, shared on vigil.alerts, is in the second's store too (each console shows every host's alerts)
+                try (dev.vigil.store.Store store = dev.vigil.store.Store.open(work.path().resolve("second"));
+                     java.sql.Connection c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + store.file())) {
+                    var r = c.createStatement().executeQuery("SELECT json FROM alerts WHERE rule = 'Seq one seen'");
+                    assertTrue(r.next(), "the first server's alert in the second's store");
+                    assertTrue(r.getString(1).contains("\"raised_by\":\"server ") && r.getString(1).contains("/first\""), r.getString(1));
+                    assertTrue(!r.next(), "once");
+                }
                 assertEquals(1, incidents, "in one incident");
             }
         }

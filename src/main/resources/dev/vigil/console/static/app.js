@@ -313,7 +313,7 @@ async function showHosts() {
       b.events_per_s == null ? '' : String(Math.round(b.events_per_s)), String(b.lost ?? '') + (lost ? ' (' + lost + ')' : ''),
       String(b.suppressed ?? ''), (b.published ?? '') + ' / ' + (b.publish_failed ?? ''),
       b.cpu_ns ? Math.round(b.cpu_ns / 1e9) + ' s' : '', b.rss_bytes ? Math.round(b.rss_bytes / 1048576) + ' MiB' : '',
-      b.events_here ? String(b.alerts) : 'another server'],
+      String(b.alerts ?? '')],
     'alerts?host=' + encodeURIComponent(name), b.silent ? 'silent' : null);
     tr.dataset.host = name;
   }
