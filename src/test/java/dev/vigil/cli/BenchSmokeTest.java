@@ -46,8 +46,13 @@ class BenchSmokeTest {
         positive(out, "agent: start to ready (\\d+) ms \\(target");
         positive(out, "agent: RSS idle (\\d+) MiB \\(target ≤ 96\\), at its peak under 100,000 events/s \\d+ MiB");
         positive(out, "agent: alert latency, kernel timestamp to the line read: p50 (\\d+\\.\\d) ms");
-        positive(out, "fleet: wire format JSON lines: (\\d+) bytes per event");
-        positive(out, "fleet: 1 server: ([\\d,]+) events/s from Kafka");
+        positive(out, "fleet: sample: ([\\d,]+) events of the bench's workloads, recorded by the sensor");
+        for (String format : new String[] {"JSON", "Smile", "CBOR"}) {
+            positive(out, "fleet: {3}" + format + " +(\\d+) +\\d+ +\\d+ +[\\d,]+ +[\\d,]+ +\\d+");
+        }
+        positive(out, "fleet: {3}with the agent's settings \\(zstd.*\\): (\\d+) bytes per event");
+        positive(out, "fleet: 1 server: ([\\d,]+) events/s from Kafka.*; ([\\d,]+) events per CPU-second");
+        positive(out, "fleet: 2 servers: ([\\d,]+) events/s from Kafka");
     }
 
     private static void positive(String out, String regex) {

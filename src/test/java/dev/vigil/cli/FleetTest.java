@@ -235,7 +235,7 @@ class FleetTest {
      * Two servers in one group and a sequence whose first step is handled by the first: the first
      * stops, the second takes its partitions over, rebuilds the host's state by replaying the window
      * (raising nothing for it), and raises the sequence on the second step: once, with nothing lost
-     * or raised twice.
+     * or raised twice. A rule set pushed to the fleet in between is loaded by both.
      */
     @Test
     void aServerTakesOverAnotherOnesHostsAndTheirSequences() throws Exception {
@@ -256,8 +256,19 @@ class FleetTest {
                     }
                 }
                 assertEquals(1, count(List.of(first), "Seq one seen"), "the first step at the first server: " + first.alerts + first.stderr);
+                // a rule set pushed to the fleet (the sequence and a marker rule): the running server loads it, and so does one started later
+                Path marker = work.path().resolve("marker.yaml");
+                Files.writeString(marker, "- rule: Fleet push marker\n  condition: spawned_process and proc.name = true and proc.args contains vigil-push-marker\n"
+                        + "  output: \"pushed %proc.cmdline\"\n  priority: WARNING\n");
+                List<String> push = new java.util.ArrayList<>(AgentProcess.javaCommand());
+                push.addAll(List.of("rules", "push", "--kafka", broker.bootstrap(), "--add-rules", rules.toString(), marker.toString()));
+                Process pusher = new ProcessBuilder(push).redirectErrorStream(true).start();
+                String pushed = new String(pusher.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+                assertEquals(0, pusher.waitFor(), pushed);
+                first.awaitStderr(l -> l.contains("rule set pushed") && l.contains("marker.yaml") && l.contains("loaded"));
                 try (AgentProcess second = AgentProcess.command(StormTest.jvmOptions(), "server", "--kafka", broker.bootstrap(),
                         "--data", work.path().resolve("second").toString(), "--no-console", "--fold", "0", "--add-rules", "--rules", rules.toString())) {
+                    second.awaitStderr(l -> l.contains("rule set pushed") && l.contains("marker.yaml") && l.contains("loaded"));
                     Thread.sleep(3000); // the group settles with two members
                     assertEquals(0, first.stop());
                     Thread.sleep(3000); // and again with one
@@ -270,6 +281,8 @@ class FleetTest {
                     Thread.sleep(1000);
                     assertEquals(1, count(both, "Seq one seen"), "the replayed step raised nothing again: " + second.alerts);
                     assertEquals(1, count(both, "Seq one then two"));
+                    new ProcessBuilder("/bin/true", "vigil-push-marker").start().waitFor();
+                    second.await("Fleet push marker", a -> a.get("output").asText().contains("vigil-push-marker"));
                     assertEquals(0, second.stop());
                 }
                 // stored once: across both servers' stores, one row for the sequence's alert and one incident holding it
