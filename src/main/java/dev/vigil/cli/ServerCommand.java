@@ -111,17 +111,16 @@ final class ServerCommand implements Callable<Integer> {
             dev.vigil.sink.AlertJson alertJson = new dev.vigil.sink.AlertJson();
             AlertExchange exchange = new AlertExchange(kafka.bootstrap, settings, kafka.alertsTopic, java.time.Duration.ofDays(STORE_DAYS),
                     (host, value, ts) -> {
-                        try {
-                            @SuppressWarnings("unchecked")
-                            Map<String, Object> m = JSON.readValue(value, Map.class);
-                            if (m.get("raised_by") instanceof String by && by.startsWith("server ") && !by.equals(raisedBy)) {
+                        Map<String, Object> m = object(value);
+                        if (m != null && m.get("raised_by") instanceof String by && by.startsWith("server ") && !by.equals(raisedBy)) {
+                            try {
                                 Alert a = dev.vigil.sink.AlertJson.read(m);
                                 alertsOf.computeIfAbsent(a.host(), h -> new AtomicLong()).incrementAndGet();
                                 fromOthers.incrementAndGet();
                                 store.alerts.accept(a);
+                            } catch (RuntimeException notAnAlert) {
+                                unreadable.incrementAndGet();
                             }
-                        } catch (IOException | RuntimeException notAnAlert) {
-                            unreadable.incrementAndGet();
                         }
                     }, bad -> System.err.println("vigil: " + Escape.line(bad)));
             java.util.function.Consumer<Alert> sink = raisedHere -> {
@@ -163,21 +162,14 @@ final class ServerCommand implements Callable<Integer> {
                 public void handle(String fromTopic, String host, byte[] value, boolean replay) {
                     replaying.set(replay);
                     try {
-                        record(fromTopic, host, value, replay);
+                        record(host, value, replay);
                     } finally {
                         replaying.set(false);
                     }
                 }
 
-                private void record(String fromTopic, String host, byte[] value, boolean replay) {
-                    Map<String, Object> m;
-                    try {
-                        @SuppressWarnings("unchecked")
-                        Map<String, Object> parsed = value == null ? null : JSON.readValue(value, Map.class);
-                        m = parsed;
-                    } catch (IOException | RuntimeException bad) {
-                        m = null;
-                    }
+                private void record(String host, byte[] value, boolean replay) {
+                    Map<String, Object> m = object(value);
                     if (m == null) {
                         unreadable.incrementAndGet();
                         return;
@@ -193,7 +185,6 @@ final class ServerCommand implements Callable<Integer> {
                     if (!replay) {
                         events.incrementAndGet();
                         hostsSeen.add(host);
-                        alertsOf.putIfAbsent(host, new AtomicLong());
                         try {
                             store.eventWaiting(m, new String(value, StandardCharsets.UTF_8)); // Kafka keeps what we have not read: wait, never drop
                         } catch (InterruptedException stopping) {
@@ -263,14 +254,7 @@ final class ServerCommand implements Callable<Integer> {
             System.err.println("vigil: " + Escape.line(e.getMessage()) + "; the hosts list reads " + Escape.line(kafka.heartbeatTopic) + " as it is");
         }
         return TopicFollower.follow(kafka.bootstrap, settings, kafka.heartbeatTopic, (host, value, receivedMs) -> {
-            Map<String, Object> m;
-            try {
-                @SuppressWarnings("unchecked")
-                Map<String, Object> parsed = value == null ? null : JSON.readValue(value, Map.class);
-                m = parsed;
-            } catch (IOException | RuntimeException bad) {
-                return;
-            }
+            Map<String, Object> m = object(value);
             if (m == null || host.isEmpty()) {
                 return;
             }
@@ -282,6 +266,17 @@ final class ServerCommand implements Callable<Integer> {
             }
             hosts.put(host, m);
         }, bad -> System.err.println("vigil: " + Escape.line(bad)));
+    }
+
+    /** A record's value as a JSON object; null when it is not one. */
+    private static Map<String, Object> object(byte[] value) {
+        try {
+            @SuppressWarnings("unchecked")
+            Map<String, Object> m = value == null ? null : JSON.readValue(value, Map.class);
+            return m;
+        } catch (IOException | RuntimeException notJson) {
+            return null;
+        }
     }
 
     /** How far back a moved host's records are replayed: the longest window a rule or folding keeps state for. */

@@ -49,24 +49,33 @@ public final class EventPublisher implements AutoCloseable {
     public EventPublisher(String bootstrap, String host, Map<String, String> settings, Journal journal) {
         this.host = host;
         this.journal = journal;
+        this.producer = producer(bootstrap, settings, Map.of(ProducerConfig.CLIENT_ID_CONFIG, "vigil-agent-" + host,
+                ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "120000"));
+        if (journal != null && !journal.isEmpty()) {
+            spooling = true; // what an earlier run could not send goes first
+        }
+        this.drainer = journal == null ? null : Thread.ofPlatform().daemon().name("vigil-journal").start(this::drainLoop);
+    }
+
+    /**
+     * A producer as every Vigil publisher makes one: idempotent, acknowledged by all in-sync
+     * replicas, zstd batches of {@link #BATCH_BYTES} after {@link #LINGER_MS}, a send blocking at
+     * most 200 ms; then `defaults`, then the user's `settings` over all of them.
+     */
+    static KafkaProducer<String, byte[]> producer(String bootstrap, Map<String, String> settings, Map<String, String> defaults) {
         Properties p = new Properties();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        p.put(ProducerConfig.CLIENT_ID_CONFIG, "vigil-agent-" + host);
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
         p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, COMPRESSION_TYPE);
         p.put(ProducerConfig.LINGER_MS_CONFIG, String.valueOf(LINGER_MS));
         p.put(ProducerConfig.BATCH_SIZE_CONFIG, String.valueOf(BATCH_BYTES));
         p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, "200");
-        p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, "120000");
         p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
         p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        p.putAll(defaults);
         p.putAll(settings);
-        this.producer = new KafkaProducer<>(p);
-        if (journal != null && !journal.isEmpty()) {
-            spooling = true; // what an earlier run could not send goes first
-        }
-        this.drainer = journal == null ? null : Thread.ofPlatform().daemon().name("vigil-journal").start(this::drainLoop);
+        return new KafkaProducer<>(p);
     }
 
     /**

@@ -4,13 +4,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
 
 import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -38,20 +35,13 @@ public final class RulesFeed implements AutoCloseable {
     /** Publishes `files` as the fleet's rule set (the topic is made compacted if it does not exist) and waits for the broker's acknowledgement. */
     public static void push(String bootstrap, Map<String, String> settings, String topic, Push push) throws IOException {
         Topics.ensureCompacted(bootstrap, settings, topic, 1, Map.of());
-        Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        p.put(ProducerConfig.ACKS_CONFIG, "all");
-        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
-        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
-        p.putAll(settings);
         Map<String, Object> value = new LinkedHashMap<>();
         value.put("schema", 1);
         value.put("files", push.files());
         value.put("with_stock", push.withStock());
         value.put("ts", push.ts());
         value.put("from", push.from());
-        try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(p)) {
+        try (KafkaProducer<String, byte[]> producer = EventPublisher.producer(bootstrap, settings, Map.of(ProducerConfig.MAX_BLOCK_MS_CONFIG, "30000"))) {
             producer.send(new ProducerRecord<>(topic, KEY, JSON.writeValueAsBytes(value))).get(30, TimeUnit.SECONDS);
         } catch (ExecutionException | java.util.concurrent.TimeoutException | InterruptedException e) {
             throw new IOException("the rule set was not acknowledged by Kafka at " + bootstrap + ": " + e.getMessage(), e);
