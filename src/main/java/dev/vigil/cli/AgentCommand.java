@@ -47,11 +47,8 @@ final class AgentCommand implements Callable<Integer> {
             description = "'local': run the rules here too, alerts to --alerts-topic (the servers still get every event).")
     String detect;
 
-    @Option(names = "--rules", paramLabel = "PATH", description = "With --detect local: rule files or folders (default: the stock pack; a rule set pushed to the fleet replaces them).")
-    java.util.List<Path> rules = new java.util.ArrayList<>();
-
-    @Option(names = "--add-rules", description = "With --detect local: add --rules to the stock pack.")
-    boolean addRules;
+    @Mixin
+    RuleOptions rules; // with --detect local; a rule set pushed to the fleet replaces them
 
     @Option(names = "--spool", defaultValue = "/var/lib/vigil/spool", paramLabel = "DIR",
             description = "Where records wait on disk while Kafka is away, sent in order when it is back (default ${DEFAULT-VALUE}).")
@@ -99,7 +96,7 @@ final class AgentCommand implements Callable<Integer> {
         }
         dev.vigil.detect.RuleSet ruleSet = null;
         if (detect != null) {
-            ruleSet = dev.vigil.detect.RuleLoader.load(RulePaths.resolve(rules, addRules));
+            ruleSet = dev.vigil.detect.RuleLoader.load(rules.paths());
             RunCommand.report(ruleSet);
             RunCommand.requireReadable(ruleSet);
         }

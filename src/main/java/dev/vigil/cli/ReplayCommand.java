@@ -26,7 +26,6 @@ import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -47,11 +46,8 @@ final class ReplayCommand implements Callable<Integer> {
     @Parameters(arity = "1..*", paramLabel = "FILE.jsonl")
     List<Path> files;
 
-    @Option(names = "--rules", paramLabel = "PATH", description = "Rule file or folder (repeatable); replaces the stock pack unless --add-rules.")
-    List<Path> rules = new ArrayList<>();
-
-    @Option(names = "--add-rules", description = "Load --rules in addition to the stock pack.")
-    boolean addRules;
+    @picocli.CommandLine.Mixin
+    RuleOptions rules;
 
     @Option(names = "--fold", defaultValue = "60", paramLabel = "SECONDS",
             description = "Repeats of a rule in the same process tree or terminal session within SECONDS fold into its first alert,"
@@ -62,7 +58,7 @@ final class ReplayCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        RuleSet set = RuleLoader.load(RulePaths.resolve(rules, addRules));
+        RuleSet set = RuleLoader.load(rules.paths());
         RunCommand.report(set);
         RunCommand.requireReadable(set);
         var out = new BufferedWriter(new OutputStreamWriter(new FileOutputStream(FileDescriptor.out), StandardCharsets.UTF_8));

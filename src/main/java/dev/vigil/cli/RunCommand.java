@@ -45,11 +45,8 @@ final class RunCommand implements Callable<Integer> {
             description = "Hooks to switch on; 'rules' (the default): those of the event types the loaded rules read (see 'vigil rules check --collect').")
     String hooks;
 
-    @Option(names = "--rules", paramLabel = "PATH", description = "Rule file or folder (repeatable); replaces the stock pack unless --add-rules.")
-    List<Path> rules = new ArrayList<>();
-
-    @Option(names = "--add-rules", description = "Load --rules in addition to the stock pack.")
-    boolean addRules;
+    @picocli.CommandLine.Mixin
+    RuleOptions rules;
 
     @Option(names = "--alerts", paramLabel = "FILE", description = "Append alerts to FILE instead of stdout.")
     Path alertsFile;
@@ -106,7 +103,7 @@ final class RunCommand implements Callable<Integer> {
         RuleSet set;
         Writer w;
         try {
-            paths = RulePaths.resolve(rules, addRules);
+            paths = rules.paths();
             set = RuleLoader.load(paths);
             report(set);
             requireReadable(set);
@@ -239,16 +236,19 @@ final class RunCommand implements Callable<Integer> {
         }
     }
 
-    /** The store, or one clear line saying why it cannot be opened and what to do. */
     private StoreWriter openStore() {
+        return openStore(dataDir, retentionDays, retentionMb, "choose another with --data DIR, or run with --no-store");
+    }
+
+    /** The store in `dir`, or one clear line saying why it cannot be opened and what to do (`hint`). */
+    static StoreWriter openStore(Path dir, long retentionDays, long retentionMb, String hint) {
         if (retentionDays < 1 || retentionMb < 16) {
             throw new IllegalArgumentException("--retention-days must be 1 or more and --retention-mb 16 or more");
         }
         try {
-            return new StoreWriter(Store.open(dataDir), java.time.Duration.ofDays(retentionDays), retentionMb << 20);
+            return new StoreWriter(Store.open(dir), java.time.Duration.ofDays(retentionDays), retentionMb << 20);
         } catch (IOException e) {
-            throw new IllegalArgumentException("cannot open the store in " + dataDir + ": " + RuleLoader.why(e)
-                    + " (choose another with --data DIR, or run with --no-store)");
+            throw new IllegalArgumentException("cannot open the store in " + dir + ": " + RuleLoader.why(e) + " (" + hint + ")");
         }
     }
 

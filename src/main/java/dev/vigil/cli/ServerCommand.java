@@ -13,7 +13,6 @@ import dev.vigil.fleet.RulesFeed;
 import dev.vigil.fleet.TopicFollower;
 import dev.vigil.fleet.Topics;
 import dev.vigil.sink.AlertSink;
-import dev.vigil.store.Store;
 import dev.vigil.store.StoreWriter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -28,7 +27,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -50,14 +48,18 @@ final class ServerCommand implements Callable<Integer> {
     @Option(names = "--group", defaultValue = "vigil-server", paramLabel = "GROUP", description = "Consumer group the servers share (default ${DEFAULT-VALUE}).")
     String group;
 
-    @Option(names = "--rules", paramLabel = "PATH", description = "Rule file or folder (repeatable); default: the stock pack.")
-    List<Path> rules = new ArrayList<>();
-
-    @Option(names = "--add-rules", description = "Add --rules to the stock pack instead of replacing it.")
-    boolean addRules;
+    @Mixin
+    RuleOptions rules;
 
     @Option(names = "--data", defaultValue = "/var/lib/vigil/server", paramLabel = "DIR", description = "The store (default ${DEFAULT-VALUE}).")
     Path dataDir;
+
+    @Option(names = "--retention-days", defaultValue = "30", paramLabel = "DAYS",
+            description = "Store: drop what is older (default ${DEFAULT-VALUE}); also how far back a starting server takes the other servers' alerts.")
+    long retentionDays;
+
+    @Option(names = "--retention-mb", defaultValue = "1024", paramLabel = "MB", description = "Store: drop the oldest events past this size (default ${DEFAULT-VALUE}).")
+    long retentionMb;
 
     @Option(names = "--listen", defaultValue = "127.0.0.1:7070", paramLabel = "HOST:PORT", description = "The console's address.")
     String listen;
@@ -77,25 +79,18 @@ final class ServerCommand implements Callable<Integer> {
     Long replaySeconds;
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    /** How long the store keeps rows, and how far back a starting server takes the other servers' alerts. */
-    private static final int STORE_DAYS = 30;
 
     @Override
     public Integer call() throws Exception {
         if (duration < 0) {
             throw new IllegalArgumentException("--duration must be 0 or more seconds");
         }
-        List<Path> paths = RulePaths.resolve(rules, addRules);
+        List<Path> paths = rules.paths();
         RuleSet set = RuleLoader.load(paths);
         RunCommand.report(set);
         RunCommand.requireReadable(set);
         Map<String, String> settings = kafka.settings();
-        StoreWriter store;
-        try {
-            store = new StoreWriter(Store.open(dataDir), java.time.Duration.ofDays(STORE_DAYS), 1024L << 20);
-        } catch (IOException e) {
-            throw new IllegalArgumentException("cannot open the store in " + dataDir + ": " + RuleLoader.why(e) + " (choose another with --data DIR)");
-        }
+        StoreWriter store = RunCommand.openStore(dataDir, retentionDays, retentionMb, "choose another with --data DIR");
         java.time.Duration fold = RunCommand.foldWindow(foldSeconds);
         java.util.concurrent.atomic.AtomicReference<RuleSet> current = new java.util.concurrent.atomic.AtomicReference<>(set);
         Map<String, Engine> engines = new ConcurrentHashMap<>();
@@ -109,7 +104,7 @@ final class ServerCommand implements Callable<Integer> {
             // every server's console shows every host's alerts: ours go to the alerts topic, the other servers' come from it
             String raisedBy = "server " + dev.vigil.enrich.Enricher.hostname() + ":" + dataDir.toAbsolutePath();
             dev.vigil.sink.AlertJson alertJson = new dev.vigil.sink.AlertJson();
-            AlertExchange exchange = new AlertExchange(kafka.bootstrap, settings, kafka.alertsTopic, java.time.Duration.ofDays(STORE_DAYS),
+            AlertExchange exchange = new AlertExchange(kafka.bootstrap, settings, kafka.alertsTopic, java.time.Duration.ofDays(retentionDays),
                     (host, value, ts) -> {
                         Map<String, Object> m = object(value);
                         if (m != null && m.get("raised_by") instanceof String by && by.startsWith("server ") && !by.equals(raisedBy)) {

@@ -465,11 +465,6 @@ public final class Sensor implements AutoCloseable {
         return Map.copyOf(unavailable);
     }
 
-    /** Attach points in use (a program shared by several syscalls counts once per syscall). */
-    public int attachedPrograms() {
-        return links.size();
-    }
-
     /** The kernel's run counts and times of every attached program (counting only while bpf_stats_enabled is on). */
     public List<dev.vigil.bpf.RunStats> programStats() {
         Set<String> attached = new java.util.HashSet<>();
