@@ -18,7 +18,8 @@ import java.util.function.Consumer;
 /**
  * Every partition of one topic, read from its beginning on a thread of its own, outside any
  * consumer group: for what every server needs whole (the fleet's rule set, every host's last
- * heartbeat), not shared out. Waits for the topic to appear.
+ * heartbeat), not shared out. Waits for the topic to appear, and follows partitions added to it
+ * later (looked up every minute).
  */
 public final class TopicFollower implements AutoCloseable {
     /** One record: its key ("" when it has none), its value, and its timestamp (ms; the broker's clock on a topic of LogAppendTime). */
@@ -26,6 +27,8 @@ public final class TopicFollower implements AutoCloseable {
         void accept(String key, byte[] value, long timestampMs);
     }
 
+    /** How often the topic's partitions are looked up again. */
+    private static final long LOOK_AGAIN_NS = 60_000_000_000L;
     private final KafkaConsumer<String, byte[]> consumer;
     private volatile boolean closing;
 
@@ -82,9 +85,14 @@ public final class TopicFollower implements AutoCloseable {
                     }
                 });
             }
+            long nextLook = System.nanoTime() + LOOK_AGAIN_NS;
             while (!closing) {
                 for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(500))) {
                     onRecord.accept(r.key() == null ? "" : r.key(), r.value(), r.timestamp());
+                }
+                if (System.nanoTime() > nextLook) { // partitions added to the topic since: followed from their beginning
+                    nextLook = System.nanoTime() + LOOK_AGAIN_NS;
+                    parts = added(topic, parts);
                 }
             }
         } catch (WakeupException | InterruptedException stopping) {
@@ -94,6 +102,24 @@ public final class TopicFollower implements AutoCloseable {
         } finally {
             consumer.close(Duration.ofSeconds(5));
         }
+    }
+
+    /** `known` and the topic's partitions added since, the new ones assigned from their beginning. */
+    private List<TopicPartition> added(String topic, List<TopicPartition> known) {
+        List<PartitionInfo> info;
+        try {
+            info = consumer.partitionsFor(topic, Duration.ofSeconds(5));
+        } catch (org.apache.kafka.common.errors.TimeoutException notNow) {
+            return known;
+        }
+        List<TopicPartition> now = info == null ? known : info.stream().map(i -> new TopicPartition(i.topic(), i.partition())).toList();
+        List<TopicPartition> fresh = now.stream().filter(p -> !known.contains(p)).toList();
+        if (fresh.isEmpty()) {
+            return known;
+        }
+        consumer.assign(now);
+        consumer.seekToBeginning(fresh);
+        return now;
     }
 
     @Override
