@@ -322,7 +322,7 @@ final class ServerCommand implements Callable<Integer> {
                              AtomicLong events, AtomicLong unreadable, AtomicLong newerSchema, AtomicLong raised) implements AgentView {
         /** A host is flagged silent after two of its heartbeats' time without one (its heartbeats say how often they come), and a second of slack. */
         private static long silentAfterMs(Map<String, Object> beat) {
-            long every = beat.get("heartbeat_s") instanceof Number n && n.longValue() > 0 ? n.longValue() : 30;
+            long every = beat.get("heartbeat_s") instanceof Number n && n.longValue() > 0 ? Math.min(n.longValue(), 86_400) : 30;
             return 2 * every * 1000 + 1000;
         }
 
