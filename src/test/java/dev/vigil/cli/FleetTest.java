@@ -129,6 +129,8 @@ class FleetTest {
                 hostEvents.forEach(e -> assertEquals("replayed-host", e.path("nodename").asText(), hostEvents.toString()));
                 hostsPageInABrowser("http://" + at.group(1) + "/", at.group(2));
 
+                // records no agent would send (a compromised host writing to Kafka itself): counted and skipped, the server goes on
+                publishHostile(broker.bootstrap());
                 Path marker = work.path().resolve("marker.yaml");
                 Files.writeString(marker, "- rule: Fleet marker\n  condition: spawned_process and proc.name = true and proc.args contains vigil-fleet-marker\n"
                         + "  output: \"marker %proc.cmdline\"\n  priority: WARNING\n");
@@ -153,7 +155,8 @@ class FleetTest {
                 assertTrue(published.endsWith(", 0 failed"), published);
                 assertEquals(0, server.stop());
                 String summary = server.awaitStderr(l -> l.matches("vigil: \\d+ events from \\d+ hosts, \\d+ alerts.*"));
-                assertTrue(summary.contains("from 2 hosts"), summary);
+                assertTrue(summary.contains("from 3 hosts"), summary); // fleet-host-1, replayed-host, hostile-host
+                assertTrue(summary.contains("; 4 records not JSON objects, skipped; 1 events of an unknown schema, skipped"), summary);
             }
         }
     }
@@ -186,6 +189,24 @@ class FleetTest {
             assertTrue(row.contains(" s ago") && !row.contains("silent") && row.matches("(?s).*\\b[1-9]\\d*$"), row);
         } finally {
             browser.quit();
+        }
+    }
+
+    /** Garbage on vigil.events under the key hostile-host: bytes that are not JSON, an array, nesting past any limit, no value, fields of the wrong types, a schema from the future. */
+    private static void publishHostile(String bootstrap) throws Exception {
+        java.util.Properties p = new java.util.Properties();
+        p.put("bootstrap.servers", bootstrap);
+        p.put("key.serializer", org.apache.kafka.common.serialization.StringSerializer.class.getName());
+        p.put("value.serializer", org.apache.kafka.common.serialization.ByteArraySerializer.class.getName());
+        List<byte[]> values = new java.util.ArrayList<>(List.of(new byte[] {(byte) 0xff, (byte) 0xfe, 0, '{'}, "[1,2,3]".getBytes(),
+                ("{\"schema\":1,\"x\":" + "{\"x\":".repeat(5000) + "null" + "}".repeat(5000) + "}").getBytes(),
+                "{\"schema\":1,\"event\":123,\"ts\":\"x\",\"pid\":\"y\",\"args\":\"z\",\"ancestors\":\"q\",\"nodename\":[1],\"exec_id\":{}}".getBytes(),
+                "{\"schema\":99,\"event\":\"execve\"}".getBytes()));
+        values.add(null);
+        try (var producer = new org.apache.kafka.clients.producer.KafkaProducer<String, byte[]>(p)) {
+            for (byte[] v : values) {
+                producer.send(new org.apache.kafka.clients.producer.ProducerRecord<>("vigil.events", "hostile-host", v)).get();
+            }
         }
     }
 
