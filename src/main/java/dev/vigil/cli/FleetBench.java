@@ -168,8 +168,9 @@ final class FleetBench {
         List<Process> servers = new ArrayList<>();
         java.util.concurrent.CountDownLatch ready = new java.util.concurrent.CountDownLatch(count);
         for (int i = 0; i < count; i++) {
-            List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), "dev.vigil.cli.Main", "server",
+            List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+            cmd.addAll(serverJvmOptions());
+            cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.vigil.cli.Main", "server",
                     "--kafka", bootstrap, "--group", group, "--no-console", "--fold", "0", "--data", work.resolve(group + "-" + i).toString()));
             Process p = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
             servers.add(p);
@@ -222,6 +223,16 @@ final class FleetBench {
             p.waitFor(30, TimeUnit.SECONDS);
         }
         return new Rate(events / ((end - start) / 1e9), events / cpu);
+    }
+
+    /** The JVM options `./vigil server` runs with (server.jvm.options beside the installation), so that the figures are a real server's. */
+    private static List<String> serverJvmOptions() throws java.io.IOException {
+        String home = System.getProperty("vigil.home");
+        Path file = (home != null ? Path.of(home) : RulePaths.stockPack().toAbsolutePath().getParent()).resolve("server.jvm.options");
+        if (!Files.isRegularFile(file)) {
+            return List.of("--enable-native-access=ALL-UNNAMED");
+        }
+        return Files.readAllLines(file).stream().map(String::strip).filter(l -> !l.isEmpty() && !l.startsWith("#")).toList();
     }
 
     /** User and system time of a process so far, from /proc. */

@@ -56,7 +56,7 @@ class FleetTest {
             } while (tlsPort == port || tlsPort == port + 1);
             try (LocalBroker broker = LocalBroker.start(work.path().resolve("broker"), port,
                     new LocalBroker.Tls(tlsPort, work.path().resolve("broker.p12"), "vigil-test-pass"));
-                 AgentProcess server = AgentProcess.command(StormTest.jvmOptions(), "server", "--kafka", broker.bootstrap(),
+                 AgentProcess server = AgentProcess.command(StormTest.serverJvmOptions(), "server", "--kafka", broker.bootstrap(),
                          "--data", work.path().resolve("server").toString(), "--listen", "127.0.0.1:0", "--fold", "0");
                  AgentProcess agent = AgentProcess.command(StormTest.jvmOptions(), "agent", "--kafka", broker.bootstrap(),
                          "--host-id", "fleet-host-1", "--heartbeat", "1", "--spool", work.path().resolve("spool").toString(), "--detect", "local")) {
@@ -266,7 +266,7 @@ class FleetTest {
             Path rules = work.path().resolve("seq.yaml");
             Files.writeString(rules, SEQUENCE);
             try (LocalBroker broker = LocalBroker.start(work.path().resolve("broker"), port);
-                 AgentProcess first = AgentProcess.command(StormTest.jvmOptions(), "server", "--kafka", broker.bootstrap(),
+                 AgentProcess first = AgentProcess.command(StormTest.serverJvmOptions(), "server", "--kafka", broker.bootstrap(),
                          "--data", work.path().resolve("first").toString(), "--no-console", "--fold", "0", "--add-rules", "--rules", rules.toString());
                  AgentProcess agent = AgentProcess.command(StormTest.jvmOptions(), "agent", "--kafka", broker.bootstrap(),
                          "--host-id", "fleet-host-2", "--heartbeat", "1", "--spool", work.path().resolve("spool").toString())) {
@@ -287,7 +287,7 @@ class FleetTest {
                 String pushed = new String(pusher.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
                 assertEquals(0, pusher.waitFor(), pushed);
                 first.awaitStderr(l -> l.contains("rule set pushed") && l.contains("marker.yaml") && l.contains("loaded"));
-                try (AgentProcess second = AgentProcess.command(StormTest.jvmOptions(), "server", "--kafka", broker.bootstrap(),
+                try (AgentProcess second = AgentProcess.command(StormTest.serverJvmOptions(), "server", "--kafka", broker.bootstrap(),
                         "--data", work.path().resolve("second").toString(), "--no-console", "--fold", "0", "--add-rules", "--rules", rules.toString())) {
                     second.awaitStderr(l -> l.contains("rule set pushed") && l.contains("marker.yaml") && l.contains("loaded"));
                     Thread.sleep(3000); // the group settles with two members
@@ -343,7 +343,7 @@ class FleetTest {
             int port = freePortPair();
             Path brokerDir = work.path().resolve("broker");
             LocalBroker broker = LocalBroker.start(brokerDir, port);
-            try (AgentProcess server = AgentProcess.command(StormTest.jvmOptions(), "server", "--kafka", broker.bootstrap(),
+            try (AgentProcess server = AgentProcess.command(StormTest.serverJvmOptions(), "server", "--kafka", broker.bootstrap(),
                          "--data", work.path().resolve("server").toString(), "--no-console");
                  AgentProcess agent = AgentProcess.command(StormTest.jvmOptions(), "agent", "--kafka", broker.bootstrap(),
                          "--host-id", "fleet-host-3", "--heartbeat", "1", "--spool", work.path().resolve("spool").toString(),

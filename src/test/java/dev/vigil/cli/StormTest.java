@@ -24,7 +24,16 @@ class StormTest {
     private static final long RSS_BOUND_KB = 640L * 1024;
 
     static List<String> jvmOptions() throws Exception {
-        return Files.readAllLines(Path.of("jvm.options")).stream().map(String::strip)
+        return options("jvm.options");
+    }
+
+    /** What ./vigil runs `vigil server` with. */
+    static List<String> serverJvmOptions() throws Exception {
+        return options("server.jvm.options");
+    }
+
+    private static List<String> options(String file) throws Exception {
+        return Files.readAllLines(Path.of(file)).stream().map(String::strip)
                 .filter(l -> !l.isEmpty() && !l.startsWith("#")).toList();
     }
 
