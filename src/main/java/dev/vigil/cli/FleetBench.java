@@ -186,43 +186,55 @@ final class FleetBench {
                 }
             });
         }
-        ready.await(120, TimeUnit.SECONDS);
-        double cpuAtReady = 0;
-        for (Process p : servers) {
-            cpuAtReady += cpuSeconds(p.pid());
-        }
-        long start = System.nanoTime(), end = start;
-        Map<String, Object> admin = Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-        try (Admin a = Admin.create(admin)) {
-            Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
-            for (var p : a.describeTopics(List.of("vigil.events")).allTopicNames().get().get("vigil.events").partitions()) {
-                latest.put(new TopicPartition("vigil.events", p.partition()), OffsetSpec.latest());
+        try {
+            ready.await(120, TimeUnit.SECONDS);
+            double cpuAtReady = 0;
+            for (Process p : servers) {
+                cpuAtReady += cpuSeconds(p);
             }
-            long total = 0;
-            for (var o : a.listOffsets(latest).all().get().values()) {
-                total += o.offset();
-            }
-            while (System.nanoTime() - start < TimeUnit.MINUTES.toNanos(5)) {
-                long done = 0;
-                for (var en : a.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get().entrySet()) {
-                    if (en.getKey().topic().equals("vigil.events") && en.getValue() != null) {
-                        done += en.getValue().offset();
+            long start = System.nanoTime(), end = start;
+            Map<String, Object> admin = Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+            try (Admin a = Admin.create(admin)) {
+                Map<TopicPartition, OffsetSpec> latest = new HashMap<>();
+                for (var p : a.describeTopics(List.of("vigil.events")).allTopicNames().get().get("vigil.events").partitions()) {
+                    latest.put(new TopicPartition("vigil.events", p.partition()), OffsetSpec.latest());
+                }
+                long total = 0;
+                for (var o : a.listOffsets(latest).all().get().values()) {
+                    total += o.offset();
+                }
+                while (System.nanoTime() - start < TimeUnit.MINUTES.toNanos(5)) {
+                    for (Process p : servers) {
+                        if (!p.isAlive()) {
+                            throw new IllegalStateException("a server stopped (exit " + p.exitValue() + ") before taking every event");
+                        }
                     }
+                    long done = 0;
+                    for (var en : a.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata().get().entrySet()) {
+                        if (en.getKey().topic().equals("vigil.events") && en.getValue() != null) {
+                            done += en.getValue().offset();
+                        }
+                    }
+                    end = System.nanoTime();
+                    if (done >= total) {
+                        break;
+                    }
+                    Thread.sleep(100);
                 }
-                end = System.nanoTime();
-                if (done >= total) {
-                    break;
+            }
+            double cpu = -cpuAtReady;
+            for (Process p : servers) {
+                cpu += cpuSeconds(p);
+            }
+            return new Rate(events / ((end - start) / 1e9), events / cpu);
+        } finally {
+            for (Process p : servers) {
+                p.destroy();
+                if (!p.waitFor(30, TimeUnit.SECONDS)) {
+                    p.destroyForcibly();
                 }
-                Thread.sleep(100);
             }
         }
-        double cpu = -cpuAtReady;
-        for (Process p : servers) {
-            cpu += cpuSeconds(p.pid());
-            p.destroy();
-            p.waitFor(30, TimeUnit.SECONDS);
-        }
-        return new Rate(events / ((end - start) / 1e9), events / cpu);
     }
 
     /** The JVM options `./vigil server` runs with (server.jvm.options beside the installation), so that the figures are a real server's. */
@@ -236,8 +248,8 @@ final class FleetBench {
     }
 
     /** User and system time of a process so far, from /proc. */
-    private static double cpuSeconds(long pid) throws java.io.IOException {
-        String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+    private static double cpuSeconds(Process p) throws java.io.IOException {
+        String stat = Files.readString(Path.of("/proc/" + p.pid() + "/stat"));
         String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
         return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0; // utime, stime in clock ticks (USER_HZ 100)
     }
