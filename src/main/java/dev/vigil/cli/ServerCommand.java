@@ -198,7 +198,7 @@ final class ServerCommand implements Callable<Integer> {
             }, bad -> System.err.println("vigil: " + Escape.line(bad)));
             TopicFollower beats = followHeartbeats(settings, hosts);
             Console console = store == null || noConsole ? null
-                    : RunCommand.startConsole(listen, dataDir, new FleetView(engines, current, hosts, alertsOf, store, events, unreadable, newerSchema, raised));
+                    : RunCommand.startConsole(listen, dataDir, new FleetView(engines, current, hosts, alertsOf, store, consumer, events, unreadable, newerSchema, raised));
             for (String name : new String[] {"INT", "TERM"}) {
                 sun.misc.Signal.handle(new sun.misc.Signal(name), sig -> consumer.close());
             }
@@ -318,7 +318,7 @@ final class ServerCommand implements Callable<Integer> {
 
     /** The console's view of a server: the hosts and their last heartbeat, the events and alerts, the rules. */
     private record FleetView(Map<String, Engine> engines, java.util.concurrent.atomic.AtomicReference<RuleSet> ruleSet,
-                             Map<String, Map<String, Object>> hosts, Map<String, AtomicLong> alertsOf, StoreWriter store,
+                             Map<String, Map<String, Object>> hosts, Map<String, AtomicLong> alertsOf, StoreWriter store, EventConsumer consumer,
                              AtomicLong events, AtomicLong unreadable, AtomicLong newerSchema, AtomicLong raised) implements AgentView {
         /** A host is flagged silent after two of its heartbeats' time without one (its heartbeats say how often they come), and a second of slack. */
         private static long silentAfterMs(Map<String, Object> beat) {
@@ -339,7 +339,9 @@ final class ServerCommand implements Callable<Integer> {
                 byHost.put(host, b);
             });
             h.put("hosts", byHost);
+            h.put("hosts_silent", byHost.values().stream().filter(b -> Boolean.TRUE.equals(((Map<?, ?>) b).get("silent"))).count());
             h.put("events", events.get());
+            h.put("kafka_lag_records", consumer.lag());
             h.put("unreadable_records", unreadable.get());
             h.put("unknown_schema_events", newerSchema.get());
             h.put("alerts", raised.get());

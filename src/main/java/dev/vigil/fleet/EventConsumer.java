@@ -41,6 +41,8 @@ public final class EventConsumer implements AutoCloseable {
     /** Per partition being replayed: the offset where the previous owner stopped. */
     private final Map<org.apache.kafka.common.TopicPartition, Long> replayUntil = new java.util.HashMap<>();
     private volatile boolean closing;
+    /** Records on this member's partitions not read yet, as of the last poll (-1 before the first). */
+    private volatile long lag = -1;
 
     public EventConsumer(String bootstrap, String group, Map<String, String> settings, Duration replay) {
         this.replay = replay;
@@ -118,12 +120,22 @@ public final class EventConsumer implements AutoCloseable {
                 if (!records.isEmpty()) {
                     consumer.commitSync();
                 }
+                long behind = 0;
+                for (var p : consumer.assignment()) {
+                    behind += consumer.currentLag(p).orElse(0);
+                }
+                lag = behind;
             }
         } catch (WakeupException stopping) {
             // close() asked
         } finally {
             consumer.close(Duration.ofSeconds(10));
         }
+    }
+
+    /** How many records of its partitions this member has not read yet (from the last poll; -1 before it): how far behind the server is. */
+    public long lag() {
+        return lag;
     }
 
     /** Stops {@link #run} (from another thread); the consumer leaves the group and its partitions move to the others. */

@@ -121,6 +121,8 @@ class FleetTest {
                 assertTrue(health.path("hosts").path("fleet-host-1").path("kernel").asText().length() > 0, health.toString());
                 assertEquals(1, health.path("hosts").path("fleet-host-1").path("heartbeat_s").asInt(), health.toString());
                 assertTrue(health.path("hosts").path("fleet-host-1").path("alerts").asLong() >= 1, health.toString());
+                assertTrue(health.path("kafka_lag_records").asLong() >= 0, "the server says how far behind it is: " + health);
+                assertTrue(health.has("hosts_silent"), health.toString());
                 // the events of a host, by the console's host filter
                 var hostEvents = new com.fasterxml.jackson.databind.ObjectMapper().readTree(http.send(java.net.http.HttpRequest.newBuilder(
                                 java.net.URI.create("http://" + at.group(1) + "/api/events?host=replayed-host"))
