@@ -228,6 +228,8 @@ final class AgentCommand implements Callable<Integer> {
             h.putAll(session.health());
             h.put("published", publisher.sent());
             h.put("publish_failed", publisher.failed());
+            h.put("spooled", publisher.spooled());
+            h.put("spool_dropped", publisher.journalDropped());
             h.put("cpu_ns", ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime());
             h.put("rss_bytes", RunningAgent.rssBytes(ProcessHandle.current().pid()));
             try {

@@ -311,7 +311,7 @@ async function showHosts() {
     const lost = b.lost_by_cause ? Object.entries(b.lost_by_cause).filter(([, n]) => n > 0).map(([c, n]) => c + ' ' + n).join(', ') : '';
     const tr = row(body, [name, (b.silent ? 'silent: ' : '') + age + ' s ago', b.version || '', b.kernel || '', b.hooks || '',
       b.events_per_s == null ? '' : String(Math.round(b.events_per_s)), String(b.lost ?? '') + (lost ? ' (' + lost + ')' : ''),
-      String(b.suppressed ?? ''), (b.published ?? '') + ' / ' + (b.publish_failed ?? ''),
+      String(b.suppressed ?? ''), (b.published ?? '') + ' / ' + (b.publish_failed ?? '') + (b.spool_dropped ? ' (' + b.spool_dropped + ' dropped from a full spool)' : ''),
       b.cpu_ns ? Math.round(b.cpu_ns / 1e9) + ' s' : '', b.rss_bytes ? Math.round(b.rss_bytes / 1048576) + ' MiB' : '',
       String(b.alerts ?? '')],
     'alerts?host=' + encodeURIComponent(name), b.silent ? 'silent' : null);
