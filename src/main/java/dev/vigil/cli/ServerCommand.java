@@ -214,6 +214,18 @@ final class ServerCommand implements Callable<Integer> {
             }
             System.err.println("vigil: consuming " + kafka.topic + " from " + kafka.bootstrap + " as group " + Escape.line(group));
             System.err.println("ready");
+            Thread.ofPlatform().daemon().name("vigil-kafka-watch").start(() -> {
+                try {
+                    Thread.sleep(30_000);
+                } catch (InterruptedException stopping) {
+                    return;
+                }
+                if (!consumer.assigned()) {
+                    System.err.println("vigil: no partition of " + Escape.line(kafka.topic) + " assigned after 30 s: Kafka at " + Escape.line(kafka.bootstrap)
+                            + " does not answer, or the topic does not exist yet (it appears with the first agent's events), or the group has"
+                            + " more members than the topic has partitions; still trying");
+                }
+            });
             try {
                 consumer.run(List.of(kafka.topic), handler);
             } finally {
@@ -242,12 +254,14 @@ final class ServerCommand implements Callable<Integer> {
      * silent for days still shows). The broker's clock dates them, not the host's.
      */
     private TopicFollower followHeartbeats(Map<String, String> settings, Map<String, Map<String, Object>> hosts) {
-        try {
-            Topics.ensureCompacted(kafka.bootstrap, settings, kafka.heartbeatTopic, 1,
-                    Map.of("message.timestamp.type", "LogAppendTime", "segment.ms", String.valueOf(3_600_000)));
-        } catch (IOException e) {
-            System.err.println("vigil: " + Escape.line(e.getMessage()) + "; the hosts list reads " + Escape.line(kafka.heartbeatTopic) + " as it is");
-        }
+        Thread.ofPlatform().daemon().name("vigil-heartbeats-topic").start(() -> { // Kafka may not answer yet: the server starts anyway
+            try {
+                Topics.ensureCompacted(kafka.bootstrap, settings, kafka.heartbeatTopic, 1,
+                        Map.of("message.timestamp.type", "LogAppendTime", "segment.ms", String.valueOf(3_600_000)));
+            } catch (IOException e) {
+                System.err.println("vigil: " + Escape.line(e.getMessage()) + "; the hosts list reads " + Escape.line(kafka.heartbeatTopic) + " as it is");
+            }
+        });
         return TopicFollower.follow(kafka.bootstrap, settings, kafka.heartbeatTopic, (host, value, receivedMs) -> {
             Map<String, Object> m = object(value);
             if (m == null || host.isEmpty()) {

@@ -41,6 +41,8 @@ public final class EventConsumer implements AutoCloseable {
     /** Per partition being replayed: the offset where the previous owner stopped. */
     private final Map<org.apache.kafka.common.TopicPartition, Long> replayUntil = new java.util.HashMap<>();
     private volatile boolean closing;
+    /** Whether partitions of the events topic have been assigned to this member yet. */
+    private volatile boolean assigned;
     /** Records on this member's partitions not read yet, as of the last poll (-1 before the first). */
     private volatile long lag = -1;
 
@@ -83,6 +85,7 @@ public final class EventConsumer implements AutoCloseable {
                 if (ours.isEmpty()) {
                     return;
                 }
+                assigned = true;
                 var committed = consumer.committed(ours);
                 Map<org.apache.kafka.common.TopicPartition, Long> since = new java.util.HashMap<>();
                 long from = System.currentTimeMillis() - replay.toMillis();
@@ -131,6 +134,11 @@ public final class EventConsumer implements AutoCloseable {
         } finally {
             consumer.close(Duration.ofSeconds(10));
         }
+    }
+
+    /** Whether the group has given this member partitions of the events topic yet (false while Kafka does not answer, or the topic does not exist). */
+    public boolean assigned() {
+        return assigned;
     }
 
     /** How many records of its partitions this member has not read yet (from the last poll; -1 before it): how far behind the server is. */

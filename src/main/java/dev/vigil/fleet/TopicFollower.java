@@ -50,6 +50,7 @@ public final class TopicFollower implements AutoCloseable {
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
         p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        p.put(ConsumerConfig.ALLOW_AUTO_CREATE_TOPICS_CONFIG, "false"); // a reader waits for the topic; whoever makes it chooses its settings
         p.putAll(settings);
         p.remove(ConsumerConfig.GROUP_ID_CONFIG);
         TopicFollower f = new TopicFollower(new KafkaConsumer<>(p));
