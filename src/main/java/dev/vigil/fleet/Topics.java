@@ -29,7 +29,8 @@ public final class Topics {
         admin.putAll(settings);
         Map<String, String> all = new HashMap<>(configs);
         all.put("cleanup.policy", "compact");
-        try (Admin a = Admin.create(admin)) {
+        Admin a = Admin.create(admin);
+        try {
             a.createTopics(List.of(new NewTopic(topic, Optional.of(partitions), Optional.empty()).configs(all))).all().get(30, TimeUnit.SECONDS);
         } catch (ExecutionException e) {
             if (!(e.getCause() instanceof TopicExistsException)) {
@@ -40,6 +41,8 @@ public final class Topics {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted making the topic " + topic, e);
+        } finally {
+            a.close(java.time.Duration.ofSeconds(2)); // what is still pending has failed already
         }
     }
 }
