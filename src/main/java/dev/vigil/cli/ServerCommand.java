@@ -137,11 +137,6 @@ final class ServerCommand implements Callable<Integer> {
             Map<String, Integer> partitionOfHost = new ConcurrentHashMap<>();
             EventConsumer.Handler handler = new EventConsumer.Handler() {
                 @Override
-                public void partitionOf(String host, int partition) {
-                    partitionOfHost.put(host, partition);
-                }
-
-                @Override
                 public void revoked(int partition) {
                     // the host's state goes with its partition: the next owner rebuilds it by replay
                     partitionOfHost.entrySet().removeIf(en -> {
@@ -154,7 +149,11 @@ final class ServerCommand implements Callable<Integer> {
                 }
 
                 @Override
-                public void handle(String fromTopic, String host, byte[] value, boolean replay) {
+                public void handle(String host, int partition, byte[] value, boolean replay) {
+                    Integer known = partitionOfHost.get(host);
+                    if (known == null || known != partition) {
+                        partitionOfHost.put(host, partition);
+                    }
                     replaying.set(replay);
                     try {
                         record(host, value, replay);
@@ -227,7 +226,7 @@ final class ServerCommand implements Callable<Integer> {
                 }
             });
             try {
-                consumer.run(List.of(kafka.topic), handler);
+                consumer.run(kafka.topic, handler);
             } finally {
                 feed.close();
                 beats.close();

@@ -25,15 +25,12 @@ import java.util.Properties;
  * from them and raises nothing: their alerts were the previous owner's), then the new ones.
  */
 public final class EventConsumer implements AutoCloseable {
-    /** What the server does with one record: its topic, its key (the host id) and its value. */
+    /** What the server does with one record: its key (the host id), its partition, its value, and whether it is replayed to rebuild state. */
     public interface Handler {
-        void handle(String topic, String host, byte[] value, boolean replay);
+        void handle(String host, int partition, byte[] value, boolean replay);
 
         /** Partitions that moved away: state kept for their hosts goes with them. */
         default void revoked(int partition) {}
-
-        /** The partition a record came from, before {@link #handle}: which hosts live where. */
-        default void partitionOf(String host, int partition) {}
     }
 
     private final KafkaConsumer<String, byte[]> consumer;
@@ -61,27 +58,20 @@ public final class EventConsumer implements AutoCloseable {
         this.consumer = new KafkaConsumer<>(p);
     }
 
-    /**
-     * Handles records of `topics` until {@link #close()} from another thread; the first topic's
-     * partitions are the ones whose state is rebuilt when they move here.
-     */
-    public void run(List<String> topics, Handler handler) {
-        String events = topics.getFirst();
-        consumer.subscribe(topics, new org.apache.kafka.clients.consumer.ConsumerRebalanceListener() {
+    /** Handles the records of the events `topic` until {@link #close()} from another thread. */
+    public void run(String topic, Handler handler) {
+        consumer.subscribe(List.of(topic), new org.apache.kafka.clients.consumer.ConsumerRebalanceListener() {
             @Override
             public void onPartitionsRevoked(java.util.Collection<org.apache.kafka.common.TopicPartition> parts) {
                 for (var p : parts) {
                     replayUntil.remove(p);
-                    if (p.topic().equals(events)) {
-                        handler.revoked(p.partition());
-                    }
+                    handler.revoked(p.partition());
                 }
             }
 
             @Override
             public void onPartitionsAssigned(java.util.Collection<org.apache.kafka.common.TopicPartition> parts) {
-                java.util.Set<org.apache.kafka.common.TopicPartition> ours = new java.util.HashSet<>();
-                parts.stream().filter(p -> p.topic().equals(events)).forEach(ours::add);
+                java.util.Set<org.apache.kafka.common.TopicPartition> ours = new java.util.HashSet<>(parts);
                 if (ours.isEmpty()) {
                     return;
                 }
@@ -107,18 +97,16 @@ public final class EventConsumer implements AutoCloseable {
             while (!closing) {
                 ConsumerRecords<String, byte[]> records = consumer.poll(Duration.ofMillis(200));
                 for (ConsumerRecord<String, byte[]> r : records) {
-                    String host = r.key() == null ? "" : r.key();
                     boolean replaying = false;
-                    if (r.topic().equals(events)) {
+                    if (!replayUntil.isEmpty()) { // only just after partitions moved here
                         var tp = new org.apache.kafka.common.TopicPartition(r.topic(), r.partition());
                         Long until = replayUntil.get(tp);
                         replaying = until != null && r.offset() < until;
                         if (until != null && !replaying) {
                             replayUntil.remove(tp);
                         }
-                        handler.partitionOf(host, r.partition());
                     }
-                    handler.handle(r.topic(), host, r.value(), replaying);
+                    handler.handle(r.key() == null ? "" : r.key(), r.partition(), r.value(), replaying);
                 }
                 if (!records.isEmpty()) {
                     consumer.commitSync();

@@ -122,7 +122,7 @@ class FleetTest {
                 assertEquals(1, health.path("hosts").path("fleet-host-1").path("heartbeat_s").asInt(), health.toString());
                 assertTrue(health.path("hosts").path("fleet-host-1").path("alerts").asLong() >= 1, health.toString());
                 assertTrue(health.path("kafka_lag_records").asLong() >= 0, "the server says how far behind it is: " + health);
-                assertTrue(health.has("hosts_silent"), health.toString());
+                assertEquals(0, health.path("hosts_silent").asLong(-1), "both hosts heard from: " + health);
                 // the events of a host, by the console's host filter
                 var hostEvents = new com.fasterxml.jackson.databind.ObjectMapper().readTree(http.send(java.net.http.HttpRequest.newBuilder(
                                 java.net.URI.create("http://" + at.group(1) + "/api/events?host=replayed-host"))
@@ -155,6 +155,16 @@ class FleetTest {
                 assertEquals(0, agent.stop());
                 String published = agent.awaitStderr(l -> l.matches("vigil: \\d+ events; \\d+ records delivered to Kafka, .* \\d+ failed.*"));
                 assertTrue(published.endsWith(", 0 failed"), published);
+                // the stopped agent's host turns silent once two of its (1 s) heartbeats are overdue
+                JsonNode after = health;
+                for (int i = 0; i < 50 && !after.path("hosts").path("fleet-host-1").path("silent").asBoolean(false); i++) {
+                    Thread.sleep(200);
+                    after = new com.fasterxml.jackson.databind.ObjectMapper().readTree(http.send(java.net.http.HttpRequest.newBuilder(
+                                    java.net.URI.create("http://" + at.group(1) + "/api/health"))
+                            .header("Authorization", "Bearer " + at.group(2)).build(), java.net.http.HttpResponse.BodyHandlers.ofString()).body());
+                }
+                assertTrue(after.path("hosts").path("fleet-host-1").path("silent").asBoolean(false), "fleet-host-1 silent: " + after);
+                assertTrue(after.path("hosts_silent").asLong() >= 1, after.toString());
                 assertEquals(0, server.stop());
                 String summary = server.awaitStderr(l -> l.matches("vigil: \\d+ events from \\d+ hosts, \\d+ alerts.*"));
                 assertTrue(summary.contains("from 3 hosts"), summary); // fleet-host-1, replayed-host, hostile-host
