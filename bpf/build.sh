@@ -9,5 +9,11 @@ if [ ! -s "$vmlinux" ]; then
   bpftool btf dump file /sys/kernel/btf/vmlinux format c > "$vmlinux.tmp"
   mv "$vmlinux.tmp" "$vmlinux"
 fi
-clang -g -O2 -target bpf -D__TARGET_ARCH_x86 -Wall -Wno-unused-function \
+# The one place the architecture is chosen: libbpf's PT_REGS_* macros read syscall arguments by it.
+case "$(uname -m)" in
+  x86_64) arch=x86 ;;
+  aarch64) arch=arm64 ;;
+  *) echo "bpf/build.sh: unsupported architecture $(uname -m) (x86_64 and aarch64 are built)" >&2; exit 1 ;;
+esac
+clang -g -O2 -target bpf -D__TARGET_ARCH_$arch -Wall -Wno-unused-function \
   -I"$here/include" -I"$here" -c "$here/vigil.bpf.c" -o "$out/vigil.bpf.o"

@@ -31,7 +31,7 @@ ATTACH_WITH(creds__exit_setresuid, "syscalls/sys_exit_setresuid", 3)
 ATTACH_WITH(creds__exit_setfsuid, "syscalls/sys_exit_setfsuid", 9)
 int creds__exit(struct trace_event_raw_sys_exit *ctx)
 {
-	if (!wanted(T_UPDATE_CRED) && !wanted(T_PRIVESC))
+	if (!wanted(T_UPDATE_CRED) && !wanted(T_PRIVILEGE_ESCALATION))
 		return 0;
 	__u64 how = bpf_get_attach_cookie(ctx);
 	int nargs = how & 7;

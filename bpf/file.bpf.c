@@ -3,7 +3,7 @@
  * Files: open (2), create_file (602), file_write/file_read of watched files
  * (608/609), write (1), chmod (90), rename (82), link (86), unlink (605),
  * rmdir (606), file capabilities set (705: setxattr, lsetxattr, fsetxattr,
- * setxattrat of security.capability).
+ * setxattrat of security.capability), mkdir (711: mkdir, mkdirat).
  *
  * Exit tracepoints only: the call's arguments are read from its saved registers
  * (call_args), so no enter program puts every syscall on the enter slow path.
@@ -11,8 +11,9 @@
  * watch-list lookup (608/609: the file's own inode, then its directory inode
  * and name) are decided on what the kernel opened, whatever path spelling,
  * symlink, hard link or bind mount led there. Paths named by *at() calls are joined to their dirfd or
- * the cwd. Not covered: io_uring IORING_OP_OPENAT/RENAMEAT/UNLINKAT/LINKAT
- * (no syscall tracepoint fires), and 32-bit syscalls.
+ * the cwd. io_uring's OPENAT, RENAMEAT, UNLINKAT, LINKAT, SYMLINKAT and MKDIRAT,
+ * which fire no syscall tracepoint, are covered in iouring.bpf.c. Not covered:
+ * 32-bit syscalls (int 0x80 fires no per-syscall tracepoint).
  */
 #include "lib/common.h"
 
@@ -101,33 +102,28 @@ static __always_inline void emit_file(struct task_struct *task, struct file *f, 
 
 #define OPEN_ASKED (O_CREAT | O_EXCL | O_TRUNC) /* flags the kernel drops from f_flags once the file is open */
 
+/* Which open call an open exit serves (its attach cookie): where its arguments are. */
+#define OPEN_OPEN 1
+#define OPEN_OPENAT 2
+#define OPEN_OPENAT2 3
+#define OPEN_CREAT 4
+
 /*
- * The flags open was called with, read back at syscall exit from the caller's saved registers:
- * on x86-64 the argument registers survive the call, and pt_regs sit at the top of the task's
- * kernel stack (16 KiB; 32 KiB with KASAN: the saved syscall number tells which). Only
- * O_CREAT/O_EXCL/O_TRUNC are taken; the rest is in f_flags.
+ * The flags open was called with, read back at syscall exit from the caller's saved
+ * registers (call_args): only O_CREAT/O_EXCL/O_TRUNC are taken; the rest is in f_flags.
  */
-static __always_inline __u64 open_call_flags(struct task_struct *task, int nr)
+static __always_inline __u64 open_call_flags(__u64 call)
 {
-	char *stack = BPF_CORE_READ(task, stack);
-	struct pt_regs *regs = (struct pt_regs *)(stack + 16384) - 1;
-	unsigned long a = 0, saved_nr = 0;
-	bpf_probe_read_kernel(&saved_nr, sizeof(saved_nr), &regs->orig_ax);
-	if (saved_nr != nr) {
-		regs = (struct pt_regs *)(stack + 32768) - 1;
-		bpf_probe_read_kernel(&saved_nr, sizeof(saved_nr), &regs->orig_ax);
-		if (saved_nr != nr)
-			return 0;
-	}
-	if (nr == 2) /* open(path, flags, mode) */
-		bpf_probe_read_kernel(&a, sizeof(a), &regs->si);
-	else if (nr == 257) /* openat(dirfd, path, flags, mode) */
-		bpf_probe_read_kernel(&a, sizeof(a), &regs->dx);
-	else if (nr == 437) { /* openat2(dirfd, path, how, size) */
-		struct open_how *how = NULL;
-		bpf_probe_read_kernel(&how, sizeof(how), &regs->dx);
-		bpf_probe_read_user(&a, sizeof(a), &how->flags);
-	} else if (nr == 85) /* creat(path, mode) */
+	struct syscall_args r;
+	call_args(&r);
+	__u64 a = 0;
+	if (call == OPEN_OPEN) /* open(path, flags, mode) */
+		a = r.a[1];
+	else if (call == OPEN_OPENAT) /* openat(dirfd, path, flags, mode) */
+		a = r.a[2];
+	else if (call == OPEN_OPENAT2) /* openat2(dirfd, path, how, size) */
+		bpf_probe_read_user(&a, sizeof(a), &((struct open_how *)r.a[2])->flags);
+	else if (call == OPEN_CREAT) /* creat(path, mode) */
 		a = O_CREAT | O_WRONLY | O_TRUNC;
 	return a & OPEN_ASKED;
 }
@@ -135,15 +131,15 @@ static __always_inline __u64 open_call_flags(struct task_struct *task, int nr)
 /* 602 when the open created the file, 608/609 when it is watched: decided on the opened file itself. */
 /*
  * The open's flags: the file's, with the ones the kernel drops (O_CREAT, O_EXCL,
- * O_TRUNC) as asked: read back from the syscall `nr` (only when something is
- * reported), or given (`nr` < 0: io_uring's request holds them).
+ * O_TRUNC) as asked: read back from the open call `call` (an OPEN_* cookie; only
+ * when something is reported), or given (`call` 0: io_uring's request holds them).
  */
-static __always_inline __u64 opened_flags(struct task_struct *task, struct file *f, int nr, __u64 asked)
+static __always_inline __u64 opened_flags(struct file *f, __u64 call, __u64 asked)
 {
-	return f->f_flags | ((nr >= 0 ? open_call_flags(task, nr) : asked) & OPEN_ASKED);
+	return f->f_flags | ((call ? open_call_flags(call) : asked) & OPEN_ASKED);
 }
 
-static __always_inline void report_opened(struct task_struct *task, struct file *f, long fd, int nr, __u64 asked)
+static __always_inline void report_opened(struct task_struct *task, struct file *f, long fd, __u64 call, __u64 asked)
 {
 	if (!f)
 		return;
@@ -156,7 +152,7 @@ static __always_inline void report_opened(struct task_struct *task, struct file 
 	bool watched = wanted(type) && (is_watched(f) & (write ? WATCH_WRITE : WATCH_READ));
 	if (!pi && !created && !watched)
 		return;
-	__u64 fflags = opened_flags(task, f, nr, asked);
+	__u64 fflags = opened_flags(f, call, asked);
 	if (pi) {
 		if (BPF_CORE_READ(pi, sysctl_entry)) {
 			if (write)
@@ -171,24 +167,17 @@ static __always_inline void report_opened(struct task_struct *task, struct file 
 		emit_file(task, f, type, fd, fflags);
 }
 
-/* Which open call an open exit serves (its attach cookie): where its arguments are. */
-#define OPEN_OPEN 1
-#define OPEN_OPENAT 2
-#define OPEN_OPENAT2 3
-#define OPEN_CREAT 4
-
 static __always_inline int open_exit(struct trace_event_raw_sys_exit *ctx)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	long ret = ctx->ret;
 	struct file *f = ret >= 0 ? fd_file(task, ret) : NULL;
-	/* the tracepoint's syscall number is an int: the upper half of ctx->id is padding */
-	report_opened(task, f, ret, (int)ctx->id, 0);
+	__u64 call = bpf_get_attach_cookie(ctx);
+	report_opened(task, f, ret, call, 0);
 	if (!wanted(T_OPEN))
 		return 0;
 	struct syscall_args a;
 	call_args(&a);
-	__u64 call = bpf_get_attach_cookie(ctx);
 	struct file_event *e = file_record(task, T_OPEN, ret);
 	if (!e)
 		return 0;
@@ -285,6 +274,8 @@ int write__exit(struct trace_event_raw_sys_exit *ctx)
 #define PATHS_SETXATTR 14
 #define PATHS_FSETXATTR 15
 #define PATHS_SETXATTRAT 16
+#define PATHS_MKDIR 17
+#define PATHS_MKDIRAT 18
 
 static __always_inline bool is_file_caps(const char *name);
 
@@ -310,6 +301,8 @@ static __always_inline bool paths_of(__u64 layout, struct syscall_args *n, __u32
 	case PATHS_UNLINK: *type = T_UNLINK; p1 = a[0]; break;
 	case PATHS_UNLINKAT: *type = (a[2] & AT_REMOVEDIR) ? T_RMDIR : T_UNLINK; d1 = (int)a[0]; p1 = a[1]; num = a[2]; break;
 	case PATHS_RMDIR: *type = T_RMDIR; p1 = a[0]; break;
+	case PATHS_MKDIR: *type = T_MKDIR; p1 = a[0]; num = a[1]; break;
+	case PATHS_MKDIRAT: *type = T_MKDIR; d1 = (int)a[0]; p1 = a[1]; num = a[2]; break;
 	case PATHS_SETXATTR: *type = T_FILE_CAPS; p1 = a[0]; if (!is_file_caps((void *)a[1])) return false; break;
 	case PATHS_FSETXATTR: *type = T_FILE_CAPS; d1 = (int)a[0]; if (!is_file_caps((void *)a[1])) return false; break;
 	case PATHS_SETXATTRAT: *type = T_FILE_CAPS; d1 = (int)a[0]; p1 = a[1]; if (!is_file_caps((void *)a[3])) return false; break;
@@ -399,7 +392,7 @@ static __always_inline int paths_exit(struct trace_event_raw_sys_exit *ctx)
 		return 0;
 	e->flags = a.a[4];
 	e->mode = a.a[4];
-	if (type == T_CHMOD || type == T_FILE_CAPS)
+	if (type == T_CHMOD || type == T_FILE_CAPS || type == T_MKDIR)
 		fill_tree(&e->tree, task);
 	__u32 pos = sizeof(*e);
 	if (a.a[1]) {
@@ -445,6 +438,8 @@ ATTACH_WITH(link__exit_symlinkat, "syscalls/sys_exit_symlinkat", PATHS_SYMLINKAT
 ATTACH_WITH(unlink__exit_unlink, "syscalls/sys_exit_unlink", PATHS_UNLINK)
 ATTACH_WITH(unlink__exit_unlinkat, "syscalls/sys_exit_unlinkat", PATHS_UNLINKAT)
 ATTACH_WITH(unlink__exit_rmdir, "syscalls/sys_exit_rmdir", PATHS_RMDIR)
+ATTACH_WITH(mkdir__exit_mkdir, "syscalls/sys_exit_mkdir", PATHS_MKDIR)
+ATTACH_WITH(mkdir__exit_mkdirat, "syscalls/sys_exit_mkdirat", PATHS_MKDIRAT)
 ATTACH_WITH(fcaps__exit_setxattr, "syscalls/sys_exit_setxattr", PATHS_SETXATTR)
 ATTACH_WITH(fcaps__exit_lsetxattr, "syscalls/sys_exit_lsetxattr", PATHS_SETXATTR)
 ATTACH_WITH(fcaps__exit_fsetxattr, "syscalls/sys_exit_fsetxattr", PATHS_FSETXATTR)

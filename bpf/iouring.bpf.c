@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * io_uring: operations that run in the kernel without their syscall, so no
- * syscall tracepoint fires for them (DESIGN.md §5). io_uring_complete fires
+ * syscall tracepoint fires for them (docs/design.md, "Follow the operation"). io_uring_complete fires
  * once per finished request, whatever thread finished it, and is not a
  * syscall tracepoint: it costs nothing to programs that do not use io_uring.
  *
@@ -9,7 +9,7 @@
  * 608/609 on the opened file, exactly as for open(2)), IORING_OP_CONNECT
  * (42) and IORING_OP_ACCEPT (43), read from the socket itself, and
  * IORING_OP_SOCKET of raw and packet sockets (702), and RENAMEAT, UNLINKAT,
- * LINKAT and SYMLINKAT (paths taken at submission, below). Opens into
+ * LINKAT, SYMLINKAT and MKDIRAT (paths taken at submission, below). Opens into
  * fixed-file slots are read from the ring's file table (there is no fd).
  */
 #include "lib/common.h"
@@ -61,7 +61,7 @@ int iouring__complete(struct trace_event_raw_io_uring_complete *ctx)
 		struct io_open *open = (void *)req; /* the request's command area */
 		__u32 slot = BPF_CORE_READ(open, file_slot);
 		report_opened(task, slot ? fixed_file(req, slot == IORING_FILE_INDEX_ALLOC ? res : slot - 1) : fd_file(task, res), res,
-			      -1, BPF_CORE_READ(open, how.flags));
+			      0, BPF_CORE_READ(open, how.flags));
 	} else if (op == IORING_OP_CONNECT && (res == 0 || res == -EINPROGRESS) && wanted(T_CONNECT)) {
 		emit_net(task, T_CONNECT, file_sock(BPF_CORE_READ(req, file)), res, -1, VIA_IO_URING);
 	} else if (op == IORING_OP_ACCEPT && res >= 0 && wanted(T_ACCEPT)) {
@@ -86,11 +86,11 @@ int iouring__complete(struct trace_event_raw_io_uring_complete *ctx)
 }
 
 /*
- * Path operations (RENAMEAT, UNLINKAT, LINKAT, SYMLINKAT): their paths are
+ * Path operations (RENAMEAT, UNLINKAT, LINKAT, SYMLINKAT, MKDIRAT): their paths are
  * released before the completion fires, so they are copied at submission
  * (io_uring_submit_req, after the request's prep took them) into a map keyed
  * by the request, and reported with the result at completion, as rename (82),
- * link (86), unlink/rmdir (605/606) and watched_change (710).
+ * link (86), unlink/rmdir (605/606), watched_change (710) and mkdir (711).
  */
 #define URING_PATH_MAX 256
 
@@ -111,14 +111,16 @@ struct {
 
 static __always_inline bool path_op(__u8 op)
 {
-	return op == IORING_OP_RENAMEAT || op == IORING_OP_UNLINKAT || op == IORING_OP_LINKAT || op == IORING_OP_SYMLINKAT;
+	return op == IORING_OP_RENAMEAT || op == IORING_OP_UNLINKAT || op == IORING_OP_LINKAT || op == IORING_OP_SYMLINKAT
+		|| op == IORING_OP_MKDIRAT;
 }
 
 SEC("tp_btf/io_uring_submit_req")
 int BPF_PROG(iouring__submit, struct io_kiocb *req)
 {
 	__u8 op = BPF_CORE_READ(req, opcode);
-	if (!path_op(op) || !(wanted(T_RENAME) || wanted(T_LINK) || wanted(T_UNLINK) || wanted(T_RMDIR) || wanted(T_WATCHED_CHANGE)))
+	if (!path_op(op) || !(wanted(T_RENAME) || wanted(T_LINK) || wanted(T_UNLINK) || wanted(T_RMDIR) || wanted(T_WATCHED_CHANGE)
+			|| wanted(T_MKDIR)))
 		return 0;
 	struct uring_paths *v = (void *)path_area(); /* scratch: the value is too large for the stack */
 	if (!v)
@@ -130,6 +132,11 @@ int BPF_PROG(iouring__submit, struct io_kiocb *req)
 		v->dfd1 = BPF_CORE_READ(u, dfd);
 		v->flags = BPF_CORE_READ(u, flags);
 		bpf_probe_read_kernel_str(v->p1, sizeof(v->p1), BPF_CORE_READ(u, filename, name));
+	} else if (op == IORING_OP_MKDIRAT) {
+		struct io_mkdir *m = (void *)req;
+		v->dfd1 = BPF_CORE_READ(m, dfd);
+		v->flags = BPF_CORE_READ(m, mode);
+		bpf_probe_read_kernel_str(v->p1, sizeof(v->p1), BPF_CORE_READ(m, filename, name));
 	} else {
 		struct io_rename *r = (void *)req; /* io_link has the same layout */
 		v->dfd1 = BPF_CORE_READ(r, old_dfd);
@@ -152,7 +159,8 @@ int iouring__complete_paths(struct trace_event_raw_io_uring_complete *ctx)
 	struct io_kiocb *req = ctx->req;
 	struct task_struct *task = req_task(req);
 	long res = ctx->res;
-	__u32 op = v->op, type = op == IORING_OP_RENAMEAT ? T_RENAME : (op == IORING_OP_UNLINKAT ? ((v->flags & AT_REMOVEDIR) ? T_RMDIR : T_UNLINK) : T_LINK);
+	__u32 op = v->op, type = op == IORING_OP_RENAMEAT ? T_RENAME : op == IORING_OP_MKDIRAT ? T_MKDIR
+		: (op == IORING_OP_UNLINKAT ? ((v->flags & AT_REMOVEDIR) ? T_RMDIR : T_UNLINK) : T_LINK);
 	struct file_event *e = file_record(task, type, res);
 	if (!e)
 		goto out;
@@ -162,8 +170,12 @@ int iouring__complete_paths(struct trace_event_raw_io_uring_complete *ctx)
 		pos = put_str(e, pos, &e->path, v->p1, URING_PATH_MAX, false, type); /* the link's target, as given */
 	else
 		pos = put_path_at(e, pos, &e->path, v->dfd1, v->p1, false, type);
-	if (op != IORING_OP_UNLINKAT)
+	if (op != IORING_OP_UNLINKAT && op != IORING_OP_MKDIRAT)
 		pos = put_path_at(e, pos, &e->path2, v->dfd2, v->p2, false, type);
+	if (op == IORING_OP_MKDIRAT) {
+		e->mode = v->flags;
+		fill_tree(&e->tree, task);
+	}
 	if (op == IORING_OP_SYMLINKAT)
 		e->flags = 1; /* a symbolic link, as link__enter_symlink marks it */
 	if (op == IORING_OP_UNLINKAT && res == 0 && wanted(T_WATCHED_CHANGE) && path_watched(e, &e->path)) {

@@ -9,10 +9,8 @@
  * what the caller's memory says afterwards (bind to port 0 reports the port
  * the kernel chose). Only inet sockets are reported. listen reads the bound
  * address from the socket. raw_socket: socket(2) with AF_PACKET, SOCK_RAW or
- * SOCK_PACKET; io_uring IORING_OP_SOCKET is not covered yet.
- * Not covered: io_uring IORING_OP_CONNECT/ACCEPT (no syscall tracepoint
- * fires; TCP connects still show in inet_sock_set_state, which a later hook
- * can use), and 32-bit socketcall().
+ * SOCK_PACKET. io_uring's CONNECT, ACCEPT and SOCKET, which fire no syscall
+ * tracepoint, are covered in iouring.bpf.c. Not covered: 32-bit socketcall().
  *
  * Port scans: tcp_send_reset fires when a SYN reaches a closed port (no
  * socket: skaddr is NULL), inet_sock_set_state SYN_RECV->ESTABLISHED when a

@@ -9,9 +9,9 @@
  * flood; tamper.bpf.c uses it for signals to the agent only). Exit tracepoints,
  * with the arguments from the saved registers, except for the two sandbox
  * hooks that report a call as it starts (exit_group never returns; a sleep is
- * reported when asked for, not when over). Not covered:
- * 32-bit int 0x80 calls; process_vm_writev and writes to /proc/PID/mem of
- * processes other than the agent.
+ * reported when asked for, not when over). Another process's memory written
+ * through process_vm_writev or /proc/PID/mem is process_memory (701,
+ * memory.bpf.c). Not covered: 32-bit int 0x80 calls.
  */
 #include "lib/common.h"
 

@@ -23,7 +23,11 @@
 #define VIGIL_DNS_MAX       512  /* DNS payload bytes shipped */
 #define VIGIL_WRITE_PREVIEW 64   /* first bytes of a write */
 
-/* Event types: Elkeid's data_type numbers, plus internal ones from 1000. */
+/*
+ * Event types: Elkeid's data_type numbers, Vigil's own from 700, internal ones from 1000.
+ * Each is declared once in Java (dev.vigil.event.EventType, named T_ + its name there); the
+ * agent reads this enum from the object's BTF and refuses to start when the two disagree.
+ */
 enum vigil_type {
 	T_WRITE = 1,
 	T_OPEN = 2,
@@ -56,7 +60,7 @@ enum vigil_type {
 	T_FILE_WRITE = 608,
 	T_FILE_READ = 609,
 	T_USB = 610,
-	T_PRIVESC = 611,
+	T_PRIVILEGE_ESCALATION = 611,
 	T_PORT_SCAN = 612,
 	T_AGENT_TAMPER = 700, /* Vigil's own: another process acted on the agent */
 	T_PROCESS_MEMORY = 701, /* Vigil's own: another process's memory read or written */
@@ -69,6 +73,7 @@ enum vigil_type {
 	T_NAMESPACE = 708,   /* Vigil's own: setns/unshare/clone with CLONE_NEW* (task_event, see enum vigil_ns_action) */
 	T_WATCHED_CHANGE = 710, /* Vigil's own: a watched file unlinked, removed or truncated (file_event; flags: the action) */
 	T_SYSCTL_WRITE = 709, /* Vigil's own: a /proc/sys tunable opened for writing (task_event: arg0 flags; text: the path) */
+	T_MKDIR = 711,       /* Vigil's own: a directory made (file_event: path, mode) */
 	T_FORK = 1000,       /* internal: keeps the process cache */
 	T_CGROUP = 1001,     /* internal: a cgroup v2 directory made or removed (task_event: arg0 id, arg1 removed; text: path) */
 	T_SLOTS = 1024,      /* size of per-type maps */
@@ -94,7 +99,7 @@ struct str_ref {
 };
 
 struct event_header {
-	__u32 type;            /* enum vigil_type */
+	enum vigil_type type;  /* 4 bytes; typed so the enum reaches the object's BTF */
 	__u32 size;            /* whole record, header included */
 	__u64 ts;              /* CLOCK_BOOTTIME, ns */
 	__u64 start_time;      /* process start (boottime ns): with pid, an identity that survives pid reuse */
@@ -198,7 +203,7 @@ struct dns_event {
 	__u32 _pad;
 };
 
-/* File hooks. Which str_ref means what depends on the type (see FileEvents.java). */
+/* File hooks. Which str_ref means what depends on the type (see FileEvent.java). */
 struct file_event {
 	struct event_header hdr;
 	struct pid_tree tree;      /* depth 0 where the hook has no pid_tree */

@@ -101,7 +101,7 @@ static __always_inline void note_setuid_exec(struct task_struct *task)
  */
 static __always_inline void check_privesc(struct task_struct *task, __u32 at)
 {
-	if (!wanted(T_PRIVESC))
+	if (!wanted(T_PRIVILEGE_ESCALATION))
 		return;
 	struct cred_event *e = record_area();
 	if (!e)
@@ -117,7 +117,7 @@ static __always_inline void check_privesc(struct task_struct *task, __u32 at)
 	if (bpf_map_lookup_elem(&cred_source, &tgid))
 		return;
 	mark_cred_source(task);
-	fill_header(&e->hdr, task, T_PRIVESC, sizeof(*e));
+	fill_header(&e->hdr, task, T_PRIVILEGE_ESCALATION, sizeof(*e));
 	e->hdr.flags = at;
 	fill_tree(&e->tree, task);
 	e->p_pid = parent->tgid;

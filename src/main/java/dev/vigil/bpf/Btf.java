@@ -10,9 +10,10 @@ import java.util.Optional;
 
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 
-/** Read access to a BPF object's BTF: enough to learn a struct's size and member offsets. */
+/** Read access to a BPF object's BTF: enough to learn a struct's size and member offsets, and an enum's values. */
 public final class Btf {
     private static final int KIND_STRUCT = 4;
+    private static final int KIND_ENUM = 6;
     private static final int KIND_FUNC = 12;
     private static final int KIND_DECL_TAG = 17;
     private final MemorySegment handle;
@@ -49,6 +50,28 @@ public final class Btf {
             return Optional.of(new Struct(name, size, offsets));
         } catch (Throwable t) {
             throw new BpfException("btf: struct " + name, t);
+        }
+    }
+
+    /** An enum's enumerators and values, in declaration order; empty when the BTF has no such enum. */
+    public Map<String, Long> enumValues(String name) {
+        try (Arena arena = Arena.ofConfined()) {
+            int id = (int) Libbpf.BTF_FIND.invokeExact(handle, arena.allocateFrom(name), KIND_ENUM);
+            Map<String, Long> values = new LinkedHashMap<>();
+            if (id < 0) {
+                return values;
+            }
+            // struct btf_type (12 bytes) then vlen x struct btf_enum { u32 name_off; s32 val; }
+            MemorySegment type = ((MemorySegment) Libbpf.BTF_TYPE.invokeExact(handle, id)).reinterpret(12);
+            int vlen = type.get(JAVA_INT, 4) & 0xffff;
+            MemorySegment entries = MemorySegment.ofAddress(type.address() + 12).reinterpret(8L * vlen);
+            for (int i = 0; i < vlen; i++) {
+                String n = Libbpf.string((MemorySegment) Libbpf.BTF_NAME.invokeExact(handle, entries.get(JAVA_INT, 8L * i)));
+                values.put(n, (long) entries.get(JAVA_INT, 8L * i + 4));
+            }
+            return values;
+        } catch (Throwable t) {
+            throw new BpfException("btf: enum " + name, t);
         }
     }
 

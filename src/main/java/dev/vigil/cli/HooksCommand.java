@@ -1,6 +1,7 @@
 package dev.vigil.cli;
 
-import dev.vigil.sensor.Hook;
+import dev.vigil.event.EventType;
+import dev.vigil.sensor.Hooks;
 import dev.vigil.sensor.HookAvailability;
 import picocli.CommandLine.Command;
 
@@ -12,10 +13,10 @@ final class HooksCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         System.out.printf("%-5s %-26s %-8s %-11s %s%n", "TYPE", "NAME", "SET", "AVAILABLE", "MECHANISM / WHY NOT");
-        for (Hook h : Hook.values()) {
+        for (EventType h : Hooks.all()) {
             HookAvailability a = HookAvailability.of(h);
-            System.out.printf("%-5d %-26s %-8s %-11s %s%n", h.type().number(), h.hookName(),
-                    h.onByDefault() ? "default" : "sandbox", a.label(), a.note().isEmpty() ? h.mechanism() : a.note());
+            System.out.printf("%-5d %-26s %-8s %-11s %s%n", h.number(), h.eventName(),
+                    Hooks.onByDefault(h) ? "default" : "sandbox", a.label(), a.note().isEmpty() ? Hooks.of(h).mechanism() : a.note());
         }
         return 0;
     }

@@ -14,7 +14,7 @@ import java.nio.file.Path;
 /** {@code vigil}: the command line. User mistakes end in one line on stderr and exit status 2. */
 @Command(name = "vigil", mixinStandardHelpOptions = true, scope = ScopeType.INHERIT, version = "vigil " + Main.VERSION,
         description = "Host intrusion detection on eBPF tracepoints.",
-        subcommands = {RunCommand.class, EventsCommand.class, HooksCommand.class, RulesCommand.class, ReplayCommand.class,
+        subcommands = {RunCommand.class, EventsCommand.class, HooksCommand.class, FieldsCommand.class, RulesCommand.class, ReplayCommand.class,
                 BenchCommand.class, ShowCommand.class, AgentCommand.class, ServerCommand.class, BrokerCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     static final String VERSION = "0.1.0";

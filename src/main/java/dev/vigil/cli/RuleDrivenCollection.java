@@ -2,7 +2,8 @@ package dev.vigil.cli;
 
 import dev.vigil.detect.Collection;
 import dev.vigil.detect.Needs;
-import dev.vigil.sensor.Hook;
+import dev.vigil.event.EventType;
+import dev.vigil.sensor.Hooks;
 import dev.vigil.sensor.Watch;
 
 import java.io.PrintStream;
@@ -27,11 +28,11 @@ final class RuleDrivenCollection {
      * can match any event), exec always (the process cache lives on it). The hooks that report
      * every open or every write are never switched on by a rule: they cost what Falco costs.
      */
-    static Set<Hook> hooks(Collection c) {
-        EnumSet<Hook> out = EnumSet.of(Hook.EXECVE);
-        for (Hook h : Hook.values()) {
-            boolean asked = c.types() == null ? h.onByDefault() : c.types().contains(h.type().eventName());
-            if (asked && h != Hook.OPEN && h != Hook.WRITE) {
+    static Set<EventType> hooks(Collection c) {
+        EnumSet<EventType> out = EnumSet.of(EventType.EXECVE);
+        for (EventType h : Hooks.all()) {
+            boolean asked = c.types() == null ? Hooks.onByDefault(h) : c.types().contains(h.eventName());
+            if (asked && h != EventType.OPEN && h != EventType.WRITE) {
                 out.add(h);
             }
         }
@@ -62,10 +63,10 @@ final class RuleDrivenCollection {
 
     /** What `vigil rules check --collect` prints: the cost of the rules before they run. */
     static void print(Collection c, PrintStream out) {
-        Set<Hook> on = hooks(c);
+        Set<EventType> on = hooks(c);
         List<String> attached = new ArrayList<>(), left = new ArrayList<>();
-        for (Hook h : Hook.values()) {
-            (on.contains(h) ? attached : left).add(h.type().eventName() + (h.onByDefault() ? "" : " (sandbox)"));
+        for (EventType h : Hooks.all()) {
+            (on.contains(h) ? attached : left).add(h.eventName() + (Hooks.onByDefault(h) ? "" : " (sandbox)"));
         }
         out.println("hooks attached (" + attached.size() + "): " + String.join(", ", attached));
         out.println("hooks left out, no rule reads them (" + left.size() + "): " + (left.isEmpty() ? "none" : String.join(", ", left)));

@@ -8,7 +8,8 @@ import dev.vigil.detect.RuleException;
 import dev.vigil.detect.RuleLoader;
 import dev.vigil.detect.RuleSet;
 import dev.vigil.enrich.ProcessInfo;
-import dev.vigil.sensor.Hook;
+import dev.vigil.event.EventType;
+import dev.vigil.sensor.Hooks;
 import dev.vigil.sensor.HookSelection;
 import dev.vigil.sensor.LossReport;
 import dev.vigil.sensor.SensorOptions;
@@ -129,8 +130,8 @@ final class RunCommand implements Callable<Integer> {
             Engine engine = new Engine(set, sink, e -> lineage(session.get(), e)).fold(foldWindow(foldSeconds));
             // tamper evidence is part of the agent, not a hook one can leave out
             boolean byRules = hooks.equals("rules");
-            EnumSet<Hook> selected = EnumSet.copyOf(byRules ? RuleDrivenCollection.hooks(set.collection()) : HookSelection.parse(hooks));
-            selected.add(Hook.AGENT_TAMPER);
+            EnumSet<EventType> selected = EnumSet.copyOf(byRules ? RuleDrivenCollection.hooks(set.collection()) : HookSelection.parse(hooks));
+            selected.add(EventType.AGENT_TAMPER);
             SensorOptions options = SensorOptions.of(selected).withRawSyscalls(!byRules && HookSelection.asksForRawSyscalls(hooks))
                     .withTamperLog(true).withEnvMax(envMax).withRateLimit(rateLimit).withWatches(RuleDrivenCollection.watches(set.collection()));
             LossWatch losses = new LossWatch(sink, engine);

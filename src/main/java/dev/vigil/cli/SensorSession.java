@@ -5,7 +5,8 @@ import dev.vigil.enrich.Enricher;
 import dev.vigil.enrich.ProcessCache;
 import dev.vigil.event.EventType;
 import dev.vigil.event.ExecEvent;
-import dev.vigil.sensor.Hook;
+import dev.vigil.event.EventType;
+import dev.vigil.sensor.Hooks;
 import dev.vigil.sensor.KernelEventStream;
 import dev.vigil.sensor.LossReport;
 import dev.vigil.sensor.SensorOptions;
@@ -36,8 +37,8 @@ final class SensorSession {
 
     /** With `host` as the events' nodename and in process identities (a fleet agent's --host-id). */
     SensorSession(SensorOptions options, Consumer<EnrichedEvent> out, Runnable flush, String host) {
-        for (Hook h : options.hooks()) {
-            shown.add(h.type());
+        for (EventType h : options.hooks()) {
+            shown.add(h);
         }
         this.stream = KernelEventStream.open(options);
         this.enricher = new Enricher(cache, e -> {

@@ -1,5 +1,8 @@
 package dev.vigil.console;
 
+import dev.vigil.event.Catalogue;
+import dev.vigil.event.EventKind;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
@@ -266,6 +269,7 @@ public final class Console implements AutoCloseable {
 
     private static Map<String, byte[]> loadStatic(String... names) {
         Map<String, byte[]> out = new LinkedHashMap<>();
+        out.put("catalogue.js", catalogueScript());
         for (String n : names) {
             try (var in = Console.class.getResourceAsStream("static/" + n)) {
                 if (in != null) {
@@ -276,6 +280,17 @@ public final class Console implements AutoCloseable {
             }
         }
         return Map.copyOf(out);
+    }
+
+    /** What the page knows of each event type, from the catalogue: the field that is its path, whether dip/dport are a peer. */
+    private static byte[] catalogueScript() {
+        var events = new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode();
+        for (EventKind k : Catalogue.kinds()) {
+            var e = events.putObject(k.eventName());
+            e.put("path", k.def().path());
+            e.put("peer", k.def().peer());
+        }
+        return ("// generated from the event catalogue\nconst CATALOGUE = " + events + ";\n").getBytes(StandardCharsets.UTF_8);
     }
 
     private static String type(String name) {

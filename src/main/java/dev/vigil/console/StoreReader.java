@@ -1,5 +1,9 @@
 package dev.vigil.console;
 
+import dev.vigil.event.Catalogue;
+import dev.vigil.event.EventDef;
+import dev.vigil.event.EventKind;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -148,8 +152,8 @@ public final class StoreReader implements AutoCloseable {
         return a.isEmpty() ? null : (ObjectNode) a.get(0);
     }
 
-    /** Every key an event names a path under. */
-    static final List<String> PATH_KEYS = List.of("file_path", "file", "filename", "old_name", "new_name");
+    /** Every key an event names a path under: each event type's path field, from the catalogue. */
+    static final List<String> PATH_KEYS = List.copyOf(dev.vigil.event.Catalogue.pathFields());
 
     /** Events matching the filter, newest first. */
     public synchronized ArrayNode events(Filter f) throws SQLException {
@@ -251,18 +255,26 @@ public final class StoreReader implements AutoCloseable {
         return out;
     }
 
-    /** What an event did something to, as a graph node id: file:PATH, peer:IP:PORT, dns:NAME; or null. */
+    /**
+     * What an event did something to, as a graph node id: file:PATH (the path its declaration names,
+     * unless that is the program run, which the process node shows), peer:IP:PORT (an event whose
+     * dip/dport name a peer), dns:NAME (a query); or null.
+     */
     private static String target(JsonNode e) {
         String type = e.path("event").asText();
-        String target = switch (type) {
-            case "create_file", "file_write", "file_read", "chmod", "unlink", "rmdir", "watched_change", "file_capability" ->
-                    "file:" + first(e, "file_path", "file", "filename");
-            case "rename", "link" -> "file:" + e.path("new_name").asText();
-            case "connect", "bind", "listen", "accept" -> e.path("dip").asText("").isEmpty() ? null
-                    : "peer:" + e.path("dip").asText() + ":" + e.path("dport").asText();
-            case "dns" -> e.path("response").asBoolean(false) ? null : "dns:" + e.path("query").asText();
-            default -> null;
-        };
+        EventKind kind = Catalogue.kind(type);
+        if (kind == null) {
+            return null;
+        }
+        EventDef def = kind.def();
+        String target = null;
+        if (type.equals("dns")) {
+            target = e.path("response").asBoolean(false) ? null : "dns:" + e.path("query").asText();
+        } else if (!def.path().isEmpty() && !def.path().equals("exe")) {
+            target = "file:" + e.path(def.path()).asText("");
+        } else if (def.peer()) {
+            target = e.path("dip").asText("").isEmpty() ? null : "peer:" + e.path("dip").asText() + ":" + e.path("dport").asText();
+        }
         return target == null || target.endsWith(":") ? null : target;
     }
 
@@ -455,16 +467,6 @@ public final class StoreReader implements AutoCloseable {
         e.put("to", to);
         e.put("label", what);
         edges.add(e);
-    }
-
-    private static String first(JsonNode e, String... keys) {
-        for (String k : keys) {
-            String v = e.path(k).asText("");
-            if (!v.isEmpty()) {
-                return v;
-            }
-        }
-        return "";
     }
 
     /** Counts for /metrics. */

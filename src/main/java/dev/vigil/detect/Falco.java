@@ -1,5 +1,9 @@
 package dev.vigil.detect;
 
+import dev.vigil.event.Catalogue;
+import dev.vigil.event.EventKind;
+import dev.vigil.event.EventType;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -97,69 +101,40 @@ final class Falco {
         }
     }
 
-    private static final Set<String> OPEN = Set.of("open", "openat", "openat2", "creat");
-
     /** Every Falco event type some Vigil event stands for (see {@link #types}). */
-    static final Set<String> SYSCALLS = Set.of("execve", "execveat", "open", "openat", "openat2", "creat", "process_vm_writev",
-            "process_vm_readv", "accept", "accept4", "rename", "renameat", "renameat2", "symlink", "symlinkat", "link", "linkat",
-            "chmod", "fchmod", "fchmodat", "fchmodat2", "unlink", "unlinkat", "rmdir", "truncate", "ftruncate", "write",
-            "pwrite64", "writev", "pwritev", "procexit", "nanosleep", "clock_nanosleep", "mount", "move_mount", "recvfrom",
-            "recvmsg", "recvmmsg", "sendto", "sendmsg", "sendmmsg", "init_module", "finit_module", "setuid", "setreuid",
-            "setresuid", "setfsuid", "socket", "setxattr", "lsetxattr", "fsetxattr", "bpf", "setns", "unshare", "clone",
-            "clone3", "connect", "bind", "listen", "ptrace", "setsid", "prctl", "kill", "tkill", "tgkill", "memfd_create",
-            "mprotect", "exit_group", "capset", "userfaultfd");
+    static final Set<String> SYSCALLS = Catalogue.falcoTypes();
 
-    /** The Falco event types a Vigil event stands for, besides its own name. */
+    private static final Set<String> OPEN = EventType.OPEN.def().falcoTypes();
+
+    /**
+     * The Falco event types this event stands for, besides its own name: its declaration's, except
+     * where the event's fields say which of them it is (a symlink, a reply, an unlink of a watched file).
+     */
     static Set<String> types(Map<String, Object> e) {
-        Object name = e.get("event");
-        if (!(name instanceof String s)) {
+        if (!(e.get("event") instanceof String s)) {
             return Set.of();
         }
         return switch (s) {
-            case "execve", "call_usermodehelper_exec" -> Set.of("execve", "execveat");
-            case "open", "file_read", "file_write", "create_file", "sysctl_write" -> OPEN;
             case "process_memory" -> e.get("file") instanceof String f && !f.isEmpty() ? OPEN
                     : Boolean.TRUE.equals(e.get("write")) ? Set.of("process_vm_writev") : Set.of("process_vm_readv");
-            case "accept" -> Set.of("accept", "accept4");
-            case "rename" -> Set.of("rename", "renameat", "renameat2");
             case "link" -> symlink(e) ? Set.of("symlink", "symlinkat") : Set.of("link", "linkat");
-            case "chmod" -> Set.of("chmod", "fchmod", "fchmodat", "fchmodat2");
-            case "unlink" -> Set.of("unlink", "unlinkat");
-            case "rmdir" -> Set.of("rmdir", "unlinkat");
             case "watched_change" -> switch (String.valueOf(e.get("action"))) {
                 case "unlink" -> Set.of("unlink", "unlinkat");
                 case "rmdir" -> Set.of("rmdir", "unlinkat");
                 case "truncate" -> Set.of("truncate", "ftruncate");
                 default -> Set.of();
             };
-            case "write" -> Set.of("write", "pwrite64", "writev", "pwritev");
-            case "exit" -> Set.of("procexit");
-            case "nanosleep" -> Set.of("nanosleep", "clock_nanosleep");
-            case "mount" -> Set.of("mount", "move_mount");
             case "dns" -> Boolean.TRUE.equals(e.get("response")) ? Set.of("recvfrom", "recvmsg", "recvmmsg")
                     : Set.of("sendto", "sendmsg", "sendmmsg");
-            case "load_module" -> Set.of("init_module", "finit_module");
-            case "update_cred" -> Set.of("setuid", "setreuid", "setresuid", "setfsuid");
-            case "raw_socket" -> Set.of("socket");
-            case "file_capability" -> Set.of("setxattr", "lsetxattr", "fsetxattr");
-            case "bpf_load" -> Set.of("bpf");
             case "namespace" -> e.get("action") instanceof String a ? Set.of(a) : Set.of();
-            case "connect", "bind", "listen", "ptrace", "setsid", "prctl", "kill", "tkill", "tgkill", "memfd_create",
-                 "mprotect", "exit_group", "capset", "userfaultfd" -> Set.of(s);
-            default -> Set.of();
+            default -> possibleTypes(s);
         };
     }
 
     /** Every Falco type an event of this name can stand for, whatever its other fields (for the kernel's filters). */
     static Set<String> possibleTypes(String eventName) {
-        return switch (eventName) {
-            case "process_memory" -> Set.of("open", "openat", "openat2", "creat", "process_vm_writev", "process_vm_readv");
-            case "link" -> Set.of("link", "linkat", "symlink", "symlinkat");
-            case "watched_change" -> Set.of("unlink", "unlinkat", "rmdir", "truncate", "ftruncate");
-            case "dns" -> Set.of("recvfrom", "recvmsg", "recvmmsg", "sendto", "sendmsg", "sendmmsg");
-            case "namespace" -> Set.of("setns", "unshare", "clone", "clone3");
-            default -> types(Map.of("event", eventName));
-        };
+        EventKind kind = Catalogue.kind(eventName);
+        return kind == null ? Set.of() : kind.def().falcoTypes();
     }
 
     static boolean symlink(Map<String, Object> e) {
@@ -168,7 +143,8 @@ final class Falco {
     }
 
     /** The events that are an open to Falco, decided on the name without building the type set (it runs per event). */
-    private static final Set<String> OPEN_EVENTS = Set.of("open", "file_read", "file_write", "create_file", "sysctl_write");
+    private static final Set<String> OPEN_EVENTS = Catalogue.kinds().stream().filter(k -> k.def().falcoTypes().equals(OPEN))
+            .map(EventKind::eventName).collect(java.util.stream.Collectors.toUnmodifiableSet());
 
     static boolean openLike(Map<String, Object> e) {
         if (!(e.get("event") instanceof String name)) {

@@ -60,6 +60,11 @@ final class FalcoArgs {
                 case "newpath", "name", "path" -> e.get("new_name");
                 default -> null;
             };
+            case "mkdir" -> switch (arg) {
+                case "path", "name" -> e.get("file");
+                case "mode" -> e.get("mode") instanceof Number n ? String.format("0%o", n.longValue() & 07777) : null;
+                default -> null;
+            };
             case "unlink", "rmdir", "watched_change" -> switch (arg) {
                 case "path", "name" -> e.get("file");
                 case "length" -> e.get("length");

@@ -1,5 +1,8 @@
 package dev.vigil.detect;
 
+import dev.vigil.event.Catalogue;
+import dev.vigil.event.EventKind;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -11,24 +14,16 @@ import java.util.regex.Pattern;
 /**
  * Falco field names over Vigil's events. An event reaches the rules as a flat map of its JSON
  * fields (plus context: {@code parent_exe}, {@code parent_args}, {@code proc_args}); each Falco
- * field is resolved once, when a rule is compiled, into a function over that map. Every raw field
- * of an event is also a field under its own name ({@code argv}, {@code dip}, {@code pid_tree}…).
+ * field is resolved once, when a rule is compiled, into a function over that map. Every field of
+ * the catalogue is a field under its own name ({@code argv}, {@code dip}, {@code pid_tree}…), and
+ * a Falco name the catalogue gives a field for reads it unchanged ({@code proc.name} is
+ * {@code comm}); the Falco fields computed from several (command lines, ancestors, fd.*) are here.
  */
 public final class Fields {
     private Fields() {}
 
-    /** Raw names any event may carry (header, context and every hook's own fields). */
-    static final Set<String> RAW = Set.of(
-            "schema", "ts", "time", "data_type", "event", "pid", "tid", "ppid", "pgid", "tgid", "sid", "uid", "gid", "euid",
-            "egid", "loginuid", "sessionid", "comm", "pns", "mntns", "netns", "start_time", "exe", "username",
-            "container_id", "nodename", "root_pns", "res", "argv", "args", "argc", "argv_truncated", "run_path",
-            "filename", "stdin", "stdout", "sa_family", "sip", "sport", "dip", "dport", "socket_pid", "pid_tree", "tty",
-            "ssh", "ld_preload", "wait", "protocol", "fd", "query", "qtype", "opcode", "rcode", "answers", "file", "buf",
-            "flags", "mode", "file_path", "fsid", "old_name", "new_name", "sb_id", "dev", "fstype", "fdname", "ko_file",
-            "mprotect_prot", "addr", "len", "owner_pid", "vm_file", "sec", "nsec", "exit_code", "target_pid", "sig",
-            "ptrace_request", "data", "option", "old_uid", "p_pid", "p_cred", "c_cred", "ports", "window_ms",
-            "action", "subsystem", "devpath", "product_info", "manufacturer", "serial", "parent_exe", "parent_args",
-            "parent_comm", "proc_args", "in_container", "ancestors", "access", "target_start", "target_exe", "target_comm", "write", "socket_type", "socket_protocol", "cap_effective", "cap_permitted", "cap_inheritable", "prog_type", "prog_name", "namespaces", "ns_inode", "env", "env_truncated", "sysctl", "script", "loader_target", "exe_deleted", "exec_id", "parent_exec_id", "response", "length", "container_runtime", "container_image", "container_privileged", "symlink", "vpid", "pvpid", "vpgid", "loginname", "groupname", "proc_duration", "exe_upper_layer", "exe_writable");
+    /** Raw names any event may carry: every field of the catalogue. */
+    static final Set<String> RAW = Catalogue.fieldNames();
 
     private static final Pattern ENV_VAR = Pattern.compile("proc\\.env(?:\\.|\\[)([A-Za-z_][A-Za-z0-9_]{0,127})]?");
     private static final Pattern INDEXED = Pattern.compile("proc\\.(aname|apid|aexe|aexepath|acmdline)\\[(\\d{1,3})]");
@@ -38,10 +33,6 @@ public final class Fields {
             + "|mounts?(\\.[a-z_]+)?(\\[[^\\]]{1,256}])?|label(\\.[a-z0-9_.\\-/]+)?|labels)"
             + "|fd\\.nameraw|fd\\.[a-z]ip\\.name|fd\\.ino|fd\\.dev|fd\\.uid|fd\\.name_changed|fd\\.types|proc\\.fdopencount");
 
-    /** Fields that are plain look-ups of one key: cheaper to read again than to remember. */
-    private static final java.util.regex.Pattern PLAIN = java.util.regex.Pattern.compile(
-            "evt\\.(time|rawtime|num|datetime|time\\.iso8601|hostname|rawres|buffer|source|dir)|proc\\.(name|exe|exepath|pid|tgid|ppid|sid|pgid|cwd|duration|pexe|pexepath)"
-            + "|thread\\.(tid|cap_\\w+)|user\\.(uid|name|loginuid|euid)|group\\.(gid|name)|fd\\.(dip|dport)|host\\.name|container\\.(type|image|privileged)");
     private static final Map<String, java.util.Optional<Function<Map<String, Object>, Object>>> SHARED = new java.util.concurrent.ConcurrentHashMap<>();
 
     /**
@@ -54,8 +45,17 @@ public final class Fields {
             SHARED.clear(); // rule files full of made-up field names must not grow this without end
         }
         return SHARED.computeIfAbsent(name, n -> java.util.Optional.ofNullable(build(n))
-                .map(f -> PLAIN.matcher(n).matches() || RAW.contains(n) ? f : new Memo(f))).orElse(null);
+                .map(f -> plain(n) ? f : new Memo(f))).orElse(null);
     }
+
+    /** A plain look-up of one key (a raw field, or a Falco name for one): cheaper to read again than to remember. */
+    private static boolean plain(String name) {
+        return RAW.contains(name) || Catalogue.rawOfFalco(name) != null && !DERIVED.contains(name) || name.equals("evt.dir");
+    }
+
+    /** Falco names the catalogue gives a raw field for but that are computed here (a fallback, a default). */
+    private static final Set<String> DERIVED = Set.of("proc.vpid", "proc.pvpid", "proc.vpgid", "user.loginname",
+            "proc.is_exe_upper_layer", "proc.is_exe_writable", "proc.exe_deleted");
 
     /** Bumped as each event enters an engine, so a map evaluated again after a change is computed afresh. */
     private static volatile long epoch;
@@ -88,6 +88,98 @@ public final class Fields {
         }
     }
 
+    /** A Falco field computed from the event's fields: what it holds, and how. */
+    public record Computed(String description, Function<Map<String, Object>, Object> value) {}
+
+    /** The Falco fields computed here, in the order {@code vigil fields} lists them. */
+    private static final Map<String, Computed> COMPUTED = new java.util.LinkedHashMap<>();
+
+    private static void computed(String name, String description, Function<Map<String, Object>, Object> value) {
+        COMPUTED.put(name, new Computed(description, value));
+    }
+
+    /** Every computed Falco field with its one-line description (for {@code vigil fields}). */
+    public static Map<String, Computed> computed() {
+        return java.util.Collections.unmodifiableMap(COMPUTED);
+    }
+
+    static {
+        computed("evt.type", "the event's name, equal also to each Falco event type (syscall) it stands for",
+                e -> new Falco.Types(String.valueOf(e.get("event")), Falco.types(e)));
+        computed("evt.dir", "both > and <: Vigil reports each operation once, with its result", e -> Falco.Direction.BOTH);
+        computed("evt.res", "the result: SUCCESS or the errno's name (ENOENT…)",
+                e -> e.get("res") instanceof Number n ? Falco.result(n.longValue()) : null);
+        computed("evt.failed", "the call failed (res < 0)", e -> e.get("res") instanceof Number n && n.longValue() < 0);
+        computed("evt.is_open_read", "an open for reading", e -> Falco.openLike(e) ? (openAccess(e) & 1) != 0 : null);
+        computed("evt.is_open_write", "an open for writing", e -> Falco.openLike(e) ? (openAccess(e) & 2) != 0 : null);
+        computed("evt.is_open_exec", "an open with O_EXEC (flag 040)",
+                e -> Falco.openLike(e) ? e.get("flags") instanceof Number n && (n.longValue() & 040) != 0 : null);
+        computed("evt.args", "every argument under Falco's names, name=value separated by spaces", FalcoArgs::all);
+        computed("evt.source", "the event's source: syscall", e -> "syscall");
+        computed("proc.args", "the arguments after argv[0], joined by spaces", e -> String.join(" ", tail(args(e))));
+        computed("proc.cmdline", "the name and the arguments", e -> cmdline(e.get("comm"), args(e)));
+        computed("proc.cmdnargs", "the number of arguments after argv[0]", e -> (long) tail(args(e)).size());
+        computed("proc.vpid", "pid in the process's own pid namespace (the pid on the host)", e -> first(e.get("vpid"), onHost(e) ? e.get("pid") : null));
+        computed("proc.pvpid", "the parent's pid in its pid namespace", e -> first(e.get("pvpid"), onHost(e) ? e.get("ppid") : null));
+        computed("proc.pname", "the parent's name", e -> first(e.get("parent_comm"), ancestor(e, 1, false)));
+        computed("proc.pcmdline", "the parent's name and arguments",
+                e -> cmdline(first(e.get("parent_comm"), ancestor(e, 1, false)), list(e.get("parent_args"))));
+        computed("proc.aname", "the name of any ancestor; proc.aname[N] the Nth (0: the process)", e -> ancestors(e, false));
+        computed("proc.apid", "the pid of any ancestor; proc.apid[N] the Nth", e -> ancestors(e, true));
+        computed("proc.tty", "the controlling terminal's device number (0: none)",
+                e -> {
+                    long n = Falco.ttyNumber(e.get("tty") instanceof String s ? s : "");
+                    return new Falco.Named(n, Long.toString(n));
+                });
+        computed("proc.vpgid", "process group id in the pid namespace", e -> first(e.get("vpgid"), onHost(e) ? e.get("pgid") : null));
+        computed("proc.is_vpgid_leader", "the process leads its process group",
+                e -> e.get("pgid") != null && e.get("pgid").equals(e.get("pid")));
+        computed("proc.is_sid_leader", "the process leads its session",
+                e -> e.get("sid") != null && e.get("sid").equals(e.get("pid")));
+        computed("proc.sname", "the session leader's name", Fields::sessionLeader);
+        computed("proc.runs", "Vigil's: the file this exec runs: the script for a #! file or an interpreter's script argument, else the program", Fields::runs);
+        computed("proc.is_exe_from_memfd", "the program runs from a memfd (fileless)",
+                e -> e.get("exe") instanceof String s && s.startsWith("/memfd:"));
+        computed("proc.is_exe_upper_layer", "the program lives in an overlay's upper layer", e -> Boolean.TRUE.equals(e.get("exe_upper_layer")));
+        computed("proc.is_exe_writable", "the program is writable by its user", e -> Boolean.TRUE.equals(e.get("exe_writable")));
+        computed("proc.exe_deleted", "the program's file was deleted", e -> Boolean.TRUE.equals(e.get("exe_deleted")));
+        computed("proc.env", "the environment, NAME=value joined by spaces; proc.env[NAME] one value",
+                e -> e.get("env") instanceof List<?> l ? String.join(" ", list(l)) : null);
+        computed("user.loginname", "the name of the login uid",
+                e -> first(e.get("loginname"), e.get("loginuid") instanceof Number n ? loginName(n.longValue()) : null));
+        computed("fd.num", "the file descriptor's number", FdFields::num);
+        computed("fd.name", "the file's path, or the connection as sip:sport->dip:dport", FdFields::name);
+        computed("fd.directory", "the directory of fd.name", e -> directory(fdPath(e)));
+        computed("fd.filename", "the last part of fd.name", e -> basename(fdPath(e)));
+        computed("fd.type", "file, directory, ipv4, ipv6, unix, memfd…", FdFields::type);
+        computed("fd.typechar", "fd.type as one letter (f, 4, 6…)", FdFields::typechar);
+        computed("fd.sockfamily", "ip or unix", FdFields::sockfamily);
+        computed("fd.l4proto", "tcp, udp or raw", FdFields::l4proto);
+        computed("fd.connected", "the socket is connected", FdFields::connected);
+        computed("fd.ip", "either end's address", e -> FdFields.both(e, true));
+        computed("fd.port", "either end's port", e -> FdFields.both(e, false));
+        computed("fd.net", "either end's address, compared with a CIDR network", e -> FdFields.both(e, true));
+        computed("fd.lip", "this host's address", e -> FdFields.end(e, FdFields.End.LOCAL, true));
+        computed("fd.lnet", "this host's address, compared with a CIDR network", e -> FdFields.end(e, FdFields.End.LOCAL, true));
+        computed("fd.rip", "the peer's address", e -> FdFields.end(e, FdFields.End.REMOTE, true));
+        computed("fd.rnet", "the peer's address, compared with a CIDR network", e -> FdFields.end(e, FdFields.End.REMOTE, true));
+        computed("fd.cip", "the client's address", e -> FdFields.end(e, FdFields.End.CLIENT, true));
+        computed("fd.cnet", "the client's address, compared with a CIDR network", e -> FdFields.end(e, FdFields.End.CLIENT, true));
+        computed("fd.sip", "the server's address", e -> FdFields.end(e, FdFields.End.SERVER, true));
+        computed("fd.snet", "the server's address, compared with a CIDR network", e -> FdFields.end(e, FdFields.End.SERVER, true));
+        computed("fd.lport", "this host's port", e -> FdFields.end(e, FdFields.End.LOCAL, false));
+        computed("fd.rport", "the peer's port", e -> FdFields.end(e, FdFields.End.REMOTE, false));
+        computed("fd.cport", "the client's port", e -> FdFields.end(e, FdFields.End.CLIENT, false));
+        computed("fd.sport", "the server's port", e -> FdFields.end(e, FdFields.End.SERVER, false));
+        computed("container.id", "the container id, or host",
+                e -> {
+                    Object c = e.get("container_id");
+                    return c == null || "".equals(c) ? "host" : c;
+                });
+        computed("container.image.repository", "the image without tag and digest",
+                e -> e.get("container_image") instanceof String i ? repository(i) : null);
+    }
+
     private static Function<Map<String, Object>, Object> build(String name) {
         Matcher m = INDEXED.matcher(name);
         if (m.matches()) {
@@ -114,101 +206,12 @@ public final class Fields {
         if (NO_SOURCE.matcher(name).matches()) {
             return e -> e.get(name);
         }
-        Function<Map<String, Object>, Object> f = switch (name) {
-            case "evt.type" -> e -> new Falco.Types(String.valueOf(e.get("event")), Falco.types(e));
-            case "evt.time", "evt.rawtime", "evt.num" -> e -> e.get("ts");
-            case "evt.datetime", "evt.time.iso8601" -> e -> e.get("time");
-            case "evt.hostname" -> e -> e.get("nodename");
-            case "evt.dir" -> e -> Falco.Direction.BOTH;
-            case "evt.res" -> e -> e.get("res") instanceof Number n ? Falco.result(n.longValue()) : null;
-            case "evt.rawres" -> e -> e.get("res");
-            case "evt.failed" -> e -> e.get("res") instanceof Number n && n.longValue() < 0;
-            case "evt.is_open_read" -> e -> Falco.openLike(e) ? (openAccess(e) & 1) != 0 : null;
-            case "evt.is_open_write" -> e -> Falco.openLike(e) ? (openAccess(e) & 2) != 0 : null;
-            case "evt.is_open_exec" -> e -> Falco.openLike(e) ? e.get("flags") instanceof Number n && (n.longValue() & 040) != 0 : null;
-            case "evt.args" -> FalcoArgs::all;
-            case "evt.buffer" -> e -> e.get("buf");
-            case "evt.source" -> e -> "syscall";
-            case "proc.name" -> e -> e.get("comm");
-            case "proc.exe", "proc.exepath" -> e -> e.get("exe");
-            case "proc.args" -> e -> String.join(" ", tail(args(e)));
-            case "proc.cmdline" -> e -> cmdline(e.get("comm"), args(e));
-            case "proc.cmdnargs" -> e -> (long) tail(args(e)).size();
-            case "proc.pid", "proc.tgid" -> e -> e.get("pid");
-            case "proc.vpid" -> e -> first(e.get("vpid"), onHost(e) ? e.get("pid") : null);
-            case "proc.ppid" -> e -> e.get("ppid");
-            case "proc.pvpid" -> e -> first(e.get("pvpid"), onHost(e) ? e.get("ppid") : null);
-            case "proc.pname" -> e -> first(e.get("parent_comm"), ancestor(e, 1, false));
-            case "proc.pexe", "proc.pexepath" -> e -> e.get("parent_exe");
-            case "proc.pcmdline" -> e -> cmdline(first(e.get("parent_comm"), ancestor(e, 1, false)), list(e.get("parent_args")));
-            case "proc.aname" -> e -> ancestors(e, false);
-            case "proc.apid" -> e -> ancestors(e, true);
-            case "proc.tty" -> e -> {
-                long n = Falco.ttyNumber(e.get("tty") instanceof String s ? s : "");
-                return new Falco.Named(n, Long.toString(n));
-            };
-            case "proc.sid" -> e -> e.get("sid");
-            case "proc.vpgid" -> e -> first(e.get("vpgid"), onHost(e) ? e.get("pgid") : null);
-            case "proc.pgid" -> e -> e.get("pgid");
-            case "proc.is_vpgid_leader" -> e -> e.get("pgid") != null && e.get("pgid").equals(e.get("pid"));
-            case "proc.is_sid_leader" -> e -> e.get("sid") != null && e.get("sid").equals(e.get("pid"));
-            case "proc.sname" -> Fields::sessionLeader;
-            case "proc.cwd" -> e -> e.get("run_path");
-            case "proc.runs" -> Fields::runs;
-            case "proc.duration" -> e -> e.get("proc_duration");
-            case "proc.is_exe_from_memfd" -> e -> e.get("exe") instanceof String s && s.startsWith("/memfd:");
-            case "proc.is_exe_upper_layer" -> e -> Boolean.TRUE.equals(e.get("exe_upper_layer"));
-            case "proc.is_exe_writable" -> e -> Boolean.TRUE.equals(e.get("exe_writable"));
-            case "proc.exe_deleted" -> e -> Boolean.TRUE.equals(e.get("exe_deleted"));
-            case "proc.env" -> e -> e.get("env") instanceof List<?> l ? String.join(" ", list(l)) : null;
-            case "thread.tid" -> e -> e.get("tid");
-            case "thread.cap_effective" -> e -> e.get("cap_effective");
-            case "thread.cap_permitted" -> e -> e.get("cap_permitted");
-            case "thread.cap_inheritable" -> e -> e.get("cap_inheritable");
-            case "user.uid" -> e -> e.get("uid");
-            case "user.name" -> e -> e.get("username");
-            case "user.loginuid" -> e -> e.get("loginuid");
-            case "user.loginname" -> e -> first(e.get("loginname"), e.get("loginuid") instanceof Number n ? loginName(n.longValue()) : null);
-            case "user.euid" -> e -> e.get("euid");
-            case "group.gid" -> e -> e.get("gid");
-            case "group.name" -> e -> e.get("groupname");
-            case "fd.num" -> FdFields::num;
-            case "fd.name" -> FdFields::name;
-            case "fd.directory" -> e -> directory(fdPath(e));
-            case "fd.filename" -> e -> basename(fdPath(e));
-            case "fd.type" -> FdFields::type;
-            case "fd.typechar" -> FdFields::typechar;
-            case "fd.sockfamily" -> FdFields::sockfamily;
-            case "fd.l4proto" -> FdFields::l4proto;
-            case "fd.connected" -> FdFields::connected;
-            case "fd.ip" -> e -> FdFields.both(e, true);
-            case "fd.port" -> e -> FdFields.both(e, false);
-            case "fd.net" -> e -> FdFields.both(e, true);
-            case "fd.lip", "fd.lnet" -> e -> FdFields.end(e, FdFields.End.LOCAL, true);
-            case "fd.rip", "fd.rnet" -> e -> FdFields.end(e, FdFields.End.REMOTE, true);
-            case "fd.cip", "fd.cnet" -> e -> FdFields.end(e, FdFields.End.CLIENT, true);
-            case "fd.sip", "fd.snet" -> e -> FdFields.end(e, FdFields.End.SERVER, true);
-            case "fd.lport" -> e -> FdFields.end(e, FdFields.End.LOCAL, false);
-            case "fd.rport" -> e -> FdFields.end(e, FdFields.End.REMOTE, false);
-            case "fd.cport" -> e -> FdFields.end(e, FdFields.End.CLIENT, false);
-            case "fd.sport" -> e -> FdFields.end(e, FdFields.End.SERVER, false);
-            case "fd.dip" -> e -> e.get("dip");
-            case "fd.dport" -> e -> e.get("dport");
-            case "container.id" -> e -> {
-                Object c = e.get("container_id");
-                return c == null || "".equals(c) ? "host" : c;
-            };
-            case "host.name" -> e -> e.get("nodename");
-            case "container.type" -> e -> e.get("container_runtime");
-            case "container.image" -> e -> e.get("container_image");
-            case "container.image.repository" -> e -> e.get("container_image") instanceof String i ? repository(i) : null;
-            case "container.privileged" -> e -> e.get("container_privileged");
-            default -> null;
-        };
-        if (f != null) {
-            return f;
+        Computed c = COMPUTED.get(name);
+        if (c != null) {
+            return c.value();
         }
-        return RAW.contains(name) ? e -> e.get(name) : null;
+        String raw = RAW.contains(name) ? name : Catalogue.rawOfFalco(name);
+        return raw == null ? null : e -> e.get(raw);
     }
 
     /** The access an open asked for: 1 read, 2 write, 3 both. A created file was opened for writing. */
@@ -360,17 +363,17 @@ public final class Fields {
         return pid ? (Object) n.pid() : n.comm();
     }
 
-    private static final String[] PATH_KEYS = {"file_path", "file", "filename", "old_name", "ko_file", "fdname"};
-
+    /**
+     * The path an event acted on (Falco's fd.name for it): the field its declaration names; for an
+     * event that names none, or a recording of an unknown type, the first path field it carries.
+     */
     static String fdPath(Map<String, Object> e) {
-        if ("rename".equals(e.get("event")) || "link".equals(e.get("event"))) {
-            return e.get("new_name") instanceof String s ? s : null;
+        EventKind kind = e.get("event") instanceof String name ? Catalogue.kind(name) : null;
+        if (kind != null && !kind.def().path().isEmpty()) {
+            return e.get(kind.def().path()) instanceof String s && !s.isEmpty() ? s : null;
         }
-        if ("execve".equals(e.get("event"))) {
-            return e.get("exe") instanceof String s ? s : null;
-        }
-        for (String k : PATH_KEYS) {
-            if (e.get(k) instanceof String s && !s.isEmpty()) {
+        for (String k : Catalogue.pathFields()) {
+            if (!k.equals("exe") && e.get(k) instanceof String s && !s.isEmpty()) {
                 return s;
             }
         }

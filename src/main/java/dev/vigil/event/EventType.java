@@ -3,67 +3,148 @@ package dev.vigil.event;
 import java.util.HashMap;
 import java.util.Map;
 
-/** Event types, numbered as Elkeid's data_type so Elkeid users recognise them. */
-public enum EventType {
-    WRITE(1, "write"),
-    OPEN(2, "open"),
-    MPROTECT(10, "mprotect"),
-    NANOSLEEP(35, "nanosleep"),
-    CONNECT(42, "connect"),
-    ACCEPT(43, "accept"),
-    BIND(49, "bind"),
-    EXECVE(59, "execve"),
-    EXIT(60, "exit"),
-    KILL(62, "kill"),
-    RENAME(82, "rename"),
-    LINK(86, "link"),
-    CHMOD(90, "chmod"),
-    PTRACE(101, "ptrace"),
-    SETSID(112, "setsid"),
-    PRCTL(157, "prctl"),
-    MOUNT(165, "mount"),
-    TKILL(200, "tkill"),
-    TGKILL(201, "tgkill"),
-    EXIT_GROUP(231, "exit_group"),
-    MEMFD_CREATE(356, "memfd_create"),
-    DNS(601, "dns"),
-    CREATE_FILE(602, "create_file"),
-    LOAD_MODULE(603, "load_module"),
-    UPDATE_CRED(604, "update_cred"),
-    UNLINK(605, "unlink"),
-    RMDIR(606, "rmdir"),
-    USERMODEHELPER(607, "call_usermodehelper_exec"),
-    FILE_WRITE(608, "file_write"),
-    FILE_READ(609, "file_read"),
-    USB(610, "usb_device_event"),
-    PRIVILEGE_ESCALATION(611, "privilege_escalation"),
-    PORT_SCAN(612, "port_scan"),
-    /** Vigil's own: another process signalled, traced or wrote into the agent. */
-    AGENT_TAMPER(700, "agent_tamper"),
-    /** Vigil's own: another process's memory read or written (process_vm_*, /proc/PID/mem|environ|maps). */
-    PROCESS_MEMORY(701, "process_memory"),
-    /** Vigil's own: a raw or packet socket created (sniffing, crafted packets). */
-    RAW_SOCKET(702, "raw_socket"),
-    /** Vigil's own: an inet socket set to listen (bind shells). */
-    LISTEN(703, "listen"),
-    /** Vigil's own: capset(2). */
-    CAPSET(704, "capset"),
-    /** Vigil's own: file capabilities (security.capability) set on a file. */
-    FILE_CAPS(705, "file_capability"),
-    /** Vigil's own: userfaultfd(2), a staple of kernel exploits. */
-    USERFAULTFD(706, "userfaultfd"),
-    /** Vigil's own: a BPF program loaded by a process other than the agent. */
-    BPF_LOAD(707, "bpf_load"),
-    /** Vigil's own: setns, unshare, clone/clone3 with CLONE_NEW* flags. */
-    NAMESPACE(708, "namespace"),
-    /** Vigil's own: a kernel tunable under /proc/sys opened for writing. */
-    SYSCTL_WRITE(709, "sysctl_write"),
-    /** Vigil's own: a watched file (logs, histories, credentials, cron…) unlinked, removed or truncated. */
-    WATCHED_CHANGE(710, "watched_change"),
-    /** Internal: keeps the process cache; not part of the catalogue. */
-    FORK(1000, "fork"),
-    /** Internal: a cgroup v2 directory made or removed, for the container map. */
-    CGROUP(1001, "cgroup");
+import static dev.vigil.event.EventDef.internal;
+import static dev.vigil.event.EventDef.kernel;
+
+/**
+ * The kernel sensor's event types, one declaration each: Elkeid's data_type number (Vigil's own
+ * from 700), the name, and its {@link EventDef}. The numbers are checked against bpf/include/vigil.h
+ * (enum vigil_type, read from the object's BTF) at start-up and by a test.
+ */
+public enum EventType implements EventKind {
+    WRITE(1, "write", kernel(false, "sys_exit write/pwrite64/writev on regular files", "write__").record("file_event")
+            .is("data written to a regular file").fields("file", "buf", "fd", "res").path("file")
+            .falco("write", "pwrite64", "writev", "pwritev")),
+    OPEN(2, "open", kernel(false, "sys_exit open/openat/openat2/creat", "open__").record("file_event")
+            .is("a file opened").fields("filename", "flags", "mode", "res").path("filename")
+            .falco("open", "openat", "openat2", "creat")),
+    MPROTECT(10, "mprotect", kernel(false, "sys_exit mprotect with PROT_EXEC", "mprotect__").record("task_event")
+            .is("memory made executable").fields("mprotect_prot", "addr", "len", "owner_pid", "vm_file").ancestry().fields("res")
+            .falco("mprotect")),
+    NANOSLEEP(35, "nanosleep", kernel(false, "sys_enter nanosleep/clock_nanosleep", "sleep__").record("task_event")
+            .is("a sleep").fields("sec", "nsec", "res").falco("nanosleep", "clock_nanosleep")),
+    CONNECT(42, "connect", kernel(true, "sys_exit connect (inet); io_uring_complete for IORING_OP_CONNECT", "connect__", "iouring__").record("net_event")
+            .is("an outbound connection").endpoints().fields("protocol", "fd", "res").peer().falco("connect")),
+    ACCEPT(43, "accept", kernel(false, "sys_exit accept/accept4 (inet); io_uring_complete for IORING_OP_ACCEPT", "accept__", "iouring__").record("net_event")
+            .is("an inbound connection accepted").endpoints().fields("protocol", "fd", "res").peer().falco("accept", "accept4")),
+    BIND(49, "bind", kernel(true, "sys_exit bind (inet); the port reported is the one the kernel bound", "bind__").record("net_event")
+            .is("a socket bound to a local address").endpoints().fields("protocol", "fd", "res").peer().falco("bind")),
+    EXECVE(59, "execve", kernel(true, "sched_process_exec (every route) + sys_exit execve/execveat failures", "process__").record("exec_event")
+            .is("a program run, with its arguments, environment, stdio and ancestry")
+            .fields("exe", "argv", "args", "argc", "argv_truncated", "run_path", "filename", "stdin", "stdout").endpoints()
+            .fields("socket_pid").ancestry().fields("tty", "ssh", "ld_preload", "cap_effective", "cap_permitted", "env",
+                    "env_truncated", "script", "loader_target", "exe_deleted", "res")
+            .path("exe").falco("execve", "execveat")),
+    EXIT(60, "exit", kernel(false, "sched_process_exit, last thread", "process__").record("task_event")
+            .is("a process ended").fields("exit_code", "res").falco("procexit")),
+    KILL(62, "kill", kernel(false, "sys_exit kill", "kill__").record("task_event")
+            .is("a signal sent to a process").fields("target_pid", "sig", "res").falco("kill")),
+    RENAME(82, "rename", kernel(true, "sys_exit rename/renameat/renameat2", "rename__").record("file_event")
+            .is("a file renamed").fields("old_name", "new_name", "sb_id", "flags", "res").path("new_name")
+            .falco("rename", "renameat", "renameat2")),
+    LINK(86, "link", kernel(true, "sys_exit link/linkat/symlink/symlinkat", "link__").record("file_event")
+            .is("a hard or symbolic link made").fields("old_name", "new_name", "sb_id", "symlink", "flags", "res").path("new_name")
+            .falco("link", "linkat", "symlink", "symlinkat")),
+    CHMOD(90, "chmod", kernel(true, "sys_exit chmod/fchmod/fchmodat/fchmodat2", "chmod__").record("file_event")
+            .is("a file's mode changed").fields("file_path", "fsid", "mode").ancestry().fields("res").path("file_path")
+            .falco("chmod", "fchmod", "fchmodat", "fchmodat2")),
+    PTRACE(101, "ptrace", kernel(true, "sys_exit ptrace (POKE*, ATTACH, SEIZE, SETREGS, TRACEME)", "ptrace__").record("task_event")
+            .is("another process traced or its memory written").fields("ptrace_request", "target_pid", "addr", "data").ancestry()
+            .fields("res").falco("ptrace")),
+    SETSID(112, "setsid", kernel(true, "sys_exit setsid", "setsid__").record("task_event")
+            .is("a new session started").fields("res").falco("setsid")),
+    PRCTL(157, "prctl", kernel(true, "sys_exit prctl(PR_SET_NAME)", "prctl__").record("task_event")
+            .is("a process renamed itself").fields("option", "new_name", "res").falco("prctl")),
+    MOUNT(165, "mount", kernel(true, "sys_exit mount, move_mount (new mount API)", "mount__").record("file_event")
+            .is("a file system mounted").fields("file_path", "dev", "fstype", "flags").ancestry().fields("res").path("file_path")
+            .falco("mount", "move_mount")),
+    TKILL(200, "tkill", kernel(false, "sys_exit tkill", "tkill__").record("task_event")
+            .is("a signal sent to a thread").fields("target_pid", "sig", "res").falco("tkill")),
+    TGKILL(201, "tgkill", kernel(false, "sys_exit tgkill", "tgkill__").record("task_event")
+            .is("a signal sent to a thread of a group").fields("tgid", "tid", "sig", "res").falco("tgkill")),
+    EXIT_GROUP(231, "exit_group", kernel(false, "sys_enter exit_group", "exitgroup__").record("task_event")
+            .is("a process asked to end").fields("exit_code", "res").falco("exit_group")),
+    MEMFD_CREATE(356, "memfd_create", kernel(true, "sys_exit memfd_create", "memfd__").record("file_event")
+            .is("an anonymous in-memory file made").fields("fdname", "flags", "res").path("fdname").falco("memfd_create")),
+    DNS(601, "dns", kernel(true, "queries at net_dev_queue (tp_btf; UDP and TCP to port 53, any send route); replies at sys_exit recvfrom/recvmsg/recvmmsg on UDP 53/5353; parsed in userspace", "dns__").record("dns_event")
+            .is("a DNS query sent or reply received").fields("response", "query", "qtype", "opcode", "rcode", "answers").endpoints()
+            .falco("recvfrom", "recvmsg", "recvmmsg", "sendto", "sendmsg", "sendmmsg")),
+    CREATE_FILE(602, "create_file", kernel(true, "sys_exit open/openat/openat2/creat and io_uring OPENAT when the file was created (FMODE_CREATED)", "open__", "iouring__").record("file_event")
+            .is("a file created").fields("file_path", "sb_id", "mode", "flags", "res").path("file_path")
+            .falco("open", "openat", "openat2", "creat")),
+    LOAD_MODULE(603, "load_module", kernel(true, "sys_exit init_module/finit_module; raw_syscalls fallback in 'all' where the kernel has no module syscalls", "module__").record("file_event")
+            .is("a kernel module loaded").fields("ko_file", "run_path").ancestry().fields("res").path("ko_file")
+            .falco("init_module", "finit_module")),
+    UPDATE_CRED(604, "update_cred", kernel(true, "sys_exit setuid/setreuid/setresuid/setfsuid (refused requests for root too, res < 0), set-uid exec at sched_process_exec", "creds__", "process__").record("task_event")
+            .is("a process asked to become root").fields("old_uid").ancestry().fields("res")
+            .falco("setuid", "setreuid", "setresuid", "setfsuid")),
+    UNLINK(605, "unlink", kernel(false, "sys_exit unlink/unlinkat", "unlink__").record("file_event")
+            .is("a file removed").fields("file", "res").path("file").falco("unlink", "unlinkat")),
+    RMDIR(606, "rmdir", kernel(false, "sys_exit rmdir, unlinkat(AT_REMOVEDIR)", "unlink__").record("file_event")
+            .is("a directory removed").fields("file", "res").path("file").falco("rmdir", "unlinkat")),
+    USERMODEHELPER(607, "call_usermodehelper_exec", kernel(true, "sched_process_exec of a task whose parent is a kernel thread", "process__")
+            .is("a program the kernel itself started")
+            .fields("exe", "argv", "args", "argc", "argv_truncated", "run_path", "filename", "stdin", "stdout").endpoints()
+            .fields("socket_pid").ancestry().fields("tty", "ssh", "ld_preload", "cap_effective", "cap_permitted", "env",
+                    "env_truncated", "script", "loader_target", "exe_deleted", "res", "wait")
+            .path("exe").falco("execve", "execveat")),
+    FILE_WRITE(608, "file_write", kernel(true, "open/openat/openat2/creat (and io_uring OPENAT) of a watched file for writing, decided in the kernel", "open__", "iouring__").record("file_event")
+            .is("a watched file opened for writing").fields("file", "sb_id", "flags", "res").path("file")
+            .falco("open", "openat", "openat2", "creat")),
+    FILE_READ(609, "file_read", kernel(true, "open/openat/openat2 (and io_uring OPENAT) of a watched file for reading, decided in the kernel", "open__", "iouring__").record("file_event")
+            .is("a watched file opened for reading").fields("file", "sb_id", "flags", "res").path("file")
+            .falco("open", "openat", "openat2", "creat")),
+    USB(610, "usb_device_event", kernel(true, "kernel uevent netlink socket (userspace), SUBSYSTEM=usb")
+            .is("a USB device plugged or removed")
+            .fields("action", "subsystem", "devpath", "product_info", "manufacturer", "serial")),
+    PRIVILEGE_ESCALATION(611, "privilege_escalation", kernel(true, "task creds vs parent's at exec and fork", "process__", "creds__").record("cred_event")
+            .is("root credentials the parent did not have, with no set*id call on record")
+            .fields("p_pid").ancestry().fields("p_cred", "c_cred")),
+    PORT_SCAN(612, "port_scan", kernel(false, "tcp_send_reset (SYN to a closed port) + inet_sock_set_state, aggregated per source", "scan__").record("scan_event")
+            .is("one source probed many ports of this host").endpoints().fields("ports", "window_ms", "flags")),
+    AGENT_TAMPER(700, "agent_tamper", kernel(true, "signal_generate (tp_btf) for signals to the agent, any sender; ptrace, /proc/PID/mem opened for writing (io_uring too) and process_vm_writev aimed at the agent, decided with process_memory; always on in 'vigil run'",
+            "tamper__", "open__", "ptrace__", "memory__", "iouring__").record("task_event")
+            .is("another process signalled, traced or wrote into the agent")
+            .fields("action", "sig", "target_pid", "ptrace_request", "flags", "file").ancestry().fields("res")),
+    PROCESS_MEMORY(701, "process_memory", kernel(true, "sys_exit process_vm_writev/readv; open exit (and io_uring OPENAT) of /proc/PID/mem, environ, maps of another process, decided from the procfs inode",
+            "memory__", "open__", "iouring__").record("task_event")
+            .is("another process's memory read or written")
+            .fields("access", "target_pid", "target_start", "file", "flags", "write").ancestry().fields("res").path("file")
+            .falco("open", "openat", "openat2", "creat", "process_vm_writev", "process_vm_readv")),
+    RAW_SOCKET(702, "raw_socket", kernel(true, "sys_exit socket with AF_PACKET, SOCK_RAW or SOCK_PACKET; io_uring_complete for IORING_OP_SOCKET", "socket__", "iouring__").record("task_event")
+            .is("a raw or packet socket made (sniffing, crafted packets)")
+            .fields("sa_family", "socket_type", "socket_protocol").ancestry().fields("res").falco("socket")),
+    LISTEN(703, "listen", kernel(true, "sys_exit listen (inet), the bound address read from the socket", "listen__").record("net_event")
+            .is("an inet socket set to listen (bind shells)").endpoints().fields("protocol", "fd", "res").peer().falco("listen")),
+    CAPSET(704, "capset", kernel(true, "sys_exit capset", "capset__").record("task_event")
+            .is("a process's capabilities set").fields("target_pid", "cap_effective", "cap_permitted", "cap_inheritable").ancestry()
+            .fields("res").falco("capset")),
+    FILE_CAPS(705, "file_capability", kernel(true, "sys_exit setxattr/lsetxattr/fsetxattr/setxattrat of security.capability", "fcaps__").record("file_event")
+            .is("file capabilities (security.capability) set on a file").fields("file_path").ancestry().fields("res")
+            .path("file_path").falco("setxattr", "lsetxattr", "fsetxattr")),
+    USERFAULTFD(706, "userfaultfd", kernel(true, "sys_exit userfaultfd", "userfaultfd__").record("task_event")
+            .is("userfaultfd(2), a staple of kernel exploits").fields("flags").ancestry().fields("res").falco("userfaultfd")),
+    BPF_LOAD(707, "bpf_load", kernel(true, "sys_exit bpf(BPF_PROG_LOAD), any process but the agent", "bpfload__").record("task_event")
+            .is("a BPF program loaded by a process other than the agent").fields("prog_type", "prog_name").ancestry().fields("res")
+            .falco("bpf")),
+    NAMESPACE(708, "namespace", kernel(true, "sys_exit setns, unshare, clone/clone3 with CLONE_NEW* flags", "ns__").record("task_event")
+            .is("a namespace joined or made (setns, unshare, clone with CLONE_NEW*)")
+            .fields("action", "flags", "namespaces", "file", "ns_inode").ancestry().fields("res")
+            .falco("setns", "unshare", "clone", "clone3")),
+    SYSCTL_WRITE(709, "sysctl_write", kernel(true, "open exit (and io_uring OPENAT) of a /proc/sys file for writing, decided from the procfs inode's ctl_table entry", "open__", "iouring__").record("task_event")
+            .is("a kernel tunable under /proc/sys opened for writing").fields("file", "sysctl", "flags").ancestry().fields("res")
+            .path("file").falco("open", "openat", "openat2", "creat")),
+    WATCHED_CHANGE(710, "watched_change", kernel(true, "sys_exit unlink/unlinkat/rmdir and truncate decided on the path (watched prefixes, in the kernel), ftruncate on the open file's inode", "unlink__", "watched__").record("file_event")
+            .is("a watched file (logs, histories, credentials, cron…) unlinked, removed or truncated")
+            .fields("action", "file", "length").ancestry().fields("res").path("file")
+            .falco("unlink", "unlinkat", "rmdir", "truncate", "ftruncate")),
+    MKDIR(711, "mkdir", kernel(false, "sys_exit mkdir/mkdirat; io_uring_complete for IORING_OP_MKDIRAT", "mkdir__", "iouring__").record("file_event")
+            .is("a directory made").fields("file", "mode").ancestry().fields("res").path("file").falco("mkdir", "mkdirat")),
+    /** Keeps the process cache; no hook of its own. */
+    FORK(1000, "fork", internal().record("task_event").is("a process forked (keeps the process cache)").fields("parent_pid", "res")),
+    /** For the container map; no hook of its own. */
+    CGROUP(1001, "cgroup", internal().record("task_event").is("a cgroup v2 directory made or removed (keeps the container map)")
+            .fields("cgroup_id", "removed", "path", "res"));
 
     private static final Map<Integer, EventType> BY_NUMBER = new HashMap<>();
     private static final Map<String, EventType> BY_NAME = new HashMap<>();
@@ -76,20 +157,33 @@ public enum EventType {
 
     private final int number;
     private final String eventName;
+    private final EventDef def;
 
-    EventType(int number, String eventName) {
+    EventType(int number, String eventName, EventDef.Builder def) {
         this.number = number;
         this.eventName = eventName;
+        this.def = def.build();
     }
 
     /** Elkeid's data_type. */
+    @Override
     public int number() {
         return number;
     }
 
-    /** The name used in JSON ({@code "event"}) and in rules ({@code evt.type}). */
+    @Override
     public String eventName() {
         return eventName;
+    }
+
+    @Override
+    public EventDef def() {
+        return def;
+    }
+
+    /** The name of this type in bpf/include/vigil.h's enum vigil_type. */
+    public String cName() {
+        return "T_" + name();
     }
 
     public static EventType ofNumber(int number) {

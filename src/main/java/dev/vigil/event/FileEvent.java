@@ -72,6 +72,11 @@ public record FileEvent(
                 }
                 out.ancestry(pidTree);
             }
+            case MKDIR -> {
+                out.field("file", path);
+                out.field("mode", mode);
+                out.ancestry(pidTree);
+            }
             case FILE_CAPS -> {
                 out.field("file_path", path);
                 out.ancestry(pidTree);

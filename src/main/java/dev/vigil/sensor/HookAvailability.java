@@ -1,5 +1,7 @@
 package dev.vigil.sensor;
 
+import dev.vigil.event.EventType;
+
 import dev.vigil.bpf.BpfObject;
 
 import java.nio.file.Files;
@@ -10,8 +12,8 @@ import java.util.List;
 public record HookAvailability(String label, String note) {
     private static List<String[]> programs;
 
-    public static synchronized HookAvailability of(Hook hook) {
-        if (hook.programPrefixes().isEmpty()) {
+    public static synchronized HookAvailability of(EventType hook) {
+        if (Hooks.of(hook).programPrefixes().isEmpty()) {
             return new HookAvailability("yes", "");
         }
         if (!Files.isDirectory(KernelSupport.TRACEFS.resolve("events/syscalls"))) {
@@ -28,7 +30,7 @@ public record HookAvailability(String label, String note) {
         int have = 0;
         List<String> missing = new ArrayList<>();
         for (String[] p : programs) {
-            if (hook.programPrefixes().stream().noneMatch(p[0]::startsWith)) {
+            if (Hooks.of(hook).programPrefixes().stream().noneMatch(p[0]::startsWith)) {
                 continue;
             }
             String why = KernelSupport.missingAttachPoint(p[1]);
@@ -42,7 +44,7 @@ public record HookAvailability(String label, String note) {
             return new HookAvailability(have > 0 ? "yes" : "no", have > 0 ? "" : "no BPF program built for it");
         }
         String why = missing.size() == 1 ? missing.get(0) : missing.size() + " tracepoints missing (" + missing.get(0) + ", …)";
-        if (hook == Hook.LOAD_MODULE) {
+        if (hook == EventType.LOAD_MODULE) {
             why = "no module syscall tracepoints: this kernel has no module support, so no module can load;"
                     + " attempts are reported through raw_syscalls with --hooks all or --hooks load_module";
         }

@@ -1,5 +1,7 @@
 package dev.vigil.sensor;
 
+import dev.vigil.event.EventType;
+
 import java.util.EnumSet;
 import java.util.Set;
 
@@ -14,28 +16,28 @@ public final class HookSelection {
         }
         for (String name : spec.split(",")) {
             String n = name.trim();
-            if (n.equals("all") || Hook.find(n).filter(h -> h == Hook.LOAD_MODULE).isPresent()) {
+            if (n.equals("all") || Hooks.find(n).filter(h -> h == EventType.LOAD_MODULE).isPresent()) {
                 return true;
             }
         }
         return false;
     }
 
-    public static Set<Hook> parse(String spec) {
+    public static Set<EventType> parse(String spec) {
         String s = spec == null ? "default" : spec.trim();
         if (s.equals("default")) {
-            EnumSet<Hook> set = EnumSet.noneOf(Hook.class);
-            for (Hook h : Hook.values()) {
-                if (h.onByDefault()) {
+            EnumSet<EventType> set = EnumSet.noneOf(EventType.class);
+            for (EventType h : Hooks.all()) {
+                if (Hooks.onByDefault(h)) {
                     set.add(h);
                 }
             }
             return set;
         }
         if (s.equals("all")) {
-            return EnumSet.allOf(Hook.class);
+            return Hooks.every();
         }
-        EnumSet<Hook> set = EnumSet.noneOf(Hook.class);
+        EnumSet<EventType> set = EnumSet.noneOf(EventType.class);
         for (String name : s.split(",")) {
             if (name.isBlank()) {
                 continue;
@@ -44,7 +46,7 @@ public final class HookSelection {
                 set.addAll(parse("default"));
                 continue;
             }
-            set.add(Hook.find(name).orElseThrow(() -> new IllegalArgumentException(
+            set.add(Hooks.find(name).orElseThrow(() -> new IllegalArgumentException(
                     "unknown hook '" + name.trim() + "': run 'vigil hooks' for the list, or use default or all")));
         }
         return set;

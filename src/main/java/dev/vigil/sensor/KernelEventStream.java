@@ -30,7 +30,7 @@ public final class KernelEventStream implements EventStream {
     private KernelEventStream(SensorOptions options) {
         this.sensor = Sensor.open(options, this::dispatch);
         UeventSource u = null;
-        if (options.hooks().contains(Hook.USB)) {
+        if (options.hooks().contains(EventType.USB)) {
             try {
                 u = new UeventSource(options.usbSubsystems(), this::dispatch);
             } catch (RuntimeException e) {

@@ -47,7 +47,7 @@ public final class Sensor implements AutoCloseable {
     private final List<BpfLink> links = new ArrayList<>();
     private final RingBuffer ring;
     private final BpfMap losses;
-    private final Set<Hook> hooks;
+    private final Set<EventType> hooks;
     private final Map<String, String> unavailable;
     private final RecordDecoder decoder = new RecordDecoder();
     /** Records rejected by the decoder, by event name ("unknown" when the type itself is bad). */
@@ -70,7 +70,7 @@ public final class Sensor implements AutoCloseable {
 
     private Sensor(SensorOptions options, Consumer<Event> sink) {
         this.sink = sink;
-        this.hooks = options.hooks().isEmpty() ? EnumSet.noneOf(Hook.class) : EnumSet.copyOf(options.hooks());
+        this.hooks = options.hooks().isEmpty() ? EnumSet.noneOf(EventType.class) : EnumSet.copyOf(options.hooks());
         BpfObject obj = BpfObject.open("vigil", objectBytes(), LOAD_THREADS);
         RingBuffer rb = null;
         try {
@@ -120,25 +120,25 @@ public final class Sensor implements AutoCloseable {
         }
     }
 
-    private static boolean selected(String program, Set<Hook> hooks) {
+    private static boolean selected(String program, Set<EventType> hooks) {
         if (ALWAYS.contains(program)) {
             return true;
         }
-        for (Hook h : hooks) {
-            for (String prefix : h.programPrefixes()) {
+        for (EventType h : hooks) {
+            for (String prefix : Hooks.of(h).programPrefixes()) {
                 if (program.startsWith(prefix) && !prefix.equals("process__")) {
                     return true;
                 }
             }
         }
-        return program.startsWith("process__") && hooks.contains(Hook.EXECVE);
+        return program.startsWith("process__") && hooks.contains(EventType.EXECVE);
     }
 
     /**
      * Turns autoload off for programs none of whose attach points a selected hook needs or this
      * kernel has; returns the attach points left out because the kernel lacks them.
      */
-    private static Map<String, String> selectPrograms(List<AttachPoint> points, Set<Hook> hooks, boolean rawSyscalls) {
+    private static Map<String, String> selectPrograms(List<AttachPoint> points, Set<EventType> hooks, boolean rawSyscalls) {
         Map<String, String> missing = new LinkedHashMap<>();
         Set<String> familiesWithTracepoints = new java.util.HashSet<>();
         for (AttachPoint p : points) {
@@ -292,10 +292,10 @@ public final class Sensor implements AutoCloseable {
 
             BpfMap switches = obj.map("hook_switch");
             MemorySegment on = arena.allocateFrom(JAVA_INT, 1);
-            for (Hook h : hooks) {
-                switches.update(h.type().number(), on);
+            for (EventType h : hooks) {
+                switches.update(h.number(), on);
             }
-            if (hooks.contains(Hook.FILE_READ) || hooks.contains(Hook.FILE_WRITE) || hooks.contains(Hook.WATCHED_CHANGE)) {
+            if (hooks.contains(EventType.FILE_READ) || hooks.contains(EventType.FILE_WRITE) || hooks.contains(EventType.WATCHED_CHANGE)) {
                 watchedByName = obj.map("watched");
                 watchedByInode = obj.map("watched_inodes");
                 watchedPrefixes = obj.map("watched_prefixes");
@@ -456,7 +456,7 @@ public final class Sensor implements AutoCloseable {
         return n;
     }
 
-    public Set<Hook> hooks() {
+    public Set<EventType> hooks() {
         return Set.copyOf(hooks);
     }
 

@@ -1,5 +1,7 @@
 package dev.vigil.sensor;
 
+import dev.vigil.event.EventType;
+
 import java.nio.file.Path;
 import java.util.EnumSet;
 import java.util.List;
@@ -21,14 +23,14 @@ import java.util.Set;
  * @param rateLimit     events per second one process may send while the ring buffer is filling (0: no limit);
  *                      what it suppresses is counted as rate_limited, by hook
  */
-public record SensorOptions(Set<Hook> hooks, int argvMax, List<Path> watchPaths, int scanThreshold, int scanWindowMs, boolean rawSyscalls,
+public record SensorOptions(Set<EventType> hooks, int argvMax, List<Path> watchPaths, int scanThreshold, int scanWindowMs, boolean rawSyscalls,
                             Set<String> usbSubsystems, boolean tamperLog, int envMax, List<Watch> watches, int rateLimit) {
     public static final int DEFAULT_ARGV_MAX = 4096;
     public static final int DEFAULT_ENV_MAX = 2048;
     public static final int DEFAULT_RATE_LIMIT = 2000;
 
     public SensorOptions {
-        hooks = hooks.isEmpty() ? EnumSet.noneOf(Hook.class) : EnumSet.copyOf(hooks);
+        hooks = hooks.isEmpty() ? EnumSet.noneOf(EventType.class) : EnumSet.copyOf(hooks);
         argvMax = Math.clamp(argvMax, 64, 4096);
         envMax = Math.clamp(envMax, 0, 4096);
         watchPaths = List.copyOf(watchPaths);
@@ -37,7 +39,7 @@ public record SensorOptions(Set<Hook> hooks, int argvMax, List<Path> watchPaths,
         rateLimit = Math.clamp(rateLimit, 0, 1_000_000_000);
     }
 
-    public static SensorOptions of(Set<Hook> hooks) {
+    public static SensorOptions of(Set<EventType> hooks) {
         return new SensorOptions(hooks, DEFAULT_ARGV_MAX, WatchList.defaults(), 20, 5000, false, Set.of("usb"), false, DEFAULT_ENV_MAX, List.of(), DEFAULT_RATE_LIMIT);
     }
 

@@ -1,6 +1,7 @@
 package dev.vigil.sensor;
 
 import dev.vigil.bpf.Btf;
+import dev.vigil.event.EventType;
 
 import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.PaddingLayout;
@@ -8,7 +9,10 @@ import java.lang.foreign.StructLayout;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Compares {@link Wire}'s layouts with the BTF of the loaded object; any difference is a build defect. */
+/**
+ * Compares {@link Wire}'s layouts and the catalogue's type numbers with the BTF of the loaded
+ * object; any difference is a build defect.
+ */
 final class WireCheck {
     private WireCheck() {}
 
@@ -43,6 +47,31 @@ final class WireCheck {
                 out.add("struct " + name + ": C has " + struct.get().memberOffsets().size() + " members, Java " + javaMembers);
             }
         }
+        out.addAll(typeNumbers(btf));
+        return out;
+    }
+
+    /** Each C enumerator of enum vigil_type against the Java type T_ + name, both ways; T_SLOTS is a size. */
+    static List<String> typeNumbers(Btf btf) {
+        List<String> out = new ArrayList<>();
+        var c = btf.enumValues("vigil_type");
+        if (c.isEmpty()) {
+            out.add("enum vigil_type: not in the object's BTF");
+            return out;
+        }
+        for (EventType t : EventType.values()) {
+            Long n = c.get(t.cName());
+            if (n == null) {
+                out.add("event type " + t.eventName() + ": no " + t.cName() + " in enum vigil_type");
+            } else if (n != t.number()) {
+                out.add("event type " + t.eventName() + ": " + t.cName() + " is " + n + " in C, " + t.number() + " in Java");
+            }
+        }
+        c.forEach((name, n) -> {
+            if (!name.equals("T_SLOTS") && EventType.ofNumber(n.intValue()) == null) {
+                out.add("enum vigil_type: " + name + " = " + n + " has no Java declaration");
+            }
+        });
         return out;
     }
 }

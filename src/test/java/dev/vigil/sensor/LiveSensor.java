@@ -35,7 +35,7 @@ public final class LiveSensor {
         Files.createDirectories(WATCHED_DIR);
         List<Path> watch = new ArrayList<>(WatchList.defaults());
         watch.add(WATCHED_DIR);
-        SensorOptions options = SensorOptions.of(EnumSet.allOf(Hook.class)).withWatchPaths(watch).withRawSyscalls(true).withScan(10, 5000)
+        SensorOptions options = SensorOptions.of(Hooks.every()).withWatchPaths(watch).withRawSyscalls(true).withScan(10, 5000)
                 .withUsbSubsystems(java.util.Set.of("usb", "mem"));
         stream = KernelEventStream.open(options);
         stream.onEvent(e -> {

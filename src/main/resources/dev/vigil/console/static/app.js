@@ -58,9 +58,11 @@ function link(text, href) {
 
 function cmdline(n) { return Array.isArray(n.args) ? n.args.join(' ') : (n.argv || n.exe || ''); }
 
+// what an event is about, from the catalogue (catalogue.js): the command line, its path, the name asked, its peer
 function summary(e) {
-  return e.file_path || e.file || e.filename || e.new_name || (e.args ? e.args.join(' ') : '') || e.query
-    || (e.dip ? e.dip + ':' + e.dport : '') || '';
+  const k = (typeof CATALOGUE !== 'undefined' && CATALOGUE[e.event]) || {};
+  return (e.args ? e.args.join(' ') : '') || (k.path ? e[k.path] : '') || e.query
+    || (k.peer && e.dip ? e.dip + ':' + e.dport : '') || '';
 }
 
 // ---- filters: the form and the hash's query string say the same thing ----

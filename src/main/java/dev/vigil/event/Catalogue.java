@@ -1,0 +1,291 @@
+package dev.vigil.event;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import static dev.vigil.event.FieldKind.ADDRESS;
+import static dev.vigil.event.FieldKind.ANCESTRY;
+import static dev.vigil.event.FieldKind.FLAG;
+import static dev.vigil.event.FieldKind.LIST;
+import static dev.vigil.event.FieldKind.NUMBER;
+import static dev.vigil.event.FieldKind.PATH;
+import static dev.vigil.event.FieldKind.TEXT;
+
+/**
+ * Every event type of every source, and every field a rule can read. An event type's own
+ * declaration (its {@link EventDef}) names its fields; this class says once what each field name
+ * holds, so that {@code file_path} means the same in chmod as in create_file. The JSON output,
+ * the rules' raw fields, the Falco names that read a field unchanged, {@code vigil fields},
+ * {@code vigil hooks} and the console's idea of an event's path all come from here.
+ */
+public final class Catalogue {
+    private Catalogue() {}
+
+    /** Every event type, from every source: one line per source. */
+    public static List<EventKind> kinds() {
+        return KINDS;
+    }
+
+    private static final List<EventKind> KINDS = List.copyOf(List.<EventKind>of(EventType.values()));
+
+    /** The event type of this name ("execve"), from any source; null when there is none. */
+    public static EventKind kind(String eventName) {
+        return BY_NAME.get(eventName);
+    }
+
+    private static final Map<String, EventKind> BY_NAME;
+    static {
+        Map<String, EventKind> m = new LinkedHashMap<>();
+        for (EventKind k : KINDS) {
+            if (m.put(k.eventName(), k) != null) {
+                throw new IllegalStateException("two event types named " + k.eventName());
+            }
+        }
+        BY_NAME = Collections.unmodifiableMap(m);
+    }
+
+    /** Fields every event carries: the schema, times, the kernel's header, what enrichment adds. */
+    public static final List<String> COMMON = List.of("schema", "ts", "time", "data_type", "event", "pid", "tid", "ppid",
+            "pgid", "tgid", "sid", "uid", "gid", "euid", "egid", "loginuid", "sessionid", "comm", "pns", "mntns", "netns",
+            "start_time", "exe", "username", "container_id", "nodename", "exec_id", "parent_exec_id", "root_pns",
+            "in_container");
+
+    /**
+     * Fields an event carries when the agent knows them: the container's details, the process and
+     * parent from the process cache, the process an event acts on (ptrace, kill, process_memory).
+     */
+    public static final List<String> CONTEXT = List.of("container_runtime", "container_image", "container_privileged",
+            "proc_args", "parent_exe", "parent_comm", "parent_args", "target_exe", "target_comm");
+
+    /** Fields of recordings made by other collectors, read when a replayed event carries them. */
+    public static final List<String> RECORDED = List.of("vpid", "pvpid", "vpgid", "loginname", "groupname",
+            "proc_duration", "exe_upper_layer", "exe_writable");
+
+    private static final Map<String, FieldDef> FIELDS = new LinkedHashMap<>();
+
+    private static void def(String name, FieldKind kind, String description, String... falco) {
+        if (FIELDS.put(name, new FieldDef(name, kind, description, List.of(falco))) != null) {
+            throw new IllegalStateException("field " + name + " defined twice");
+        }
+    }
+
+    static {
+        def("schema", NUMBER, "version of the event JSON; bumped on a breaking change only");
+        def("ts", NUMBER, "wall-clock time of the event, ns since the epoch", "evt.time", "evt.rawtime", "evt.num");
+        def("time", TEXT, "the same time, ISO 8601", "evt.datetime", "evt.time.iso8601");
+        def("data_type", NUMBER, "the event type's number (Elkeid's data_type)");
+        def("event", TEXT, "the event type's name");
+        def("pid", NUMBER, "process id (the thread group's), as seen from the host", "proc.pid", "proc.tgid");
+        def("tid", NUMBER, "thread id", "thread.tid");
+        def("ppid", NUMBER, "the parent's process id", "proc.ppid");
+        def("pgid", NUMBER, "process group id", "proc.pgid");
+        def("tgid", NUMBER, "thread group id (the same as pid)");
+        def("sid", NUMBER, "session id", "proc.sid");
+        def("uid", NUMBER, "real user id", "user.uid");
+        def("gid", NUMBER, "real group id", "group.gid");
+        def("euid", NUMBER, "effective user id", "user.euid");
+        def("egid", NUMBER, "effective group id");
+        def("loginuid", NUMBER, "the uid the session logged in as (audit loginuid; 4294967295: none)", "user.loginuid");
+        def("sessionid", NUMBER, "audit session id");
+        def("comm", TEXT, "the process's name (15 bytes at most; the process may set it)", "proc.name");
+        def("pns", NUMBER, "pid namespace inode");
+        def("mntns", NUMBER, "mount namespace inode");
+        def("netns", NUMBER, "network namespace inode");
+        def("start_time", NUMBER, "process start, boot-time ns: with pid, an identity that survives pid reuse");
+        def("exe", PATH, "the process's executable", "proc.exe", "proc.exepath");
+        def("username", TEXT, "the name of uid", "user.name");
+        def("container_id", TEXT, "container id; empty on the host");
+        def("nodename", TEXT, "host name (or the agent's --host-id)", "evt.hostname", "host.name");
+        def("exec_id", TEXT, "the process's identity: host:start_time:pid");
+        def("parent_exec_id", TEXT, "the parent's identity: host:start_time:pid");
+        def("root_pns", NUMBER, "the host's pid namespace inode");
+        def("in_container", FLAG, "in a container: a container id, or a mount namespace other than the host's");
+        def("container_runtime", TEXT, "container runtime (docker, podman…)", "container.type");
+        def("container_image", TEXT, "the container's image", "container.image");
+        def("container_privileged", FLAG, "the container runs privileged", "container.privileged");
+        def("proc_args", LIST, "the process's argv from the process cache (events other than exec)");
+        def("parent_exe", PATH, "the parent's executable", "proc.pexe", "proc.pexepath");
+        def("parent_comm", TEXT, "the parent's name");
+        def("parent_args", LIST, "the parent's argv");
+        def("target_exe", PATH, "the executable of the process the event acts on");
+        def("target_comm", TEXT, "the name of the process the event acts on");
+        def("vpid", NUMBER, "pid inside the process's pid namespace", "proc.vpid");
+        def("pvpid", NUMBER, "the parent's pid inside its pid namespace", "proc.pvpid");
+        def("vpgid", NUMBER, "process group id inside the pid namespace", "proc.vpgid");
+        def("loginname", TEXT, "the name of loginuid", "user.loginname");
+        def("groupname", TEXT, "the name of gid", "group.name");
+        def("proc_duration", NUMBER, "ns since the process started", "proc.duration");
+        def("exe_upper_layer", FLAG, "the executable lives in an overlay's upper layer", "proc.is_exe_upper_layer");
+        def("exe_writable", FLAG, "the executable is writable by the process's user", "proc.is_exe_writable");
+        def("res", NUMBER, "the call's result: 0 or more is success, a negative errno a failure", "evt.rawres");
+        def("pid_tree", TEXT, "ancestry as Elkeid writes it: pid.comm<ppid.pcomm<… (12 levels)");
+        def("ancestors", ANCESTRY, "ancestry as [{pid, start, comm}], nearest first, from the kernel's walk");
+        // exec
+        def("argv", TEXT, "the command line, arguments joined by spaces");
+        def("args", LIST, "the arguments, argv[0] first");
+        def("argc", NUMBER, "number of arguments");
+        def("argv_truncated", FLAG, "the arguments were longer than argv_max and were cut");
+        def("run_path", PATH, "working directory", "proc.cwd");
+        def("filename", PATH, "the name exec or open was given");
+        def("stdin", TEXT, "what fd 0 is: a path, pipe:[n], socket:[n]");
+        def("stdout", TEXT, "what fd 1 is: a path, pipe:[n], socket:[n]");
+        def("socket_pid", NUMBER, "the process whose fd 0 or 1 held the socket in sip/dip (a reverse shell's)");
+        def("tty", TEXT, "controlling terminal (pts0…); empty when none");
+        def("ssh", TEXT, "SSH_CONNECTION of the environment: client ip, port, server ip, port");
+        def("ld_preload", TEXT, "LD_PRELOAD of the environment, as the kernel found it");
+        def("cap_effective", TEXT, "effective capabilities by name, space-separated", "thread.cap_effective");
+        def("cap_permitted", TEXT, "permitted capabilities by name", "thread.cap_permitted");
+        def("cap_inheritable", TEXT, "inheritable capabilities by name", "thread.cap_inheritable");
+        def("env", LIST, "the environment, NAME=value (at most env_max bytes)");
+        def("env_truncated", FLAG, "the environment was longer than env_max");
+        def("script", PATH, "the script the kernel ran through its #! interpreter");
+        def("loader_target", PATH, "the program the dynamic loader was asked to run (ld.so PROGRAM)");
+        def("exe_deleted", FLAG, "the executable had no name left when it ran", "proc.exe_deleted");
+        def("wait", NUMBER, "usermode helper: how the kernel waits for it (-1: unknown)");
+        // network
+        def("sa_family", NUMBER, "address family: 2 AF_INET, 10 AF_INET6, 17 AF_PACKET");
+        def("sip", ADDRESS, "this host's address");
+        def("sport", NUMBER, "this host's port");
+        def("dip", ADDRESS, "the peer's address", "fd.dip");
+        def("dport", NUMBER, "the peer's port", "fd.dport");
+        def("protocol", TEXT, "tcp, udp, or the protocol's number");
+        def("fd", NUMBER, "the file descriptor");
+        def("query", TEXT, "the name asked for");
+        def("qtype", NUMBER, "DNS query type (1 A, 28 AAAA…)");
+        def("opcode", NUMBER, "DNS opcode");
+        def("rcode", NUMBER, "DNS response code (0 no error, 3 NXDOMAIN)");
+        def("answers", LIST, "addresses and names in the answer");
+        def("response", FLAG, "a reply received (false: a query sent)");
+        def("ports", NUMBER, "distinct ports probed within the window");
+        def("window_ms", NUMBER, "the scan window, ms");
+        def("socket_type", NUMBER, "socket type: 1 stream, 2 datagram, 3 raw, 10 packet");
+        def("socket_protocol", NUMBER, "the socket's protocol number");
+        // files
+        def("file", PATH, "the file acted on");
+        def("file_path", PATH, "the file acted on");
+        def("buf", TEXT, "the first bytes written", "evt.buffer");
+        def("flags", NUMBER, "the call's flags, as a number");
+        def("mode", NUMBER, "file mode bits");
+        def("fsid", TEXT, "the file system's id");
+        def("sb_id", TEXT, "the file system's id (device)");
+        def("old_name", PATH, "rename and link: the existing name (a symlink's target)");
+        def("new_name", PATH, "rename and link: the new name; prctl: the name the process gave itself");
+        def("symlink", FLAG, "link: a symbolic link (false: a hard link)");
+        def("dev", TEXT, "mount: the device or source mounted");
+        def("fstype", TEXT, "mount: the file system type");
+        def("fdname", TEXT, "memfd_create: the name given");
+        def("ko_file", PATH, "load_module: the module file");
+        def("length", NUMBER, "truncate: the new length");
+        def("action", TEXT, "what was done, by event: add/remove (usb), setns/unshare/clone (namespace), unlink/rmdir/truncate (watched_change), signal/ptrace… (agent_tamper)");
+        // memory and processes
+        def("mprotect_prot", NUMBER, "the protection asked for (PROT_EXEC is 4)");
+        def("addr", NUMBER, "the address");
+        def("len", NUMBER, "the length");
+        def("owner_pid", NUMBER, "the process that owns the memory");
+        def("vm_file", PATH, "the file mapped at that address");
+        def("sec", NUMBER, "seconds");
+        def("nsec", NUMBER, "nanoseconds");
+        def("exit_code", NUMBER, "exit status");
+        def("target_pid", NUMBER, "the process acted on");
+        def("target_start", NUMBER, "the start time of the process acted on (with target_pid, its identity)");
+        def("sig", NUMBER, "signal number");
+        def("ptrace_request", NUMBER, "the ptrace request (16 PTRACE_ATTACH, 4 POKETEXT…)");
+        def("data", NUMBER, "ptrace's data argument");
+        def("option", NUMBER, "prctl's option");
+        def("old_uid", NUMBER, "update_cred: the uid before the call");
+        def("p_pid", NUMBER, "privilege_escalation: the parent's pid");
+        def("p_cred", TEXT, "the parent's ids: uid|euid|suid|fsuid|gid|egid|sgid|fsgid");
+        def("c_cred", TEXT, "the process's ids, in the same order");
+        def("access", TEXT, "process_memory: process_vm_writev, process_vm_readv or proc_open");
+        def("write", FLAG, "the access writes");
+        def("prog_type", NUMBER, "bpf_load: the program type");
+        def("prog_name", TEXT, "bpf_load: the program's name");
+        def("namespaces", TEXT, "namespace kinds by name (mnt pid net…)");
+        def("ns_inode", NUMBER, "setns: the joined namespace's inode");
+        def("sysctl", TEXT, "the tunable's name (kernel.core_pattern)");
+        def("subsystem", TEXT, "usb: the uevent's subsystem");
+        def("devpath", TEXT, "usb: the device's path under /sys");
+        def("product_info", TEXT, "usb: the product");
+        def("manufacturer", TEXT, "usb: the manufacturer");
+        def("serial", TEXT, "usb: the serial number");
+        def("parent_pid", NUMBER, "fork: the parent's pid");
+        def("cgroup_id", NUMBER, "cgroup: the cgroup v2 id");
+        def("removed", FLAG, "cgroup: removed (false: made)");
+        def("path", PATH, "the path");
+    }
+
+    /** The definition of a field name, or null. */
+    public static FieldDef field(String name) {
+        return FIELDS.get(name);
+    }
+
+    /** Every field name a rule can read as itself. */
+    public static Set<String> fieldNames() {
+        return FIELDS.keySet();
+    }
+
+    /** The raw field a plain Falco field reads unchanged ({@code proc.name} → {@code comm}), or null. */
+    public static String rawOfFalco(String falcoName) {
+        return FALCO_TO_RAW.get(falcoName);
+    }
+
+    private static final Map<String, String> FALCO_TO_RAW = new LinkedHashMap<>();
+    static {
+        for (FieldDef f : FIELDS.values()) {
+            for (String n : f.falco()) {
+                FALCO_TO_RAW.put(n, f.name());
+            }
+        }
+    }
+
+    /** The event types that carry `field`, in catalogue order; every type for a common field. */
+    public static List<EventKind> carriers(String field) {
+        List<EventKind> out = new ArrayList<>();
+        boolean everywhere = COMMON.contains(field) || CONTEXT.contains(field) || RECORDED.contains(field);
+        for (EventKind k : KINDS) {
+            if (everywhere || k.def().fields().contains(field)) {
+                out.add(k);
+            }
+        }
+        return out;
+    }
+
+    /** Every path field an event type names as its path ({@link EventDef#path}), for searches by path. */
+    public static Set<String> pathFields() {
+        Set<String> out = new LinkedHashSet<>();
+        for (EventKind k : KINDS) {
+            if (!k.def().path().isEmpty()) {
+                out.add(k.def().path());
+            }
+        }
+        return out;
+    }
+
+    /** The Falco event types (syscall names) some event type stands for. */
+    public static Set<String> falcoTypes() {
+        Set<String> out = new LinkedHashSet<>();
+        for (EventKind k : KINDS) {
+            out.addAll(k.def().falcoTypes());
+        }
+        return out;
+    }
+
+    static {
+        for (EventKind k : KINDS) {
+            EventDef d = k.def();
+            for (String f : d.fields()) {
+                if (!FIELDS.containsKey(f)) {
+                    throw new IllegalStateException(k.eventName() + ": field " + f + " is not defined in the catalogue");
+                }
+            }
+            if (!d.path().isEmpty() && !d.fields().contains(d.path())) {
+                throw new IllegalStateException(k.eventName() + ": path field " + d.path() + " is not among its fields");
+            }
+        }
+    }
+}
