@@ -530,8 +530,9 @@ static int cmd_files(const char *dir)
 	symlink(b, a);
 	unlink(a);
 	snprintf(a, sizeof(a), "%s/subdir", dir);
-	mkdir(a, 0700);
+	syscall(SYS_mkdir, a, 0700);
 	rmdir(a);
+	syscall(SYS_mkdirat, AT_FDCWD, a, 0710); /* the *at form, left for the caller to remove */
 	return 0;
 }
 
@@ -625,18 +626,27 @@ static void prep_unlinkat(struct io_uring_sqe *sqe, void *path)
 	sqe->addr = (unsigned long)path;
 }
 
-/* In `dir`: a exists; rename a to b, hard-link b as c, symlink d to "target", unlink c, all through io_uring. */
+static void prep_mkdirat(struct io_uring_sqe *sqe, void *path)
+{
+	sqe->opcode = IORING_OP_MKDIRAT;
+	sqe->fd = AT_FDCWD;
+	sqe->addr = (unsigned long)path;
+	sqe->len = 0750;
+}
+
+/* In `dir`: a exists; rename a to b, hard-link b as c, symlink d to "target", unlink c, make directory e, all through io_uring. */
 static int cmd_uring_paths(const char *dir)
 {
-	char a[512], b[512], c[512], d[512];
+	char a[512], b[512], c[512], d[512], e[512];
 	snprintf(a, sizeof(a), "%s/a", dir);
 	snprintf(b, sizeof(b), "%s/b", dir);
 	snprintf(c, sizeof(c), "%s/c", dir);
 	snprintf(d, sizeof(d), "%s/d", dir);
+	snprintf(e, sizeof(e), "%s/e", dir);
 	close(open(a, O_CREAT | O_WRONLY, 0600));
 	struct two_paths ren = {a, b}, lnk = {b, c}, sym = {"target", d};
 	if (uring_one(prep_renameat, &ren) || uring_one(prep_linkat, &lnk) || uring_one(prep_symlinkat, &sym)
-	    || uring_one(prep_unlinkat, c))
+	    || uring_one(prep_unlinkat, c) || uring_one(prep_mkdirat, e))
 		return 1;
 	return 0;
 }

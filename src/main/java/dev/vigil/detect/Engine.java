@@ -58,7 +58,7 @@ public final class Engine implements Consumer<Map<String, Object>> {
     private void index(RuleSet set) {
         Map<String, java.util.Set<String>> types = set.collection().byRule();
         java.util.Set<String> named = new java.util.TreeSet<>();
-        for (dev.vigil.event.EventType t : dev.vigil.event.EventType.values()) {
+        for (dev.vigil.event.EventKind t : dev.vigil.event.Catalogue.kinds()) {
             named.add(t.eventName());
         }
         types.values().stream().filter(java.util.Objects::nonNull).forEach(named::addAll);

@@ -1,6 +1,7 @@
 package dev.vigil.detect;
 
-import dev.vigil.event.EventType;
+import dev.vigil.event.Catalogue;
+import dev.vigil.event.EventKind;
 
 import java.util.Collection;
 import java.util.LinkedHashSet;
@@ -95,8 +96,8 @@ public record Needs(Set<String> types, Paths paths, Paths mentioned) {
     /** The Vigil event types a comparison of evt.type with these values can hold for. */
     static Needs types(Collection<String> literals) {
         Set<String> out = new TreeSet<>();
-        for (EventType t : EventType.values()) {
-            Set<String> names = Falco.possibleTypes(t.eventName());
+        for (EventKind t : Catalogue.kinds()) {
+            Set<String> names = t.def().falcoTypes();
             for (String l : literals) {
                 if (l.equals(t.eventName()) || names.contains(l)) {
                     out.add(t.eventName());

@@ -13,7 +13,7 @@ import static dev.vigil.event.EventDef.kernel;
  */
 public enum EventType implements EventKind {
     WRITE(1, "write", kernel(false, "sys_exit write/pwrite64/writev on regular files", "write__").record("file_event")
-            .is("data written to a regular file").fields("file", "buf", "fd", "res").path("file")
+            .is("data written to a regular file: its first 64 bytes").fields("file", "buf", "fd", "res").path("file")
             .falco("write", "pwrite64", "writev", "pwritev")),
     OPEN(2, "open", kernel(false, "sys_exit open/openat/openat2/creat", "open__").record("file_event")
             .is("a file opened").fields("filename", "flags", "mode", "res").path("filename")
@@ -28,9 +28,9 @@ public enum EventType implements EventKind {
     ACCEPT(43, "accept", kernel(false, "sys_exit accept/accept4 (inet); io_uring_complete for IORING_OP_ACCEPT", "accept__", "iouring__").record("net_event")
             .is("an inbound connection accepted").endpoints().fields("protocol", "fd", "res").peer().falco("accept", "accept4")),
     BIND(49, "bind", kernel(true, "sys_exit bind (inet); the port reported is the one the kernel bound", "bind__").record("net_event")
-            .is("a socket bound to a local address").endpoints().fields("protocol", "fd", "res").peer().falco("bind")),
+            .is("a socket bound to a local address: sport is the port the kernel bound, so a bind to port 0 shows the real one").endpoints().fields("protocol", "fd", "res").peer().falco("bind")),
     EXECVE(59, "execve", kernel(true, "sched_process_exec (every route) + sys_exit execve/execveat failures", "process__").record("exec_event")
-            .is("a program run, with its arguments, environment, stdio and ancestry")
+            .is("a program run: arguments, working directory, what fds 0 and 1 are (an inet socket there or on one of the 4 nearest ancestors' gives the peer and socket_pid), tty, SSH_CONNECTION, LD_PRELOAD found anywhere in the environment, the environment's first --env-max bytes (default 2048), capabilities; script: the #! file an interpreter was run for; loader_target: the program ld.so was asked to run")
             .fields("exe", "argv", "args", "argc", "argv_truncated", "run_path", "filename", "stdin", "stdout").endpoints()
             .fields("socket_pid").ancestry().fields("tty", "ssh", "ld_preload", "cap_effective", "cap_permitted", "env",
                     "env_truncated", "script", "loader_target", "exe_deleted", "res")
@@ -52,9 +52,9 @@ public enum EventType implements EventKind {
             .is("another process traced or its memory written").fields("ptrace_request", "target_pid", "addr", "data").ancestry()
             .fields("res").falco("ptrace")),
     SETSID(112, "setsid", kernel(true, "sys_exit setsid", "setsid__").record("task_event")
-            .is("a new session started").fields("res").falco("setsid")),
+            .is("a new session started (res: its id)").fields("res").falco("setsid")),
     PRCTL(157, "prctl", kernel(true, "sys_exit prctl(PR_SET_NAME)", "prctl__").record("task_event")
-            .is("a process renamed itself").fields("option", "new_name", "res").falco("prctl")),
+            .is("a process renamed itself (PR_SET_NAME)").fields("option", "new_name", "res").falco("prctl")),
     MOUNT(165, "mount", kernel(true, "sys_exit mount, move_mount (new mount API)", "mount__").record("file_event")
             .is("a file system mounted").fields("file_path", "dev", "fstype", "flags").ancestry().fields("res").path("file_path")
             .falco("mount", "move_mount")),
@@ -67,23 +67,23 @@ public enum EventType implements EventKind {
     MEMFD_CREATE(356, "memfd_create", kernel(true, "sys_exit memfd_create", "memfd__").record("file_event")
             .is("an anonymous in-memory file made").fields("fdname", "flags", "res").path("fdname").falco("memfd_create")),
     DNS(601, "dns", kernel(true, "queries at net_dev_queue (tp_btf; UDP and TCP to port 53, any send route); replies at sys_exit recvfrom/recvmsg/recvmmsg on UDP 53/5353; parsed in userspace", "dns__").record("dns_event")
-            .is("a DNS query sent or reply received").fields("response", "query", "qtype", "opcode", "rcode", "answers").endpoints()
+            .is("a DNS query as it left, by any send route, answered or not (response false), or a reply (true); the name exactly as on the wire").fields("response", "query", "qtype", "opcode", "rcode", "answers").endpoints()
             .falco("recvfrom", "recvmsg", "recvmmsg", "sendto", "sendmsg", "sendmmsg")),
     CREATE_FILE(602, "create_file", kernel(true, "sys_exit open/openat/openat2/creat and io_uring OPENAT when the file was created (FMODE_CREATED)", "open__", "iouring__").record("file_event")
-            .is("a file created").fields("file_path", "sb_id", "mode", "flags", "res").path("file_path")
+            .is("a file created: only files the open really created").fields("file_path", "sb_id", "mode", "flags", "res").path("file_path")
             .falco("open", "openat", "openat2", "creat")),
     LOAD_MODULE(603, "load_module", kernel(true, "sys_exit init_module/finit_module; raw_syscalls fallback in 'all' where the kernel has no module syscalls", "module__").record("file_event")
-            .is("a kernel module loaded").fields("ko_file", "run_path").ancestry().fields("res").path("ko_file")
+            .is("a kernel module loaded, refused attempts too").fields("ko_file", "run_path").ancestry().fields("res").path("ko_file")
             .falco("init_module", "finit_module")),
     UPDATE_CRED(604, "update_cred", kernel(true, "sys_exit setuid/setreuid/setresuid/setfsuid (refused requests for root too, res < 0), set-uid exec at sched_process_exec", "creds__", "process__").record("task_event")
-            .is("a process asked to become root").fields("old_uid").ancestry().fields("res")
+            .is("a non-root uid taking root (set*uid, set-uid exec), or asking for it and refused (res < 0)").fields("old_uid").ancestry().fields("res")
             .falco("setuid", "setreuid", "setresuid", "setfsuid")),
     UNLINK(605, "unlink", kernel(false, "sys_exit unlink/unlinkat", "unlink__").record("file_event")
             .is("a file removed").fields("file", "res").path("file").falco("unlink", "unlinkat")),
     RMDIR(606, "rmdir", kernel(false, "sys_exit rmdir, unlinkat(AT_REMOVEDIR)", "unlink__").record("file_event")
             .is("a directory removed").fields("file", "res").path("file").falco("rmdir", "unlinkat")),
     USERMODEHELPER(607, "call_usermodehelper_exec", kernel(true, "sched_process_exec of a task whose parent is a kernel thread", "process__")
-            .is("a program the kernel itself started")
+            .is("a program the kernel itself started (core_pattern, modprobe, uevent helpers); wait is -1, not visible from tracepoints")
             .fields("exe", "argv", "args", "argc", "argv_truncated", "run_path", "filename", "stdin", "stdout").endpoints()
             .fields("socket_pid").ancestry().fields("tty", "ssh", "ld_preload", "cap_effective", "cap_permitted", "env",
                     "env_truncated", "script", "loader_target", "exe_deleted", "res", "wait")
@@ -101,14 +101,14 @@ public enum EventType implements EventKind {
             .is("root credentials the parent did not have, with no set*id call on record")
             .fields("p_pid").ancestry().fields("p_cred", "c_cred")),
     PORT_SCAN(612, "port_scan", kernel(false, "tcp_send_reset (SYN to a closed port) + inet_sock_set_state, aggregated per source", "scan__").record("scan_event")
-            .is("one source probed many ports of this host").endpoints().fields("ports", "window_ms", "flags")),
+            .is("one source probed many ports of this host: sip is the scanner, dip/dport the last port probed").endpoints().fields("ports", "window_ms", "flags")),
     AGENT_TAMPER(700, "agent_tamper", kernel(true, "signal_generate (tp_btf) for signals to the agent, any sender; ptrace, /proc/PID/mem opened for writing (io_uring too) and process_vm_writev aimed at the agent, decided with process_memory; always on in 'vigil run'",
             "tamper__", "open__", "ptrace__", "memory__", "iouring__").record("task_event")
             .is("another process signalled, traced or wrote into the agent")
             .fields("action", "sig", "target_pid", "ptrace_request", "flags", "file").ancestry().fields("res")),
     PROCESS_MEMORY(701, "process_memory", kernel(true, "sys_exit process_vm_writev/readv; open exit (and io_uring OPENAT) of /proc/PID/mem, environ, maps of another process, decided from the procfs inode",
             "memory__", "open__", "iouring__").record("task_event")
-            .is("another process's memory read or written")
+            .is("another process's memory or secrets: process_vm_readv/writev, or /proc/PID/mem, environ, maps (and task/TID/…) of a process other than the opener, decided in the kernel from the procfs inode")
             .fields("access", "target_pid", "target_start", "file", "flags", "write").ancestry().fields("res").path("file")
             .falco("open", "openat", "openat2", "creat", "process_vm_writev", "process_vm_readv")),
     RAW_SOCKET(702, "raw_socket", kernel(true, "sys_exit socket with AF_PACKET, SOCK_RAW or SOCK_PACKET; io_uring_complete for IORING_OP_SOCKET", "socket__", "iouring__").record("task_event")
@@ -117,7 +117,7 @@ public enum EventType implements EventKind {
     LISTEN(703, "listen", kernel(true, "sys_exit listen (inet), the bound address read from the socket", "listen__").record("net_event")
             .is("an inet socket set to listen (bind shells)").endpoints().fields("protocol", "fd", "res").peer().falco("listen")),
     CAPSET(704, "capset", kernel(true, "sys_exit capset", "capset__").record("task_event")
-            .is("a process's capabilities set").fields("target_pid", "cap_effective", "cap_permitted", "cap_inheritable").ancestry()
+            .is("a process's capabilities set (target_pid 0: itself)").fields("target_pid", "cap_effective", "cap_permitted", "cap_inheritable").ancestry()
             .fields("res").falco("capset")),
     FILE_CAPS(705, "file_capability", kernel(true, "sys_exit setxattr/lsetxattr/fsetxattr/setxattrat of security.capability", "fcaps__").record("file_event")
             .is("file capabilities (security.capability) set on a file").fields("file_path").ancestry().fields("res")
@@ -128,14 +128,14 @@ public enum EventType implements EventKind {
             .is("a BPF program loaded by a process other than the agent").fields("prog_type", "prog_name").ancestry().fields("res")
             .falco("bpf")),
     NAMESPACE(708, "namespace", kernel(true, "sys_exit setns, unshare, clone/clone3 with CLONE_NEW* flags", "ns__").record("task_event")
-            .is("a namespace joined or made (setns, unshare, clone with CLONE_NEW*)")
+            .is("a namespace joined or made (setns, unshare, clone with CLONE_NEW*); setns names the file (uts:[4026531838], or the pidfd's path); for clone, res is the child's pid")
             .fields("action", "flags", "namespaces", "file", "ns_inode").ancestry().fields("res")
             .falco("setns", "unshare", "clone", "clone3")),
     SYSCTL_WRITE(709, "sysctl_write", kernel(true, "open exit (and io_uring OPENAT) of a /proc/sys file for writing, decided from the procfs inode's ctl_table entry", "open__", "iouring__").record("task_event")
             .is("a kernel tunable under /proc/sys opened for writing").fields("file", "sysctl", "flags").ancestry().fields("res")
             .path("file").falco("open", "openat", "openat2", "creat")),
     WATCHED_CHANGE(710, "watched_change", kernel(true, "sys_exit unlink/unlinkat/rmdir and truncate decided on the path (watched prefixes, in the kernel), ftruncate on the open file's inode", "unlink__", "watched__").record("file_event")
-            .is("a watched file (logs, histories, credentials, cron…) unlinked, removed or truncated")
+            .is("a watched file (logs, shell histories, credentials, cron, ssh…: the file_read/file_write watch list) unlinked, removed or truncated")
             .fields("action", "file", "length").ancestry().fields("res").path("file")
             .falco("unlink", "unlinkat", "rmdir", "truncate", "ftruncate")),
     MKDIR(711, "mkdir", kernel(false, "sys_exit mkdir/mkdirat; io_uring_complete for IORING_OP_MKDIRAT", "mkdir__", "iouring__").record("file_event")

@@ -178,6 +178,7 @@ class FalcoRulesLiveTest {
         t.put("Web Server Spawned Suspicious Child Process", dir + "/nginx -c 'whoami; true'");
         t.put("Polkit Local Privilege Escalation Vulnerability (CVE-2021-4034)", dir + "/pkexec");
         t.put("Sudo Potential Privilege Escalation", dir + "/sudoedit -s '\\'");
+        t.put("Mkdir binary dirs", "mkdir /usr/bin/vigil-falco-d; rmdir /usr/bin/vigil-falco-d");
         t.put("Modify binary dirs", "touch /usr/bin/vigil-falco-a && mv /usr/bin/vigil-falco-a /usr/bin/vigil-falco-b; rm -f /usr/bin/vigil-falco-b");
         t.put("Unprivileged Delegation of Page Faults Handling to a Userspace Process",
                 asNobody(python("import ctypes; ctypes.CDLL(None).syscall(323, 0o2000000 | 1)")));

@@ -10,7 +10,7 @@ import java.nio.file.Path;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** file.bpf.c: create_file, open, write, chmod, rename, link, symlink, unlink, rmdir, watched files. */
+/** file.bpf.c: create_file, open, write, chmod, rename, link, symlink, unlink, rmdir, mkdir, watched files. */
 class FileBpfTest {
     @Test
     void fileOperations() throws Exception {
@@ -47,6 +47,14 @@ class FileBpfTest {
         assertEquals(dir.resolve("symlink").toString(), unlink.path());
         FileEvent rmdir = (FileEvent) s.await("rmdir", e -> e.type() == EventType.RMDIR && e.header().pid() == t.pid());
         assertEquals(dir.resolve("subdir").toString(), rmdir.path());
+        FileEvent mkdir = (FileEvent) s.await("mkdir", e -> e.type() == EventType.MKDIR && e.header().pid() == t.pid()
+                && ((FileEvent) e).mode() == 0700);
+        assertEquals(dir.resolve("subdir").toString(), mkdir.path());
+        assertEquals(0, mkdir.header().res());
+        assertTrue(mkdir.pidTree().nodes().size() > 1, "mkdir carries the ancestry");
+        FileEvent mkdirat = (FileEvent) s.await("mkdirat", e -> e.type() == EventType.MKDIR && e.header().pid() == t.pid()
+                && ((FileEvent) e).mode() == 0710);
+        assertEquals(dir.resolve("subdir").toString(), mkdirat.path());
 
         FileEvent open = (FileEvent) s.await("open", e -> e.type() == EventType.OPEN && e.header().pid() == t.pid()
                 && ((FileEvent) e).path().equals(created));
@@ -70,7 +78,7 @@ class FileBpfTest {
         assertEquals(LiveSensor.WATCHED_DIR.resolve("created").toString(), e.path());
         // the flags the open asked for, though the kernel keeps no O_CREAT/O_EXCL in the open file
         assertEquals(0100 | 0200 | 01, e.flags() & 0301, Long.toOctalString(e.flags()));
-        for (String f : new String[] {"renamed", "hardlink"}) {
+        for (String f : new String[] {"renamed", "hardlink", "subdir"}) {
             Files.deleteIfExists(LiveSensor.WATCHED_DIR.resolve(f));
         }
     }

@@ -92,6 +92,9 @@ class IouringBpfTest {
         assertEquals("target", symlink.path());
         FileEvent unlink = (FileEvent) s.await("unlink via io_uring", ev -> ev.type() == EventType.UNLINK && ev.header().pid() == t.pid());
         assertEquals(dir.resolve("c").toString(), unlink.path());
+        FileEvent mkdir = (FileEvent) s.await("mkdir via io_uring", ev -> ev.type() == EventType.MKDIR && ev.header().pid() == t.pid());
+        assertEquals(dir.resolve("e").toString(), mkdir.path());
+        assertEquals(0750, mkdir.mode());
         assertTrue(s.all(ev -> ev.type() == EventType.OPEN && ev.header().pid() == t.pid() && ((FileEvent) ev).path().endsWith("/b")).isEmpty());
     }
 
