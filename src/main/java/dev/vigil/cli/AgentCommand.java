@@ -1,9 +1,15 @@
 package dev.vigil.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.vigil.agent.Lineage;
+import dev.vigil.agent.PushedRules;
+import dev.vigil.agent.RuleReport;
+import dev.vigil.agent.RunningAgent;
+import dev.vigil.agent.SensorSession;
 import dev.vigil.fleet.EventPublisher;
 import dev.vigil.sensor.HookSelection;
 import dev.vigil.sensor.SensorOptions;
+import dev.vigil.sink.Escape;
 import dev.vigil.sink.EventJson;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -97,8 +103,8 @@ final class AgentCommand implements Callable<Integer> {
         dev.vigil.detect.RuleSet ruleSet = null;
         if (detect != null) {
             ruleSet = dev.vigil.detect.RuleLoader.load(rules.paths());
-            RunCommand.report(ruleSet);
-            RunCommand.requireReadable(ruleSet);
+            RuleReport.report(ruleSet);
+            RuleReport.requireReadable(ruleSet);
         }
         try (EventPublisher publisher = new EventPublisher(kafka.bootstrap, host, settings, journal)) {
             awaitKafka(publisher);
@@ -107,7 +113,7 @@ final class AgentCommand implements Callable<Integer> {
             java.util.concurrent.atomic.AtomicReference<SensorSession> current = new java.util.concurrent.atomic.AtomicReference<>();
             dev.vigil.detect.Engine engine = ruleSet == null ? null : new dev.vigil.detect.Engine(ruleSet,
                     a -> publisher.publish(kafka.alertsTopic, alertJson.write(a).toString().getBytes(StandardCharsets.UTF_8)),
-                    e -> RunCommand.lineage(current.get(), e));
+                    e -> Lineage.of(current.get(), e));
             SensorSession session = new SensorSession(options, e -> {
                 events.incrementAndGet();
                 publisher.publish(kafka.topic, json.write(e).toString().getBytes(StandardCharsets.UTF_8));
@@ -121,7 +127,7 @@ final class AgentCommand implements Callable<Integer> {
             }, host);
             current.set(session);
             dev.vigil.fleet.RulesFeed feed = engine == null ? null : dev.vigil.fleet.RulesFeed.follow(kafka.bootstrap, settings, kafka.rulesTopic, push -> {
-                dev.vigil.detect.RuleSet next = ServerCommand.loadPushed(push, spool.resolveSibling("pushed-rules"));
+                dev.vigil.detect.RuleSet next = PushedRules.load(push, spool.resolveSibling("pushed-rules"));
                 if (next != null) {
                     engine.rules(next);
                 }

@@ -1,5 +1,6 @@
 package dev.vigil.cli;
 
+import dev.vigil.agent.SensorSession;
 import dev.vigil.sensor.HookSelection;
 import dev.vigil.sensor.SensorOptions;
 import dev.vigil.sink.JsonLinesSink;

@@ -3,14 +3,9 @@ package dev.vigil.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.vigil.detect.Fields;
-import dev.vigil.event.Catalogue;
-import dev.vigil.event.EventKind;
-import dev.vigil.event.FieldDef;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 
@@ -24,31 +19,13 @@ final class FieldsCommand implements Callable<Integer> {
     @Option(names = "--markdown", description = "A Markdown table, as the README shows it.")
     boolean markdown;
 
-    /** One row: a catalogue field, or a Falco field computed from them. */
-    record Row(String name, String kind, String source, String events, String falco, String description) {}
-
-    static List<Row> rows() {
-        List<Row> rows = new ArrayList<>();
-        for (String name : Catalogue.fieldNames()) {
-            FieldDef f = Catalogue.field(name);
-            List<EventKind> carriers = Catalogue.carriers(name);
-            String events = carriers.size() == Catalogue.kinds().size() ? "all"
-                    : String.join(" ", carriers.stream().map(EventKind::eventName).toList());
-            String sources = String.join(" ", carriers.stream().map(k -> k.def().source()).distinct().toList());
-            rows.add(new Row(name, f.kind().label(), sources.isEmpty() ? "recording" : sources, events.isEmpty() ? "recordings" : events,
-                    String.join(" ", f.falco()), f.description()));
-        }
-        Fields.computed().forEach((name, c) -> rows.add(new Row(name, "falco", "syscall", "all", name, c.description())));
-        return rows;
-    }
-
     @Override
     public Integer call() throws Exception {
-        List<Row> rows = rows();
+        List<Docs.Row> rows = Docs.fieldRows();
         if (json) {
             ObjectMapper m = new ObjectMapper();
             ArrayNode out = m.createArrayNode();
-            for (Row r : rows) {
+            for (Docs.Row r : rows) {
                 ObjectNode o = out.addObject();
                 o.put("name", r.name());
                 o.put("kind", r.kind());
@@ -65,24 +42,14 @@ final class FieldsCommand implements Callable<Integer> {
             }
             System.out.println(m.writerWithDefaultPrettyPrinter().writeValueAsString(out));
         } else if (markdown) {
-            System.out.print(markdown(rows));
+            System.out.print(Docs.fieldsMarkdown());
         } else {
             System.out.printf("%-26s %-9s %-8s %-30s %s%n", "FIELD", "KIND", "SOURCE", "FALCO", "DESCRIPTION (EVENTS)");
-            for (Row r : rows) {
+            for (Docs.Row r : rows) {
                 System.out.printf("%-26s %-9s %-8s %-30s %s (%s)%n", r.name(), r.kind(), r.source(), r.falco().isEmpty() ? "-" : r.falco(),
                         r.description(), r.events());
             }
         }
         return 0;
-    }
-
-    static String markdown(List<Row> rows) {
-        StringBuilder sb = new StringBuilder("| field | kind | Falco | what it holds | events |\n|---|---|---|---|---|\n");
-        for (Row r : rows) {
-            sb.append("| `").append(r.name()).append("` | ").append(r.kind()).append(" | ")
-                    .append(r.falco().isEmpty() ? "" : "`" + r.falco().replace(" ", "` `") + "`").append(" | ")
-                    .append(r.description().replace("|", "\\|")).append(" | ").append(r.events()).append(" |\n");
-        }
-        return sb.toString();
     }
 }

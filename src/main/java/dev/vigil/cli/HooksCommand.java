@@ -17,7 +17,7 @@ final class HooksCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         if (markdown) {
-            System.out.print(markdown());
+            System.out.print(Docs.hooksMarkdown());
             return 0;
         }
         System.out.printf("%-5s %-26s %-8s %-11s %s%n", "TYPE", "NAME", "SET", "AVAILABLE", "MECHANISM / WHY NOT");
@@ -27,21 +27,5 @@ final class HooksCommand implements Callable<Integer> {
                     Hooks.onByDefault(h) ? "default" : "sandbox", a.label(), a.note().isEmpty() ? Hooks.of(h).mechanism() : a.note());
         }
         return 0;
-    }
-
-    /** The table, from the declarations alone (no kernel needed), so a test can hold the README to it. */
-    static String markdown() {
-        StringBuilder sb = new StringBuilder("| type | event | set | what it is | fields (see `vigil fields`) | route in the kernel |\n"
-                + "|---|---|---|---|---|---|\n");
-        for (EventType h : Hooks.all()) {
-            sb.append("| ").append(h.number()).append(" | ").append(h.eventName()).append(" | ")
-                    .append(Hooks.onByDefault(h) ? "default" : "sandbox").append(" | ").append(cell(h.def().description())).append(" | ")
-                    .append(String.join(", ", h.def().fields())).append(" | ").append(cell(Hooks.of(h).mechanism())).append(" |\n");
-        }
-        return sb.toString();
-    }
-
-    private static String cell(String s) {
-        return s.replace("|", "\\|");
     }
 }

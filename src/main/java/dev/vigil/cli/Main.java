@@ -1,21 +1,16 @@
 package dev.vigil.cli;
 
-import dev.vigil.bpf.BpfException;
-import dev.vigil.bpf.NotSupportedException;
-import dev.vigil.bpf.VerifierException;
-import dev.vigil.sink.OwnFiles;
-import picocli.CommandLine;
+import dev.vigil.agent.Errors;
+import dev.vigil.sink.Escape;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ScopeType;
-
-import java.io.IOException;
-import java.nio.file.Path;
+import picocli.CommandLine;
 
 /** {@code vigil}: the command line. User mistakes end in one line on stderr and exit status 2. */
 @Command(name = "vigil", mixinStandardHelpOptions = true, scope = ScopeType.INHERIT, version = "vigil " + Main.VERSION,
         description = "Host intrusion detection on eBPF tracepoints.",
         subcommands = {RunCommand.class, EventsCommand.class, HooksCommand.class, FieldsCommand.class, RulesCommand.class, ReplayCommand.class,
-                BenchCommand.class, ShowCommand.class, AgentCommand.class, ServerCommand.class, BrokerCommand.class, CommandLine.HelpCommand.class})
+                ShowCommand.class, AgentCommand.class, ServerCommand.class, BrokerCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     static final String VERSION = "0.1.0";
 
@@ -53,25 +48,7 @@ public final class Main implements Runnable {
         return cl.execute(args);
     }
 
-    /** One line for the user; the verifier's log goes to a file the line names. */
     static String oneLine(Throwable ex) {
-        if (ex instanceof VerifierException v) {
-            try {
-                Path log = OwnFiles.writeNew("verifier-", ".log", v.log());
-                return v.getMessage() + " (the kernel refused a BPF program; verifier log in " + log + ")";
-            } catch (IOException notWritten) {
-                return v.getMessage() + " (the kernel refused a BPF program; the verifier log could not be saved: " + notWritten.getMessage() + ")";
-            }
-        }
-        if (ex instanceof NotSupportedException n) {
-            return n.getMessage();
-        }
-        if (ex instanceof BpfException b && (b.errno() == 1 || b.errno() == 13)) {
-            return b.getMessage() + " (BPF refused: run as root on a kernel that allows BPF; check lockdown and kernel.unprivileged_bpf_disabled)";
-        }
-        if (ex instanceof IllegalArgumentException) {
-            return ex.getMessage();
-        }
-        return ex.getClass().getSimpleName() + ": " + ex.getMessage();
+        return Errors.oneLine(ex);
     }
 }

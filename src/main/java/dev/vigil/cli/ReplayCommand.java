@@ -3,11 +3,13 @@ package dev.vigil.cli;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.vigil.agent.RuleReport;
 import dev.vigil.detect.Engine;
 import dev.vigil.detect.EventMaps;
 import dev.vigil.detect.RuleLoader;
 import dev.vigil.detect.RuleSet;
 import dev.vigil.sink.AlertSink;
+import dev.vigil.sink.Escape;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -59,15 +61,15 @@ final class ReplayCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         RuleSet set = RuleLoader.load(rules.paths());
-        RunCommand.report(set);
-        RunCommand.requireReadable(set);
+        RuleReport.report(set);
+        RuleReport.requireReadable(set);
         var out = new BufferedWriter(new OutputStreamWriter(new FileOutputStream(FileDescriptor.out), StandardCharsets.UTF_8));
         ObjectMapper json = new ObjectMapper();
         json.getFactory().setStreamReadConstraints(StreamReadConstraints.builder().maxStringLength(MAX_LINE).maxNestingDepth(64).build());
         long events = 0;
         boolean filesMissed = false;
         try (AlertSink sink = new AlertSink(out)) {
-            Engine engine = new Engine(set, sink, Engine::lineageFromTree).fold(RunCommand.foldWindow(foldSeconds));
+            Engine engine = new Engine(set, sink, Engine::lineageFromTree).fold(RuleOptions.foldWindow(foldSeconds));
             for (Path f : files) {
                 if (Files.isDirectory(f)) {
                     System.err.println("vigil: " + Escape.line(f.toString()) + ": is a folder, not a file of events; skipped");

@@ -1,5 +1,6 @@
 package dev.vigil.cli;
 
+import dev.vigil.agent.RulePaths;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
@@ -18,4 +19,12 @@ final class RuleOptions {
     List<Path> paths() {
         return RulePaths.resolve(rules, addRules);
     }
+
+    static java.time.Duration foldWindow(long seconds) {
+        if (seconds < 0 || seconds > 86_400) {
+            throw new IllegalArgumentException("--fold must be 0 to 86400 seconds, not " + seconds);
+        }
+        return java.time.Duration.ofSeconds(seconds);
+    }
+
 }

@@ -1,8 +1,11 @@
 package dev.vigil.cli;
 
+import dev.vigil.agent.RuleDrivenCollection;
+import dev.vigil.agent.RulePaths;
 import dev.vigil.detect.RuleException;
 import dev.vigil.detect.RuleLoader;
 import dev.vigil.detect.RuleSet;
+import dev.vigil.sink.Escape;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;

@@ -1,21 +1,27 @@
 package dev.vigil.cli;
 
+import dev.vigil.agent.ConsoleStart;
+import dev.vigil.agent.Lineage;
+import dev.vigil.agent.RuleDrivenCollection;
+import dev.vigil.agent.RuleReport;
+import dev.vigil.agent.RunningAgent;
+import dev.vigil.agent.SensorSession;
+import dev.vigil.agent.TamperAlerts;
+import dev.vigil.console.Console;
 import dev.vigil.detect.Alert;
 import dev.vigil.detect.Engine;
 import dev.vigil.detect.EventMaps;
 import dev.vigil.detect.Priority;
-import dev.vigil.detect.RuleException;
 import dev.vigil.detect.RuleLoader;
 import dev.vigil.detect.RuleSet;
-import dev.vigil.enrich.ProcessInfo;
 import dev.vigil.event.EventType;
-import dev.vigil.sensor.Hooks;
 import dev.vigil.sensor.HookSelection;
+import dev.vigil.sensor.Hooks;
 import dev.vigil.sensor.LossReport;
 import dev.vigil.sensor.SensorOptions;
 import dev.vigil.sink.AlertSink;
+import dev.vigil.sink.Escape;
 import dev.vigil.sink.OwnFiles;
-import dev.vigil.console.Console;
 import dev.vigil.store.Store;
 import dev.vigil.store.StoreWriter;
 import picocli.CommandLine.Command;
@@ -106,8 +112,8 @@ final class RunCommand implements Callable<Integer> {
         try {
             paths = rules.paths();
             set = RuleLoader.load(paths);
-            report(set);
-            requireReadable(set);
+            RuleReport.report(set);
+            RuleReport.requireReadable(set);
             try {
                 w = alertsFile == null ? new OutputStreamWriter(new FileOutputStream(FileDescriptor.out), StandardCharsets.UTF_8)
                         : OwnFiles.appendPrivate(alertsFile);
@@ -127,7 +133,7 @@ final class RunCommand implements Callable<Integer> {
                 }
             };
             AtomicReference<SensorSession> session = new AtomicReference<>();
-            Engine engine = new Engine(set, sink, e -> lineage(session.get(), e)).fold(foldWindow(foldSeconds));
+            Engine engine = new Engine(set, sink, e -> Lineage.of(session.get(), e)).fold(RuleOptions.foldWindow(foldSeconds));
             // tamper evidence is part of the agent, not a hook one can leave out
             boolean byRules = hooks.equals("rules");
             EnumSet<EventType> selected = EnumSet.copyOf(byRules ? RuleDrivenCollection.hooks(set.collection()) : HookSelection.parse(hooks));
@@ -135,7 +141,7 @@ final class RunCommand implements Callable<Integer> {
             SensorOptions options = SensorOptions.of(selected).withRawSyscalls(!byRules && HookSelection.asksForRawSyscalls(hooks))
                     .withTamperLog(true).withEnvMax(envMax).withRateLimit(rateLimit).withWatches(RuleDrivenCollection.watches(set.collection()));
             LossWatch losses = new LossWatch(sink, engine);
-            TamperAlerts tamper = new TamperAlerts(sink, e -> lineage(session.get(), e));
+            TamperAlerts tamper = new TamperAlerts(sink, e -> Lineage.of(session.get(), e));
             SensorSession s;
             try {
                 s = new SensorSession(options, en -> {
@@ -169,7 +175,7 @@ final class RunCommand implements Callable<Integer> {
                 }
             });
             watch.start();
-            Console console = store == null || noConsole ? null : startConsole(listen, dataDir, new RunningAgent(s, engine, store));
+            Console console = store == null || noConsole ? null : ConsoleStart.on(listen, dataDir, new RunningAgent(s, engine, store));
             try {
                 s.run(duration, "INT", "TERM");
             } finally {
@@ -192,26 +198,6 @@ final class RunCommand implements Callable<Integer> {
         return 0;
     }
 
-    /** The console, or one line saying why not: the agent runs on without it. */
-    static Console startConsole(String listen, Path dataDir, dev.vigil.console.AgentView agent) {
-        int colon = listen.lastIndexOf(':');
-        try {
-            if (colon < 1) {
-                throw new IllegalArgumentException("--listen takes HOST:PORT, such as 127.0.0.1:7070");
-            }
-            String host = listen.substring(0, colon).replace("[", "").replace("]", "");
-            Console c = Console.start(new java.net.InetSocketAddress(host, Integer.parseInt(listen.substring(colon + 1))), dataDir, agent);
-            var at = c.address();
-            System.err.println("vigil: console http://" + (at.getAddress().getHostAddress().contains(":") ? "[" + at.getAddress().getHostAddress() + "]"
-                    : at.getAddress().getHostAddress()) + ":" + at.getPort() + "/ token " + c.token()
-                    + " (also in " + dataDir.resolve("console.token") + ")");
-            return c;
-        } catch (IOException | RuntimeException e) {
-            System.err.println("vigil: console not started on " + Escape.line(listen) + ": " + Escape.line(String.valueOf(e.getMessage()))
-                    + " (use --listen HOST:PORT, or --no-console); the agent runs on");
-            return null;
-        }
-    }
 
     /** A store opened for a run that failed before it could use it: closed once open. */
     private static void closeWhenOpen(java.util.concurrent.CompletableFuture<StoreWriter> opening) {
@@ -238,83 +224,7 @@ final class RunCommand implements Callable<Integer> {
     }
 
     private StoreWriter openStore() {
-        return openStore(dataDir, retentionDays, retentionMb, "choose another with --data DIR, or run with --no-store");
-    }
-
-    /** The store in `dir`, or one clear line saying why it cannot be opened and what to do (`hint`). */
-    static StoreWriter openStore(Path dir, long retentionDays, long retentionMb, String hint) {
-        if (retentionDays < 1 || retentionMb < 16) {
-            throw new IllegalArgumentException("--retention-days must be 1 or more and --retention-mb 16 or more");
-        }
-        try {
-            return new StoreWriter(Store.open(dir), java.time.Duration.ofDays(retentionDays), retentionMb << 20);
-        } catch (IOException e) {
-            throw new IllegalArgumentException("cannot open the store in " + dir + ": " + RuleLoader.why(e) + " (" + hint + ")");
-        }
-    }
-
-    static java.time.Duration foldWindow(long seconds) {
-        if (seconds < 0 || seconds > 86_400) {
-            throw new IllegalArgumentException("--fold must be 0 to 86400 seconds, not " + seconds);
-        }
-        return java.time.Duration.ofSeconds(seconds);
-    }
-
-    static void report(RuleSet set) {
-        for (RuleException e : set.errors()) {
-            System.err.println("vigil: " + Escape.line(e.getMessage()));
-        }
-        for (RuleException w : set.warnings()) {
-            System.err.println("vigil: warning: " + Escape.line(w.getMessage()));
-        }
-    }
-
-    /** A rule path that cannot be read at all is a request that cannot be met: stop before collecting. */
-    static void requireReadable(RuleSet set) {
-        List<RuleException> unreadable = set.unreadable();
-        if (!unreadable.isEmpty()) {
-            throw new IllegalArgumentException("rules not loaded from " + Escape.line(unreadable.getFirst().getMessage())
-                    + ": fix the path given to --rules");
-        }
-    }
-
-    /**
-     * The alert's lineage: the event's own ancestry (the kernel's, by identity), each process
-     * completed from the cache only when the cache holds that very process (same pid and start);
-     * the cache's chain where the event carries no ancestry.
-     */
-    static List<Map<String, Object>> lineage(SensorSession s, Map<String, Object> e) {
-        List<Map<String, Object>> fromEvent = Engine.lineageFromTree(e);
-        if (s == null) {
-            return fromEvent;
-        }
-        if (!fromEvent.isEmpty()) {
-            for (Map<String, Object> m : fromEvent) {
-                long start = m.get("start") instanceof Number n ? n.longValue() : 0;
-                ProcessInfo p = s.cache().get(((Number) m.get("pid")).intValue(), start);
-                if (p != null && start != 0) {
-                    m.put("exe", p.exe());
-                    m.put("cmdline", p.cmdline());
-                    m.put("uid", (long) p.uid());
-                }
-            }
-            return fromEvent;
-        }
-        if (!(e.get("pid") instanceof Number pid)) {
-            return fromEvent;
-        }
-        List<Map<String, Object>> out = new ArrayList<>();
-        for (ProcessInfo p : s.cache().lineage(pid.intValue(), 12)) {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("pid", (long) p.pid());
-            m.put("start", p.startTime());
-            m.put("comm", p.comm());
-            m.put("exe", p.exe());
-            m.put("cmdline", p.cmdline());
-            m.put("uid", (long) p.uid());
-            out.add(m);
-        }
-        return out;
+        return StoreWriter.open(dataDir, retentionDays, retentionMb, "choose another with --data DIR, or run with --no-store");
     }
 
     /**
@@ -422,7 +332,7 @@ final class RunCommand implements Callable<Integer> {
                             }
                             System.err.println("vigil: rules reloaded: " + next.detections().size() + " detections");
                         } else {
-                            report(next);
+                            RuleReport.report(next);
                             System.err.println("vigil: rules not reloaded (" + next.errors().size() + " errors): the previous rules keep running");
                         }
                     }

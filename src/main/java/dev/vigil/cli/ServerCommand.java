@@ -1,6 +1,10 @@
 package dev.vigil.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.vigil.agent.ConsoleStart;
+import dev.vigil.agent.PushedRules;
+import dev.vigil.agent.RuleReport;
+import dev.vigil.agent.RunningAgent;
 import dev.vigil.console.AgentView;
 import dev.vigil.console.Console;
 import dev.vigil.detect.Alert;
@@ -13,6 +17,7 @@ import dev.vigil.fleet.RulesFeed;
 import dev.vigil.fleet.TopicFollower;
 import dev.vigil.fleet.Topics;
 import dev.vigil.sink.AlertSink;
+import dev.vigil.sink.Escape;
 import dev.vigil.store.StoreWriter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -24,9 +29,7 @@ import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.OutputStreamWriter;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -87,11 +90,11 @@ final class ServerCommand implements Callable<Integer> {
         }
         List<Path> paths = rules.paths();
         RuleSet set = RuleLoader.load(paths);
-        RunCommand.report(set);
-        RunCommand.requireReadable(set);
+        RuleReport.report(set);
+        RuleReport.requireReadable(set);
         Map<String, String> settings = kafka.settings();
-        StoreWriter store = RunCommand.openStore(dataDir, retentionDays, retentionMb, "choose another with --data DIR");
-        java.time.Duration fold = RunCommand.foldWindow(foldSeconds);
+        StoreWriter store = StoreWriter.open(dataDir, retentionDays, retentionMb, "choose another with --data DIR");
+        java.time.Duration fold = RuleOptions.foldWindow(foldSeconds);
         java.util.concurrent.atomic.AtomicReference<RuleSet> current = new java.util.concurrent.atomic.AtomicReference<>(set);
         Map<String, Engine> engines = new ConcurrentHashMap<>();
         Map<String, Map<String, Object>> hosts = new ConcurrentHashMap<>();
@@ -189,7 +192,7 @@ final class ServerCommand implements Callable<Integer> {
                 }
             };
             RulesFeed feed = RulesFeed.follow(kafka.bootstrap, settings, kafka.rulesTopic, push -> {
-                RuleSet next = loadPushed(push, dataDir.resolve("pushed-rules"));
+                RuleSet next = PushedRules.load(push, dataDir.resolve("pushed-rules"));
                 if (next != null) {
                     current.set(next);
                     engines.values().forEach(e -> e.rules(next));
@@ -197,7 +200,7 @@ final class ServerCommand implements Callable<Integer> {
             }, bad -> System.err.println("vigil: " + Escape.line(bad)));
             TopicFollower beats = followHeartbeats(settings, hosts);
             Console console = store == null || noConsole ? null
-                    : RunCommand.startConsole(listen, dataDir, new FleetView(engines, current, hosts, alertsOf, store, consumer, events, unreadable, newerSchema, raised));
+                    : ConsoleStart.on(listen, dataDir, new FleetView(engines, current, hosts, alertsOf, store, consumer, events, unreadable, newerSchema, raised));
             for (String name : new String[] {"INT", "TERM"}) {
                 sun.misc.Signal.handle(new sun.misc.Signal(name), sig -> consumer.close());
             }
@@ -301,33 +304,6 @@ final class ServerCommand implements Callable<Integer> {
         return fold.compareTo(longest) > 0 ? fold : longest;
     }
 
-    /**
-     * A pushed rule set, written to a private folder of the data directory and loaded as files are;
-     * null (said on stderr) when it has errors: the previous rules keep running.
-     */
-    static RuleSet loadPushed(RulesFeed.Push push, Path into) {
-        try {
-            Path dir = into.resolve(String.valueOf(push.ts()));
-            Files.createDirectories(into, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-            Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-            int n = 0;
-            for (String text : push.files().values()) {
-                Files.writeString(dir.resolve(String.format("%03d.yaml", ++n)), text);
-            }
-            RuleSet next = RuleLoader.load(RulePaths.resolve(List.of(dir), push.withStock()));
-            String what = "rule set pushed from " + Escape.line(push.from()) + " (" + push.files().size() + " files: "
-                    + Escape.line(String.join(", ", push.files().keySet())) + ")";
-            if (!next.clean()) {
-                System.err.println("vigil: " + what + " refused, the previous rules keep running: " + Escape.line(next.errors().getFirst().getMessage()));
-                return null;
-            }
-            System.err.println("vigil: " + what + " loaded: " + next.detections().size() + " detections");
-            return next;
-        } catch (IOException | RuntimeException e) {
-            System.err.println("vigil: a pushed rule set could not be used, the previous rules keep running: " + Escape.line(String.valueOf(e.getMessage())));
-            return null;
-        }
-    }
 
     /** The console's view of a server: the hosts and their last heartbeat, the events and alerts, the rules. */
     private record FleetView(Map<String, Engine> engines, java.util.concurrent.atomic.AtomicReference<RuleSet> ruleSet,

@@ -1,5 +1,7 @@
 package dev.vigil.cli;
 
+import dev.vigil.agent.RulePaths;
+
 import java.nio.file.Path;
 
 /** The stock rule pack's folder, for tests and tools outside this package. */

@@ -6,8 +6,8 @@ import java.nio.file.Path;
 import java.util.Comparator;
 
 /** A private temporary directory (0700), removed with all it holds when closed, whatever happened inside. */
-record TempDir(Path path) implements AutoCloseable {
-    static TempDir create(String prefix) throws IOException {
+public record TempDir(Path path) implements AutoCloseable {
+    public static TempDir create(String prefix) throws IOException {
         return new TempDir(Files.createTempDirectory(prefix));
     }
 

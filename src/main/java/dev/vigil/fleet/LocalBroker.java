@@ -165,4 +165,20 @@ public final class LocalBroker implements AutoCloseable {
     public int waitFor() throws InterruptedException {
         return process.waitFor();
     }
+
+    /** A free port whose next one is free too (a local broker's controller takes it). */
+    public static int freePortPair() throws java.io.IOException {
+        for (int i = 0; i < 50; i++) {
+            int port;
+            try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+                port = s.getLocalPort();
+            }
+            try (java.net.ServerSocket next = new java.net.ServerSocket(port + 1)) {
+                return port;
+            } catch (java.io.IOException taken) {
+                // another
+            }
+        }
+        throw new java.io.IOException("no two free ports in a row");
+    }
 }

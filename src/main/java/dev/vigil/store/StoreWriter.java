@@ -3,6 +3,7 @@ package dev.vigil.store;
 import dev.vigil.detect.Alert;
 import dev.vigil.sink.AlertJson;
 
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -323,5 +324,17 @@ public final class StoreWriter implements AutoCloseable {
     public void close() throws InterruptedException {
         closing = true;
         thread.join(30_000);
+    }
+
+    /** The store in `dir` with its retention, or one clear line saying why it cannot be opened and what to do (`hint`). */
+    public static StoreWriter open(Path dir, long retentionDays, long retentionMb, String hint) {
+        if (retentionDays < 1 || retentionMb < 16) {
+            throw new IllegalArgumentException("--retention-days must be 1 or more and --retention-mb 16 or more");
+        }
+        try {
+            return new StoreWriter(Store.open(dir), java.time.Duration.ofDays(retentionDays), retentionMb << 20);
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException("cannot open the store in " + dir + ": " + dev.vigil.detect.RuleLoader.why(e) + " (" + hint + ")");
+        }
     }
 }

@@ -20,7 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class FleetTest {
     private static int freePortPair() throws Exception {
-        return FleetBench.freePortPair();
+        return LocalBroker.freePortPair();
     }
 
     /**

@@ -1,6 +1,9 @@
-package dev.vigil.cli;
+package dev.vigil.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.vigil.agent.RulePaths;
+import dev.vigil.agent.SensorSession;
+import dev.vigil.cli.TempDir;
 import dev.vigil.fleet.EventPublisher;
 import dev.vigil.fleet.LocalBroker;
 import dev.vigil.sensor.HookSelection;
@@ -14,7 +17,6 @@ import org.apache.kafka.common.TopicPartition;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.PrintStream;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,7 +34,7 @@ import java.util.stream.Stream;
  * compression, and the events per second `vigil server` takes from Kafka through the rules into its
  * store, with one server and with two sharing the partitions, with the CPU time each used.
  */
-final class FleetBench {
+public final class FleetBench {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final int HOSTS = 8;
     /** Producer compression and batch size, as the bench compares them at the broker. */
@@ -54,7 +56,7 @@ final class FleetBench {
         out.printf("fleet: sample: %,d %s%n", sample.size(), what);
         WireFormats.compare(out, sample);
         try (TempDir work = TempDir.create("vigil-bench-fleet")) {
-            int port = freePortPair();
+            int port = LocalBroker.freePortPair();
             try (LocalBroker broker = LocalBroker.start(work.path().resolve("broker"), port)) {
                 List<byte[]> records = distinct(sample, events);
                 long raw = records.stream().mapToLong(r -> r.length).sum();
@@ -252,21 +254,5 @@ final class FleetBench {
         String stat = Files.readString(Path.of("/proc/" + p.pid() + "/stat"));
         String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
         return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0; // utime, stime in clock ticks (USER_HZ 100)
-    }
-
-    /** A free port whose next one is free too (a local broker's controller takes it). */
-    static int freePortPair() throws java.io.IOException {
-        for (int i = 0; i < 50; i++) {
-            int port;
-            try (ServerSocket s = new ServerSocket(0)) {
-                port = s.getLocalPort();
-            }
-            try (ServerSocket next = new ServerSocket(port + 1)) {
-                return port;
-            } catch (java.io.IOException taken) {
-                // another
-            }
-        }
-        throw new java.io.IOException("no two free ports in a row");
     }
 }

@@ -1,10 +1,12 @@
-package dev.vigil.cli;
+package dev.vigil.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.vigil.cli.TempDir;
 import dev.vigil.console.AgentView;
 import dev.vigil.console.Console;
 import dev.vigil.detect.Alert;
 import dev.vigil.detect.Priority;
+import dev.vigil.sink.Escape;
 import dev.vigil.store.Store;
 import dev.vigil.store.StoreWriter;
 
@@ -16,7 +18,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;

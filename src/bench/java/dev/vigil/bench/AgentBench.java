@@ -1,7 +1,9 @@
-package dev.vigil.cli;
+package dev.vigil.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.vigil.agent.RunningAgent;
+import dev.vigil.cli.TempDir;
 
 import java.io.BufferedReader;
 import java.io.IOException;

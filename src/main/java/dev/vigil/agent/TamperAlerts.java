@@ -1,4 +1,4 @@
-package dev.vigil.cli;
+package dev.vigil.agent;
 
 import dev.vigil.detect.Alert;
 import dev.vigil.detect.Engine;
@@ -17,7 +17,7 @@ import java.util.function.Function;
  * kernel decided someone signalled, traced or wrote into the agent), or a ptrace event aimed at
  * one of the agent's threads, becomes a CRITICAL alert naming who did it.
  */
-final class TamperAlerts implements Consumer<Map<String, Object>> {
+public final class TamperAlerts implements Consumer<Map<String, Object>> {
     static final String RULE = "Vigil agent tampered with";
     private static final List<String> TAGS = List.of("vigil", "tamper", "mitre_defense_evasion", "T1562.001");
     private static final Map<Long, String> SIGNALS = Map.ofEntries(Map.entry(1L, "SIGHUP"), Map.entry(2L, "SIGINT"),
@@ -30,12 +30,12 @@ final class TamperAlerts implements Consumer<Map<String, Object>> {
     private final long self = ProcessHandle.current().pid();
     private long raised;
 
-    TamperAlerts(Consumer<Alert> out, Function<Map<String, Object>, List<Map<String, Object>>> lineage) {
+    public TamperAlerts(Consumer<Alert> out, Function<Map<String, Object>, List<Map<String, Object>>> lineage) {
         this.out = out;
         this.lineage = lineage;
     }
 
-    long raised() {
+    public long raised() {
         return raised;
     }
 

@@ -1,17 +1,20 @@
-package dev.vigil.cli;
+package dev.vigil.bench;
 
+import dev.vigil.agent.RulePaths;
+import dev.vigil.agent.SensorSession;
+import dev.vigil.cli.TempDir;
 import dev.vigil.detect.Engine;
 import dev.vigil.detect.EventMaps;
 import dev.vigil.detect.RuleLoader;
 import dev.vigil.detect.RuleSet;
 import dev.vigil.sensor.HookSelection;
 import dev.vigil.sensor.SensorOptions;
+import dev.vigil.sink.Escape;
 import dev.vigil.store.Store;
 import dev.vigil.store.StoreWriter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -26,7 +29,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * workloads without the agent, measured in one invocation: baseline, then the full pipeline
  * (sensor, enrichment, stock rules) with the default hooks, then with all hooks.
  */
-@Command(name = "bench", description = "Measure the agent's overhead on syscall-, exec-, file- and connect-heavy workloads (ratios to a run without it),"
+@Command(name = "vigil bench", mixinStandardHelpOptions = true, description = "Measure the agent's overhead on syscall-, exec-, file- and connect-heavy workloads (ratios to a run without it),"
         + " the store's and the rule engine's throughput, and the console's graph load time.")
 final class BenchCommand implements Callable<Integer> {
     @Option(names = "--rounds", defaultValue = "3", description = "Runs per workload and setting; the median is reported.")

@@ -1,4 +1,4 @@
-package dev.vigil.cli;
+package dev.vigil.agent;
 
 import dev.vigil.console.AgentView;
 import dev.vigil.detect.Engine;
@@ -15,7 +15,7 @@ import java.util.List;
 import java.util.Map;
 
 /** The console's view of `vigil run`: the sensor's, engine's and store's live figures, and the rules loaded now. */
-record RunningAgent(SensorSession session, Engine engine, StoreWriter store) implements AgentView {
+public record RunningAgent(SensorSession session, Engine engine, StoreWriter store) implements AgentView {
 
     @Override
     public Map<String, Object> health() {
@@ -36,7 +36,7 @@ record RunningAgent(SensorSession session, Engine engine, StoreWriter store) imp
     }
 
     /** Each detection of `set` as the console lists it, with its evaluation errors. */
-    static List<Map<String, Object>> describe(dev.vigil.detect.RuleSet set, Map<String, Long> errors) {
+    public static List<Map<String, Object>> describe(dev.vigil.detect.RuleSet set, Map<String, Long> errors) {
         return set.detections().stream().map(d -> {
             Map<String, Object> r = new LinkedHashMap<>();
             r.put("name", d.name());
@@ -55,7 +55,7 @@ record RunningAgent(SensorSession session, Engine engine, StoreWriter store) imp
     }
 
     /** A process's resident set in bytes, -1 when it cannot be read (gone, or no procfs). */
-    static long rssBytes(long pid) {
+    public static long rssBytes(long pid) {
         try {
             for (String l : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
                 if (l.startsWith("VmRSS:")) {

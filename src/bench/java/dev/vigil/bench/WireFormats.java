@@ -1,4 +1,4 @@
-package dev.vigil.cli;
+package dev.vigil.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.cbor.CBORFactory;

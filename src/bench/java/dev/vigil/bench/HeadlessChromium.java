@@ -1,8 +1,9 @@
-package dev.vigil.cli;
+package dev.vigil.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.vigil.cli.TempDir;
 
 import java.io.BufferedReader;
 import java.io.IOException;

@@ -1,4 +1,4 @@
-package dev.vigil.cli;
+package dev.vigil.agent;
 
 import java.net.URISyntaxException;
 import java.nio.file.Files;
@@ -7,10 +7,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** Where rules come from: --rules paths, else the stock pack in rules/ beside the installation. */
-final class RulePaths {
+public final class RulePaths {
     private RulePaths() {}
 
-    static List<Path> resolve(List<Path> given, boolean addToDefaults) {
+    public static List<Path> resolve(List<Path> given, boolean addToDefaults) {
         List<Path> out = new ArrayList<>();
         if (given == null || given.isEmpty() || addToDefaults) {
             out.add(stockPack());
@@ -21,7 +21,7 @@ final class RulePaths {
         return out;
     }
 
-    static Path stockPack() {
+    public static Path stockPack() {
         String home = System.getProperty("vigil.home");
         if (home != null && Files.isDirectory(Path.of(home, "rules"))) {
             return Path.of(home, "rules");

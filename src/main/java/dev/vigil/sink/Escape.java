@@ -1,13 +1,13 @@
-package dev.vigil.cli;
+package dev.vigil.sink;
 
 /** Makes attacker- or user-supplied text safe for one line of a terminal: no control characters. */
-final class Escape {
+public final class Escape {
     private Escape() {}
 
     /** At most this many characters of one message: a rule file can quote a megabyte back at us. */
-    static final int MAX = 2000;
+    public static final int MAX = 2000;
 
-    static String line(String s) {
+    public static String line(String s) {
         if (s == null) {
             return "";
         }

@@ -1,12 +1,10 @@
-package dev.vigil.cli;
+package dev.vigil.agent;
 
 import dev.vigil.enrich.EnrichedEvent;
 import dev.vigil.enrich.Enricher;
 import dev.vigil.enrich.ProcessCache;
 import dev.vigil.event.EventType;
 import dev.vigil.event.ExecEvent;
-import dev.vigil.event.EventType;
-import dev.vigil.sensor.Hooks;
 import dev.vigil.sensor.KernelEventStream;
 import dev.vigil.sensor.LossReport;
 import dev.vigil.sensor.SensorOptions;
@@ -22,7 +20,7 @@ import java.util.function.Consumer;
  * The collection pipeline shared by {@code events} and {@code run}: sensor → enrichment → a
  * consumer, started, stopped on SIGINT/SIGTERM or after a duration, with a summary on stderr.
  */
-final class SensorSession {
+public final class SensorSession {
     private final KernelEventStream stream;
     private final Set<EventType> shown = EnumSet.noneOf(EventType.class);
     /** Events by hook; read by the console's threads too. */
@@ -31,12 +29,12 @@ final class SensorSession {
     private final ProcessCache cache = ProcessCache.fromProc();
     private final Enricher enricher;
 
-    SensorSession(SensorOptions options, Consumer<EnrichedEvent> out, Runnable flush) {
+    public SensorSession(SensorOptions options, Consumer<EnrichedEvent> out, Runnable flush) {
         this(options, out, flush, Enricher.hostname());
     }
 
     /** With `host` as the events' nodename and in process identities (a fleet agent's --host-id). */
-    SensorSession(SensorOptions options, Consumer<EnrichedEvent> out, Runnable flush, String host) {
+    public SensorSession(SensorOptions options, Consumer<EnrichedEvent> out, Runnable flush, String host) {
         for (EventType h : options.hooks()) {
             shown.add(h);
         }
@@ -54,19 +52,19 @@ final class SensorSession {
             }
         });
         stream.onFlush(flush);
-        stream.onError(t -> System.err.println("vigil: " + Main.oneLine(t)));
+        stream.onError(t -> System.err.println("vigil: " + Errors.oneLine(t)));
     }
 
     /** What was done to the previous agent that it could not report (it was killed), with context. */
-    java.util.Optional<EnrichedEvent> previousTamper() {
+    public java.util.Optional<EnrichedEvent> previousTamper() {
         return stream.sensor().previousTamper().map(enricher::enrich);
     }
 
-    ProcessCache cache() {
+    public ProcessCache cache() {
         return cache;
     }
 
-    KernelEventStream stream() {
+    public KernelEventStream stream() {
         return stream;
     }
 
@@ -76,7 +74,7 @@ final class SensorSession {
      * printed. Signals not named keep whatever handler the caller gave them (SIGHUP reloads rules
      * in {@code vigil run}).
      */
-    void run(long seconds, String... stopSignals) throws InterruptedException {
+    public void run(long seconds, String... stopSignals) throws InterruptedException {
         for (String name : stopSignals) {
             try {
                 sun.misc.Signal.handle(new sun.misc.Signal(name), sig -> {
@@ -103,7 +101,7 @@ final class SensorSession {
     }
 
     /** Events by hook so far, and losses by cause: the agent's health as the console shows it. */
-    Map<String, Object> health() {
+    public Map<String, Object> health() {
         Map<String, Object> h = new java.util.LinkedHashMap<>();
         h.put("events_by_hook", Map.copyOf(counts));
         LossReport loss = stream.losses();
@@ -117,7 +115,7 @@ final class SensorSession {
         return h;
     }
 
-    String summary() {
+    public String summary() {
         LossReport loss = stream.losses();
         StringBuilder sb = new StringBuilder("vigil: ");
         long total = counts.values().stream().mapToLong(Long::longValue).sum();

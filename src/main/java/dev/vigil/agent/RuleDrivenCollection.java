@@ -1,10 +1,11 @@
-package dev.vigil.cli;
+package dev.vigil.agent;
 
 import dev.vigil.detect.Collection;
 import dev.vigil.detect.Needs;
 import dev.vigil.event.EventType;
 import dev.vigil.sensor.Hooks;
 import dev.vigil.sensor.Watch;
+import dev.vigil.sink.Escape;
 
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -20,7 +21,7 @@ import java.util.Set;
  * those of event types some rule can match, and the paths some rule reads opens of join the
  * kernel's watch list, for reading, writing or both, whole subtrees where a rule names a prefix.
  */
-final class RuleDrivenCollection {
+public final class RuleDrivenCollection {
     private RuleDrivenCollection() {}
 
     /**
@@ -28,7 +29,7 @@ final class RuleDrivenCollection {
      * can match any event), exec always (the process cache lives on it). The hooks that report
      * every open or every write are never switched on by a rule: they cost what Falco costs.
      */
-    static Set<EventType> hooks(Collection c) {
+    public static Set<EventType> hooks(Collection c) {
         EnumSet<EventType> out = EnumSet.of(EventType.EXECVE);
         for (EventType h : Hooks.all()) {
             boolean asked = c.types() == null ? Hooks.onByDefault(h) : c.types().contains(h.eventName());
@@ -40,7 +41,7 @@ final class RuleDrivenCollection {
     }
 
     /** The paths the rules read opens of, each with what it reports (read, write, below). */
-    static List<Watch> watches(Collection c) {
+    public static List<Watch> watches(Collection c) {
         Map<Path, Integer> bits = new LinkedHashMap<>();
         add(bits, c.reads(), Watch.READ);
         add(bits, c.writes(), Watch.WRITE);
@@ -62,7 +63,7 @@ final class RuleDrivenCollection {
     }
 
     /** What `vigil rules check --collect` prints: the cost of the rules before they run. */
-    static void print(Collection c, PrintStream out) {
+    public static void print(Collection c, PrintStream out) {
         Set<EventType> on = hooks(c);
         List<String> attached = new ArrayList<>(), left = new ArrayList<>();
         for (EventType h : Hooks.all()) {

@@ -1,4 +1,6 @@
-package dev.vigil.cli;
+package dev.vigil.bench;
+
+import dev.vigil.cli.TempDir;
 
 import java.io.IOException;
 import java.io.InputStream;
