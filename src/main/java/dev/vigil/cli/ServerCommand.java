@@ -152,6 +152,11 @@ final class ServerCommand implements Callable<Integer> {
                 }
 
                 @Override
+                public void assigned(List<Integer> partitions) {
+                    System.err.println("vigil: partitions of " + Escape.line(kafka.topic) + " assigned to this server: " + partitions);
+                }
+
+                @Override
                 public void handle(String host, int partition, byte[] value, boolean replay) {
                     Integer known = partitionOfHost.get(host);
                     if (known == null || known != partition) {

@@ -39,8 +39,8 @@ public final class Enricher implements Consumer<Event> {
 
     @Override
     public void accept(Event e) {
-        if (e.type() == EventType.CGROUP && e instanceof TaskEvent c) {
-            containers.cgroupChanged(c.arg0(), c.text(), c.arg1() != 0);
+        if (e instanceof TaskEvent.Cgroup c) {
+            containers.cgroupChanged(c.cgroupId(), c.path(), c.removed());
             return;
         }
         cache.update(e);

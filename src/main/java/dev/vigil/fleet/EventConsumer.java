@@ -31,6 +31,9 @@ public final class EventConsumer implements AutoCloseable {
 
         /** Partitions that moved away: state kept for their hosts goes with them. */
         default void revoked(int partition) {}
+
+        /** Partitions this member now owns, after a rebalance gave it some. */
+        default void assigned(java.util.List<Integer> partitions) {}
     }
 
     private final KafkaConsumer<String, byte[]> consumer;
@@ -76,6 +79,7 @@ public final class EventConsumer implements AutoCloseable {
                     return;
                 }
                 assigned = true;
+                handler.assigned(ours.stream().map(org.apache.kafka.common.TopicPartition::partition).sorted().toList());
                 var committed = consumer.committed(ours);
                 Map<org.apache.kafka.common.TopicPartition, Long> since = new java.util.HashMap<>();
                 long from = System.currentTimeMillis() - replay.toMillis();

@@ -60,7 +60,7 @@ public final class RecordDecoder {
             }
             case "task_event" -> {
                 need(rec, Wire.TASK, type);
-                yield new TaskEvent(h, pidTree(rec, off(Wire.TASK, "tree")),
+                yield TaskEvent.of(h, pidTree(rec, off(Wire.TASK, "tree")),
                         rec.get(JAVA_LONG_UNALIGNED, off(Wire.TASK, "arg0")), rec.get(JAVA_LONG_UNALIGNED, off(Wire.TASK, "arg1")),
                         rec.get(JAVA_LONG_UNALIGNED, off(Wire.TASK, "arg2")), rec.get(JAVA_LONG_UNALIGNED, off(Wire.TASK, "arg3")),
                         str(rec, Wire.TASK, "text"));

@@ -9,8 +9,4 @@ import java.nio.file.Path;
  */
 public record Watch(Path path, int bits) {
     public static final int READ = 1, WRITE = 2, TREE = 4;
-
-    public static Watch readWrite(Path p) {
-        return new Watch(p, READ | WRITE);
-    }
 }

@@ -1,7 +1,6 @@
 package dev.vigil.sensor;
 
 import java.lang.foreign.MemoryLayout;
-import java.lang.foreign.MemoryLayout.PathElement;
 import java.lang.foreign.StructLayout;
 import java.util.List;
 
@@ -104,12 +103,4 @@ final class Wire {
     /** Every struct that crosses the boundary, for {@link WireCheck}. */
     static final List<StructLayout> ALL = List.of(STR_REF, HEADER, ANCESTOR, PID_TREE, INET_PAIR, FD_INFO, CRED_IDS,
             EXEC, NET, DNS, FILE, TASK, CRED, SCAN, CONFIG, WATCH_KEY, INODE_KEY, WATCH_PREFIX);
-
-    static long offset(StructLayout layout, String... path) {
-        PathElement[] elements = new PathElement[path.length];
-        for (int i = 0; i < path.length; i++) {
-            elements[i] = PathElement.groupElement(path[i]);
-        }
-        return layout.byteOffset(elements);
-    }
 }

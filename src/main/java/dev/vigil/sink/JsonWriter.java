@@ -122,12 +122,6 @@ public final class JsonWriter implements FieldSink {
         }
     }
 
-    /** Writes a raw, already valid JSON value (a nested object built by another writer). */
-    public void rawField(String name, CharSequence json) {
-        key(name);
-        sb.append(json);
-    }
-
     private void string(String s) {
         sb.append('"');
         for (int i = 0; i < s.length(); i++) {

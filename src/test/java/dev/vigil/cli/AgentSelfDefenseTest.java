@@ -64,7 +64,6 @@ class AgentSelfDefenseTest {
             assertTrue(mem.get("output").asText().contains("/proc/" + agent.pid() + "/mem"), mem.get("output").asText());
 
             assertEquals(0, agent.stop(), "SIGTERM stops it cleanly");
-            Thread.sleep(200);
             agent.await(TAMPER, a -> a.get("output").asText().contains("received SIGTERM"));
             assertTrue(agent.stderr.stream().anyMatch(l -> l.matches("vigil: \\d+ alerts \\(\\d+ tamper\\).*")), agent.stderr.toString());
         }
@@ -83,7 +82,8 @@ class AgentSelfDefenseTest {
         }
         // reported once: a third start after a clean stop has nothing to say about earlier runs
         try (AgentProcess third = AgentProcess.start("--hooks", "execve")) {
-            Thread.sleep(500);
+            // a report of earlier runs comes before "ready"; a marker alert raised after it proves the output was read that far
+            third.await(Corpus.MARKER_RULE, Corpus.marker());
             assertFalse(third.alerts.stream().anyMatch(x -> x.path("previous_run").asBoolean()), third.alerts.toString());
         }
     }

@@ -40,7 +40,8 @@ class AttackCorpusTest {
             for (Corpus.Procedure p : attacks) {
                 attackRoots.add(corpus.run(p));
             }
-            Thread.sleep(3000);
+            // a marker after every procedure: once its alert is out, every alert of the procedures before it is too
+            agent.await(Corpus.MARKER_RULE, Corpus.marker());
             List<Corpus.Ran> ranAttacks = new ArrayList<>(), ranAdmin = new ArrayList<>();
             for (int i = 0; i < attacks.size(); i++) {
                 ranAttacks.add(new Corpus.Ran(attacks.get(i), attackRoots.get(i), Corpus.alertsOf(agent.alerts, attackRoots.get(i))));

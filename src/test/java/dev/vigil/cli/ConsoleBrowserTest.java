@@ -64,7 +64,7 @@ class ConsoleBrowserTest {
             assertTrue(bash.waitFor(10, TimeUnit.SECONDS));
             long shell = bash.pid();
             agent.await("Reverse shell", a -> a.get("events").get(0).get("pid").asLong() == shell);
-            Thread.sleep(1500); // the store commits every 200 ms
+            // the store commits every 200 ms and the page redraws every few seconds: the waits below allow for both
 
             ChromeOptions options = new ChromeOptions();
             options.setBinary("/usr/bin/chromium");

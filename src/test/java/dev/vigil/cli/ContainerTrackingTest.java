@@ -93,7 +93,10 @@ class ContainerTrackingTest {
             // an act on another process names that process, from the cache
             Process victim = new ProcessBuilder("/bin/sleep", "30").start();
             try {
-                Thread.sleep(300);
+                for (int i = 0; i < 500 && events.stream().noneMatch(x -> x.path("event").asText().equals("execve")
+                        && x.path("pid").asLong() == victim.pid()); i++) {
+                    Thread.sleep(20); // the victim is in the process cache once its exec is seen
+                }
                 Process reader = new ProcessBuilder("/bin/sh", "-c", "exec cat /proc/" + victim.pid() + "/environ > /dev/null").start();
                 reader.waitFor();
                 JsonNode m = null;

@@ -66,6 +66,22 @@ final class Corpus implements AutoCloseable {
         return out;
     }
 
+    /** The stock rule the marker below raises: a program started as "[kworker/…]". */
+    static final String MARKER_RULE = "Process disguised as a kernel thread";
+
+    /**
+     * Runs a marker process whose exec raises {@link #MARKER_RULE}, and returns the test that
+     * picks out its alert. The agent handles events in the order the kernel made them, so once the
+     * marker's alert is out, every alert of what ran before it is out too: tests that assert that
+     * something raised nothing wait for it instead of sleeping.
+     */
+    static java.util.function.Predicate<com.fasterxml.jackson.databind.JsonNode> marker() throws Exception {
+        Process p = new ProcessBuilder("/usr/bin/python3", "-c", "import os; os.execv('/bin/true', ['[kworker/9:9-vigil-marker]'])").start();
+        p.waitFor();
+        long pid = p.pid();
+        return a -> a.path("events").path(0).path("pid").asLong() == pid;
+    }
+
     /** Runs one procedure to its end (at most 20 s) and returns its root pid. */
     long run(Procedure p) throws Exception {
         Path dir = Files.createDirectories(base.resolve(p.id()));

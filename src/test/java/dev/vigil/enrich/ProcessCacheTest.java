@@ -23,11 +23,11 @@ class ProcessCacheTest {
     }
 
     private static TaskEvent fork(long ts, int pid, int ppid, long start) {
-        return new TaskEvent(header(EventType.FORK, ts, pid, ppid, start, "sh"), PidTree.EMPTY, ppid, 0, 0, 0, "");
+        return new TaskEvent.Fork(header(EventType.FORK, ts, pid, ppid, start, "sh"), ppid);
     }
 
     private static TaskEvent exit(long ts, int pid, long start) {
-        return new TaskEvent(header(EventType.EXIT, ts, pid, 1, start, "sh"), PidTree.EMPTY, 0, 0, 0, 0, "");
+        return new TaskEvent.Exit(header(EventType.EXIT, ts, pid, 1, start, "sh"), 0);
     }
 
     private static ExecEvent exec(long ts, int pid, long start, String exe) {

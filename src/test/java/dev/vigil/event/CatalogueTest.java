@@ -51,7 +51,7 @@ class CatalogueTest {
             case "task_event" -> {
                 for (long a0 = 0; a0 <= 4; a0++) {
                     for (long a3 = 0; a3 <= 1; a3++) {
-                        out.add(new TaskEvent(h, TREE, a0, 1, 2, a3, "/proc/sys/kernel/x"));
+                        out.add(TaskEvent.of(h, TREE, a0, 1, 2, a3, "/proc/sys/kernel/x"));
                     }
                 }
             }

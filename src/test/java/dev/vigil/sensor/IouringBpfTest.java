@@ -52,9 +52,9 @@ class IouringBpfTest {
     void aPacketSocketThroughIoUring() {
         LiveSensor s = LiveSensor.get();
         LiveSensor.Triggered t = LiveSensor.trigger("uring-packet-socket");
-        var e = (dev.vigil.event.TaskEvent) s.await("raw_socket via io_uring", ev -> ev.type() == EventType.RAW_SOCKET
+        var e = (dev.vigil.event.TaskEvent.RawSocket) s.await("raw_socket via io_uring", ev -> ev.type() == EventType.RAW_SOCKET
                 && ev.header().pid() == t.pid());
-        assertEquals(17, e.arg0(), "AF_PACKET");
+        assertEquals(17, e.family(), "AF_PACKET");
         assertEquals(t.outInt(0), e.header().res(), "the descriptor io_uring returned");
         assertTrue(s.all(ev -> ev.type() == EventType.RAW_SOCKET && ev.header().pid() == t.pid()).size() == 1, "no socket(2) was made");
     }
@@ -64,11 +64,11 @@ class IouringBpfTest {
         LiveSensor s = LiveSensor.get();
         Process victim = new ProcessBuilder("/bin/sleep", "30").start();
         try {
-            Thread.sleep(200);
+            s.await("the victim's exec", ev -> ev.type() == EventType.EXECVE && ev.header().pid() == victim.pid());
             LiveSensor.Triggered t = LiveSensor.trigger("uring-open", "/proc/" + victim.pid() + "/environ");
-            var e = (dev.vigil.event.TaskEvent) s.await("process_memory via io_uring", ev -> ev.type() == EventType.PROCESS_MEMORY
+            var e = (dev.vigil.event.TaskEvent.ProcessMemory) s.await("process_memory via io_uring", ev -> ev.type() == EventType.PROCESS_MEMORY
                     && ev.header().pid() == t.pid());
-            assertEquals(victim.pid(), e.arg1());
+            assertEquals(victim.pid(), e.targetPid());
         } finally {
             victim.destroy();
         }

@@ -90,6 +90,23 @@ public final class LiveSensor {
         return fail("no " + what + " event within 10 s");
     }
 
+    /**
+     * Returns once every event the kernel made before this call has been read: a marker process
+     * runs and its exec is awaited. The ring buffer keeps records in the order they were reserved,
+     * so what a process that has already exited did is read before the marker's exec. Tests that
+     * assert that something was not reported call this first, instead of sleeping.
+     */
+    public void drain() {
+        try {
+            Process marker = new ProcessBuilder("/bin/true").start();
+            marker.waitFor();
+            long pid = marker.pid();
+            await("the marker's exec", e -> e.type() == dev.vigil.event.EventType.EXECVE && e.header().pid() == pid);
+        } catch (IOException | InterruptedException e) {
+            fail("marker: " + e);
+        }
+    }
+
     /** Every event matching `p` seen so far. */
     public List<Event> all(Predicate<Event> p) {
         return events.stream().filter(p).toList();

@@ -33,9 +33,9 @@ class MemoryBpfTest {
         victim.destroy();
     }
 
-    private static TaskEvent await(LiveSensor s, long from, String access) {
-        return (TaskEvent) s.await("process_memory " + access + " from " + from, e -> e.type() == EventType.PROCESS_MEMORY
-                && e.header().pid() == from && ((TaskEvent) e).memoryAccess().equals(access));
+    private static TaskEvent.ProcessMemory await(LiveSensor s, long from, String access) {
+        return (TaskEvent.ProcessMemory) s.await("process_memory " + access + " from " + from, e -> e.type() == EventType.PROCESS_MEMORY
+                && e.header().pid() == from && ((TaskEvent.ProcessMemory) e).access().label().equals(access));
     }
 
     private static long sh(String script) throws Exception {
@@ -49,12 +49,12 @@ class MemoryBpfTest {
     void processVmWritevAndReadv() {
         LiveSensor s = LiveSensor.get();
         LiveSensor.Triggered w = LiveSensor.trigger("vm-write", String.valueOf(victim.pid()));
-        TaskEvent e = await(s, w.pid(), "process_vm_writev");
-        assertEquals(victim.pid(), e.arg1());
+        var e = await(s, w.pid(), "process_vm_writev");
+        assertEquals(victim.pid(), e.targetPid());
         assertEquals(-14, e.header().res(), "EFAULT: the remote address was not mapped, and the attempt is still reported");
         assertEquals(Boolean.TRUE, LiveSensor.fields(e).get("write"));
         LiveSensor.Triggered r = LiveSensor.trigger("vm-read", String.valueOf(victim.pid()));
-        TaskEvent read = await(s, r.pid(), "process_vm_readv");
+        var read = await(s, r.pid(), "process_vm_readv");
         assertEquals(Boolean.FALSE, LiveSensor.fields(read).get("write"));
     }
 
@@ -62,14 +62,14 @@ class MemoryBpfTest {
     void procFilesOfAnotherProcessByEitherPath() throws Exception {
         LiveSensor s = LiveSensor.get();
         long cat = sh("exec cat /proc/" + victim.pid() + "/environ > /dev/null");
-        TaskEvent env = await(s, cat, "proc_open");
-        assertEquals("/proc/" + victim.pid() + "/environ", env.text());
-        assertEquals(victim.pid(), env.arg1());
-        assertEquals(victimStart, env.arg2(), "the target's identity comes from the kernel, not the pid alone");
+        var env = await(s, cat, "proc_open");
+        assertEquals("/proc/" + victim.pid() + "/environ", env.file());
+        assertEquals(victim.pid(), env.targetPid());
+        assertEquals(victimStart, env.targetStart(), "the target's identity comes from the kernel, not the pid alone");
         assertEquals(Boolean.FALSE, LiveSensor.fields(env).get("write"));
 
         long writer = sh("exec 3<>/proc/" + victim.pid() + "/mem");
-        TaskEvent mem = await(s, writer, "proc_open");
+        var mem = await(s, writer, "proc_open");
         assertEquals(Boolean.TRUE, LiveSensor.fields(mem).get("write"));
 
         long tid;
@@ -77,13 +77,13 @@ class MemoryBpfTest {
             tid = tasks.map(p -> Long.parseLong(p.getFileName().toString())).findFirst().orElseThrow();
         }
         long viaTask = sh("exec cat /proc/" + victim.pid() + "/task/" + tid + "/maps > /dev/null");
-        TaskEvent maps = await(s, viaTask, "proc_open");
-        assertEquals(victim.pid(), maps.arg1());
-        assertTrue(maps.text().endsWith("/task/" + tid + "/maps"), maps.text());
+        var maps = await(s, viaTask, "proc_open");
+        assertEquals(victim.pid(), maps.targetPid());
+        assertTrue(maps.file().endsWith("/task/" + tid + "/maps"), maps.file());
 
         // a process reading its own maps, and files in /proc that hold no memory, are not reported
         long own = sh("exec cat /proc/self/maps /proc/" + victim.pid() + "/status > /dev/null");
-        Thread.sleep(300);
+        s.drain();
         assertFalse(s.all(x -> x.type() == EventType.PROCESS_MEMORY && x.header().pid() == own).iterator().hasNext());
     }
 }

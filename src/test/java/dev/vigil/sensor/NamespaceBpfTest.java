@@ -41,7 +41,7 @@ class NamespaceBpfTest {
         assertEquals((long) t.outInt(1), c3.get("res"));
         // an ordinary fork is no namespace event
         Process plain = run("/bin/sh", "-c", "/bin/true; /bin/true");
-        Thread.sleep(300);
+        s.drain();
         assertTrue(s.all(ev -> ev.type() == EventType.NAMESPACE && ev.header().pid() == plain.pid()).isEmpty());
     }
 
@@ -50,7 +50,9 @@ class NamespaceBpfTest {
         LiveSensor s = LiveSensor.get();
         Process target = new ProcessBuilder("unshare", "--uts", "/bin/sleep", "30").start();
         try {
-            Thread.sleep(300);
+            // unshare has made its namespace once the program it runs is exec'd
+            s.await("unshare's sleep", ev -> ev.type() == EventType.EXECVE && ev.header().pid() == target.pid()
+                    && ((dev.vigil.event.ExecEvent) ev).exe().endsWith("/sleep"));
             long nsInode = Long.parseLong(java.nio.file.Files.readSymbolicLink(java.nio.file.Path.of("/proc/" + target.pid() + "/ns/uts"))
                     .toString().replaceAll("\\D", ""));
             Process nsenter = run("nsenter", "-t", String.valueOf(target.pid()), "--uts", "/bin/true");

@@ -116,14 +116,14 @@ class NetBpfTest {
     void packetAndRawSockets() {
         LiveSensor s = LiveSensor.get();
         LiveSensor.Triggered t = LiveSensor.trigger("raw-sockets");
-        var packet = (dev.vigil.event.TaskEvent) s.await("packet socket", e -> e.type() == EventType.RAW_SOCKET
-                && e.header().pid() == t.pid() && ((dev.vigil.event.TaskEvent) e).arg0() == 17);
-        assertEquals(3, packet.arg1());
+        var packet = (dev.vigil.event.TaskEvent.RawSocket) s.await("packet socket", e -> e.type() == EventType.RAW_SOCKET
+                && e.header().pid() == t.pid() && ((dev.vigil.event.TaskEvent.RawSocket) e).family() == 17);
+        assertEquals(3, packet.socketType());
         assertTrue(packet.header().res() >= 0, "a descriptor came back");
-        var raw = (dev.vigil.event.TaskEvent) s.await("raw ICMP socket", e -> e.type() == EventType.RAW_SOCKET
-                && e.header().pid() == t.pid() && ((dev.vigil.event.TaskEvent) e).arg0() == 2);
-        assertEquals(3, raw.arg1() & 0xf, "SOCK_RAW, whatever flags were or'ed in");
-        assertEquals(1, raw.arg2());
+        var raw = (dev.vigil.event.TaskEvent.RawSocket) s.await("raw ICMP socket", e -> e.type() == EventType.RAW_SOCKET
+                && e.header().pid() == t.pid() && ((dev.vigil.event.TaskEvent.RawSocket) e).family() == 2);
+        assertEquals(3, raw.socketType(), "SOCK_RAW, whatever flags were or'ed in");
+        assertEquals(1, raw.protocol());
         assertEquals(3L, LiveSensor.fields(raw).get("socket_type"));
     }
 

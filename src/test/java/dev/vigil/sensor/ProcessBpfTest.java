@@ -94,7 +94,7 @@ class ProcessBpfTest {
         Process p = new ProcessBuilder("/bin/sh", "-c", "/bin/true; exit 3").start();
         p.waitFor();
         Event exit = s.await("exit", ev -> ev.type() == EventType.EXIT && ev.header().pid() == p.pid());
-        assertEquals(3 << 8, ((TaskEvent) exit).arg0());
+        assertEquals(3 << 8, ((TaskEvent.Exit) exit).exitCode());
         s.await("exit_group", ev -> ev.type() == EventType.EXIT_GROUP && ev.header().pid() == p.pid());
         // The agent's own forks are filtered in the kernel; the shell's fork of true is not.
         s.await("fork", ev -> ev.type() == EventType.FORK && ev.header().ppid() == p.pid());

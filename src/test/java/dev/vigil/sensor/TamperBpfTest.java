@@ -18,9 +18,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class TamperBpfTest {
     private static final long SELF = ProcessHandle.current().pid();
 
-    private static TaskEvent awaitTamper(LiveSensor s, String action, long from) {
-        return (TaskEvent) s.await("agent_tamper " + action + " from " + from, e -> e.type() == EventType.AGENT_TAMPER
-                && e.header().pid() == from && ((TaskEvent) e).tamperAction().equals(action));
+    private static TaskEvent.AgentTamper awaitTamper(LiveSensor s, String action, long from) {
+        return (TaskEvent.AgentTamper) s.await("agent_tamper " + action + " from " + from, e -> e.type() == EventType.AGENT_TAMPER
+                && e.header().pid() == from && ((TaskEvent.AgentTamper) e).action().label().equals(action));
     }
 
     @Test
@@ -29,16 +29,16 @@ class TamperBpfTest {
         // SIGCONT and SIGWINCH change nothing for a running JVM; two senders, two syscalls (kill, and tgkill via a thread)
         Process kill = new ProcessBuilder("/bin/kill", "-CONT", String.valueOf(SELF)).start();
         assertEquals(0, kill.waitFor());
-        TaskEvent e = awaitTamper(s, "signal", kill.pid());
-        assertEquals(18, e.arg1());
-        assertEquals(SELF, e.arg2(), "sent to the process, whose leader thread has the tgid");
+        var e = awaitTamper(s, "signal", kill.pid());
+        assertEquals(18, e.detail());
+        assertEquals(SELF, e.targetPid(), "sent to the process, whose leader thread has the tgid");
         assertTrue(e.pidTree().nodes().size() >= 2 && e.pidTree().nodes().get(1).pid() == SELF, "the sender's ancestry: " + e.pidTree());
 
         long tid = anotherThreadOfThisProcess();
         LiveSensor.Triggered py = LiveSensor.trigger("tgkill", String.valueOf(SELF), String.valueOf(tid), "28");
-        TaskEvent t = awaitTamper(s, "signal", py.pid());
-        assertEquals(28, t.arg1());
-        assertEquals(tid, t.arg2(), "tgkill to one thread of the agent");
+        var t = awaitTamper(s, "signal", py.pid());
+        assertEquals(28, t.detail());
+        assertEquals(tid, t.targetPid(), "tgkill to one thread of the agent");
     }
 
     @Test
@@ -46,8 +46,8 @@ class TamperBpfTest {
         LiveSensor s = LiveSensor.get();
         Process viaPid = new ProcessBuilder("/bin/sh", "-c", "exec 3<>/proc/" + SELF + "/mem").start();
         assertEquals(0, viaPid.waitFor());
-        TaskEvent e = awaitTamper(s, "proc_mem_write", viaPid.pid());
-        assertEquals("/proc/" + SELF + "/mem", e.text());
+        var e = awaitTamper(s, "proc_mem_write", viaPid.pid());
+        assertEquals("/proc/" + SELF + "/mem", e.file());
 
         long tid = anotherThreadOfThisProcess();
         Process viaTask = new ProcessBuilder("/bin/sh", "-c", "exec 3<>/proc/" + SELF + "/task/" + tid + "/mem").start();
@@ -57,7 +57,7 @@ class TamperBpfTest {
         // reading another process's maps, or writing our own /proc entries, is not tampering
         Process reader = new ProcessBuilder("/bin/sh", "-c", "cat /proc/" + SELF + "/maps >/dev/null; exec 3<>/proc/self/mem").start();
         assertEquals(0, reader.waitFor());
-        Thread.sleep(300);
+        s.drain();
         assertEquals(0, s.all(x -> x.type() == EventType.AGENT_TAMPER && x.header().pid() == reader.pid()).size());
     }
 
@@ -65,8 +65,8 @@ class TamperBpfTest {
     void processVmWritevIntoTheAgent() {
         LiveSensor s = LiveSensor.get();
         LiveSensor.Triggered t = LiveSensor.trigger("vm-write", String.valueOf(SELF));
-        TaskEvent e = awaitTamper(s, "process_vm_writev", t.pid());
-        assertEquals(SELF, e.arg2());
+        var e = awaitTamper(s, "process_vm_writev", t.pid());
+        assertEquals(SELF, e.targetPid());
     }
 
     private static long anotherThreadOfThisProcess() throws Exception {

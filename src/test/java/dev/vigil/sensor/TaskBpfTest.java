@@ -14,21 +14,21 @@ class TaskBpfTest {
         LiveSensor s = LiveSensor.get();
         LiveSensor.Triggered t = LiveSensor.trigger("ptrace-poke");
         int child = t.outInt(0);
-        TaskEvent poke = (TaskEvent) s.await("ptrace POKETEXT", e -> e.type() == EventType.PTRACE && e.header().pid() == t.pid()
-                && ((TaskEvent) e).arg0() == 4);
-        assertEquals(child, poke.arg1());
-        assertEquals(0x4141414141414141L, poke.arg3());
+        var poke = (TaskEvent.Ptrace) s.await("ptrace POKETEXT", e -> e.type() == EventType.PTRACE && e.header().pid() == t.pid()
+                && ((TaskEvent.Ptrace) e).request() == 4);
+        assertEquals(child, poke.targetPid());
+        assertEquals(0x4141414141414141L, poke.data());
         assertTrue(poke.pidTree().elkeid().startsWith(t.pid() + ".trigger"));
-        s.await("ptrace TRACEME", e -> e.type() == EventType.PTRACE && e.header().pid() == child && ((TaskEvent) e).arg0() == 0);
+        s.await("ptrace TRACEME", e -> e.type() == EventType.PTRACE && e.header().pid() == child && ((TaskEvent.Ptrace) e).request() == 0);
     }
 
     @Test
     void prctlSetName() {
         LiveSensor s = LiveSensor.get();
         LiveSensor.Triggered t = LiveSensor.trigger("prctl", "kworker/0:1");
-        TaskEvent e = (TaskEvent) s.await("prctl", ev -> ev.type() == EventType.PRCTL && ev.header().pid() == t.pid());
-        assertEquals(15, e.arg0());
-        assertEquals("kworker/0:1", e.text());
+        var e = (TaskEvent.Prctl) s.await("prctl", ev -> ev.type() == EventType.PRCTL && ev.header().pid() == t.pid());
+        assertEquals(15, e.option());
+        assertEquals("kworker/0:1", e.newName());
     }
 
     @Test
@@ -45,26 +45,26 @@ class TaskBpfTest {
         LiveSensor s = LiveSensor.get();
         LiveSensor.Triggered t = LiveSensor.trigger("signals");
         int child = t.outInt(0);
-        TaskEvent kill = (TaskEvent) s.await("kill", e -> e.type() == EventType.KILL && e.header().pid() == t.pid());
-        assertEquals(child, kill.arg0());
-        assertEquals(15, kill.arg1());
-        TaskEvent tkill = (TaskEvent) s.await("tkill", e -> e.type() == EventType.TKILL && e.header().pid() == t.pid());
-        assertEquals(child, tkill.arg0());
-        TaskEvent tgkill = (TaskEvent) s.await("tgkill", e -> e.type() == EventType.TGKILL && e.header().pid() == t.pid());
-        assertEquals(child, tgkill.arg0());
-        assertEquals(child, tgkill.arg2());
+        var kill = (TaskEvent.Signal) s.await("kill", e -> e.type() == EventType.KILL && e.header().pid() == t.pid());
+        assertEquals(child, kill.targetPid());
+        assertEquals(15, kill.sig());
+        var tkill = (TaskEvent.Signal) s.await("tkill", e -> e.type() == EventType.TKILL && e.header().pid() == t.pid());
+        assertEquals(child, tkill.targetPid());
+        var tgkill = (TaskEvent.ThreadSignal) s.await("tgkill", e -> e.type() == EventType.TGKILL && e.header().pid() == t.pid());
+        assertEquals(child, tgkill.tgid());
+        assertEquals(child, tgkill.tid());
     }
 
     @Test
     void nanosleepAndMprotectExec() {
         LiveSensor s = LiveSensor.get();
         LiveSensor.Triggered sleep = LiveSensor.trigger("sleep");
-        TaskEvent n = (TaskEvent) s.await("nanosleep", e -> e.type() == EventType.NANOSLEEP && e.header().pid() == sleep.pid());
-        assertEquals(0, n.arg0());
-        assertEquals(1234567, n.arg1());
+        var n = (TaskEvent.Sleep) s.await("nanosleep", e -> e.type() == EventType.NANOSLEEP && e.header().pid() == sleep.pid());
+        assertEquals(0, n.sec());
+        assertEquals(1234567, n.nsec());
         LiveSensor.Triggered mp = LiveSensor.trigger("mprotect");
-        TaskEvent m = (TaskEvent) s.await("mprotect", e -> e.type() == EventType.MPROTECT && e.header().pid() == mp.pid());
-        assertEquals(5, m.arg0());
-        assertEquals(4096, m.arg2());
+        var m = (TaskEvent.Mprotect) s.await("mprotect", e -> e.type() == EventType.MPROTECT && e.header().pid() == mp.pid());
+        assertEquals(5, m.prot());
+        assertEquals(4096, m.len());
     }
 }

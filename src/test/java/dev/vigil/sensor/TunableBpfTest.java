@@ -19,8 +19,8 @@ class TunableBpfTest {
         return p.pid();
     }
 
-    private static TaskEvent await(LiveSensor s, long pid) {
-        return (TaskEvent) s.await("sysctl_write by " + pid, e -> e.type() == EventType.SYSCTL_WRITE && e.header().pid() == pid);
+    private static TaskEvent.SysctlWrite await(LiveSensor s, long pid) {
+        return (TaskEvent.SysctlWrite) s.await("sysctl_write by " + pid, e -> e.type() == EventType.SYSCTL_WRITE && e.header().pid() == pid);
     }
 
     @Test
@@ -28,8 +28,8 @@ class TunableBpfTest {
         LiveSensor s = LiveSensor.get();
         String dmesg = Files.readString(Path.of("/proc/sys/kernel/dmesg_restrict")).trim();
         long bySysctl = run("sysctl", "-q", "-w", "kernel.dmesg_restrict=" + dmesg);
-        TaskEvent e = await(s, bySysctl);
-        assertEquals("/proc/sys/kernel/dmesg_restrict", e.text());
+        var e = await(s, bySysctl);
+        assertEquals("/proc/sys/kernel/dmesg_restrict", e.file());
         assertEquals("kernel.dmesg_restrict", LiveSensor.fields(e).get("sysctl"));
 
         String kptr = Files.readString(Path.of("/proc/sys/kernel/kptr_restrict")).trim();
@@ -37,7 +37,7 @@ class TunableBpfTest {
         assertEquals("kernel.kptr_restrict", LiveSensor.fields(await(s, byShell)).get("sysctl"));
 
         long reader = run("/bin/sh", "-c", "cat /proc/sys/kernel/randomize_va_space /proc/sys/kernel/core_pattern > /dev/null");
-        Thread.sleep(300);
+        s.drain();
         assertTrue(s.all(x -> x.type() == EventType.SYSCTL_WRITE && x.header().pid() == reader).isEmpty(), "reading is not writing");
     }
 }
