@@ -13,6 +13,8 @@
 #include "file.bpf.c"
 #include "task.bpf.c"
 #include "mount.bpf.c"
+#include "memfd.bpf.c"
+#include "module.bpf.c"
 #include "iouring.bpf.c"
 #include "namespace.bpf.c"
 #include "cgroup.bpf.c"

@@ -672,6 +672,20 @@ static __always_inline struct file_event *file_record(struct task_struct *task, 
 }
 
 /*
+ * Syscall numbers, for the one program that must compare them (the raw_syscalls
+ * fallback of module loads). The architecture is chosen once, in bpf/build.sh.
+ */
+#if defined(__TARGET_ARCH_x86)
+#define NR_INIT_MODULE 175
+#define NR_FINIT_MODULE 313
+#elif defined(__TARGET_ARCH_arm64)
+#define NR_INIT_MODULE 105
+#define NR_FINIT_MODULE 273
+#else
+#error "syscall numbers: add this architecture (bpf/build.sh chooses it)"
+#endif
+
+/*
  * The arguments of the syscall now exiting, from the user registers saved at its
  * entry (pt_regs): no syscall hooked here changes them, so the exit side alone
  * sees the whole call. Every syscall tracepoint puts every syscall of the system

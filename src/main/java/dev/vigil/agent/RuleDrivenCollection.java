@@ -17,9 +17,10 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The kernel's filters, from what the loaded rules read (docs/design.md, "The rules decide what the kernel collects"): the hooks attached are
- * those of event types some rule can match, and the paths some rule reads opens of join the
- * kernel's watch list, for reading, writing or both, whole subtrees where a rule names a prefix.
+ * The kernel's filters, from what the loaded rules read (docs/design.md, "The rules decide what
+ * the kernel collects"): the hooks attached are those of event types some rule can match, and the
+ * paths some rule reads opens of join the kernel's watch list, for reading, writing or both, whole
+ * subtrees where a rule names a prefix.
  */
 public final class RuleDrivenCollection {
     private RuleDrivenCollection() {}

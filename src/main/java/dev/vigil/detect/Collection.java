@@ -8,8 +8,9 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
- * What a rule set makes the kernel collect (docs/design.md, "The rules decide what the kernel collects"): the event types some rule can match,
- * and for opens of files the paths some rule reads, to be watched in the kernel: files by name
+ * What a rule set makes the kernel collect (docs/design.md, "The rules decide what the kernel
+ * collects"): the event types some rule can match, and for opens of files the paths some rule
+ * reads, to be watched in the kernel: files by name
  * and inode, directories by their entries, trees by everything below them. Rules that read
  * every open (no path in their condition) are named, since Vigil reports opens of watched files
  * only.

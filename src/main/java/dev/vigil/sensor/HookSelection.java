@@ -26,13 +26,7 @@ public final class HookSelection {
     public static Set<EventType> parse(String spec) {
         String s = spec == null ? "default" : spec.trim();
         if (s.equals("default")) {
-            EnumSet<EventType> set = EnumSet.noneOf(EventType.class);
-            for (EventType h : Hooks.all()) {
-                if (Hooks.onByDefault(h)) {
-                    set.add(h);
-                }
-            }
-            return set;
+            return Hooks.defaults();
         }
         if (s.equals("all")) {
             return Hooks.every();
