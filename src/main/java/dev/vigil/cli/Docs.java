@@ -46,8 +46,16 @@ public final class Docs {
             String events = carriers.size() == Catalogue.kinds().size() ? "all"
                     : String.join(" ", carriers.stream().map(EventKind::eventName).toList());
             String sources = String.join(" ", carriers.stream().map(k -> k.def().source()).distinct().toList());
+            java.util.Set<String> falco = new java.util.LinkedHashSet<>(f.falco());
+            for (EventKind k : carriers) {
+                k.def().falcoArgs().forEach((arg, field) -> {
+                    if (field.equals(name)) {
+                        falco.add("evt.arg." + arg);
+                    }
+                });
+            }
             rows.add(new Row(name, f.kind().label(), sources.isEmpty() ? "recording" : sources, events.isEmpty() ? "recordings" : events,
-                    String.join(" ", f.falco()), f.description()));
+                    String.join(" ", falco), f.description()));
         }
         Fields.computed().forEach((name, c) -> rows.add(new Row(name, "falco", "syscall", "all", name, c.description())));
         return rows;

@@ -1,5 +1,8 @@
 package dev.vigil.detect;
 
+import dev.vigil.event.Catalogue;
+import dev.vigil.event.EventKind;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -7,8 +10,10 @@ import java.util.Map;
 /**
  * {@code evt.arg.NAME}: a Vigil event's facts under the argument names Falco gives the syscall
  * it stands for (openat's {@code name}/{@code flags}, renameat's {@code oldpath}/{@code newpath},
- * symlinkat's {@code target}/{@code linkpath}, ptrace's {@code request}…), rendered as Falco
- * renders them. Null where the event has no such argument.
+ * symlinkat's {@code target}/{@code linkpath}, ptrace's {@code request}…). Those Falco renders
+ * (flags and modes by name, a request as PTRACE_ATTACH, an address as a tuple) or that depend on
+ * the event's fields (a symlink's target) are here; those that read a field as it is are declared
+ * with the event type ({@code EventDef.falcoArgs}). Null where the event has no such argument.
  */
 final class FalcoArgs {
     private FalcoArgs() {}
@@ -33,24 +38,14 @@ final class FalcoArgs {
                 default -> null;
             };
         }
-        return switch (ev) {
+        Object rendered = switch (ev) {
             case "execve", "call_usermodehelper_exec" -> switch (arg) {
-                case "filename", "exe" -> e.get("exe");
                 case "args" -> String.join(" ", Fields.list(e.get("args")));
-                case "cwd" -> e.get("run_path");
                 case "flags" -> Boolean.TRUE.equals(e.get("exe_deleted")) ? "EXE_WRITABLE|EXE_DELETED" : null;
                 default -> null;
             };
-            case "chmod" -> switch (arg) {
-                case "filename", "path", "name" -> e.get("file_path");
-                case "mode" -> e.get("mode") instanceof Number n ? Falco.mode(n.longValue()) : null;
-                default -> null;
-            };
-            case "rename" -> switch (arg) {
-                case "oldpath" -> e.get("old_name");
-                case "newpath", "name", "path" -> e.get("new_name");
-                default -> null;
-            };
+            case "chmod" -> arg.equals("mode") && e.get("mode") instanceof Number n ? Falco.mode(n.longValue()) : null;
+            case "mkdir" -> arg.equals("mode") && e.get("mode") instanceof Number n ? String.format("0%o", n.longValue() & 07777) : null;
             case "link" -> Falco.symlink(e) ? switch (arg) {
                 case "target" -> e.get("old_name");
                 case "linkpath", "name", "path" -> e.get("new_name");
@@ -60,27 +55,10 @@ final class FalcoArgs {
                 case "newpath", "name", "path" -> e.get("new_name");
                 default -> null;
             };
-            case "mkdir" -> switch (arg) {
-                case "path", "name" -> e.get("file");
-                case "mode" -> e.get("mode") instanceof Number n ? String.format("0%o", n.longValue() & 07777) : null;
-                default -> null;
-            };
-            case "unlink", "rmdir", "watched_change" -> switch (arg) {
-                case "path", "name" -> e.get("file");
-                case "length" -> e.get("length");
-                default -> null;
-            };
-            case "ptrace" -> switch (arg) {
-                case "request" -> e.get("ptrace_request") instanceof Number n ? Falco.ptraceRequest(n.longValue()) : null;
-                case "pid" -> e.get("target_pid");
-                case "addr" -> e.get("addr");
-                case "data" -> e.get("data");
-                default -> null;
-            };
+            case "ptrace" -> arg.equals("request") && e.get("ptrace_request") instanceof Number n ? Falco.ptraceRequest(n.longValue()) : null;
             case "raw_socket" -> switch (arg) {
                 case "domain" -> e.get("sa_family") instanceof Number n ? Falco.socketDomain(n.longValue()) : null;
                 case "type" -> e.get("socket_type") instanceof Number n ? Falco.socketType(n.longValue()) : null;
-                case "proto" -> e.get("socket_protocol");
                 default -> null;
             };
             case "update_cred" -> switch (arg) {
@@ -88,39 +66,18 @@ final class FalcoArgs {
                 default -> null;
             };
             case "bpf_load" -> arg.equals("cmd") ? new Falco.Named(5, "BPF_PROG_LOAD") : null;
-            case "namespace" -> switch (arg) {
-                case "flags", "nstype" -> String.join("|", Fields.list(e.get("namespaces")));
-                case "fd" -> e.get("file");
-                default -> null;
-            };
-            case "mount" -> switch (arg) {
-                case "dev" -> e.get("dev");
-                case "dir", "path" -> e.get("file_path");
-                case "type" -> e.get("fstype");
-                case "flags" -> e.get("flags");
-                default -> null;
-            };
-            case "memfd_create" -> switch (arg) {
-                case "name" -> e.get("fdname");
-                case "flags" -> e.get("flags");
-                default -> null;
-            };
-            case "load_module" -> arg.equals("name") || arg.equals("path") ? e.get("ko_file") : null;
-            case "kill", "tkill", "tgkill" -> switch (arg) {
-                case "pid", "tid" -> e.get("target_pid");
-                case "sig" -> e.get("sig");
-                default -> null;
-            };
-            case "prctl" -> arg.equals("option") ? e.get("option") : arg.equals("arg2_str") ? e.get("new_name") : null;
-            case "file_capability" -> arg.equals("path") ? e.get("file_path") : arg.equals("name") ? "security.capability" : null;
-            case "userfaultfd" -> arg.equals("flags") ? e.get("flags") : null;
-            case "connect", "accept", "bind", "listen", "dns" -> switch (arg) {
-                case "fd" -> e.get("fd");
-                case "addr", "tuple" -> FdFields.name(e);
-                default -> null;
-            };
+            case "namespace" -> arg.equals("flags") || arg.equals("nstype") ? String.join("|", Fields.list(e.get("namespaces"))) : null;
+            case "file_capability" -> arg.equals("name") ? "security.capability" : null;
+            case "connect", "accept", "bind", "listen", "dns" -> arg.equals("addr") || arg.equals("tuple") ? FdFields.name(e) : null;
             default -> null;
         };
+        if (rendered != null) {
+            return rendered;
+        }
+        // the arguments that read one of the event's fields as it is, from its declaration
+        EventKind kind = Catalogue.kind(ev);
+        String field = kind == null ? null : kind.def().falcoArgs().get(arg);
+        return field == null ? null : e.get(field);
     }
 
     /** Falco's evt.args: every argument the event has, "name=value" separated by spaces. */

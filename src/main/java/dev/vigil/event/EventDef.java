@@ -1,22 +1,26 @@
 package dev.vigil.event;
 
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
  * The declaration of one event type: its source (Falco's name for it, so a rule's {@code source:}
  * picks it), one line on what it is, its own fields in JSON order (names from {@link Catalogue}),
- * the Falco event types (syscalls) it stands for, which of its fields is the path it acted on
+ * the Falco event types (syscalls) it stands for and the Falco argument names that read one of its
+ * fields unchanged ({@code evt.arg.path} of mkdir is its {@code file}), which of its fields is the path it acted on
  * (empty: none), whether its dip/dport are a network peer, the kernel hook that makes it, and
  * the C struct (bpf/include/vigil.h) it crosses the ring buffer in (empty: made in userspace).
  */
-public record EventDef(String source, String description, List<String> fields, Set<String> falcoTypes, String path,
-                       boolean peer, KernelHook hook, String record) {
+public record EventDef(String source, String description, List<String> fields, Set<String> falcoTypes,
+                       Map<String, String> falcoArgs, String path, boolean peer, KernelHook hook, String record) {
     public EventDef {
         fields = List.copyOf(fields);
         falcoTypes = Set.copyOf(new LinkedHashSet<>(falcoTypes));
+        falcoArgs = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(falcoArgs));
     }
 
     /** A kernel sensor event, on by default or not, made by the BPF programs with these name prefixes. */
@@ -35,6 +39,7 @@ public record EventDef(String source, String description, List<String> fields, S
         private String description = "";
         private final List<String> fields = new ArrayList<>();
         private final Set<String> falco = new LinkedHashSet<>();
+        private final Map<String, String> falcoArgs = new LinkedHashMap<>();
         private String path = "";
         private boolean peer;
         private String record = "";
@@ -71,6 +76,17 @@ public record EventDef(String source, String description, List<String> fields, S
             return this;
         }
 
+        /**
+         * Falco argument names ({@code evt.arg.NAME}) that read `field` as it is; arguments Falco
+         * renders otherwise (flags by name, a mode as S_ISUID…) are rendered in the detect package.
+         */
+        public Builder falcoArg(String field, String... names) {
+            for (String n : names) {
+                falcoArgs.put(n, field);
+            }
+            return this;
+        }
+
         /** The field that is the path this event acted on (one of its fields). */
         public Builder path(String field) {
             this.path = field;
@@ -91,7 +107,7 @@ public record EventDef(String source, String description, List<String> fields, S
 
         /** Checked by {@link Catalogue} once every field is defined. */
         EventDef build() {
-            return new EventDef(source, description, fields, falco, path, peer, hook, record);
+            return new EventDef(source, description, fields, falco, falcoArgs, path, peer, hook, record);
         }
     }
 }
