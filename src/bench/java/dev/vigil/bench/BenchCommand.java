@@ -29,7 +29,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * workloads without the agent, measured in one invocation: baseline, then the full pipeline
  * (sensor, enrichment, stock rules) with the default hooks, then with all hooks.
  */
-@Command(name = "vigil bench", mixinStandardHelpOptions = true, description = "Measure the agent's overhead on syscall-, exec-, file- and connect-heavy workloads (ratios to a run without it),"
+@Command(name = "vigil bench", mixinStandardHelpOptions = true, version = "vigil bench " + dev.vigil.cli.Main.VERSION, description = "Measure the agent's overhead on syscall-, exec-, file- and connect-heavy workloads (ratios to a run without it),"
         + " the store's and the rule engine's throughput, and the console's graph load time.")
 final class BenchCommand implements Callable<Integer> {
     @Option(names = "--rounds", defaultValue = "3", description = "Runs per workload and setting; the median is reported.")

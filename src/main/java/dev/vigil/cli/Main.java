@@ -12,7 +12,7 @@ import picocli.CommandLine;
         subcommands = {RunCommand.class, EventsCommand.class, HooksCommand.class, FieldsCommand.class, RulesCommand.class, ReplayCommand.class,
                 ShowCommand.class, AgentCommand.class, ServerCommand.class, BrokerCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
-    static final String VERSION = "0.1.0";
+    public static final String VERSION = "0.1.0";
 
     static String version() {
         return VERSION;
