@@ -124,8 +124,13 @@ public final class JsonWriter implements FieldSink {
 
     private void string(String s) {
         sb.append('"');
-        for (int i = 0; i < s.length(); i++) {
+        int n = s.length(), run = 0;
+        for (int i = 0; i < n; i++) {
             char c = s.charAt(i);
+            if (plain(c)) {
+                continue; // copied with the rest of its run
+            }
+            sb.append(s, run, i);
             switch (c) {
                 case '"' -> sb.append("\\\"");
                 case '\\' -> sb.append("\\\\");
@@ -133,19 +138,24 @@ public final class JsonWriter implements FieldSink {
                 case '\r' -> sb.append("\\r");
                 case '\t' -> sb.append("\\t");
                 default -> {
-                    boolean lone = Character.isSurrogate(c) && !(Character.isHighSurrogate(c) && i + 1 < s.length()
-                            && Character.isLowSurrogate(s.charAt(i + 1)));
-                    if (Character.isHighSurrogate(c) && !lone) {
-                        sb.append(c).append(s.charAt(++i));
-                    } else if (c < 0x20 || c == 0x7f || c == '<' || c == '>' || c == '&' || c == 0x2028 || c == 0x2029
-                            || lone || (c >= 0x80 && c < 0xa0)) {
-                        sb.append("\\u").append(HEX[c >> 12]).append(HEX[(c >> 8) & 0xf]).append(HEX[(c >> 4) & 0xf]).append(HEX[c & 0xf]);
+                    if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(s.charAt(i + 1))) {
+                        sb.append(c).append(s.charAt(++i)); // a pair: a character beyond the BMP
                     } else {
-                        sb.append(c);
+                        sb.append("\\u").append(HEX[c >> 12]).append(HEX[(c >> 8) & 0xf]).append(HEX[(c >> 4) & 0xf]).append(HEX[c & 0xf]);
                     }
                 }
             }
+            run = i + 1;
         }
+        sb.append(s, run, n);
         sb.append('"');
+    }
+
+    /** Written as it is: printable ASCII but the quote, the backslash and {@code < > &}, and non-surrogate text above U+009F but U+2028/9. */
+    private static boolean plain(char c) {
+        if (c < 0x80) {
+            return c >= 0x20 && c != 0x7f && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&';
+        }
+        return c >= 0xa0 && !Character.isSurrogate(c) && c != 0x2028 && c != 0x2029;
     }
 }

@@ -38,4 +38,35 @@ class JsonWriterTest {
         w.field("x", s);
         assertEquals("{\"x\":\"é中🙂\"}", w.end().toString());
     }
+
+    /** Every kind of character, alone, in runs and mixed: the JSON reads back as the text, and holds nothing raw that must be escaped. */
+    @Test
+    void everyCharacterRoundTripsAndNothingUnsafeIsLeftRaw() throws Exception {
+        var json = new com.fasterxml.jackson.databind.ObjectMapper();
+        char[] tricky = {'a', ' ', '"', '\\', '<', '>', '&', '\n', '\r', '\t', 0, 0x1b, 0x7f, 0x85, 0x9f, 0xa0, 'é', 0x2028, 0x2029,
+                0xd83d, 0xde42, 0xdcff, 0xd800, 0xffff};
+        java.util.Random random = new java.util.Random(7);
+        for (int round = 0; round < 5000; round++) {
+            StringBuilder sb = new StringBuilder();
+            int len = random.nextInt(12);
+            for (int i = 0; i < len; i++) {
+                sb.append(random.nextInt(3) == 0 ? "plain text " : String.valueOf(tricky[random.nextInt(tricky.length)]));
+            }
+            String text = sb.toString();
+            JsonWriter w = new JsonWriter().begin();
+            w.field("x", text);
+            String out = w.end().toString();
+            for (int i = 0; i < out.length(); i++) {
+                char c = out.charAt(i);
+                assertFalse(c < 0x20 || c == 0x7f || c == '<' || c == '>' || c == '&' || c == 0x2028 || c == 0x2029
+                        || (c >= 0x80 && c < 0xa0), "raw U+" + Integer.toHexString(c) + " in " + out);
+                if (Character.isHighSurrogate(c)) {
+                    assertTrue(i + 1 < out.length() && Character.isLowSurrogate(out.charAt(++i)), "a lone surrogate left raw in " + out);
+                } else {
+                    assertFalse(Character.isLowSurrogate(c), "a lone surrogate left raw in " + out);
+                }
+            }
+            assertEquals(text, json.readTree(out).get("x").asText(), out);
+        }
+    }
 }
