@@ -42,13 +42,9 @@ public final class Main implements Runnable {
             return 2;
         });
         cl.setExecutionExceptionHandler((ex, c, parsed) -> {
-            System.err.println("vigil: " + oneLine(ex));
+            System.err.println("vigil: " + Errors.oneLine(ex));
             return 2;
         });
         return cl.execute(args);
-    }
-
-    static String oneLine(Throwable ex) {
-        return Errors.oneLine(ex);
     }
 }

@@ -257,13 +257,7 @@ public final class Catalogue {
 
     /** Every path field an event type names as its path ({@link EventDef#path}), for searches by path. */
     public static Set<String> pathFields() {
-        Set<String> out = new LinkedHashSet<>();
-        for (EventKind k : KINDS) {
-            if (!k.def().path().isEmpty()) {
-                out.add(k.def().path());
-            }
-        }
-        return out;
+        return PATH_FIELDS;
     }
 
     /** The Falco event types (syscall names) some event type stands for. */
@@ -275,9 +269,15 @@ public final class Catalogue {
         return out;
     }
 
+    private static final Set<String> PATH_FIELDS;
+
     static {
+        Set<String> paths = new LinkedHashSet<>();
         for (EventKind k : KINDS) {
             EventDef d = k.def();
+            if (!d.path().isEmpty()) {
+                paths.add(d.path());
+            }
             for (String f : d.fields()) {
                 if (!FIELDS.containsKey(f)) {
                     throw new IllegalStateException(k.eventName() + ": field " + f + " is not defined in the catalogue");
@@ -287,5 +287,6 @@ public final class Catalogue {
                 throw new IllegalStateException(k.eventName() + ": path field " + d.path() + " is not among its fields");
             }
         }
+        PATH_FIELDS = Collections.unmodifiableSet(paths);
     }
 }
