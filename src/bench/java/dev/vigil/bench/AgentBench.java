@@ -132,7 +132,7 @@ final class AgentBench {
      * The agent's JVM options as the launcher gives them (jvm.options beside it, and with
      * VIGIL_STARTUP_CACHE=1 the start-up cache it recorded for this jar), or the JDK's defaults.
      */
-    private static List<String> jvmOptions() throws IOException {
+    static List<String> jvmOptions() throws IOException {
         String home = System.getProperty("vigil.home");
         Path file = Path.of(home == null ? "." : home, "jvm.options");
         if (!Files.isReadable(file)) {

@@ -59,6 +59,9 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--pipeline-only", description = "Measure only the events per second the whole pipeline takes with nothing lost.")
     boolean pipelineOnly;
 
+    @Option(names = "--peers-only", description = "Measure only Vigil beside auditd and execsnoop (build cold and warm, exec storm, connect loop, dd), each started afresh per round.")
+    boolean peersOnly;
+
     @Option(names = "--fleet-only", description = "Measure only fleet mode on a local broker: bytes per event, and what one and two servers take.")
     boolean fleetOnly;
 
@@ -119,6 +122,10 @@ final class BenchCommand implements Callable<Integer> {
             pipelineThroughput(programs);
             return 0;
         }
+        if (peersOnly) {
+            PeerBench.run(System.out, programs, rounds, smoke);
+            return 0;
+        }
         Map<String, long[]> base = new LinkedHashMap<>(), dflt = new LinkedHashMap<>(), all = new LinkedHashMap<>();
         System.err.println("vigil bench: " + (smoke ? "smoke: 1" : rounds) + " rounds per workload after a warm-up round, environment capture "
                 + envMax + " bytes; baseline first");
@@ -149,6 +156,7 @@ final class BenchCommand implements Callable<Integer> {
         printEngine();
         ConsoleBench.run(System.out);
         AgentBench.run(System.out, exec(ws), programs, smoke);
+        PeerBench.run(System.out, programs, rounds, smoke);
         fleet(ws);
         return 0;
     }

@@ -12,7 +12,21 @@ public final class Capabilities {
 
     private Capabilities() {}
 
+    private record Named(long mask, String names) {}
+
+    /** The last set named: most processes hold one of a few sets (root's full set, none), so it is usually the one asked for. */
+    private static Named last = new Named(0, "");
+
     public static String names(long mask) {
+        Named n = last;
+        if (n.mask() != mask) {
+            n = new Named(mask, build(mask));
+            last = n;
+        }
+        return n.names();
+    }
+
+    private static String build(long mask) {
         StringBuilder sb = new StringBuilder();
         for (int bit = 0; bit < 64; bit++) {
             if ((mask & (1L << bit)) != 0) {

@@ -135,22 +135,26 @@ public final class RecordDecoder {
         return List.copyOf(args);
     }
 
+    /** The header's members, resolved once: every event reads all of them. */
+    private static final long TS = off(Wire.HEADER, "ts"), START_TIME = off(Wire.HEADER, "start_time"),
+            CGROUP_ID = off(Wire.HEADER, "cgroup_id"), COMM = off(Wire.HEADER, "comm");
+    private static final long[] INTS = java.util.stream.Stream.of("pid", "tid", "ppid", "pgid", "sid", "uid", "gid", "euid", "egid",
+            "loginuid", "sessionid", "pns", "mntns", "netns", "res").mapToLong(n -> off(Wire.HEADER, n)).toArray();
+
     private static Header header(MemorySegment rec, long base, EventType type) {
-        StructLayout L = Wire.HEADER;
+        int[] v = new int[INTS.length];
+        for (int k = 0; k < v.length; k++) {
+            v[k] = rec.get(JAVA_INT_UNALIGNED, base + INTS[k]);
+        }
         return new Header(type,
-                rec.get(JAVA_LONG_UNALIGNED, base + off(L, "ts")), rec.get(JAVA_LONG_UNALIGNED, base + off(L, "start_time")),
-                rec.get(JAVA_LONG_UNALIGNED, base + off(L, "cgroup_id")),
-                i(rec, base, "pid"), i(rec, base, "tid"), i(rec, base, "ppid"), i(rec, base, "pgid"), i(rec, base, "sid"),
-                i(rec, base, "uid"), i(rec, base, "gid"), i(rec, base, "euid"), i(rec, base, "egid"),
-                i(rec, base, "loginuid"), i(rec, base, "sessionid"), i(rec, base, "pns"), i(rec, base, "mntns"),
-                i(rec, base, "netns"), i(rec, base, "res"), cString(rec, base + off(L, "comm"), Wire.COMM_LEN));
+                rec.get(JAVA_LONG_UNALIGNED, base + TS), rec.get(JAVA_LONG_UNALIGNED, base + START_TIME),
+                rec.get(JAVA_LONG_UNALIGNED, base + CGROUP_ID),
+                v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], v[12], v[13], v[14],
+                cString(rec, base + COMM, Wire.COMM_LEN));
     }
 
-    private static int i(MemorySegment rec, long base, String name) {
-        return rec.get(JAVA_INT_UNALIGNED, base + off(Wire.HEADER, name));
-    }
-
-    private static final long ANCESTOR_SIZE = Wire.ANCESTOR.byteSize();
+    private static final long ANCESTOR_SIZE = Wire.ANCESTOR.byteSize(), FIRST_NODE = off(Wire.PID_TREE, "node"),
+            NODE_START = off(Wire.ANCESTOR, "start"), NODE_COMM = off(Wire.ANCESTOR, "comm");
 
     /** The ancestry the kernel walked, nearest first. */
     static PidTree pidTree(MemorySegment rec, long base) {
@@ -159,11 +163,11 @@ public final class RecordDecoder {
             return PidTree.EMPTY;
         }
         List<PidTree.Node> nodes = new ArrayList<>(depth);
-        long first = base + off(Wire.PID_TREE, "node");
+        long first = base + FIRST_NODE;
         for (int k = 0; k < depth; k++) {
             long n = first + k * ANCESTOR_SIZE;
             nodes.add(new PidTree.Node(Integer.toUnsignedLong(rec.get(JAVA_INT_UNALIGNED, n)),
-                    rec.get(JAVA_LONG_UNALIGNED, n + off(Wire.ANCESTOR, "start")), cString(rec, n + off(Wire.ANCESTOR, "comm"), Wire.COMM_LEN)));
+                    rec.get(JAVA_LONG_UNALIGNED, n + NODE_START), cString(rec, n + NODE_COMM, Wire.COMM_LEN)));
         }
         return new PidTree(nodes);
     }

@@ -2,7 +2,6 @@ package dev.vigil.sink;
 
 import dev.vigil.detect.Alert;
 
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -18,7 +17,7 @@ public final class AlertJson {
         w.begin();
         w.field("schema", SCHEMA);
         w.field("id", a.id());
-        w.field("time", Instant.ofEpochSecond(0, a.timeNs()).toString());
+        w.field("time", dev.vigil.event.WallTime.iso(a.timeNs()));
         w.field("ts", a.timeNs());
         w.field("rule", a.rule());
         w.field("kind", a.kind());

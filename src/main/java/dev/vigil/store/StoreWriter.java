@@ -8,7 +8,6 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -19,18 +18,18 @@ import java.util.function.Consumer;
 
 /**
  * Writes events, processes, alerts and incidents into the {@link Store} off the event path: the
- * sensor's thread only offers to a bounded queue, and one writer thread commits batches (every
- * 200 ms or 2,000 items). A full queue drops the item and counts it — the store never makes the
+ * sensor's thread only offers to a bounded queue, and one writer thread writes each item as it
+ * comes and commits every 200 ms or 2,000 items. A full queue drops the item and counts it — the store never makes the
  * sensor wait, and nothing is lost without a count. Retention by age and size runs every minute.
  */
 public final class StoreWriter implements AutoCloseable {
-    /** An event: its fields as rules see them (for the columns and the process table), and the event itself, rendered as JSON by the writer. */
     /** An event's fields, and its JSON: written from `event`, or as received (`json`), or else from the fields. */
     private record EventRow(Map<String, Object> fields, dev.vigil.enrich.EnrichedEvent event, String json) {}
 
     private record AlertRow(Alert alert) {}
 
     static final int QUEUE = 16_384, BATCH = 2_000;
+    private static final long BATCH_NS = 200_000_000L;
 
     private final Store store;
     private final BlockingQueue<Object> queue = new ArrayBlockingQueue<>(QUEUE);
@@ -125,46 +124,69 @@ public final class StoreWriter implements AutoCloseable {
         return lastError;
     }
 
+    /**
+     * Each item goes into the open transaction as it arrives, and the transaction commits every
+     * 200 ms or 2,000 items. A commit writes each page it touched (the row's and each index's) to
+     * the log once, so committing every few rows wrote the same index pages again and again; and
+     * writing rows as they come, rather than holding a batch of them, lets each event's objects
+     * die young instead of filling the old generation.
+     */
     private void loop() {
-        List<Object> batch = new ArrayList<>(BATCH);
-        while (!closing || !queue.isEmpty()) {
-            try {
-                Object first = queue.poll(200, TimeUnit.MILLISECONDS);
-                if (first != null) {
-                    batch.add(first);
-                    queue.drainTo(batch, BATCH - 1);
-                    write(batch);
-                    batch.clear();
+        try (Transaction tx = new Transaction(store.connection())) {
+            while (!closing || !queue.isEmpty()) {
+                long wait = tx.items == 0 ? BATCH_NS : tx.deadline - System.nanoTime();
+                Object item = wait > 0 ? queue.poll(wait, TimeUnit.NANOSECONDS) : null;
+                if (item != null) {
+                    tx.write(item);
                 }
-                retention();
-            } catch (InterruptedException e) {
-                if (!closing) {
-                    Thread.currentThread().interrupt();
-                    return;
+                if (tx.items > 0 && (item == null || tx.items >= BATCH || System.nanoTime() >= tx.deadline)) {
+                    tx.commit();
+                }
+                if (tx.items == 0) {
+                    retention();
                 }
             }
+            tx.commit();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (SQLException e) {
+            lastError = String.valueOf(e.getMessage());
         }
     }
 
-    private void write(List<Object> batch) {
-        Connection db = store.connection();
-        try (PreparedStatement ev = db.prepareStatement("INSERT INTO events(ts, host, type, exec_id, pid, json) VALUES (?,?,?,?,?,?)");
-             PreparedStatement proc = db.prepareStatement("""
+    /** The writer's open transaction, with its statements prepared once. */
+    private final class Transaction implements AutoCloseable {
+        private final Connection db;
+        private final PreparedStatement ev, proc, exit, known, al, inc;
+        int items;
+        long deadline;
+
+        Transaction(Connection db) throws SQLException {
+            this.db = db;
+            ev = db.prepareStatement("INSERT INTO events(ts, host, type, exec_id, pid, json) VALUES (?,?,?,?,?,?)");
+            proc = db.prepareStatement("""
                      INSERT INTO processes(exec_id, host, pid, start, parent_exec_id, ppid, exe, args, comm, uid, user, started_ts, sid, tty)
                      VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)
                      ON CONFLICT(exec_id) DO UPDATE SET exe=excluded.exe, args=excluded.args, comm=excluded.comm,
                        uid=excluded.uid, user=excluded.user""");
-             PreparedStatement exit = db.prepareStatement("UPDATE processes SET ended_ts=?, exit_code=? WHERE exec_id=?");
-             PreparedStatement known = db.prepareStatement("""
+            exit = db.prepareStatement("UPDATE processes SET ended_ts=?, exit_code=? WHERE exec_id=?");
+            known = db.prepareStatement("""
                      INSERT OR IGNORE INTO processes(exec_id, host, pid, start, parent_exec_id, ppid, exe, args, comm, uid, started_ts)
                      VALUES (?,?,?,?,?,?,?,?,?,?,?)""");
-             PreparedStatement al = db.prepareStatement("""
+            al = db.prepareStatement("""
                      INSERT OR REPLACE INTO alerts(id, ts, host, rule, kind, priority, exec_id, incident_id, json)
                      VALUES (?,?,?,?,?,?,?,?,?)""");
-             PreparedStatement inc = db.prepareStatement("""
+            inc = db.prepareStatement("""
                      INSERT OR REPLACE INTO incidents(id, title, severity, first_ts, last_ts, hosts, techniques, alert_count, root_exec_id, processes)
-                     VALUES (?,?,?,?,?,?,?,?,?,?)""")) {
-            for (Object o : batch) {
+                     VALUES (?,?,?,?,?,?,?,?,?,?)""");
+        }
+
+        /** One item into the open transaction; one that fails is dropped, counted, and the rest go on. */
+        void write(Object o) {
+            if (items++ == 0) {
+                deadline = System.nanoTime() + BATCH_NS;
+            }
+            try {
                 switch (o) {
                     case EventRow r -> event(r, ev, proc, exit);
                     case AlertRow r -> {
@@ -173,22 +195,37 @@ public final class StoreWriter implements AutoCloseable {
                     }
                     default -> { }
                 }
+            } catch (SQLException | RuntimeException e) {
+                items--;
+                dropped.incrementAndGet();
+                lastError = String.valueOf(e.getMessage());
             }
-            ev.executeBatch();
-            proc.executeBatch();
-            exit.executeBatch();
-            known.executeBatch();
-            al.executeBatch();
-            inc.executeBatch();
-            db.commit();
-            written.addAndGet(batch.size());
-        } catch (SQLException | RuntimeException e) {
-            dropped.addAndGet(batch.size());
-            lastError = String.valueOf(e.getMessage());
+        }
+
+        /** Commits what was written; if the commit fails, every item of it is counted as dropped. */
+        void commit() {
+            if (items == 0) {
+                return;
+            }
             try {
-                db.rollback();
-            } catch (SQLException ignored) {
-                // the next batch starts a new transaction
+                db.commit();
+                written.addAndGet(items);
+            } catch (SQLException e) {
+                dropped.addAndGet(items);
+                lastError = String.valueOf(e.getMessage());
+                try {
+                    db.rollback();
+                } catch (SQLException ignored) {
+                    // the next item starts a new transaction
+                }
+            }
+            items = 0;
+        }
+
+        @Override
+        public void close() throws SQLException {
+            for (PreparedStatement p : List.of(ev, proc, exit, known, al, inc)) {
+                p.close();
             }
         }
     }
@@ -204,7 +241,7 @@ public final class StoreWriter implements AutoCloseable {
                 exit.setLong(1, ts);
                 exit.setLong(2, number(f.get("exit_code")));
                 exit.setString(3, execId);
-                exit.addBatch();
+                exit.executeUpdate();
             }
             return;
         }
@@ -214,7 +251,7 @@ public final class StoreWriter implements AutoCloseable {
         ev.setString(4, execId);
         ev.setLong(5, number(f.get("pid")));
         ev.setString(6, r.json() != null ? r.json() : r.event() == null ? json(f) : eventJson.write(r.event()).toString());
-        ev.addBatch();
+        ev.executeUpdate();
         if (execId == null) {
             return;
         }
@@ -233,7 +270,7 @@ public final class StoreWriter implements AutoCloseable {
             proc.setLong(12, ts);
             proc.setLong(13, number(f.get("sid")));
             proc.setString(14, f.get("tty") instanceof String t ? t : null);
-            proc.addBatch();
+            proc.executeUpdate();
         }
     }
 
@@ -262,7 +299,7 @@ public final class StoreWriter implements AutoCloseable {
             known.setString(9, String.valueOf(p.get("comm")));
             known.setObject(10, p.get("uid") instanceof Number u ? u.longValue() : null);
             known.setLong(11, start + bootToWallNs);
-            known.addBatch();
+            known.executeUpdate();
         }
     }
 
@@ -277,7 +314,7 @@ public final class StoreWriter implements AutoCloseable {
         al.setString(7, a.events().isEmpty() ? null : a.events().getLast().get("exec_id") instanceof String s ? s : null);
         al.setString(8, i == null ? null : i.id());
         al.setString(9, alertJson.write(a).toString());
-        al.addBatch();
+        al.executeUpdate();
         if (i != null) {
             inc.setString(1, i.id());
             inc.setString(2, i.title);
@@ -289,7 +326,7 @@ public final class StoreWriter implements AutoCloseable {
             inc.setLong(8, i.alertCount);
             inc.setString(9, i.root);
             inc.setString(10, json(List.copyOf(i.processes)));
-            inc.addBatch();
+            inc.executeUpdate();
         }
     }
 

@@ -21,6 +21,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 class BenchSmokeTest {
     @Test
     void everyMeasureRunsAndPrintsAFigure() throws Exception {
+        String auditBefore = audit();
         List<String> cmd = new ArrayList<>(AgentProcess.javaCommand(StormTest.jvmOptions().toArray(String[]::new)));
         cmd.set(cmd.indexOf("dev.vigil.cli.Main"), "dev.vigil.bench.BenchMain"); // the benchmarks' own entry point
         cmd.add("--smoke");
@@ -47,6 +48,10 @@ class BenchSmokeTest {
         positive(out, "agent: start to ready (\\d+) ms \\(target");
         positive(out, "agent: RSS idle (\\d+) MiB \\(target ≤ 96\\), at its peak under 100,000 events/s \\d+ MiB");
         positive(out, "agent: alert latency, kernel timestamp to the line read: p50 (\\d+\\.\\d) ms");
+        positive(out, "peers: exec storm +(\\d+) ms");
+        positive(out, "peers: build, cold +\\d+ ms(?: +\\d+\\.\\d+× +\\d+ ms cpu)* +(\\d+\\.\\d+)× +\\d+ ms cpu");
+        positive(out, "peers: vigil's own CPU per exec in the storm .*: (\\d+) µs");
+        assertEquals(auditBefore, audit(), "the bench's auditd run leaves the host's audit settings and rules as they were");
         positive(out, "fleet: sample: ([\\d,]+) events of the bench's workloads, recorded by the sensor");
         for (String format : new String[] {"JSON", "Smile", "CBOR"}) {
             positive(out, "fleet: {3}" + format + " +(\\d+) +\\d+ +\\d+ +[\\d,]+ +[\\d,]+ +\\d+");
@@ -54,6 +59,17 @@ class BenchSmokeTest {
         positive(out, "fleet: {3}with the agent's settings \\(zstd.*\\): (\\d+) bytes per event");
         positive(out, "fleet: 1 server: ([\\d,]+) events/s from Kafka.*; ([\\d,]+) events per CPU-second");
         positive(out, "fleet: 2 servers: ([\\d,]+) events/s from Kafka");
+    }
+
+    /** Whether auditing is on and which rules are loaded ("" where auditctl is not installed). */
+    private static String audit() throws Exception {
+        if (!java.nio.file.Files.isExecutable(java.nio.file.Path.of("/usr/sbin/auditctl"))) {
+            return "";
+        }
+        Process p = new ProcessBuilder("sh", "-c", "auditctl -s | grep '^enabled'; auditctl -l").redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        p.waitFor();
+        return out;
     }
 
     private static void positive(String out, String regex) {
