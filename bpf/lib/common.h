@@ -20,8 +20,8 @@
 #define PF_KTHREAD 0x00200000
 #define AT_FDCWD -100
 
-/* Ring buffer to userspace: 16 MiB, shared by every hook. */
-#define VIGIL_RING_BYTES   (16 << 20)
+/* Ring buffer to userspace: 8 MiB, shared by every hook (its pages count twice in the agent's RSS: the data area is mapped twice). */
+#define VIGIL_RING_BYTES   (8 << 20)
 #define VIGIL_WAKEUP_BYTES (VIGIL_RING_BYTES / 16)
 
 struct {

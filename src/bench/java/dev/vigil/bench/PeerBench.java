@@ -27,6 +27,9 @@ import java.util.concurrent.TimeUnit;
 final class PeerBench {
     private PeerBench() {}
 
+    /** What an agent lost or held back in a round, or did not store, from its summary lines at exit. */
+    private static final List<String> LOSSES = new java.util.concurrent.CopyOnWriteArrayList<>();
+
     record Workload(String name, List<String> command) {}
 
     /** A tool running: its own CPU so far (ns), and how to stop it and put the host back as it was. */
@@ -120,6 +123,8 @@ final class PeerBench {
             }
             out.println("peers: vigil at or below " + String.join(" and ", others) + " (target: every workload): " + String.join(", ", verdicts));
         }
+        out.println(LOSSES.isEmpty() ? "peers: vigil lost and held back nothing in any round" : "peers: losses: " + String.join("; ", LOSSES));
+        LOSSES.clear();
         if (results.containsKey("vigil")) {
             long storm = median(results.get("vigil").get("exec storm"), 1);
             out.printf("peers: vigil's own CPU per exec in the storm (the first execs after the cold build): %.0f µs (target ≤ 15)%n",
@@ -314,9 +319,16 @@ final class PeerBench {
                 stop(agent);
                 throw new IOException("vigil run did not start: " + said.toString().strip());
             }
-            Thread.ofPlatform().daemon().start(() -> {
+            java.util.concurrent.atomic.AtomicReference<String> summary = new java.util.concurrent.atomic.AtomicReference<>("");
+            Thread drain = Thread.ofPlatform().daemon().start(() -> {
                 try {
-                    err.transferTo(java.io.Writer.nullWriter());
+                    for (String l; (l = err.readLine()) != null; ) {
+                        if (l.startsWith("vigil: ") && l.contains("; lost ")) {
+                            summary.set(l);
+                        } else if (l.startsWith("vigil: store ") && l.contains(" rows written, ")) {
+                            LOSSES.add(name + ": " + l.substring("vigil: ".length()));
+                        }
+                    }
                 } catch (IOException ended) {
                     // the agent stopped
                 }
@@ -327,7 +339,17 @@ final class PeerBench {
                 }
 
                 public void close() throws Exception {
-                    stop(agent);
+                    agent.toHandle().destroy(); // SIGTERM, leaving its stderr open for the summary (Process.destroy closes it)
+                    if (!agent.waitFor(20, TimeUnit.SECONDS)) {
+                        stop(agent);
+                    }
+                    drain.join(10_000);
+                    java.util.regex.Matcher m = java.util.regex.Pattern.compile("; lost (\\d+) .*; suppressed (\\d+)").matcher(summary.get());
+                    if (!m.find()) {
+                        LOSSES.add(name + ": no summary line at exit");
+                    } else if (!m.group(1).equals("0") || !m.group(2).equals("0")) {
+                        LOSSES.add(name + ": " + summary.get().substring("vigil: ".length()));
+                    }
                 }
             };
         }

@@ -30,6 +30,8 @@ public final class StoreWriter implements AutoCloseable {
 
     static final int QUEUE = 16_384, BATCH = 2_000;
     private static final long BATCH_NS = 200_000_000L;
+    /** The writer's nice value: on a host busy on every core it yields to the workload, its queue holding what waits. */
+    static final int NICE = 10;
 
     private final Store store;
     private final BlockingQueue<Object> queue = new ArrayBlockingQueue<>(QUEUE);
@@ -132,6 +134,7 @@ public final class StoreWriter implements AutoCloseable {
      * die young instead of filling the old generation.
      */
     private void loop() {
+        Background.lower(NICE);
         try (Transaction tx = new Transaction(store.connection())) {
             while (!closing || !queue.isEmpty()) {
                 long wait = tx.items == 0 ? BATCH_NS : tx.deadline - System.nanoTime();
