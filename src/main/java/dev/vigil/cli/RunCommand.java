@@ -7,6 +7,7 @@ import dev.vigil.agent.RuleReport;
 import dev.vigil.agent.RunningAgent;
 import dev.vigil.agent.SensorSession;
 import dev.vigil.agent.TamperAlerts;
+import dev.vigil.agent.WarmUp;
 import dev.vigil.console.Console;
 import dev.vigil.detect.Alert;
 import dev.vigil.detect.Engine;
@@ -109,11 +110,13 @@ final class RunCommand implements Callable<Integer> {
         List<Path> paths;
         RuleSet set;
         Writer w;
+        Thread warmUp;
         try {
             paths = rules.paths();
             set = RuleLoader.load(paths);
             RuleReport.report(set);
             RuleReport.requireReadable(set);
+            warmUp = WarmUp.start(set);
             try {
                 w = alertsFile == null ? new OutputStreamWriter(new FileOutputStream(FileDescriptor.out), StandardCharsets.UTF_8)
                         : OwnFiles.appendPrivate(alertsFile);
@@ -176,6 +179,7 @@ final class RunCommand implements Callable<Integer> {
             });
             watch.start();
             Console console = store == null || noConsole ? null : ConsoleStart.on(listen, dataDir, new RunningAgent(s, engine, store));
+            warmUp.join();
             try {
                 s.run(duration, "INT", "TERM");
             } finally {

@@ -317,9 +317,18 @@ public final class Fields {
         return preload && e.get("ld_preload") instanceof String s && !s.isEmpty() ? s : null;
     }
 
+    /** `o` as a list of strings: itself when it is one already (as live events' lists are), else a copy with each element as text. */
+    @SuppressWarnings("unchecked")
     static List<String> list(Object o) {
         if (!(o instanceof List<?> l)) {
             return List.of();
+        }
+        boolean strings = true;
+        for (int i = 0; i < l.size() && strings; i++) {
+            strings = l.get(i) instanceof String;
+        }
+        if (strings) {
+            return (List<String>) l;
         }
         List<String> out = new ArrayList<>(l.size());
         for (Object x : l) {

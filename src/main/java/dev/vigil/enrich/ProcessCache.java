@@ -38,6 +38,11 @@ public final class ProcessCache {
      */
     private final java.util.ArrayDeque<Exited> exited = new java.util.ArrayDeque<>();
 
+    /** A cache that knows nothing yet: it fills from events alone. */
+    public static ProcessCache empty() {
+        return new ProcessCache();
+    }
+
     public static ProcessCache fromProc() {
         ProcessCache cache = new ProcessCache();
         try (DirectoryStream<Path> dirs = Files.newDirectoryStream(Path.of("/proc"), p -> p.getFileName().toString().chars().allMatch(Character::isDigit))) {

@@ -23,26 +23,7 @@ class RecordDecoderTest {
 
     /** An exec record with argv "ls\0-la\0" and exe "/bin/ls". */
     static MemorySegment execRecord(Arena arena) {
-        byte[] exe = "/bin/ls".getBytes(StandardCharsets.UTF_8);
-        byte[] argv = "ls\0-la\0".getBytes(StandardCharsets.UTF_8);
-        long fixed = Wire.EXEC.byteSize();
-        MemorySegment rec = arena.allocate(fixed + exe.length + argv.length, 8);
-        rec.set(JAVA_INT, 0, 59);
-        rec.set(JAVA_INT, 4, (int) rec.byteSize());
-        rec.set(JAVA_INT, Offsets.of(Wire.HEADER, "pid"), 4242);
-        MemorySegment.copy("ls".getBytes(), 0, rec, JAVA_BYTE, Offsets.of(Wire.HEADER, "comm"), 2);
-        ref(rec, "exe", (int) fixed, exe.length);
-        MemorySegment.copy(exe, 0, rec, JAVA_BYTE, fixed, exe.length);
-        ref(rec, "argv", (int) fixed + exe.length, argv.length);
-        MemorySegment.copy(argv, 0, rec, JAVA_BYTE, fixed + exe.length, argv.length);
-        long tree = Offsets.of(Wire.EXEC, "tree");
-        rec.set(JAVA_INT, tree, 2);
-        long node = tree + Offsets.of(Wire.PID_TREE, "node");
-        rec.set(JAVA_INT, node, 4242);
-        MemorySegment.copy("ls".getBytes(), 0, rec, JAVA_BYTE, node + 4, 2);
-        rec.set(JAVA_INT, node + Wire.ANCESTOR.byteSize(), 1);
-        MemorySegment.copy("init".getBytes(), 0, rec, JAVA_BYTE, node + Wire.ANCESTOR.byteSize() + 4, 4);
-        return rec;
+        return SampleRecords.exec(arena, new SampleRecords.Exec(4242, 0, "ls", "/bin/ls", List.of("ls", "-la"), List.of(), "", "init"));
     }
 
     private static void ref(MemorySegment rec, String field, int off, int len) {

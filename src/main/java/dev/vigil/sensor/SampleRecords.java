@@ -1,0 +1,75 @@
+package dev.vigil.sensor;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
+
+/**
+ * Records laid out as the kernel sends them, made in userspace from the same {@link Wire}
+ * layouts: for the agent's warm-up of its event path before it says ready, and for the
+ * decoder's tests.
+ */
+public final class SampleRecords {
+    private SampleRecords() {}
+
+    /** What an exec record says: the process (its parent is `parentComm`, pid 1), the program and its context. */
+    public record Exec(int pid, long startTime, String comm, String exe, List<String> argv, List<String> env, String cwd, String parentComm) {}
+
+    /** `x` as an exec_event record allocated in `arena`. */
+    public static MemorySegment exec(Arena arena, Exec x) {
+        Map<String, byte[]> strings = new LinkedHashMap<>();
+        strings.put("exe", utf8(x.exe()));
+        strings.put("argv", nulJoined(x.argv()));
+        strings.put("env", nulJoined(x.env()));
+        strings.put("run_path", utf8(x.cwd()));
+        strings.put("filename", utf8(x.exe()));
+        long fixed = Wire.EXEC.byteSize();
+        long size = fixed + strings.values().stream().mapToLong(b -> b.length).sum();
+        MemorySegment rec = arena.allocate(size, 8);
+        rec.set(JAVA_INT, Offsets.of(Wire.HEADER, "type"), 59);
+        rec.set(JAVA_INT, Offsets.of(Wire.HEADER, "size"), (int) size);
+        rec.set(JAVA_LONG, Offsets.of(Wire.HEADER, "start_time"), x.startTime());
+        rec.set(JAVA_INT, Offsets.of(Wire.HEADER, "pid"), x.pid());
+        rec.set(JAVA_INT, Offsets.of(Wire.HEADER, "tid"), x.pid());
+        rec.set(JAVA_INT, Offsets.of(Wire.HEADER, "ppid"), 1);
+        comm(rec, Offsets.of(Wire.HEADER, "comm"), x.comm());
+        long at = fixed;
+        for (var s : strings.entrySet()) {
+            long ref = Offsets.of(Wire.EXEC, s.getKey());
+            rec.set(JAVA_SHORT, ref, (short) at);
+            rec.set(JAVA_SHORT, ref + 2, (short) s.getValue().length);
+            MemorySegment.copy(s.getValue(), 0, rec, JAVA_BYTE, at, s.getValue().length);
+            at += s.getValue().length;
+        }
+        long tree = Offsets.of(Wire.EXEC, "tree");
+        rec.set(JAVA_INT, tree, 2);
+        long node = tree + Offsets.of(Wire.PID_TREE, "node"), parent = node + Wire.ANCESTOR.byteSize();
+        rec.set(JAVA_INT, node, x.pid());
+        rec.set(JAVA_LONG, node + Offsets.of(Wire.ANCESTOR, "start"), x.startTime());
+        comm(rec, node + Offsets.of(Wire.ANCESTOR, "comm"), x.comm());
+        rec.set(JAVA_INT, parent, 1);
+        comm(rec, parent + Offsets.of(Wire.ANCESTOR, "comm"), x.parentComm());
+        return rec;
+    }
+
+    private static void comm(MemorySegment rec, long at, String comm) {
+        byte[] b = utf8(comm);
+        MemorySegment.copy(b, 0, rec, JAVA_BYTE, at, Math.min(b.length, Wire.COMM_LEN - 1));
+    }
+
+    private static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static byte[] nulJoined(List<String> parts) {
+        return parts.isEmpty() ? new byte[0] : utf8(String.join("\0", parts) + "\0");
+    }
+}
