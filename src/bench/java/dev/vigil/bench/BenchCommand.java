@@ -80,14 +80,11 @@ final class BenchCommand implements Callable<Integer> {
                 new Workload("build", BenchPrograms.MODULES + "-file C project: make -j2, then its tests", programs.build()),
                 new Workload("syscalls", size(2_000_000) + " read+write of 500 B (dd), no hooked syscall",
                         List.of("dd", "if=/dev/zero", "of=/dev/null", "bs=500", "count=" + size(2_000_000))),
-                new Workload("exec", size(1000) + " fork+exec of /bin/true",
-                        List.of("/bin/sh", "-c", "i=0; while [ $i -lt " + size(1000) + " ]; do /bin/true; i=$((i+1)); done")),
+                new Workload("exec", size(1000) + " fork+exec of /bin/true", BenchPrograms.execLoop(size(1000))),
                 new Workload("files", size(3000) + " shell file creations + cat of each (tmp dir)",
                         List.of("/bin/sh", "-c", "i=0; while [ $i -lt " + size(3000) + " ]; do echo x > " + tmp + "/f$i; cat " + tmp
                                 + "/f$i >/dev/null; i=$((i+1)); done; rm -f " + tmp + "/f*")),
-                new Workload("connect", size(2000) + " TCP connects to closed loopback ports",
-                        List.of("/bin/sh", "-c", "i=0; while [ $i -lt " + size(20) + " ]; do "
-                                + "python3 -c 'import socket\nfor p in range(20000,20100):\n s=socket.socket()\n try: s.connect((\"127.0.0.1\",p))\n except OSError: pass\n s.close()' ; i=$((i+1)); done")));
+                new Workload("connect", size(2000) + " TCP connects to closed loopback ports", BenchPrograms.connectLoop(size(20))));
     }
 
     @Override

@@ -64,6 +64,17 @@ final class BenchPrograms implements AutoCloseable {
         return List.of(flood.toString(), create ? "create" : "open", String.valueOf(rate), String.valueOf(seconds), where.toString());
     }
 
+    /** `n` fork+exec of /bin/true from a shell loop. */
+    static List<String> execLoop(int n) {
+        return List.of("/bin/sh", "-c", "i=0; while [ $i -lt " + n + " ]; do /bin/true; i=$((i+1)); done");
+    }
+
+    /** `runs` Python processes, each connecting to 100 closed loopback ports (refused at once). */
+    static List<String> connectLoop(int runs) {
+        return List.of("/bin/sh", "-c", "i=0; while [ $i -lt " + runs + " ]; do "
+                + "python3 -c 'import socket\nfor p in range(20000,20100):\n s=socket.socket()\n try: s.connect((\"127.0.0.1\",p))\n except OSError: pass\n s.close()' ; i=$((i+1)); done");
+    }
+
     /** A clean build of the project with both cores, then its tests: compilers, assembler, linker, many files. */
     List<String> build() {
         return List.of("/bin/sh", "-c", "make -s -C " + project + " clean && make -s -j2 -C " + project + " test >/dev/null");

@@ -51,9 +51,8 @@ final class PeerBench {
         int execs = smoke ? 150 : 1500, blocks = smoke ? 200_000 : 2_000_000, connects = smoke ? 2 : 20;
         List<Workload> workloads = List.of(
                 new Workload("build, cold", programs.build()),
-                new Workload("exec storm", List.of("/bin/sh", "-c", "i=0; while [ $i -lt " + execs + " ]; do /bin/true; i=$((i+1)); done")),
-                new Workload("connect loop", List.of("/bin/sh", "-c", "i=0; while [ $i -lt " + connects + " ]; do "
-                        + "python3 -c 'import socket\nfor p in range(20000,20100):\n s=socket.socket()\n try: s.connect((\"127.0.0.1\",p))\n except OSError: pass\n s.close()' ; i=$((i+1)); done")),
+                new Workload("exec storm", BenchPrograms.execLoop(execs)),
+                new Workload("connect loop", BenchPrograms.connectLoop(connects)),
                 new Workload("dd", List.of("dd", "if=/dev/zero", "of=/dev/null", "bs=500", "count=" + blocks)),
                 new Workload("build, warm", programs.build()));
         List<Peer> peers = List.of(new Nothing(), new Auditd(), new Execsnoop(), new Vigil("vigil", List.of()),

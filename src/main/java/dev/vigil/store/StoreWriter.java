@@ -19,8 +19,9 @@ import java.util.function.Consumer;
 /**
  * Writes events, processes, alerts and incidents into the {@link Store} off the event path: the
  * sensor's thread only offers to a bounded queue, and one writer thread writes each item as it
- * comes and commits every 200 ms or 2,000 items. A full queue drops the item and counts it — the store never makes the
- * sensor wait, and nothing is lost without a count. Retention by age and size runs every minute.
+ * comes and commits every 200 ms or 2,000 items. A full queue drops the item and counts it — the
+ * store never makes the sensor wait, and nothing is lost without a count. Retention by age and
+ * size runs every minute.
  */
 public final class StoreWriter implements AutoCloseable {
     /** An event's fields, and its JSON: written from `event`, or as received (`json`), or else from the fields. */
@@ -30,8 +31,6 @@ public final class StoreWriter implements AutoCloseable {
 
     static final int QUEUE = 16_384, BATCH = 2_000;
     private static final long BATCH_NS = 200_000_000L;
-    /** The writer's nice value: on a host busy on every core it yields to the workload, its queue holding what waits. */
-    static final int NICE = 10;
     private static final int FLUSH = 64;
 
     private final Store store;
@@ -135,11 +134,16 @@ public final class StoreWriter implements AutoCloseable {
      * die young instead of filling the old generation.
      */
     private void loop() {
-        Background.lower(NICE);
         try (Transaction tx = new Transaction(store.connection())) {
             while (!closing || !queue.isEmpty()) {
                 long wait = tx.items == 0 ? BATCH_NS : tx.deadline - System.nanoTime();
-                Object item = wait > 0 ? queue.poll(wait, TimeUnit.NANOSECONDS) : null;
+                Object item;
+                try {
+                    item = wait > 0 ? queue.poll(wait, TimeUnit.NANOSECONDS) : null;
+                } catch (InterruptedException e) { // close() does not interrupt; whoever did gets what was written committed
+                    Thread.currentThread().interrupt();
+                    break;
+                }
                 if (item != null) {
                     tx.write(item);
                 }
@@ -151,8 +155,6 @@ public final class StoreWriter implements AutoCloseable {
                 }
             }
             tx.commit();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         } catch (SQLException e) {
             lastError = String.valueOf(e.getMessage());
         }
