@@ -183,8 +183,14 @@ final class BenchCommand implements Callable<Integer> {
         try (TempDir data = TempDir.create("vigil-bench-store"); TempDir where = TempDir.create("vigil-bench-flood")) {
             StoreWriter store = new StoreWriter(Store.open(data.path()), java.time.Duration.ofDays(1), 1L << 30);
             Engine engine = new Engine(rules, store.alerts, Engine::lineageFromTree);
+            // the drain marker: an exec with this argument, sent after each step; the ring delivers in order
+            java.util.concurrent.atomic.AtomicReference<java.util.concurrent.CountDownLatch> drained = new java.util.concurrent.atomic.AtomicReference<>();
+            String marker = "vigil-bench-drained-" + ProcessHandle.current().pid();
             SensorSession s = new SensorSession(SensorOptions.of(HookSelection.parse("default,open")).withEnvMax(envMax).withRateLimit(0), en -> {
                 delivered.incrementAndGet();
+                if (en.event() instanceof dev.vigil.event.ExecEvent x && x.args().contains(marker) && drained.get() != null) {
+                    drained.get().countDown();
+                }
                 Map<String, Object> e = EventMaps.of(en);
                 store.event(e, en);
                 engine.accept(e);
@@ -200,9 +206,10 @@ final class BenchCommand implements Callable<Integer> {
                     String done = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).strip();
                     p.waitFor();
                     double seconds = (System.nanoTime() - t0) / 1e9;
-                    for (long last = -1; last != delivered.get(); ) { // until the ring is drained
-                        last = delivered.get();
-                        Thread.sleep(300);
+                    drained.set(new java.util.concurrent.CountDownLatch(1));
+                    new ProcessBuilder("/bin/true", marker).start().waitFor();
+                    if (!drained.get().await(120, java.util.concurrent.TimeUnit.SECONDS)) {
+                        System.out.println("pipeline: the drain marker did not come back within 120 s (lost in the kernel?); the figures below include what came by then");
                     }
                     long rounds = done.matches("\\d+") ? Long.parseLong(done) : 0;
                     long lost = kernelLoss(s) - lostBefore, dropped = store.dropped() - droppedBefore;
