@@ -51,9 +51,12 @@ final class HeadlessChromium implements AutoCloseable {
             throw new IOException("no " + BINARY + " (apt-get install chromium)");
         }
         TempDir profile = TempDir.create("vigil-chromium");
-        Process p = new ProcessBuilder(BINARY.toString(), "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+        ProcessBuilder launch = new ProcessBuilder(BINARY.toString(), "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                 "--remote-debugging-port=0", "--remote-allow-origins=*", "--user-data-dir=" + profile.path(), "--window-size=1400,1000",
-                "about:blank").redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+                "about:blank").redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        // Chromium puts its singleton socket in a directory of TMPDIR: in the profile's, it goes with it
+        launch.environment().put("TMPDIR", profile.path().toString());
+        Process p = launch.start();
         try {
             String devtools = devtoolsAddress(p);
             HttpClient http = HttpClient.newHttpClient();
@@ -160,13 +163,21 @@ final class HeadlessChromium implements AutoCloseable {
     @Override
     public void close() {
         socket.abort();
+        // its helpers (zygote, renderer, GPU) write into the profile until they are gone too
+        java.util.List<ProcessHandle> helpers = process.descendants().toList();
         process.destroy();
         try {
             if (!process.waitFor(5, TimeUnit.SECONDS)) {
                 process.destroyForcibly();
             }
+            for (ProcessHandle h : helpers) {
+                h.destroy();
+                h.onExit().get(5, TimeUnit.SECONDS);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException stillThere) {
+            helpers.forEach(ProcessHandle::destroyForcibly);
         }
         profile.close();
     }

@@ -135,7 +135,7 @@ public final class RecordDecoder {
         return List.copyOf(args);
     }
 
-    /** The header's members, resolved once: every event reads all of them. */
+    /** The header's members, resolved once: every event reads all of them. INTS is in the order of {@link Header}'s components. */
     private static final long TS = off(Wire.HEADER, "ts"), START_TIME = off(Wire.HEADER, "start_time"),
             CGROUP_ID = off(Wire.HEADER, "cgroup_id"), COMM = off(Wire.HEADER, "comm");
     private static final long[] INTS = java.util.stream.Stream.of("pid", "tid", "ppid", "pgid", "sid", "uid", "gid", "euid", "egid",
