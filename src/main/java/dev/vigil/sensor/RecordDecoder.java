@@ -135,22 +135,26 @@ public final class RecordDecoder {
         return List.copyOf(args);
     }
 
-    /** The header's members, resolved once: every event reads all of them. INTS is in the order of {@link Header}'s components. */
+    /** The header's members, resolved once: every event reads all of them. */
     private static final long TS = off(Wire.HEADER, "ts"), START_TIME = off(Wire.HEADER, "start_time"),
-            CGROUP_ID = off(Wire.HEADER, "cgroup_id"), COMM = off(Wire.HEADER, "comm");
-    private static final long[] INTS = java.util.stream.Stream.of("pid", "tid", "ppid", "pgid", "sid", "uid", "gid", "euid", "egid",
-            "loginuid", "sessionid", "pns", "mntns", "netns", "res").mapToLong(n -> off(Wire.HEADER, n)).toArray();
+            CGROUP_ID = off(Wire.HEADER, "cgroup_id"), COMM = off(Wire.HEADER, "comm"), PID = off(Wire.HEADER, "pid"),
+            TID = off(Wire.HEADER, "tid"), PPID = off(Wire.HEADER, "ppid"), PGID = off(Wire.HEADER, "pgid"), SID = off(Wire.HEADER, "sid"),
+            UID = off(Wire.HEADER, "uid"), GID = off(Wire.HEADER, "gid"), EUID = off(Wire.HEADER, "euid"), EGID = off(Wire.HEADER, "egid"),
+            LOGINUID = off(Wire.HEADER, "loginuid"), SESSIONID = off(Wire.HEADER, "sessionid"), PNS = off(Wire.HEADER, "pns"),
+            MNTNS = off(Wire.HEADER, "mntns"), NETNS = off(Wire.HEADER, "netns"), RES = off(Wire.HEADER, "res");
 
     private static Header header(MemorySegment rec, long base, EventType type) {
-        int[] v = new int[INTS.length];
-        for (int k = 0; k < v.length; k++) {
-            v[k] = rec.get(JAVA_INT_UNALIGNED, base + INTS[k]);
-        }
         return new Header(type,
                 rec.get(JAVA_LONG_UNALIGNED, base + TS), rec.get(JAVA_LONG_UNALIGNED, base + START_TIME),
                 rec.get(JAVA_LONG_UNALIGNED, base + CGROUP_ID),
-                v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], v[12], v[13], v[14],
-                cString(rec, base + COMM, Wire.COMM_LEN));
+                i(rec, base + PID), i(rec, base + TID), i(rec, base + PPID), i(rec, base + PGID), i(rec, base + SID),
+                i(rec, base + UID), i(rec, base + GID), i(rec, base + EUID), i(rec, base + EGID),
+                i(rec, base + LOGINUID), i(rec, base + SESSIONID), i(rec, base + PNS), i(rec, base + MNTNS),
+                i(rec, base + NETNS), i(rec, base + RES), cString(rec, base + COMM, Wire.COMM_LEN));
+    }
+
+    private static int i(MemorySegment rec, long at) {
+        return rec.get(JAVA_INT_UNALIGNED, at);
     }
 
     private static final long ANCESTOR_SIZE = Wire.ANCESTOR.byteSize(), FIRST_NODE = off(Wire.PID_TREE, "node"),
