@@ -199,9 +199,13 @@ public final class StoreReader implements AutoCloseable {
 
     private ArrayNode eventsWhere(Where w, String tail) throws SQLException {
         ArrayNode out = json.createArrayNode();
-        try (PreparedStatement p = w.prepare(db, "SELECT json FROM events", tail); ResultSet r = p.executeQuery()) {
+        try (PreparedStatement p = w.prepare(db, "SELECT json, shared FROM events", tail); ResultSet r = p.executeQuery()) {
             while (r.next()) {
-                out.add(parse(r.getString(1)));
+                JsonNode e = parse(r.getString(1));
+                if (e instanceof com.fasterxml.jackson.databind.node.ObjectNode o) {
+                    dev.vigil.store.SharedValues.restore(o, r.getString(2), db, json);
+                }
+                out.add(e);
             }
         }
         return out;

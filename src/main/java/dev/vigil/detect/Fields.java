@@ -4,6 +4,7 @@ import dev.vigil.event.Catalogue;
 import dev.vigil.event.EventKind;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -187,9 +188,9 @@ public final class Fields {
         }
         Matcher env = ENV_VAR.matcher(name);
         if (env.matches() && !(name.contains("[") ^ name.endsWith("]"))) {
-            String prefix = env.group(1) + "=";
-            boolean preload = env.group(1).equals("LD_PRELOAD");
-            return e -> envValue(e, prefix, preload);
+            String variable = env.group(1);
+            boolean preload = variable.equals("LD_PRELOAD");
+            return e -> envValue(e, variable, preload);
         }
         if (name.startsWith("evt.arg.") || name.startsWith("evt.rawarg.")) {
             String arg = name.substring(name.indexOf(".arg.") + 5);
@@ -308,13 +309,33 @@ public final class Fields {
     }
 
     /** NAME's value in the captured environment; LD_PRELOAD also from the kernel's own search of the whole environment. */
-    private static Object envValue(Map<String, Object> e, String prefix, boolean preload) {
-        for (String kv : list(e.get("env"))) {
-            if (kv.startsWith(prefix)) {
-                return kv.substring(prefix.length());
+    private static Object envValue(Map<String, Object> e, String name, boolean preload) {
+        String v = environment(e).get(name);
+        return v == null && preload && e.get("ld_preload") instanceof String s && !s.isEmpty() ? s : v;
+    }
+
+    /** The last event whose environment was indexed, and the index: rules read several variables of each exec. */
+    private record Environment(Map<String, Object> event, long epoch, Map<String, String> byName) {}
+
+    private static volatile Environment lastEnvironment = new Environment(null, -1, Map.of());
+
+    /** The event's environment by variable name (the first of a name wins, as getenv reads it). */
+    private static Map<String, String> environment(Map<String, Object> e) {
+        Environment last = lastEnvironment;
+        long now = epoch;
+        if (last.event == e && last.epoch == now) {
+            return last.byName;
+        }
+        List<String> env = list(e.get("env"));
+        Map<String, String> byName = new HashMap<>(env.size() * 2);
+        for (String kv : env) {
+            int eq = kv.indexOf('=');
+            if (eq > 0) {
+                byName.putIfAbsent(kv.substring(0, eq), kv.substring(eq + 1));
             }
         }
-        return preload && e.get("ld_preload") instanceof String s && !s.isEmpty() ? s : null;
+        lastEnvironment = new Environment(e, now, byName);
+        return byName;
     }
 
     /** `o` as a list of strings: itself when it is one already (as live events' lists are), else a copy with each element as text. */

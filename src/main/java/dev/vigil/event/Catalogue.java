@@ -62,6 +62,13 @@ public final class Catalogue {
     public static final List<String> CONTEXT = List.of("container_runtime", "container_image", "container_privileged",
             "proc_args", "parent_exe", "parent_comm", "parent_args", "target_exe", "target_comm");
 
+    /**
+     * Fields whose values many events repeat verbatim: a process's environment is inherited by its
+     * children, and most processes run with one of a few capability sets. The store keeps each
+     * value once.
+     */
+    public static final Set<String> REPEATED = Set.of("env", "cap_effective", "cap_permitted", "cap_inheritable");
+
     /** Fields of recordings made by other collectors, read when a replayed event carries them. */
     public static final List<String> RECORDED = List.of("vpid", "pvpid", "vpgid", "loginname", "groupname",
             "proc_duration", "exe_upper_layer", "exe_writable");

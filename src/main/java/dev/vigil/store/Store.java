@@ -20,7 +20,7 @@ import java.util.List;
  * open their own.
  */
 public final class Store implements AutoCloseable {
-    static final int SCHEMA = 1;
+    static final int SCHEMA = 2;
 
     private final Path file;
     private final Connection db;
@@ -61,6 +61,9 @@ public final class Store implements AutoCloseable {
                 for (String ddl : DDL) {
                     s.execute(ddl);
                 }
+                if (!hasColumn(c, "events", "shared")) { // a store of schema 1
+                    s.execute("ALTER TABLE events ADD COLUMN shared TEXT");
+                }
                 s.execute("PRAGMA user_version=" + SCHEMA);
             }
             c.setAutoCommit(false);
@@ -74,7 +77,8 @@ public final class Store implements AutoCloseable {
             """
             CREATE TABLE IF NOT EXISTS events (
               id INTEGER PRIMARY KEY, ts INTEGER NOT NULL, host TEXT NOT NULL, type TEXT NOT NULL,
-              exec_id TEXT, pid INTEGER, json TEXT NOT NULL)""",
+              exec_id TEXT, pid INTEGER, json TEXT NOT NULL, shared TEXT)""",
+            "CREATE TABLE IF NOT EXISTS shared_values (id INTEGER PRIMARY KEY, json TEXT NOT NULL, last_ts INTEGER NOT NULL)",
             "CREATE INDEX IF NOT EXISTS events_ts ON events(ts)",
             "CREATE INDEX IF NOT EXISTS events_exec ON events(exec_id, ts)",
             "CREATE INDEX IF NOT EXISTS events_type ON events(type, ts)",
@@ -99,6 +103,16 @@ public final class Store implements AutoCloseable {
               last_ts INTEGER NOT NULL, hosts TEXT NOT NULL, techniques TEXT NOT NULL, alert_count INTEGER NOT NULL,
               root_exec_id TEXT, processes TEXT NOT NULL)""",
             "CREATE INDEX IF NOT EXISTS incidents_last ON incidents(last_ts)");
+
+    private static boolean hasColumn(Connection c, String table, String column) throws SQLException {
+        try (PreparedStatement p = c.prepareStatement("SELECT 1 FROM pragma_table_info(?) WHERE name = ?")) {
+            p.setString(1, table);
+            p.setString(2, column);
+            try (ResultSet r = p.executeQuery()) {
+                return r.next();
+            }
+        }
+    }
 
     Connection connection() {
         return db;
@@ -215,7 +229,7 @@ public final class Store implements AutoCloseable {
     }
 
     public long count(String table) throws SQLException {
-        if (!List.of("events", "processes", "alerts", "incidents").contains(table)) {
+        if (!List.of("events", "processes", "alerts", "incidents", "shared_values").contains(table)) {
             throw new IllegalArgumentException("no table " + table);
         }
         try (Statement s = db.createStatement(); ResultSet r = s.executeQuery("SELECT count(*) FROM " + table)) {
@@ -251,6 +265,7 @@ public final class Store implements AutoCloseable {
                 deleted += s.executeUpdate();
             }
         }
+        deleted += SharedValues.prune(db, minTs);
         db.commit();
         for (int round = 0; round < 100 && bytes() > maxBytes && count("events") > 0; round++) {
             try (Statement s = db.createStatement()) {

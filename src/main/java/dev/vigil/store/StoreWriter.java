@@ -38,7 +38,6 @@ public final class StoreWriter implements AutoCloseable {
     private final AtomicLong dropped = new AtomicLong(), queueFull = new AtomicLong(), written = new AtomicLong();
     private final Incidents incidents = new Incidents();
     private final AlertJson alertJson = new AlertJson();
-    private final dev.vigil.sink.EventJson eventJson = new dev.vigil.sink.EventJson();
     private final Duration keep;
     /** Kernel start times are CLOCK_BOOTTIME; this turns them into wall-clock times. */
     private final long bootToWallNs = System.currentTimeMillis() * 1_000_000L - dev.vigil.sensor.BootTime.now();
@@ -164,6 +163,9 @@ public final class StoreWriter implements AutoCloseable {
     private final class Transaction implements AutoCloseable {
         private final Connection db;
         private final PreparedStatement ev, proc, exit, known, al, inc;
+        private final SharedValues shared;
+        private final dev.vigil.sink.JsonWriter rowJson = new dev.vigil.sink.JsonWriter();
+        private final SharedValues.Splitter splitter;
         /** In the order they run: a process's row before its exit's update, as the items came. */
         private final List<PreparedStatement> statements;
         int items;
@@ -173,7 +175,9 @@ public final class StoreWriter implements AutoCloseable {
 
         Transaction(Connection db) throws SQLException {
             this.db = db;
-            ev = db.prepareStatement("INSERT INTO events(ts, host, type, exec_id, pid, json) VALUES (?,?,?,?,?,?)");
+            ev = db.prepareStatement("INSERT INTO events(ts, host, type, exec_id, pid, json, shared) VALUES (?,?,?,?,?,?,?)");
+            shared = new SharedValues(db);
+            splitter = shared.new Splitter(rowJson);
             proc = db.prepareStatement("""
                      INSERT INTO processes(exec_id, host, pid, start, parent_exec_id, ppid, exe, args, comm, uid, user, started_ts, sid, tty)
                      VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)
@@ -199,7 +203,7 @@ public final class StoreWriter implements AutoCloseable {
             }
             try {
                 switch (o) {
-                    case EventRow r -> event(r, ev, proc, exit);
+                    case EventRow r -> event(r);
                     case AlertRow r -> {
                         alert(r.alert(), al, inc);
                         lineage(r.alert(), known);
@@ -207,6 +211,7 @@ public final class StoreWriter implements AutoCloseable {
                     default -> { }
                 }
             } catch (SQLException | RuntimeException e) {
+                shared.forget();
                 items--;
                 dropped.incrementAndGet();
                 lastError = String.valueOf(e.getMessage());
@@ -227,6 +232,7 @@ public final class StoreWriter implements AutoCloseable {
                     p.executeBatch();
                 }
             } catch (SQLException e) {
+                shared.forget();
                 items -= pending;
                 dropped.addAndGet(pending);
                 lastError = String.valueOf(e.getMessage());
@@ -251,6 +257,7 @@ public final class StoreWriter implements AutoCloseable {
                 db.commit();
                 written.addAndGet(items);
             } catch (SQLException e) {
+                shared.forget();
                 dropped.addAndGet(items);
                 lastError = String.valueOf(e.getMessage());
                 try {
@@ -267,50 +274,60 @@ public final class StoreWriter implements AutoCloseable {
             for (PreparedStatement p : statements) {
                 p.close();
             }
+            shared.close();
         }
-    }
 
-    private void event(EventRow r, PreparedStatement ev, PreparedStatement proc, PreparedStatement exit) throws SQLException {
-        Map<String, Object> f = r.fields();
-        long ts = number(f.get("ts"));
-        String host = String.valueOf(f.get("nodename"));
-        String type = String.valueOf(f.get("event"));
-        String execId = f.get("exec_id") instanceof String s ? s : null;
-        if (type.equals("exit")) { // ends the process's row; no event row of its own
-            if (execId != null) {
-                exit.setLong(1, ts);
-                exit.setLong(2, number(f.get("exit_code")));
-                exit.setString(3, execId);
-                exit.addBatch();
+        private void event(EventRow r) throws SQLException {
+            Map<String, Object> f = r.fields();
+            long ts = number(f.get("ts"));
+            String host = String.valueOf(f.get("nodename"));
+            String type = String.valueOf(f.get("event"));
+            String execId = f.get("exec_id") instanceof String s ? s : null;
+            if (type.equals("exit")) { // ends the process's row; no event row of its own
+                if (execId != null) {
+                    exit.setLong(1, ts);
+                    exit.setLong(2, number(f.get("exit_code")));
+                    exit.setString(3, execId);
+                    exit.addBatch();
+                }
+                return;
             }
-            return;
-        }
-        ev.setLong(1, ts);
-        ev.setString(2, host);
-        ev.setString(3, type);
-        ev.setString(4, execId);
-        ev.setLong(5, number(f.get("pid")));
-        ev.setString(6, r.json() != null ? r.json() : r.event() == null ? json(f) : eventJson.write(r.event()).toString());
-        ev.addBatch();
-        if (execId == null) {
-            return;
-        }
-        if (type.equals("execve") && number(f.get("res")) >= 0) {
-            proc.setString(1, execId);
-            proc.setString(2, host);
-            proc.setLong(3, number(f.get("pid")));
-            proc.setLong(4, number(f.get("start_time")));
-            proc.setString(5, f.get("parent_exec_id") instanceof String p ? p : null);
-            proc.setLong(6, number(f.get("ppid")));
-            proc.setString(7, f.get("exe") instanceof String x ? x : null);
-            proc.setString(8, f.get("args") instanceof List<?> l ? json(l) : null);
-            proc.setString(9, f.get("comm") instanceof String c ? c : null);
-            proc.setLong(10, number(f.get("uid")));
-            proc.setString(11, f.get("username") instanceof String u ? u : null);
-            proc.setLong(12, ts);
-            proc.setLong(13, number(f.get("sid")));
-            proc.setString(14, f.get("tty") instanceof String t ? t : null);
-            proc.addBatch();
+            ev.setLong(1, ts);
+            ev.setString(2, host);
+            ev.setString(3, type);
+            ev.setString(4, execId);
+            ev.setLong(5, number(f.get("pid")));
+            if (r.json() != null || r.event() == null) {
+                ev.setString(6, r.json() != null ? r.json() : json(f));
+                ev.setString(7, null);
+            } else {
+                rowJson.begin();
+                splitter.begin(ts);
+                r.event().fields(splitter);
+                ev.setString(6, rowJson.end().toString());
+                ev.setString(7, splitter.refs());
+            }
+            ev.addBatch();
+            if (execId == null) {
+                return;
+            }
+            if (type.equals("execve") && number(f.get("res")) >= 0) {
+                proc.setString(1, execId);
+                proc.setString(2, host);
+                proc.setLong(3, number(f.get("pid")));
+                proc.setLong(4, number(f.get("start_time")));
+                proc.setString(5, f.get("parent_exec_id") instanceof String p ? p : null);
+                proc.setLong(6, number(f.get("ppid")));
+                proc.setString(7, f.get("exe") instanceof String x ? x : null);
+                proc.setString(8, f.get("args") instanceof List<?> l ? json(l) : null);
+                proc.setString(9, f.get("comm") instanceof String c ? c : null);
+                proc.setLong(10, number(f.get("uid")));
+                proc.setString(11, f.get("username") instanceof String u ? u : null);
+                proc.setLong(12, ts);
+                proc.setLong(13, number(f.get("sid")));
+                proc.setString(14, f.get("tty") instanceof String t ? t : null);
+                proc.addBatch();
+            }
         }
     }
 

@@ -1,0 +1,200 @@
+package dev.vigil.store;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.vigil.event.Catalogue;
+import dev.vigil.event.FieldSink;
+import dev.vigil.event.PidTree;
+import dev.vigil.sink.JsonWriter;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The values of {@link Catalogue#REPEATED} fields (an exec's environment and capability sets), kept
+ * once each in the {@code shared_values} table. An event's row holds the field as {@code null}, in
+ * its place, and its {@code shared} column names the value's row ({@code {"env":12}}); readers put
+ * the value back ({@link #restore}). A build's hundreds of execs share one environment and one or
+ * two capability sets, which were two thirds of each exec's row and of the store's writing.
+ */
+public final class SharedValues {
+    /** Values written lately and their rows: a value seen again costs a look-up, not a row. */
+    private static final int REMEMBERED = 512;
+
+    /**
+     * A value's row says the newest event that named it, to within this: the row is rewritten when
+     * an event names it this much later, rather than at every event.
+     */
+    private static final long REFRESH_NS = 3_600_000_000_000L;
+
+    private final PreparedStatement insert, touch;
+    private final Map<Object, Row> ids = new LinkedHashMap<>(REMEMBERED * 2, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Object, Row> eldest) {
+            return size() > REMEMBERED;
+        }
+    };
+    private final JsonWriter valueJson = new JsonWriter();
+    private long nextId;
+
+    SharedValues(Connection db) throws SQLException {
+        insert = db.prepareStatement("INSERT INTO shared_values(id, json, last_ts) VALUES (?,?,?)");
+        touch = db.prepareStatement("UPDATE shared_values SET last_ts = ? WHERE id = ?");
+        try (Statement s = db.createStatement(); ResultSet r = s.executeQuery("SELECT coalesce(max(id), 0) FROM shared_values")) {
+            nextId = r.getLong(1) + 1;
+        }
+    }
+
+    /**
+     * A sink that writes an event's fields into `json`, its repeated ones as null with their
+     * values' rows (new ones inserted, in the writer's open transaction) named in `refs`.
+     */
+    final class Splitter implements FieldSink {
+        private final JsonWriter json;
+        private final StringBuilder refs = new StringBuilder();
+        private SQLException failed;
+        private long ts;
+
+        Splitter(JsonWriter json) {
+            this.json = json;
+        }
+
+        /** Before each event, with its time. */
+        void begin(long ts) {
+            this.ts = ts;
+            refs.setLength(0);
+            failed = null;
+        }
+
+        /** The {@code shared} column: {"field":id,…}, or null when the event had no repeated field. */
+        String refs() throws SQLException {
+            if (failed != null) {
+                throw failed;
+            }
+            return refs.isEmpty() ? null : refs.append('}').toString();
+        }
+
+        @Override
+        public void field(String name, String value) {
+            if (value != null && !value.isEmpty() && Catalogue.REPEATED.contains(name)) {
+                shared(name, value);
+            } else {
+                json.field(name, value);
+            }
+        }
+
+        @Override
+        public void field(String name, List<String> values) {
+            if (!values.isEmpty() && Catalogue.REPEATED.contains(name)) {
+                shared(name, values);
+            } else {
+                json.field(name, values);
+            }
+        }
+
+        @Override
+        public void field(String name, long value) {
+            json.field(name, value);
+        }
+
+        @Override
+        public void field(String name, boolean value) {
+            json.field(name, value);
+        }
+
+        @Override
+        public void ancestry(PidTree tree) {
+            json.ancestry(tree);
+        }
+
+        private void shared(String name, Object value) {
+            json.field(name, (Object) null);
+            try {
+                refs.append(refs.isEmpty() ? "{\"" : ",\"").append(name).append("\":").append(id(value, ts));
+            } catch (SQLException e) {
+                failed = e;
+            }
+        }
+    }
+
+    /** A value's row, and the newest time written in it. */
+    private record Row(long id, long lastTs) {}
+
+    private long id(Object value, long ts) throws SQLException {
+        Row known = ids.get(value);
+        if (known != null && ts - known.lastTs < REFRESH_NS) {
+            return known.id;
+        }
+        if (known != null) {
+            touch.setLong(1, ts);
+            touch.setLong(2, known.id);
+            if (touch.executeUpdate() == 1) {
+                ids.put(value, new Row(known.id, ts));
+                return known.id;
+            }
+        }
+        long id = nextId++;
+        valueJson.begin();
+        valueJson.field("v", value);
+        StringBuilder sb = valueJson.end();
+        insert.setLong(1, id);
+        insert.setString(2, sb.substring(5, sb.length() - 1)); // the value alone, out of {"v":…}
+        insert.setLong(3, ts);
+        insert.executeUpdate();
+        ids.put(value, new Row(id, ts));
+        return id;
+    }
+
+    /** After a failed or rolled-back write: the values remembered may have no row. */
+    void forget() {
+        ids.clear();
+    }
+
+    void close() throws SQLException {
+        insert.close();
+        touch.close();
+    }
+
+    /**
+     * Deletes the values no event at or after `minTs` names: those whose newest event is older than
+     * that by more than the refresh interval (an event that named a value later rewrote its row).
+     */
+    static int prune(Connection db, long minTs) throws SQLException {
+        try (PreparedStatement p = db.prepareStatement("DELETE FROM shared_values WHERE last_ts < ?")) {
+            p.setLong(1, minTs - REFRESH_NS);
+            return p.executeUpdate();
+        }
+    }
+
+    /** Puts an event's repeated values back in their places, from the {@code shared} column `refs`. */
+    public static void restore(ObjectNode event, String refs, Connection db, ObjectMapper json) throws SQLException {
+        if (refs == null) {
+            return;
+        }
+        JsonNode names;
+        try {
+            names = json.readTree(refs);
+        } catch (com.fasterxml.jackson.core.JsonProcessingException damaged) {
+            return;
+        }
+        try (PreparedStatement p = db.prepareStatement("SELECT json FROM shared_values WHERE id = ?")) {
+            for (var f : names.properties()) {
+                p.setLong(1, f.getValue().asLong());
+                try (ResultSet r = p.executeQuery()) {
+                    if (r.next()) {
+                        event.set(f.getKey(), json.readTree(r.getString(1)));
+                    }
+                } catch (com.fasterxml.jackson.core.JsonProcessingException damaged) {
+                    // the field stays null: the event is still worth showing
+                }
+            }
+        }
+    }
+}

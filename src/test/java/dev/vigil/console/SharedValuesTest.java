@@ -1,0 +1,84 @@
+package dev.vigil.console;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.vigil.detect.EventMaps;
+import dev.vigil.enrich.EnrichedEvent;
+import dev.vigil.enrich.Enricher;
+import dev.vigil.enrich.ProcessCache;
+import dev.vigil.sensor.RecordDecoder;
+import dev.vigil.sensor.SampleRecords;
+import dev.vigil.sink.EventJson;
+import dev.vigil.store.Store;
+import dev.vigil.store.StoreWriter;
+import org.junit.jupiter.api.Test;
+
+import java.lang.foreign.Arena;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The store keeps each environment and capability set once: execs that share them come back from
+ * the store exactly as the JSON sink writes them, hostile text included, and the values are rows
+ * of their own rather than copies in every event.
+ */
+class SharedValuesTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Test
+    void execsSharingAnEnvironmentComeBackWhole() throws Exception {
+        List<String> build = List.of("PATH=/usr/bin:/bin", "HOME=/root", "MAKEFLAGS=-j2", "EVIL=\"quote\\ \u001b[31m </script>");
+        List<String> other = List.of("PATH=/usr/bin", "LD_PRELOAD=/tmp/x.so", "LANG=C.UTF-8");
+        List<EnrichedEvent> events = new ArrayList<>();
+        Enricher enricher = new Enricher(ProcessCache.empty(), events::add, "h");
+        RecordDecoder decoder = new RecordDecoder();
+        try (Arena arena = Arena.ofConfined()) {
+            for (int i = 0; i < 300; i++) {
+                List<String> env = i % 100 == 99 ? other : build;
+                enricher.accept(decoder.decode(SampleRecords.exec(arena, new SampleRecords.Exec((1 << 23) + i, 1_000_000L + i, "cc",
+                        "/usr/bin/cc", List.of("cc", "-c", "f" + i + ".c"), env, "/src", "make"))));
+            }
+        }
+        Path dir = Files.createTempDirectory("vigil-shared");
+        try {
+            try (Store store = Store.open(dir)) {
+                StoreWriter w = new StoreWriter(store, Duration.ofDays(7), 1L << 30);
+                for (EnrichedEvent e : events) {
+                    w.event(EventMaps.of(e), e);
+                }
+                w.close();
+                assertEquals(0, w.dropped(), w.lastError());
+                // two environments and the capability sets, not a copy per exec
+                long values = store.count("shared_values");
+                assertTrue(values >= 2 && values <= 6, values + " shared values for 300 execs of 2 environments");
+            }
+            EventJson sink = new EventJson();
+            try (StoreReader reader = new StoreReader(dir.resolve("vigil.db"))) {
+                for (int i : new int[] {0, 1, 99, 150, 299}) {
+                    EnrichedEvent e = events.get(i);
+                    JsonNode written = JSON.readTree(sink.write(e).toString());
+                    JsonNode stored = reader.eventsOf(e.execId(), 10).get(0);
+                    assertEquals(written, stored, "exec " + i);
+                    assertTrue(stored.path("env").size() == (i % 100 == 99 ? 3 : 4));
+                }
+            }
+            try (Store store = Store.open(dir)) { // retention by age takes the values with the last events that named them
+                store.retain(System.currentTimeMillis() * 1_000_000L + Duration.ofDays(1).toNanos(), 1L << 30);
+                assertEquals(0, store.count("events"));
+                assertEquals(0, store.count("shared_values"));
+            }
+        } finally {
+            try (Stream<Path> files = Files.walk(dir)) {
+                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+}
