@@ -84,7 +84,7 @@ final class BenchCommand implements Callable<Integer> {
                 new Workload("files", size(3000) + " shell file creations + cat of each (tmp dir)",
                         List.of("/bin/sh", "-c", "i=0; while [ $i -lt " + size(3000) + " ]; do echo x > " + tmp + "/f$i; cat " + tmp
                                 + "/f$i >/dev/null; i=$((i+1)); done; rm -f " + tmp + "/f*")),
-                new Workload("connect", size(2000) + " TCP connects to closed loopback ports", BenchPrograms.connectLoop(size(20))));
+                new Workload("connect", size(2000) + " TCP connects to closed loopback ports", programs.connectLoop(size(2000))));
     }
 
     @Override
@@ -277,7 +277,7 @@ final class BenchCommand implements Callable<Integer> {
         try {
             Thread.sleep(300);
             for (Workload w : ws) {
-                int per = w.name().equals("exec") ? size(1000) : w.name().equals("connect") ? size(20) * 100 : 0;
+                int per = w.name().equals("exec") ? size(1000) : w.name().equals("connect") ? size(2000) : 0;
                 if (per == 0) {
                     continue;
                 }

@@ -12,40 +12,47 @@ import java.util.List;
 
 /**
  * What the bench runs besides shell loops, made in a private temporary directory: the paced
- * event generator (flood.c, built with the system's cc) and a small C project with tests for
- * the build workload. Removed on close.
+ * event generator (flood.c) and the connect loop (connects.c), built with the system's cc, and a
+ * small C project with tests for the build workload. Removed on close.
  */
 final class BenchPrograms implements AutoCloseable {
     /** Modules in the generated project: enough objects that make -j2 keeps both cores busy. */
     static final int MODULES = 40;
 
     private final TempDir dir;
-    private final Path flood;
+    private final Path flood, connects;
     private final Path project;
 
-    private BenchPrograms(TempDir dir, Path flood, Path project) {
+    private BenchPrograms(TempDir dir, Path flood, Path connects, Path project) {
         this.dir = dir;
         this.flood = flood;
+        this.connects = connects;
         this.project = project;
     }
 
     static BenchPrograms make() throws IOException, InterruptedException {
         TempDir dir = TempDir.create("vigil-bench-programs");
         try {
-            Path source = dir.path().resolve("flood.c");
-            try (InputStream in = BenchPrograms.class.getResourceAsStream("/dev/vigil/bench/flood.c")) {
-                if (in == null) {
-                    throw new IOException("flood.c is not on the classpath: rebuild with ./vigil build");
-                }
-                Files.copy(in, source);
-            }
-            Path flood = dir.path().resolve("flood");
-            cc(List.of("cc", "-O2", "-o", flood.toString(), source.toString()));
-            return new BenchPrograms(dir, flood, project(dir.path().resolve("project")));
+            Path flood = compile(dir.path(), "flood"), connects = compile(dir.path(), "connects");
+            return new BenchPrograms(dir, flood, connects, project(dir.path().resolve("project")));
         } catch (IOException | InterruptedException | RuntimeException e) {
             dir.close();
             throw e;
         }
+    }
+
+    /** NAME.c from the classpath, built with the system's cc into `dir`. */
+    private static Path compile(Path dir, String name) throws IOException, InterruptedException {
+        Path source = dir.resolve(name + ".c");
+        try (InputStream in = BenchPrograms.class.getResourceAsStream("/dev/vigil/bench/" + name + ".c")) {
+            if (in == null) {
+                throw new IOException(name + ".c is not on the classpath: rebuild with ./vigil build");
+            }
+            Files.copy(in, source);
+        }
+        Path program = dir.resolve(name);
+        cc(List.of("cc", "-O2", "-o", program.toString(), source.toString()));
+        return program;
     }
 
     private static void cc(List<String> command) throws IOException, InterruptedException {
@@ -69,10 +76,9 @@ final class BenchPrograms implements AutoCloseable {
         return List.of("/bin/sh", "-c", "i=0; while [ $i -lt " + n + " ]; do /bin/true; i=$((i+1)); done");
     }
 
-    /** `runs` Python processes, each connecting to 100 closed loopback ports (refused at once). */
-    static List<String> connectLoop(int runs) {
-        return List.of("/bin/sh", "-c", "i=0; while [ $i -lt " + runs + " ]; do "
-                + "python3 -c 'import socket\nfor p in range(20000,20100):\n s=socket.socket()\n try: s.connect((\"127.0.0.1\",p))\n except OSError: pass\n s.close()' ; i=$((i+1)); done");
+    /** `count` TCP connects to closed loopback ports (refused at once), from one process. */
+    List<String> connectLoop(int count) {
+        return List.of(connects.toString(), String.valueOf(count));
     }
 
     /** A clean build of the project with both cores, then its tests: compilers, assembler, linker, many files. */

@@ -48,18 +48,18 @@ final class PeerBench {
     }
 
     static void run(PrintStream out, BenchPrograms programs, int rounds, boolean smoke) throws Exception {
-        int execs = smoke ? 150 : 1500, blocks = smoke ? 200_000 : 2_000_000, connects = smoke ? 2 : 20;
+        int execs = smoke ? 150 : 1500, blocks = smoke ? 200_000 : 2_000_000, connects = smoke ? 200 : 2000;
         List<Workload> workloads = List.of(
                 new Workload("build, cold", programs.build()),
                 new Workload("exec storm", BenchPrograms.execLoop(execs)),
-                new Workload("connect loop", BenchPrograms.connectLoop(connects)),
+                new Workload("connect loop", programs.connectLoop(connects)),
                 new Workload("dd", List.of("dd", "if=/dev/zero", "of=/dev/null", "bs=500", "count=" + blocks)),
                 new Workload("build, warm", programs.build()));
         List<Peer> peers = List.of(new Nothing(), new Auditd(), new Execsnoop(), new Vigil("vigil", List.of()),
                 new Vigil("vigil, tiered JIT", List.of("-XX:TieredStopAtLevel=4")));
         Map<String, Map<String, List<long[]>>> results = new LinkedHashMap<>(); // peer → workload → [wall ns, tool cpu ns] per round
         List<String> skipped = new ArrayList<>();
-        out.printf("peers: %d rounds; %d execs in the storm, %d connects, %d dd blocks of 500 B%n", smoke ? 1 : rounds, execs, connects * 100, blocks);
+        out.printf("peers: %d rounds; %d execs in the storm, %d connects, %d dd blocks of 500 B%n", smoke ? 1 : rounds, execs, connects, blocks);
         int n = smoke ? 1 : Math.max(1, rounds);
         for (int round = 0; round < n; round++) {
             for (int k = 0; k < peers.size(); k++) {
