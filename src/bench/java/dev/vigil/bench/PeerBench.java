@@ -48,7 +48,7 @@ final class PeerBench {
     }
 
     static void run(PrintStream out, BenchPrograms programs, int rounds, boolean smoke) throws Exception {
-        int execs = smoke ? 150 : 1500, blocks = smoke ? 200_000 : 2_000_000, connects = smoke ? 200 : 2000;
+        int execs = smoke ? 150 : 1500, blocks = smoke ? 200_000 : 2_000_000, connects = smoke ? 2000 : 20000;
         List<Workload> workloads = List.of(
                 new Workload("build, cold", programs.build()),
                 new Workload("exec storm", BenchPrograms.execLoop(execs)),

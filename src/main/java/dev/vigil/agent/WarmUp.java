@@ -9,15 +9,19 @@ import dev.vigil.sensor.MalformedRecordException;
 import dev.vigil.sensor.RecordDecoder;
 import dev.vigil.sensor.SampleRecords;
 import dev.vigil.sink.EventJson;
+import dev.vigil.store.Store;
+import dev.vigil.store.StoreWriter;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 
 /**
- * The event path (decoding, enrichment, the rule form, the rules, the stored JSON) run on made-up
- * execs before the agent says ready, with instances of its own: no event reaches the cache, the
- * rules' state, the store or any sink. Without it the JIT compiles that path during the first
+ * The event path (decoding, enrichment, the rule form, the rules, the JSON, the store's writer)
+ * run on made-up execs before the agent says ready, with instances of its own: no event reaches the
+ * cache, the rules' state, the store (the writer writes into a database in memory) or any sink. Without it the JIT compiles that path during the first
  * workload after start, and a build started then paid for it (docs/benchmarks.md, round two: the
  * first 500 execs cost the agent 2.5 times what the next 500 did). It runs beside the kernel
  * programs' loading, on the other core.
@@ -39,13 +43,21 @@ public final class WarmUp {
         });
     }
 
-    /** The engine it ran, for its counts. */
-    static Engine run(RuleSet rules, int execs) throws MalformedRecordException {
+    /** What a warm-up ran: its engine, for its counts, and the rows its writer wrote and dropped. */
+    record Ran(Engine engine, long rowsWritten, long rowsDropped) {}
+
+    static Ran run(RuleSet rules, int execs) throws MalformedRecordException {
         Engine engine = new Engine(rules, alert -> { }, Engine::lineageFromTree);
         EventJson json = new EventJson();
+        Store scratch = scratchStore();
+        StoreWriter store = scratch == null ? null : new StoreWriter(scratch, Duration.ofDays(1), Long.MAX_VALUE);
         Enricher enricher = new Enricher(ProcessCache.empty(), en -> {
-            engine.accept(EventMaps.of(en));
+            Map<String, Object> e = EventMaps.of(en);
+            engine.accept(e);
             json.write(en);
+            if (store != null) {
+                store.event(e, en);
+            }
         }, "warm-up");
         RecordDecoder decoder = new RecordDecoder();
         List<String> env = List.of("PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/home/build", "LANG=C.UTF-8", "SHELL=/bin/bash",
@@ -57,7 +69,27 @@ public final class WarmUp {
                         List.of("/usr/bin/true", "--warm-up", Integer.toString(i)), env, "/home/build/src", "make"));
                 enricher.accept(decoder.decode(rec));
             }
+        } finally {
+            if (store != null) {
+                try {
+                    store.close(); // writes what is queued: the writer's thread compiles its path meanwhile
+                    scratch.close();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                } catch (java.sql.SQLException e) {
+                    // an in-memory database that fails to close is freed with its connection
+                }
+            }
         }
-        return engine;
+        return new Ran(engine, store == null ? 0 : store.written(), store == null ? 0 : store.dropped());
+    }
+
+    /** A store in memory for the warm-up's writes; null if SQLite cannot open one (the warm-up goes on without). */
+    private static Store scratchStore() {
+        try {
+            return Store.scratch();
+        } catch (java.sql.SQLException e) {
+            return null;
+        }
     }
 }

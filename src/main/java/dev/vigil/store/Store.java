@@ -51,26 +51,40 @@ public final class Store implements AutoCloseable {
             }
         }
         try {
-            Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
-            try (Statement s = c.createStatement()) {
-                s.execute("PRAGMA auto_vacuum=INCREMENTAL"); // takes effect on a new file: deleted pages can be returned
-                s.execute("PRAGMA journal_mode=WAL");
-                s.execute("PRAGMA synchronous=NORMAL"); // durable against a killed process; WAL recovers on open
-                s.execute("PRAGMA busy_timeout=5000");
-                s.execute("PRAGMA foreign_keys=OFF");
-                for (String ddl : DDL) {
-                    s.execute(ddl);
-                }
-                if (!hasColumn(c, "events", "shared")) { // a store of schema 1
-                    s.execute("ALTER TABLE events ADD COLUMN shared TEXT");
-                }
-                s.execute("PRAGMA user_version=" + SCHEMA);
-            }
-            c.setAutoCommit(false);
-            return new Store(file, c);
+            return new Store(file, prepare(DriverManager.getConnection("jdbc:sqlite:" + file)));
         } catch (SQLException e) {
             throw new IOException("open store " + file + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * A store in memory, gone when closed: the agent's warm-up writes its made-up events there, so
+     * that the writer's code is compiled before the first real event and nothing made up is kept.
+     */
+    public static Store scratch() throws SQLException {
+        return new Store(null, prepare(DriverManager.getConnection("jdbc:sqlite::memory:")));
+    }
+
+    private static Connection prepare(Connection c) throws SQLException {
+        try (Statement s = c.createStatement()) {
+            s.execute("PRAGMA auto_vacuum=INCREMENTAL"); // takes effect on a new file: deleted pages can be returned
+            s.execute("PRAGMA journal_mode=WAL");
+            s.execute("PRAGMA synchronous=NORMAL"); // durable against a killed process; WAL recovers on open
+            s.execute("PRAGMA busy_timeout=5000");
+            s.execute("PRAGMA foreign_keys=OFF");
+            for (String ddl : DDL) {
+                s.execute(ddl);
+            }
+            if (!hasColumn(c, "events", "shared")) { // a store of schema 1
+                s.execute("ALTER TABLE events ADD COLUMN shared TEXT");
+            }
+            s.execute("PRAGMA user_version=" + SCHEMA);
+        } catch (SQLException e) {
+            c.close();
+            throw e;
+        }
+        c.setAutoCommit(false);
+        return c;
     }
 
     private static final List<String> DDL = List.of(
@@ -240,6 +254,9 @@ public final class Store implements AutoCloseable {
     /** The database's size on disk (main file and write-ahead log). */
     public long bytes() {
         long n = 0;
+        if (file == null) {
+            return n; // a scratch store: in memory
+        }
         for (Path p : List.of(file, file.resolveSibling(file.getFileName() + "-wal"))) {
             try {
                 n += Files.size(p);
