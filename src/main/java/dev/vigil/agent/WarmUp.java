@@ -5,6 +5,7 @@ import dev.vigil.detect.EventMaps;
 import dev.vigil.detect.RuleSet;
 import dev.vigil.enrich.Enricher;
 import dev.vigil.enrich.ProcessCache;
+import dev.vigil.event.EventType;
 import dev.vigil.sensor.MalformedRecordException;
 import dev.vigil.sensor.RecordDecoder;
 import dev.vigil.sensor.SampleRecords;
@@ -20,7 +21,7 @@ import java.util.Map;
 
 /**
  * The event path (decoding, enrichment, the rule form, the rules, the JSON, the store's writer)
- * run on made-up execs before the agent says ready, with instances of its own: no event reaches the
+ * run on made-up fork, exec and exit records before the agent says ready, with instances of its own: no event reaches the
  * cache, the rules' state, the store (the writer writes into a database in memory) or any sink. Without it the JIT compiles that path during the first
  * workload after start, and a build started then paid for it (docs/benchmarks.md, round two: the
  * first 500 execs cost the agent 2.5 times what the next 500 did). It runs beside the kernel
@@ -52,6 +53,9 @@ public final class WarmUp {
         Store scratch = scratchStore();
         StoreWriter store = scratch == null ? null : new StoreWriter(scratch, Duration.ofDays(1), Long.MAX_VALUE);
         Enricher enricher = new Enricher(ProcessCache.empty(), en -> {
+            if (en.event().type() != EventType.EXECVE) {
+                return; // forks and exits only keep the cache, as under the default hooks
+            }
             Map<String, Object> e = EventMaps.of(en);
             engine.accept(e);
             json.write(en);
@@ -65,9 +69,12 @@ public final class WarmUp {
         try (Arena arena = Arena.ofConfined()) {
             for (int i = 0; i < execs; i++) {
                 // pids outside the kernel's range (pid_max is at most 2^22): nothing here is anyone's process
-                MemorySegment rec = SampleRecords.exec(arena, new SampleRecords.Exec((1 << 23) + i, 1_000_000L + i, "true", "/usr/bin/true",
-                        List.of("/usr/bin/true", "--warm-up", Integer.toString(i)), env, "/home/build/src", "make"));
-                enricher.accept(decoder.decode(rec));
+                int pid = (1 << 23) + i;
+                long start = 1_000_000L + i;
+                enricher.accept(decoder.decode(SampleRecords.task(arena, EventType.FORK.number(), pid, 1, start, "make", 1)));
+                enricher.accept(decoder.decode(SampleRecords.exec(arena, new SampleRecords.Exec(pid, start, "true", "/usr/bin/true",
+                        List.of("/usr/bin/true", "--warm-up", Integer.toString(i)), env, "/home/build/src", "make"))));
+                enricher.accept(decoder.decode(SampleRecords.task(arena, EventType.EXIT.number(), pid, 1, start, "true", 0)));
             }
         } finally {
             if (store != null) {

@@ -33,14 +33,7 @@ public final class SampleRecords {
         strings.put("filename", utf8(x.exe()));
         long fixed = Wire.EXEC.byteSize();
         long size = fixed + strings.values().stream().mapToLong(b -> b.length).sum();
-        MemorySegment rec = arena.allocate(size, 8);
-        rec.set(JAVA_INT, Offsets.of(Wire.HEADER, "type"), 59);
-        rec.set(JAVA_INT, Offsets.of(Wire.HEADER, "size"), (int) size);
-        rec.set(JAVA_LONG, Offsets.of(Wire.HEADER, "start_time"), x.startTime());
-        rec.set(JAVA_INT, Offsets.of(Wire.HEADER, "pid"), x.pid());
-        rec.set(JAVA_INT, Offsets.of(Wire.HEADER, "tid"), x.pid());
-        rec.set(JAVA_INT, Offsets.of(Wire.HEADER, "ppid"), 1);
-        comm(rec, Offsets.of(Wire.HEADER, "comm"), x.comm());
+        MemorySegment rec = header(arena, size, 59, x.pid(), 1, x.startTime(), x.comm());
         long at = fixed;
         for (var s : strings.entrySet()) {
             long ref = Offsets.of(Wire.EXEC, s.getKey());
@@ -57,6 +50,28 @@ public final class SampleRecords {
         comm(rec, node + Offsets.of(Wire.ANCESTOR, "comm"), x.comm());
         rec.set(JAVA_INT, parent, 1);
         comm(rec, parent + Offsets.of(Wire.ANCESTOR, "comm"), x.parentComm());
+        return rec;
+    }
+
+    /**
+     * A task_event record of `type` (fork 1000: `arg0` is the parent's pid; exit 60: the exit code)
+     * for process `pid`, child of `ppid`, without ancestry.
+     */
+    public static MemorySegment task(Arena arena, int type, int pid, int ppid, long startTime, String comm, long arg0) {
+        MemorySegment rec = header(arena, Wire.TASK.byteSize(), type, pid, ppid, startTime, comm);
+        rec.set(JAVA_LONG, Offsets.of(Wire.TASK, "arg0"), arg0);
+        return rec;
+    }
+
+    private static MemorySegment header(Arena arena, long size, int type, int pid, int ppid, long startTime, String comm) {
+        MemorySegment rec = arena.allocate(size, 8);
+        rec.set(JAVA_INT, Offsets.of(Wire.HEADER, "type"), type);
+        rec.set(JAVA_INT, Offsets.of(Wire.HEADER, "size"), (int) size);
+        rec.set(JAVA_LONG, Offsets.of(Wire.HEADER, "start_time"), startTime);
+        rec.set(JAVA_INT, Offsets.of(Wire.HEADER, "pid"), pid);
+        rec.set(JAVA_INT, Offsets.of(Wire.HEADER, "tid"), pid);
+        rec.set(JAVA_INT, Offsets.of(Wire.HEADER, "ppid"), ppid);
+        comm(rec, Offsets.of(Wire.HEADER, "comm"), comm);
         return rec;
     }
 

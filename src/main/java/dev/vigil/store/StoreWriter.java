@@ -164,7 +164,7 @@ public final class StoreWriter implements AutoCloseable {
         private final Connection db;
         private final PreparedStatement ev, proc, exit, known, al, inc;
         private final SharedValues shared;
-        private final dev.vigil.sink.JsonWriter rowJson = new dev.vigil.sink.JsonWriter();
+        private final dev.vigil.sink.JsonWriter rowJson = new dev.vigil.sink.JsonWriter(), argsJson = new dev.vigil.sink.JsonWriter();
         private final SharedValues.Splitter splitter;
         /** In the order they run: a process's row before its exit's update, as the items came. */
         private final List<PreparedStatement> statements;
@@ -319,7 +319,8 @@ public final class StoreWriter implements AutoCloseable {
                 proc.setString(5, f.get("parent_exec_id") instanceof String p ? p : null);
                 proc.setLong(6, number(f.get("ppid")));
                 proc.setString(7, f.get("exe") instanceof String x ? x : null);
-                proc.setString(8, f.get("args") instanceof List<?> l ? json(l) : null);
+                proc.setString(8, r.event() != null && r.event().event() instanceof dev.vigil.event.ExecEvent x ? argsJson.array(x.args())
+                        : f.get("args") instanceof List<?> l ? json(l) : null);
                 proc.setString(9, f.get("comm") instanceof String c ? c : null);
                 proc.setLong(10, number(f.get("uid")));
                 proc.setString(11, f.get("username") instanceof String u ? u : null);
