@@ -191,9 +191,8 @@ final class BenchCommand implements Callable<Integer> {
                 if (en.event() instanceof dev.vigil.event.ExecEvent x && x.args().contains(marker) && drained.get() != null) {
                     drained.get().countDown();
                 }
-                Map<String, Object> e = EventMaps.of(en);
-                store.event(e, en);
-                engine.accept(e);
+                store.event(en);
+                engine.accept(EventMaps.of(en));
             }, () -> { });
             s.stream().startAsync();
             double clean = 0, stored = 0;
@@ -320,7 +319,7 @@ final class BenchCommand implements Callable<Integer> {
             events.incrementAndGet();
             Map<String, Object> e = EventMaps.of(en);
             if (store != null) {
-                store.event(e, en);
+                store.event(en);
             }
             engine.accept(e);
         }, () -> { });
@@ -382,7 +381,7 @@ final class BenchCommand implements Callable<Integer> {
                     row.put("ts", start + n);
                     row.put("nodename", "bench");
                     row.put("exec_id", "bench:" + (n / 10) + ":" + (1000 + n % 1000));
-                    w.event(row, null);
+                    w.event(row);
                     n++;
                 }
             }

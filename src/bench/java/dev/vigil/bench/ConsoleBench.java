@@ -90,20 +90,20 @@ final class ConsoleBench {
         StoreWriter w = new StoreWriter(Store.open(data), java.time.Duration.ofDays(1), 1L << 30);
         long now = System.currentTimeMillis() * 1_000_000L;
         Map<String, Object> root = exec(now, 1000, 0, "/bin/bash", List.of("bash", "-i"));
-        w.event(root, null);
+        w.event(root);
         int pid = 1001;
         for (int c = 0; c < 50; c++) {
             Map<String, Object> child = exec(now + c, pid++, 1000, "/opt/stage/tool-" + c, List.of("tool-" + c, "--run", String.valueOf(c)));
-            w.event(child, null);
-            w.event(touch(child, "file_write", "file", "/var/tmp/stage/out-" + c), null);
+            w.event(child);
+            w.event(touch(child, "file_write", "file", "/var/tmp/stage/out-" + c));
             for (int g = 0; g < 9; g++) {
                 Map<String, Object> grandchild = exec(now + c * 10 + g, pid++, ((Number) child.get("pid")).intValue(),
                         "/opt/stage/helper-" + c + "-" + g, List.of("helper", "-n", String.valueOf(g)));
                 grandchild.put("parent_exec_id", child.get("exec_id"));
-                w.event(grandchild, null);
+                w.event(grandchild);
                 Map<String, Object> connect = touch(grandchild, "connect", "dip", "203.0.113." + (g + c % 20));
                 connect.put("dport", 443L);
-                w.event(connect, null);
+                w.event(connect);
             }
         }
         String alertId = "bench-alert";

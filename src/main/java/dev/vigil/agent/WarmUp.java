@@ -60,7 +60,7 @@ public final class WarmUp {
             engine.accept(e);
             json.write(en);
             if (store != null) {
-                store.event(e, en);
+                store.event(en);
             }
         }, "warm-up");
         RecordDecoder decoder = new RecordDecoder();

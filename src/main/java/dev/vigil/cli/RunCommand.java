@@ -151,7 +151,7 @@ final class RunCommand implements Callable<Integer> {
                     Map<String, Object> e = EventMaps.of(en);
                     StoreWriter st = storeRef.get();
                     if (st != null) {
-                        st.event(e, en);
+                        st.event(en);
                     }
                     tamper.accept(e);
                     engine.accept(e);

@@ -54,21 +54,22 @@ public final class SharedValues {
 
     /**
      * A sink that writes an event's fields into `json`, its repeated ones as null with their
-     * values' rows (new ones inserted, in the writer's open transaction) named in `refs`.
+     * values' rows (new ones inserted, in the writer's open transaction) named in `refs`, and takes
+     * the store's columns as they pass.
      */
     final class Splitter implements FieldSink {
         private final JsonWriter json;
         private final StringBuilder refs = new StringBuilder();
         private SQLException failed;
-        private long ts;
+        private Columns columns;
 
         Splitter(JsonWriter json) {
             this.json = json;
         }
 
-        /** Before each event, with its time. */
-        void begin(long ts) {
-            this.ts = ts;
+        /** Before each event, with the columns to take its row's values into as they pass. */
+        void begin(Columns columns) {
+            this.columns = columns.reset();
             refs.setLength(0);
             failed = null;
         }
@@ -83,6 +84,7 @@ public final class SharedValues {
 
         @Override
         public void field(String name, String value) {
+            columns.take(name, value);
             if (value != null && !value.isEmpty() && Catalogue.REPEATED.contains(name)) {
                 shared(name, value);
             } else {
@@ -92,6 +94,7 @@ public final class SharedValues {
 
         @Override
         public void field(String name, List<String> values) {
+            columns.take(name, values);
             if (!values.isEmpty() && Catalogue.REPEATED.contains(name)) {
                 shared(name, values);
             } else {
@@ -101,6 +104,7 @@ public final class SharedValues {
 
         @Override
         public void field(String name, long value) {
+            columns.take(name, value);
             json.field(name, value);
         }
 
@@ -117,7 +121,7 @@ public final class SharedValues {
         private void shared(String name, Object value) {
             json.field(name, (Object) null);
             try {
-                refs.append(refs.isEmpty() ? "{\"" : ",\"").append(name).append("\":").append(id(value, ts));
+                refs.append(refs.isEmpty() ? "{\"" : ",\"").append(name).append("\":").append(id(value, columns.ts));
             } catch (SQLException e) {
                 failed = e;
             }

@@ -1,6 +1,7 @@
 package dev.vigil.store;
 
 import dev.vigil.detect.Alert;
+import dev.vigil.enrich.EnrichedEvent;
 import dev.vigil.sink.AlertJson;
 
 import java.nio.file.Path;
@@ -24,8 +25,11 @@ import java.util.function.Consumer;
  * size runs every minute.
  */
 public final class StoreWriter implements AutoCloseable {
-    /** An event's fields, and its JSON: written from `event`, or as received (`json`), or else from the fields. */
-    private record EventRow(Map<String, Object> fields, dev.vigil.enrich.EnrichedEvent event, String json) {}
+    /**
+     * An event to write: a live one (`event`: its row's columns and JSON come from one pass over its
+     * fields, in the writer's thread), or one known as fields, with its JSON as received or made from them.
+     */
+    private record EventRow(Map<String, Object> fields, EnrichedEvent event, String json) {}
 
     private record AlertRow(Alert alert) {}
 
@@ -62,12 +66,26 @@ public final class StoreWriter implements AutoCloseable {
     static final java.util.Set<String> NOT_STORED = java.util.Set.of("open", "write", "exit_group", "nanosleep", "mprotect",
             "tkill", "tgkill", "fork", "cgroup");
 
-    /** From the event path: never blocks, and leaves the JSON to the writer's thread. */
-    public void event(Map<String, Object> fields, dev.vigil.enrich.EnrichedEvent event) {
-        if (fields.get("event") instanceof String type && NOT_STORED.contains(type)) {
-            return;
+    /**
+     * From the event path: never blocks, and leaves the row and its JSON to the writer's thread. Only
+     * the event waits in the queue, not the rules' map of it, so that a full queue holds a tenth of
+     * the memory.
+     */
+    public void event(EnrichedEvent event) {
+        if (!NOT_STORED.contains(event.event().type().eventName())) {
+            offer(new EventRow(null, event, null));
         }
-        if (!queue.offer(new EventRow(fields, event, null))) {
+    }
+
+    /** An event known only as its fields (a recording, a test): never blocks. */
+    public void event(Map<String, Object> fields) {
+        if (!(fields.get("event") instanceof String type && NOT_STORED.contains(type))) {
+            offer(new EventRow(fields, null, null));
+        }
+    }
+
+    private void offer(EventRow row) {
+        if (!queue.offer(row)) {
             dropped.incrementAndGet();
             queueFull.incrementAndGet();
         }
@@ -166,6 +184,7 @@ public final class StoreWriter implements AutoCloseable {
         private final SharedValues shared;
         private final dev.vigil.sink.JsonWriter rowJson = new dev.vigil.sink.JsonWriter(), argsJson = new dev.vigil.sink.JsonWriter();
         private final SharedValues.Splitter splitter;
+        private final Columns columns = new Columns();
         /** In the order they run: a process's row before its exit's update, as the items came. */
         private final List<PreparedStatement> statements;
         int items;
@@ -278,55 +297,51 @@ public final class StoreWriter implements AutoCloseable {
         }
 
         private void event(EventRow r) throws SQLException {
-            Map<String, Object> f = r.fields();
-            long ts = number(f.get("ts"));
-            String host = String.valueOf(f.get("nodename"));
-            String type = String.valueOf(f.get("event"));
-            String execId = f.get("exec_id") instanceof String s ? s : null;
-            if (type.equals("exit")) { // ends the process's row; no event row of its own
-                if (execId != null) {
-                    exit.setLong(1, ts);
-                    exit.setLong(2, number(f.get("exit_code")));
-                    exit.setString(3, execId);
+            Columns c;
+            String json, refs = null;
+            if (r.event() != null) {
+                rowJson.begin();
+                splitter.begin(columns);
+                r.event().fields(splitter);
+                c = columns;
+                json = rowJson.end().toString();
+                refs = splitter.refs();
+            } else {
+                c = columns.of(r.fields());
+                json = r.json() != null ? r.json() : json(r.fields());
+            }
+            if (c.type.equals("exit")) { // ends the process's row; no event row of its own
+                if (c.execId != null) {
+                    exit.setLong(1, c.ts);
+                    exit.setLong(2, c.exitCode);
+                    exit.setString(3, c.execId);
                     exit.addBatch();
                 }
                 return;
             }
-            ev.setLong(1, ts);
-            ev.setString(2, host);
-            ev.setString(3, type);
-            ev.setString(4, execId);
-            ev.setLong(5, number(f.get("pid")));
-            if (r.json() != null || r.event() == null) {
-                ev.setString(6, r.json() != null ? r.json() : json(f));
-                ev.setString(7, null);
-            } else {
-                rowJson.begin();
-                splitter.begin(ts);
-                r.event().fields(splitter);
-                ev.setString(6, rowJson.end().toString());
-                ev.setString(7, splitter.refs());
-            }
+            ev.setLong(1, c.ts);
+            ev.setString(2, c.host);
+            ev.setString(3, c.type);
+            ev.setString(4, c.execId);
+            ev.setLong(5, c.pid);
+            ev.setString(6, json);
+            ev.setString(7, refs);
             ev.addBatch();
-            if (execId == null) {
-                return;
-            }
-            if (type.equals("execve") && number(f.get("res")) >= 0) {
-                proc.setString(1, execId);
-                proc.setString(2, host);
-                proc.setLong(3, number(f.get("pid")));
-                proc.setLong(4, number(f.get("start_time")));
-                proc.setString(5, f.get("parent_exec_id") instanceof String p ? p : null);
-                proc.setLong(6, number(f.get("ppid")));
-                proc.setString(7, f.get("exe") instanceof String x ? x : null);
-                proc.setString(8, r.event() != null && r.event().event() instanceof dev.vigil.event.ExecEvent x ? argsJson.array(x.args())
-                        : f.get("args") instanceof List<?> l ? json(l) : null);
-                proc.setString(9, f.get("comm") instanceof String c ? c : null);
-                proc.setLong(10, number(f.get("uid")));
-                proc.setString(11, f.get("username") instanceof String u ? u : null);
-                proc.setLong(12, ts);
-                proc.setLong(13, number(f.get("sid")));
-                proc.setString(14, f.get("tty") instanceof String t ? t : null);
+            if (c.execId != null && c.type.equals("execve") && c.res >= 0) {
+                proc.setString(1, c.execId);
+                proc.setString(2, c.host);
+                proc.setLong(3, c.pid);
+                proc.setLong(4, c.startTime);
+                proc.setString(5, c.parentExecId);
+                proc.setLong(6, c.ppid);
+                proc.setString(7, c.exe);
+                proc.setString(8, c.args == null ? null : argsJson.array(c.args));
+                proc.setString(9, c.comm);
+                proc.setLong(10, c.uid);
+                proc.setString(11, c.username);
+                proc.setLong(12, c.ts);
+                proc.setLong(13, c.sid);
+                proc.setString(14, c.tty);
                 proc.addBatch();
             }
         }

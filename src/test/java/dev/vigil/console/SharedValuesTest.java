@@ -2,7 +2,6 @@ package dev.vigil.console;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.vigil.detect.EventMaps;
 import dev.vigil.enrich.EnrichedEvent;
 import dev.vigil.enrich.Enricher;
 import dev.vigil.enrich.ProcessCache;
@@ -52,7 +51,7 @@ class SharedValuesTest {
             try (Store store = Store.open(dir)) {
                 StoreWriter w = new StoreWriter(store, Duration.ofDays(7), 1L << 30);
                 for (EnrichedEvent e : events) {
-                    w.event(EventMaps.of(e), e);
+                    w.event(e);
                 }
                 w.close();
                 assertEquals(0, w.dropped(), w.lastError());

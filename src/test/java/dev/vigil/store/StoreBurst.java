@@ -12,7 +12,7 @@ public final class StoreBurst {
         StoreWriter w = new StoreWriter(store, Duration.ofDays(7), 1L << 30);
         long now = System.currentTimeMillis() * 1_000_000L;
         for (long i = 0; ; i++) {
-            w.event(StoreTest.exec(now + i, 100 + i % 30_000, i, "sh"), null);
+            w.event(StoreTest.exec(now + i, 100 + i % 30_000, i, "sh"));
             if (i % 1000 == 0) {
                 System.out.println("written " + w.written());
                 System.out.flush();
