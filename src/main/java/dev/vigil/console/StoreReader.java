@@ -3,6 +3,7 @@ package dev.vigil.console;
 import dev.vigil.event.Catalogue;
 import dev.vigil.event.EventDef;
 import dev.vigil.event.EventKind;
+import dev.vigil.store.SharedValues;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -199,11 +200,12 @@ public final class StoreReader implements AutoCloseable {
 
     private ArrayNode eventsWhere(Where w, String tail) throws SQLException {
         ArrayNode out = json.createArrayNode();
-        try (PreparedStatement p = w.prepare(db, "SELECT json, shared FROM events", tail); ResultSet r = p.executeQuery()) {
+        try (PreparedStatement p = w.prepare(db, "SELECT json, shared FROM events", tail); ResultSet r = p.executeQuery();
+             SharedValues.Reader shared = new SharedValues.Reader(db, json)) {
             while (r.next()) {
                 JsonNode e = parse(r.getString(1));
-                if (e instanceof com.fasterxml.jackson.databind.node.ObjectNode o) {
-                    dev.vigil.store.SharedValues.restore(o, r.getString(2), db, json);
+                if (e instanceof ObjectNode o) {
+                    shared.restore(o, r.getString(2));
                 }
                 out.add(e);
             }

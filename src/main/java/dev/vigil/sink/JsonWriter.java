@@ -82,17 +82,11 @@ public final class JsonWriter implements FieldSink {
         sb.append(']');
     }
 
-    /** `values` alone, as a JSON array of strings (a column of a row, not a field of an object). */
-    public String array(List<String> values) {
+    /** `v` alone as JSON (a column of a row, not a field of an object); the types of {@link #field(String, Object)}. */
+    public String json(Object v) {
         sb.setLength(0);
-        sb.append('[');
-        for (int i = 0; i < values.size(); i++) {
-            if (i > 0) {
-                sb.append(',');
-            }
-            string(values.get(i));
-        }
-        return sb.append(']').toString();
+        value(v);
+        return sb.toString();
     }
 
     /** Any value: String, Number, Boolean, List or Map (nested), null. */

@@ -1,5 +1,8 @@
 package dev.vigil.store;
 
+import dev.vigil.event.FieldSink;
+import dev.vigil.event.PidTree;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -9,7 +12,7 @@ import java.util.Map;
  * code, and an exec's process row. Taken as the writer renders the event's fields (one pass), or
  * from an event's map; reused for every event by the writer's thread. A number absent is -1.
  */
-final class Columns {
+final class Columns implements FieldSink {
     long ts, pid, res, startTime, ppid, uid, sid, exitCode;
     String host, type, execId, parentExecId, exe, comm, username, tty;
     List<String> args;
@@ -21,7 +24,8 @@ final class Columns {
         return this;
     }
 
-    void take(String name, long value) {
+    @Override
+    public void field(String name, long value) {
         switch (name) {
             case "ts" -> ts = value;
             case "pid" -> pid = value;
@@ -35,7 +39,8 @@ final class Columns {
         }
     }
 
-    void take(String name, String value) {
+    @Override
+    public void field(String name, String value) {
         switch (name) {
             case "nodename" -> host = value;
             case "event" -> type = value;
@@ -49,10 +54,21 @@ final class Columns {
         }
     }
 
-    void take(String name, List<String> values) {
+    @Override
+    public void field(String name, List<String> values) {
         if (name.equals("args")) {
             args = values;
         }
+    }
+
+    @Override
+    public void field(String name, boolean value) {
+        // no column holds a flag
+    }
+
+    @Override
+    public void ancestry(PidTree tree) {
+        // the process rows' lineage comes from exec_id and parent_exec_id
     }
 
     /** The columns of an event known as its fields. */
@@ -60,12 +76,12 @@ final class Columns {
         reset();
         f.forEach((name, v) -> {
             switch (v) {
-                case Number n -> take(name, n.longValue());
-                case String s -> take(name, s);
+                case Number n -> field(name, n.longValue());
+                case String s -> field(name, s);
                 case List<?> l -> {
                     List<String> text = new ArrayList<>(l.size());
                     l.forEach(x -> text.add(String.valueOf(x)));
-                    take(name, text);
+                    field(name, text);
                 }
                 default -> { }
             }

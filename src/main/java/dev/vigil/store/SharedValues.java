@@ -21,7 +21,7 @@ import java.util.Map;
  * The values of {@link Catalogue#REPEATED} fields (an exec's environment and capability sets), kept
  * once each in the {@code shared_values} table. An event's row holds the field as {@code null}, in
  * its place, and its {@code shared} column names the value's row ({@code {"env":12}}); readers put
- * the value back ({@link #restore}). A build's hundreds of execs share one environment and one or
+ * the value back ({@link Reader}). A build's hundreds of execs share one environment and one or
  * two capability sets, which were two thirds of each exec's row and of the store's writing.
  */
 public final class SharedValues {
@@ -84,7 +84,7 @@ public final class SharedValues {
 
         @Override
         public void field(String name, String value) {
-            columns.take(name, value);
+            columns.field(name, value);
             if (value != null && !value.isEmpty() && Catalogue.REPEATED.contains(name)) {
                 shared(name, value);
             } else {
@@ -94,7 +94,7 @@ public final class SharedValues {
 
         @Override
         public void field(String name, List<String> values) {
-            columns.take(name, values);
+            columns.field(name, values);
             if (!values.isEmpty() && Catalogue.REPEATED.contains(name)) {
                 shared(name, values);
             } else {
@@ -104,7 +104,7 @@ public final class SharedValues {
 
         @Override
         public void field(String name, long value) {
-            columns.take(name, value);
+            columns.field(name, value);
             json.field(name, value);
         }
 
@@ -145,11 +145,8 @@ public final class SharedValues {
             }
         }
         long id = nextId++;
-        valueJson.begin();
-        valueJson.field("v", value);
-        StringBuilder sb = valueJson.end();
         insert.setLong(1, id);
-        insert.setString(2, sb.substring(5, sb.length() - 1)); // the value alone, out of {"v":…}
+        insert.setString(2, valueJson.json(value));
         insert.setLong(3, ts);
         insert.executeUpdate();
         ids.put(value, new Row(id, ts));
@@ -177,28 +174,56 @@ public final class SharedValues {
         }
     }
 
-    /** Puts an event's repeated values back in their places, from the {@code shared} column `refs`. */
-    public static void restore(ObjectNode event, String refs, Connection db, ObjectMapper json) throws SQLException {
-        if (refs == null) {
-            return;
+    /**
+     * Puts events' repeated values back in their places, for one read of many events: each value is
+     * read and parsed once, however many of the events name it.
+     */
+    public static final class Reader implements AutoCloseable {
+        private final PreparedStatement select;
+        private final ObjectMapper json;
+        private final Map<Long, JsonNode> values = new java.util.HashMap<>();
+
+        public Reader(Connection db, ObjectMapper json) throws SQLException {
+            this.select = db.prepareStatement("SELECT json FROM shared_values WHERE id = ?");
+            this.json = json;
         }
-        JsonNode names;
-        try {
-            names = json.readTree(refs);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException damaged) {
-            return;
-        }
-        try (PreparedStatement p = db.prepareStatement("SELECT json FROM shared_values WHERE id = ?")) {
-            for (var f : names.properties()) {
-                p.setLong(1, f.getValue().asLong());
-                try (ResultSet r = p.executeQuery()) {
-                    if (r.next()) {
-                        event.set(f.getKey(), json.readTree(r.getString(1)));
+
+        /** Restores `event` from its {@code shared} column `refs` (null: nothing to restore). */
+        public void restore(ObjectNode event, String refs) throws SQLException {
+            if (refs == null) {
+                return;
+            }
+            try {
+                for (var f : json.readTree(refs).properties()) {
+                    JsonNode v = value(f.getValue().asLong());
+                    if (v != null) {
+                        event.set(f.getKey(), v);
                     }
-                } catch (com.fasterxml.jackson.core.JsonProcessingException damaged) {
-                    // the field stays null: the event is still worth showing
+                }
+            } catch (com.fasterxml.jackson.core.JsonProcessingException damaged) {
+                // the fields stay null: the event is still worth showing
+            }
+        }
+
+        private JsonNode value(long id) throws SQLException, com.fasterxml.jackson.core.JsonProcessingException {
+            JsonNode known = values.get(id);
+            if (known != null || values.containsKey(id)) {
+                return known;
+            }
+            select.setLong(1, id);
+            JsonNode v = null;
+            try (ResultSet r = select.executeQuery()) {
+                if (r.next()) {
+                    v = json.readTree(r.getString(1));
                 }
             }
+            values.put(id, v);
+            return v;
+        }
+
+        @Override
+        public void close() throws SQLException {
+            select.close();
         }
     }
 }

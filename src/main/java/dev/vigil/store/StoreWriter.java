@@ -42,6 +42,7 @@ public final class StoreWriter implements AutoCloseable {
     private final AtomicLong dropped = new AtomicLong(), queueFull = new AtomicLong(), written = new AtomicLong();
     private final Incidents incidents = new Incidents();
     private final AlertJson alertJson = new AlertJson();
+    private final dev.vigil.sink.JsonWriter columnJson = new dev.vigil.sink.JsonWriter();
     private final Duration keep;
     /** Kernel start times are CLOCK_BOOTTIME; this turns them into wall-clock times. */
     private final long bootToWallNs = System.currentTimeMillis() * 1_000_000L - dev.vigil.sensor.BootTime.now();
@@ -182,7 +183,7 @@ public final class StoreWriter implements AutoCloseable {
         private final Connection db;
         private final PreparedStatement ev, proc, exit, known, al, inc;
         private final SharedValues shared;
-        private final dev.vigil.sink.JsonWriter rowJson = new dev.vigil.sink.JsonWriter(), argsJson = new dev.vigil.sink.JsonWriter();
+        private final dev.vigil.sink.JsonWriter rowJson = new dev.vigil.sink.JsonWriter();
         private final SharedValues.Splitter splitter;
         private final Columns columns = new Columns();
         /** In the order they run: a process's row before its exit's update, as the items came. */
@@ -299,7 +300,11 @@ public final class StoreWriter implements AutoCloseable {
         private void event(EventRow r) throws SQLException {
             Columns c;
             String json, refs = null;
-            if (r.event() != null) {
+            if (r.event() != null && r.event().event().type() == dev.vigil.event.EventType.EXIT) {
+                r.event().fields(columns.reset()); // an exit ends its process's row: no JSON to write
+                c = columns;
+                json = null;
+            } else if (r.event() != null) {
                 rowJson.begin();
                 splitter.begin(columns);
                 r.event().fields(splitter);
@@ -335,7 +340,7 @@ public final class StoreWriter implements AutoCloseable {
                 proc.setString(5, c.parentExecId);
                 proc.setLong(6, c.ppid);
                 proc.setString(7, c.exe);
-                proc.setString(8, c.args == null ? null : argsJson.array(c.args));
+                proc.setString(8, c.args == null ? null : json(c.args));
                 proc.setString(9, c.comm);
                 proc.setLong(10, c.uid);
                 proc.setString(11, c.username);
@@ -415,14 +420,9 @@ public final class StoreWriter implements AutoCloseable {
         }
     }
 
-    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
-
-    private static String json(Object o) {
-        try {
-            return JSON.writeValueAsString(o);
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
+    /** A column's JSON (argument lists, an incident's hosts, an event known as fields): the writer's thread only. */
+    private String json(Object o) {
+        return columnJson.json(o);
     }
 
     private static long number(Object o) {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.vigil.enrich.EnrichedEvent;
 import dev.vigil.enrich.Enricher;
 import dev.vigil.enrich.ProcessCache;
+import dev.vigil.event.EventType;
 import dev.vigil.sensor.RecordDecoder;
 import dev.vigil.sensor.SampleRecords;
 import dev.vigil.sink.EventJson;
@@ -27,7 +28,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The store keeps each environment and capability set once: execs that share them come back from
  * the store exactly as the JSON sink writes them, hostile text included, and the values are rows
- * of their own rather than copies in every event.
+ * of their own rather than copies in every event. A live exit ends its process's row.
  */
 class SharedValuesTest {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -45,6 +46,8 @@ class SharedValuesTest {
                 enricher.accept(decoder.decode(SampleRecords.exec(arena, new SampleRecords.Exec((1 << 23) + i, 1_000_000L + i, "cc",
                         "/usr/bin/cc", List.of("cc", "-c", "f" + i + ".c"), env, "/src", "make"))));
             }
+            // the first exec's exit, as the sandbox exit hook delivers it: it ends that process's row
+            enricher.accept(decoder.decode(SampleRecords.task(arena, EventType.EXIT.number(), 1 << 23, 1, 1_000_000L, "cc", 7)));
         }
         Path dir = Files.createTempDirectory("vigil-shared");
         try {
@@ -58,6 +61,7 @@ class SharedValuesTest {
                 // two environments and the capability sets, not a copy per exec
                 long values = store.count("shared_values");
                 assertTrue(values >= 2 && values <= 6, values + " shared values for 300 execs of 2 environments");
+                assertEquals(300, store.count("events"), "an exit has no row of its own");
             }
             EventJson sink = new EventJson();
             try (StoreReader reader = new StoreReader(dir.resolve("vigil.db"))) {
@@ -68,6 +72,9 @@ class SharedValuesTest {
                     assertEquals(written, stored, "exec " + i);
                     assertTrue(stored.path("env").size() == (i % 100 == 99 ? 3 : 4));
                 }
+                var first = reader.process(events.get(0).execId());
+                assertEquals(7, first.path("exit_code").asLong(), first.toString());
+                assertEquals(events.get(300).wallTimeNs(), first.path("ended_ts").asLong());
             }
             try (Store store = Store.open(dir)) { // retention by age takes the values with the last events that named them
                 store.retain(System.currentTimeMillis() * 1_000_000L + Duration.ofDays(1).toNanos(), 1L << 30);
