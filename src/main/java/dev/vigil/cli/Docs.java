@@ -43,9 +43,12 @@ public final class Docs {
         for (String name : Catalogue.fieldNames()) {
             FieldDef f = Catalogue.field(name);
             List<EventKind> carriers = Catalogue.carriers(name);
+            List<String> ofSources = carriers.stream().map(k -> k.def().source()).distinct().toList();
+            long kindsOfThoseSources = Catalogue.kinds().stream().filter(k -> ofSources.contains(k.def().source())).count();
             String events = carriers.size() == Catalogue.kinds().size() ? "all"
+                    : carriers.size() > 1 && carriers.size() == kindsOfThoseSources ? "all of " + String.join(", ", ofSources)
                     : String.join(" ", carriers.stream().map(EventKind::eventName).toList());
-            String sources = String.join(" ", carriers.stream().map(k -> k.def().source()).distinct().toList());
+            String sources = String.join(" ", ofSources);
             java.util.Set<String> falco = new java.util.LinkedHashSet<>(f.falco());
             for (EventKind k : carriers) {
                 k.def().falcoArgs().forEach((arg, field) -> {
@@ -57,7 +60,11 @@ public final class Docs {
             rows.add(new Row(name, f.kind().label(), sources.isEmpty() ? "recording" : sources, events.isEmpty() ? "recordings" : events,
                     String.join(" ", falco), f.description()));
         }
-        Fields.computed().forEach((name, c) -> rows.add(new Row(name, "falco", "syscall", "all", name, c.description())));
+        Fields.computed().forEach((name, c) -> {
+            boolean everySource = Fields.sources(name).size() > 1;
+            rows.add(new Row(name, "falco", everySource ? "all" : "syscall", everySource ? "all" : "all of syscall", name, c.description()));
+        });
+        Fields.auditComputed().forEach((name, d) -> rows.add(new Row(name, "falco", "k8s_audit", "k8s_audit", name, d)));
         return rows;
     }
 

@@ -8,6 +8,7 @@ import dev.vigil.detect.Engine;
 import dev.vigil.detect.EventMaps;
 import dev.vigil.detect.RuleLoader;
 import dev.vigil.detect.RuleSet;
+import dev.vigil.k8saudit.AuditEvents;
 import dev.vigil.sink.AlertSink;
 import dev.vigil.sink.Escape;
 import picocli.CommandLine.Command;
@@ -38,7 +39,7 @@ import java.util.concurrent.Callable;
  * still replay. Exit 0 when everything was used, 1 when lines or files were skipped, 2 when the
  * rules asked for could not be read.
  */
-@Command(name = "replay", description = "Run the rules over events recorded by 'vigil events' and print the alerts.")
+@Command(name = "replay", description = "Run the rules over events recorded by 'vigil events', or Kubernetes audit events, and print the alerts.")
 final class ReplayCommand implements Callable<Integer> {
     /** Far above any event (a record is at most 16 KiB in the kernel); a longer line is skipped unread. */
     static final int MAX_LINE = 16 << 20;
@@ -65,7 +66,7 @@ final class ReplayCommand implements Callable<Integer> {
         RuleReport.requireReadable(set);
         var out = new BufferedWriter(new OutputStreamWriter(new FileOutputStream(FileDescriptor.out), StandardCharsets.UTF_8));
         ObjectMapper json = new ObjectMapper();
-        json.getFactory().setStreamReadConstraints(StreamReadConstraints.builder().maxStringLength(MAX_LINE).maxNestingDepth(64).build());
+        json.getFactory().setStreamReadConstraints(StreamReadConstraints.builder().maxStringLength(MAX_LINE).maxNestingDepth(128).build());
         long events = 0;
         boolean filesMissed = false;
         try (AlertSink sink = new AlertSink(out)) {
@@ -76,13 +77,21 @@ final class ReplayCommand implements Callable<Integer> {
                     filesMissed = true;
                     continue;
                 }
+                try {
+                    Object whole = wholeDocument(json, f);
+                    if (whole != null) {
+                        events += use(engine, f, 1, whole);
+                        continue;
+                    }
+                } catch (IOException e) {
+                    // read again below, line by line, where the failure is reported
+                }
                 try (InputStream in = new BufferedInputStream(Files.newInputStream(f), 1 << 16)) {
                     Lines lines = new Lines(in);
                     for (byte[] raw; (raw = lines.next()) != null; ) {
-                        Map<?, ?> parsed = parse(json, f, lines.number(), raw, lines.overlong());
+                        Object parsed = parse(json, f, lines.number(), raw, lines.overlong());
                         if (parsed != null) {
-                            engine.accept(EventMaps.normalise(parsed));
-                            events++;
+                            events += use(engine, f, lines.number(), parsed);
                         }
                     }
                 } catch (IOException e) {
@@ -102,8 +111,64 @@ final class ReplayCommand implements Callable<Integer> {
         return skipped > 0 || filesMissed || !set.clean() ? 1 : 0;
     }
 
-    /** One event object from one line, or null (said on stderr) when the line is not one. */
-    private Map<?, ?> parse(ObjectMapper json, Path f, long line, byte[] raw, boolean overlong) {
+    /** Kubernetes audit events batched in one body: more than the API server's webhook batches (400 by default). */
+    static final int MAX_BATCH = 100_000;
+
+    /**
+     * The events one line (or a whole file) held, given to the engine: a kernel event, or
+     * Kubernetes audit events (an Event, an EventList, an array of them). Returns how many.
+     */
+    private long use(Engine engine, Path f, long line, Object parsed) {
+        if (parsed instanceof Map<?, ?> m && !AuditEvents.isAudit(m)) {
+            engine.accept(EventMaps.normalise(m));
+            return 1;
+        }
+        AuditEvents.Batch batch = AuditEvents.read(parsed, "", "", MAX_BATCH);
+        if (batch.problem() != null) {
+            skip(f, line, parsed instanceof List<?> ? "a JSON array, not an event object (nor audit events: " + batch.problem() + ")"
+                    : batch.problem());
+            return 0;
+        }
+        batch.events().forEach(engine);
+        return batch.events().size();
+    }
+
+    /**
+     * A file that is one JSON document over several lines (an EventList as kubectl or a log
+     * pipeline prints it), parsed whole; null when the file is larger than a line may be, or is
+     * not one document (JSON lines).
+     */
+    private static Object wholeDocument(ObjectMapper json, Path f) throws IOException {
+        if (Files.size(f) > MAX_LINE) {
+            return null;
+        }
+        byte[] all = Files.readAllBytes(f);
+        int lines = 0;
+        for (byte b : all) {
+            lines += b == '\n' ? 1 : 0;
+        }
+        if (lines <= 1) {
+            return null; // one line: read as a line, with its problems said as a line's
+        }
+        try {
+            String text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(all)).toString();
+            Object v = json.reader().with(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+                    .readValue(text, Object.class);
+            return v instanceof Map<?, ?> m && AuditEvents.isAudit(m) || v instanceof List<?> ? v : null;
+        } catch (CharacterCodingException | JsonProcessingException notOneDocument) {
+            return null;
+        }
+    }
+
+    private void skip(Path f, long line, String why) {
+        if (++skipped <= MAX_REPORTED) {
+            System.err.println("vigil: " + Escape.line(f + ":" + line + ": " + why) + "; skipped");
+        }
+    }
+
+    /** One JSON object (or array, for audit events) from one line, or null (said on stderr) when the line is neither. */
+    private Object parse(ObjectMapper json, Path f, long line, byte[] raw, boolean overlong) {
         String why;
         if (overlong) {
             why = "longer than " + (MAX_LINE >> 20) + " MiB; not read";
@@ -114,10 +179,10 @@ final class ReplayCommand implements Callable<Integer> {
                 String text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
                         .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(raw)).toString();
                 Object v = json.readValue(text, Object.class);
-                if (v instanceof Map<?, ?> m) {
-                    return m;
+                if (v instanceof Map<?, ?> || v instanceof List<?>) {
+                    return v;
                 }
-                why = "a JSON " + (v == null ? "null" : v instanceof List<?> ? "array" : "value") + ", not an event object";
+                why = "a JSON " + (v == null ? "null" : "value") + ", not an event object";
             } catch (CharacterCodingException e) {
                 why = "not UTF-8 text";
             } catch (JsonProcessingException e) {
@@ -126,9 +191,7 @@ final class ReplayCommand implements Callable<Integer> {
                 why = "cannot be read as an event: " + e.getMessage();
             }
         }
-        if (++skipped <= MAX_REPORTED) {
-            System.err.println("vigil: " + Escape.line(f + ":" + line + ": " + why) + "; skipped");
-        }
+        skip(f, line, why);
         return null;
     }
 

@@ -46,6 +46,8 @@ public final class ConditionParser {
     private final Set<String> fieldsUsed = new HashSet<>();
     /** What the condition just compiled needs of an event (each parse step leaves its own here). */
     private Needs lastNeeds = Needs.ANY;
+    /** The source of the rule being compiled: its fields must be that source's. */
+    private String source = "syscall";
     private int depth;
     private int tokens;
     private long totalTokens;
@@ -53,6 +55,12 @@ public final class ConditionParser {
     public ConditionParser(Map<String, List<String>> lists, Map<String, Macro> macros) {
         this.lists = lists;
         this.macros = macros;
+    }
+
+    /** Compiles what follows for events of `source` (Falco's name: syscall, k8s_audit). */
+    public ConditionParser source(String source) {
+        this.source = source;
+        return this;
     }
 
     /** Fields referenced by everything compiled so far. */
@@ -211,6 +219,11 @@ public final class ConditionParser {
         Function<Map<String, Object>, Object> field = Fields.resolve(t.text());
         if (field == null) {
             throw lx.error(t, "unknown field '" + t.text() + "': Vigil does not collect it");
+        }
+        if (!Fields.sources(t.text()).contains(source)) {
+            throw lx.error(t, "field '" + t.text() + "' is not a field of " + source + " events"
+                    + (source.equals("syscall") ? ": a rule that reads it says 'source: " + String.join("|", Fields.sources(t.text())) + "'"
+                    : ": a " + source + " rule reads " + source + " fields only"));
         }
         fieldsUsed.add(t.text());
         lx.next();

@@ -64,16 +64,22 @@ public final class Engine implements Consumer<Map<String, Object>> {
         types.values().stream().filter(java.util.Objects::nonNull).forEach(named::addAll);
         Map<Object, Detection[]> index = new HashMap<>();
         for (String type : named) {
+            // a detection that names no type is a kernel one: it never sees another source's events
+            dev.vigil.event.EventKind kind = dev.vigil.event.Catalogue.kind(type);
+            boolean kernel = kind == null || kind.def().source().equals("syscall");
             List<Detection> ds = new ArrayList<>();
             for (Detection d : set.detections()) {
                 java.util.Set<String> t = types.get(d.name());
-                if (t == null || t.contains(type)) {
+                if (t == null ? kernel : t.contains(type)) {
                     ds.add(d);
                 }
             }
             index.put(type, ds.toArray(Detection[]::new));
         }
-        this.all = set.detections().toArray(Detection[]::new);
+        // events of a name no source declares (recordings of other collectors) meet the kernel's detections
+        this.all = set.detections().stream().filter(d -> types.get(d.name()) == null
+                || types.get(d.name()).stream().anyMatch(t -> dev.vigil.event.Catalogue.kind(t) == null
+                || dev.vigil.event.Catalogue.kind(t).def().source().equals("syscall"))).toArray(Detection[]::new);
         this.byType = index;
     }
 

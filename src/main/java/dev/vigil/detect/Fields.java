@@ -99,6 +99,33 @@ public final class Fields {
         COMPUTED.put(name, new Computed(description, value));
     }
 
+    /** The Kubernetes audit fields computed from the audit event, with one line each (for {@code vigil fields}). */
+    public static Map<String, String> auditComputed() {
+        return java.util.Collections.unmodifiableMap(AuditFields.DESCRIBED);
+    }
+
+    /**
+     * The sources whose events a field can be read from: a rule of one source may not use
+     * another's fields ({@code ka.verb} in a syscall rule is a mistake, not an empty value).
+     */
+    public static Set<String> sources(String name) {
+        if (AuditFields.owns(name)) {
+            return Set.of("k8s_audit");
+        }
+        if (name.equals("evt.source")) {
+            return Catalogue.SOURCES;
+        }
+        String raw = RAW.contains(name) ? name : Catalogue.rawOfFalco(name);
+        if (raw != null) {
+            Set<String> out = new java.util.HashSet<>();
+            for (EventKind k : Catalogue.carriers(raw)) {
+                out.add(k.def().source());
+            }
+            return out.isEmpty() ? Set.of("syscall") : out;
+        }
+        return Set.of("syscall");
+    }
+
     /** Every computed Falco field with its one-line description (for {@code vigil fields}). */
     public static Map<String, Computed> computed() {
         return java.util.Collections.unmodifiableMap(COMPUTED);
@@ -116,7 +143,10 @@ public final class Fields {
         computed("evt.is_open_exec", "an open with O_EXEC (flag 040)",
                 e -> Falco.openLike(e) ? e.get("flags") instanceof Number n && (n.longValue() & 040) != 0 : null);
         computed("evt.args", "every argument under Falco's names, name=value separated by spaces", FalcoArgs::all);
-        computed("evt.source", "the event's source: syscall", e -> "syscall");
+        computed("evt.source", "the event's source: syscall or k8s_audit", e -> {
+            EventKind k = e.get("event") instanceof String n ? Catalogue.kind(n) : null;
+            return k == null ? "syscall" : k.def().source();
+        });
         computed("proc.args", "the arguments after argv[0], joined by spaces", e -> String.join(" ", tail(args(e))));
         computed("proc.cmdline", "the name and the arguments", e -> cmdline(e.get("comm"), args(e)));
         computed("proc.cmdnargs", "the number of arguments after argv[0]", e -> (long) tail(args(e)).size());
@@ -203,6 +233,12 @@ public final class Fields {
                 }
                 return v != null || raw == null ? v : raw.apply(e);
             };
+        }
+        if (AuditFields.owns(name)) {
+            Function<Map<String, Object>, Object> audit = AuditFields.build(name);
+            if (audit != null) {
+                return audit;
+            }
         }
         if (NO_SOURCE.matcher(name).matches()) {
             return e -> e.get(name);

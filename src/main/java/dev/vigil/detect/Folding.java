@@ -22,7 +22,7 @@ final class Folding {
 
     /** The first alert's process and where it ran; what later matches are compared against. */
     private static final class Open {
-        final String alertId, host, tty;
+        final String alertId, host, tty, actor;
         final long pid, start, sid, openedNs;
         final Detection detection;
         final Map<String, Object> firstEvent;
@@ -37,6 +37,7 @@ final class Folding {
             this.start = number(e.get("start_time"));
             this.sid = number(e.get("sid"));
             this.tty = e.get("tty") instanceof String t ? t : "";
+            this.actor = actor(e);
             this.openedNs = now;
         }
     }
@@ -131,10 +132,16 @@ final class Folding {
         }
     }
 
-    /** The same process or a descendant of it (by pid and start time), or the same terminal session. */
+    /**
+     * The same process or a descendant of it (by pid and start time), or the same terminal session;
+     * for events of no process (a Kubernetes request), the same user of the same cluster.
+     */
     private static boolean related(Open o, Map<String, Object> e) {
         if (!Objects.equals(o.host, String.valueOf(e.get("nodename")))) {
             return false;
+        }
+        if (o.actor != null || !(e.get("pid") instanceof Number)) {
+            return o.actor != null && o.actor.equals(actor(e));
         }
         if (number(e.get("pid")) == o.pid && (o.start == 0 || number(e.get("start_time")) == o.start)) {
             return true;
@@ -145,6 +152,14 @@ final class Folding {
             }
         }
         return !o.tty.isEmpty() && o.sid > 1 && number(e.get("sid")) == o.sid && o.tty.equals(e.get("tty"));
+    }
+
+    /** Who made an event that no process made: the Kubernetes user, by cluster; null for a process's event. */
+    private static String actor(Map<String, Object> e) {
+        if (e.get("pid") instanceof Number || !(e.get("k8s_user") instanceof String user)) {
+            return null;
+        }
+        return e.get("cluster") + "\0" + user;
     }
 
     private static long number(Object v) {

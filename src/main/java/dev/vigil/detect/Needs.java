@@ -93,6 +93,17 @@ public record Needs(Set<String> types, Paths paths, Paths mentioned) {
         return new Needs(types, paths, mentions(parts));
     }
 
+    /** Every event type of a source other than the kernel's (a k8s_audit rule's): nothing for the kernel to collect. */
+    static Needs source(String source) {
+        Set<String> out = new TreeSet<>();
+        for (EventKind t : Catalogue.kinds()) {
+            if (t.def().source().equals(source)) {
+                out.add(t.eventName());
+            }
+        }
+        return new Needs(out, null);
+    }
+
     /** The Vigil event types a comparison of evt.type with these values can hold for. */
     static Needs types(Collection<String> literals) {
         Set<String> out = new TreeSet<>();

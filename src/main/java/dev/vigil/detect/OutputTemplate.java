@@ -9,7 +9,7 @@ import java.util.regex.Pattern;
 
 /** A rule's output with {@code %field} (or {@code %{field}}) placeholders, resolved when the rule is compiled. */
 public final class OutputTemplate {
-    private static final Pattern FIELD = Pattern.compile("%\\{([^}]+)}|%([a-zA-Z_][a-zA-Z0-9_.]*(?:\\[\\d+])?)");
+    private static final Pattern FIELD = Pattern.compile("%\\{([^}]+)}|%([a-zA-Z_][a-zA-Z0-9_.]*(?:\\[[^\\]\\s]{1,512}])?)");
     private final List<String> literals = new ArrayList<>();
     private final List<Function<Map<String, Object>, Object>> fields = new ArrayList<>();
     private final String text;

@@ -331,18 +331,20 @@ public final class RuleLoader {
                     continue;
                 }
                 String source = r.fields.containsKey("source") ? scalar(r.file, r.fields.get("source")) : "syscall";
-                if (!source.equals("syscall")) {
+                if (!dev.vigil.event.Catalogue.SOURCES.contains(source)) {
                     warnings.add(new RuleException(r.file, r.line, 1, r.kind + " '" + en.getKey() + "' is for the event source '"
                             + source + "', which Vigil does not have: not loaded"));
                     continue;
                 }
+                parser.source(source);
                 pendingNeeds.clear();
                 out.add(switch (r.kind) {
                     case "rule" -> compileRule(parser, en.getKey(), r);
                     case "threshold" -> compileThreshold(parser, en.getKey(), r);
                     default -> compileSequence(parser, en.getKey(), r);
                 });
-                needs.put(en.getKey(), Needs.or(pendingNeeds));
+                // a rule of another source matches that source's events only, and makes the kernel collect nothing
+                needs.put(en.getKey(), source.equals("syscall") ? Needs.or(pendingNeeds) : Needs.source(source));
             } catch (RuleException e) {
                 RuleException located = new RuleException(e.file(), e.line() > 0 ? e.line() : r.line, e.line() > 0 ? e.column() : 1,
                         r.kind + " '" + en.getKey() + "' skipped: " + e.reason());
@@ -406,7 +408,15 @@ public final class RuleLoader {
         return out;
     }
 
-    /** Falco plugins: "container" is built into Vigil; rules of any other plugin's source will be reported as they are met. */
+    /**
+     * Falco plugins whose sources and fields Vigil has built in: container metadata, the Kubernetes
+     * audit source (k8saudit and its cloud variants, which are its alternatives) and the json
+     * fields. Rules of any other plugin's source are reported as they are met.
+     */
+    static final java.util.Set<String> BUILT_IN_PLUGINS = java.util.Set.of("container", "k8saudit", "k8saudit-aks", "k8saudit-eks",
+            "k8saudit-gke", "k8saudit-ovh", "json");
+
+
     private void requirePlugins(String file, Node n) throws RuleException {
         if (!(n instanceof SequenceNode seq)) {
             throw err(file, n, "required_plugin_versions is a list of '- name: …, version: …'");
@@ -417,7 +427,7 @@ public final class RuleLoader {
             }
             Node name = keys(file, m).get("name");
             String plugin = name == null ? "" : scalar(file, name);
-            if (!plugin.equals("container")) {
+            if (!BUILT_IN_PLUGINS.contains(plugin)) {
                 warnings.add(err(file, p, "plugin '" + plugin + "' is not part of Vigil: rules that need it will not load"));
             }
         }

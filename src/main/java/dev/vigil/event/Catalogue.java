@@ -13,6 +13,7 @@ import static dev.vigil.event.FieldKind.ANCESTRY;
 import static dev.vigil.event.FieldKind.FLAG;
 import static dev.vigil.event.FieldKind.LIST;
 import static dev.vigil.event.FieldKind.NUMBER;
+import static dev.vigil.event.FieldKind.OBJECT;
 import static dev.vigil.event.FieldKind.PATH;
 import static dev.vigil.event.FieldKind.TEXT;
 
@@ -31,7 +32,11 @@ public final class Catalogue {
         return KINDS;
     }
 
-    private static final List<EventKind> KINDS = List.copyOf(List.<EventKind>of(EventType.values()));
+    private static final List<EventKind> KINDS = List.copyOf(java.util.stream.Stream.<EventKind>concat(
+            java.util.Arrays.stream(EventType.values()), java.util.Arrays.stream(K8sAuditType.values())).toList());
+
+    /** The sources events come from, by Falco's names: a rule's {@code source:} picks one. */
+    public static final Set<String> SOURCES = Set.of("syscall", "k8s_audit");
 
     /** The event type of this name ("execve"), from any source; null when there is none. */
     public static EventKind kind(String eventName) {
@@ -49,7 +54,10 @@ public final class Catalogue {
         BY_NAME = Collections.unmodifiableMap(m);
     }
 
-    /** Fields every event carries: the schema, times, the kernel's header, what enrichment adds. */
+    /** Fields every event of every source carries. */
+    public static final List<String> EVERY_SOURCE = List.of("schema", "ts", "time", "data_type", "event", "nodename");
+
+    /** Fields every event of the kernel carries: the schema, times, the kernel's header, what enrichment adds. */
     public static final List<String> COMMON = List.of("schema", "ts", "time", "data_type", "event", "pid", "tid", "ppid",
             "pgid", "tgid", "sid", "uid", "gid", "euid", "egid", "loginuid", "sessionid", "comm", "pns", "mntns", "netns",
             "start_time", "exe", "username", "container_id", "nodename", "exec_id", "parent_exec_id", "root_pns",
@@ -224,6 +232,28 @@ public final class Catalogue {
         def("cgroup_id", NUMBER, "cgroup: the cgroup v2 id");
         def("removed", FLAG, "cgroup: removed (false: made)");
         def("path", PATH, "the path");
+        // Kubernetes audit events (Falco's k8saudit names)
+        def("audit_id", TEXT, "the request's audit id, the same in each of its stages", "ka.auditid");
+        def("stage", TEXT, "the stage of the request: RequestReceived, ResponseStarted, ResponseComplete, Panic", "ka.stage");
+        def("verb", TEXT, "the Kubernetes verb (get, list, create, update, patch, delete…) or the HTTP method's for other URIs", "ka.verb");
+        def("uri", TEXT, "the request URI as the client sent it", "ka.uri");
+        def("k8s_user", TEXT, "the Kubernetes user who made the request", "ka.user.name");
+        def("k8s_groups", LIST, "that user's groups", "ka.user.groups");
+        def("impersonated_user", TEXT, "the user impersonated, if any", "ka.impuser.name");
+        def("resource", TEXT, "the resource acted on (pods, secrets…)", "ka.target.resource");
+        def("subresource", TEXT, "the subresource (exec, attach, log…)", "ka.target.subresource");
+        def("target_namespace", TEXT, "the namespace of the object acted on", "ka.target.namespace");
+        def("target_name", TEXT, "the name of the object acted on", "ka.target.name");
+        def("api_group", TEXT, "the API group of the resource (empty: the core group)");
+        def("api_version", TEXT, "the API version of the resource");
+        def("response_code", NUMBER, "the HTTP status the API server answered", "ka.response.code");
+        def("response_reason", TEXT, "the reason of the answer (mostly on failures)", "ka.response.reason");
+        def("decision", TEXT, "the authorizer's decision: allow or forbid", "ka.auth.decision");
+        def("reason", TEXT, "the authorizer's reason", "ka.auth.reason");
+        def("source_ips", LIST, "the client's addresses, nearest proxy last", "ka.sourceips");
+        def("user_agent", TEXT, "the client's user agent", "ka.useragent");
+        def("cluster", TEXT, "the cluster's name, as the agent or the webhook was told it", "ka.cluster.name");
+        def("audit", OBJECT, "the whole audit event as the API server sent it");
     }
 
     /** The definition of a field name, or null. */
@@ -253,9 +283,10 @@ public final class Catalogue {
     /** The event types that carry `field`, in catalogue order; every type for a common field. */
     public static List<EventKind> carriers(String field) {
         List<EventKind> out = new ArrayList<>();
-        boolean everywhere = COMMON.contains(field) || CONTEXT.contains(field) || RECORDED.contains(field);
+        boolean everySource = EVERY_SOURCE.contains(field);
+        boolean everyProcess = COMMON.contains(field) || CONTEXT.contains(field) || RECORDED.contains(field);
         for (EventKind k : KINDS) {
-            if (everywhere || k.def().fields().contains(field)) {
+            if (everySource || everyProcess && k.def().source().equals("syscall") || k.def().fields().contains(field)) {
                 out.add(k);
             }
         }

@@ -28,6 +28,11 @@ public record EventDef(String source, String description, List<String> fields, S
         return new Builder("syscall", new KernelHook(onByDefault, mechanism, List.of(programPrefixes)));
     }
 
+    /** An event of a source other than the kernel (Falco's name for the source: {@code k8s_audit}). */
+    public static Builder source(String source) {
+        return new Builder(source, null);
+    }
+
     /** An event of the kernel sensor made only for the agent's own use (no hook of its own to select). */
     public static Builder internal() {
         return new Builder("syscall", null);

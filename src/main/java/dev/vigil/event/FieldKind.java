@@ -14,6 +14,8 @@ public enum FieldKind {
     ADDRESS("address"),
     /** A file system path. */
     PATH("path"),
+    /** A JSON object from another system, kept as it came (a Kubernetes audit event). */
+    OBJECT("object"),
     /** The ancestry as [{pid, start, comm}], nearest first. */
     ANCESTRY("ancestry");
 

@@ -40,7 +40,7 @@ class ReplayHardeningTest {
         assertEquals(1, r.status(), "lines were skipped: " + r.err());
         assertTrue(r.err().contains(rec + ":1: a JSON null, not an event object; skipped"), r.err());
         assertTrue(r.err().contains(rec + ":2: not UTF-8 text; skipped"), r.err());
-        assertTrue(r.err().contains(rec + ":3: a JSON array, not an event object; skipped"), r.err());
+        assertTrue(r.err().contains(rec + ":3: a JSON array, not an event object (nor audit events: item 0 is not an object); skipped"), r.err());
         assertTrue(r.err().contains(rec + ":4: longer than 16 MiB; not read; skipped"), r.err());
         assertTrue(r.err().contains(rec + ":6: not JSON"), r.err());
         assertTrue(r.err().contains(folder + ": is a folder, not a file of events; skipped"), r.err());

@@ -156,10 +156,16 @@ class FalcoCompatTest {
                       version: 0.4.0
                     - name: k8saudit
                       version: 0.7.0
+                    - name: cloudtrail
+                      version: 0.2.0
                 - rule: audit
                   condition: ka.verb = create
                   output: x
                   source: k8s_audit
+                - rule: trail
+                  condition: ct.name = ConsoleLogin
+                  output: x
+                  source: aws_cloudtrail
                 - rule: optional
                   condition: proc.name = a and some.plugin.field = 1
                   output: x
@@ -177,7 +183,7 @@ class FalcoCompatTest {
                   enabled: yes
                 """);
         assertEquals(List.of(), set.errors());
-        assertEquals(List.of("on"), set.detections().stream().map(Detection::name).toList());
+        assertEquals(List.of("audit", "on"), set.detections().stream().map(Detection::name).toList());
         assertEquals(3, set.warnings().size(), set.warnings().toString());
         RuleSet newer = RuleLoader.loadText("t.yaml", "- required_engine_version: 9.0.0\n- rule: r\n  condition: proc.name = a\n  output: x\n");
         assertEquals(1, newer.errors().size());
