@@ -1,6 +1,7 @@
 package dev.vigil.cli;
 
 import dev.vigil.agent.ConsoleStart;
+import dev.vigil.agent.K8sAuditIntake;
 import dev.vigil.agent.Lineage;
 import dev.vigil.agent.RuleDrivenCollection;
 import dev.vigil.agent.RuleReport;
@@ -96,6 +97,26 @@ final class RunCommand implements Callable<Integer> {
                     + " Execs, forks and exits are never suppressed. 0: off.")
     int rateLimit;
 
+    @Option(names = "--k8s-audit", paramLabel = "HOST:PORT",
+            description = "Serve the Kubernetes API server's audit webhook (POST /k8s-audit) on HOST:PORT; callers need the bearer token"
+                    + " kept in DIR/k8s-audit.token, or a client certificate with --k8s-audit-tls.")
+    String k8sAudit;
+
+    @Option(names = "--k8s-audit-tls", split = ",", paramLabel = "CERT,KEY[,CLIENT-CA]",
+            description = "Serve the webhook over TLS with this PEM certificate and PKCS#8 key; with a CA, only clients holding a"
+                    + " certificate it signed get in (and no token is needed).")
+    List<Path> k8sAuditTls;
+
+    @Option(names = "--k8s-audit-insecure", description = "No token and no TLS for the webhook: allowed on a loopback address only.")
+    boolean k8sAuditInsecure;
+
+    @Option(names = "--k8s-audit-file", paramLabel = "PATH",
+            description = "Follow a Kubernetes audit log (JSON lines) through rotation, from where the last run left off.")
+    Path k8sAuditFile;
+
+    @Option(names = "--cluster", defaultValue = "", paramLabel = "NAME", description = "The Kubernetes cluster's name, for ka.cluster.name.")
+    String cluster;
+
     private static final long LOSS_ALERT_INTERVAL_NS = 30_000_000_000L;
 
     @Override
@@ -179,11 +200,39 @@ final class RunCommand implements Callable<Integer> {
             });
             watch.start();
             Console console = store == null || noConsole ? null : ConsoleStart.on(listen, dataDir, new RunningAgent(s, engine, store));
+            K8sAuditIntake.Options auditOptions = new K8sAuditIntake.Options(k8sAudit, k8sAuditInsecure, k8sAuditTls, k8sAuditFile, cluster, dataDir);
+            K8sAuditIntake audit = null;
+            if (auditOptions.any()) {
+                try {
+                    audit = K8sAuditIntake.start(auditOptions, dev.vigil.enrich.Enricher.hostname(), e -> {
+                        StoreWriter st = storeRef.get();
+                        if (st != null) {
+                            st.event(e);
+                        }
+                        engine.accept(e);
+                    });
+                } catch (IllegalArgumentException e) {
+                    watch.stop();
+                    if (console != null) {
+                        console.close();
+                    }
+                    s.stream().close();
+                    s.stream().awaitTermination();
+                    if (store != null) {
+                        store.close();
+                    }
+                    throw e;
+                }
+            }
             warmUp.join();
             try {
                 s.run(duration, "INT", "TERM");
             } finally {
                 watch.stop();
+                if (audit != null) {
+                    audit.close();
+                    System.err.println("vigil: " + audit.summary());
+                }
                 engine.flush();
                 if (console != null) {
                     console.close();

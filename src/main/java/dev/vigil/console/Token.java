@@ -9,7 +9,7 @@ import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.HexFormat;
 
-/** The console's access token: made once (32 random bytes, hex) and kept 0600 in the data directory. */
+/** An access token (the console's, the audit webhook's): made once (32 random bytes, hex) and kept 0600 in the data directory. */
 public final class Token {
     private final String value;
 
@@ -18,7 +18,12 @@ public final class Token {
     }
 
     public static Token load(Path dataDir) throws IOException {
-        Path file = dataDir.resolve("console.token");
+        return load(dataDir, "console.token");
+    }
+
+    /** The token kept in `dataDir/name`, made when there is none. */
+    public static Token load(Path dataDir, String name) throws IOException {
+        Path file = dataDir.resolve(name);
         if (Files.isRegularFile(file)) {
             String t = Files.readString(file, StandardCharsets.US_ASCII).trim();
             if (t.matches("[0-9a-f]{64}")) {
@@ -28,7 +33,7 @@ public final class Token {
         byte[] b = new byte[32];
         new SecureRandom().nextBytes(b);
         String t = HexFormat.of().formatHex(b);
-        Path tmp = dataDir.resolve("console.token.new");
+        Path tmp = dataDir.resolve(name + ".new");
         Files.deleteIfExists(tmp);
         Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         Files.writeString(tmp, t + "\n", StandardCharsets.US_ASCII);
@@ -41,7 +46,7 @@ public final class Token {
     }
 
     /** Constant-time comparison, so the token cannot be guessed byte by byte from response times. */
-    boolean matches(String offered) {
+    public boolean matches(String offered) {
         return offered != null && MessageDigest.isEqual(offered.getBytes(StandardCharsets.US_ASCII), value.getBytes(StandardCharsets.US_ASCII));
     }
 }
