@@ -119,7 +119,7 @@ final class ReplayCommand implements Callable<Integer> {
      * Kubernetes audit events (an Event, an EventList, an array of them). Returns how many.
      */
     private long use(Engine engine, Path f, long line, Object parsed) {
-        if (parsed instanceof Map<?, ?> m && !AuditEvents.isAudit(m)) {
+        if (parsed instanceof Map<?, ?> m && !AuditEvents.isAudit(m) && !AuditEvents.claimsAudit(m)) {
             engine.accept(EventMaps.normalise(m));
             return 1;
         }

@@ -63,6 +63,11 @@ public final class AuditEvents {
         return "EventList".equals(m.get("kind")) && auditApi(m.get("apiVersion")) || isRecorded(m) || whyNotEvent(m) == null;
     }
 
+    /** Whether an object means to be audit events (an EventList, or an audit id) even when it is not a valid one: its problem is said, not read as a kernel event. */
+    public static boolean claimsAudit(Map<?, ?> m) {
+        return "EventList".equals(m.get("kind")) || m.containsKey("auditID");
+    }
+
     private static boolean isRecorded(Map<?, ?> m) {
         return K8sAuditType.K8S_AUDIT.eventName().equals(m.get("event")) && m.get("audit") instanceof Map<?, ?> a && whyNotEvent(a) == null;
     }
