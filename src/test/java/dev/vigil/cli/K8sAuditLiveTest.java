@@ -51,7 +51,7 @@ class K8sAuditLiveTest {
         return s.getBytes(StandardCharsets.UTF_8);
     }
 
-    private static void deleteTree(Path p) throws Exception {
+    static void deleteTree(Path p) throws Exception {
         try (var s = Files.walk(p)) {
             for (Path f : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
                 Files.deleteIfExists(f);

@@ -71,11 +71,7 @@ class K8sAuditReplayTest {
             assertEquals(0, r2.status(), r2.err());
             assertTrue(r2.out().contains("Attach to cluster-admin Role"), r2.out());
         } finally {
-            try (var s = Files.walk(dir)) {
-                for (Path f : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                    Files.deleteIfExists(f);
-                }
-            }
+            K8sAuditLiveTest.deleteTree(dir);
         }
     }
 }

@@ -86,11 +86,7 @@ class K8sAuditTlsTest {
                 assertEquals(0, agent.stop());
             }
         } finally {
-            try (var s = Files.walk(dir)) {
-                for (Path f : s.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                    Files.deleteIfExists(f);
-                }
-            }
+            K8sAuditLiveTest.deleteTree(dir);
         }
     }
 }
