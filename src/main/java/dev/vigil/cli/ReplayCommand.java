@@ -135,29 +135,37 @@ final class ReplayCommand implements Callable<Integer> {
 
     /**
      * A file that is one JSON document over several lines (an EventList as kubectl or a log
-     * pipeline prints it), parsed whole; null when the file is larger than a line may be, or is
-     * not one document (JSON lines).
+     * pipeline prints it), parsed whole; null when its first line is JSON by itself (JSON lines,
+     * the usual case, read once, line by line), when it is larger than a line may be, or when it
+     * is not one document.
      */
     private static Object wholeDocument(ObjectMapper json, Path f) throws IOException {
         if (Files.size(f) > MAX_LINE) {
             return null;
         }
-        byte[] all = Files.readAllBytes(f);
-        int lines = 0;
-        for (byte b : all) {
-            lines += b == '\n' ? 1 : 0;
+        var strict = json.reader().with(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+        try (InputStream in = new BufferedInputStream(Files.newInputStream(f), 1 << 16)) {
+            Lines lines = new Lines(in);
+            byte[] first = lines.next();
+            if (first == null || lines.next() == null || parses(strict, first)) {
+                return null; // one line, or JSON lines: each line's problems are said as a line's
+            }
         }
-        if (lines <= 1) {
-            return null; // one line: read as a line, with its problems said as a line's
-        }
+        Object v;
         try {
-            String text = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(all)).toString();
-            Object v = json.reader().with(com.fasterxml.jackson.databind.DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
-                    .readValue(text, Object.class);
-            return v instanceof Map<?, ?> m && AuditEvents.isAudit(m) || v instanceof List<?> ? v : null;
-        } catch (CharacterCodingException | JsonProcessingException notOneDocument) {
+            v = strict.readValue(Files.readAllBytes(f), Object.class);
+        } catch (JsonProcessingException notOneDocument) {
             return null;
+        }
+        return v instanceof Map<?, ?> m && AuditEvents.isAudit(m) || v instanceof List<?> ? v : null;
+    }
+
+    private static boolean parses(com.fasterxml.jackson.databind.ObjectReader strict, byte[] line) {
+        try {
+            strict.readTree(line);
+            return true;
+        } catch (IOException | RuntimeException notJson) {
+            return false;
         }
     }
 

@@ -53,7 +53,6 @@ final class AuditFields {
 
     static {
         fixed("jevt.obj", "the whole audit event as JSON text", AuditFields::json);
-        fixed("jevt.rawtime", "the audit event's time, ns since the epoch", a -> null); // replaced in build: it is the event's ts
         fixed("ka.resp.name", "the name of the object the response returned", a -> text(at(a, "responseObject", "metadata", "name")));
         fixed("ka.target.pod.name", "the pod acted on (the target's name when the resource is pods)",
                 a -> "pods".equals(at(a, "objectRef", "resource")) ? text(at(a, "objectRef", "name")) : null);
@@ -126,6 +125,7 @@ final class AuditFields {
         DESCRIBED.put("ka.req.volume.hostpath[PATH]", "true when a hostPath volume mounts PATH (PATH* : a path starting so), else false");
         DESCRIBED.put("ka.req.binding.subject.has_name[NAME]", "deprecated by Falco: always N/A");
         DESCRIBED.put("jevt.value[/POINTER]", "the value at a JSON pointer into the audit event (RFC 6901), JSON text when not a string");
+        DESCRIBED.put("jevt.rawtime", "the audit event's time, ns since the epoch");
         DESCRIBED.put("jevt.time", "the audit event's time as text");
         DESCRIBED.put("jevt.time.iso8601", "the audit event's time, ISO 8601");
         DESCRIBED.put("json.value[/POINTER]", "the same as jevt.value");
@@ -281,10 +281,15 @@ final class AuditFields {
         if (!(at(a, "requestObject", "spec", list) instanceof List<?> l)) {
             return null;
         }
+        return index < l.size() ? items(l, index) : null;
+    }
+
+    /** All of `l` (index < 0), or its item at `index` alone (none past its end). */
+    private static List<?> items(List<?> l, int index) {
         if (index < 0) {
             return l;
         }
-        return index < l.size() ? List.of(l.get(index) == null ? Map.of() : l.get(index)) : null;
+        return index < l.size() ? java.util.Collections.singletonList(l.get(index)) : List.of();
     }
 
     /** One value of each container (those that have it). */
@@ -376,7 +381,7 @@ final class AuditFields {
             return null;
         }
         List<String> out = new ArrayList<>();
-        for (Object v : index < 0 ? vs : index < vs.size() ? List.of(vs.get(index) == null ? Map.of() : vs.get(index)) : List.of()) {
+        for (Object v : items(vs, index)) {
             if (v instanceof Map<?, ?> m && at(m, keys) instanceof Object value) {
                 out.add(textOf(value));
             }
@@ -389,7 +394,7 @@ final class AuditFields {
             return null;
         }
         List<String> out = new ArrayList<>();
-        for (Object v : index < 0 ? vs : index < vs.size() ? List.of(vs.get(index) == null ? Map.of() : vs.get(index)) : List.of()) {
+        for (Object v : items(vs, index)) {
             if (v instanceof Map<?, ?> m) {
                 for (Object k : m.keySet()) {
                     if (!"name".equals(k)) {
@@ -406,7 +411,7 @@ final class AuditFields {
             return null;
         }
         List<String> out = new ArrayList<>();
-        for (Object r : index < 0 ? rules : index < rules.size() ? List.of(rules.get(index) == null ? Map.of() : rules.get(index)) : List.of()) {
+        for (Object r : items(rules, index)) {
             if (r instanceof Map<?, ?> m && texts(m.get(part)) instanceof List<String> l) {
                 out.addAll(l);
             }

@@ -94,6 +94,11 @@ public final class AuditEvents {
         return apiVersion == null || apiVersion instanceof String v && (v.equals("audit.k8s.io/v1") || v.equals("audit.k8s.io/v1beta1"));
     }
 
+    /** What every audit Event has, whatever its version. */
+    private static final List<String> REQUIRED = List.of("auditID", "stage", "verb");
+    /** Where an event's time is, best first (v1beta1 has "timestamp"). */
+    private static final List<String> TIMES = List.of("stageTimestamp", "requestReceivedTimestamp", "timestamp");
+
     /** Null when `m` is an audit Event; else what it lacks. Older API servers and some pipelines drop kind and apiVersion. */
     private static String whyNotEvent(Map<?, ?> m) {
         Object kind = m.get("kind");
@@ -103,7 +108,7 @@ public final class AuditEvents {
         if (!auditApi(m.get("apiVersion"))) {
             return "apiVersion is not audit.k8s.io/v1 or v1beta1";
         }
-        for (String key : List.of("auditID", "stage", "verb")) {
+        for (String key : REQUIRED) {
             if (!(m.get(key) instanceof String)) {
                 return m.containsKey(key) ? "'" + key + "' is not a string" : "no '" + key + "': not an audit Event";
             }
@@ -153,7 +158,7 @@ public final class AuditEvents {
 
     /** When the stage was reached (stageTimestamp, else requestReceivedTimestamp, else v1beta1's timestamp), else now. */
     static long time(Map<?, ?> a) {
-        for (String key : List.of("stageTimestamp", "requestReceivedTimestamp", "timestamp")) {
+        for (String key : TIMES) {
             if (a.get(key) instanceof String s && s.length() <= 64) {
                 try {
                     var t = OffsetDateTime.parse(s).toInstant();

@@ -94,4 +94,25 @@ class FoldingTest {
         engine.accept(reused);
         assertEquals(2, out.size());
     }
+
+    @Test
+    void kubernetesRequestsFoldByUserAndCluster() {
+        List<Alert> out = new ArrayList<>();
+        Engine engine = new Engine(RuleLoader.loadText("k.yaml", """
+                - rule: Secret read
+                  condition: ka.target.resource = secrets
+                  output: "%ka.user.name read %ka.target.name"
+                  source: k8s_audit
+                """), out::add, Engine::lineageFromTree);
+        for (String user : List.of("mallory", "mallory", "mallory", "alice")) {
+            for (int i = 0; i < 2; i++) {
+                var fixture = dev.vigil.k8saudit.AuditFixture.request("get", "secrets", "shop", "s" + out.size() + i).user(user);
+                Map<String, Object> e = dev.vigil.k8saudit.AuditEvents.event(fixture.raw(), "h", i == 0 ? "prod" : "staging");
+                engine.accept(e);
+            }
+        }
+        // one alert per user and cluster: mallory@prod, mallory@staging, alice@prod, alice@staging; mallory's repeats folded
+        assertEquals(List.of("mallory", "mallory", "alice", "alice"), out.stream().map(a -> a.output().split(" ")[0]).toList());
+        assertEquals(4, engine.folded());
+    }
 }
