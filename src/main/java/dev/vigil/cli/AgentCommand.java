@@ -72,6 +72,9 @@ final class AgentCommand implements Callable<Integer> {
             description = "Events per second a process may send while the ring buffer is filling (0: no limit), as in 'vigil run'.")
     int rateLimit;
 
+    @Mixin
+    K8sAuditOptions k8sAudit; // its events go to the events topic keyed by cluster, its token and offset next to the spool
+
     @Override
     public Integer call() throws Exception {
         if (heartbeatSeconds < 1 || duration < 0 || rateLimit < 0) {
@@ -114,17 +117,27 @@ final class AgentCommand implements Callable<Integer> {
             dev.vigil.detect.Engine engine = ruleSet == null ? null : new dev.vigil.detect.Engine(ruleSet,
                     a -> publisher.publish(kafka.alertsTopic, alertJson.write(a).toString().getBytes(StandardCharsets.UTF_8)),
                     e -> Lineage.of(current.get(), e));
-            SensorSession session = new SensorSession(options, e -> {
-                events.incrementAndGet();
-                publisher.publish(kafka.topic, json.write(e).toString().getBytes(StandardCharsets.UTF_8));
-                if (engine != null) {
-                    engine.accept(dev.vigil.detect.EventMaps.of(e));
+            ClusterAudit audit = ClusterAudit.start(k8sAudit, kafka, settings, spool.toAbsolutePath().getParent(), spool.resolve("k8s-audit"),
+                    spoolMb << 20, host, engine == null ? null : engine::accept);
+            SensorSession session;
+            try {
+                session = new SensorSession(options, e -> {
+                    events.incrementAndGet();
+                    publisher.publish(kafka.topic, json.write(e).toString().getBytes(StandardCharsets.UTF_8));
+                    if (engine != null) {
+                        engine.accept(dev.vigil.detect.EventMaps.of(e));
+                    }
+                }, () -> {
+                    if (engine != null) {
+                        engine.tick(System.currentTimeMillis() * 1_000_000L);
+                    }
+                }, host);
+            } catch (RuntimeException e) {
+                if (audit != null) {
+                    audit.close();
                 }
-            }, () -> {
-                if (engine != null) {
-                    engine.tick(System.currentTimeMillis() * 1_000_000L);
-                }
-            }, host);
+                throw e;
+            }
             current.set(session);
             dev.vigil.fleet.RulesFeed feed = engine == null ? null : dev.vigil.fleet.RulesFeed.follow(kafka.bootstrap, settings, kafka.rulesTopic, push -> {
                 dev.vigil.detect.RuleSet next = PushedRules.load(push, spool.resolveSibling("pushed-rules"));
@@ -135,7 +148,13 @@ final class AgentCommand implements Callable<Integer> {
             Heartbeat beat = new Heartbeat(publisher, kafka.heartbeatTopic, session, events, hooks, heartbeatSeconds);
             Thread beats = Thread.ofPlatform().daemon().name("vigil-heartbeat").start(() -> beat.every());
             System.err.println("vigil: publishing to " + kafka.bootstrap + " topic " + kafka.topic + " as host " + Escape.line(host));
-            session.run(duration, "INT", "TERM");
+            try {
+                session.run(duration, "INT", "TERM");
+            } finally {
+                if (audit != null) {
+                    audit.close();
+                }
+            }
             beats.interrupt();
             if (feed != null) {
                 feed.close();
@@ -154,13 +173,28 @@ final class AgentCommand implements Callable<Integer> {
     /** The events of a recording, each line that is a JSON object, published in order under `host`; then a heartbeat. */
     private int publishRecorded(String host, Map<String, String> settings) throws Exception {
         long published = 0, skipped = 0;
+        dev.vigil.fleet.ClusterPublisher audit = null; // audit events go under their cluster's key
         try (EventPublisher publisher = new EventPublisher(kafka.bootstrap, host, settings);
              var lines = Files.newBufferedReader(from, StandardCharsets.UTF_8)) {
             awaitKafka(publisher);
             ObjectMapper json = new ObjectMapper();
             for (String line; (line = lines.readLine()) != null; ) {
                 try {
-                    if (json.readValue(line, Object.class) instanceof Map<?, ?> event) {
+                    Object parsed = json.readValue(line, Object.class);
+                    if (parsed instanceof Map<?, ?> m && dev.vigil.k8saudit.AuditEvents.isAudit(m)) {
+                        var batch = dev.vigil.k8saudit.AuditEvents.read(m, host, k8sAudit.cluster, dev.vigil.k8saudit.AuditBody.MAX_EVENTS);
+                        if (batch.problem() != null) {
+                            skipped++;
+                            continue;
+                        }
+                        if (audit == null) {
+                            audit = new dev.vigil.fleet.ClusterPublisher(kafka.bootstrap, kafka.topic, k8sAudit.cluster, settings, null);
+                        }
+                        batch.events().forEach(audit::publish);
+                        published += batch.events().size();
+                        continue;
+                    }
+                    if (parsed instanceof Map<?, ?> event) {
                         // these are now this host id's events, as a live agent's are; written as the agent writes its own
                         dev.vigil.sink.JsonWriter w = new dev.vigil.sink.JsonWriter().begin();
                         event.forEach((k, v) -> w.field(String.valueOf(k), k.equals("nodename") ? host : v));
@@ -187,12 +221,22 @@ final class AgentCommand implements Callable<Integer> {
             beat.put("events", published);
             publisher.publish(kafka.heartbeatTopic, json.writeValueAsBytes(beat));
             publisher.flush();
+            long failed = publisher.failed();
+            if (audit != null) {
+                audit.close(java.time.Duration.ofSeconds(30));
+                failed += audit.publisher().failed();
+                System.err.println("vigil: " + Escape.line(audit.summary()));
+            }
             System.err.println("vigil: " + published + " recorded events published as host " + Escape.line(host)
-                    + (skipped > 0 ? ", " + skipped + " lines not JSON objects skipped" : "") + "; " + publisher.sent() + " delivered, "
+                    + (skipped > 0 ? ", " + skipped + " lines skipped (not a JSON object, or not a valid audit batch)" : "") + "; " + publisher.sent() + " delivered, "
                     + publisher.failed() + " failed" + (publisher.failed() > 0 ? " (last: " + Escape.line(publisher.lastError()) + ")" : ""));
-            return publisher.failed() > 0 || skipped > 0 ? 1 : 0;
+            return failed > 0 || skipped > 0 ? 1 : 0;
         } catch (java.io.IOException e) {
             throw new IllegalArgumentException("cannot read " + from + ": " + dev.vigil.detect.RuleLoader.why(e));
+        } finally {
+            if (audit != null) {
+                audit.close(java.time.Duration.ZERO);
+            }
         }
     }
 

@@ -97,25 +97,8 @@ final class RunCommand implements Callable<Integer> {
                     + " Execs, forks and exits are never suppressed. 0: off.")
     int rateLimit;
 
-    @Option(names = "--k8s-audit", paramLabel = "HOST:PORT",
-            description = "Serve the Kubernetes API server's audit webhook (POST /k8s-audit) on HOST:PORT; callers need the bearer token"
-                    + " kept in DIR/k8s-audit.token, or a client certificate with --k8s-audit-tls.")
-    String k8sAudit;
-
-    @Option(names = "--k8s-audit-tls", split = ",", paramLabel = "CERT,KEY[,CLIENT-CA]",
-            description = "Serve the webhook over TLS with this PEM certificate and PKCS#8 key; with a CA, only clients holding a"
-                    + " certificate it signed get in (and no token is needed).")
-    List<Path> k8sAuditTls;
-
-    @Option(names = "--k8s-audit-insecure", description = "No token and no TLS for the webhook: allowed on a loopback address only.")
-    boolean k8sAuditInsecure;
-
-    @Option(names = "--k8s-audit-file", paramLabel = "PATH",
-            description = "Follow a Kubernetes audit log (JSON lines) through rotation, from where the last run left off.")
-    Path k8sAuditFile;
-
-    @Option(names = "--cluster", defaultValue = "", paramLabel = "NAME", description = "The Kubernetes cluster's name, for ka.cluster.name.")
-    String cluster;
+    @picocli.CommandLine.Mixin
+    K8sAuditOptions k8sAudit;
 
     private static final long LOSS_ALERT_INTERVAL_NS = 30_000_000_000L;
 
@@ -200,7 +183,7 @@ final class RunCommand implements Callable<Integer> {
             });
             watch.start();
             Console console = store == null || noConsole ? null : ConsoleStart.on(listen, dataDir, new RunningAgent(s, engine, store));
-            K8sAuditIntake.Options auditOptions = new K8sAuditIntake.Options(k8sAudit, k8sAuditInsecure, k8sAuditTls, k8sAuditFile, cluster, dataDir);
+            K8sAuditIntake.Options auditOptions = k8sAudit.intake(dataDir);
             K8sAuditIntake audit = null;
             if (auditOptions.any()) {
                 try {

@@ -81,6 +81,9 @@ final class ServerCommand implements Callable<Integer> {
                     + " (default: the longest window of the rules and of folding, at least 120).")
     Long replaySeconds;
 
+    @Mixin
+    K8sAuditOptions k8sAudit; // its events go to the events topic keyed by cluster, and come back to the group like a host's
+
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @Override
@@ -99,7 +102,7 @@ final class ServerCommand implements Callable<Integer> {
         Map<String, Engine> engines = new ConcurrentHashMap<>();
         Map<String, Map<String, Object>> hosts = new ConcurrentHashMap<>();
         AtomicLong events = new AtomicLong(), unreadable = new AtomicLong(), newerSchema = new AtomicLong(), raised = new AtomicLong();
-        java.util.Set<String> hostsSeen = ConcurrentHashMap.newKeySet();
+        java.util.Set<String> hostsSeen = ConcurrentHashMap.newKeySet(), clustersSeen = ConcurrentHashMap.newKeySet();
         Map<String, AtomicLong> alertsOf = new ConcurrentHashMap<>();
         AtomicLong fromOthers = new AtomicLong();
         try (AlertSink lines = new AlertSink(new BufferedWriter(new OutputStreamWriter(new FileOutputStream(FileDescriptor.out), StandardCharsets.UTF_8)))) {
@@ -186,7 +189,7 @@ final class ServerCommand implements Callable<Integer> {
                     }
                     if (!replay) {
                         events.incrementAndGet();
-                        hostsSeen.add(host);
+                        (dev.vigil.fleet.ClusterPublisher.isCluster(host) ? clustersSeen : hostsSeen).add(host);
                         try {
                             store.eventWaiting(m, new String(value, StandardCharsets.UTF_8)); // Kafka keeps what we have not read: wait, never drop
                         } catch (InterruptedException stopping) {
@@ -219,6 +222,20 @@ final class ServerCommand implements Callable<Integer> {
                     consumer.close();
                 });
             }
+            ClusterAudit audit;
+            try {
+                audit = ClusterAudit.start(k8sAudit, kafka, settings, dataDir, dataDir.resolve("k8s-audit-spool"), 256L << 20,
+                        dev.vigil.enrich.Enricher.hostname(), null);
+            } catch (IllegalArgumentException e) {
+                feed.close();
+                beats.close();
+                exchange.close();
+                if (console != null) {
+                    console.close();
+                }
+                store.close();
+                throw e;
+            }
             System.err.println("vigil: consuming " + kafka.topic + " from " + kafka.bootstrap + " as group " + Escape.line(group));
             System.err.println("ready");
             Thread.ofPlatform().daemon().name("vigil-kafka-watch").start(() -> {
@@ -236,6 +253,9 @@ final class ServerCommand implements Callable<Integer> {
             try {
                 consumer.run(kafka.topic, handler);
             } finally {
+                if (audit != null) {
+                    audit.close();
+                }
                 feed.close();
                 beats.close();
                 exchange.close();
@@ -245,7 +265,8 @@ final class ServerCommand implements Callable<Integer> {
                 }
                 store.close();
             }
-            System.err.println("vigil: " + events.get() + " events from " + hostsSeen.size() + " hosts, " + raised.get() + " alerts ("
+            System.err.println("vigil: " + events.get() + " events from " + hostsSeen.size() + " hosts"
+                    + (clustersSeen.isEmpty() ? "" : " and " + clustersSeen.size() + " Kubernetes clusters") + ", " + raised.get() + " alerts ("
                     + exchange.sent() + " shared with the other servers" + (exchange.failed() > 0 ? ", " + exchange.failed() + " not" : "") + "; "
                     + fromOthers.get() + " of theirs stored), "
                     + store.written() + " rows written" + (store.dropped() > 0 ? ", " + store.dropped() + " not (" + Escape.line(store.dropReason()) + ")" : "")

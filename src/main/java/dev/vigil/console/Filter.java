@@ -12,10 +12,15 @@ import java.util.Map;
  * What a console list is narrowed to, from its query string. Incidents and alerts take priority
  * (that one and more severe), rule, technique (T1059 also matches its sub-techniques), host and
  * time; events take type, process (exec id, pid or name), path (a part of any path the event
- * names), address (either end's IP) and time. Times are epoch nanoseconds or ISO-8601 instants.
+ * names), address (either end's IP, or a Kubernetes request's source IP), the Kubernetes request's
+ * user, verb, resource, namespace, name and response code, and time. Times are epoch nanoseconds
+ * or ISO-8601 instants.
  */
 public record Filter(String priority, String rule, String technique, String host, Long since, Long until, Integer limit,
-                     String type, String process, String path, String address) {
+                     String type, String process, String path, String address, Map<String, Object> audit) {
+    /** The query's names for a Kubernetes audit event's columns, and the event fields they match. */
+    public static final Map<String, String> AUDIT_PARAMETERS = orderedMap("user", "k8s_user", "verb", "verb", "resource", "resource",
+            "namespace", "target_namespace", "name", "target_name", "code", "response_code");
 
     public static Filter of(Map<String, String> q) {
         String priority = blank(q.get("priority"));
@@ -30,8 +35,27 @@ public record Filter(String priority, String rule, String technique, String host
         if (technique != null && !technique.matches("T\\d{4}(\\.\\d{3})?")) {
             throw new IllegalArgumentException("technique takes an ATT&CK id such as T1059 or T1059.004");
         }
+        Map<String, Object> audit = new java.util.LinkedHashMap<>();
+        AUDIT_PARAMETERS.forEach((param, field) -> {
+            String v = blank(q.get(param));
+            if (v != null) {
+                if (param.equals("code") && !v.matches("\\d{1,3}")) {
+                    throw new IllegalArgumentException("code takes an HTTP status such as 403");
+                }
+                audit.put(field, param.equals("code") ? (Object) Long.valueOf(v) : v);
+            }
+        });
         return new Filter(priority, blank(q.get("rule")), technique, blank(q.get("host")), time(q.get("since")), time(q.get("until")),
-                number(q.get("limit")), blank(q.get("type")), blank(q.get("process")), blank(q.get("path")), blank(q.get("address")));
+                number(q.get("limit")), blank(q.get("type")), blank(q.get("process")), blank(q.get("path")), blank(q.get("address")),
+                java.util.Collections.unmodifiableMap(audit));
+    }
+
+    private static Map<String, String> orderedMap(String... pairs) {
+        Map<String, String> m = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < pairs.length; i += 2) {
+            m.put(pairs[i], pairs[i + 1]);
+        }
+        return java.util.Collections.unmodifiableMap(m);
     }
 
     public static Filter none() {

@@ -180,8 +180,12 @@ public final class StoreReader implements AutoCloseable {
                     + "') AND instr(j.value, ?) > 0)", f.path());
         }
         if (f.address() != null) {
-            w.add("(json_extract(json, '$.dip') = ? OR json_extract(json, '$.sip') = ?)", f.address(), f.address());
+            w.add("(json_extract(json, '$.dip') = ? OR json_extract(json, '$.sip') = ?"
+                    + " OR EXISTS (SELECT 1 FROM json_each(events.json, '$.source_ips') ip WHERE ip.value = ?))", f.address(), f.address(), f.address());
         }
+        f.audit().forEach((field, value) -> { // field names come from Filter's table, never from the query
+            w.add("json_extract(json, '$." + field + "') = ?", value);
+        });
         if (f.since() != null) {
             w.add("ts >= ?", f.since());
         }

@@ -61,6 +61,11 @@ function cmdline(n) { return Array.isArray(n.args) ? n.args.join(' ') : (n.argv 
 // what an event is about, from the catalogue (catalogue.js): the command line, its path, the name asked, its peer
 function summary(e) {
   const k = (typeof CATALOGUE !== 'undefined' && CATALOGUE[e.event]) || {};
+  if (e.event === 'k8s_audit') { // a Kubernetes request: who did what to which object, and the answer
+    const what = (e.resource || '') + (e.subresource ? '/' + e.subresource : '');
+    const obj = [e.target_namespace, e.target_name].filter(Boolean).join('/');
+    return [e.k8s_user, e.verb, what, obj, e.response_code != null ? '→ ' + e.response_code : ''].filter(Boolean).join(' ');
+  }
   return (e.args ? e.args.join(' ') : '') || (k.path ? e[k.path] : '') || e.query
     || (k.peer && e.dip ? e.dip + ':' + e.dport : '') || '';
 }
@@ -261,7 +266,8 @@ async function searchEvents(q) {
   const body = $('event-rows');
   body.replaceChildren();
   for (const e of rows) {
-    row(body, [time(e.ts), e.event, e.comm || '', String(e.pid), summary(e), e.nodename || ''], e.exec_id ? 'process/' + encodeURIComponent(e.exec_id) : null);
+    row(body, [time(e.ts), e.event, e.comm || '', e.pid == null ? '' : String(e.pid), summary(e), e.nodename || ''],
+      e.exec_id ? 'process/' + encodeURIComponent(e.exec_id) : null);
   }
 }
 
