@@ -119,6 +119,25 @@ final class AuditFields {
         for (String part : List.of("apiGroups", "nonResourceURLs", "verbs", "resources")) {
             indexed("ka.req.role.rules." + part, "a (cluster) role's rules' " + part, (a, i) -> ruleParts(a, i, part));
         }
+        // Vigil's own: the pod a request would run, wherever its spec sits (Falco's ka.req.pod.* read a pod's only)
+        fixed("ka.req.podspec.kind", "Vigil's: where the request's pod spec sits (pod, template for workloads, jobTemplate for cronjobs)",
+                a -> podSpecKind(a));
+        fixed("ka.req.podspec.privileged", "Vigil's: true when any container of the request's pod spec (a pod's, or a workload's template) is privileged",
+                a -> podSpec(a) instanceof Map<?, ?> spec ? String.valueOf(podContainers(spec).stream()
+                        .anyMatch(c -> Boolean.TRUE.equals(at(c, "securityContext", "privileged")))) : null);
+        fixed("ka.req.podspec.host_namespaces", "Vigil's: the host namespaces the request's pod spec shares (pid, network, ipc)",
+                a -> podSpec(a) instanceof Map<?, ?> spec ? hostNamespaces(spec) : null);
+        fixed("ka.req.podspec.hostpaths", "Vigil's: the hostPath volumes' paths of the request's pod spec",
+                a -> podSpec(a) instanceof Map<?, ?> spec && spec.get("volumes") instanceof List<?> vs ? vs.stream()
+                        .map(v -> v instanceof Map<?, ?> m ? at(m, "hostPath", "path") : null).filter(java.util.Objects::nonNull)
+                        .map(AuditFields::textOf).toList() : null);
+        fixed("ka.req.podspec.add_capabilities", "Vigil's: the capabilities the containers of the request's pod spec add",
+                a -> podSpec(a) instanceof Map<?, ?> spec ? podContainers(spec).stream()
+                        .flatMap(c -> at(c, "securityContext", "capabilities", "add") instanceof List<?> caps ? caps.stream() : java.util.stream.Stream.empty())
+                        .map(AuditFields::textOf).toList() : null);
+        fixed("ka.req.podspec.images", "Vigil's: the images of every container of the request's pod spec",
+                a -> podSpec(a) instanceof Map<?, ?> spec ? podContainers(spec).stream().map(c -> c.get("image"))
+                        .filter(java.util.Objects::nonNull).map(AuditFields::textOf).toList() : null);
         fixed("ka.req.service.type", "a service's type", a -> text(at(a, "requestObject", "spec", "type")));
         indexed("ka.req.service.ports", "a service's ports, each as JSON", (a, i) -> pick(texts(at(a, "requestObject", "spec", "ports")), i));
         DESCRIBED.put("ka.uri.param[KEY]", "the value of the URI's query parameter KEY (the first, when given twice)");
@@ -282,6 +301,58 @@ final class AuditFields {
             return null;
         }
         return index < l.size() ? items(l, index) : null;
+    }
+
+    /**
+     * The pod spec a request object would run: a pod's {@code spec}, a workload's
+     * {@code spec.template.spec} (deployments, daemonsets, statefulsets, replicasets, jobs), a
+     * cronjob's {@code spec.jobTemplate.spec.template.spec}; null for anything else.
+     */
+    private static Map<?, ?> podSpec(Map<?, ?> a) {
+        String kind = podSpecKind(a);
+        if (kind == null) {
+            return null;
+        }
+        return (Map<?, ?>) switch (kind) {
+            case "pod" -> at(a, "requestObject", "spec");
+            case "template" -> at(a, "requestObject", "spec", "template", "spec");
+            default -> at(a, "requestObject", "spec", "jobTemplate", "spec", "template", "spec");
+        };
+    }
+
+    private static String podSpecKind(Map<?, ?> a) {
+        if (at(a, "requestObject", "spec", "containers") instanceof List<?>) {
+            return "pod";
+        }
+        if (at(a, "requestObject", "spec", "template", "spec") instanceof Map<?, ?>) {
+            return "template";
+        }
+        return at(a, "requestObject", "spec", "jobTemplate", "spec", "template", "spec") instanceof Map<?, ?> ? "jobTemplate" : null;
+    }
+
+    /** Every container of a pod spec: its containers, init containers and ephemeral containers. */
+    private static List<Map<?, ?>> podContainers(Map<?, ?> spec) {
+        List<Map<?, ?>> out = new ArrayList<>();
+        for (String list : CONTAINER_LISTS) {
+            if (spec.get(list) instanceof List<?> cs) {
+                for (Object c : cs) {
+                    if (c instanceof Map<?, ?> m) {
+                        out.add(m);
+                    }
+                }
+            }
+        }
+        return out;
+    }
+
+    private static List<String> hostNamespaces(Map<?, ?> spec) {
+        List<String> out = new ArrayList<>();
+        for (String[] ns : new String[][] {{"hostPID", "pid"}, {"hostNetwork", "network"}, {"hostIPC", "ipc"}}) {
+            if (Boolean.TRUE.equals(spec.get(ns[0]))) {
+                out.add(ns[1]);
+            }
+        }
+        return out;
     }
 
     /** All of `l` (index < 0), or its item at `index` alone (none past its end). */

@@ -74,20 +74,28 @@ class StockRulesTest {
 
     /**
      * A case is a list of events, or "scan:N" / "brute:N" / "sshflood:N" for N generated connections,
-     * or {repeat: N, vary: FIELD, event: {…}}: N copies with FIELD numbered (a number plus k, or text plus k).
+     * or {repeat: N, vary: FIELD, event: {…}}: N copies with FIELD numbered (a number plus k, or text
+     * plus k; FIELD may be a dotted path into an audit event, such as objectRef.name). An event
+     * written as a Kubernetes audit event (auditID, stage, verb) is read as the webhook reads one.
      */
     @SuppressWarnings("unchecked")
     static List<Map<String, Object>> events(Object c) {
         List<Map<String, Object>> out = new ArrayList<>();
         if (c instanceof Map<?, ?> gen && gen.get("repeat") instanceof Number n) {
             String vary = (String) gen.get("vary");
-            Map<String, Object> base = EventMaps.normalise((Map<String, Object>) gen.get("event"));
+            Map<String, Object> base = (Map<String, Object>) gen.get("event");
             for (int k = 0; k < n.intValue(); k++) {
-                Map<String, Object> e = new LinkedHashMap<>(base);
+                Map<String, Object> e = deepCopy(base);
                 if (vary != null) {
-                    e.put(vary, base.get(vary) instanceof Number b ? (Object) (b.longValue() + k) : base.get(vary) + String.valueOf(k));
+                    String[] path = vary.split("\\.");
+                    Map<String, Object> at = e;
+                    for (int i = 0; i < path.length - 1; i++) {
+                        at = (Map<String, Object>) at.get(path[i]);
+                    }
+                    Object was = at.get(path[path.length - 1]);
+                    at.put(path[path.length - 1], was instanceof Number b ? (Object) (b.longValue() + k) : was + String.valueOf(k));
                 }
-                out.add(e);
+                out.add(event(e));
             }
             return out;
         }
@@ -118,8 +126,24 @@ class StockRulesTest {
             return out;
         }
         for (Object e : (List<Object>) c) {
-            out.add(EventMaps.normalise((Map<String, Object>) e));
+            out.add(event((Map<String, Object>) e));
         }
+        return out;
+    }
+
+    private static Map<String, Object> event(Map<String, Object> written) {
+        if (dev.vigil.k8saudit.AuditEvents.isAudit(written)) {
+            var batch = dev.vigil.k8saudit.AuditEvents.read(written, "test", "test-cluster", 1);
+            assertEquals(null, batch.problem(), "the case's audit event: " + written);
+            return batch.events().get(0);
+        }
+        return EventMaps.normalise(written);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> deepCopy(Map<String, Object> m) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        m.forEach((k, v) -> out.put(k, v instanceof Map<?, ?> inner ? deepCopy((Map<String, Object>) inner) : v));
         return out;
     }
 
@@ -129,6 +153,10 @@ class StockRulesTest {
         long ts = 1_700_000_000_000_000_000L;
         for (Map<String, Object> e : events) {
             Map<String, Object> full = new LinkedHashMap<>(e);
+            if ("k8s_audit".equals(full.get("event"))) { // a Kubernetes request: no process header to fill
+                engine.accept(full);
+                continue;
+            }
             full.putIfAbsent("ts", ts += 1_000_000L);
             full.putIfAbsent("nodename", "test");
             full.putIfAbsent("pid", 1000L);
