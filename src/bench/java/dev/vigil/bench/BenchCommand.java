@@ -65,6 +65,13 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--fleet-only", description = "Measure only fleet mode on a local broker: bytes per event, and what one and two servers take.")
     boolean fleetOnly;
 
+    @Option(names = "--k8s-audit-only", description = "Measure only Kubernetes audit events: the rule engine over Falco's k8saudit file, and vigil run's webhook end to end.")
+    boolean k8sAuditOnly;
+
+    @Option(names = "--k8s-rules", defaultValue = "../shared/third_party/falco-k8saudit-rules/k8s_audit_rules.yaml", paramLabel = "PATH",
+            description = "Falco's k8s_audit_rules.yaml, for the Kubernetes audit figures (default ${DEFAULT-VALUE}).")
+    Path k8sRules;
+
     @Option(names = "--smoke", description = "One quick round of everything at a tenth of the size: checks that each measure works, not what it is.")
     boolean smoke;
 
@@ -95,6 +102,10 @@ final class BenchCommand implements Callable<Integer> {
         }
         if (consoleOnly) {
             ConsoleBench.run(System.out);
+            return 0;
+        }
+        if (k8sAuditOnly) {
+            K8sAuditBench.run(System.out, k8sRules, smoke);
             return 0;
         }
         try (TempDir tmp = TempDir.create("vigil-bench"); BenchPrograms programs = BenchPrograms.make()) {
@@ -151,6 +162,7 @@ final class BenchCommand implements Callable<Integer> {
         System.out.printf("store (default hooks, every workload above): %,d rows written, %,d dropped%s%n", store.written(), store.dropped(),
                 store.dropped() > 0 ? " (" + Escape.line(store.dropReason()) + ")" : "");
         printEngine();
+        K8sAuditBench.run(System.out, k8sRules, smoke);
         ConsoleBench.run(System.out);
         AgentBench.run(System.out, exec(ws), programs, smoke);
         PeerBench.run(System.out, programs, rounds, smoke);

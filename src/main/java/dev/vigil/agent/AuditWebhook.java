@@ -121,6 +121,12 @@ public final class AuditWebhook implements AutoCloseable {
                 refuse(ex, 413, "too_large", "bodies over " + (MAX_BODY >> 20) + " MiB are refused");
                 return;
             }
+            if (!queue.roomFor(body.length)) {
+                queue.refused("queue_full");
+                ex.getResponseHeaders().set("Retry-After", "1");
+                answer(ex, 503, "the agent's queue is full: send again");
+                return;
+            }
             List<Map<String, Object>> events;
             try {
                 events = AuditBody.events(body, body.length, host, cluster);
@@ -128,7 +134,7 @@ public final class AuditWebhook implements AutoCloseable {
                 refuse(ex, r.cause().equals("too_many") ? 413 : 400, r.cause(), r.getMessage());
                 return;
             }
-            if (!queue.offerAll(events)) {
+            if (!queue.offerAll(events, body.length)) {
                 ex.getResponseHeaders().set("Retry-After", "1");
                 answer(ex, 503, "the agent's queue is full: send again");
                 return;

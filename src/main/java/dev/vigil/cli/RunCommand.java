@@ -100,6 +100,9 @@ final class RunCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     K8sAuditOptions k8sAudit;
 
+    /** The most audit events' rows the store's queue holds before the audit queue waits: they are large, and the heap is for the kernel's events too. */
+    private static final int AUDIT_ROWS_QUEUED = 2_048;
+
     private static final long LOSS_ALERT_INTERVAL_NS = 30_000_000_000L;
 
     @Override
@@ -190,7 +193,11 @@ final class RunCommand implements Callable<Integer> {
                     audit = K8sAuditIntake.start(auditOptions, dev.vigil.enrich.Enricher.hostname(), e -> {
                         StoreWriter st = storeRef.get();
                         if (st != null) {
-                            st.event(e);
+                            try { // the audit queue waits for the store, and the webhook answers 503 meanwhile: the API server sends again
+                                st.eventWaiting(e, AUDIT_ROWS_QUEUED);
+                            } catch (InterruptedException stopping) {
+                                Thread.currentThread().interrupt();
+                            }
                         }
                         engine.accept(e);
                     });

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -153,8 +154,9 @@ public final class AuditFileFollower implements AutoCloseable {
             return;
         }
         try {
-            for (Map<String, Object> e : AuditBody.events(raw, raw.length, host, cluster)) {
-                queue.put(e);
+            List<Map<String, Object>> events = AuditBody.events(raw, raw.length, host, cluster);
+            for (Map<String, Object> e : events) {
+                queue.put(e, raw.length / events.size());
             }
         } catch (AuditBody.Refused r) {
             queue.refused(r.cause());

@@ -12,32 +12,45 @@ import java.util.function.Consumer;
 
 /**
  * Between the audit sources (the webhook, a followed file) and the rules: a bounded queue drained
- * by one thread, so that the API server is answered at once and never waits on evaluation. What
- * it cannot take, and every body refused, is counted by cause.
+ * by one thread, so that the API server is answered at once and never waits on evaluation. It is
+ * bounded in events and in the bytes of JSON they came as, so that a flood of large events cannot
+ * take the heap the kernel's events need. What it cannot take, and every body refused, is counted
+ * by cause.
  */
 public final class AuditQueue implements AutoCloseable {
     public static final int CAPACITY = 50_000;
+    /** The most JSON the queued events came as; parsed, they take a few times that on the heap. */
+    public static final long MAX_BYTES = 4L << 20;
 
-    private final ArrayBlockingQueue<Map<String, Object>> queue;
+    private record Queued(Map<String, Object> event, long bytes) {}
+
+    private final ArrayBlockingQueue<Queued> queue;
+    private final long maxBytes;
     private final Thread drain;
-    private final AtomicLong received = new AtomicLong(), queueFull = new AtomicLong(), failed = new AtomicLong();
+    private final AtomicLong received = new AtomicLong(), queueFull = new AtomicLong(), failed = new AtomicLong(), queuedBytes = new AtomicLong();
     private final Map<String, LongAdder> refused = new ConcurrentHashMap<>();
     private volatile boolean closing;
 
     public AuditQueue(int capacity, Consumer<Map<String, Object>> consumer) {
+        this(capacity, MAX_BYTES, consumer);
+    }
+
+    public AuditQueue(int capacity, long maxBytes, Consumer<Map<String, Object>> consumer) {
         this.queue = new ArrayBlockingQueue<>(capacity);
+        this.maxBytes = maxBytes;
         this.drain = Thread.ofPlatform().daemon().name("vigil-k8s-audit").start(() -> {
             while (!closing || !queue.isEmpty()) {
-                Map<String, Object> e;
+                Queued q;
                 try {
-                    e = queue.poll(100, TimeUnit.MILLISECONDS);
+                    q = queue.poll(100, TimeUnit.MILLISECONDS);
                 } catch (InterruptedException stop) {
                     closing = true;
                     continue;
                 }
-                if (e != null) {
+                if (q != null) {
+                    release(q.bytes());
                     try {
-                        consumer.accept(e);
+                        consumer.accept(q.event());
                     } catch (RuntimeException broken) {
                         failed.incrementAndGet(); // one event the pipeline could not take; the next ones still flow
                     }
@@ -46,20 +59,45 @@ public final class AuditQueue implements AutoCloseable {
         });
     }
 
-    /** The whole batch, or none of it when the queue has no room for all (counted): the sender may send it again. */
-    public synchronized boolean offerAll(List<Map<String, Object>> events) {
-        if (queue.remainingCapacity() < events.size()) {
+    private void release(long bytes) {
+        queuedBytes.addAndGet(-bytes);
+        synchronized (queuedBytes) {
+            queuedBytes.notifyAll();
+        }
+    }
+
+    /**
+     * The whole batch (that came as `bytes` of JSON), or none of it when the queue has no room for
+     * all (counted): the sender may send it again. A batch always goes into an empty queue.
+     */
+    public synchronized boolean offerAll(List<Map<String, Object>> events, long bytes) {
+        if (queue.remainingCapacity() < events.size() || !queue.isEmpty() && queuedBytes.get() + bytes > maxBytes) {
             queueFull.addAndGet(events.size());
             return false;
         }
-        queue.addAll(events);
+        long each = events.isEmpty() ? 0 : bytes / events.size();
+        queuedBytes.addAndGet(each * events.size());
+        for (Map<String, Object> e : events) {
+            queue.add(new Queued(e, each));
+        }
         received.addAndGet(events.size());
         return true;
     }
 
-    /** From a source that can wait (a file): waits for room. */
-    public void put(Map<String, Object> event) throws InterruptedException {
-        queue.put(event);
+    /** Whether a batch that came as `bytes` of JSON would fit now, before it is parsed: a sender that must wait is told so cheaply. */
+    public boolean roomFor(long bytes) {
+        return queue.isEmpty() || queuedBytes.get() + bytes <= maxBytes;
+    }
+
+    /** From a source that can wait (a file): waits for room for an event that came as `bytes` of JSON. */
+    public void put(Map<String, Object> event, long bytes) throws InterruptedException {
+        synchronized (queuedBytes) {
+            while (!queue.isEmpty() && queuedBytes.get() + bytes > maxBytes) {
+                queuedBytes.wait(100);
+            }
+        }
+        queuedBytes.addAndGet(bytes);
+        queue.put(new Queued(event, bytes));
         received.incrementAndGet();
     }
 
@@ -86,7 +124,7 @@ public final class AuditQueue implements AutoCloseable {
     /** One line for the agent's summary. */
     public String summary() {
         return "Kubernetes audit: " + received.get() + " events received" + (queueFull.get() > 0 ? ", " + queueFull.get()
-                + " dropped with the queue full" : "") + (failed.get() > 0 ? ", " + failed.get() + " failed in the pipeline" : "")
+                + " refused with the queue full (the webhook answered 503: the API server sends them again)" : "") + (failed.get() > 0 ? ", " + failed.get() + " failed in the pipeline" : "")
                 + (refused.isEmpty() ? "" : ", bodies or lines refused " + refusedByCause());
     }
 

@@ -93,8 +93,9 @@ public final class StoreWriter implements AutoCloseable {
     }
 
     /**
-     * From a source that can wait (a Kafka consumer: the broker keeps what is not read yet): waits
-     * for room rather than dropping. `json` is the event as received, stored as it is.
+     * From a source that can wait (a Kafka consumer: the broker keeps what is not read yet; the
+     * audit webhook, whose sender sends again): waits for room rather than dropping. `json` is the
+     * event as received, stored as it is; null: written from the fields.
      */
     public void eventWaiting(Map<String, Object> fields, String json) throws InterruptedException {
         if (fields.get("event") instanceof String type && NOT_STORED.contains(type)) {
@@ -102,6 +103,24 @@ public final class StoreWriter implements AutoCloseable {
         }
         queue.put(new EventRow(fields, null, json));
     }
+
+    /**
+     * As {@link #eventWaiting}, but waits while `most` rows are queued already: a source whose
+     * events are large (Kubernetes audit events) keeps little of the heap in the queue, and leaves
+     * the rest of it to the kernel's events, which cannot wait.
+     */
+    public void eventWaiting(Map<String, Object> fields, int most) throws InterruptedException {
+        synchronized (room) {
+            while (queue.size() >= most) {
+                waitingForRoom = true;
+                room.wait(100);
+            }
+        }
+        eventWaiting(fields, null);
+    }
+
+    private final Object room = new Object();
+    private volatile boolean waitingForRoom;
 
     /** Alerts are few and matter most: this waits up to a second for room. */
     public final Consumer<Alert> alerts = a -> {
@@ -164,6 +183,12 @@ public final class StoreWriter implements AutoCloseable {
                 }
                 if (item != null) {
                     tx.write(item);
+                }
+                if (waitingForRoom) {
+                    synchronized (room) {
+                        waitingForRoom = false;
+                        room.notifyAll();
+                    }
                 }
                 if (tx.items > 0 && (item == null || tx.items >= BATCH || System.nanoTime() >= tx.deadline)) {
                     tx.commit();

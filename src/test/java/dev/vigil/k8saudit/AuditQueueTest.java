@@ -31,16 +31,40 @@ class AuditQueueTest {
             }
             seen.add(ev.get("audit_id"));
         });
-        assertTrue(q.offerAll(List.of(e("a"))));
+        assertTrue(q.offerAll(List.of(e("a")), 10));
         assertTrue(taken.await(10, TimeUnit.SECONDS), "the drain took the first event and holds it");
-        assertFalse(q.offerAll(List.of(e("b"), e("c"), e("d"))), "three do not fit in two places");
-        assertTrue(q.offerAll(List.of(e("b"), e("c"))));
-        assertFalse(q.offerAll(List.of(e("d"))), "full");
+        assertFalse(q.offerAll(List.of(e("b"), e("c"), e("d")), 30), "three do not fit in two places");
+        assertTrue(q.offerAll(List.of(e("b"), e("c")), 20));
+        assertFalse(q.offerAll(List.of(e("d")), 10), "full");
         assertEquals(4, q.queueFull());
         release.countDown();
         q.close();
         assertEquals(List.of("a", "b", "c"), seen);
         assertEquals(3, q.received());
-        assertTrue(q.summary().contains("3 events received, 4 dropped with the queue full"), q.summary());
+        assertTrue(q.summary().contains("3 events received, 4 refused with the queue full"), q.summary());
+    }
+
+    @Test
+    void aBatchThatWouldPassTheByteBoundWaitsButAnEmptyQueueTakesAnyBatch() throws Exception {
+        CountDownLatch taken = new CountDownLatch(1), release = new CountDownLatch(1);
+        List<Object> seen = new CopyOnWriteArrayList<>();
+        AuditQueue q = new AuditQueue(100, 100, ev -> {
+            taken.countDown();
+            try {
+                release.await();
+            } catch (InterruptedException stop) {
+                Thread.currentThread().interrupt();
+            }
+            seen.add(ev.get("audit_id"));
+        });
+        assertTrue(q.offerAll(List.of(e("big")), 500), "an empty queue takes a batch larger than its bound");
+        assertTrue(taken.await(10, TimeUnit.SECONDS));
+        assertTrue(q.offerAll(List.of(e("a"), e("b")), 60));
+        assertFalse(q.offerAll(List.of(e("c")), 50), "60 + 50 bytes pass the bound of 100");
+        assertTrue(q.offerAll(List.of(e("c")), 40));
+        release.countDown();
+        q.close();
+        assertEquals(List.of("big", "a", "b", "c"), seen);
+        assertEquals(1, q.queueFull());
     }
 }
