@@ -44,6 +44,9 @@ class BenchSmokeTest {
         assertTrue(out.contains("events/s through the rules with nothing lost in the kernel"), out);
         positive(out, "rule engine alone: ([\\d,]+) events/s over the stock pack");
         positive(out, "store alone: ([\\d,]+) events/s written");
+        positive(out, "k8s audit, rule engine on one thread: ([\\d,]+) events/s over Falco's k8saudit file");
+        positive(out, "k8s audit, webhook end to end \\(vigil run, batches of 100, 2 clients\\): ([\\d,]+) events/s");
+        assertTrue(out.contains("0 refused; Kubernetes audit: 20001 events received"), "every batch taken, the marker too: " + out);
         positive(out, "console: incident of 500 processes, graph of \\d+ nodes: API (\\d+) ms");
         positive(out, "agent: start to ready (\\d+) ms \\(target");
         positive(out, "agent: RSS idle (\\d+) MiB \\(target ≤ 96\\), at its peak under 100,000 events/s \\d+ MiB");
