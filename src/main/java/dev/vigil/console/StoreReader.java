@@ -195,6 +195,69 @@ public final class StoreReader implements AutoCloseable {
         return eventsWhere(w, "ORDER BY ts DESC LIMIT " + limit(f.limit()));
     }
 
+    /**
+     * The cluster joined to the host: each Kubernetes user who exec'd or attached into a pod (an
+     * alert's `pods/exec` audit event) is a node, with an edge to the pod, and the pod an edge to
+     * each process of the graph that started in it from outside it (the exec's shell, under the
+     * container runtime): "alice → kubectl exec → pod shop/web-1 → sh → …".
+     */
+    private void kubernetesExecs(JsonNode inc, Map<String, ObjectNode> rows, Map<String, String> nodeOf, ArrayNode nodes, ArrayNode edges,
+                                 Set<String> edgeIds) throws SQLException {
+        Set<String> pods = new LinkedHashSet<>(), users = new LinkedHashSet<>();
+        for (JsonNode a : inc.get("alerts")) {
+            for (JsonNode e : a.path("events")) {
+                String sub = e.path("subresource").asText("");
+                if (!e.path("event").asText().equals("k8s_audit") || !e.path("resource").asText().equals("pods")
+                        || !(sub.equals("exec") || sub.equals("attach"))) {
+                    continue;
+                }
+                String pod = e.path("target_namespace").asText("") + "/" + e.path("target_name").asText("");
+                String user = "k8s:" + e.path("k8s_user").asText("");
+                if (pods.add("pod:" + pod)) {
+                    nodes.add(json.createObjectNode().put("id", "pod:" + pod).put("kind", "pod").put("label", pod)
+                            .put("cluster", e.path("cluster").asText("")));
+                }
+                if (users.add(user)) {
+                    nodes.add(json.createObjectNode().put("id", user).put("kind", "k8s_user").put("label", e.path("k8s_user").asText("")));
+                }
+                String command = String.join(" ", params(e.path("uri").asText(""), "command"));
+                edge(edges, edgeIds, user, "pod:" + pod, "kubectl " + sub + (command.isEmpty() ? "" : ": " + command));
+            }
+        }
+        if (pods.isEmpty()) {
+            return;
+        }
+        for (ObjectNode row : rows.values()) {
+            String id = row.get("exec_id").asText();
+            JsonNode first = eventsOf(id, 1).path(0);
+            String pod = "pod:" + first.path("k8s_ns_name").asText("") + "/" + first.path("k8s_pod_name").asText("");
+            if (!pods.contains(pod)) {
+                continue;
+            }
+            JsonNode parent = rows.get(row.path("parent_exec_id").asText(""));
+            JsonNode parentFirst = parent == null ? null : eventsOf(parent.get("exec_id").asText(), 1).path(0);
+            if (parentFirst == null || !pod.equals("pod:" + parentFirst.path("k8s_ns_name").asText("") + "/" + parentFirst.path("k8s_pod_name").asText(""))) {
+                edge(edges, edgeIds, pod, nodeOf.get(id), "exec");
+            }
+        }
+    }
+
+    /** Every value of a query parameter of a URI, decoded (kubectl sends a command's words as repeated `command=`). */
+    private static List<String> params(String uri, String key) {
+        List<String> out = new ArrayList<>();
+        int q = uri.indexOf('?');
+        if (q < 0) {
+            return out;
+        }
+        for (String pair : uri.substring(q + 1).split("&")) {
+            int eq = pair.indexOf('=');
+            if (eq > 0 && pair.substring(0, eq).equals(key)) {
+                out.add(java.net.URLDecoder.decode(pair.substring(eq + 1), java.nio.charset.StandardCharsets.UTF_8));
+            }
+        }
+        return out;
+    }
+
     /** One process's events in time order. */
     public synchronized ArrayNode eventsOf(String execId, int limit) throws SQLException {
         Where w = new Where();
@@ -460,6 +523,7 @@ public final class StoreReader implements AutoCloseable {
                 edge(edges, edgeIds, nodeOf.get(p), target, type);
             }
         }
+        kubernetesExecs(inc, rows, nodeOf, nodes, edges, edgeIds);
         ObjectNode g = json.createObjectNode();
         g.put("incident", incidentId);
         g.put("everything", everything);

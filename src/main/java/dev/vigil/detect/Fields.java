@@ -240,7 +240,7 @@ public final class Fields {
                 return audit;
             }
         }
-        if (NO_SOURCE.matcher(name).matches()) {
+        if (NO_SOURCE.matcher(name).matches() && Catalogue.rawOfFalco(name) == null) {
             return e -> e.get(name);
         }
         Computed c = COMPUTED.get(name);

@@ -32,11 +32,33 @@ public final class Containers {
             Path.of("/run/containers/storage/overlay-containers"), Path.of("/var/lib/containers/storage/overlay-containers"));
     private static final int MAX_CGROUPS = 200_000;
 
-    /** What the runtime says about a container; runtime "" when no state was found. */
-    public record Info(String id, String runtime, String image, boolean privileged) {
+    /**
+     * What the runtime says about a container; runtime "" when no state was found. The pod's name
+     * and namespace ("" outside Kubernetes) are what the kubelet labels (docker) or annotates (CRI
+     * runtimes) every container of a pod with.
+     */
+    public record Info(String id, String runtime, String image, boolean privileged, String podName, String podNamespace) {
+        public Info(String id, String runtime, String image, boolean privileged) {
+            this(id, runtime, image, privileged, "", "");
+        }
+
         public String shortId() {
             return id.substring(0, Math.min(12, id.length()));
         }
+    }
+
+    /** The kubelet's labels (dockershim, cri-dockerd, cri-o) and containerd's CRI annotations naming a container's pod. */
+    private static final String[] POD_NAME = {"io.kubernetes.pod.name", "io.kubernetes.cri.sandbox-name"};
+    private static final String[] POD_NAMESPACE = {"io.kubernetes.pod.namespace", "io.kubernetes.cri.sandbox-namespace"};
+
+    private static String first(JsonNode labels, String[] keys) {
+        for (String k : keys) {
+            if (labels.path(k).isTextual()) {
+                String v = labels.path(k).asText();
+                return v.length() > 253 ? v.substring(0, 253) : v; // a DNS subdomain at most; the label is the runtime's, not ours
+            }
+        }
+        return "";
     }
 
     private final Path root;
@@ -119,7 +141,9 @@ public final class Containers {
                     JsonNode config = json.readTree(docker.resolve("config.v2.json").toFile());
                     JsonNode host = Files.isRegularFile(docker.resolve("hostconfig.json"))
                             ? json.readTree(docker.resolve("hostconfig.json").toFile()) : config.path("HostConfig");
-                    return new Info(id, "docker", config.path("Config").path("Image").asText(""), host.path("Privileged").asBoolean(false));
+                    JsonNode labels = config.path("Config").path("Labels");
+                    return new Info(id, "docker", config.path("Config").path("Image").asText(""), host.path("Privileged").asBoolean(false),
+                            first(labels, POD_NAME), first(labels, POD_NAMESPACE));
                 }
                 Path oci = Files.isRegularFile(base.resolve(id).resolve("userdata").resolve("config.json"))
                         ? base.resolve(id).resolve("userdata").resolve("config.json") : containerdConfig(base, id);
@@ -165,7 +189,7 @@ public final class Containers {
         JsonNode bounding = spec.path("process").path("capabilities").path("bounding");
         List<String> caps = new ArrayList<>();
         bounding.forEach(c -> caps.add(c.asText()));
-        return new Info(id, runtime, image, caps.contains("CAP_SYS_ADMIN") && caps.size() >= 38);
+        return new Info(id, runtime, image, caps.contains("CAP_SYS_ADMIN") && caps.size() >= 38, first(a, POD_NAME), first(a, POD_NAMESPACE));
     }
 
     /** Once, at start: the cgroups that exist already. */

@@ -36,6 +36,10 @@ public record EnrichedEvent(Event event, long wallTimeNs, String exe, String use
             out.field("container_runtime", container.runtime());
             out.field("container_image", container.image());
             out.field("container_privileged", container.privileged());
+            if (!container.podName().isEmpty()) {
+                out.field("k8s_pod_name", container.podName());
+                out.field("k8s_ns_name", container.podNamespace());
+            }
         }
         out.field("nodename", nodename);
         out.field("exec_id", execId());

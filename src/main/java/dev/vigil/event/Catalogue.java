@@ -68,7 +68,7 @@ public final class Catalogue {
      * parent from the process cache, the process an event acts on (ptrace, kill, process_memory).
      */
     public static final List<String> CONTEXT = List.of("container_runtime", "container_image", "container_privileged",
-            "proc_args", "parent_exe", "parent_comm", "parent_args", "target_exe", "target_comm");
+            "k8s_pod_name", "k8s_ns_name", "proc_args", "parent_exe", "parent_comm", "parent_args", "target_exe", "target_comm");
 
     /**
      * Fields whose values many events repeat verbatim: a process's environment is inherited by its
@@ -123,6 +123,8 @@ public final class Catalogue {
         def("container_runtime", TEXT, "container runtime (docker, podman…)", "container.type");
         def("container_image", TEXT, "the container's image", "container.image");
         def("container_privileged", FLAG, "the container runs privileged", "container.privileged");
+        def("k8s_pod_name", TEXT, "the Kubernetes pod of the container, from the kubelet's labels or the CRI runtime's annotations", "k8s.pod.name");
+        def("k8s_ns_name", TEXT, "the Kubernetes namespace of the container's pod", "k8s.ns.name");
         def("proc_args", LIST, "the process's argv from the process cache (events other than exec)");
         def("parent_exe", PATH, "the parent's executable", "proc.pexe", "proc.pexepath");
         def("parent_comm", TEXT, "the parent's name");

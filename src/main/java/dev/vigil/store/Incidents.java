@@ -40,6 +40,8 @@ public final class Incidents {
         long alertCount;
         String root;
         final Set<String> processes = new LinkedHashSet<>();
+        /** The pods (namespace/name) a Kubernetes exec or attach of this incident went into, or its processes ran in. */
+        final Set<String> pods = new TreeSet<>();
 
         Incident(String id, Alert a) {
             this.id = id;
@@ -96,9 +98,10 @@ public final class Incidents {
             return into;
         }
         List<String> story = story(a);
+        Set<String> pods = pods(a);
         Incident joined = null;
         for (Incident i : open.values()) {
-            if (i.hosts.contains(a.host()) && story.stream().anyMatch(i.processes::contains)) {
+            if (i.hosts.contains(a.host()) && story.stream().anyMatch(i.processes::contains) || pods.stream().anyMatch(i.pods::contains)) {
                 joined = i;
                 break;
             }
@@ -112,6 +115,7 @@ public final class Incidents {
         joined.lastTs = Math.max(joined.lastTs, a.timeNs());
         joined.hosts.add(a.host());
         joined.processes.addAll(story);
+        joined.pods.addAll(pods);
         for (String t : a.tags()) {
             if (t.matches("T\\d{4}(\\.\\d{3})?")) {
                 joined.techniques.add(t);
@@ -153,6 +157,27 @@ public final class Incidents {
                         && !ENTRY_POINTS.contains(String.valueOf(e.get("parent_comm")))) {
                     out.add(parent);
                 }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The cluster joined to the host: the pods an alert's Kubernetes exec or attach went into
+     * (`pods/exec`, `pods/attach`), and the pods its processes ran in (their container's pod
+     * labels). An exec and what ran in that pod afterwards share one, whichever alert comes first:
+     * the API server batches its audit events, so the exec's may arrive after the shell's.
+     */
+    static Set<String> pods(Alert a) {
+        Set<String> out = new TreeSet<>();
+        for (Map<String, Object> e : a.events()) {
+            if ("k8s_audit".equals(e.get("event"))) {
+                if (("exec".equals(e.get("subresource")) || "attach".equals(e.get("subresource"))) && "pods".equals(e.get("resource"))
+                        && e.get("target_namespace") instanceof String ns && e.get("target_name") instanceof String pod) {
+                    out.add(ns + "/" + pod);
+                }
+            } else if (e.get("k8s_pod_name") instanceof String pod && !pod.isEmpty()) {
+                out.add(e.get("k8s_ns_name") + "/" + pod);
             }
         }
         return out;

@@ -24,10 +24,10 @@ class ContainersTest {
             all.append(i == 0 ? "" : ",").append(i == 21 ? "\"CAP_SYS_ADMIN\"" : "\"CAP_" + i + "\"");
         }
         Files.writeString(containerd.resolve("k8s.io").resolve(A).resolve("config.json"), "{\"annotations\":{\"io.kubernetes.cri.image-name\":"
-                + "\"docker.io/library/nginx:1.27\"},\"process\":{\"capabilities\":{\"bounding\":[" + all + "]}}}");
+                + "\"docker.io/library/nginx:1.27\",\"io.kubernetes.cri.sandbox-name\":\"web-1\",\"io.kubernetes.cri.sandbox-namespace\":\"shop\"},\"process\":{\"capabilities\":{\"bounding\":[" + all + "]}}}");
         Files.createDirectories(crio.resolve(B).resolve("userdata"));
         Files.writeString(crio.resolve(B).resolve("userdata").resolve("config.json"), "{\"annotations\":{\"io.kubernetes.cri-o.ImageName\":"
-                + "\"quay.io/x/y:2\",\"io.kubernetes.cri-o.ContainerID\":\"" + B + "\"},\"process\":{\"capabilities\":{\"bounding\":[\"CAP_CHOWN\"]}}}");
+                + "\"quay.io/x/y:2\",\"io.kubernetes.pod.name\":\"db-0\",\"io.kubernetes.pod.namespace\":\"billing\",\"io.kubernetes.cri-o.ContainerID\":\"" + B + "\"},\"process\":{\"capabilities\":{\"bounding\":[\"CAP_CHOWN\"]}}}");
 
         Containers c = new Containers(Files.createTempDirectory("vigil-nocgroup"), List.of(containerd, crio));
         c.cgroupChanged(7, "/kubepods/besteffort/pod1/cri-containerd-" + A + ".scope", false);
@@ -39,12 +39,17 @@ class ContainersTest {
         assertEquals("containerd", a.runtime());
         assertEquals("docker.io/library/nginx:1.27", a.image());
         assertTrue(a.privileged());
+        assertEquals("web-1", a.podName(), "containerd's CRI annotations name the pod");
+        assertEquals("shop", a.podNamespace());
         assertEquals(A.substring(0, 12), c.container(7).shortId());
         Containers.Info b = c.container(8);
         assertEquals("cri-o", b.runtime());
         assertEquals("quay.io/x/y:2", b.image());
         assertFalse(b.privileged());
+        assertEquals("db-0", b.podName(), "CRI-O's annotations name the pod");
+        assertEquals("billing", b.podNamespace());
         assertEquals("", c.container(9).runtime(), "a container id with no runtime state still is a container");
+        assertEquals("", c.container(9).podName(), "outside Kubernetes, no pod");
         assertNull(c.container(10), "the host");
         c.cgroupChanged(7, "", true);
         assertNull(c.container(7), "removed with its cgroup");

@@ -72,4 +72,30 @@ class IncidentsTest {
         assertEquals("Set-uid or set-gid bit set", a.title()); // the highest priority names it
         assertEquals(Priority.CRITICAL, a.severity());
     }
+
+    @Test
+    void aKubernetesExecAndWhatRanInThatPodAreOneIncidentWhicheverComesFirst() {
+        Incidents inc = new Incidents();
+        Map<String, Object> shell = new java.util.HashMap<>(event(700, "nc", 690, "sh", 680, "runc", 1, "systemd"));
+        shell.put("k8s_pod_name", "web-1");
+        shell.put("k8s_ns_name", "shop");
+        // the shell's alert first: the API server's webhook batches, so the exec's audit event may come later
+        var a = inc.assign(alert("n", S, "Netcat or socat running a program on a socket", Priority.CRITICAL, "T1059.004", shell));
+        Map<String, Object> exec = Map.of("event", "k8s_audit", "resource", "pods", "subresource", "exec", "target_namespace", "shop",
+                "target_name", "web-1", "k8s_user", "alice", "nodename", "control-plane");
+        var b = inc.assign(new Alert("x", 2 * S, "Attach/Exec Pod", "rule", Priority.NOTICE, List.of("T1609"), "", "control-plane",
+                List.of(exec), List.of(), Map.of()));
+        assertSame(a, b);
+        assertEquals(List.of("shop/web-1"), List.copyOf(a.pods));
+        // the same pod name in another namespace is another pod
+        Map<String, Object> other = new java.util.HashMap<>(Map.of("event", "k8s_audit", "resource", "pods", "subresource", "exec",
+                "target_namespace", "billing", "target_name", "web-1", "nodename", "control-plane"));
+        assertNotEquals(a, inc.assign(new Alert("y", 3 * S, "Attach/Exec Pod", "rule", Priority.NOTICE, List.of("T1609"), "", "control-plane",
+                List.of(other), List.of(), Map.of())));
+        // a request that is not an exec or attach into a pod joins nothing by its pod
+        Map<String, Object> get = Map.of("event", "k8s_audit", "resource", "pods", "target_namespace", "shop", "target_name", "web-1",
+                "nodename", "control-plane");
+        assertNotEquals(a, inc.assign(new Alert("z", 4 * S, "K8s Pod read", "rule", Priority.NOTICE, List.of("T1613"), "", "control-plane",
+                List.of(get), List.of(), Map.of())));
+    }
 }

@@ -197,6 +197,8 @@ function draw(g) {
       { selector: 'node[kind = "file"]', style: { shape: 'rectangle', 'background-color': '#f5a623' } },
       { selector: 'node[kind = "peer"]', style: { shape: 'diamond', 'background-color': '#4a90e2' } },
       { selector: 'node[kind = "dns"]', style: { shape: 'hexagon', 'background-color': '#7ed321' } },
+      { selector: 'node[kind = "k8s_user"]', style: { shape: 'star', 'background-color': '#326ce5' } },
+      { selector: 'node[kind = "pod"]', style: { shape: 'round-rectangle', 'background-color': '#326ce5' } },
       { selector: 'edge', style: { width: 1.5, 'curve-style': 'bezier', 'target-arrow-shape': 'triangle', label: 'data(label)',
         'font-size': 8, color: '#667', 'line-color': '#aab', 'target-arrow-color': '#aab' } },
     ],

