@@ -131,8 +131,16 @@ public final class JsonWriter implements FieldSink {
 
     private void string(String s) {
         sb.append('"');
-        int n = s.length(), run = 0;
-        for (int i = 0; i < n; i++) {
+        int n = s.length(), first = 0;
+        while (first < n && plain(s.charAt(first))) {
+            first++;
+        }
+        if (first == n) { // most strings: copied whole, in one go
+            sb.append(s).append('"');
+            return;
+        }
+        int run = 0;
+        for (int i = first; i < n; i++) {
             char c = s.charAt(i);
             if (plain(c)) {
                 continue; // copied with the rest of its run
@@ -158,10 +166,18 @@ public final class JsonWriter implements FieldSink {
         sb.append('"');
     }
 
+    private static final boolean[] PLAIN_ASCII = new boolean[0x80];
+
+    static {
+        for (char c = 0x20; c < 0x7f; c++) {
+            PLAIN_ASCII[c] = c != '"' && c != '\\' && c != '<' && c != '>' && c != '&';
+        }
+    }
+
     /** Written as it is: printable ASCII but the quote, the backslash and {@code < > &}, and non-surrogate text above U+009F but U+2028/9. */
     private static boolean plain(char c) {
         if (c < 0x80) {
-            return c >= 0x20 && c != 0x7f && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&';
+            return PLAIN_ASCII[c];
         }
         return c >= 0xa0 && !Character.isSurrogate(c) && c != 0x2028 && c != 0x2029;
     }
