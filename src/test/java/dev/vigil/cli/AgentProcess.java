@@ -129,4 +129,26 @@ final class AgentProcess implements AutoCloseable {
             stop();
         }
     }
+
+    /** The console this process serves, from its "vigil: console URL token T" line. */
+    ConsoleClient console() throws InterruptedException {
+        String line = awaitStderr(l -> l.startsWith("vigil: console http://"));
+        java.util.regex.Matcher at = java.util.regex.Pattern.compile("(http://[^/]+)/ token ([0-9a-f]+)").matcher(line);
+        if (!at.find()) {
+            fail("no console address in: " + line);
+        }
+        return new ConsoleClient(at.group(1), at.group(2));
+    }
+
+    /** The console's API as a test calls it: GET with the bearer token, 200 expected, JSON back. */
+    record ConsoleClient(String base, String token) {
+        private static final java.net.http.HttpClient HTTP = java.net.http.HttpClient.newHttpClient();
+
+        JsonNode get(String path) throws Exception {
+            java.net.http.HttpResponse<String> r = HTTP.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + path))
+                    .header("Authorization", "Bearer " + token).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, r.statusCode(), path + ": " + r.body());
+            return JSON.readTree(r.body());
+        }
+    }
 }

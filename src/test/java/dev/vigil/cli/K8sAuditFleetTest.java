@@ -1,7 +1,6 @@
 package dev.vigil.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.vigil.detect.FalcoRuleFiles;
 import dev.vigil.fleet.LocalBroker;
 import dev.vigil.k8saudit.AuditFixture;
@@ -31,7 +30,6 @@ import static org.junit.jupiter.api.Assertions.fail;
  */
 class K8sAuditFleetTest {
     private static final HttpClient HTTP = HttpClient.newHttpClient();
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     /** The first records wait for the events topic to be made and assigned: longer than AgentProcess.await. */
     private static JsonNode awaitAlert(AgentProcess server, String rule, Predicate<JsonNode> p) throws InterruptedException {
@@ -44,13 +42,6 @@ class K8sAuditFleetTest {
             Thread.sleep(100);
         }
         return fail("no '" + rule + "' alert at the server within 60 s: " + server.alerts + "; stderr: " + server.stderr);
-    }
-
-    private static JsonNode get(String base, String token, String query) throws Exception {
-        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(base + query)).header("Authorization", "Bearer " + token).build(),
-                HttpResponse.BodyHandlers.ofString());
-        assertEquals(200, r.statusCode(), query + ": " + r.body());
-        return JSON.readTree(r.body());
     }
 
     @Test
@@ -89,23 +80,20 @@ class K8sAuditFleetTest {
                 assertEquals("staging", secret.path("events").get(0).path("cluster").asText(), secret.toString());
 
                 // the console finds them by the request's columns
-                String console = server.awaitStderr(l -> l.startsWith("vigil: console http://"));
-                java.util.regex.Matcher at = java.util.regex.Pattern.compile("(http://[^/]+)/ token ([0-9a-f]+)").matcher(console);
-                assertTrue(at.find(), console);
-                String base = at.group(1), token = at.group(2);
+                AgentProcess.ConsoleClient console = server.console();
                 String query = "/api/events?type=k8s_audit&user=mallory&verb=get&resource=secrets&namespace=billing&name=stripe-key&code=200";
-                JsonNode byUser = get(base, token, query);
+                JsonNode byUser = console.get(query);
                 for (int i = 0; i < 100 && byUser.isEmpty(); i++) { // the store writes in batches, after the rules have seen the event
                     Thread.sleep(100);
-                    byUser = get(base, token, query);
+                    byUser = console.get(query);
                 }
                 assertEquals(1, byUser.size(), byUser.toString());
                 assertEquals("staging", byUser.get(0).path("cluster").asText());
-                JsonNode byAddress = get(base, token, "/api/events?address=198.51.100.7");
+                JsonNode byAddress = console.get("/api/events?address=198.51.100.7");
                 assertEquals(2, byAddress.size(), "both requests came from that address: " + byAddress);
-                assertEquals(0, get(base, token, "/api/events?user=mallory&code=403").size(), "mallory's read was not refused");
-                HttpResponse<String> bad = HTTP.send(HttpRequest.newBuilder(URI.create(base + "/api/events?code=forbidden"))
-                        .header("Authorization", "Bearer " + token).build(), HttpResponse.BodyHandlers.ofString());
+                assertEquals(0, console.get("/api/events?user=mallory&code=403").size(), "mallory's read was not refused");
+                HttpResponse<String> bad = HTTP.send(HttpRequest.newBuilder(URI.create(console.base() + "/api/events?code=forbidden"))
+                        .header("Authorization", "Bearer " + console.token()).build(), HttpResponse.BodyHandlers.ofString());
                 assertEquals(400, bad.statusCode(), bad.body());
 
                 assertEquals(0, server.stop());

@@ -1,7 +1,6 @@
 package dev.vigil.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.vigil.detect.FalcoRuleFiles;
 import dev.vigil.enrich.RealDocker;
 import dev.vigil.k8saudit.AuditFixture;
@@ -11,7 +10,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -28,14 +26,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class K8sExecJoinTest {
     private static final HttpClient HTTP = HttpClient.newHttpClient();
-    private static final ObjectMapper JSON = new ObjectMapper();
-
-    private static JsonNode get(String base, String token, String path) throws Exception {
-        HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(base + path)).header("Authorization", "Bearer " + token).build(),
-                HttpResponse.BodyHandlers.ofString());
-        assertEquals(200, r.statusCode(), path + ": " + r.body());
-        return JSON.readTree(r.body());
-    }
 
     @Test
     void aKubectlExecAndTheShellItStartedAreOneIncidentFromTheUserToTheProcess() throws Exception {
@@ -64,14 +54,11 @@ class K8sExecJoinTest {
                 assertEquals(pod.substring(0, 12), event.path("container_id").asText().substring(0, 12), event.toString());
                 JsonNode request = agent.await("Attach/Exec Pod", a -> a.path("output").asText().contains("pod=web-1"));
 
-                String console = agent.awaitStderr(l -> l.startsWith("vigil: console http://"));
-                java.util.regex.Matcher at = java.util.regex.Pattern.compile("(http://[^/]+)/ token ([0-9a-f]+)").matcher(console);
-                assertTrue(at.find(), console);
-                String base = at.group(1), token = at.group(2);
+                AgentProcess.ConsoleClient console = agent.console();
                 JsonNode incident = null;
                 for (int i = 0; i < 100 && incident == null; i++) { // the store writes alerts in batches
-                    for (JsonNode inc : get(base, token, "/api/incidents")) {
-                        JsonNode full = get(base, token, "/api/incidents/" + inc.path("id").asText());
+                    for (JsonNode inc : console.get("/api/incidents")) {
+                        JsonNode full = console.get("/api/incidents/" + inc.path("id").asText());
                         List<String> rules = new ArrayList<>();
                         full.path("alerts").forEach(a -> rules.add(a.path("rule").asText()));
                         if (rules.contains("Attach/Exec Pod") && rules.contains("Netcat or socat running a program on a socket")) {
@@ -82,9 +69,9 @@ class K8sExecJoinTest {
                         Thread.sleep(100);
                     }
                 }
-                assertTrue(incident != null, "one incident holds the exec request and the shell: " + get(base, token, "/api/incidents")
+                assertTrue(incident != null, "one incident holds the exec request and the shell: " + console.get("/api/incidents")
                         + "; request " + request.path("id") + ", shell " + shell.path("id"));
-                JsonNode graph = get(base, token, "/api/incidents/" + incident.path("id").asText() + "/graph");
+                JsonNode graph = console.get("/api/incidents/" + incident.path("id").asText() + "/graph");
                 List<String> edges = new ArrayList<>();
                 graph.path("edges").forEach(e -> edges.add(e.path("from").asText() + " -" + e.path("label").asText() + "-> " + e.path("to").asText()));
                 assertTrue(edges.contains("k8s:alice -kubectl exec: sh-> pod:shop/web-1"), "the user's exec into the pod: " + edges);

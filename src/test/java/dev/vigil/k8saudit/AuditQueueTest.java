@@ -18,11 +18,9 @@ class AuditQueueTest {
         return Map.of("audit_id", id);
     }
 
-    @Test
-    void aBatchGoesInWholeOrNotAtAll() throws Exception {
-        CountDownLatch taken = new CountDownLatch(1), release = new CountDownLatch(1);
-        List<Object> seen = new CopyOnWriteArrayList<>();
-        AuditQueue q = new AuditQueue(2, ev -> {
+    /** A drain that holds the first event it takes until `release`, so that what follows stays queued; what it took goes to `seen`. */
+    private static java.util.function.Consumer<Map<String, Object>> held(CountDownLatch taken, CountDownLatch release, List<Object> seen) {
+        return ev -> {
             taken.countDown();
             try {
                 release.await();
@@ -30,7 +28,14 @@ class AuditQueueTest {
                 Thread.currentThread().interrupt();
             }
             seen.add(ev.get("audit_id"));
-        });
+        };
+    }
+
+    @Test
+    void aBatchGoesInWholeOrNotAtAll() throws Exception {
+        CountDownLatch taken = new CountDownLatch(1), release = new CountDownLatch(1);
+        List<Object> seen = new CopyOnWriteArrayList<>();
+        AuditQueue q = new AuditQueue(2, held(taken, release, seen));
         assertTrue(q.offerAll(List.of(e("a")), 10));
         assertTrue(taken.await(10, TimeUnit.SECONDS), "the drain took the first event and holds it");
         assertFalse(q.offerAll(List.of(e("b"), e("c"), e("d")), 30), "three do not fit in two places");
@@ -48,15 +53,7 @@ class AuditQueueTest {
     void aBatchThatWouldPassTheByteBoundWaitsButAnEmptyQueueTakesAnyBatch() throws Exception {
         CountDownLatch taken = new CountDownLatch(1), release = new CountDownLatch(1);
         List<Object> seen = new CopyOnWriteArrayList<>();
-        AuditQueue q = new AuditQueue(100, 100, ev -> {
-            taken.countDown();
-            try {
-                release.await();
-            } catch (InterruptedException stop) {
-                Thread.currentThread().interrupt();
-            }
-            seen.add(ev.get("audit_id"));
-        });
+        AuditQueue q = new AuditQueue(100, 100, held(taken, release, seen));
         assertTrue(q.offerAll(List.of(e("big")), 500), "an empty queue takes a batch larger than its bound");
         assertTrue(taken.await(10, TimeUnit.SECONDS));
         assertTrue(q.offerAll(List.of(e("a"), e("b")), 60));
