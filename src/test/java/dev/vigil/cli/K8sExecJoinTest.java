@@ -31,8 +31,8 @@ class K8sExecJoinTest {
     void aKubectlExecAndTheShellItStartedAreOneIncidentFromTheUserToTheProcess() throws Exception {
         AgentProcess.requireRoot();
         try (TempDir data = TempDir.create("vigil-k8s-join"); RealDocker docker = RealDocker.start()) {
-            String pod = docker.run(List.of("io.kubernetes.pod.name=web-1", "io.kubernetes.pod.namespace=shop",
-                    "io.kubernetes.container.name=web"), "sleep", "600");
+            String pod = docker.run(List.of("--label", "io.kubernetes.pod.name=web-1", "--label", "io.kubernetes.pod.namespace=shop",
+                    "--label", "io.kubernetes.container.name=web"), RealDocker.IMAGE, "sleep", "600");
             try (AgentProcess agent = AgentProcess.start("--add-rules", "--rules", FalcoRuleFiles.k8sAudit().toString(),
                     "--k8s-audit", "127.0.0.1:0", "--k8s-audit-insecure", "--cluster", "prod", "--data", data.path().toString(),
                     "--listen", "127.0.0.1:0")) {

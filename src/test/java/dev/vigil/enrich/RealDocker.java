@@ -89,19 +89,24 @@ public final class RealDocker implements AutoCloseable {
         }
     }
 
-    /** A container of {@link #IMAGE} with these labels, running `command`; its id. */
-    public String run(List<String> labels, String... command) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(DOCKER, "run", "-d", "--network", "none"));
-        for (String l : labels) {
-            cmd.addAll(List.of("--label", l));
-        }
-        cmd.add(IMAGE);
+    /** A container of `image` started in the background with these `docker run` options (and no network), running `command`; its id. */
+    public String run(List<String> options, String image, String... command) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("run", "-d", "--network", "none"));
+        cmd.addAll(options);
+        cmd.add(image);
         cmd.addAll(List.of(command));
-        Result r = run(cmd.toArray(String[]::new));
+        Result r = docker(cmd.toArray(String[]::new));
         assertEquals(0, r.exit(), "docker run: " + r.out());
         String id = r.out().trim();
         containers.add(id);
         return id;
+    }
+
+    /** Debian's docker client with these arguments (the classic builder: no BuildKit to fetch), its exit status and output. */
+    public Result docker(String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("env", "DOCKER_BUILDKIT=0", DOCKER));
+        cmd.addAll(List.of(args));
+        return run(cmd.toArray(String[]::new));
     }
 
     /** `docker exec` of `command` in a container: its exit status and output. */
