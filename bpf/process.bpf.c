@@ -86,6 +86,22 @@ static __always_inline void find_socket_peer(struct exec_event *e, struct task_s
 	e->socket_pid = find_socket_peer_once(&e->peer, address_of(task));
 }
 
+#define OVERLAYFS_SUPER_MAGIC 0x794c7630
+
+/*
+ * Whether an overlay inode has an upper dentry: a file made or changed in the container's
+ * writable layer (container drift) rather than one of its image's layers. The overlay inode wraps
+ * the VFS inode the file points at; read through probe reads, as it is reached by subtraction.
+ */
+static __always_inline bool exe_in_upper_layer(struct inode *inode)
+{
+	if (!inode || inode->i_sb->s_magic != OVERLAYFS_SUPER_MAGIC)
+		return false;
+	unsigned long at = (unsigned long)inode - bpf_core_field_offset(struct ovl_inode, vfs_inode);
+	struct ovl_inode *oi = (struct ovl_inode *)at;
+	return BPF_CORE_READ(oi, __upperdentry) != NULL;
+}
+
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(process__exec, struct task_struct *task, pid_t old_pid, struct linux_binprm *bprm)
 {
@@ -119,6 +135,8 @@ int BPF_PROG(process__exec, struct task_struct *task, pid_t old_pid, struct linu
 		e->exec_flags |= EXEC_SCRIPT;
 	if (exe && exe->f_inode->i_nlink == 0)
 		e->exec_flags |= EXEC_EXE_DELETED;
+	if (exe && exe_in_upper_layer(exe->f_inode))
+		e->exec_flags |= EXEC_EXE_UPPER;
 
 	__u64 arg_start = mm->arg_start, arg_end = mm->arg_end;
 	__u64 argv_len = arg_end - arg_start;

@@ -166,7 +166,7 @@ struct exec_event {
 	__u8 parent_kthread;       /* parent is a kernel thread: a usermode helper */
 	__u8 cred_unexplained;     /* root creds, non-root parent, no set*id on record */
 	__u8 env_truncated;        /* the environment was longer than env_max: env holds its start */
-	__u32 exec_flags;          /* EXEC_SCRIPT | EXEC_EXE_DELETED */
+	__u32 exec_flags;          /* EXEC_SCRIPT | EXEC_EXE_DELETED | EXEC_EXE_UPPER */
 	struct cred_ids cred;
 	struct cred_ids parent_cred;
 	__u64 cap_effective;       /* the new program's capabilities, bit N = capability N */
@@ -186,6 +186,7 @@ struct exec_event {
 /* exec_event.exec_flags */
 #define EXEC_SCRIPT       1  /* the kernel ran an interpreter for a #! file: filename is the script */
 #define EXEC_EXE_DELETED  2  /* the executed file has no name left (unlinked before or while it ran) */
+#define EXEC_EXE_UPPER    4  /* the executed file is in an overlay's upper layer: written in the container, not its image */
 
 /* 42 connect, 43 accept, 49 bind. */
 struct net_event {

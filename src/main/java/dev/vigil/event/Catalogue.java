@@ -79,7 +79,7 @@ public final class Catalogue {
 
     /** Fields of recordings made by other collectors, read when a replayed event carries them. */
     public static final List<String> RECORDED = List.of("vpid", "pvpid", "vpgid", "loginname", "groupname",
-            "proc_duration", "exe_upper_layer", "exe_writable");
+            "proc_duration", "exe_writable");
 
     private static final Map<String, FieldDef> FIELDS = new LinkedHashMap<>();
 
@@ -137,7 +137,7 @@ public final class Catalogue {
         def("loginname", TEXT, "the name of loginuid", "user.loginname");
         def("groupname", TEXT, "the name of gid", "group.name");
         def("proc_duration", NUMBER, "ns since the process started", "proc.duration");
-        def("exe_upper_layer", FLAG, "the executable lives in an overlay's upper layer", "proc.is_exe_upper_layer");
+        def("exe_upper_layer", FLAG, "the executable is in an overlay's upper layer: written in the container, not part of its image", "proc.is_exe_upper_layer");
         def("exe_writable", FLAG, "the executable is writable by the process's user", "proc.is_exe_writable");
         def("res", NUMBER, "the call's result: 0 or more is success, a negative errno a failure", "evt.rawres");
         def("pid_tree", TEXT, "ancestry as Elkeid writes it: pid.comm<ppid.pcomm<… (12 levels)");

@@ -13,8 +13,8 @@ public record ExecEvent(
         String runPath, String stdin, String stdout, String tty, String ldPreload, String ssh,
         String filename, Endpoints peer, int socketPid, boolean parentKthread, long capEffective, long capPermitted,
         List<String> env, boolean envTruncated, int execFlags) implements Event {
-    /** bpf/include/vigil.h: EXEC_SCRIPT, EXEC_EXE_DELETED. */
-    public static final int SCRIPT = 1, EXE_DELETED = 2;
+    /** bpf/include/vigil.h: EXEC_SCRIPT, EXEC_EXE_DELETED, EXEC_EXE_UPPER. */
+    public static final int SCRIPT = 1, EXE_DELETED = 2, EXE_UPPER = 4;
 
     /** For a #! file: the script the interpreter runs, made absolute against the working directory. */
     public String script() {
@@ -90,6 +90,7 @@ public record ExecEvent(
             out.field("loader_target", loaded);
         }
         out.field("exe_deleted", (execFlags & EXE_DELETED) != 0);
+        out.field("exe_upper_layer", (execFlags & EXE_UPPER) != 0);
         out.field("res", header.res());
         if (type() == EventType.USERMODEHELPER) {
             out.field("wait", -1);
