@@ -94,6 +94,9 @@ static __always_inline void emit_file(struct task_struct *task, struct file *f, 
 	e->flags = flags;
 	e->mode = BPF_CORE_READ(f, f_inode, i_mode);
 	e->ino = BPF_CORE_READ(f, f_inode, i_ino);
+	/* with the device and the directory, userspace finds which watch matched, and so the host's path */
+	e->dev = BPF_CORE_READ(f, f_inode, i_sb, s_dev);
+	e->dir_ino = BPF_CORE_READ(f, f_path.dentry, d_parent, d_inode, i_ino);
 	e->fd = res;
 	__u32 pos = put_file_path(e, sizeof(*e), &e->path, f, type);
 	pos = put_sb_id(e, pos, &e->sb_id, f, type);

@@ -216,6 +216,8 @@ struct file_event {
 	struct str_ref path2;
 	struct str_ref sb_id;
 	struct str_ref extra;
+	__u64 dir_ino;             /* file_read/file_write: the inode of the file's directory */
+	__u64 dev;                 /* file_read/file_write: the file's device, as the watch keys hold it */
 };
 
 /* What a 700 agent_tamper event saw: task_event.arg0. */

@@ -190,6 +190,8 @@ public final class Catalogue {
         def("mode", NUMBER, "file mode bits");
         def("fsid", TEXT, "the file system's id");
         def("sb_id", TEXT, "the file system's id (device)");
+        def("host_path", PATH, "a watched file's path on the host, from the watch that matched it: for a file reached through a"
+                + " container's bind mount, the host's name beside the container's `file`; empty when not known");
         def("old_name", PATH, "rename and link: the existing name (a symlink's target)");
         def("new_name", PATH, "rename and link: the new name; prctl: the name the process gave itself");
         def("symlink", FLAG, "link: a symbolic link (false: a hard link)");

@@ -225,13 +225,13 @@ public enum EventType implements EventKind {
     FILE_WRITE(608, "file_write", kernel(true, "open/openat/openat2/creat (and io_uring OPENAT) of a watched file for writing, decided in the kernel", "open__", "iouring__")
             .record("file_event")
             .is("a watched file opened for writing")
-            .fields("file", "sb_id", "flags", "res")
+            .fields("file", "host_path", "sb_id", "flags", "res")
             .path("file")
             .falco("open", "openat", "openat2", "creat")),
     FILE_READ(609, "file_read", kernel(true, "open/openat/openat2 (and io_uring OPENAT) of a watched file for reading, decided in the kernel", "open__", "iouring__")
             .record("file_event")
             .is("a watched file opened for reading")
-            .fields("file", "sb_id", "flags", "res")
+            .fields("file", "host_path", "sb_id", "flags", "res")
             .path("file")
             .falco("open", "openat", "openat2", "creat")),
     USB(610, "usb_device_event", kernel(true, "kernel uevent netlink socket (userspace), SUBSYSTEM=usb")

@@ -3,10 +3,16 @@ package dev.vigil.event;
 /**
  * File hooks. One wire struct serves several types; {@link #fields} names each part as Elkeid
  * does for that type (e.g. {@code old_name}/{@code new_name} for rename, {@code fstype} for mount).
+ * A watched file's `hostPath` is where the watch that matched it sits on the host: the same file
+ * reached through a container's bind mount has another `path` (the container's) and this one.
  */
 public record FileEvent(
         Header header, PidTree pidTree, String path, String path2, String sbId, String extra,
-        long flags, long ino, int mode, int fd) implements Event {
+        long flags, long ino, int mode, int fd, long dirIno, long dev, String hostPath) implements Event {
+
+    public FileEvent withHostPath(String host) {
+        return new FileEvent(header, pidTree, path, path2, sbId, extra, flags, ino, mode, fd, dirIno, dev, host);
+    }
 
     @Override
     public void fields(FieldSink out) {
@@ -45,6 +51,7 @@ public record FileEvent(
             }
             case FILE_WRITE, FILE_READ -> {
                 out.field("file", path);
+                out.field("host_path", hostPath);
                 out.field("sb_id", sbId);
                 out.field("flags", flags);
             }

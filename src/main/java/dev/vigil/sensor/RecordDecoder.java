@@ -56,7 +56,8 @@ public final class RecordDecoder {
                         str(rec, Wire.FILE, "path"), str(rec, Wire.FILE, "path2"), str(rec, Wire.FILE, "sb_id"),
                         str(rec, Wire.FILE, "extra"),
                         rec.get(JAVA_LONG_UNALIGNED, off(Wire.FILE, "flags")), rec.get(JAVA_LONG_UNALIGNED, off(Wire.FILE, "ino")),
-                        rec.get(JAVA_INT_UNALIGNED, off(Wire.FILE, "mode")), rec.get(JAVA_INT_UNALIGNED, off(Wire.FILE, "fd")));
+                        rec.get(JAVA_INT_UNALIGNED, off(Wire.FILE, "mode")), rec.get(JAVA_INT_UNALIGNED, off(Wire.FILE, "fd")),
+                        rec.get(JAVA_LONG_UNALIGNED, off(Wire.FILE, "dir_ino")), rec.get(JAVA_LONG_UNALIGNED, off(Wire.FILE, "dev")), "");
             }
             case "task_event" -> {
                 need(rec, Wire.TASK, type);

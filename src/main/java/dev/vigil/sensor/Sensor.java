@@ -9,6 +9,7 @@ import dev.vigil.bpf.NotSupportedException;
 import dev.vigil.bpf.RingBuffer;
 import dev.vigil.event.Event;
 import dev.vigil.event.EventType;
+import dev.vigil.event.FileEvent;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -67,6 +68,9 @@ public final class Sensor implements AutoCloseable {
     private static final long WATCH_REFRESH_NS = 10_000_000_000L;
     /** The inode key each watched file has now; a replaced file's old key is removed, so no stranger inherits it. */
     private final Map<Path, List<Long>> inodeKeys = new java.util.HashMap<>();
+    /** Watched files and watch directories by (inode, kernel dev): where a watched file event's watch sits on the host. */
+    private final Map<List<Long>, Path> hostPaths = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final int MAX_HOST_PATHS = 100_000;
 
     private Sensor(SensorOptions options, Consumer<Event> sink) {
         this.sink = sink;
@@ -373,6 +377,9 @@ public final class Sensor implements AutoCloseable {
                     List<Long> now = List.of((long) Files.getAttribute(p, "unix:ino", LinkOption.NOFOLLOW_LINKS),
                             (long) kernelDev((long) Files.getAttribute(p, "unix:dev", LinkOption.NOFOLLOW_LINKS)));
                     List<Long> before = inodeKeys.put(p, now);
+                    if (hostPaths.size() < MAX_HOST_PATHS) {
+                        hostPaths.put(now, p);
+                    }
                     if (before != null && !before.equals(now)) {
                         watchedByInode.delete(inodeKey(before, arena));
                     }
@@ -390,6 +397,9 @@ public final class Sensor implements AutoCloseable {
                 }
                 long ino = (long) Files.getAttribute(keyDir, "unix:ino");
                 long dev = (long) Files.getAttribute(keyDir, "unix:dev");
+                if (hostPaths.size() < MAX_HOST_PATHS) {
+                    hostPaths.put(List.of(ino, (long) kernelDev(dev)), keyDir);
+                }
                 MemorySegment key = arena.allocate(Wire.WATCH_KEY);
                 key.set(JAVA_LONG, Offsets.of(Wire.WATCH_KEY, "dir_ino"), ino);
                 key.set(JAVA_INT, Offsets.of(Wire.WATCH_KEY, "dev"), kernelDev(dev));
@@ -442,7 +452,33 @@ public final class Sensor implements AutoCloseable {
             decodeFailures.merge(t == null ? "unknown" : t.eventName(), 1L, Long::sum);
             return;
         }
+        if (e instanceof FileEvent f && (f.type() == EventType.FILE_READ || f.type() == EventType.FILE_WRITE)) {
+            e = f.withHostPath(hostPath(f));
+        }
         sink.accept(e);
+    }
+
+    /**
+     * Where a watched file sits on the host: the watched file itself (its inode), or its name in a
+     * watched directory (the directory's inode). The kernel matched one of these keys; the path the
+     * event carries is the opener's, which in a container is the container's name for the file.
+     */
+    String hostPath(FileEvent f) {
+        Path file = hostPaths.get(List.of(f.ino(), f.dev()));
+        if (file != null) {
+            return file.toString();
+        }
+        Path dir = hostPaths.get(List.of(f.dirIno(), f.dev()));
+        if (dir == null) {
+            return "";
+        }
+        int slash = f.path().lastIndexOf('/');
+        String name = f.path().substring(slash + 1);
+        try {
+            return name.isEmpty() || name.equals("..") || name.equals(".") ? "" : dir.resolve(name).toString();
+        } catch (java.nio.file.InvalidPathException unnameable) {
+            return "";
+        }
     }
 
     /** Waits up to `timeoutMillis` for records and delivers them; returns how many arrived. */

@@ -70,7 +70,8 @@ final class Wire {
     static final StructLayout FILE = CStruct.of("file_event",
             HEADER.withName("hdr"), PID_TREE.withName("tree"), JAVA_LONG.withName("flags"), JAVA_LONG.withName("ino"),
             JAVA_INT.withName("mode"), JAVA_INT.withName("fd"),
-            STR_REF.withName("path"), STR_REF.withName("path2"), STR_REF.withName("sb_id"), STR_REF.withName("extra"));
+            STR_REF.withName("path"), STR_REF.withName("path2"), STR_REF.withName("sb_id"), STR_REF.withName("extra"),
+            JAVA_LONG.withName("dir_ino"), JAVA_LONG.withName("dev"));
 
     static final StructLayout TASK = CStruct.of("task_event",
             HEADER.withName("hdr"), PID_TREE.withName("tree"),

@@ -45,7 +45,7 @@ class CatalogueTest {
             case "dns_event" -> out.add(new DnsEvent(h, PEER, "example.org", 1, 0, 0, List.of("192.0.2.1"), true));
             case "file_event" -> {
                 for (long flags = 0; flags <= 3; flags++) {
-                    out.add(new FileEvent(h, TREE, "/a", "/b", "sb", "x", flags, 5, 0644, 3));
+                    out.add(new FileEvent(h, TREE, "/a", "/b", "sb", "x", flags, 5, 0644, 3, 2, 8, "/host/a"));
                 }
             }
             case "task_event" -> {

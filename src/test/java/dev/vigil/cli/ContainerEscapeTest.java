@@ -1,0 +1,46 @@
+package dev.vigil.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.vigil.enrich.RealDocker;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Host files reached from a real container through a bind mount, under `vigil run` with the stock
+ * pack: the container names them by its own paths (/host/…), the watch that matched names the
+ * host's file, and the rules read either. Each alert names the container.
+ */
+class ContainerEscapeTest {
+    @Test
+    void aHostCronFileAndTheHostsShadowThroughABindMountAreCaught() throws Exception {
+        AgentProcess.requireRoot();
+        Path cron = Path.of("/etc/cron.d/vigil-escape-test");
+        try (TempDir work = TempDir.create("vigil-container-escape"); RealDocker docker = RealDocker.start();
+             AgentProcess agent = AgentProcess.start("--data", work.path().resolve("data").toString(), "--no-console", "--fold", "0")) {
+            RealDocker.Result wrote = docker.docker("run", "--rm", "--network", "none", "-v", "/etc/cron.d:/host/cron.d", RealDocker.IMAGE,
+                    "sh", "-c", "echo '* * * * * root id' > /host/cron.d/vigil-escape-test");
+            Files.deleteIfExists(cron); // the host's cron is restored at once
+            assertEquals(0, wrote.exit(), wrote.out());
+            RealDocker.Result read = docker.docker("run", "--rm", "--network", "none", "-v", "/etc:/host/etc:ro", RealDocker.IMAGE,
+                    "/bin/head", "-c1", "/host/etc/shadow");
+            assertEquals(0, read.exit(), read.out());
+
+            JsonNode cronAlert = agent.await("Cron file written outside the cron tools", a -> a.path("output").asText().contains("vigil-escape-test"));
+            JsonNode e = cronAlert.path("events").get(0);
+            assertEquals("/host/cron.d/vigil-escape-test", e.path("file").asText(), "the container's name for it: " + e);
+            assertEquals("/etc/cron.d/vigil-escape-test", e.path("host_path").asText(), "the host's: " + e);
+            assertEquals(12, e.path("container_id").asText().length(), e.toString());
+            JsonNode shadow = agent.await("Sensitive file read by an unexpected program", a -> a.path("output").asText().contains("/host/etc/shadow"));
+            assertEquals("/etc/shadow", shadow.path("events").get(0).path("host_path").asText(), shadow.toString());
+            assertTrue(shadow.path("events").get(0).path("in_container").asBoolean(), shadow.toString());
+        } finally {
+            Files.deleteIfExists(cron);
+        }
+    }
+}
