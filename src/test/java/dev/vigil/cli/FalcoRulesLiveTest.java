@@ -17,9 +17,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Falco's own rule files, unchanged, under {@code vigil run --rules FILE}: for each rule whose
- * behaviour this machine can produce (no container runtime, no Kubernetes), the kernel is made to
- * do the thing and the alert must carry that rule's name. Rules that need container metadata are
- * shown firing over recorded events in FalcoCompatTest.
+ * behaviour this host can produce outside a container, the kernel is made to do the thing and the
+ * alert must carry that rule's name. Container rules run in a real container in
+ * FalcoContainerRulesLiveTest; those no runtime here can trigger are shown firing over recorded
+ * events in FalcoCompatTest.
  *
  * Tools are stand-ins named as the rules name them (a copy of bash called nginx, of true called
  * xmrig…): Falco's rules judge a process by its name, and the kernel reports the name exec'd.
