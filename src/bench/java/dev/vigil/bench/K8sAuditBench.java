@@ -260,17 +260,14 @@ final class K8sAuditBench {
         }
     }
 
-    /** CPU seconds by thread name (utime + stime of /proc/PID/task/*), the busiest first. */
+    /** CPU seconds by thread name (each thread's utime + stime, read as PeerBench reads a process's), the busiest first. */
     static String threadCpu(long pid) {
         Map<String, Double> by = new java.util.HashMap<>();
-        double tick = 100.0;
         try (var tasks = Files.list(Path.of("/proc", String.valueOf(pid), "task"))) {
             for (Path t : tasks.toList()) {
                 try {
-                    String stat = Files.readString(t.resolve("stat"));
-                    String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replaceAll("-?\\d+$", "");
-                    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-                    by.merge(name, (Long.parseLong(f[11]) + Long.parseLong(f[12])) / tick, Double::sum);
+                    String name = Files.readString(t.resolve("comm")).strip().replaceAll("-?\\d+$", "");
+                    by.merge(name, PeerBench.cpuNs(t.resolve("stat")) / 1e9, Double::sum);
                 } catch (java.io.IOException | RuntimeException gone) {
                     // the thread ended
                 }

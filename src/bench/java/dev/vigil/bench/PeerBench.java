@@ -136,10 +136,15 @@ final class PeerBench {
         return v[v.length / 2];
     }
 
-    /** utime + stime of a process (or thread) from /proc, in ns; 0 once it is gone. */
+    /** utime + stime of a process from /proc, in ns; 0 once it is gone. */
     static long cpuNs(long pid) {
+        return cpuNs(Path.of("/proc/" + pid + "/stat"));
+    }
+
+    /** utime + stime from a stat file of /proc (a process's, or a thread's under task/), in ns; 0 once it is gone. */
+    static long cpuNs(Path statFile) {
         try {
-            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+            String stat = Files.readString(statFile);
             String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
             return (Long.parseLong(f[11]) + Long.parseLong(f[12])) * 10_000_000L; // USER_HZ is 100 on Linux
         } catch (IOException | RuntimeException gone) {

@@ -207,8 +207,8 @@ public final class StoreReader implements AutoCloseable {
         for (JsonNode a : inc.get("alerts")) {
             for (JsonNode e : a.path("events")) {
                 String sub = e.path("subresource").asText("");
-                if (!e.path("event").asText().equals("k8s_audit") || !e.path("resource").asText().equals("pods")
-                        || !(sub.equals("exec") || sub.equals("attach"))) {
+                if (!e.path("event").asText().equals(dev.vigil.event.K8sAuditType.K8S_AUDIT.eventName())
+                        || !dev.vigil.event.K8sAuditType.intoPod(e.path("resource").asText(), sub)) {
                     continue;
                 }
                 String pod = e.path("target_namespace").asText("") + "/" + e.path("target_name").asText("");

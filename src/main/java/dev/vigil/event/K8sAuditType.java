@@ -13,6 +13,11 @@ public enum K8sAuditType implements EventKind {
                     "target_namespace", "target_name", "api_group", "api_version", "response_code", "response_reason", "decision",
                     "reason", "source_ips", "user_agent", "cluster", "audit"));
 
+    /** Whether a request went into a pod's containers: `kubectl exec` or `kubectl attach` (the pods/exec and pods/attach subresources). */
+    public static boolean intoPod(Object resource, Object subresource) {
+        return "pods".equals(resource) && ("exec".equals(subresource) || "attach".equals(subresource));
+    }
+
     private final int number;
     private final String name;
     private final EventDef def;

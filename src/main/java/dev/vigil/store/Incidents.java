@@ -2,6 +2,7 @@ package dev.vigil.store;
 
 import dev.vigil.detect.Alert;
 import dev.vigil.detect.Priority;
+import dev.vigil.event.K8sAuditType;
 
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -171,8 +172,8 @@ public final class Incidents {
     static Set<String> pods(Alert a) {
         Set<String> out = new TreeSet<>();
         for (Map<String, Object> e : a.events()) {
-            if ("k8s_audit".equals(e.get("event"))) {
-                if (("exec".equals(e.get("subresource")) || "attach".equals(e.get("subresource"))) && "pods".equals(e.get("resource"))
+            if (K8sAuditType.K8S_AUDIT.eventName().equals(e.get("event"))) {
+                if (K8sAuditType.intoPod(e.get("resource"), e.get("subresource"))
                         && e.get("target_namespace") instanceof String ns && e.get("target_name") instanceof String pod) {
                     out.add(ns + "/" + pod);
                 }
