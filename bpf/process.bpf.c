@@ -118,6 +118,7 @@ int BPF_PROG(process__exec, struct task_struct *task, pid_t old_pid, struct linu
 	fill_cred(&e->cred, task);
 	fill_cred(&e->parent_cred, parent);
 	fill_caps(task, &e->cap_effective, &e->cap_permitted);
+	fill_vpids(task, &e->vpid, &e->pvpid);
 	e->parent_kthread = (parent->flags & PF_KTHREAD) != 0;
 	find_socket_peer(e, task);
 
@@ -207,6 +208,7 @@ int process__exit_failed(struct trace_event_raw_sys_exit *ctx)
 	fill_tree(&e->tree, task);
 	fill_cred(&e->cred, task);
 	fill_caps(task, &e->cap_effective, &e->cap_permitted);
+	fill_vpids(task, &e->vpid, &e->pvpid);
 	const char *name = (void *)a.a[1];
 	const char *const *argv = (void *)a.a[2];
 	__u32 pos = sizeof(*e);

@@ -181,6 +181,8 @@ struct exec_event {
 	struct str_ref ssh;        /* SSH_CONNECTION */
 	struct str_ref filename;   /* the name exec was given */
 	struct str_ref env;        /* NUL-separated NAME=value, at most env_max bytes */
+	__u32 vpid;                /* pid inside the task's own pid namespace */
+	__u32 pvpid;               /* the parent's pid in that namespace; 0 when the parent is outside it */
 };
 
 /* exec_event.exec_flags */

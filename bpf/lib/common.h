@@ -250,6 +250,32 @@ static __always_inline void fill_caps(struct task_struct *task, __u64 *effective
 	bpf_probe_read_kernel(permitted, sizeof(*permitted), &cred->cap_permitted);
 }
 
+/* One level of a struct pid: the number it has in the namespace of that level, and the namespace. */
+static __always_inline struct upid pid_at(struct pid *p, __u32 level)
+{
+	struct upid u = {};
+	unsigned long at = (unsigned long)p + bpf_core_field_offset(struct pid, numbers) + (level & 31) * bpf_core_type_size(struct upid);
+	bpf_probe_read_kernel(&u, sizeof(u), (void *)at);
+	return u;
+}
+
+/*
+ * The task's pid inside its own pid namespace (1 for a container's first process), and its
+ * parent's pid as that namespace sees it (0 when the parent is outside it, as a runtime is).
+ */
+static __always_inline void fill_vpids(struct task_struct *task, __u32 *vpid, __u32 *pvpid)
+{
+	struct pid *own = BPF_CORE_READ(task, thread_pid);
+	struct pid *parent = BPF_CORE_READ(task, real_parent, thread_pid);
+	__u32 level = BPF_CORE_READ(own, level);
+	struct upid mine = pid_at(own, level);
+	*vpid = mine.nr;
+	if (parent && BPF_CORE_READ(parent, level) >= level) {
+		struct upid theirs = pid_at(parent, level);
+		*pvpid = theirs.ns == mine.ns ? theirs.nr : 0;
+	}
+}
+
 static __always_inline void fill_cred(struct cred_ids *c, struct task_struct *task)
 {
 	const struct cred *cred = task->real_cred;

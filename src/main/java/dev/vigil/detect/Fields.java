@@ -30,9 +30,12 @@ public final class Fields {
     private static final Pattern INDEXED = Pattern.compile("proc\\.(aname|apid|aexe|aexepath|acmdline)\\[(\\d{1,3})]");
     /** Falco fields of metadata Vigil has no source for on this host (Kubernetes, image layers): empty, as Falco has them outside a pod. */
     private static final Pattern NO_SOURCE = Pattern.compile("k8s\\.[a-z0-9_.]+(\\[[^\\]]{1,128}])?|proc\\.exe_ino(\\.[a-z_]+)?"
-            + "|container\\.(start_ts|duration|name|image\\.(tag|digest|id)|ip|cni\\.json|healthcheck|liveness_probe|readiness_probe"
-            + "|mounts?(\\.[a-z_]+)?(\\[[^\\]]{1,256}])?|label(\\.[a-z0-9_.\\-/]+)?|labels)"
+            + "|container\\.(start_ts|duration|image\\.(digest|id)|ip|cni\\.json|healthcheck|liveness_probe|readiness_probe"
+            + "|label(\\.[a-z0-9_.\\-/]+)?|labels)"
             + "|fd\\.nameraw|fd\\.[a-z]ip\\.name|fd\\.ino|fd\\.dev|fd\\.uid|fd\\.name_changed|fd\\.types|proc\\.fdopencount");
+
+    /** Falco's container.mount[K] and container.mount.PART[K]: K a number (the Nth mount) or a glob on the source (on the destination for .source). */
+    private static final Pattern MOUNT = Pattern.compile("container\\.mount(?:\\.(source|dest|mode|rdwr|propagation))?\\[([^\\]]{1,256})]");
 
     private static final Map<String, java.util.Optional<Function<Map<String, Object>, Object>>> SHARED = new java.util.concurrent.ConcurrentHashMap<>();
 
@@ -209,12 +212,28 @@ public final class Fields {
                 });
         computed("container.image.repository", "the image without tag and digest",
                 e -> e.get("container_image") instanceof String i ? repository(i) : null);
+        computed("container.image.tag", "the image's tag (latest when the image names neither tag nor digest)",
+                e -> e.get("container_image") instanceof String i && !i.isEmpty() ? tag(i) : null);
+        computed("container.mounts", "on a program's start in a container: its mounts, source:dest:mode:rw:propagation, space-separated",
+                e -> e.get("container_mounts") instanceof List<?> l ? String.join(" ", l.stream().map(String::valueOf).toList()) : null);
+        // resolved by the MOUNT pattern; listed here for `vigil fields`
+        computed("container.mount[N|GLOB]", "on a program's start in a container: [N] the Nth mount, [GLOB] the first whose source matches, "
+                + "as source:dest:mode:rw:propagation; none when there is none", null);
+        computed("container.mount.dest[N|GLOB]", "[N] the Nth mount's destination, [GLOB] that of the first whose source matches; N/A when none", null);
+        computed("container.mount.source[N|GLOB]", "[N] the Nth mount's source, [GLOB] that of the first whose destination matches; N/A when none", null);
+        computed("container.mount.mode[N|GLOB]", "a mount's mode (ro, z…), as container.mount.dest picks it", null);
+        computed("container.mount.rdwr[N|GLOB]", "whether a mount is read-write, as container.mount.dest picks it", null);
+        computed("container.mount.propagation[N|GLOB]", "a mount's propagation, as container.mount.dest picks it", null);
     }
 
     private static Function<Map<String, Object>, Object> build(String name) {
         Matcher m = INDEXED.matcher(name);
         if (m.matches()) {
             return indexed(m.group(1), Integer.parseInt(m.group(2)));
+        }
+        Matcher mount = MOUNT.matcher(name);
+        if (mount.matches()) {
+            return ContainerMounts.field(mount.group(1), mount.group(2));
         }
         Matcher env = ENV_VAR.matcher(name);
         if (env.matches() && !(name.contains("[") ^ name.endsWith("]"))) {
@@ -455,6 +474,14 @@ public final class Fields {
         }
         int colon = s.lastIndexOf(':');
         return colon > s.lastIndexOf('/') ? s.substring(0, colon) : s;
+    }
+
+    /** The tag of an image reference: after the last colon of its last path part; latest when there is neither tag nor digest. */
+    static String tag(String image) {
+        int at = image.indexOf('@');
+        String s = at >= 0 ? image.substring(0, at) : image;
+        int colon = s.lastIndexOf(':');
+        return colon > s.lastIndexOf('/') ? s.substring(colon + 1) : at >= 0 ? "" : "latest";
     }
 
     static String directory(String path) {

@@ -22,8 +22,9 @@ import java.util.stream.Stream;
  * of /sys/fs/cgroup at start maps the existing ones, then the kernel's cgroup_mkdir/rmdir events
  * keep the map (no rescans on the event path, which a process making cgroups could otherwise
  * drive). The container id is the 64-hex id in the cgroup path (docker, containerd, cri-o,
- * podman), printed cut to 12 characters as Falco does; empty on the host. Runtime, image and
- * privileged flag are read once per container from the runtime's own state, where one exists.
+ * podman), printed cut to 12 characters as Falco does; empty on the host. Runtime, name, image,
+ * privileged flag, mounts and pod are read once per container from the runtime's own state, where
+ * one exists.
  */
 public final class Containers {
     private static final Pattern ID = Pattern.compile("([0-9a-f]{64})");
@@ -33,19 +34,54 @@ public final class Containers {
     private static final int MAX_CGROUPS = 200_000;
 
     /**
-     * What the runtime says about a container; runtime "" when no state was found. The pod's name
-     * and namespace ("" outside Kubernetes) are what the kubelet labels (docker) or annotates (CRI
-     * runtimes) every container of a pod with.
+     * A host path mounted into a container, as the runtime set it up: source on the host, destination
+     * in the container, the mode given (docker's "ro", "z"…; "" when none), read-write or not, and the
+     * propagation (rprivate…).
      */
-    public record Info(String id, String runtime, String image, boolean privileged, String podName, String podNamespace) {
+    public record Mount(String source, String dest, String mode, boolean rw, String propagation) {
+        /** Falco's form of one mount: source:dest:mode:rdrw:propagation. */
+        public String falco() {
+            return source + ":" + dest + ":" + mode + ":" + rw + ":" + propagation;
+        }
+    }
+
+    /**
+     * What the runtime says about a container. Runtime from its state, else from the cgroup's
+     * name ("" when neither says); name and image "" and no mounts when no state was found (a
+     * container gone before it was read). The pod's name and namespace ("" outside Kubernetes)
+     * are what the kubelet labels (docker) or annotates (CRI runtimes) every container of a pod
+     * with. Mounts are the host paths mounted in (bind mounts and volumes), not the runtime's
+     * own files (hosts, resolv.conf, the shm).
+     */
+    public record Info(String id, String runtime, String name, String image, boolean privileged, List<Mount> mounts,
+                       String podName, String podNamespace) {
         public Info(String id, String runtime, String image, boolean privileged) {
-            this(id, runtime, image, privileged, "", "");
+            this(id, runtime, "", image, privileged, List.of(), "", "");
         }
 
         public String shortId() {
             return id.substring(0, Math.min(12, id.length()));
         }
+
+        /** The mounts in Falco's form, in the runtime's order. */
+        public List<String> falcoMounts() {
+            List<String> out = new ArrayList<>(mounts.size());
+            for (Mount m : mounts) {
+                out.add(m.falco());
+            }
+            return out;
+        }
     }
+
+    /** Where a cgroup belongs: a container's id and the runtime its name shows, or the host. */
+    private record Where(String id, String runtime) {}
+
+    private static final Where HOST = new Where("", "");
+    /** Mounts kept per container, and the length kept of a name, image or path: the runtime's state is read, not trusted. */
+    private static final int MAX_MOUNTS = 64, MAX_TEXT = 4096;
+    /** Where runtimes keep a container's own files, which they bind into it: not a host path the user mounted. */
+    private static final List<String> RUNTIME_FILES = List.of("/var/lib/docker/containers/", "/run/containers/storage/",
+            "/var/lib/containers/storage/", "/run/containerd/", "/var/lib/containerd/", "/run/crio/", "/var/run/containers/storage/");
 
     /** The kubelet's labels (dockershim, cri-dockerd, cri-o) and containerd's CRI annotations naming a container's pod. */
     private static final String[] POD_NAME = {"io.kubernetes.pod.name", "io.kubernetes.cri.sandbox-name"};
@@ -55,15 +91,19 @@ public final class Containers {
         for (String k : keys) {
             if (labels.path(k).isTextual()) {
                 String v = labels.path(k).asText();
-                return v.length() > 253 ? v.substring(0, 253) : v; // a DNS subdomain at most; the label is the runtime's, not ours
+                return cut(v, 253); // a DNS subdomain at most; the label is the runtime's, not ours
             }
         }
         return "";
     }
 
+    private static String cut(String s, int most) {
+        return s.length() > most ? s.substring(0, most) : s;
+    }
+
     private final Path root;
     private final List<Path> stateRoots;
-    private final Map<Long, String> byCgroup = new ConcurrentHashMap<>();
+    private final Map<Long, Where> byCgroup = new ConcurrentHashMap<>();
     private final Map<String, Info> info = new ConcurrentHashMap<>();
     private final ObjectMapper json = new ObjectMapper();
 
@@ -105,11 +145,11 @@ public final class Containers {
 
     /** The container of a cgroup, or null on the host. */
     public Info container(long cgroupId) {
-        String id = byCgroup.get(cgroupId);
-        if (id == null || id.isEmpty()) {
+        Where w = byCgroup.get(cgroupId);
+        if (w == null || w.id().isEmpty()) {
             return null;
         }
-        return info.computeIfAbsent(id, this::read);
+        return info.computeIfAbsent(w.id(), id -> read(id, w.runtime()));
     }
 
     /** From the kernel: a cgroup v2 directory made or removed (path relative to the hierarchy's root). */
@@ -119,8 +159,30 @@ public final class Containers {
             return;
         }
         if (byCgroup.size() < MAX_CGROUPS) {
-            byCgroup.put(cgroupId, idFromPath(path));
+            byCgroup.put(cgroupId, where(path));
         }
+    }
+
+    private static Where where(String path) {
+        String id = idFromPath(path);
+        return id.isEmpty() ? HOST : new Where(id, runtimeOfPath(path, id));
+    }
+
+    /** The runtime a container's cgroup is named after: docker-ID.scope or /docker/ID, libpod-ID, cri-containerd-ID, crio-ID. */
+    static String runtimeOfPath(String path, String id) {
+        String before = path.substring(0, path.lastIndexOf(id));
+        int slash = before.lastIndexOf('/', Math.max(0, before.length() - 2));
+        String name = before.substring(slash + 1);
+        if (name.startsWith("libpod")) {
+            return "podman";
+        }
+        if (name.startsWith("cri-containerd")) {
+            return "containerd";
+        }
+        if (name.startsWith("crio")) {
+            return "cri-o";
+        }
+        return name.startsWith("docker") ? "docker" : "";
     }
 
     static String idFromPath(String path) {
@@ -132,18 +194,13 @@ public final class Containers {
         return last == null ? "" : last;
     }
 
-    /** Runtime, image and privileged flag from the first runtime whose state knows this id. */
-    private Info read(String id) {
+    /** What the first runtime whose state knows this id says; its id and the cgroup's runtime when none does. */
+    private Info read(String id, String runtimeOfCgroup) {
         for (Path base : stateRoots) {
             try {
                 Path docker = base.resolve(id);
                 if (Files.isRegularFile(docker.resolve("config.v2.json"))) {
-                    JsonNode config = json.readTree(docker.resolve("config.v2.json").toFile());
-                    JsonNode host = Files.isRegularFile(docker.resolve("hostconfig.json"))
-                            ? json.readTree(docker.resolve("hostconfig.json").toFile()) : config.path("HostConfig");
-                    JsonNode labels = config.path("Config").path("Labels");
-                    return new Info(id, "docker", config.path("Config").path("Image").asText(""), host.path("Privileged").asBoolean(false),
-                            first(labels, POD_NAME), first(labels, POD_NAMESPACE));
+                    return fromDocker(id, docker);
                 }
                 Path oci = Files.isRegularFile(base.resolve(id).resolve("userdata").resolve("config.json"))
                         ? base.resolve(id).resolve("userdata").resolve("config.json") : containerdConfig(base, id);
@@ -154,7 +211,25 @@ public final class Containers {
                 // try the next runtime
             }
         }
-        return new Info(id, "", "", false);
+        return new Info(id, runtimeOfCgroup, "", "", false, List.of(), "", "");
+    }
+
+    /** docker's config.v2.json (name, image, labels, mount points) and hostconfig.json (privileged). */
+    private Info fromDocker(String id, Path dir) throws IOException {
+        JsonNode config = json.readTree(dir.resolve("config.v2.json").toFile());
+        JsonNode host = Files.isRegularFile(dir.resolve("hostconfig.json"))
+                ? json.readTree(dir.resolve("hostconfig.json").toFile()) : config.path("HostConfig");
+        JsonNode labels = config.path("Config").path("Labels");
+        List<Mount> mounts = new ArrayList<>();
+        for (JsonNode m : config.path("MountPoints")) {
+            if (mounts.size() < MAX_MOUNTS && m.path("Source").isTextual() && !m.path("Source").asText().isEmpty()) {
+                mounts.add(new Mount(cut(m.path("Source").asText(), MAX_TEXT), cut(m.path("Destination").asText(""), MAX_TEXT),
+                        cut(m.path("Relabel").asText(""), 64), m.path("RW").asBoolean(true), cut(m.path("Propagation").asText(""), 64)));
+            }
+        }
+        String name = config.path("Name").asText("");
+        return new Info(id, "docker", cut(name.startsWith("/") ? name.substring(1) : name, 253), cut(config.path("Config").path("Image").asText(""), MAX_TEXT),
+                host.path("Privileged").asBoolean(false), List.copyOf(mounts), first(labels, POD_NAME), first(labels, POD_NAMESPACE));
     }
 
     /** containerd keeps bundles per namespace: BASE/NAMESPACE/ID/config.json. */
@@ -173,8 +248,12 @@ public final class Containers {
         return null;
     }
 
-    /** An OCI runtime spec: image from the annotations CRI runtimes write; privileged when every capability is in the bounding set. */
-    private static Info fromOci(String id, Path base, JsonNode spec) {
+    /**
+     * An OCI runtime spec (containerd, CRI-O, podman): image from the annotations CRI runtimes
+     * write, or podman's containers.json beside the bundles, which also names the container;
+     * privileged from podman's annotation, or when every capability is in the bounding set.
+     */
+    private Info fromOci(String id, Path base, JsonNode spec) throws IOException {
         JsonNode a = spec.path("annotations");
         String image = "";
         for (String key : new String[] {"io.kubernetes.cri.image-name", "io.kubernetes.cri-o.ImageName", "io.kubernetes.cri-o.Image",
@@ -184,12 +263,60 @@ public final class Containers {
                 break;
             }
         }
-        String runtime = base.toString().contains("containerd") ? "containerd"
-                : a.has("io.kubernetes.cri-o.ContainerID") ? "cri-o" : "podman";
+        String name = a.path("io.kubernetes.cri.container-name").asText(a.path("io.kubernetes.cri-o.ContainerName").asText(""));
+        boolean podman = "libpod".equals(a.path("io.container.manager").asText());
+        String runtime = base.toString().contains("containerd") ? "containerd" : podman || !a.has("io.kubernetes.cri-o.ContainerID") ? "podman" : "cri-o";
+        if (runtime.equals("podman")) {
+            JsonNode c = podmanContainer(base, id);
+            if (c != null) {
+                name = c.path("names").path(0).asText(name);
+                if (image.isEmpty() && c.path("metadata").isTextual()) {
+                    image = json.readTree(c.path("metadata").asText()).path("image-name").asText("");
+                }
+            }
+        }
         JsonNode bounding = spec.path("process").path("capabilities").path("bounding");
         List<String> caps = new ArrayList<>();
         bounding.forEach(c -> caps.add(c.asText()));
-        return new Info(id, runtime, image, caps.contains("CAP_SYS_ADMIN") && caps.size() >= 38, first(a, POD_NAME), first(a, POD_NAMESPACE));
+        boolean privileged = "TRUE".equalsIgnoreCase(a.path("io.podman.annotations.privileged").asText())
+                || caps.contains("CAP_SYS_ADMIN") && caps.size() >= 38;
+        return new Info(id, runtime, cut(name, 253), cut(image, MAX_TEXT), privileged, ociMounts(spec), first(a, POD_NAME), first(a, POD_NAMESPACE));
+    }
+
+    /** podman's own record of a container (names, image) in containers.json beside the bundles; null when absent. */
+    private JsonNode podmanContainer(Path base, String id) {
+        Path list = base.resolve("containers.json");
+        try {
+            if (!Files.isRegularFile(list) || Files.size(list) > 64L << 20) {
+                return null;
+            }
+            for (JsonNode c : json.readTree(list.toFile())) {
+                if (id.equals(c.path("id").asText())) {
+                    return c;
+                }
+            }
+        } catch (IOException | RuntimeException unreadable) {
+            // name and image stay unknown
+        }
+        return null;
+    }
+
+    /** The spec's bind mounts of host paths, leaving out the runtime's own files. */
+    private static List<Mount> ociMounts(JsonNode spec) {
+        List<Mount> out = new ArrayList<>();
+        for (JsonNode m : spec.path("mounts")) {
+            String source = m.path("source").asText("");
+            List<String> options = new ArrayList<>();
+            m.path("options").forEach(o -> options.add(o.asText()));
+            boolean bind = "bind".equals(m.path("type").asText()) || options.contains("bind") || options.contains("rbind");
+            if (!bind || !source.startsWith("/") || RUNTIME_FILES.stream().anyMatch(source::startsWith) || out.size() >= MAX_MOUNTS) {
+                continue;
+            }
+            boolean ro = options.contains("ro");
+            String propagation = options.stream().filter(o -> o.matches("r?(private|shared|slave|unbindable)")).findFirst().orElse("");
+            out.add(new Mount(cut(source, MAX_TEXT), cut(m.path("destination").asText(""), MAX_TEXT), ro ? "ro" : "", !ro, propagation));
+        }
+        return List.copyOf(out);
     }
 
     /** Once, at start: the cgroups that exist already. */
@@ -207,7 +334,7 @@ public final class Containers {
                         int i = k.indexOf("ino=");
                         if (i >= 0) {
                             long ino = Long.parseLong(k.substring(i + 4, k.indexOf(')', i)));
-                            byCgroup.putIfAbsent(ino, idFromPath(root.relativize(dir).toString()));
+                            byCgroup.putIfAbsent(ino, where(root.relativize(dir).toString()));
                         }
                     }
                     return FileVisitResult.CONTINUE;

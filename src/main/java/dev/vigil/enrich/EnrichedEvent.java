@@ -9,7 +9,9 @@ import dev.vigil.event.FieldSink;
  * whether it ran in a container (a container id, or a mount namespace other than the agent's), the
  * process's and its parent's details from the process cache (null when unknown) for rules, and
  * for events aimed at another process (ptrace, process_memory, kill…) that target's details, and
- * the container's runtime, image and privileged flag (null on the host).
+ * the container's runtime, name, image and privileged flag (null on the host), and on a program's
+ * start in a container, the container's mounts (where Falco's rules look for a container started
+ * with a sensitive mount).
  */
 public record EnrichedEvent(Event event, long wallTimeNs, String exe, String username, String containerId,
                             String nodename, long rootPns, boolean inContainer, ProcessInfo process, ProcessInfo parent,
@@ -34,8 +36,12 @@ public record EnrichedEvent(Event event, long wallTimeNs, String exe, String use
         out.field("container_id", containerId);
         if (container != null) {
             out.field("container_runtime", container.runtime());
+            out.field("container_name", container.name());
             out.field("container_image", container.image());
             out.field("container_privileged", container.privileged());
+            if (event instanceof dev.vigil.event.ExecEvent) {
+                out.field("container_mounts", container.falcoMounts());
+            }
             if (!container.podName().isEmpty()) {
                 out.field("k8s_pod_name", container.podName());
                 out.field("k8s_ns_name", container.podNamespace());
@@ -47,6 +53,10 @@ public record EnrichedEvent(Event event, long wallTimeNs, String exe, String use
         out.field("root_pns", rootPns);
         out.field("in_container", inContainer);
         event.fields(out);
+        if (event.type() == dev.vigil.event.EventType.NAMESPACE && process != null && process.capPermitted() != -1) {
+            // what the caller could do as it made or joined a namespace: a runtime setting up a container can do anything
+            out.field("cap_permitted", dev.vigil.event.Capabilities.names(process.capPermitted()));
+        }
         if (target != null) {
             out.field("target_exe", target.exe());
             out.field("target_comm", target.comm());

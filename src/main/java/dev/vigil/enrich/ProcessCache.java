@@ -83,12 +83,15 @@ public final class ProcessCache {
                 }
             }
             int uid = -1;
+            long caps = -1;
             for (String line : Files.readAllLines(dir.resolve("status"))) {
                 if (line.startsWith("Uid:")) {
                     uid = Integer.parseInt(line.split("\\s+")[1]);
+                } else if (line.startsWith("CapPrm:")) {
+                    caps = Long.parseUnsignedLong(line.substring(7).trim(), 16);
                 }
             }
-            return new ProcessInfo(pid, ppid, start, exe, comm, List.copyOf(args), uid);
+            return new ProcessInfo(pid, ppid, start, exe, comm, List.copyOf(args), uid, caps);
         } catch (IOException | RuntimeException gone) {
             return null;
         }
@@ -104,12 +107,13 @@ public final class ProcessCache {
         var h = e.header();
         switch (e) {
             case ExecEvent x when x.header().res() == 0 ->
-                    live.put(h.pid(), new ProcessInfo(h.pid(), h.ppid(), h.startTime(), x.exe(), h.comm(), x.args(), h.uid()));
+                    live.put(h.pid(), new ProcessInfo(h.pid(), h.ppid(), h.startTime(), x.exe(), h.comm(), x.args(), h.uid(), x.capPermitted()));
             default -> {
                 if (e.type() == EventType.FORK) {
                     ProcessInfo parent = live.get(h.ppid());
                     live.put(h.pid(), new ProcessInfo(h.pid(), h.ppid(), h.startTime(),
-                            parent == null ? "" : parent.exe(), h.comm(), parent == null ? List.of() : parent.args(), h.uid()));
+                            parent == null ? "" : parent.exe(), h.comm(), parent == null ? List.of() : parent.args(), h.uid(),
+                            parent == null ? -1 : parent.capPermitted()));
                 } else if (e.type() == EventType.EXIT) {
                     expire(new Exited(new Identity(h.pid(), h.startTime()), h.ts()));
                 }

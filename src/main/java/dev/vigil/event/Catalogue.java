@@ -67,7 +67,7 @@ public final class Catalogue {
      * Fields an event carries when the agent knows them: the container's details, the process and
      * parent from the process cache, the process an event acts on (ptrace, kill, process_memory).
      */
-    public static final List<String> CONTEXT = List.of("container_runtime", "container_image", "container_privileged",
+    public static final List<String> CONTEXT = List.of("container_runtime", "container_name", "container_image", "container_privileged", "container_mounts",
             "k8s_pod_name", "k8s_ns_name", "proc_args", "parent_exe", "parent_comm", "parent_args", "target_exe", "target_comm");
 
     /**
@@ -121,8 +121,10 @@ public final class Catalogue {
         def("root_pns", NUMBER, "the host's pid namespace inode");
         def("in_container", FLAG, "in a container: a container id, or a mount namespace other than the host's");
         def("container_runtime", TEXT, "container runtime (docker, podman…)", "container.type");
+        def("container_name", TEXT, "the container's name, as its runtime knows it", "container.name");
         def("container_image", TEXT, "the container's image", "container.image");
         def("container_privileged", FLAG, "the container runs privileged", "container.privileged");
+        def("container_mounts", LIST, "on a program's start in a container: the host paths mounted into it, each source:dest:mode:rw:propagation");
         def("k8s_pod_name", TEXT, "the Kubernetes pod of the container, from the kubelet's labels or the CRI runtime's annotations", "k8s.pod.name");
         def("k8s_ns_name", TEXT, "the Kubernetes namespace of the container's pod", "k8s.ns.name");
         def("proc_args", LIST, "the process's argv from the process cache (events other than exec)");
@@ -156,7 +158,7 @@ public final class Catalogue {
         def("ssh", TEXT, "SSH_CONNECTION of the environment: client ip, port, server ip, port");
         def("ld_preload", TEXT, "LD_PRELOAD of the environment, as the kernel found it");
         def("cap_effective", TEXT, "effective capabilities by name, space-separated", "thread.cap_effective");
-        def("cap_permitted", TEXT, "permitted capabilities by name", "thread.cap_permitted");
+        def("cap_permitted", TEXT, "permitted capabilities by name (on a namespace event: the caller's, from the process cache)", "thread.cap_permitted");
         def("cap_inheritable", TEXT, "inheritable capabilities by name", "thread.cap_inheritable");
         def("env", LIST, "the environment, NAME=value (at most env_max bytes)");
         def("env_truncated", FLAG, "the environment was longer than env_max");

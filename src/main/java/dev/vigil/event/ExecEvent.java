@@ -12,7 +12,7 @@ public record ExecEvent(
         Header header, PidTree pidTree, String exe, List<String> args, boolean argvTruncated,
         String runPath, String stdin, String stdout, String tty, String ldPreload, String ssh,
         String filename, Endpoints peer, int socketPid, boolean parentKthread, long capEffective, long capPermitted,
-        List<String> env, boolean envTruncated, int execFlags) implements Event {
+        List<String> env, boolean envTruncated, int execFlags, int vpid, int pvpid) implements Event {
     /** bpf/include/vigil.h: EXEC_SCRIPT, EXEC_EXE_DELETED, EXEC_EXE_UPPER. */
     public static final int SCRIPT = 1, EXE_DELETED = 2, EXE_UPPER = 4;
 
@@ -91,6 +91,10 @@ public record ExecEvent(
         }
         out.field("exe_deleted", (execFlags & EXE_DELETED) != 0);
         out.field("exe_upper_layer", (execFlags & EXE_UPPER) != 0);
+        if (vpid != 0) {
+            out.field("vpid", Integer.toUnsignedLong(vpid));
+            out.field("pvpid", Integer.toUnsignedLong(pvpid));
+        }
         out.field("res", header.res());
         if (type() == EventType.USERMODEHELPER) {
             out.field("wait", -1);
@@ -105,6 +109,6 @@ public record ExecEvent(
                 h.pgid(), h.sid(), h.uid(), h.gid(), h.euid(), h.egid(), h.loginuid(), h.sessionid(), h.pns(), h.mntns(),
                 h.netns(), h.res(), h.comm());
         return new ExecEvent(helper, pidTree, exe, args, argvTruncated, runPath, stdin, stdout, tty, ldPreload, ssh, filename,
-                peer, socketPid, parentKthread, capEffective, capPermitted, env, envTruncated, execFlags);
+                peer, socketPid, parentKthread, capEffective, capPermitted, env, envTruncated, execFlags, vpid, pvpid);
     }
 }

@@ -99,7 +99,8 @@ public final class RecordDecoder {
                 endpoints(rec, peerOff), rec.get(JAVA_INT_UNALIGNED, off(L, "socket_pid")),
                 rec.get(JAVA_BYTE, off(L, "parent_kthread")) != 0,
                 rec.get(JAVA_LONG_UNALIGNED, off(L, "cap_effective")), rec.get(JAVA_LONG_UNALIGNED, off(L, "cap_permitted")),
-                env, envCut, rec.get(JAVA_INT_UNALIGNED, off(L, "exec_flags")));
+                env, envCut, rec.get(JAVA_INT_UNALIGNED, off(L, "exec_flags")),
+                rec.get(JAVA_INT_UNALIGNED, off(L, "vpid")), rec.get(JAVA_INT_UNALIGNED, off(L, "pvpid")));
     }
 
     /** The value of the last `NAME=` entry, as the kernel's search found it; "" when there is none. */

@@ -59,7 +59,8 @@ final class Wire {
             JAVA_LONG.withName("cap_effective"), JAVA_LONG.withName("cap_permitted"),
             STR_REF.withName("exe"), STR_REF.withName("argv"), STR_REF.withName("run_path"),
             STR_REF.withName("stdin_path"), STR_REF.withName("stdout_path"), STR_REF.withName("tty"),
-            STR_REF.withName("ld_preload"), STR_REF.withName("ssh"), STR_REF.withName("filename"), STR_REF.withName("env"));
+            STR_REF.withName("ld_preload"), STR_REF.withName("ssh"), STR_REF.withName("filename"), STR_REF.withName("env"),
+            JAVA_INT.withName("vpid"), JAVA_INT.withName("pvpid"));
 
     static final StructLayout NET = CStruct.of("net_event",
             HEADER.withName("hdr"), INET_PAIR.withName("addr"), JAVA_INT.withName("fd"), JAVA_INT.withName("_pad"));

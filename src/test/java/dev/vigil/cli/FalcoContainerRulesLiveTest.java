@@ -1,5 +1,6 @@
 package dev.vigil.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.vigil.detect.FalcoRuleFiles;
 import dev.vigil.enrich.RealDocker;
 import org.junit.jupiter.api.AfterAll;
@@ -46,6 +47,11 @@ class FalcoContainerRulesLiveTest {
     private static void fires(String file, Map<String, List<String>> triggers) throws Exception {
         try (AgentProcess agent = AgentProcess.start("--rules", FalcoRuleFiles.file(file).toString(), "--no-console")) {
             for (List<String> command : triggers.values()) {
+                if (command.getFirst().equals("run")) {
+                    RealDocker.Result r = docker.docker(command.toArray(String[]::new));
+                    assertEquals(0, r.exit(), r.out());
+                    continue;
+                }
                 List<String> exec = new java.util.ArrayList<>(List.of("exec"));
                 exec.addAll(command.getFirst().equals("-t") ? List.of("-t", box) : List.of(box));
                 exec.addAll(command.getFirst().equals("-t") ? command.subList(1, command.size()) : command);
@@ -62,10 +68,25 @@ class FalcoContainerRulesLiveTest {
             }
             assertEquals(java.util.Set.of(), missing, "rules that raised nothing from the container; alerts: "
                     + agent.alerts.stream().map(a -> a.get("rule").asText()).distinct().toList() + "; stderr: " + agent.stderr);
-            assertTrue(agent.alerts.stream().filter(a -> triggers.containsKey(a.get("rule").asText()))
-                    .allMatch(a -> box.startsWith(a.path("events").path(0).path("container_id").asText())), "each names the container");
+            for (JsonNode a : agent.alerts) {
+                List<String> trigger = triggers.get(a.get("rule").asText());
+                JsonNode e = a.path("events").path(0);
+                if (trigger != null && trigger.getFirst().equals("run")) {
+                    assertEquals(trigger.get(trigger.indexOf("--name") + 1), e.path("container_name").asText(), "names the container started: " + a);
+                } else if (trigger != null) {
+                    assertTrue(box.startsWith(e.path("container_id").asText()), "names the container: " + a);
+                }
+            }
             assertEquals(0, agent.stop());
         }
+    }
+
+    /** A container started (and removed when it ends) with these `docker run` options, running `true`: the rule sees its first process. */
+    private static List<String> started(String name, String... options) {
+        List<String> run = new java.util.ArrayList<>(List.of("run", "--rm", "--network", "none", "--name", name));
+        run.addAll(List.of(options));
+        run.addAll(List.of(RealDocker.IMAGE, "true"));
+        return run;
     }
 
     @Test
@@ -86,6 +107,7 @@ class FalcoContainerRulesLiveTest {
         t.put("Launch Ingress Remote File Copy Tools in Container", List.of("/bin/wget", "-q", "-T", "1", "-O", "/dev/null", "http://127.0.0.1:9/"));
         t.put("Read environment variable from /proc files", List.of("/bin/cat", "/proc/1/environ"));
         t.put("Change namespace privileges via unshare", List.of("/bin/unshare", "-U", "/bin/true")); // refused by docker's seccomp: the attempt is the event
+        t.put("Launch Excessively Capable Container", started("vigil-live-capable", "--cap-add", "SYS_ADMIN"));
         fires("falco-incubating_rules.yaml", t);
     }
 
@@ -94,6 +116,7 @@ class FalcoContainerRulesLiveTest {
         Map<String, List<String>> t = new LinkedHashMap<>();
         t.put("Decoding Payload in Container", List.of("sh", "-c", "echo dmlnaWwK | /bin/base64 -d"));
         t.put("Kubernetes Client Tool Launched in Container", List.of("/tmp/kubectl", "version"));
+        t.put("Launch Sensitive Mount Container", started("vigil-live-sensitive", "-v", "/etc:/host/etc:ro"));
         fires("falco-sandbox_rules.yaml", t);
     }
 }

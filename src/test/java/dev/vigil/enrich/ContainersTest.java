@@ -48,10 +48,61 @@ class ContainersTest {
         assertFalse(b.privileged());
         assertEquals("db-0", b.podName(), "CRI-O's annotations name the pod");
         assertEquals("billing", b.podNamespace());
-        assertEquals("", c.container(9).runtime(), "a container id with no runtime state still is a container");
+        assertEquals("docker", c.container(9).runtime(), "a container with no runtime state still is a container, of the runtime its cgroup names");
+        assertEquals("", c.container(9).name());
         assertEquals("", c.container(9).podName(), "outside Kubernetes, no pod");
         assertNull(c.container(10), "the host");
         c.cgroupChanged(7, "", true);
         assertNull(c.container(7), "removed with its cgroup");
+    }
+
+    @Test
+    void dockerAndPodmanStateNameTheContainerAndItsMounts() throws Exception {
+        Path docker = Files.createTempDirectory("vigil-docker"), podman = Files.createTempDirectory("vigil-podman");
+        Path none = Files.createTempDirectory("vigil-nocgroup");
+        try {
+            Files.createDirectories(docker.resolve(A));
+            Files.writeString(docker.resolve(A).resolve("config.v2.json"), """
+                    {"Name":"/web","Config":{"Image":"shop/web:2","Labels":{"io.kubernetes.pod.name":"web-0","io.kubernetes.pod.namespace":"shop"}},
+                     "MountPoints":{"/host/etc":{"Source":"/etc","Destination":"/host/etc","RW":false,"Relabel":"ro","Propagation":"rprivate"},
+                                    "/data":{"Source":"/var/lib/docker/volumes/d/_data","Destination":"/data","RW":true,"Relabel":"","Propagation":""}}}""");
+            Files.writeString(docker.resolve(A).resolve("hostconfig.json"), "{\"Privileged\":false}");
+            Files.createDirectories(podman.resolve(B).resolve("userdata"));
+            Files.writeString(podman.resolve(B).resolve("userdata").resolve("config.json"), """
+                    {"annotations":{"io.container.manager":"libpod","io.podman.annotations.privileged":"TRUE"},
+                     "process":{"capabilities":{"bounding":["CAP_CHOWN"]}},
+                     "mounts":[{"destination":"/proc","type":"proc","source":"proc"},
+                               {"destination":"/var/run/docker.sock","type":"bind","source":"/var/run/docker.sock","options":["rbind","rprivate"]},
+                               {"destination":"/etc/hosts","type":"bind","source":"/run/containers/storage/overlay-containers/x/userdata/hosts","options":["bind"]}]}""");
+            Files.writeString(podman.resolve("containers.json"), "[{\"id\":\"" + B + "\",\"names\":[\"db\"],"
+                    + "\"metadata\":\"{\\\"image-name\\\":\\\"localhost/db:1\\\"}\"}]");
+            Containers c = new Containers(none, List.of(docker, podman));
+            c.cgroupChanged(1, "/docker/" + A, false);
+            c.cgroupChanged(2, "/libpod_parent/libpod-" + B, false);
+            Containers.Info web = c.container(1);
+            assertEquals("web", web.name(), "docker's name, without its slash");
+            assertEquals("shop/web:2", web.image());
+            assertEquals(List.of("/etc:/host/etc:ro:false:rprivate", "/var/lib/docker/volumes/d/_data:/data::true:"), web.falcoMounts());
+            assertEquals("web-0", web.podName());
+            Containers.Info db = c.container(2);
+            assertEquals("podman", db.runtime());
+            assertEquals("db", db.name(), "podman's containers.json names it");
+            assertEquals("localhost/db:1", db.image());
+            assertTrue(db.privileged(), "podman's annotation");
+            assertEquals(List.of("/var/run/docker.sock:/var/run/docker.sock::true:rprivate"), db.falcoMounts(),
+                    "host paths bound in; not proc, not the runtime's own files");
+        } finally {
+            new ProcessBuilder("rm", "-rf", docker.toString(), podman.toString(), none.toString()).start().waitFor();
+        }
+    }
+
+    @Test
+    void theCgroupNamesTheRuntime() {
+        assertEquals("docker", Containers.runtimeOfPath("/system.slice/docker-" + A + ".scope", A));
+        assertEquals("docker", Containers.runtimeOfPath("/docker/" + A, A));
+        assertEquals("podman", Containers.runtimeOfPath("/machine.slice/libpod-" + A + ".scope", A));
+        assertEquals("containerd", Containers.runtimeOfPath("/kubepods/pod1/cri-containerd-" + A + ".scope", A));
+        assertEquals("cri-o", Containers.runtimeOfPath("/kubepods/pod1/crio-" + A + ".scope", A));
+        assertEquals("", Containers.runtimeOfPath("/default/" + A, A), "ctr's namespace says nothing; its state does");
     }
 }

@@ -32,7 +32,7 @@ class ProcessCacheTest {
 
     private static ExecEvent exec(long ts, int pid, long start, String exe) {
         return new ExecEvent(header(EventType.EXECVE, ts, pid, 1, start, "x"), PidTree.EMPTY, exe, List.of(exe), false, "/", "", "",
-                "", "", "", exe, Endpoints.NONE, 0, false, 0, 0, List.of(), false, 0);
+                "", "", "", exe, Endpoints.NONE, 0, false, 0, 0, List.of(), false, 0, 0, 0);
     }
 
     @Test

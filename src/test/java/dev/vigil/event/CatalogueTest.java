@@ -39,7 +39,7 @@ class CatalogueTest {
         switch (t.def().record()) {
             case "exec_event" -> {
                 out.add(new ExecEvent(h, TREE, "/usr/lib64/ld-linux-x86-64.so.2", List.of("ld.so", "/tmp/x"), false, "/", "/dev/null",
-                        "socket:[1]", "pts0", "", "", "/tmp/script", PEER, 10, false, 0, 0, List.of("A=b"), false, 3));
+                        "socket:[1]", "pts0", "", "", "/tmp/script", PEER, 10, false, 0, 0, List.of("A=b"), false, 3, 7, 1));
             }
             case "net_event" -> out.add(new NetEvent(h, PEER, 3));
             case "dns_event" -> out.add(new DnsEvent(h, PEER, "example.org", 1, 0, 0, List.of("192.0.2.1"), true));
