@@ -29,14 +29,14 @@
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 4096);
+	__uint(max_entries, 16384);
 	__type(key, struct watch_key);
 	__type(value, __u32);
 } watched SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 4096);
+	__uint(max_entries, 16384);
 	__type(key, struct inode_key);
 	__type(value, __u32);
 } watched_inodes SEC(".maps");
@@ -68,6 +68,17 @@ static __always_inline __u32 is_watched(struct file *f)
 	bits |= watch_bits(&watched, &k);
 	bpf_probe_read_kernel_str(k.name, sizeof(k.name), BPF_CORE_READ(d, d_name.name));
 	bits |= watch_bits(&watched, &k);
+	/*
+	 * A container's own copy of a watched file (its image's /etc/shadow) is another inode, whose
+	 * keys userspace adds once it has seen the container start: until then, and for a program
+	 * that opens it at once, a watched file's name anywhere on an overlay matches (key: directory
+	 * 0, device 0). Userspace reads the path the event carries.
+	 */
+	if (!bits && inode->i_sb->s_magic == OVERLAYFS_SUPER_MAGIC) {
+		k.dir_ino = 0;
+		k.dev = 0;
+		bits |= watch_bits(&watched, &k);
+	}
 	struct vigil_config *c = cfg();
 	if ((bits & (WATCH_READ | WATCH_WRITE)) == (WATCH_READ | WATCH_WRITE) || !c || !c->watch_trees)
 		return bits & (WATCH_READ | WATCH_WRITE);

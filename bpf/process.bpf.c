@@ -86,7 +86,6 @@ static __always_inline void find_socket_peer(struct exec_event *e, struct task_s
 	e->socket_pid = find_socket_peer_once(&e->peer, address_of(task));
 }
 
-#define OVERLAYFS_SUPER_MAGIC 0x794c7630
 
 /*
  * Whether an overlay inode has an upper dentry: a file made or changed in the container's

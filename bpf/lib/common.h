@@ -250,6 +250,8 @@ static __always_inline void fill_caps(struct task_struct *task, __u64 *effective
 	bpf_probe_read_kernel(permitted, sizeof(*permitted), &cred->cap_permitted);
 }
 
+#define OVERLAYFS_SUPER_MAGIC 0x794c7630 /* a container's root file system */
+
 /* One level of a struct pid: the number it has in the namespace of that level, and the namespace. */
 static __always_inline struct upid pid_at(struct pid *p, __u32 level)
 {

@@ -64,13 +64,18 @@ public final class Sensor implements AutoCloseable {
     private BpfMap configMap;
     private boolean watchTrees;
     private final Set<Path> homesSeen = new java.util.HashSet<>();
-    private long nextWatchRefreshNs = System.nanoTime();
+    private final long firstWatchRefreshNs = System.nanoTime();
+    private long nextWatchRefreshNs = firstWatchRefreshNs;
     private static final long WATCH_REFRESH_NS = 10_000_000_000L;
     /** The inode key each watched file has now; a replaced file's old key is removed, so no stranger inherits it. */
     private final Map<Path, List<Long>> inodeKeys = new java.util.HashMap<>();
     /** Watched files and watch directories by (inode, kernel dev): where a watched file event's watch sits on the host. */
     private final Map<List<Long>, Path> hostPaths = new java.util.concurrent.ConcurrentHashMap<>();
     private static final int MAX_HOST_PATHS = 100_000;
+    /** Watched files' names matched anywhere on an overlay, with their bits. */
+    private final Map<String, Integer> overlayNames = new java.util.HashMap<>();
+    /** The watch list inside containers; null when no file hook is on. */
+    private ContainerWatches containerWatches;
 
     private Sensor(SensorOptions options, Consumer<Event> sink) {
         this.sink = sink;
@@ -307,7 +312,34 @@ public final class Sensor implements AutoCloseable {
                 for (Watch w : options.watches()) {
                     watch(List.of(w.path()), w.bits());
                 }
+                containerWatches = new ContainerWatches(ownMntns(), new ContainerWatches.Keys() {
+                    @Override
+                    public List<Object> add(Path root, long cgroupId) {
+                        return watchUnder(root);
+                    }
+
+                    @Override
+                    public void remove(Object key) {
+                        unwatch(key);
+                    }
+                });
             }
+        }
+    }
+
+    /** Where cgroup v2 is mounted: /sys/fs/cgroup itself, or beside the v1 hierarchies on a hybrid host. */
+    private static Path cgroupV2() {
+        Path unified = Path.of("/sys/fs/cgroup/unified");
+        return Files.isRegularFile(unified.resolve("cgroup.procs")) ? unified : Path.of("/sys/fs/cgroup");
+    }
+
+    /** The agent's mount namespace, as the kernel numbers it in event headers (0 when unreadable). */
+    private static int ownMntns() {
+        try {
+            String link = Files.readSymbolicLink(Path.of("/proc/self/ns/mnt")).toString();
+            return (int) Long.parseLong(link.substring(link.indexOf('[') + 1, link.indexOf(']')));
+        } catch (IOException | RuntimeException unreadable) {
+            return 0;
         }
     }
 
@@ -348,6 +380,9 @@ public final class Sensor implements AutoCloseable {
         if (watchedByName == null || now < nextWatchRefreshNs) {
             return;
         }
+        if (nextWatchRefreshNs == firstWatchRefreshNs && containerWatches != null) {
+            containerWatches.scanRunning(cgroupV2());
+        }
         nextWatchRefreshNs = now + WATCH_REFRESH_NS;
         List<Path> added = new ArrayList<>();
         for (Path home : WatchList.homes()) {
@@ -363,7 +398,6 @@ public final class Sensor implements AutoCloseable {
 
     /** A directory is keyed (its inode, ""), a file (its directory's inode, its name) and (its own inode). */
     private void watchEntries(List<Path> paths, Arena arena) {
-        BpfMap map = watchedByName;
         for (Path p : paths) {
             int bits = watchBits.getOrDefault(p, Watch.READ | Watch.WRITE);
             MemorySegment value = arena.allocateFrom(JAVA_INT, Files.isDirectory(p) ? bits : bits & ~Watch.TREE);
@@ -372,43 +406,112 @@ public final class Sensor implements AutoCloseable {
             } catch (RuntimeException full) {
                 // the prefix map is full: the inode and name entries below still watch it
             }
-            try {
-                if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
-                    List<Long> now = List.of((long) Files.getAttribute(p, "unix:ino", LinkOption.NOFOLLOW_LINKS),
-                            (long) kernelDev((long) Files.getAttribute(p, "unix:dev", LinkOption.NOFOLLOW_LINKS)));
-                    List<Long> before = inodeKeys.put(p, now);
-                    if (hostPaths.size() < MAX_HOST_PATHS) {
-                        hostPaths.put(now, p);
-                    }
+            if (!Files.isDirectory(p) && p.getFileName() != null) {
+                watchAnywhereOnOverlay(p.getFileName().toString(), bits & ~Watch.TREE, arena);
+            }
+            List<Long> before = inodeKeys.get(p);
+            for (WatchKey k : putKeys(p, value, arena)) {
+                if (hostPaths.size() < MAX_HOST_PATHS) {
+                    hostPaths.put(List.of(k.ino(), (long) k.dev()), k.name() == null || k.name().isEmpty() ? p : p.getParent());
+                }
+                if (k.name() == null) {
+                    List<Long> now = List.of(k.ino(), (long) k.dev());
+                    inodeKeys.put(p, now);
                     if (before != null && !before.equals(now)) {
                         watchedByInode.delete(inodeKey(before, arena));
                     }
-                    watchedByInode.update(inodeKey(now, arena), value);
                 }
-                boolean dir = Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS);
-                Path keyDir = dir ? p : p.getParent();
-                if (keyDir == null || !Files.isDirectory(keyDir)) {
-                    continue;
-                }
-                String name = dir ? "" : p.getFileName().toString();
-                byte[] nameBytes = name.getBytes(StandardCharsets.UTF_8);
-                if (nameBytes.length > 27) {
-                    continue;
-                }
-                long ino = (long) Files.getAttribute(keyDir, "unix:ino");
-                long dev = (long) Files.getAttribute(keyDir, "unix:dev");
-                if (hostPaths.size() < MAX_HOST_PATHS) {
-                    hostPaths.put(List.of(ino, (long) kernelDev(dev)), keyDir);
-                }
-                MemorySegment key = arena.allocate(Wire.WATCH_KEY);
-                key.set(JAVA_LONG, Offsets.of(Wire.WATCH_KEY, "dir_ino"), ino);
-                key.set(JAVA_INT, Offsets.of(Wire.WATCH_KEY, "dev"), kernelDev(dev));
-                MemorySegment.copy(nameBytes, 0, key, JAVA_BYTE, Offsets.of(Wire.WATCH_KEY, "name"), nameBytes.length);
-                map.update(key, value);
-            } catch (IOException | UnsupportedOperationException unreadable) {
-                // a path that does not exist yet is watched through its directory when listed so
             }
         }
+    }
+
+    /** A watched file's name, matched in any directory of an overlay (a container's copy): directory 0, device 0. */
+    private void watchAnywhereOnOverlay(String name, int bits, Arena arena) {
+        Integer had = overlayNames.get(name);
+        if (name.getBytes(StandardCharsets.UTF_8).length > 27 || had != null && (had | bits) == had) {
+            return;
+        }
+        int all = had == null ? bits : had | bits;
+        try {
+            watchedByName.update(nameKey(new WatchKey(0, 0, name), arena), arena.allocateFrom(JAVA_INT, all));
+            overlayNames.put(name, all);
+        } catch (RuntimeException full) {
+            // the map is full: containers' copies are watched through their own keys only
+        }
+    }
+
+    /**
+     * A key of the watch list: a file's own inode (name null), or a name in a directory (the
+     * directory's inode; "" for the directory itself).
+     */
+    record WatchKey(long ino, int dev, String name) {}
+
+    /** Writes the kernel's keys for the file or directory at `p` with `value`, and returns them. */
+    private List<WatchKey> putKeys(Path p, MemorySegment value, Arena arena) {
+        List<WatchKey> out = new ArrayList<>(2);
+        try {
+            if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
+                WatchKey own = new WatchKey((long) Files.getAttribute(p, "unix:ino", LinkOption.NOFOLLOW_LINKS),
+                        kernelDev((long) Files.getAttribute(p, "unix:dev", LinkOption.NOFOLLOW_LINKS)), null);
+                watchedByInode.update(inodeKey(List.of(own.ino(), (long) own.dev()), arena), value);
+                out.add(own);
+            }
+            boolean dir = Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS);
+            Path keyDir = dir ? p : p.getParent();
+            if (keyDir == null || !Files.isDirectory(keyDir)) {
+                return out;
+            }
+            String name = dir ? "" : p.getFileName().toString();
+            byte[] nameBytes = name.getBytes(StandardCharsets.UTF_8);
+            if (nameBytes.length > 27) {
+                return out;
+            }
+            WatchKey named = new WatchKey((long) Files.getAttribute(keyDir, "unix:ino"), kernelDev((long) Files.getAttribute(keyDir, "unix:dev")), name);
+            watchedByName.update(nameKey(named, arena), value);
+            out.add(named);
+        } catch (IOException | UnsupportedOperationException unreadable) {
+            // a path that does not exist yet is watched through its directory when listed so
+        }
+        return out;
+    }
+
+    /** The watched paths as found under a container's root (keys only: no prefixes, no host paths); the keys added. */
+    private synchronized List<Object> watchUnder(Path root) {
+        List<Object> added = new ArrayList<>();
+        try (Arena arena = Arena.ofConfined()) {
+            for (Map.Entry<Path, Integer> w : watchBits.entrySet()) {
+                Path inside = ContainerWatches.under(root, w.getKey());
+                MemorySegment value = arena.allocateFrom(JAVA_INT, Files.isDirectory(inside) ? w.getValue() : w.getValue() & ~Watch.TREE);
+                added.addAll(putKeys(inside, value, arena));
+            }
+        } catch (RuntimeException full) {
+            // a kernel map is full: what was added stays, and is removed with the container
+        }
+        return added;
+    }
+
+    private synchronized void unwatch(Object key) {
+        if (!(key instanceof WatchKey k)) {
+            return;
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            if (k.name() == null) {
+                watchedByInode.delete(inodeKey(List.of(k.ino(), (long) k.dev()), arena));
+            } else {
+                watchedByName.delete(nameKey(k, arena));
+            }
+        } catch (RuntimeException gone) {
+            // already gone
+        }
+    }
+
+    private static MemorySegment nameKey(WatchKey k, Arena arena) {
+        byte[] nameBytes = k.name().getBytes(StandardCharsets.UTF_8);
+        MemorySegment key = arena.allocate(Wire.WATCH_KEY);
+        key.set(JAVA_LONG, Offsets.of(Wire.WATCH_KEY, "dir_ino"), k.ino());
+        key.set(JAVA_INT, Offsets.of(Wire.WATCH_KEY, "dev"), k.dev());
+        MemorySegment.copy(nameBytes, 0, key, JAVA_BYTE, Offsets.of(Wire.WATCH_KEY, "name"), nameBytes.length);
+        return key;
     }
 
     /**
@@ -454,6 +557,8 @@ public final class Sensor implements AutoCloseable {
         }
         if (e instanceof FileEvent f && (f.type() == EventType.FILE_READ || f.type() == EventType.FILE_WRITE)) {
             e = f.withHostPath(hostPath(f));
+        } else if (containerWatches != null) {
+            containerWatches.saw(e);
         }
         sink.accept(e);
     }

@@ -14,7 +14,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * Host files reached from a real container through a bind mount, under `vigil run` with the stock
  * pack: the container names them by its own paths (/host/…), the watch that matched names the
- * host's file, and the rules read either. Each alert names the container.
+ * host's file, and the rules read either. And a container's own files (its /etc/shadow read by its
+ * first program, its /etc/cron.d) are watched too. Each alert names the container.
  */
 class ContainerEscapeTest {
     @Test
@@ -31,6 +32,18 @@ class ContainerEscapeTest {
                     "/bin/head", "-c1", "/host/etc/shadow");
             assertEquals(0, read.exit(), read.out());
 
+            // the container's own files: another inode than the host's. Its account database, read by its first program
+            // (watched by name on the overlay from the start), and its cron, in a watched directory (watched under its root
+            // once the agent has seen it start)
+            RealDocker.Result own = docker.docker("run", "--rm", "--network", "none", RealDocker.IMAGE,
+                    "sh", "-c", "echo 'root:*:19000:0:99999:7:::' > /etc/shadow && /bin/head -c1 /etc/shadow");
+            assertEquals(0, own.exit(), own.out());
+            String box = docker.run(List.of(), RealDocker.IMAGE, "sleep", "600");
+            JsonNode started = agent.await(Corpus.MARKER_RULE, Corpus.marker()); // the agent has seen the container start
+            // made, then written again: the second is no creation, only the watch on the container's /etc/cron.d sees it
+            RealDocker.Result cronJob = docker.exec(box, "sh", "-c", "echo '* * * * * root id' > /etc/cron.d/vigil-own-job && echo '# again' >> /etc/cron.d/vigil-own-job");
+            assertEquals(0, cronJob.exit(), cronJob.out() + started);
+
             JsonNode cronAlert = agent.await("Cron file written outside the cron tools", a -> a.path("output").asText().contains("vigil-escape-test"));
             JsonNode e = cronAlert.path("events").get(0);
             assertEquals("/host/cron.d/vigil-escape-test", e.path("file").asText(), "the container's name for it: " + e);
@@ -39,6 +52,14 @@ class ContainerEscapeTest {
             JsonNode shadow = agent.await("Sensitive file read by an unexpected program", a -> a.path("output").asText().contains("/host/etc/shadow"));
             assertEquals("/etc/shadow", shadow.path("events").get(0).path("host_path").asText(), shadow.toString());
             assertTrue(shadow.path("events").get(0).path("in_container").asBoolean(), shadow.toString());
+            JsonNode ownShadow = agent.await("Sensitive file read by an unexpected program",
+                    a -> a.path("events").path(0).path("file").asText().equals("/etc/shadow") && a.path("events").path(0).path("comm").asText().equals("head"));
+            assertEquals("", ownShadow.path("events").get(0).path("host_path").asText(), "not a host file: " + ownShadow);
+            assertEquals(12, ownShadow.path("events").get(0).path("container_id").asText().length(), ownShadow.toString());
+            JsonNode ownCron = agent.await("Cron file written outside the cron tools", a -> a.path("output").asText().contains("vigil-own-job")
+                    && a.path("events").path(0).path("event").asText().equals("file_write"));
+            assertEquals("", ownCron.path("events").get(0).path("host_path").asText(), "the container's cron, not the host's: " + ownCron);
+            assertTrue(box.startsWith(ownCron.path("events").get(0).path("container_id").asText()), ownCron.toString());
         } finally {
             Files.deleteIfExists(cron);
         }

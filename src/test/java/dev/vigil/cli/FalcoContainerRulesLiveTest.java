@@ -32,7 +32,8 @@ class FalcoContainerRulesLiveTest {
         docker = RealDocker.start();
         box = docker.run(List.of(), RealDocker.IMAGE, "sleep", "600");
         // a tool under the name the rule knows
-        RealDocker.Result r = docker.exec(box, "sh", "-c", "cp /bin/busybox /tmp/kubectl");
+        // and a container's own account database, another file than the host's
+        RealDocker.Result r = docker.exec(box, "sh", "-c", "cp /bin/busybox /tmp/kubectl && echo 'root:*:19000:0:99999:7:::' > /etc/shadow");
         assertEquals(0, r.exit(), r.out());
     }
 
@@ -96,6 +97,7 @@ class FalcoContainerRulesLiveTest {
         t.put("Netcat Remote Code Execution in Container", List.of("/bin/nc", "-e", "/bin/true", "127.0.0.1", "9"));
         t.put("Packet socket created in container", List.of("/bin/arping", "-c", "1", "-w", "1", "-I", "lo", "127.0.0.1"));
         t.put("Drop and execute new binary in container", List.of("sh", "-c", "cp /bin/busybox /tmp/dropped && /tmp/dropped true"));
+        t.put("Read sensitive file untrusted", List.of("/bin/head", "-c1", "/etc/shadow"));
         fires("falco_rules.yaml", t);
     }
 

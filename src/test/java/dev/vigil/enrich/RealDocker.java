@@ -19,7 +19,8 @@ import static org.junit.jupiter.api.Assertions.fail;
  * come first on PATH.
  */
 public final class RealDocker implements AutoCloseable {
-    public static final String IMAGE = "vigil-test/busybox:1";
+    /** Its tag changes with what it holds, so a machine keeping an older one imports this one. */
+    public static final String IMAGE = "vigil-test/busybox:2";
     private static final String DOCKER = "/usr/bin/docker";
     private Process daemon;
     private Path daemonLog;
@@ -65,7 +66,7 @@ public final class RealDocker implements AutoCloseable {
         return run(DOCKER, "info", "--format", "{{.ServerVersion}}").exit() == 0;
     }
 
-    /** A root file system of busybox-static and its applets' links, imported as {@link #IMAGE}. */
+    /** A root file system of busybox-static and its applets' links, /etc/cron.d and /root/.ssh, imported as {@link #IMAGE}. */
     private void importImage() throws Exception {
         Result ldd = run("ldd", "/bin/busybox");
         if (ldd.exit() == 0) {
@@ -75,6 +76,9 @@ public final class RealDocker implements AutoCloseable {
         try {
             Files.createDirectories(root.resolve("bin"));
             Files.createDirectories(root.resolve("tmp"));
+            // where a system keeps what the watch list names: a container has its own copies
+            Files.createDirectories(root.resolve("etc/cron.d"));
+            Files.createDirectories(root.resolve("root/.ssh"));
             Files.copy(Path.of("/bin/busybox"), root.resolve("bin/busybox"));
             for (String applet : run("/bin/busybox", "--list").out().split("\n")) {
                 if (!applet.isBlank() && !applet.equals("busybox")) {
