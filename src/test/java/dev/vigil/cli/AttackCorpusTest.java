@@ -33,7 +33,9 @@ class AttackCorpusTest {
                 made.add(Files.createDirectories(Path.of(d)));
             }
         }
-        try (AgentProcess agent = AgentProcess.start(); Corpus corpus = new Corpus()) {
+        // the container procedures' runtime and image (docker.io, an image of busybox-static)
+        try (dev.vigil.enrich.RealDocker docker = dev.vigil.enrich.RealDocker.start();
+             AgentProcess agent = AgentProcess.start(); Corpus corpus = new Corpus()) {
             for (Corpus.Procedure p : admin) {
                 adminRoots.add(corpus.run(p));
             }
@@ -44,10 +46,10 @@ class AttackCorpusTest {
             agent.await(Corpus.MARKER_RULE, Corpus.marker());
             List<Corpus.Ran> ranAttacks = new ArrayList<>(), ranAdmin = new ArrayList<>();
             for (int i = 0; i < attacks.size(); i++) {
-                ranAttacks.add(new Corpus.Ran(attacks.get(i), attackRoots.get(i), Corpus.alertsOf(agent.alerts, attackRoots.get(i))));
+                ranAttacks.add(new Corpus.Ran(attacks.get(i), attackRoots.get(i), Corpus.alertsOf(agent.alerts, attackRoots.get(i), Corpus.containerName(attacks.get(i)))));
             }
             for (int i = 0; i < admin.size(); i++) {
-                ranAdmin.add(new Corpus.Ran(admin.get(i), adminRoots.get(i), Corpus.alertsOf(agent.alerts, adminRoots.get(i))));
+                ranAdmin.add(new Corpus.Ran(admin.get(i), adminRoots.get(i), Corpus.alertsOf(agent.alerts, adminRoots.get(i), Corpus.containerName(admin.get(i)))));
             }
             String report = Corpus.report("Attack corpus", ranAttacks) + "\n" + Corpus.report("Admin corpus", ranAdmin);
             Files.createDirectories(Path.of("target"));

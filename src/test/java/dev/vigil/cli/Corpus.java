@@ -25,8 +25,11 @@ import java.util.concurrent.TimeUnit;
  * Runs procedures (attacks or admin work) described in a YAML file, each as its own process
  * tree, with what an attacker would have on loopback: a listener for reverse shells ($PORT, which
  * sends the procedure's `send` lines), a connection to a bind shell ($BPORT), and an HTTP server
- * ($HTTP) that serves a script and takes uploads. Alerts are attributed to a procedure when one of
- * their events was raised by its root process or a descendant of it.
+ * ($HTTP) that serves a script and takes uploads; and for container procedures, Debian's docker
+ * client ($DOCKER), the test image ($IMAGE) and a name for the procedure's containers ($C, and $C-…
+ * for more). Alerts are attributed to a procedure when one of their events was raised by its root
+ * process or a descendant of it, or in one of its containers (whose processes descend from the
+ * runtime, not from the procedure).
  */
 final class Corpus implements AutoCloseable {
     record Procedure(String id, String technique, String tactic, String name, String run, String cleanup, boolean bind,
@@ -100,7 +103,8 @@ final class Corpus implements AutoCloseable {
             });
             Map<String, String> env = Map.of("T", dir.toString(), "PORT", String.valueOf(listener.getLocalPort()),
                     "BPORT", String.valueOf(bport), "HTTP", "http://127.0.0.1:" + http.getAddress().getPort(),
-                    "PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+                    "PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+                    "DOCKER", "/usr/bin/docker", "IMAGE", dev.vigil.enrich.RealDocker.IMAGE, "C", containerName(p));
             Process proc = shell(p.run(), dir, env).start();
             if (p.bind()) {
                 for (int i = 0; i < 50 && proc.isAlive(); i++) {
@@ -125,6 +129,11 @@ final class Corpus implements AutoCloseable {
         }
     }
 
+    /** The name a procedure gives its containers ($C), by which their alerts are its. */
+    static String containerName(Procedure p) {
+        return "vigil-corpus-" + p.id();
+    }
+
     private static ProcessBuilder shell(String script, Path dir, Map<String, String> env) {
         ProcessBuilder pb = new ProcessBuilder("/bin/bash", "-c", script).directory(dir.toFile())
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD)
@@ -144,8 +153,8 @@ final class Corpus implements AutoCloseable {
         }
     }
 
-    /** The rules whose alerts came from the process tree under `root`. */
-    static List<String> alertsOf(List<JsonNode> alerts, long root) {
+    /** The rules whose alerts came from the process tree under `root`, or from the containers named `container` or `container-…`. */
+    static List<String> alertsOf(List<JsonNode> alerts, long root, String container) {
         List<String> rules = new ArrayList<>();
         for (JsonNode a : alerts) {
             if (a.path("kind").asText().equals("folded")) {
@@ -156,7 +165,8 @@ final class Corpus implements AutoCloseable {
                 ours |= n.path("pid").asLong() == root;
             }
             for (JsonNode e : a.path("events")) {
-                if (ours || under(e, root)) {
+                String name = e.path("container_name").asText("");
+                if (ours || under(e, root) || name.equals(container) || name.startsWith(container + "-")) {
                     if (!rules.contains(a.path("rule").asText())) {
                         rules.add(a.path("rule").asText());
                     }
