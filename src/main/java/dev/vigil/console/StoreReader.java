@@ -351,6 +351,40 @@ public final class StoreReader implements AutoCloseable {
         return target == null || target.endsWith(":") ? null : target;
     }
 
+    /** The container a process ran in, from its first event (id, name, image, runtime, privileged); null on the host. */
+    private ObjectNode containerOf(String execId) throws SQLException {
+        JsonNode first = eventsOf(execId, 1).path(0);
+        String id = first.path("container_id").asText("");
+        if (id.isEmpty()) {
+            return null;
+        }
+        ObjectNode c = json.createObjectNode();
+        c.put("id", id);
+        for (String f : List.of("name", "image", "runtime")) {
+            c.put(f, first.path("container_" + f).asText(""));
+        }
+        c.put("privileged", first.path("container_privileged").asBoolean(false));
+        if (first.hasNonNull("k8s_pod_name")) {
+            c.put("pod", first.path("k8s_ns_name").asText("") + "/" + first.path("k8s_pod_name").asText(""));
+        }
+        return c;
+    }
+
+    /** The edge from a parent to its child: "spawned", or the crossing when one is in a container and the other is not (or in another). */
+    private static String spawnEdge(JsonNode parent, JsonNode child) {
+        String from = parent.path("container").path("id").asText(""), to = child.path("container").path("id").asText("");
+        if (from.equals(to)) {
+            return "spawned";
+        }
+        return to.isEmpty() ? "spawned on the host, out of container " + name(parent.path("container"))
+                : "spawned into container " + name(child.path("container"));
+    }
+
+    private static String name(JsonNode container) {
+        String n = container.path("name").asText("");
+        return n.isEmpty() ? container.path("id").asText("") : n;
+    }
+
     private ObjectNode processRow(String execId) throws SQLException {
         try (PreparedStatement s = db.prepareStatement("SELECT * FROM processes WHERE exec_id = ?")) {
             s.setString(1, execId);
@@ -376,6 +410,10 @@ public final class StoreReader implements AutoCloseable {
                 if (!r.wasNull()) {
                     n.put("ended_ts", ended);
                     n.put("exit_code", r.getLong("exit_code"));
+                }
+                ObjectNode container = containerOf(execId);
+                if (container != null) {
+                    n.set("container", container);
                 }
                 return n;
             }
@@ -502,7 +540,7 @@ public final class StoreReader implements AutoCloseable {
             String parent = row.path("parent_exec_id").asText("");
             String child = nodeOf.get(row.get("exec_id").asText());
             if (nodeOf.containsKey(parent)) {
-                edge(edges, edgeIds, nodeOf.get(parent), child, "spawned");
+                edge(edges, edgeIds, nodeOf.get(parent), child, spawnEdge(rows.get(parent), row));
             }
         }
         Set<String> others = new LinkedHashSet<>();
@@ -512,6 +550,12 @@ public final class StoreReader implements AutoCloseable {
                 String target = target(e);
                 if (target == null) {
                     continue;
+                }
+                // a host file reached from a container through a mount: the node is the host's file, the crossing is on the edge
+                String hostPath = e.path("host_path").asText("");
+                if (!hostPath.isEmpty() && !target.equals("file:" + hostPath) && e.path("in_container").asBoolean(false)) {
+                    target = "file:" + hostPath;
+                    type = type + " (host file, as " + e.path(Catalogue.kind(type).def().path()).asText("") + " in the container)";
                 }
                 if (others.add(target)) {
                     ObjectNode n = json.createObjectNode();

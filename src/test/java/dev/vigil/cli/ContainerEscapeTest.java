@@ -23,8 +23,8 @@ class ContainerEscapeTest {
         AgentProcess.requireRoot();
         Path cron = Path.of("/etc/cron.d/vigil-escape-test");
         try (TempDir work = TempDir.create("vigil-container-escape"); RealDocker docker = RealDocker.start();
-             AgentProcess agent = AgentProcess.start("--data", work.path().resolve("data").toString(), "--no-console", "--fold", "0")) {
-            RealDocker.Result wrote = docker.docker("run", "--rm", "--network", "none", "-v", "/etc/cron.d:/host/cron.d", RealDocker.IMAGE,
+             AgentProcess agent = AgentProcess.start("--data", work.path().resolve("data").toString(), "--listen", "127.0.0.1:0", "--fold", "0")) {
+            RealDocker.Result wrote = docker.docker("run", "--rm", "--name", "vigil-escape-cron", "--network", "none", "-v", "/etc/cron.d:/host/cron.d", RealDocker.IMAGE,
                     "sh", "-c", "echo '* * * * * root id' > /host/cron.d/vigil-escape-test");
             Files.deleteIfExists(cron); // the host's cron is restored at once
             assertEquals(0, wrote.exit(), wrote.out());
@@ -49,6 +49,22 @@ class ContainerEscapeTest {
             assertEquals("/host/cron.d/vigil-escape-test", e.path("file").asText(), "the container's name for it: " + e);
             assertEquals("/etc/cron.d/vigil-escape-test", e.path("host_path").asText(), "the host's: " + e);
             assertEquals(12, e.path("container_id").asText().length(), e.toString());
+            // the console draws the crossing: the container's process, and an edge to the host's file
+            JsonNode graph = graphOf(agent.console(), "Cron file written outside the cron tools", "vigil-escape-test");
+            JsonNode writer = null;
+            for (JsonNode n : graph.path("nodes")) {
+                if ("vigil-escape-cron".equals(n.path("container").path("name").asText())) {
+                    writer = n;
+                }
+            }
+            assertTrue(writer != null, "a process node names its container: " + graph);
+            assertEquals("docker", writer.path("container").path("runtime").asText(), writer.toString());
+            assertEquals(RealDocker.IMAGE, writer.path("container").path("image").asText(), writer.toString());
+            boolean crossing = false;
+            for (JsonNode edge : graph.path("edges")) {
+                crossing |= edge.path("to").asText().equals("file:/etc/cron.d/vigil-escape-test") && edge.path("label").asText().contains("host file");
+            }
+            assertTrue(crossing, "an edge from the container's process to the host's cron file: " + graph.path("edges"));
             JsonNode shadow = agent.await("Sensitive file read by an unexpected program", a -> a.path("output").asText().contains("/host/etc/shadow"));
             assertEquals("/etc/shadow", shadow.path("events").get(0).path("host_path").asText(), shadow.toString());
             assertTrue(shadow.path("events").get(0).path("in_container").asBoolean(), shadow.toString());
@@ -63,5 +79,21 @@ class ContainerEscapeTest {
         } finally {
             Files.deleteIfExists(cron);
         }
+    }
+
+    /** The graph of the incident that holds an alert of `rule` whose output mentions `about`, once the store has written it. */
+    private static JsonNode graphOf(AgentProcess.ConsoleClient console, String rule, String about) throws Exception {
+        for (int i = 0; i < 100; i++) { // the store writes alerts in batches
+            for (JsonNode inc : console.get("/api/incidents")) {
+                JsonNode full = console.get("/api/incidents/" + inc.path("id").asText());
+                for (JsonNode a : full.path("alerts")) {
+                    if (a.path("rule").asText().equals(rule) && a.path("output").asText().contains(about)) {
+                        return console.get("/api/incidents/" + inc.path("id").asText() + "/graph");
+                    }
+                }
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("no incident holds '" + rule + "': " + console.get("/api/incidents"));
     }
 }

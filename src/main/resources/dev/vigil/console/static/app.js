@@ -56,6 +56,12 @@ function link(text, href) {
   return a;
 }
 
+/** A container as a person reads it: name (image, runtime[, privileged][, pod]) and its id. */
+function containerText(c) {
+  const what = [c.image, c.runtime, c.privileged ? 'privileged' : '', c.pod ? 'pod ' + c.pod : ''].filter(Boolean).join(', ');
+  return (c.name || c.id) + (what ? ' (' + what + ')' : '') + (c.name ? ' ' + c.id : '');
+}
+
 function cmdline(n) { return Array.isArray(n.args) ? n.args.join(' ') : (n.argv || n.exe || ''); }
 
 // what an event is about, from the catalogue (catalogue.js): the command line, its path, the name asked, its peer
@@ -177,9 +183,11 @@ function draw(g) {
     let label = n.label || n.id;
     if (n.kind === 'process') {
       label = (n.entry ? 'entry: ' : '') + n.label + ' (' + n.pid + ')' + (n.user ? ' ' + n.user : '') + '\n' + cmdline(n).slice(0, 80)
+        + (n.container ? '\n▣ ' + containerText(n.container) : '')
         + (n.ended_ts ? '\nexit ' + n.exit_code : '') + (n.rules ? '\n⚠ ' + n.rules.join(', ') : '');
     }
-    elements.push({ data: { id: n.id, label: label, kind: n.kind, alert: n.rules ? 'yes' : 'no', entry: n.entry ? 'yes' : 'no', raw: n } });
+    elements.push({ data: { id: n.id, label: label, kind: n.kind, alert: n.rules ? 'yes' : 'no', entry: n.entry ? 'yes' : 'no',
+      contained: n.container ? 'yes' : 'no', raw: n } });
   }
   for (const e of g.edges) {
     elements.push({ data: { id: e.from + '>' + e.to + '>' + e.label, source: e.from, target: e.to, label: e.label } });
@@ -192,6 +200,9 @@ function draw(g) {
       { selector: 'node', style: { label: 'data(label)', 'text-wrap': 'wrap', 'text-max-width': 260, 'font-size': 10,
         'text-valign': 'bottom', 'background-color': '#6b7c93', width: 18, height: 18 } },
       { selector: 'node[kind = "process"][alert = "yes"]', style: { 'background-color': '#d0021b', width: 26, height: 26, color: '#b00020' } },
+      { selector: 'node[contained = "yes"]', style: { 'border-width': 3, 'border-color': '#0db7ed' } },
+      { selector: 'edge[label ^= "spawned into container"], edge[label ^= "spawned on the host"], edge[label *= "(host file"]',
+        style: { 'line-color': '#d0021b', 'target-arrow-color': '#d0021b', 'line-style': 'dashed', width: 2.5, color: '#b00020' } },
       { selector: 'node[entry = "yes"]', style: { shape: 'star', 'background-color': '#1d2733', width: 24, height: 24 } },
       { selector: 'node[kind = "process_group"]', style: { shape: 'round-rectangle', 'background-color': '#9aa8bb' } },
       { selector: 'node[kind = "file"]', style: { shape: 'rectangle', 'background-color': '#f5a623' } },
@@ -233,7 +244,7 @@ async function openProcess(id) {
   facts.replaceChildren();
   for (const [k, v] of [['command line', cmdline(p)], ['program', p.exe], ['user', p.uid === undefined ? (p.user || 'not seen') : (p.user || '') + ' (' + p.uid + ')'], ['host', p.host],
     ['started', time(p.started_ts)], ['ended', p.ended_ts ? time(p.ended_ts) + ', exit ' + p.exit_code : 'running, or its exit was not seen'],
-    ['process id', p.exec_id]]) {
+    ['container', p.container ? containerText(p.container) : 'none: on the host'], ['process id', p.exec_id]]) {
     row(facts, [k, v || '']);
   }
   // the ancestry reads from the oldest down to this process; each step is a link
