@@ -82,8 +82,8 @@ final class BenchCommand implements Callable<Integer> {
         return smoke ? Math.max(1, base / 10) : base * Math.max(1, scale);
     }
 
-    private List<Workload> workloads(Path tmp, BenchPrograms programs) {
-        return List.of(
+    private List<Workload> workloads(Path tmp, BenchPrograms programs, BenchContainer box) {
+        List<Workload> out = new java.util.ArrayList<>(List.of(
                 new Workload("build", BenchPrograms.MODULES + "-file C project: make -j2, then its tests", programs.build()),
                 new Workload("syscalls", size(2_000_000) + " read+write of 500 B (dd), no hooked syscall",
                         List.of("dd", "if=/dev/zero", "of=/dev/null", "bs=500", "count=" + size(2_000_000))),
@@ -91,7 +91,13 @@ final class BenchCommand implements Callable<Integer> {
                 new Workload("files", size(3000) + " shell file creations + cat of each (tmp dir)",
                         List.of("/bin/sh", "-c", "i=0; while [ $i -lt " + size(3000) + " ]; do echo x > " + tmp + "/f$i; cat " + tmp
                                 + "/f$i >/dev/null; i=$((i+1)); done; rm -f " + tmp + "/f*")),
-                new Workload("connect", size(2000) + " TCP connects to closed loopback ports", programs.connectLoop(size(2000))));
+                new Workload("connect", size(2000) + " TCP connects to closed loopback ports", programs.connectLoop(size(2000)))));
+        if (box != null) {
+            // a shell loop, as "exec", inside one running container: each exec is a container's, with its metadata and watch keys
+            out.add(new Workload("container", size(1000) + " fork+exec of /bin/true in a container (docker exec)",
+                    box.exec(BenchPrograms.execLoop(size(1000)))));
+        }
+        return out;
     }
 
     @Override
@@ -108,8 +114,9 @@ final class BenchCommand implements Callable<Integer> {
             K8sAuditBench.run(System.out, k8sRules, smoke);
             return 0;
         }
-        try (TempDir tmp = TempDir.create("vigil-bench"); BenchPrograms programs = BenchPrograms.make()) {
-            return measure(workloads(tmp.path(), programs), programs);
+        try (TempDir tmp = TempDir.create("vigil-bench"); BenchPrograms programs = BenchPrograms.make();
+             BenchContainer box = fleetOnly || bpfOnly || agentOnly || pipelineOnly || peersOnly ? null : BenchContainer.startOrNull(System.err)) {
+            return measure(workloads(tmp.path(), programs, box), programs);
         }
     }
 

@@ -66,40 +66,10 @@ public final class RealDocker implements AutoCloseable {
         return run(DOCKER, "info", "--format", "{{.ServerVersion}}").exit() == 0;
     }
 
-    /** The test image's root file system, imported as {@link #IMAGE}. */
+    /** The test image, from busybox-static's root file system (dev.vigil.bench.BusyboxRoot), imported as {@link #IMAGE}. */
     private void importImage() throws Exception {
-        Path root = busyboxRoot();
-        try {
-            Result r = run("sh", "-c", "tar -C '" + root + "' -c . | " + DOCKER + " import - " + IMAGE);
-            assertEquals(0, r.exit(), "docker import: " + r.out());
-            imported = true;
-        } finally {
-            run("rm", "-rf", root.toString());
-        }
-    }
-
-    /**
-     * A root file system of busybox-static and its applets' links, with /etc/cron.d and /root/.ssh,
-     * in a new temporary directory that the caller removes.
-     */
-    static Path busyboxRoot() throws Exception {
-        Result ldd = run("ldd", "/bin/busybox");
-        if (ldd.exit() == 0) {
-            fail("/bin/busybox is linked dynamically: the test image needs busybox-static (apt-get install busybox-static)");
-        }
-        Path root = Files.createTempDirectory("vigil-image-");
-        Files.createDirectories(root.resolve("bin"));
-        Files.createDirectories(root.resolve("tmp"));
-        // where a system keeps what the watch list names: a container has its own copies
-        Files.createDirectories(root.resolve("etc/cron.d"));
-        Files.createDirectories(root.resolve("root/.ssh"));
-        Files.copy(Path.of("/bin/busybox"), root.resolve("bin/busybox"));
-        for (String applet : run("/bin/busybox", "--list").out().split("\n")) {
-            if (!applet.isBlank() && !applet.equals("busybox")) {
-                Files.createSymbolicLink(root.resolve("bin").resolve(applet.trim()), Path.of("busybox"));
-            }
-        }
-        return root;
+        assertEquals(0, dev.vigil.bench.BusyboxRoot.importWith(DOCKER + " import - " + IMAGE), "docker import of " + IMAGE);
+        imported = true;
     }
 
     /** A container of `image` started in the background with these `docker run` options (and no network), running `command`; its id. */

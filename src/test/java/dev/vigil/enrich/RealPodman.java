@@ -37,14 +37,8 @@ public final class RealPodman implements AutoCloseable {
         }
         try {
             if (p.podman("image", "exists", IMAGE).exit() != 0) {
-                Path root = RealDocker.busyboxRoot();
-                try {
-                    RealDocker.Result r = RealDocker.run("sh", "-c", "tar -C '" + root + "' -c . | " + PODMAN + " import - " + IMAGE);
-                    assertEquals(0, r.exit(), "podman import: " + r.out());
-                    p.imported = true;
-                } finally {
-                    RealDocker.run("rm", "-rf", root.toString());
-                }
+                assertEquals(0, dev.vigil.bench.BusyboxRoot.importWith(PODMAN + " import - " + IMAGE), "podman import of " + IMAGE);
+                p.imported = true;
             }
             return p;
         } catch (Exception | AssertionError e) {
