@@ -84,9 +84,15 @@ class FalcoContainerRulesLiveTest {
 
     /** A container started (and removed when it ends) with these `docker run` options, running `true`: the rule sees its first process. */
     private static List<String> started(String name, String... options) {
+        return startedRunning(name, List.of(options), "true");
+    }
+
+    /** A container started (and removed when it ends) with these `docker run` options, running `command`. */
+    private static List<String> startedRunning(String name, List<String> options, String... command) {
         List<String> run = new java.util.ArrayList<>(List.of("run", "--rm", "--network", "none", "--name", name));
-        run.addAll(List.of(options));
-        run.addAll(List.of(RealDocker.IMAGE, "true"));
+        run.addAll(options);
+        run.add(RealDocker.IMAGE);
+        run.addAll(List.of(command));
         return run;
     }
 
@@ -119,6 +125,8 @@ class FalcoContainerRulesLiveTest {
         t.put("Decoding Payload in Container", List.of("sh", "-c", "echo dmlnaWwK | /bin/base64 -d"));
         t.put("Kubernetes Client Tool Launched in Container", List.of("/tmp/kubectl", "version"));
         t.put("Launch Sensitive Mount Container", started("vigil-live-sensitive", "-v", "/etc:/host/etc:ro"));
+        t.put("Container Access to Host Sensitive Paths", startedRunning("vigil-live-hostpath", List.of("-v", "/etc:/host/etc:ro"),
+                "/bin/head", "-c1", "/host/etc/shadow"));
         fires("falco-sandbox_rules.yaml", t);
     }
 }

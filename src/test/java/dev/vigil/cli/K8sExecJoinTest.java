@@ -38,8 +38,11 @@ class K8sExecJoinTest {
                     "--listen", "127.0.0.1:0")) {
                 String hook = agent.stderr.stream().filter(l -> l.startsWith("vigil: Kubernetes audit webhook ")).findFirst().orElseThrow().split(" ")[4];
                 // what the API server records for `kubectl exec -it web-1 -n shop -- sh`; its webhook may deliver it after the shell started
+                // stamped now: an incident closes 30 minutes after its last alert, by the alerts' own times
+                String now = java.time.Instant.now().toString();
                 AuditFixture exec = request("create", "pods", "shop", "web-1").subresource("exec").stage("ResponseStarted")
-                        .uri("/api/v1/namespaces/shop/pods/web-1/exec?command=sh&container=web&stdin=true&tty=true");
+                        .uri("/api/v1/namespaces/shop/pods/web-1/exec?command=sh&container=web&stdin=true&tty=true")
+                        .set("requestReceivedTimestamp", now).set("stageTimestamp", now);
                 // by its path: busybox's sh runs an applet named bare in a fork without an exec (a route of its own)
                 RealDocker.Result ran = docker.exec(pod, "sh", "-c", "/bin/nc 127.0.0.1 9 -e /bin/sh; echo vigil-join-done");
                 assertTrue(ran.out().contains("vigil-join-done"), ran.out());
