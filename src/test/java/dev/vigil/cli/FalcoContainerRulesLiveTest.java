@@ -69,11 +69,14 @@ class FalcoContainerRulesLiveTest {
             }
             assertEquals(java.util.Set.of(), missing, "rules that raised nothing from the container; alerts: "
                     + agent.alerts.stream().map(a -> a.get("rule").asText()).distinct().toList() + "; stderr: " + agent.stderr);
+            java.util.Set<String> startedNames = new java.util.HashSet<>();
+            triggers.values().stream().filter(c -> c.getFirst().equals("run")).forEach(c -> startedNames.add(c.get(c.indexOf("--name") + 1)));
             for (JsonNode a : agent.alerts) {
                 List<String> trigger = triggers.get(a.get("rule").asText());
                 JsonNode e = a.path("events").path(0);
                 if (trigger != null && trigger.getFirst().equals("run")) {
-                    assertEquals(trigger.get(trigger.indexOf("--name") + 1), e.path("container_name").asText(), "names the container started: " + a);
+                    // a container started for one rule may raise another's too (its mount is sensitive as well)
+                    assertTrue(startedNames.contains(e.path("container_name").asText()), "names a container started here: " + a);
                 } else if (trigger != null) {
                     assertTrue(box.startsWith(e.path("container_id").asText()), "names the container: " + a);
                 }
