@@ -112,6 +112,7 @@ public final class SensorSession {
         h.put("lost_by_cause", byCause);
         h.put("lost", loss.lost());
         h.put("suppressed", loss.suppressed());
+        h.put("containers_watched_by_name_only", stream.containersUnwatched());
         return h;
     }
 
@@ -134,6 +135,10 @@ public final class SensorSession {
                 .append(", read_fault ").append(loss.total("read_fault")).append(')');
         if (!loss.byHook().isEmpty()) {
             sb.append("; by hook ").append(loss.byHook());
+        }
+        long byName = stream.containersUnwatched();
+        if (byName > 0) {
+            sb.append("; ").append(byName).append(" containers' own files watched by name only (the watch keys for containers were all used)");
         }
         return sb.toString();
     }

@@ -24,7 +24,8 @@ import java.util.Map;
  * the keys are usually in place before it runs; a program that opens a file at once as the
  * container's very first process may be earlier than its keys. A container's keys go when its
  * cgroup does. At most {@link #MAX_KEYS} keys for all containers together; past that, a new
- * container is counted and left unwatched.
+ * container is counted (the agent's summary and health say how many) and its files are matched
+ * by their names on the overlay only.
  */
 final class ContainerWatches {
     static final int MAX_KEYS = 8192;
@@ -62,7 +63,7 @@ final class ContainerWatches {
     private final Map<List<Long>, Long> roots = new HashMap<>();
     private final Map<Long, List<Object>> byCgroup = new HashMap<>();
     private int keyCount;
-    private long unwatched;
+    private volatile long unwatched;
 
     ContainerWatches(int hostMntns, Keys keys) {
         this.hostMntns = hostMntns;
@@ -113,7 +114,7 @@ final class ContainerWatches {
             return;
         }
         if (keyCount >= MAX_KEYS) {
-            unwatched++;
+            unwatched = unwatched + 1; // written by the poll thread only
             return;
         }
         roots.put(key, cgroupId);

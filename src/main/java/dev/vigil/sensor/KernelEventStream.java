@@ -147,6 +147,11 @@ public final class KernelEventStream implements EventStream {
         return last != null ? last : sensor.losses();
     }
 
+    /** Containers whose own files are watched by name only: the watch keys for containers were all used. */
+    public long containersUnwatched() {
+        return sensor.containersUnwatched();
+    }
+
     private void shutdown() {
         try {
             if (uevents != null) {

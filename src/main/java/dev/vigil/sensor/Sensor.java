@@ -597,6 +597,12 @@ public final class Sensor implements AutoCloseable {
         return n;
     }
 
+    /** Containers whose own files are watched by name only, their keys past the budget (see ContainerWatches). */
+    public long containersUnwatched() {
+        ContainerWatches w = containerWatches;
+        return w == null ? 0 : w.unwatched();
+    }
+
     public Set<EventType> hooks() {
         return Set.copyOf(hooks);
     }
