@@ -30,6 +30,7 @@ public final class Containers {
     private static final Pattern ID = Pattern.compile("([0-9a-f]{64})");
     /** State folders of the runtimes, overridable (tests, unusual installs) with -Dvigil.containers.state=DIR[:DIR…]. */
     static final List<Path> DEFAULT_STATE = List.of(Path.of("/var/lib/docker/containers"), Path.of("/run/containerd/io.containerd.runtime.v2.task"),
+            Path.of("/run/docker/containerd/daemon/io.containerd.runtime.v2.task"),
             Path.of("/run/containers/storage/overlay-containers"), Path.of("/var/lib/containers/storage/overlay-containers"));
     private static final int MAX_CGROUPS = 200_000;
 
@@ -163,9 +164,33 @@ public final class Containers {
         }
     }
 
-    private static Where where(String path) {
+    private Where where(String path) {
         String id = idFromPath(path);
-        return id.isEmpty() ? HOST : new Where(id, runtimeOfPath(path, id));
+        if (!id.isEmpty()) {
+            return new Where(id, runtimeOfPath(path, id));
+        }
+        return containerdNamed(path);
+    }
+
+    /** Names containerd takes for a namespace and a container (`ctr run IMAGE NAME`): any such string, not a 64-hex id. */
+    private static final Pattern CONTAINERD_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.\\-]{0,75}");
+
+    /**
+     * A container containerd runs under a name of its user's choosing (`ctr run`): its cgroup is
+     * /NAMESPACE/NAME, and containerd keeps its bundle at STATE/NAMESPACE/NAME/config.json (made
+     * before the cgroup). Anything else without a 64-hex id is the host's.
+     */
+    private Where containerdNamed(String path) {
+        String[] parts = path.startsWith("/") ? path.substring(1).split("/") : path.split("/");
+        if (parts.length != 2 || !CONTAINERD_NAME.matcher(parts[0]).matches() || !CONTAINERD_NAME.matcher(parts[1]).matches()) {
+            return HOST;
+        }
+        for (Path base : stateRoots) {
+            if (base.toString().contains("containerd") && Files.isRegularFile(base.resolve(parts[0]).resolve(parts[1]).resolve("config.json"))) {
+                return new Where(parts[1], "containerd");
+            }
+        }
+        return HOST;
     }
 
     /** The runtime a container's cgroup is named after: docker-ID.scope or /docker/ID, libpod-ID, cri-containerd-ID, crio-ID. */
@@ -264,6 +289,9 @@ public final class Containers {
             }
         }
         String name = a.path("io.kubernetes.cri.container-name").asText(a.path("io.kubernetes.cri-o.ContainerName").asText(""));
+        if (name.isEmpty() && !ID.matcher(id).matches()) {
+            name = id; // a container containerd runs under its user's name for it (ctr run)
+        }
         boolean podman = "libpod".equals(a.path("io.container.manager").asText());
         String runtime = base.toString().contains("containerd") ? "containerd" : podman || !a.has("io.kubernetes.cri-o.ContainerID") ? "podman" : "cri-o";
         if (runtime.equals("podman")) {

@@ -105,4 +105,28 @@ class ContainersTest {
         assertEquals("cri-o", Containers.runtimeOfPath("/kubepods/pod1/crio-" + A + ".scope", A));
         assertEquals("", Containers.runtimeOfPath("/default/" + A, A), "ctr's namespace says nothing; its state does");
     }
+
+    @Test
+    void aContainerContainerdRunsUnderItsUsersNameIsAContainer() throws Exception {
+        Path containerd = Files.createTempDirectory("vigil-containerd"), none = Files.createTempDirectory("vigil-nocgroup");
+        try {
+            Files.createDirectories(containerd.resolve("vigil").resolve("my-box"));
+            Files.writeString(containerd.resolve("vigil").resolve("my-box").resolve("config.json"), """
+                    {"process":{"capabilities":{"bounding":["CAP_CHOWN"]}},
+                     "mounts":[{"destination":"/data","type":"bind","source":"/srv/data","options":["rbind","ro"]}]}""");
+            Containers c = new Containers(none, List.of(containerd));
+            c.cgroupChanged(11, "/vigil/my-box", false);
+            c.cgroupChanged(12, "/system.slice/ssh.service", false);
+            c.cgroupChanged(13, "/vigil/other", false);
+            Containers.Info box = c.container(11);
+            assertEquals("containerd", box.runtime());
+            assertEquals("my-box", box.shortId(), "ctr's name is its id");
+            assertEquals("my-box", box.name());
+            assertEquals(List.of("/srv/data:/data:ro:false:"), box.falcoMounts());
+            assertNull(c.container(12), "a service's cgroup is the host's");
+            assertNull(c.container(13), "a cgroup of that shape with no bundle is the host's");
+        } finally {
+            new ProcessBuilder("rm", "-rf", containerd.toString(), none.toString()).start().waitFor();
+        }
+    }
 }
