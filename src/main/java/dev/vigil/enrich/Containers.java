@@ -22,7 +22,8 @@ import java.util.stream.Stream;
  * of /sys/fs/cgroup at start maps the existing ones, then the kernel's cgroup_mkdir/rmdir events
  * keep the map (no rescans on the event path, which a process making cgroups could otherwise
  * drive). The container id is the 64-hex id in the cgroup path (docker, containerd, cri-o,
- * podman), printed cut to 12 characters as Falco does; empty on the host. Runtime, name, image,
+ * podman), or the name a `ctr run` gave (see containerdNamed), printed cut to 12 characters as
+ * Falco does; empty on the host. Runtime, name, image,
  * privileged flag, mounts and pod are read once per container from the runtime's own state, where
  * one exists.
  */
