@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Network: connect (42), accept (43), bind (49), DNS queries and replies (601), port scans
- * (612), raw and packet sockets (702), listen (703).
+ * (612), raw and packet sockets (702), listen (703), a socket made standard input or output (712).
  *
  * connect/bind/accept: per-syscall exit tracepoints, the arguments from the
  * saved registers; the exit side reads the socket
@@ -127,6 +127,31 @@ int accept__exit_accept(struct trace_event_raw_sys_exit *ctx) { return accept_ex
 
 SEC("tracepoint/syscalls/sys_exit_accept4")
 int accept__exit_accept4(struct trace_event_raw_sys_exit *ctx) { return accept_exit(ctx); }
+
+/*
+ * 712 dup: an inet socket duplicated onto fd 0, 1 or 2 (dup2(s, 0) and the like: how a reverse
+ * shell written in a script wires a connection to the shell it then runs). Decided in the kernel
+ * from the result: every other dup returns at once. Not covered: fcntl(F_DUPFD), which lands on
+ * the lowest free fd at or above its argument, so onto 0-2 only after they were closed.
+ */
+static __always_inline int dup_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	long fd = ctx->ret;
+	if (fd < 0 || fd > 2 || !wanted(T_DUP))
+		return 0;
+	struct task_struct *task = bpf_get_current_task_btf();
+	emit_net(task, T_DUP, file_sock(fd_file(task, fd)), fd, fd, 0);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_dup")
+int dup__exit_dup(struct trace_event_raw_sys_exit *ctx) { return dup_exit(ctx); }
+
+SEC("tracepoint/syscalls/sys_exit_dup2")
+int dup__exit_dup2(struct trace_event_raw_sys_exit *ctx) { return dup_exit(ctx); }
+
+SEC("tracepoint/syscalls/sys_exit_dup3")
+int dup__exit_dup3(struct trace_event_raw_sys_exit *ctx) { return dup_exit(ctx); }
 
 /*
  * DNS replies: UDP receives on port 53 or 5353, at the receive's exit; nothing

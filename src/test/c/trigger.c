@@ -119,6 +119,29 @@ static int cmd_listen0(void)
 	return 0;
 }
 
+/*
+ * A connected loopback socket duplicated onto stdin (dup3) and onto fd 9 (dup2), then /dev/null
+ * onto stdin: only the first puts a socket on fd 0-2. Prints the listener's and the client's ports.
+ */
+static int cmd_dup_socket(void)
+{
+	int l = socket(AF_INET, SOCK_STREAM, 0), c = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = 0, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	socklen_t len = sizeof(a);
+	if (l < 0 || c < 0 || bind(l, (struct sockaddr *)&a, sizeof(a)) < 0 || listen(l, 1) < 0 || getsockname(l, (struct sockaddr *)&a, &len) < 0
+	    || connect(c, (struct sockaddr *)&a, sizeof(a)) < 0)
+		return die("dup-socket");
+	struct sockaddr_in me;
+	len = sizeof(me);
+	getsockname(c, (struct sockaddr *)&me, &len);
+	printf("%d %d\n", ntohs(a.sin_port), ntohs(me.sin_port));
+	fflush(stdout);
+	int null = open("/dev/null", O_RDONLY);
+	if (null < 0 || dup3(c, 0, 0) != 0 || dup2(c, 9) != 9 || dup2(null, 0) != 0)
+		return die("dup-socket dup");
+	return 0;
+}
+
 /* A packet socket (sniffing) and a raw ICMP socket. */
 static int cmd_raw_sockets(void)
 {
@@ -706,6 +729,7 @@ int main(int argc, char **argv)
 	if (!strcmp(c, "vm-write") && argc > 2) return cmd_vm_write(atoi(argv[2]));
 	if (!strcmp(c, "vm-read") && argc > 2) return cmd_vm_read(atoi(argv[2]));
 	if (!strcmp(c, "listen0")) return cmd_listen0();
+	if (!strcmp(c, "dup-socket")) return cmd_dup_socket();
 	if (!strcmp(c, "ask-root")) return cmd_ask_root();
 	if (!strcmp(c, "clone-ns")) return cmd_clone_ns();
 	if (!strcmp(c, "fexecve-env")) return cmd_fexecve_env();

@@ -344,6 +344,14 @@ public enum EventType implements EventKind {
             .path("file")
             .falco("mkdir", "mkdirat")
             .falcoArg("file", "path", "name")),
+    DUP(712, "dup", kernel(false, "sys_exit dup, dup2, dup3 with a result of 0, 1 or 2 on an inet socket, decided in the kernel", "dup__")
+            .record("net_event")
+            .is("an inet socket duplicated onto standard input, output or error (a shell wired to a connection)")
+            .endpoints()
+            .fields("protocol", "fd", "res")
+            .peer()
+            .falco("dup", "dup2", "dup3")
+            .falcoArg("fd", "newfd")),
     /** Keeps the process cache; no hook of its own. */
     FORK(1000, "fork", internal()
             .record("task_event")

@@ -107,6 +107,10 @@ class FalcoContainerRulesLiveTest {
         t.put("Packet socket created in container", List.of("/bin/arping", "-c", "1", "-w", "1", "-I", "lo", "127.0.0.1"));
         t.put("Drop and execute new binary in container", List.of("sh", "-c", "cp /bin/busybox /tmp/dropped && /tmp/dropped true"));
         t.put("Read sensitive file untrusted", List.of("/bin/head", "-c1", "/etc/shadow"));
+        // nc -e puts the connection on the program's stdin and stdout (dup2) before it runs it; the listener is in the
+        // container (no network but loopback), and the client tries again until it is up
+        t.put("Redirect STDOUT/STDIN to Network Connection in Container", List.of("sh", "-c",
+                "/bin/nc -l -p 7000 >/dev/null & for i in 1 2 3 4 5 6 7 8 9 10; do /bin/nc 127.0.0.1 7000 -e /bin/true && break; sleep 0.2; done"));
         fires("falco_rules.yaml", t);
     }
 

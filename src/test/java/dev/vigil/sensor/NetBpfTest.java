@@ -15,7 +15,7 @@ import java.util.List;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** net.bpf.c: connect, bind, accept on loopback v4 and v6; DNS replies; port scans. */
+/** net.bpf.c: connect, bind, accept on loopback v4 and v6; DNS replies; port scans; a socket duplicated onto stdin. */
 class NetBpfTest {
     @Test
     void tcpOnLoopbackV4() {
@@ -110,6 +110,22 @@ class NetBpfTest {
         assertEquals(port, listen.addr().sport());
         assertEquals("127.0.0.1", listen.addr().sip());
         assertEquals(0, listen.header().res());
+    }
+
+    @Test
+    void aSocketDuplicatedOntoStandardInputIsSeenAndOtherDupsAreNot() {
+        LiveSensor s = LiveSensor.get();
+        LiveSensor.Triggered t = LiveSensor.trigger("dup-socket");
+        int port = t.outInt(0), clientPort = t.outInt(1);
+        NetEvent dup = (NetEvent) s.await("dup", e -> e.type() == EventType.DUP && e.header().pid() == t.pid());
+        assertEquals(0, dup.fd(), "the socket landed on stdin");
+        assertEquals(0, dup.header().res());
+        assertEquals("127.0.0.1", dup.addr().dip());
+        assertEquals(port, dup.addr().dport());
+        assertEquals(clientPort, dup.addr().sport());
+        s.drain(); // then the dup onto fd 9 and /dev/null onto stdin have been read, and raised nothing
+        assertEquals(1, s.all(e -> e.type() == EventType.DUP && e.header().pid() == t.pid()).size(),
+                "one dup of the socket onto fd 0-2: " + s.all(e -> e.type() == EventType.DUP && e.header().pid() == t.pid()));
     }
 
     @Test
