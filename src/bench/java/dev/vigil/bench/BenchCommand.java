@@ -179,10 +179,7 @@ final class BenchCommand implements Callable<Integer> {
 
     /** Fleet mode's figures, on the events of the workloads that make some (all but the bare syscalls). */
     private void fleet(List<Workload> ws) throws Exception {
-        // not the container's: its execs are the exec workload's shape again, and with them the full run's sample outgrew the bench's heap
-        // (an OutOfMemoryError in FleetBench.distinct, 2026-12-06)
-        FleetBench.run(System.out, ws.stream().filter(w -> !w.name().equals("syscalls") && !w.name().equals("container")).map(Workload::command).toList(),
-                sample(), size(200_000));
+        FleetBench.run(System.out, ws.stream().filter(w -> !w.name().equals("syscalls")).map(Workload::command).toList(), sample(), size(200_000));
     }
 
     private static List<String> exec(List<Workload> ws) {
