@@ -36,15 +36,13 @@ public final class Containers {
     private static final int MAX_CGROUPS = 200_000;
 
     /**
-     * A host path mounted into a container, as the runtime set it up: source on the host, destination
-     * in the container, the mode given (docker's "ro", "z"…; "" when none), read-write or not, and the
-     * propagation (rprivate…).
+     * A host path mounted into a container, as the runtime set it up, in Falco's form
+     * source:dest:mode:rdrw:propagation: source on the host, destination in the container, the mode
+     * given (docker's "ro", "z"…; "" when none), read-write or not, and the propagation (rprivate…).
+     * Made once per container; every exec in it carries the same strings.
      */
-    public record Mount(String source, String dest, String mode, boolean rw, String propagation) {
-        /** Falco's form of one mount: source:dest:mode:rdrw:propagation. */
-        public String falco() {
-            return source + ":" + dest + ":" + mode + ":" + rw + ":" + propagation;
-        }
+    static String mount(String source, String dest, String mode, boolean rw, String propagation) {
+        return source + ":" + dest + ":" + mode + ":" + rw + ":" + propagation;
     }
 
     /**
@@ -53,9 +51,9 @@ public final class Containers {
      * container gone before it was read). The pod's name and namespace ("" outside Kubernetes)
      * are what the kubelet labels (docker) or annotates (CRI runtimes) every container of a pod
      * with. Mounts are the host paths mounted in (bind mounts and volumes), not the runtime's
-     * own files (hosts, resolv.conf, the shm).
+     * own files (hosts, resolv.conf, the shm), each in Falco's form (see {@link #mount}).
      */
-    public record Info(String id, String runtime, String name, String image, boolean privileged, List<Mount> mounts,
+    public record Info(String id, String runtime, String name, String image, boolean privileged, List<String> mounts,
                        String podName, String podNamespace) {
         public Info(String id, String runtime, String image, boolean privileged) {
             this(id, runtime, "", image, privileged, List.of(), "", "");
@@ -63,15 +61,6 @@ public final class Containers {
 
         public String shortId() {
             return id.substring(0, Math.min(12, id.length()));
-        }
-
-        /** The mounts in Falco's form, in the runtime's order. */
-        public List<String> falcoMounts() {
-            List<String> out = new ArrayList<>(mounts.size());
-            for (Mount m : mounts) {
-                out.add(m.falco());
-            }
-            return out;
         }
     }
 
@@ -246,10 +235,10 @@ public final class Containers {
         JsonNode host = Files.isRegularFile(dir.resolve("hostconfig.json"))
                 ? json.readTree(dir.resolve("hostconfig.json").toFile()) : config.path("HostConfig");
         JsonNode labels = config.path("Config").path("Labels");
-        List<Mount> mounts = new ArrayList<>();
+        List<String> mounts = new ArrayList<>();
         for (JsonNode m : config.path("MountPoints")) {
             if (mounts.size() < MAX_MOUNTS && m.path("Source").isTextual() && !m.path("Source").asText().isEmpty()) {
-                mounts.add(new Mount(cut(m.path("Source").asText(), MAX_TEXT), cut(m.path("Destination").asText(""), MAX_TEXT),
+                mounts.add(mount(cut(m.path("Source").asText(), MAX_TEXT), cut(m.path("Destination").asText(""), MAX_TEXT),
                         cut(m.path("Relabel").asText(""), 64), m.path("RW").asBoolean(true), cut(m.path("Propagation").asText(""), 64)));
             }
         }
@@ -331,8 +320,8 @@ public final class Containers {
     }
 
     /** The spec's bind mounts of host paths, leaving out the runtime's own files. */
-    private static List<Mount> ociMounts(JsonNode spec) {
-        List<Mount> out = new ArrayList<>();
+    private static List<String> ociMounts(JsonNode spec) {
+        List<String> out = new ArrayList<>();
         for (JsonNode m : spec.path("mounts")) {
             String source = m.path("source").asText("");
             List<String> options = new ArrayList<>();
@@ -343,7 +332,7 @@ public final class Containers {
             }
             boolean ro = options.contains("ro");
             String propagation = options.stream().filter(o -> o.matches("r?(private|shared|slave|unbindable)")).findFirst().orElse("");
-            out.add(new Mount(cut(source, MAX_TEXT), cut(m.path("destination").asText(""), MAX_TEXT), ro ? "ro" : "", !ro, propagation));
+            out.add(mount(cut(source, MAX_TEXT), cut(m.path("destination").asText(""), MAX_TEXT), ro ? "ro" : "", !ro, propagation));
         }
         return List.copyOf(out);
     }

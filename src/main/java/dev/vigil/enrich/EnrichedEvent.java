@@ -40,7 +40,7 @@ public record EnrichedEvent(Event event, long wallTimeNs, String exe, String use
             out.field("container_image", container.image());
             out.field("container_privileged", container.privileged());
             if (event instanceof dev.vigil.event.ExecEvent) {
-                out.field("container_mounts", container.falcoMounts());
+                out.field("container_mounts", container.mounts());
             }
             if (!container.podName().isEmpty()) {
                 out.field("k8s_pod_name", container.podName());

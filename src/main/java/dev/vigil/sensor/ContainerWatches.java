@@ -45,6 +45,7 @@ final class ContainerWatches {
     private final int hostMntns;
     private final List<Long> hostRoot;
     private final Keys keys;
+    private final int maxKeys;
     /**
      * Mount namespaces looked at: FOUND once their root was found, else how many programs ran in
      * them at the host's root (a runtime mounts and runs in its namespace before it pivots into the
@@ -66,8 +67,14 @@ final class ContainerWatches {
     private volatile long unwatched;
 
     ContainerWatches(int hostMntns, Keys keys) {
+        this(hostMntns, keys, MAX_KEYS);
+    }
+
+    /** With a budget of `maxKeys` keys for all containers (tests use a small one). */
+    ContainerWatches(int hostMntns, Keys keys, int maxKeys) {
         this.hostMntns = hostMntns;
         this.keys = keys;
+        this.maxKeys = maxKeys;
         this.hostRoot = rootOf(Path.of("/"));
     }
 
@@ -113,7 +120,7 @@ final class ContainerWatches {
         if (roots.containsKey(key)) {
             return;
         }
-        if (keyCount >= MAX_KEYS) {
+        if (keyCount >= maxKeys) {
             unwatched = unwatched + 1; // written by the poll thread only
             return;
         }

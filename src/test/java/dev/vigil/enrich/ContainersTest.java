@@ -82,14 +82,14 @@ class ContainersTest {
             Containers.Info web = c.container(1);
             assertEquals("web", web.name(), "docker's name, without its slash");
             assertEquals("shop/web:2", web.image());
-            assertEquals(List.of("/etc:/host/etc:ro:false:rprivate", "/var/lib/docker/volumes/d/_data:/data::true:"), web.falcoMounts());
+            assertEquals(List.of("/etc:/host/etc:ro:false:rprivate", "/var/lib/docker/volumes/d/_data:/data::true:"), web.mounts());
             assertEquals("web-0", web.podName());
             Containers.Info db = c.container(2);
             assertEquals("podman", db.runtime());
             assertEquals("db", db.name(), "podman's containers.json names it");
             assertEquals("localhost/db:1", db.image());
             assertTrue(db.privileged(), "podman's annotation");
-            assertEquals(List.of("/var/run/docker.sock:/var/run/docker.sock::true:rprivate"), db.falcoMounts(),
+            assertEquals(List.of("/var/run/docker.sock:/var/run/docker.sock::true:rprivate"), db.mounts(),
                     "host paths bound in; not proc, not the runtime's own files");
         } finally {
             new ProcessBuilder("rm", "-rf", docker.toString(), podman.toString(), none.toString()).start().waitFor();
@@ -122,7 +122,7 @@ class ContainersTest {
             assertEquals("containerd", box.runtime());
             assertEquals("my-box", box.shortId(), "ctr's name is its id");
             assertEquals("my-box", box.name());
-            assertEquals(List.of("/srv/data:/data:ro:false:"), box.falcoMounts());
+            assertEquals(List.of("/srv/data:/data:ro:false:"), box.mounts());
             assertNull(c.container(12), "a service's cgroup is the host's");
             assertNull(c.container(13), "a cgroup of that shape with no bundle is the host's");
         } finally {

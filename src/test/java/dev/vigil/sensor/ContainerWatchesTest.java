@@ -20,7 +20,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  * Which processes get the watch list looked up under their root: a real process in a mount
  * namespace of its own with a root of its own (unshare -m and chroot, as a runtime pivots), fed
  * to ContainerWatches as the sensor would feed its exec; keys added once per container, again
- * for a new container reusing a freed namespace's number, and removed with its cgroup.
+ * for a new container reusing a freed namespace's number, removed with its cgroup, and a
+ * container past the keys' budget counted.
  */
 class ContainerWatchesTest {
     private static ExecEvent exec(int pid, int mntns, long cgroup) {
@@ -74,6 +75,20 @@ class ContainerWatchesTest {
             assertEquals(0, w.keys());
             w.saw(exec((int) p.pid(), theirs, 9));
             assertEquals(2, added.size(), "a new container that reuses the namespace's number is looked at again");
+            assertEquals(0, w.unwatched());
+            // with no keys left for containers, the container is counted (the agent's summary and health show it)
+            ContainerWatches full = new ContainerWatches(ours, new ContainerWatches.Keys() {
+                @Override
+                public List<Object> add(Path r, long cgroupId) {
+                    throw new AssertionError("no keys past the budget");
+                }
+
+                @Override
+                public void remove(Object key) {
+                }
+            }, 0);
+            full.saw(exec((int) p.pid(), theirs, 7));
+            assertEquals(1, full.unwatched());
         } finally {
             if (p != null) {
                 p.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
