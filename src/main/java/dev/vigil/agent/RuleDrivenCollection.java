@@ -41,6 +41,17 @@ public final class RuleDrivenCollection {
         return out;
     }
 
+    /** The JVM RASP's event types some rule reads: the hooks the RASP installs in each JVM. */
+    public static Set<String> raspEvents(Collection c) {
+        Set<String> out = new java.util.TreeSet<>();
+        for (dev.vigil.event.RaspType t : dev.vigil.event.RaspType.values()) {
+            if (c.needs(t.eventName())) {
+                out.add(t.eventName());
+            }
+        }
+        return out;
+    }
+
     /** The paths the rules read opens of, each with what it reports (read, write, below). */
     public static List<Watch> watches(Collection c) {
         Map<Path, Integer> bits = new LinkedHashMap<>();

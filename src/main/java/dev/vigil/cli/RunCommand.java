@@ -3,6 +3,7 @@ package dev.vigil.cli;
 import dev.vigil.agent.ConsoleStart;
 import dev.vigil.agent.K8sAuditIntake;
 import dev.vigil.agent.Lineage;
+import dev.vigil.agent.RaspIntake;
 import dev.vigil.agent.RuleDrivenCollection;
 import dev.vigil.agent.RuleReport;
 import dev.vigil.agent.RunningAgent;
@@ -15,6 +16,7 @@ import dev.vigil.detect.Engine;
 import dev.vigil.detect.EventMaps;
 import dev.vigil.detect.Priority;
 import dev.vigil.detect.RuleLoader;
+import dev.vigil.enrich.JavaOrigins;
 import dev.vigil.detect.RuleSet;
 import dev.vigil.event.EventType;
 import dev.vigil.sensor.HookSelection;
@@ -100,6 +102,14 @@ final class RunCommand implements Callable<Integer> {
     @picocli.CommandLine.Mixin
     K8sAuditOptions k8sAudit;
 
+    @Option(names = "--rasp", defaultValue = "on", paramLabel = "on|off",
+            description = "Attach the JVM RASP to every Java process (16 and later), running now or started later, for the JVM events rules read (default on).")
+    String rasp;
+
+    @Option(names = "--rasp-exclude", paramLabel = "PATTERN",
+            description = "Leave these JVMs alone: a main class or jar, a java path, or user:NAME (* matches anything). Repeatable.")
+    List<String> raspExclude = new ArrayList<>();
+
     /** The most audit events' rows the store's queue holds before the audit queue waits: they are large, and the heap is for the kernel's events too. */
     private static final int AUDIT_ROWS_QUEUED = 2_048;
 
@@ -107,6 +117,9 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (!rasp.equals("on") && !rasp.equals("off")) {
+            throw new IllegalArgumentException("--rasp takes on or off, not '" + rasp + "'");
+        }
         if (rateLimit < 0) {
             throw new IllegalArgumentException("--rate-limit must be 0 (off) or events per second per process, not " + rateLimit);
         }
@@ -153,12 +166,23 @@ final class RunCommand implements Callable<Integer> {
             LossWatch losses = new LossWatch(sink, engine);
             TamperAlerts tamper = new TamperAlerts(sink, e -> Lineage.of(session.get(), e));
             SensorSession s;
+            JavaOrigins origins = new JavaOrigins();
+            AtomicReference<RaspIntake> raspRef = new AtomicReference<>();
             try {
                 s = new SensorSession(options, en -> {
                     Map<String, Object> e = EventMaps.of(en);
+                    boolean fromJava = origins.join(e);
                     StoreWriter st = storeRef.get();
                     if (st != null) {
-                        st.event(en);
+                        if (fromJava) {
+                            st.event(e); // with the Java stack the event's own fields do not have
+                        } else {
+                            st.event(en);
+                        }
+                    }
+                    RaspIntake r = raspRef.get();
+                    if (r != null) {
+                        r.kernelEvent(e);
                     }
                     tamper.accept(e);
                     engine.accept(e);
@@ -214,11 +238,26 @@ final class RunCommand implements Callable<Integer> {
                     throw e;
                 }
             }
+            try {
+                raspRef.set(RaspIntake.start(new RaspIntake.Options(rasp.equals("on"), raspExclude, RuleDrivenCollection.raspEvents(set.collection())), e -> {
+                    StoreWriter st = storeRef.get();
+                    if (st != null) {
+                        st.event(e);
+                    }
+                    engine.accept(e);
+                }, origins, s.cache(), dev.vigil.enrich.Enricher.hostname()));
+            } catch (IllegalArgumentException e) {
+                System.err.println("vigil: " + e.getMessage());
+            }
             warmUp.join();
             try {
                 s.run(duration, "INT", "TERM");
             } finally {
                 watch.stop();
+                if (raspRef.get() != null) {
+                    raspRef.get().close();
+                    System.err.println("vigil: " + raspRef.get().summary());
+                }
                 if (audit != null) {
                     audit.close();
                     System.err.println("vigil: " + audit.summary());

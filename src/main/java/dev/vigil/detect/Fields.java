@@ -115,7 +115,7 @@ public final class Fields {
         if (AuditFields.owns(name)) {
             return Set.of("k8s_audit");
         }
-        if (name.equals("evt.source")) {
+        if (name.equals("evt.source") || name.equals("evt.type")) {
             return Catalogue.SOURCES;
         }
         String raw = RAW.contains(name) ? name : Catalogue.rawOfFalco(name);

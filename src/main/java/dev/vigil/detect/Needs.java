@@ -104,6 +104,17 @@ public record Needs(Set<String> types, Paths paths, Paths mentioned) {
         return new Needs(out, null);
     }
 
+    /** What `n` needs of one source's event types: all of them when `n` names none. */
+    static Needs within(Needs n, String source) {
+        Needs all = source(source);
+        if (n.types() == null) {
+            return all;
+        }
+        Set<String> out = new TreeSet<>(n.types());
+        out.retainAll(all.types());
+        return new Needs(out, null);
+    }
+
     /** The Vigil event types a comparison of evt.type with these values can hold for. */
     static Needs types(Collection<String> literals) {
         Set<String> out = new TreeSet<>();

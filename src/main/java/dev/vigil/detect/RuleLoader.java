@@ -343,8 +343,10 @@ public final class RuleLoader {
                     case "threshold" -> compileThreshold(parser, en.getKey(), r);
                     default -> compileSequence(parser, en.getKey(), r);
                 });
-                // a rule of another source matches that source's events only, and makes the kernel collect nothing
-                needs.put(en.getKey(), source.equals("syscall") ? Needs.or(pendingNeeds) : Needs.source(source));
+                // a rule of another source matches that source's events only, and makes the kernel collect nothing;
+                // the JVM's event types are hooks that rules choose as they choose the kernel's
+                needs.put(en.getKey(), source.equals("syscall") ? Needs.or(pendingNeeds)
+                        : source.equals("jvm") ? Needs.within(Needs.or(pendingNeeds), source) : Needs.source(source));
             } catch (RuleException e) {
                 RuleException located = new RuleException(e.file(), e.line() > 0 ? e.line() : r.line, e.line() > 0 ? e.column() : 1,
                         r.kind + " '" + en.getKey() + "' skipped: " + e.reason());

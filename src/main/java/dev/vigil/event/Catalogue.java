@@ -33,10 +33,11 @@ public final class Catalogue {
     }
 
     private static final List<EventKind> KINDS = List.copyOf(java.util.stream.Stream.<EventKind>concat(
-            java.util.Arrays.stream(EventType.values()), java.util.Arrays.stream(K8sAuditType.values())).toList());
+            java.util.Arrays.stream(EventType.values()), java.util.stream.Stream.<EventKind>concat(java.util.Arrays.stream(K8sAuditType.values()),
+            java.util.Arrays.stream(RaspType.values()))).toList());
 
     /** The sources events come from, by Falco's names: a rule's {@code source:} picks one. */
-    public static final Set<String> SOURCES = Set.of("syscall", "k8s_audit");
+    public static final Set<String> SOURCES = Set.of("syscall", "k8s_audit", "jvm");
 
     /** The event type of this name ("execve"), from any source; null when there is none. */
     public static EventKind kind(String eventName) {
@@ -68,7 +69,8 @@ public final class Catalogue {
      * parent from the process cache, the process an event acts on (ptrace, kill, process_memory).
      */
     public static final List<String> CONTEXT = List.of("container_runtime", "container_name", "container_image", "container_privileged", "container_mounts",
-            "k8s_pod_name", "k8s_ns_name", "proc_args", "parent_exe", "parent_comm", "parent_args", "target_exe", "target_comm");
+            "k8s_pod_name", "k8s_ns_name", "proc_args", "parent_exe", "parent_comm", "parent_args", "target_exe", "target_comm",
+            "jvm_pid", "jvm_main", "jvm_stack", "jvm_stack_marks", "http_method", "http_url", "http_remote", "http_handler");
 
     /**
      * Fields whose values many events repeat verbatim: a process's environment is inherited by its
@@ -260,6 +262,24 @@ public final class Catalogue {
         def("user_agent", TEXT, "the client's user agent", "ka.useragent");
         def("cluster", TEXT, "the cluster's name, as the agent or the webhook was told it", "ka.cluster.name");
         def("audit", OBJECT, "the whole audit event as the API server sent it");
+        // The JVM RASP's events; the kernel's events of a process a Java call started carry the stack and request too
+        def("jvm_class", TEXT, "the hooked class (java.lang.ProcessImpl…)", "jvm.class");
+        def("jvm_method", TEXT, "the hooked method", "jvm.method");
+        def("jvm_op", TEXT, "what the call does: start, lookup, resolve, load, loadLibrary, define, hidden, connect, read, write, delete, rename", "jvm.op");
+        def("jvm_target", TEXT, "what the call acts on: the program, JNDI name, class name, library, host:port or path", "jvm.target");
+        def("jvm_args", LIST, "the call's arguments (a process's argv; a defined class's loader and code source; a connect's host name)", "jvm.args");
+        def("jvm_thread", TEXT, "the Java thread's name", "jvm.thread");
+        def("jvm_stack", LIST, "the Java stack of the call, innermost frame first (48 frames at most), each class.method(File:line)", "jvm.stack");
+        def("jvm_stack_marks", LIST, "what the stack shows, by class of exploit: deserialization, jndi, expression, script, reflection, memory_class, request", "jvm.stack.marks");
+        def("jvm_memory_classes", LIST, "classes on the stack that were defined from bytes with no class file", "jvm.stack.memory_classes");
+        def("jvm_main", TEXT, "the JVM's main class or jar", "jvm.main");
+        def("jvm_version", TEXT, "the JVM's Java version", "jvm.version");
+        def("jvm_pid", NUMBER, "a kernel event's: the JVM whose Java call started this process (or its ancestor)", "jvm.pid");
+        def("http_method", TEXT, "the HTTP method of the request the thread was serving", "http.method");
+        def("http_url", TEXT, "that request's path and query", "http.url");
+        def("http_remote", TEXT, "that request's peer, address:port", "http.remote");
+        def("http_handler", TEXT, "the class that served it (the servlet, the HttpHandler)", "http.handler");
+        def("blocked", FLAG, "a rule's block stopped the call: it threw instead of running", "jvm.blocked");
     }
 
     /** The definition of a field name, or null. */
