@@ -83,11 +83,16 @@ final class Hook {
         return out;
     }
 
-    /** The hooks for these event types, and the request hooks that give their events a request. */
+    static final String DEFINE = "jvm_define_class";
+
+    /**
+     * The hooks for these event types, and with any of them the request hooks, which give events
+     * their request, and the class definition hooks, which tell a stack's in-memory classes.
+     */
     static List<Hook> forEvents(Set<String> events) {
         List<Hook> out = new ArrayList<Hook>();
         for (Hook h : ALL) {
-            if (events.contains(h.event) || h.event.equals(REQUEST) && !events.isEmpty()) {
+            if (events.contains(h.event) || (h.event.equals(REQUEST) || h.event.equals(DEFINE)) && !events.isEmpty()) {
                 out.add(h);
             }
         }

@@ -34,6 +34,8 @@ public final class Rasp implements Dispatch.Handler, Closeable {
     private final HookTransformer transformer;
     private final List<Hook> hooks;
     private final Set<String> installed = new LinkedHashSet<String>();
+    /** Whether a class definition is an event, or only noted for the stacks that run its class. */
+    private final boolean reportDefinitions;
     private final Closeable loader;
     private final Wire wire;
     private final FileFilter files = new FileFilter();
@@ -46,6 +48,7 @@ public final class Rasp implements Dispatch.Handler, Closeable {
         this.loader = loader;
         Set<String> events = new HashSet<String>(Arrays.asList(options.getOrDefault("events", "").split(",")));
         events.retainAll(Hook.events());
+        this.reportDefinitions = events.contains(Hook.DEFINE);
         this.hooks = Hook.forEvents(events);
         this.transformer = new HookTransformer(hooks);
         final String token = options.getOrDefault("token", "");
@@ -147,7 +150,7 @@ public final class Rasp implements Dispatch.Handler, Closeable {
             return null;
         }
         Call c = call(h, self, args);
-        if (c == null) {
+        if (c == null || h.event.equals(Hook.DEFINE) && !reportDefinitions) {
             return null;
         }
         StackTraceElement[] stack = new Throwable().getStackTrace();

@@ -86,6 +86,8 @@ public final class RuleDrivenCollection {
         if (c.types() == null) {
             out.println("  (a rule names no event type, so every default hook is attached)");
         }
+        Set<String> jvm = raspEvents(c);
+        out.println("JVM RASP events hooked in each attached JVM (" + jvm.size() + "): " + (jvm.isEmpty() ? "none: no JVM is attached" : String.join(", ", jvm)));
         print("opens watched for reading", c.reads(), out);
         print("opens watched for writing", c.writes(), out);
         if (!c.everyOpen().isEmpty()) {

@@ -163,7 +163,8 @@ public record Jvm(int pid, int nsPid, int uid, int gid, String exe, String versi
 
     /** Whether this is a JVM of Vigil's own (an agent, a server, the bench): never a target, a security agent does not instrument another. */
     public boolean vigil() {
-        return main.startsWith("dev.vigil.") || main.endsWith("/vigil.jar") || main.endsWith("/vigil-bench.jar") || main.equals("vigil.jar");
+        return main.startsWith("dev.vigil.") && (main.endsWith(".cli.Main") || main.endsWith(".bench.BenchMain")) || main.equals("vigil.jar")
+                || main.endsWith("/vigil.jar") || main.endsWith("/vigil-bench.jar");
     }
 
     /** How long the process has run, in ms (from its start in clock ticks and the system's uptime). */

