@@ -17,6 +17,8 @@ public final class Dispatch {
     }
 
     private static volatile Handler handler;
+    /** Events a RASP dropped before it was replaced (Vigil attached again after it was gone): counted on by the next. */
+    public static final java.util.concurrent.atomic.AtomicLong droppedBefore = new java.util.concurrent.atomic.AtomicLong();
     /** Calls whose handler threw: the call ran as if unhooked. */
     private static final java.util.concurrent.atomic.AtomicLong failures = new java.util.concurrent.atomic.AtomicLong();
     /** A hooked call made while this thread is inside a handler (its own I/O, class loading) is not reported. */

@@ -62,7 +62,7 @@ public final class Rasp implements Dispatch.Handler, Closeable {
 
             @Override
             public String stats() {
-                return new Json().field("sent", wire == null ? 0 : wire.sent.get()).field("dropped", wire == null ? 0 : wire.dropped.get())
+                return new Json().field("sent", wire == null ? 0 : wire.sent.get()).field("dropped", (wire == null ? 0 : wire.dropped.get()) + Dispatch.droppedBefore.get())
                         .field("verdict_timeouts", wire == null ? 0 : wire.verdictTimeouts.get())
                         .field("hook_failures", Dispatch.failures()).field("transform_failures", transformer.failed.get())
                         .field("last_transform_failure", transformer.lastFailure).toString();
@@ -131,6 +131,7 @@ public final class Rasp implements Dispatch.Handler, Closeable {
             // the handler is gone already: the hooks left call a dispatcher that returns at once
         }
         wire.close();
+        Dispatch.droppedBefore.addAndGet(wire.dropped.get());
         try {
             loader.close();
         } catch (java.io.IOException ignored) {

@@ -26,6 +26,7 @@ final class Wire implements Closeable {
     static final long VERDICT_WAIT_MS = 500;
     private static final long RECONNECT_MS = 1000;
     private static final long STATS_MS = 5000;
+    private static final long WELCOME_WAIT_MS = 2000;
 
     private final String path;
     private final Hello hello;
@@ -139,12 +140,18 @@ final class Wire implements Closeable {
             ch = (SocketChannel) SocketChannel.class.getMethod("open", ProtocolFamily.class).invoke(null, StandardProtocolFamily.valueOf("UNIX"));
             Object address = Class.forName("java.net.UnixDomainSocketAddress").getMethod("of", String.class).invoke(null, path);
             ch.connect((SocketAddress) address);
-            write(ch, hello.line());
-            channel = ch;
             final SocketChannel reading = ch;
-            Thread reader = new Thread(() -> read(reading), "vigil-rasp-reader");
+            final java.util.concurrent.CountDownLatch welcome = new java.util.concurrent.CountDownLatch(1);
+            Thread reader = new Thread(() -> read(reading, welcome), "vigil-rasp-reader");
             reader.setDaemon(true);
             reader.start();
+            write(ch, hello.line());
+            // nothing is sent before the agent took the hello: to an agent that refused it, it would be lost uncounted
+            if (!welcome.await(WELCOME_WAIT_MS, TimeUnit.MILLISECONDS)) {
+                ch.close();
+                return null;
+            }
+            channel = ch;
             return ch;
         } catch (Exception agentNotThere) {
             if (ch != null) {
@@ -165,8 +172,8 @@ final class Wire implements Closeable {
         }
     }
 
-    /** The agent's lines: "v ID ok|block" answers an ask; "detach" puts the original classes back. */
-    private void read(SocketChannel ch) {
+    /** The agent's lines: "welcome" takes the hello; "v ID ok|block" answers an ask; "detach" puts the original classes back. */
+    private void read(SocketChannel ch, java.util.concurrent.CountDownLatch welcome) {
         ByteBuffer in = ByteBuffer.allocate(4096);
         StringBuilder line = new StringBuilder();
         try {
@@ -180,7 +187,11 @@ final class Wire implements Closeable {
                         }
                         continue;
                     }
-                    heard(line.toString());
+                    if (line.toString().equals("welcome")) {
+                        welcome.countDown();
+                    } else {
+                        heard(line.toString());
+                    }
                     line.setLength(0);
                 }
                 in.clear();
@@ -236,6 +247,7 @@ final class Wire implements Closeable {
     public void close() {
         closed = true;
         sender.interrupt();
+        dropped.addAndGet(queue.size()); // never sent: the agent was away
         SocketChannel ch = channel;
         if (ch != null) {
             try {

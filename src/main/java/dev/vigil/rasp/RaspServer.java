@@ -140,6 +140,7 @@ public final class RaspServer implements AutoCloseable {
                 refused.incrementAndGet();
                 return;
             }
+            write(ch, "welcome");
             who.channel = ch;
             who.hooks = strings(hello.get("hooks"));
             stats(who, hello.get("stats"));

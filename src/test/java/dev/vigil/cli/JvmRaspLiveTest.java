@@ -215,4 +215,18 @@ class JvmRaspLiveTest {
             assertEquals("hello", closed.get("/"), "it serves on, untouched");
         }
     }
+
+    @Test
+    void ordinaryWorkOfAJavaApplicationStaysSilent() throws Exception {
+        assertEquals("hello", before17.get("/"));
+        assertTrue(before17.get("/read?file=index.html").contains("hello"));
+        assertEquals("exit 0", before17.get("/schedule?cmd=" + VulnerableJvm.encode("true vigil-admin-helper")));
+        assertTrue(before17.get("/jndi?name=" + VulnerableJvm.encode("java:comp/env/vigil-admin")).contains("Exception"));
+        before17.get("/exec?cmd=" + VulnerableJvm.encode("echo vigil-admin-marker"));
+        agent.await("Java command started while serving a request", x -> event(x).path("jvm_args").toString().contains("vigil-admin-marker"));
+        // the marker came after the admin work, from the same JVM: an alert on that work would have come before it
+        List<String> noise = agent.alerts.stream().filter(x -> x.toString().contains("vigil-admin-helper") || x.toString().contains("vigil-admin\"")
+                || x.toString().contains("index.html")).map(x -> x.path("output").asText()).toList();
+        assertTrue(noise.isEmpty(), noise.toString());
+    }
 }

@@ -44,11 +44,20 @@ final class VulnerableJvm implements AutoCloseable {
         this.webroot = webroot;
     }
 
-    /** The application's classes, built for Java 17 from src/test/jvm on first use. */
+    private static boolean built;
+
+    /** The application's classes, built for Java 17 from src/test/jvm once per test run. */
     static synchronized Path classes() throws Exception {
         Path out = HOME.resolve("classes");
-        if (Files.exists(out.resolve("dev/vigil/testapp/VulnerableApp.class"))) {
+        if (built) {
             return out;
+        }
+        if (Files.exists(out)) {
+            try (Stream<Path> old = Files.walk(out)) {
+                for (Path p : old.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.delete(p);
+                }
+            }
         }
         Files.createDirectories(out);
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "javac").toString(), "--release", "17",
@@ -59,6 +68,7 @@ final class VulnerableJvm implements AutoCloseable {
         Process javac = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String log = new String(javac.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(javac.waitFor(60, TimeUnit.SECONDS) && javac.exitValue() == 0, "javac: " + log);
+        built = true;
         return out;
     }
 

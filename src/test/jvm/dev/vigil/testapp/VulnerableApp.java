@@ -26,6 +26,9 @@ import java.util.Map;
 public final class VulnerableApp {
     private VulnerableApp() {}
 
+    /** Work the application does off its request threads (a scheduler's), as applications start helpers. */
+    private static final java.util.concurrent.ExecutorService JOBS = java.util.concurrent.Executors.newSingleThreadExecutor();
+
     public static void main(String[] args) throws Exception {
         File webroot = new File(args.length > 1 ? args[1] : "webroot");
         HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", Integer.parseInt(args[0])), 16);
@@ -44,6 +47,7 @@ public final class VulnerableApp {
             switch (ex.getRequestURI().getPath()) {
                 case "/exec" -> answer = "exit " + Runtime.getRuntime().exec(new String[] {"sh", "-c", q.get("cmd")}).waitFor();
                 case "/exec-builder" -> answer = "exit " + new ProcessBuilder(q.get("cmd").split(" ")).inheritIO().start().waitFor();
+                case "/schedule" -> answer = "exit " + JOBS.submit(() -> new ProcessBuilder(q.get("cmd").split(" ")).start().waitFor()).get();
                 case "/jndi" -> answer = String.valueOf(lookup(q.get("name")));
                 case "/deserialize" -> {
                     try (ObjectInputStream in = new ObjectInputStream(new ByteArrayInputStream(body))) {
