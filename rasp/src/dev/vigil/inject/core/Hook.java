@@ -64,6 +64,21 @@ final class Hook {
         h.add(new Hook(h.size(), "jvm_file", "sun/nio/fs/UnixFileSystemProvider", "implDelete", "(Ljava/nio/file/Path;Z)Z", "delete"));
         h.add(new Hook(h.size(), "jvm_file", "sun/nio/fs/UnixFileSystemProvider", "move",
                 "(Ljava/nio/file/Path;Ljava/nio/file/Path;[Ljava/nio/file/CopyOption;)V", "rename"));
+        // a filter, servlet, listener or valve that joins a running web application: how memory web shells install
+        h.add(new Hook(h.size(), "jvm_web_component", "org/apache/catalina/core/StandardContext", "addFilterDef",
+                "(Lorg/apache/tomcat/util/descriptor/web/FilterDef;)V", "filter"));
+        h.add(new Hook(h.size(), "jvm_web_component", "org/apache/catalina/core/StandardContext", "addFilterMapBefore",
+                "(Lorg/apache/tomcat/util/descriptor/web/FilterMap;)V", "filter_mapping"));
+        h.add(new Hook(h.size(), "jvm_web_component", "org/apache/catalina/core/StandardContext", "addFilterMap",
+                "(Lorg/apache/tomcat/util/descriptor/web/FilterMap;)V", "filter_mapping"));
+        h.add(new Hook(h.size(), "jvm_web_component", "org/apache/catalina/core/StandardContext", "addChild", "(Lorg/apache/catalina/Container;)V", "servlet"));
+        h.add(new Hook(h.size(), "jvm_web_component", "org/apache/catalina/core/StandardContext", "addServletMappingDecoded",
+                "(Ljava/lang/String;Ljava/lang/String;Z)V", "servlet_mapping"));
+        h.add(new Hook(h.size(), "jvm_web_component", "org/apache/catalina/core/StandardContext", "addApplicationEventListener",
+                "(Ljava/lang/Object;)V", "listener"));
+        h.add(new Hook(h.size(), "jvm_web_component", "org/apache/catalina/core/StandardPipeline", "addValve", "(Lorg/apache/catalina/Valve;)V", "valve"));
+        h.add(new Hook(h.size(), "jvm_web_component", "org/springframework/web/servlet/handler/AbstractHandlerMethodMapping$MappingRegistry",
+                "register", "(Ljava/lang/Object;Ljava/lang/Object;Ljava/lang/reflect/Method;)V", "controller"));
         h.add(new Hook(h.size(), REQUEST, "javax/servlet/http/HttpServlet", "service",
                 "(Ljavax/servlet/ServletRequest;Ljavax/servlet/ServletResponse;)V", "servlet"));
         h.add(new Hook(h.size(), REQUEST, "jakarta/servlet/http/HttpServlet", "service",

@@ -161,7 +161,7 @@ public final class Rasp implements Dispatch.Handler, Closeable {
         Json j = new Json().field("event", h.event).field("ts", System.currentTimeMillis() * 1_000_000L)
                 .field("thread", Thread.currentThread().getName()).field("thread_id", Thread.currentThread().getId())
                 .field("class", h.dotted()).field("method", h.method).field("op", c.op).field("target", c.target)
-                .field("args", c.args).field("stack", frames(stack));
+                .field("args", c.args).field("code_source", c.codeSource).field("stack", frames(stack));
         List<String> memory = memoryFrames(stack);
         if (!memory.isEmpty()) {
             j.field("memory_classes", memory);
@@ -184,11 +184,18 @@ public final class Rasp implements Dispatch.Handler, Closeable {
         final String op;
         final String target;
         final List<String> args;
+        /** Where the class acted on came from (a jar, a directory), "" for bytes with no class file; null where no class is acted on. */
+        String codeSource;
 
         Call(String op, String target, List<String> args) {
             this.op = op;
             this.target = target;
             this.args = args;
+        }
+
+        Call from(String codeSource) {
+            this.codeSource = codeSource;
+            return this;
         }
     }
 
@@ -211,6 +218,8 @@ public final class Rasp implements Dispatch.Handler, Closeable {
                 return connect(h, a[0]);
             case "jvm_file":
                 return file(h, a);
+            case "jvm_web_component":
+                return component(h, self, a);
             default:
                 return null;
         }
@@ -236,7 +245,57 @@ public final class Rasp implements Dispatch.Handler, Closeable {
             memoryClasses.add(name);
         }
         String loaderName = self == null ? "" : self.getClass().getName();
-        return new Call(h.op, name, Arrays.asList(loaderName, source));
+        return new Call(h.op, name, Collections.singletonList(loaderName)).from(source);
+    }
+
+    /**
+     * A web component joining an application: reported once the application runs (Tomcat's context
+     * STARTED; a Spring controller from a request or from a class with no class file), not as it
+     * starts up and registers its own.
+     */
+    private Call component(Hook h, Object self, Object[] a) {
+        Object what = a[0];
+        Object component;
+        String name;
+        switch (h.op) {
+            case "filter":
+                component = Requests.call(what, "getFilter");
+                name = component != null ? component.getClass().getName() : String.valueOf(Requests.call(what, "getFilterClass"));
+                break;
+            case "servlet":
+                component = Requests.call(what, "getServlet");
+                name = component != null ? component.getClass().getName() : String.valueOf(Requests.call(what, "getServletClass"));
+                break;
+            case "filter_mapping":
+                component = null;
+                Object patterns = Requests.call(what, "getURLPatterns");
+                name = Requests.call(what, "getFilterName") + " " + (patterns instanceof String[] ? Arrays.toString((String[]) patterns) : "");
+                break;
+            case "servlet_mapping":
+                component = null;
+                name = what + " -> " + a[1];
+                break;
+            case "controller":
+                component = a[2] instanceof java.lang.reflect.Method ? ((java.lang.reflect.Method) a[2]).getDeclaringClass() : null;
+                name = component == null ? "" : ((Class<?>) component).getName() + "." + ((java.lang.reflect.Method) a[2]).getName() + " " + what;
+                break;
+            default:
+                component = what;
+                name = what == null ? "" : what.getClass().getName();
+        }
+        Class<?> type = component instanceof Class ? (Class<?>) component : component == null ? null : component.getClass();
+        String source = type == null ? null : codeSource(type);
+        if (h.op.equals("controller")) {
+            if (!"".equals(source) && Requests.describe(new Throwable().getStackTrace()) == null) {
+                return null;
+            }
+        } else {
+            Object context = h.op.equals("valve") ? Requests.call(self, "getContainer") : self;
+            if (!"STARTED".equals(String.valueOf(Requests.call(context, "getStateName")))) {
+                return null;
+            }
+        }
+        return new Call(h.op, name, Collections.<String>emptyList()).from(source);
     }
 
     private static String classNameOf(byte[] bytes) {

@@ -14,7 +14,8 @@ public enum RaspType implements EventKind {
     JVM_NATIVE_LOAD(2442, "jvm_native_load", "a native library loaded into the JVM (System.load, System.loadLibrary, Runtime's)"),
     JVM_DEFINE_CLASS(2443, "jvm_define_class", "a class defined from bytes with no class file behind it (ClassLoader.defineClass without a code source, Lookup.defineClass, hidden classes)"),
     JVM_CONNECT(2444, "jvm_connect", "a Java socket connects (Socket.connect, SocketChannel.connect)"),
-    JVM_FILE(2445, "jvm_file", "a Java file operation worth a look: a path with '..', a secret read, a script or page written, deleted or renamed");
+    JVM_FILE(2445, "jvm_file", "a Java file operation worth a look: a path with '..', a secret read, a script or page written, deleted or renamed"),
+    JVM_WEB_COMPONENT(2446, "jvm_web_component", "a filter, servlet, listener, valve or controller joining a running web application (Tomcat's StandardContext and StandardPipeline, Spring's handler mappings)");
 
     /** A RASP event's fields (a holder: an enum's constructor may not read the enum's own statics). */
     static final class Layout {
@@ -23,7 +24,7 @@ public enum RaspType implements EventKind {
         /** The process fields a RASP event carries, as the kernel's events do. */
         static final String[] PROCESS = {"pid", "uid", "username", "exe", "comm", "container_id", "exec_id", "start_time"};
         /** The hooked call: what every RASP event carries after the process. */
-        static final String[] CALL = {"jvm_class", "jvm_method", "jvm_op", "jvm_target", "jvm_args", "jvm_thread", "jvm_stack",
+        static final String[] CALL = {"jvm_class", "jvm_method", "jvm_op", "jvm_target", "jvm_args", "jvm_code_source", "jvm_thread", "jvm_stack",
                 "jvm_stack_marks", "jvm_memory_classes", "jvm_main", "jvm_version", "http_method", "http_url", "http_remote", "http_handler", "blocked"};
     }
 

@@ -46,6 +46,9 @@ public final class RaspEvents {
         e.put("jvm_op", text(line.get("op")));
         e.put("jvm_target", text(line.get("target")));
         e.put("jvm_args", texts(line.get("args")));
+        if (line.get("code_source") instanceof String source) {
+            e.put("jvm_code_source", text(source));
+        }
         e.put("jvm_thread", text(line.get("thread")));
         List<String> stack = texts(line.get("stack"));
         List<String> memory = texts(line.get("memory_classes"));

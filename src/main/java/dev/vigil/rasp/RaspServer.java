@@ -65,7 +65,8 @@ public final class RaspServer implements AutoCloseable {
     private final Listener listener;
     private final Map<String, Attached> byToken = new ConcurrentHashMap<>();
     private final List<ServerSocketChannel> servers = new CopyOnWriteArrayList<>();
-    private final java.util.Set<Path> sockets = ConcurrentHashMap.newKeySet();
+    /** Each socket this server bound, with its file's identity: on close it removes a socket file only while it is still its own. */
+    private final Map<Path, Object> sockets = new ConcurrentHashMap<>();
     final AtomicLong refused = new AtomicLong(), malformed = new AtomicLong();
     private volatile boolean closed;
 
@@ -75,7 +76,7 @@ public final class RaspServer implements AutoCloseable {
 
     /** Listens on `socket` (the host's, or one in a container's filesystem through /proc/PID/root), unless it does already. */
     public synchronized void listen(Path socket) throws IOException {
-        if (sockets.contains(socket)) {
+        if (sockets.containsKey(socket)) {
             return;
         }
         Files.deleteIfExists(socket);
@@ -84,7 +85,7 @@ public final class RaspServer implements AutoCloseable {
         // JVMs of every user connect; the token, not the mode, says who may speak
         Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-rw-rw-"));
         servers.add(server);
-        sockets.add(socket);
+        sockets.put(socket, Files.readAttributes(socket, java.nio.file.attribute.BasicFileAttributes.class).fileKey());
         Thread.ofPlatform().daemon().name("vigil-rasp-accept").start(() -> accept(server));
     }
 
@@ -268,12 +269,14 @@ public final class RaspServer implements AutoCloseable {
                 // closing
             }
         }
-        for (Path p : sockets) {
+        sockets.forEach((p, key) -> {
             try {
-                Files.deleteIfExists(p);
-            } catch (IOException ignored) {
-                // a container gone with its filesystem
+                if (key.equals(Files.readAttributes(p, java.nio.file.attribute.BasicFileAttributes.class).fileKey())) {
+                    Files.delete(p);
+                }
+            } catch (IOException gone) {
+                // a container gone with its filesystem, or another agent's socket now
             }
-        }
+        });
     }
 }

@@ -229,4 +229,22 @@ class JvmRaspLiveTest {
                 || x.toString().contains("index.html")).map(x -> x.path("output").asText()).toList();
         assertTrue(noise.isEmpty(), noise.toString());
     }
+
+    @Test
+    void memoryWebShellsInEmbeddedTomcat() throws Exception {
+        try (VulnerableJvm tomcat = VulnerableJvm.tomcat(VulnerableJvm.JAVA_17)) {
+            tomcat.awaitState(j -> j.path("status").asText().equals("attached") && j.path("connected").asBoolean(), "attached");
+            tomcat.get("/exec?cmd=" + VulnerableJvm.encode("echo vigil-tomcat"));
+            JsonNode injected = agent.await("Java command started while serving a request", x -> x.toString().contains("vigil-tomcat"));
+            assertTrue(event(injected).path("http_handler").asText().startsWith("dev.vigil.testapp.TomcatApp"), injected.toString());
+            assertEquals("filter", tomcat.get("/inject-filter"));
+            JsonNode shell = agent.await("Memory web shell registered", x -> event(x).path("jvm_target").asText().equals("dev.vigil.testapp.MemoryFilter"));
+            assertEquals("/inject-filter", event(shell).path("http_url").asText());
+            assertTrue(tomcat.get("/?vigil-cmd=" + VulnerableJvm.encode("echo vigil-memshell")).startsWith("exit 0"));
+            JsonNode acting = agent.await("In-memory Java class acting", x -> x.toString().contains("vigil-memshell"));
+            assertTrue(event(acting).path("jvm_memory_classes").toString().contains("dev.vigil.testapp.MemoryFilter"), acting.toString());
+            assertEquals("valve", tomcat.get("/inject-valve"));
+            agent.await("Web component registered while serving a request", x -> event(x).path("jvm_op").asText().equals("valve"));
+        }
+    }
 }

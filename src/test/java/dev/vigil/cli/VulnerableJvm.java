@@ -61,7 +61,7 @@ final class VulnerableJvm implements AutoCloseable {
         }
         Files.createDirectories(out);
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "javac").toString(), "--release", "17",
-                "-d", out.toString()));
+                "-cp", tomcat(), "-d", out.toString()));
         try (Stream<Path> sources = Files.walk(Path.of("src/test/jvm"))) {
             sources.filter(p -> p.toString().endsWith(".java")).forEach(p -> cmd.add(p.toString()));
         }
@@ -72,8 +72,24 @@ final class VulnerableJvm implements AutoCloseable {
         return out;
     }
 
+    /** Embedded Tomcat's jars, from the test class path (a test dependency): for TomcatApp. */
+    static String tomcat() {
+        return java.util.Arrays.stream(System.getProperty("java.class.path").split(java.io.File.pathSeparator))
+                .filter(p -> p.contains("tomcat-embed-core") || p.contains("tomcat-annotations-api"))
+                .collect(java.util.stream.Collectors.joining(java.io.File.pathSeparator));
+    }
+
     /** Starts the application on `java` (as `user` when not null), once it serves. */
     static VulnerableJvm start(Path java, String user, String... jvmOptions) throws Exception {
+        return start("dev.vigil.testapp.VulnerableApp", java, user, jvmOptions);
+    }
+
+    /** The embedded Tomcat application (memory web shells) on `java`, once it serves. */
+    static VulnerableJvm tomcat(Path java) throws Exception {
+        return start("dev.vigil.testapp.TomcatApp", java, null);
+    }
+
+    private static VulnerableJvm start(String main, Path launcher, String user, String... jvmOptions) throws Exception {
         Path classes = classes();
         Path webroot = Files.createDirectories(HOME.resolve("webroot-" + System.nanoTime()));
         Files.setPosixFilePermissions(webroot, PosixFilePermissions.fromString("rwxrwxrwx"));
@@ -82,15 +98,15 @@ final class VulnerableJvm implements AutoCloseable {
         if (user != null) {
             cmd.addAll(List.of("setpriv", "--reuid=" + user, "--regid=" + user, "--clear-groups"));
         }
-        cmd.add(java.toString());
+        cmd.add(launcher.toString());
         cmd.addAll(List.of(jvmOptions));
-        cmd.addAll(List.of("-cp", classes.toString(), "dev.vigil.testapp.VulnerableApp", "0", webroot.toString()));
+        cmd.addAll(List.of("-cp", classes + java.io.File.pathSeparator + tomcat(), main, "0", webroot.toString()));
         Process p = new ProcessBuilder(cmd).directory(webroot.toFile()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
         BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
         String ready = out.readLine();
         if (ready == null || !ready.startsWith("ready ")) {
             p.destroyForcibly();
-            fail("the vulnerable app did not start on " + java + ": " + ready);
+            fail("the vulnerable app did not start on " + launcher + ": " + ready);
         }
         return new VulnerableJvm(p, Integer.parseInt(ready.substring(6)), webroot);
     }
