@@ -242,6 +242,94 @@ public final class StoreReader implements AutoCloseable {
         }
     }
 
+    /**
+     * The JVM's view joined to the host's: the HTTP request a Java thread was serving and the code
+     * that served it are nodes, "request → handler → the process it started → its socket", for each
+     * process of the graph a Java call started (its exec carries the call's stack and request), and
+     * "request → handler → the JVM" for each RASP alert (a JNDI lookup, a memory shell) that never
+     * reached the kernel.
+     */
+    private void javaCalls(JsonNode inc, Map<String, ObjectNode> rows, Map<String, String> nodeOf, ArrayNode nodes, ArrayNode edges,
+                           Set<String> edgeIds) throws SQLException {
+        Set<String> added = new LinkedHashSet<>();
+        for (ObjectNode row : rows.values()) {
+            String id = row.get("exec_id").asText();
+            JsonNode joined = javaOrigin(id);
+            if (joined != null && nodeOf.get(id) != null && javaStart(rows, row)) {
+                String handler = javaNodes(joined, nodes, edges, edgeIds, added);
+                edge(edges, edgeIds, handler, nodeOf.get(id), "started " + String.join(" ", strings(joined.path("args"))));
+            }
+        }
+        for (JsonNode a : inc.get("alerts")) {
+            for (JsonNode e : a.path("events")) {
+                String id = e.path("exec_id").asText("");
+                if (e.path("event").asText().startsWith("jvm_") && nodeOf.containsKey(id)) {
+                    String handler = javaNodes(e, nodes, edges, edgeIds, added);
+                    edge(edges, edgeIds, handler, nodeOf.get(id), e.path("event").asText() + " " + e.path("jvm_target").asText(""));
+                }
+            }
+        }
+    }
+
+    /** The first of a process's early events that carries a Java origin (its exec of what Java asked for: the JVM's helper runs first), or null. */
+    private JsonNode javaOrigin(String execId) throws SQLException {
+        for (JsonNode e : eventsOf(execId, 4)) {
+            if (e.path("jvm_pid").canConvertToLong()) {
+                return e;
+            }
+        }
+        return null;
+    }
+
+    /** Whether this process is the one a Java call started, not a descendant that carries the origin on. */
+    private boolean javaStart(Map<String, ObjectNode> rows, ObjectNode row) throws SQLException {
+        ObjectNode parent = rows.get(row.path("parent_exec_id").asText(""));
+        return parent == null || javaOrigin(parent.get("exec_id").asText()) == null;
+    }
+
+    /** The request and handler nodes of a Java call (added once each); the handler's id. */
+    private String javaNodes(JsonNode e, ArrayNode nodes, ArrayNode edges, Set<String> edgeIds, Set<String> added) {
+        String handler = e.path("http_handler").asText("");
+        if (handler.isEmpty()) {
+            handler = firstApplicationFrame(e.path("jvm_stack"));
+        }
+        String handlerId = "handler:" + handler;
+        if (added.add(handlerId)) {
+            nodes.add(json.createObjectNode().put("id", handlerId).put("kind", "java_handler").put("label", handler)
+                    .set("stack", e.path("jvm_stack")));
+        }
+        String url = e.path("http_url").asText("");
+        if (!url.isEmpty()) {
+            String request = e.path("http_method").asText("") + " " + url;
+            String requestId = "request:" + request + " from " + e.path("http_remote").asText("");
+            if (added.add(requestId)) {
+                nodes.add(json.createObjectNode().put("id", requestId).put("kind", "http_request").put("label", request)
+                        .put("remote", e.path("http_remote").asText("")));
+            }
+            edge(edges, edgeIds, requestId, handlerId, "served by");
+        }
+        return handlerId;
+    }
+
+    /** The innermost frame of the application's own code: the first not of the JDK. */
+    private static String firstApplicationFrame(JsonNode stack) {
+        for (JsonNode f : stack) {
+            String frame = f.asText();
+            if (!frame.startsWith("java.") && !frame.startsWith("jdk.") && !frame.startsWith("sun.") && !frame.startsWith("javax.")
+                    && !frame.startsWith("jakarta.") && !frame.startsWith("com.sun.")) {
+                int paren = frame.indexOf('(');
+                return paren < 0 ? frame : frame.substring(0, paren);
+            }
+        }
+        return "java";
+    }
+
+    private static List<String> strings(JsonNode list) {
+        List<String> out = new ArrayList<>();
+        list.forEach(x -> out.add(x.asText()));
+        return out;
+    }
+
     /** Every value of a query parameter of a URI, decoded (kubectl sends a command's words as repeated `command=`). */
     private static List<String> params(String uri, String key) {
         List<String> out = new ArrayList<>();
@@ -568,6 +656,7 @@ public final class StoreReader implements AutoCloseable {
             }
         }
         kubernetesExecs(inc, rows, nodeOf, nodes, edges, edgeIds);
+        javaCalls(inc, rows, nodeOf, nodes, edges, edgeIds);
         ObjectNode g = json.createObjectNode();
         g.put("incident", incidentId);
         g.put("everything", everything);

@@ -153,5 +153,21 @@ final class AgentProcess implements AutoCloseable {
             assertEquals(200, r.statusCode(), path + ": " + r.body());
             return JSON.readTree(r.body());
         }
+
+        /** The graph of the incident that holds an alert of `rule` whose output mentions `about`, once the store has written it. */
+        JsonNode graphOf(String rule, String about) throws Exception {
+            for (int i = 0; i < 100; i++) { // the store writes alerts in batches
+                for (JsonNode inc : get("/api/incidents")) {
+                    JsonNode full = get("/api/incidents/" + inc.path("id").asText());
+                    for (JsonNode a : full.path("alerts")) {
+                        if (a.path("rule").asText().equals(rule) && a.path("output").asText().contains(about)) {
+                            return get("/api/incidents/" + inc.path("id").asText() + "/graph");
+                        }
+                    }
+                }
+                Thread.sleep(100);
+            }
+            throw new AssertionError("no incident holds '" + rule + "': " + get("/api/incidents"));
+        }
     }
 }

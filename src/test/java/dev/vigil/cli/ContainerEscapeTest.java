@@ -50,7 +50,7 @@ class ContainerEscapeTest {
             assertEquals("/etc/cron.d/vigil-escape-test", e.path("host_path").asText(), "the host's: " + e);
             assertEquals(12, e.path("container_id").asText().length(), e.toString());
             // the console draws the crossing: the container's process, and an edge to the host's file
-            JsonNode graph = graphOf(agent.console(), "Cron file written outside the cron tools", "vigil-escape-test");
+            JsonNode graph = agent.console().graphOf("Cron file written outside the cron tools", "vigil-escape-test");
             JsonNode writer = null;
             for (JsonNode n : graph.path("nodes")) {
                 if ("vigil-escape-cron".equals(n.path("container").path("name").asText())) {
@@ -79,21 +79,5 @@ class ContainerEscapeTest {
         } finally {
             Files.deleteIfExists(cron);
         }
-    }
-
-    /** The graph of the incident that holds an alert of `rule` whose output mentions `about`, once the store has written it. */
-    private static JsonNode graphOf(AgentProcess.ConsoleClient console, String rule, String about) throws Exception {
-        for (int i = 0; i < 100; i++) { // the store writes alerts in batches
-            for (JsonNode inc : console.get("/api/incidents")) {
-                JsonNode full = console.get("/api/incidents/" + inc.path("id").asText());
-                for (JsonNode a : full.path("alerts")) {
-                    if (a.path("rule").asText().equals(rule) && a.path("output").asText().contains(about)) {
-                        return console.get("/api/incidents/" + inc.path("id").asText() + "/graph");
-                    }
-                }
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError("no incident holds '" + rule + "': " + console.get("/api/incidents"));
     }
 }

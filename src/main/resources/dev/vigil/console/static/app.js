@@ -210,6 +210,8 @@ function draw(g) {
       { selector: 'node[kind = "dns"]', style: { shape: 'hexagon', 'background-color': '#7ed321' } },
       { selector: 'node[kind = "k8s_user"]', style: { shape: 'star', 'background-color': '#326ce5' } },
       { selector: 'node[kind = "pod"]', style: { shape: 'round-rectangle', 'background-color': '#326ce5' } },
+      { selector: 'node[kind = "http_request"]', style: { shape: 'tag', 'background-color': '#8b572a' } },
+      { selector: 'node[kind = "java_handler"]', style: { shape: 'round-rectangle', 'background-color': '#e76f00' } },
       { selector: 'edge', style: { width: 1.5, 'curve-style': 'bezier', 'target-arrow-shape': 'triangle', label: 'data(label)',
         'font-size': 8, color: '#667', 'line-color': '#aab', 'target-arrow-color': '#aab' } },
     ],
