@@ -79,6 +79,11 @@ final class Hook {
         h.add(new Hook(h.size(), "jvm_web_component", "org/apache/catalina/core/StandardPipeline", "addValve", "(Lorg/apache/catalina/Valve;)V", "valve"));
         h.add(new Hook(h.size(), "jvm_web_component", "org/springframework/web/servlet/handler/AbstractHandlerMethodMapping$MappingRegistry",
                 "register", "(Ljava/lang/Object;Ljava/lang/Object;Ljava/lang/reflect/Method;)V", "controller"));
+        // Tomcat's filter chain runs before the servlet: a filter's work (a memory shell's) is in the request too
+        h.add(new Hook(h.size(), REQUEST, "org/apache/catalina/core/ApplicationFilterChain", "doFilter",
+                "(Ljakarta/servlet/ServletRequest;Ljakarta/servlet/ServletResponse;)V", "filter_chain"));
+        h.add(new Hook(h.size(), REQUEST, "org/apache/catalina/core/ApplicationFilterChain", "doFilter",
+                "(Ljavax/servlet/ServletRequest;Ljavax/servlet/ServletResponse;)V", "filter_chain"));
         h.add(new Hook(h.size(), REQUEST, "javax/servlet/http/HttpServlet", "service",
                 "(Ljavax/servlet/ServletRequest;Ljavax/servlet/ServletResponse;)V", "servlet"));
         h.add(new Hook(h.size(), REQUEST, "jakarta/servlet/http/HttpServlet", "service",

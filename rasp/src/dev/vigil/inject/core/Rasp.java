@@ -150,6 +150,11 @@ public final class Rasp implements Dispatch.Handler, Closeable {
             Requests.enter(h, self, args[0]);
             return null;
         }
+        // a connect is reported under an exploit chain's frame or from a class with no class file: every other
+        // connect (a database's, an HTTP client's) stays in the JVM, and costs a lazy walk of the stack
+        if (h.event.equals("jvm_connect") && !Marks.exploitOnStack(memoryClasses)) {
+            return null;
+        }
         Call c = call(h, self, args);
         if (c == null || h.event.equals(Hook.DEFINE) && !reportDefinitions) {
             return null;
@@ -170,6 +175,7 @@ public final class Rasp implements Dispatch.Handler, Closeable {
         if (request != null) {
             j.raw("http", request);
         }
+        j.field("marks", Marks.of(stack, !memory.isEmpty(), request != null));
         if (!h.event.equals("jvm_process")) {
             wire.offer(j.toString());
             return null;

@@ -15,7 +15,7 @@ final class Requests {
 
     private static final class Current {
         final Object request;
-        final Object self;
+        Object self;
         final Hook hook;
 
         Current(Object request, Object self, Hook hook) {
@@ -31,6 +31,8 @@ final class Requests {
         Current c = current.get();
         if (c == null || c.request != request) {
             current.set(new Current(request, self, hook));
+        } else if (hook.op.equals("servlet") && !c.hook.op.equals("servlet")) {
+            c.self = self; // the servlet the filter chain reached: the handler; the chain's frame stays the request's
         }
     }
 
@@ -41,12 +43,12 @@ final class Requests {
             return null;
         }
         Json j = new Json();
-        if (c.hook.op.equals("servlet")) {
+        if (!c.hook.op.equals("httpserver")) {
             j.field("method", text(call(c.request, "getMethod")));
             String uri = text(call(c.request, "getRequestURI")), query = text(call(c.request, "getQueryString"));
             j.field("url", query == null ? uri : uri + "?" + query);
             j.field("remote", text(call(c.request, "getRemoteAddr")) + ":" + text(call(c.request, "getRemotePort")));
-            j.field("handler", c.self == null ? null : c.self.getClass().getName());
+            j.field("handler", c.self == null || c.self.getClass().getName().startsWith("org.apache.catalina.") ? null : c.self.getClass().getName());
         } else {
             j.field("method", text(call(c.request, "getRequestMethod")));
             j.field("url", text(call(c.request, "getRequestURI")));

@@ -23,7 +23,7 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class Wire implements Closeable {
     static final int CAPACITY = 4096;
-    static final long VERDICT_WAIT_MS = 500;
+    static final long VERDICT_WAIT_MS = 200;
     private static final long RECONNECT_MS = 1000;
     private static final long STATS_MS = 5000;
     private static final long WELCOME_WAIT_MS = 2000;

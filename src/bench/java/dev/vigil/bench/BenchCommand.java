@@ -65,6 +65,9 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--fleet-only", description = "Measure only fleet mode on a local broker: bytes per event, and what one and two servers take.")
     boolean fleetOnly;
 
+    @Option(names = "--rasp-only", description = "Measure only the JVM RASP: a web application's request loop with no agent, the RASP off and the RASP attached.")
+    boolean raspOnly;
+
     @Option(names = "--k8s-audit-only", description = "Measure only Kubernetes audit events: the rule engine over Falco's k8saudit file, and vigil run's webhook end to end.")
     boolean k8sAuditOnly;
 
@@ -112,6 +115,10 @@ final class BenchCommand implements Callable<Integer> {
         }
         if (k8sAuditOnly) {
             K8sAuditBench.run(System.out, k8sRules, smoke);
+            return 0;
+        }
+        if (raspOnly) {
+            RaspBench.run(System.out, rounds, smoke);
             return 0;
         }
         try (TempDir tmp = TempDir.create("vigil-bench"); BenchPrograms programs = BenchPrograms.make();
@@ -170,6 +177,7 @@ final class BenchCommand implements Callable<Integer> {
                 store.dropped() > 0 ? " (" + Escape.line(store.dropReason()) + ")" : "");
         printEngine();
         K8sAuditBench.run(System.out, k8sRules, smoke);
+        RaspBench.run(System.out, rounds, smoke);
         ConsoleBench.run(System.out);
         AgentBench.run(System.out, exec(ws), programs, smoke);
         PeerBench.run(System.out, programs, rounds, smoke);

@@ -94,8 +94,8 @@ public final class RaspIntake implements AutoCloseable {
         this.jars = jars;
         this.server = new RaspServer(new RaspServer.Listener() {
             @Override
-            public boolean event(RaspServer.Attached a, Map<String, Object> line) {
-                return onEvent(a, line);
+            public void event(RaspServer.Attached a, Map<String, Object> line, Consumer<Boolean> answer) {
+                onEvent(a, line, answer);
             }
 
             @Override
@@ -272,11 +272,11 @@ public final class RaspIntake implements AutoCloseable {
         return s.matches(re.toString());
     }
 
-    private boolean onEvent(RaspServer.Attached a, Map<String, Object> line) {
+    private void onEvent(RaspServer.Attached a, Map<String, Object> line, Consumer<Boolean> answer) {
         Map<String, Object> e = RaspEvents.event(a.jvm, line, host);
         if (e == null) {
             unknownEvents.incrementAndGet();
-            return false;
+            return;
         }
         e.put("username", users.name(a.jvm.uid()));
         ProcessInfo p = cache.get(a.jvm.pid());
@@ -287,8 +287,8 @@ public final class RaspIntake implements AutoCloseable {
         if (RaspType.JVM_PROCESS.eventName().equals(e.get("event"))) {
             origins.started(e); // before the answer: the JVM forks only after it
         }
+        answer.accept(false); // the JVM goes on while the rules read the event
         pipeline.accept(e);
-        return false;
     }
 
     /** The JVMs and what became of each, for `vigil rasp`. */

@@ -19,6 +19,9 @@ public final class RaspEvents {
     private RaspEvents() {}
 
     public static final int SCHEMA = 1;
+    /** What a stack can show (the RASP's Marks, rasp/src): any other word on a line is not taken. */
+    static final java.util.Set<String> MARKS = java.util.Set.of("deserialization", "jndi", "expression", "script", "reflection",
+            "memory_class", "request");
     private static final int MAX_TEXT = 4096;
     private static final int MAX_ITEMS = 64;
 
@@ -54,7 +57,7 @@ public final class RaspEvents {
         List<String> memory = texts(line.get("memory_classes"));
         e.put("jvm_stack", stack);
         Map<?, ?> http = line.get("http") instanceof Map<?, ?> m ? m : Map.of();
-        e.put("jvm_stack_marks", StackMarks.of(stack, !memory.isEmpty(), !http.isEmpty()));
+        e.put("jvm_stack_marks", texts(line.get("marks")).stream().filter(MARKS::contains).distinct().toList());
         e.put("jvm_memory_classes", memory);
         e.put("jvm_main", jvm.main());
         e.put("jvm_version", jvm.version());

@@ -30,8 +30,12 @@ public final class RaspServer implements AutoCloseable {
 
     /** What the server hands on. */
     public interface Listener {
-        /** An event line of an attached JVM; the answer to an event that asked for a verdict: true to block. */
-        boolean event(Attached jvm, Map<String, Object> line);
+        /**
+         * An event line of an attached JVM. A line that asks for a verdict waits in the JVM until
+         * `answer` runs (with true to block); the listener runs it as soon as it knows, and the
+         * server runs it with false if the listener did not.
+         */
+        void event(Attached jvm, Map<String, Object> line, java.util.function.Consumer<Boolean> answer);
 
         /** The JVM's hello or counters changed its state (connected, hooks, drops). */
         void changed(Attached jvm);
@@ -157,10 +161,19 @@ public final class RaspServer implements AutoCloseable {
                     continue;
                 }
                 who.events.incrementAndGet();
-                boolean block = listener.event(who, m);
-                if (m.get("ask") instanceof Number id) {
-                    write(ch, "v " + id.longValue() + (block ? " block" : " ok"));
-                }
+                boolean[] answered = {false};
+                java.util.function.Consumer<Boolean> answer = block -> {
+                    if (!answered[0] && m.get("ask") instanceof Number id) {
+                        answered[0] = true;
+                        try {
+                            write(ch, "v " + id.longValue() + (block ? " block" : " ok"));
+                        } catch (IOException gone) {
+                            // the JVM goes on without a verdict after its wait
+                        }
+                    }
+                };
+                listener.event(who, m, answer);
+                answer.accept(false);
             }
         } catch (IOException gone) {
             // the JVM exited or detached

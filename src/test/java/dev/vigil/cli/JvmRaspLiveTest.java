@@ -243,6 +243,7 @@ class JvmRaspLiveTest {
             assertTrue(tomcat.get("/?vigil-cmd=" + VulnerableJvm.encode("echo vigil-memshell")).startsWith("exit 0"));
             JsonNode acting = agent.await("In-memory Java class acting", x -> x.toString().contains("vigil-memshell"));
             assertTrue(event(acting).path("jvm_memory_classes").toString().contains("dev.vigil.testapp.MemoryFilter"), acting.toString());
+            assertTrue(event(acting).path("http_url").asText().contains("vigil-cmd="), "a filter's work is in its request: " + acting);
             assertEquals("valve", tomcat.get("/inject-valve"));
             agent.await("Web component registered while serving a request", x -> event(x).path("jvm_op").asText().equals("valve"));
         }

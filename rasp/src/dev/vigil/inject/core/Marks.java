@@ -1,4 +1,4 @@
-package dev.vigil.rasp;
+package dev.vigil.inject.core;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -7,12 +7,16 @@ import java.util.List;
  * What a Java stack says about how a call came to be, by class of exploit (OpenRASP's judgement by
  * stack): a command started under a deserializer, a JNDI lookup, an expression language, a script
  * engine or reflection is the end of an exploit chain whatever the command is. Read from the frames'
- * class and method names, which the application's code cannot forge without being that code.
+ * class and method names, in the JVM, so that calls of no interest (a connect under no exploit frame)
+ * need not leave it.
  */
-public final class StackMarks {
-    private StackMarks() {}
+final class Marks {
+    private Marks() {}
 
     private record Mark(String name, String... framePrefixes) {}
+
+    /** The marks of an exploit chain: a call under one of them is worth reporting whatever it is. */
+    static final java.util.Set<String> EXPLOIT = java.util.Set.of("deserialization", "jndi", "expression", "script");
 
     private static final List<Mark> MARKS = List.of(
             new Mark("deserialization", "java.io.ObjectInputStream.readObject", "java.io.ObjectInputStream.readOrdinaryObject",
@@ -28,8 +32,8 @@ public final class StackMarks {
                     "bsh.Interpreter."),
             new Mark("reflection", "java.lang.reflect.Method.invoke", "jdk.internal.reflect.", "sun.reflect."));
 
-    /** The marks of these frames (class.method(File:line) each), in the order above; "memory_class" when a frame's class has no class file. */
-    public static List<String> of(List<String> frames, boolean memoryClass, boolean inRequest) {
+    /** The marks of these frames, in the order above; "memory_class" when a frame's class has no class file. */
+    static List<String> of(StackTraceElement[] frames, boolean memoryClass, boolean inRequest) {
         List<String> out = new ArrayList<>(4);
         for (Mark m : MARKS) {
             if (any(frames, m.framePrefixes())) {
@@ -45,12 +49,39 @@ public final class StackMarks {
         return out;
     }
 
-    private static boolean any(List<String> frames, String[] prefixes) {
-        for (String f : frames) {
-            for (String p : prefixes) {
-                if (f.startsWith(p)) {
-                    return true;
-                }
+    private static boolean any(StackTraceElement[] frames, String[] prefixes) {
+        for (StackTraceElement f : frames) {
+            if (matches(f.getClassName(), f.getMethodName(), prefixes)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Whether class.method starts with one of the prefixes (a package, a class, or a class and method). */
+    private static boolean matches(String cls, String method, String[] prefixes) {
+        for (String p : prefixes) {
+            if (p.length() <= cls.length() ? cls.startsWith(p) : p.startsWith(cls) && p.length() > cls.length() && p.charAt(cls.length()) == '.'
+                    && method.startsWith(p.substring(cls.length() + 1))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Whether the calling thread's stack has an exploit chain's frame or a class with no class file,
+     * walked lazily (StackWalker: no frame objects for the frames after the first match), for a call
+     * the RASP reports only then.
+     */
+    static boolean exploitOnStack(java.util.Set<String> memoryClasses) {
+        return StackWalker.getInstance().walk(frames -> frames.anyMatch(f -> memoryClasses.contains(f.getClassName()) || exploitFrame(f.getClassName(), f.getMethodName())));
+    }
+
+    private static boolean exploitFrame(String cls, String method) {
+        for (Mark m : MARKS) {
+            if (EXPLOIT.contains(m.name()) && matches(cls, method, m.framePrefixes())) {
+                return true;
             }
         }
         return false;
