@@ -44,7 +44,8 @@ final class AgentBench {
     private static void run(PrintStream out, List<String> workload, BenchPrograms programs, Path data, int alerts) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
         cmd.addAll(jvmOptions());
-        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.vigil.cli.Main", "run", "--data", data.toString(),
+        // the JVM RASP's cost is RaspBench's: here the agent's own, the RASP left out
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.vigil.cli.Main", "run", "--rasp=off", "--data", data.toString(),
                 "--listen", "127.0.0.1:0", "--fold", "0", "--hooks", "default,open"));
         long t0 = System.nanoTime();
         ProcessBuilder launch = new ProcessBuilder(cmd);

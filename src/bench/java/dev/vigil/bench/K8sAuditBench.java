@@ -161,7 +161,8 @@ final class K8sAuditBench {
         try (TempDir data = TempDir.create("vigil-bench-k8s")) {
             List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
             cmd.addAll(AgentBench.jvmOptions());
-            cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.vigil.cli.Main", "run", "--data", data.path().toString(),
+            // the JVM RASP's cost is RaspBench's: here the agent's own, the RASP left out
+            cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.vigil.cli.Main", "run", "--rasp=off", "--data", data.path().toString(),
                     "--no-console", "--fold", "0", "--k8s-audit", "127.0.0.1:0", "--k8s-audit-insecure"));
             for (Path r : rules) {
                 cmd.addAll(List.of("--rules", r.toString()));

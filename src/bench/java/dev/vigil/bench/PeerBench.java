@@ -308,7 +308,8 @@ final class PeerBench {
             List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
             cmd.addAll(AgentBench.jvmOptions());
             cmd.addAll(extra);
-            cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.vigil.cli.Main", "run", "--data", tmp.resolve("data").toString(),
+            // the JVM RASP's cost is RaspBench's: here the agent's own, the RASP left out
+            cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.vigil.cli.Main", "run", "--rasp=off", "--data", tmp.resolve("data").toString(),
                     "--listen", "127.0.0.1:0"));
             ProcessBuilder launch = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD);
             launch.environment().putIfAbsent("MALLOC_ARENA_MAX", "2"); // as the launcher sets it
