@@ -79,11 +79,41 @@ final class Marks {
     }
 
     private static boolean exploitFrame(String cls, String method) {
-        for (Mark m : MARKS) {
-            if (EXPLOIT.contains(m.name()) && matches(cls, method, m.framePrefixes())) {
+        if (EXPLOIT_METHODS.size() > MAX_CACHED_CLASSES) {
+            EXPLOIT_METHODS.clear(); // a JVM that makes classes without end (a script engine) does not grow this without end
+        }
+        String[] methods = EXPLOIT_METHODS.computeIfAbsent(cls, Marks::exploitMethodsOf);
+        if (methods == ANY_METHOD) {
+            return true;
+        }
+        for (String m : methods) {
+            if (method.startsWith(m)) {
                 return true;
             }
         }
         return false;
+    }
+
+    /** Per class: the method name prefixes that make its frame an exploit chain's (ANY_METHOD: all of them). A walk asks once per class. */
+    private static final java.util.concurrent.ConcurrentHashMap<String, String[]> EXPLOIT_METHODS = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final String[] ANY_METHOD = {""};
+    private static final int MAX_CACHED_CLASSES = 50_000;
+
+    private static String[] exploitMethodsOf(String cls) {
+        List<String> methods = new ArrayList<>();
+        for (Mark m : MARKS) {
+            if (!EXPLOIT.contains(m.name())) {
+                continue;
+            }
+            for (String p : m.framePrefixes()) {
+                if (p.length() <= cls.length() && cls.startsWith(p)) {
+                    return ANY_METHOD;
+                }
+                if (p.length() > cls.length() && p.startsWith(cls) && p.charAt(cls.length()) == '.') {
+                    methods.add(p.substring(cls.length() + 1));
+                }
+            }
+        }
+        return methods.toArray(new String[0]);
     }
 }

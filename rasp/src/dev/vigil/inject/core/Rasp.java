@@ -36,6 +36,8 @@ public final class Rasp implements Dispatch.Handler, Closeable {
     private final Set<String> installed = new LinkedHashSet<String>();
     /** Whether a class definition is an event, or only noted for the stacks that run its class. */
     private final boolean reportDefinitions;
+    /** The event types whose call waits for the agent's verdict (a rule may block it). */
+    private final Set<String> asks;
     private final Closeable loader;
     private final Wire wire;
     private final FileFilter files = new FileFilter();
@@ -49,6 +51,8 @@ public final class Rasp implements Dispatch.Handler, Closeable {
         Set<String> events = new HashSet<String>(Arrays.asList(options.getOrDefault("events", "").split(",")));
         events.retainAll(Hook.events());
         this.reportDefinitions = events.contains(Hook.DEFINE);
+        this.asks = new HashSet<String>(Arrays.asList(options.getOrDefault("ask", "").split(",")));
+        this.asks.add("jvm_process"); // the kernel's join needs the start before the fork
         this.hooks = Hook.forEvents(events);
         this.transformer = new HookTransformer(hooks);
         final String token = options.getOrDefault("token", "");
@@ -176,13 +180,13 @@ public final class Rasp implements Dispatch.Handler, Closeable {
             j.raw("http", request);
         }
         j.field("marks", Marks.of(stack, !memory.isEmpty(), request != null));
-        if (!h.event.equals("jvm_process")) {
+        if (!asks.contains(h.event)) {
             wire.offer(j.toString());
             return null;
         }
         long ask = wire.nextId();
         String verdict = wire.ask(ask, j.field("ask", ask).toString());
-        return "block".equals(verdict) ? new java.io.IOException("Cannot run program: blocked by Vigil's RASP") : null;
+        return "block".equals(verdict) ? Refusals.of(h, c.target) : null;
     }
 
     /** What one hooked call did, or null when it is not worth an event (a class with a class file, an everyday file). */

@@ -56,8 +56,11 @@ public final class RaspIntake implements AutoCloseable {
      * @param enabled  --rasp on (off: no JVM is touched)
      * @param exclude  JVMs left alone: a main class or jar, an exe path, or user:NAME; * matches any run of characters
      * @param events   the RASP event types some rule reads: the hooks installed
+     * @param blocking those some rule may block: the JVM waits for a verdict on each such call
+     * @param blocks   whether a blocking rule matches an event
      */
-    public record Options(boolean enabled, List<String> exclude, Set<String> events) {}
+    public record Options(boolean enabled, List<String> exclude, Set<String> events, Set<String> blocking,
+                          java.util.function.Predicate<Map<String, Object>> blocks) {}
 
     /** One JVM as `vigil rasp` shows it. */
     private static final class State {
@@ -229,7 +232,8 @@ public final class RaspIntake implements AutoCloseable {
                 server.listen(inside.resolve("rasp.sock"));
                 dir = IN_CONTAINER;
             }
-            String opts = "socket=" + dir + "/rasp.sock;token=" + a.token() + ";events=" + String.join(",", options.events());
+            String opts = "socket=" + dir + "/rasp.sock;token=" + a.token() + ";events=" + String.join(",", options.events())
+                    + ";ask=" + String.join(",", options.blocking());
             HotSpotAttach.load(j, dir + "/" + JARS.getFirst(), opts);
             s.status = "attached";
             s.reason = "";
@@ -287,7 +291,11 @@ public final class RaspIntake implements AutoCloseable {
         if (RaspType.JVM_PROCESS.eventName().equals(e.get("event"))) {
             origins.started(e); // before the answer: the JVM forks only after it
         }
-        answer.accept(false); // the JVM goes on while the rules read the event
+        boolean block = line.containsKey("ask") && options.blocking().contains(e.get("event")) && options.blocks().test(e);
+        if (block) {
+            e.put("blocked", true);
+        }
+        answer.accept(block); // the JVM goes on (or throws) while the rules read the event
         pipeline.accept(e);
     }
 

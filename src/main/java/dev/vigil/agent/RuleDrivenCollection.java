@@ -52,6 +52,22 @@ public final class RuleDrivenCollection {
         return out;
     }
 
+    /** The JVM RASP's event types some blocking rule reads: the JVM waits for the agent's verdict on these calls. */
+    public static Set<String> raspBlocking(dev.vigil.detect.RuleSet set) {
+        Set<String> jvm = new java.util.TreeSet<>();
+        for (dev.vigil.event.RaspType t : dev.vigil.event.RaspType.values()) {
+            jvm.add(t.eventName());
+        }
+        Set<String> out = new java.util.TreeSet<>();
+        for (dev.vigil.detect.Detection d : set.detections()) {
+            if (d instanceof dev.vigil.detect.Rule r && r.block()) {
+                Set<String> types = set.collection().byRule().get(r.name());
+                out.addAll(types == null ? jvm : types.stream().filter(jvm::contains).toList());
+            }
+        }
+        return out;
+    }
+
     /** The paths the rules read opens of, each with what it reports (read, write, below). */
     public static List<Watch> watches(Collection c) {
         Map<Path, Integer> bits = new LinkedHashMap<>();

@@ -34,10 +34,21 @@ final class RaspCommand implements Callable<Integer> {
                 known.put(j.path("pid").asInt(), j);
             }
         }
-        List<Jvm> jvms = Jvm.all();
+        List<Jvm> jvms = new java.util.ArrayList<>(Jvm.all());
+        // another user's processes hide their program from a user who is not root: the agent's state still names them
+        java.util.Set<Integer> seen = new java.util.HashSet<>();
+        jvms.forEach(j -> seen.add(j.pid()));
         System.out.println(running ? "vigil run (pid " + state.path("agent_pid").asLong() + ") has the RASP on this host"
                 : "vigil run is not running: no JVM is watched from the inside");
         System.out.printf("%-8s %-10s %-8s %-10s %-7s %-8s %-9s %s%n", "PID", "USER", "JAVA", "STATUS", "HOOKS", "EVENTS", "DROPPED", "MAIN / WHY");
+        for (JsonNode s : known.values()) {
+            if (!seen.contains(s.path("pid").asInt()) && ProcessHandle.of(s.path("pid").asLong()).isPresent()) {
+                System.out.printf("%-8d %-10s %-8s %-10s %-7s %-8s %-9s %s%n", s.path("pid").asInt(), Escape.line(s.path("user").asText()),
+                        Escape.line(s.path("version").asText()), s.path("status").asText(), s.path("hooks").size(), s.path("events").asLong(),
+                        s.path("jvm").path("dropped").asLong(), Escape.line(s.path("main").asText()
+                                + (s.path("reason").asText().isEmpty() ? "" : " (" + s.path("reason").asText() + ")")));
+            }
+        }
         for (Jvm j : jvms) {
             JsonNode s = known.get(j.pid());
             boolean same = s != null && s.path("start").asLong() == j.startTime();

@@ -239,7 +239,8 @@ final class RunCommand implements Callable<Integer> {
                 }
             }
             try {
-                raspRef.set(RaspIntake.start(new RaspIntake.Options(rasp.equals("on"), raspExclude, RuleDrivenCollection.raspEvents(set.collection())), e -> {
+                raspRef.set(RaspIntake.start(new RaspIntake.Options(rasp.equals("on"), raspExclude,
+                        RuleDrivenCollection.raspEvents(set.collection()), RuleDrivenCollection.raspBlocking(set), engine::blocks), e -> {
                     StoreWriter st = storeRef.get();
                     if (st != null) {
                         st.event(e);

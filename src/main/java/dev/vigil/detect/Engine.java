@@ -161,6 +161,23 @@ public final class Engine implements Consumer<Map<String, Object>> {
         lastRuleError = rule + ": " + t;
     }
 
+    /**
+     * Whether a rule that blocks matches this event (a JVM call waiting for its verdict). Nothing
+     * fires here: the event then goes through {@link #accept} like any other, marked blocked.
+     */
+    public synchronized boolean blocks(Map<String, Object> e) {
+        for (Detection d : byType.getOrDefault(e.get("event"), all)) {
+            try {
+                if (d instanceof Rule r && r.block() && r.condition().test(e)) {
+                    return true;
+                }
+            } catch (RuntimeException | StackOverflowError broken) {
+                failed(d.name(), broken);
+            }
+        }
+        return false;
+    }
+
     @Override
     public synchronized void accept(Map<String, Object> e) {
         Fields.nextEvent();

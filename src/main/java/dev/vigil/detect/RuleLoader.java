@@ -458,7 +458,11 @@ public final class RuleLoader {
 
     private Rule compileRule(ConditionParser parser, String name, RawItem r) throws RuleException {
         Node cond = required(r.file, r.fields, "condition", null, r.line);
-        return new Rule(name, text(r, "desc"), condition(parser, r, cond), output(r), priority(r), tags(r), r.file + ":" + r.line);
+        boolean block = r.fields.containsKey("block") && bool(r.file, r.fields.get("block"), "block");
+        if (block && !(r.fields.containsKey("source") && scalar(r.file, r.fields.get("source")).equals("jvm"))) {
+            throw new RuleException(r.file, r.line, 1, "block is for rules with source: jvm (the RASP refuses a Java call; the kernel's events are reported as they happen)");
+        }
+        return new Rule(name, text(r, "desc"), condition(parser, r, cond), output(r), priority(r), tags(r), r.file + ":" + r.line, block);
     }
 
     private ThresholdRule compileThreshold(ConditionParser parser, String name, RawItem r) throws RuleException {

@@ -182,7 +182,7 @@ class JvmRaspLiveTest {
         before17.post("/upload?name=vigil-shell.jsp", "<% Runtime.getRuntime().exec(request.getParameter(\"c\")); %>".getBytes());
         JsonNode drop = agent.await("Web shell written by a Java process", x -> event(x).path("jvm_target").asText().endsWith("/vigil-shell.jsp"));
         assertTrue(event(drop).path("http_url").asText().startsWith("/upload"), drop.toString());
-        before17.get("/read?file=" + VulnerableJvm.encode("../../../../../../etc/shadow"));
+        before17.get("/read?file=" + VulnerableJvm.encode("../".repeat(16) + "etc/shadow")); // past the root, wherever the clone is
         agent.await("Path traversal in a Java file access", x -> event(x).path("jvm_target").asText().equals("/etc/shadow"));
         agent.await("Secret file read by a Java request", x -> event(x).path("jvm_target").asText().equals("/etc/shadow"));
         // the ordinary read and write came before the marks above on the same thread of the same JVM: had they been reported, they would be here
@@ -247,5 +247,22 @@ class JvmRaspLiveTest {
             assertEquals("valve", tomcat.get("/inject-valve"));
             agent.await("Web component registered while serving a request", x -> event(x).path("jvm_op").asText().equals("valve"));
         }
+    }
+
+    @Test
+    void aStrangerOnTheSocketIsNotHeardAndHostileArgumentsArriveIntact() throws Exception {
+        try (java.nio.channels.SocketChannel ch = java.nio.channels.SocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+            ch.connect(java.net.UnixDomainSocketAddress.of(dev.vigil.agent.RaspIntake.DIR.resolve("rasp.sock")));
+            ch.write(java.nio.ByteBuffer.wrap(("{\"hello\":1,\"token\":\"forged\"}\n{\"event\":\"jvm_jndi\",\"target\":\"ldap://forged/vigil-stranger\"}\n")
+                    .getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            java.nio.ByteBuffer in = java.nio.ByteBuffer.allocate(64);
+            assertEquals(-1, ch.read(in), "the agent closes a connection whose hello shows no token it gave");
+        }
+        String hostile = "vigil-hostile \"q\" \\ \t \u00e9 \u2028 \u2713 $(id) `id`";
+        before17.get("/exec-builder?cmd=" + VulnerableJvm.encode("echo " + hostile.replace(' ', '_')));
+        JsonNode a = agent.await("Java command started while serving a request", x -> x.toString().contains("vigil-hostile"));
+        assertEquals("echo", event(a).path("jvm_args").path(0).asText());
+        assertEquals(hostile.replace(' ', '_'), event(a).path("jvm_args").path(1).asText(), "every character as the application passed it");
+        assertFalse(agent.alerts.stream().anyMatch(x -> x.toString().contains("vigil-stranger")), "the stranger's event was never read");
     }
 }
