@@ -75,8 +75,10 @@ final class Marks {
      * the RASP reports only then.
      */
     static boolean exploitOnStack(java.util.Set<String> memoryClasses) {
-        return StackWalker.getInstance().walk(frames -> frames.anyMatch(f -> memoryClasses.contains(f.getClassName()) || exploitFrame(f.getClassName(), f.getMethodName())));
+        return WALKER.walk(frames -> frames.anyMatch(f -> memoryClasses.contains(f.getClassName()) || exploitFrame(f.getClassName(), f.getMethodName())));
     }
+
+    private static final StackWalker WALKER = StackWalker.getInstance();
 
     private static boolean exploitFrame(String cls, String method) {
         if (EXPLOIT_METHODS.size() > MAX_CACHED_CLASSES) {

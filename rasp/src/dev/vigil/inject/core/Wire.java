@@ -72,16 +72,25 @@ final class Wire implements Closeable {
         return ids.incrementAndGet();
     }
 
-    /** Sends an event that asks for a verdict and waits for it: "ok", "block", or null when none came in time. */
+    /**
+     * Sends an event that asks for a verdict and waits for it: "ok", "block", or null when none came
+     * in time. The asking thread writes it itself: a hand-over to the sender thread would add its
+     * wake-up to every wait.
+     */
     String ask(long id, String line) {
-        if (channel == null) {
+        SocketChannel ch = channel;
+        if (ch == null) {
             offer(line);
             return null;
         }
         String[] box = new String[1];
         waiting.put(id, box);
         try {
-            if (!offer(line)) {
+            try {
+                write(ch, line);
+                sent.incrementAndGet();
+            } catch (IOException gone) {
+                dropped.incrementAndGet();
                 return null;
             }
             long until = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(VERDICT_WAIT_MS);
@@ -165,10 +174,13 @@ final class Wire implements Closeable {
         }
     }
 
+    /** One line, whole: the sender thread and the threads that ask write to one channel. */
     private static void write(SocketChannel ch, String line) throws IOException {
         ByteBuffer b = ByteBuffer.wrap((line + "\n").getBytes(StandardCharsets.UTF_8));
-        while (b.hasRemaining()) {
-            ch.write(b);
+        synchronized (ch) {
+            while (b.hasRemaining()) {
+                ch.write(b);
+            }
         }
     }
 

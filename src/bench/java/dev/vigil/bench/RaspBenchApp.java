@@ -39,7 +39,16 @@ public final class RaspBenchApp {
         server.createContext("/", ex -> {
             byte[] body;
             try {
-                if (ex.getRequestURI().getPath().equals("/opens")) {
+                if (ex.getRequestURI().getPath().equals("/connects")) {
+                    int n = Integer.parseInt(ex.getRequestURI().getQuery().substring(2));
+                    long t0 = System.nanoTime();
+                    for (int i = 0; i < n; i++) {
+                        try (Socket s = new Socket()) {
+                            s.connect(peer.getLocalSocketAddress(), 1000);
+                        }
+                    }
+                    body = Long.toString((System.nanoTime() - t0) / n).getBytes(StandardCharsets.UTF_8);
+                } else if (ex.getRequestURI().getPath().equals("/opens")) {
                     int n = Integer.parseInt(ex.getRequestURI().getQuery().substring(2));
                     long t0 = System.nanoTime();
                     for (int i = 0; i < n; i++) {

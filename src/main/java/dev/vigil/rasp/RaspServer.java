@@ -125,7 +125,8 @@ public final class RaspServer implements AutoCloseable {
         while (!closed) {
             try {
                 SocketChannel ch = server.accept();
-                Thread.ofVirtual().name("vigil-rasp-conn").start(() -> serve(ch));
+                // a platform thread per JVM (a few): a JVM waiting for a verdict is answered without a virtual thread's wake-up hops
+                Thread.ofPlatform().daemon().name("vigil-rasp-conn").start(() -> serve(ch));
             } catch (IOException e) {
                 if (closed) {
                     return;
@@ -218,10 +219,12 @@ public final class RaspServer implements AutoCloseable {
         return l.stream().filter(String.class::isInstance).map(String.class::cast).limit(64).toList();
     }
 
-    private static synchronized void write(SocketChannel ch, String line) throws IOException {
+    private static void write(SocketChannel ch, String line) throws IOException {
         ByteBuffer b = ByteBuffer.wrap((line + "\n").getBytes(StandardCharsets.US_ASCII));
-        while (b.hasRemaining()) {
-            ch.write(b);
+        synchronized (ch) {
+            while (b.hasRemaining()) {
+                ch.write(b);
+            }
         }
     }
 
