@@ -64,6 +64,16 @@ final class Hook {
         h.add(new Hook(h.size(), "jvm_file", "sun/nio/fs/UnixFileSystemProvider", "implDelete", "(Ljava/nio/file/Path;Z)Z", "delete"));
         h.add(new Hook(h.size(), "jvm_file", "sun/nio/fs/UnixFileSystemProvider", "move",
                 "(Ljava/nio/file/Path;Ljava/nio/file/Path;[Ljava/nio/file/CopyOption;)V", "rename"));
+        // an expression language compiling an expression: Jakarta/Java EE EL (Tomcat's, also behind JSF and JSP), SpEL, OGNL
+        h.add(new Hook(h.size(), "jvm_expression", "org/apache/el/ExpressionFactoryImpl", "createValueExpression",
+                "(Ljakarta/el/ELContext;Ljava/lang/String;Ljava/lang/Class;)Ljakarta/el/ValueExpression;", "el"));
+        h.add(new Hook(h.size(), "jvm_expression", "org/apache/el/ExpressionFactoryImpl", "createMethodExpression",
+                "(Ljakarta/el/ELContext;Ljava/lang/String;Ljava/lang/Class;[Ljava/lang/Class;)Ljakarta/el/MethodExpression;", "el"));
+        h.add(new Hook(h.size(), "jvm_expression", "org/apache/el/ExpressionFactoryImpl", "createValueExpression",
+                "(Ljavax/el/ELContext;Ljava/lang/String;Ljava/lang/Class;)Ljavax/el/ValueExpression;", "el"));
+        h.add(new Hook(h.size(), "jvm_expression", "org/springframework/expression/spel/standard/SpelExpressionParser", "doParseExpression",
+                "(Ljava/lang/String;Lorg/springframework/expression/ParserContext;)Lorg/springframework/expression/spel/standard/SpelExpression;", "spel"));
+        h.add(new Hook(h.size(), "jvm_expression", "ognl/Ognl", "parseExpression", "(Ljava/lang/String;)Ljava/lang/Object;", "ognl"));
         // a filter, servlet, listener or valve that joins a running web application: how memory web shells install
         h.add(new Hook(h.size(), "jvm_web_component", "org/apache/catalina/core/StandardContext", "addFilterDef",
                 "(Lorg/apache/tomcat/util/descriptor/web/FilterDef;)V", "filter"));

@@ -230,6 +230,10 @@ public final class Rasp implements Dispatch.Handler, Closeable {
                 return file(h, a);
             case "jvm_web_component":
                 return component(h, self, a);
+            case "jvm_expression": {
+                String expression = String.valueOf(h.op.equals("el") ? a[1] : a[0]);
+                return Expressions.reachesForCode(expression) ? new Call(h.op, expression, Collections.<String>emptyList()) : null;
+            }
             default:
                 return null;
         }

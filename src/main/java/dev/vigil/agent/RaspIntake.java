@@ -332,6 +332,8 @@ public final class RaspIntake implements AutoCloseable {
             doc.put("running", !closed);
             doc.put("updated", System.currentTimeMillis());
             doc.put("unknown_events", unknownEvents.get());
+            doc.put("refused_connections", server.refused());
+            doc.put("malformed_lines", server.malformed());
             doc.put("jvms", state());
             Path tmp = DIR.resolve("jvms.json.tmp");
             json.writeValue(tmp.toFile(), doc);
@@ -344,7 +346,8 @@ public final class RaspIntake implements AutoCloseable {
 
     public String summary() {
         long attached = jvms.values().stream().filter(s -> s.status.equals("attached")).count();
-        return "JVM RASP: " + jvms.size() + " JVMs seen, " + attached + " attached";
+        return "JVM RASP: " + jvms.size() + " JVMs seen, " + attached + " attached; lines skipped " + (server.malformed() + unknownEvents.get())
+                + ", connections refused " + server.refused();
     }
 
     /** Every attached JVM is asked to put its classes back, and given a moment to do it. */

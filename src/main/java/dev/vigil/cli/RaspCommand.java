@@ -42,7 +42,8 @@ final class RaspCommand implements Callable<Integer> {
                 : "vigil run is not running: no JVM is watched from the inside");
         System.out.printf("%-8s %-10s %-8s %-10s %-7s %-8s %-9s %s%n", "PID", "USER", "JAVA", "STATUS", "HOOKS", "EVENTS", "DROPPED", "MAIN / WHY");
         for (JsonNode s : known.values()) {
-            if (!seen.contains(s.path("pid").asInt()) && ProcessHandle.of(s.path("pid").asLong()).isPresent()) {
+            if (!seen.contains(s.path("pid").asInt()) && s.path("pid").asLong() != ProcessHandle.current().pid()
+                    && ProcessHandle.of(s.path("pid").asLong()).isPresent()) {
                 System.out.printf("%-8d %-10s %-8s %-10s %-7s %-8s %-9s %s%n", s.path("pid").asInt(), Escape.line(s.path("user").asText()),
                         Escape.line(s.path("version").asText()), s.path("status").asText(), s.path("hooks").size(), s.path("events").asLong(),
                         s.path("jvm").path("dropped").asLong(), Escape.line(s.path("main").asText()

@@ -265,8 +265,8 @@ public final class Catalogue {
         // The JVM RASP's events; the kernel's events of a process a Java call started carry the stack and request too
         def("jvm_class", TEXT, "the hooked class (java.lang.ProcessImpl…)", "jvm.class");
         def("jvm_method", TEXT, "the hooked method", "jvm.method");
-        def("jvm_op", TEXT, "what the call does: start, lookup, resolve, load, loadLibrary, define, lookup_define, hidden, connect, read, write, delete, rename; filter, filter_mapping, servlet, servlet_mapping, listener, valve, controller", "jvm.op");
-        def("jvm_target", TEXT, "what the call acts on: the program, JNDI name, class name, library, host:port or path", "jvm.target");
+        def("jvm_op", TEXT, "what the call does: start, lookup, resolve, load, loadLibrary, define, lookup_define, hidden, connect, read, write, delete, rename; filter, filter_mapping, servlet, servlet_mapping, listener, valve, controller; el, spel, ognl", "jvm.op");
+        def("jvm_target", TEXT, "what the call acts on: the program, JNDI name, class name, library, host:port, path, component class or expression", "jvm.target");
         def("jvm_args", LIST, "the call's arguments (a process's argv; a defined class's loader; a connect's host name; a file's paths as given)", "jvm.args");
         def("jvm_code_source", TEXT, "where the class acted on came from (a jar, a directory); empty: bytes with no class file (a defined class, a web component)", "jvm.code_source");
         def("jvm_thread", TEXT, "the Java thread's name", "jvm.thread");

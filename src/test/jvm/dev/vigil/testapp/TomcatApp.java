@@ -20,7 +20,7 @@ import java.io.InputStream;
 import java.lang.reflect.Field;
 
 /**
- * The tests' application in embedded Tomcat: a command injection in a servlet, and two ways memory
+ * The tests' application in embedded Tomcat: a command injection and an EL injection in a servlet, and two ways memory
  * web shells install: a filter whose class is defined from bytes (no class file) and added to the
  * running context through Catalina's internals, and a valve added from a request. Prints "ready PORT".
  */
@@ -42,6 +42,7 @@ public final class TomcatApp {
                         case "/exec" -> "exit " + Runtime.getRuntime().exec(new String[] {"sh", "-c", req.getParameter("cmd")}).waitFor();
                         case "/inject-filter" -> injectFilter(req.getServletContext());
                         case "/inject-valve" -> injectValve(req.getServletContext());
+                        case "/el" -> String.valueOf((Object) new jakarta.el.ELProcessor().eval(req.getParameter("expr")));
                         default -> "hello";
                     };
                 } catch (Exception e) {
