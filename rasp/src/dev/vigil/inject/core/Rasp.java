@@ -168,7 +168,7 @@ public final class Rasp implements Dispatch.Handler, Closeable {
             return null; // InitialContext.lookup reported it already
         }
         Json j = new Json().field("event", h.event).field("ts", System.currentTimeMillis() * 1_000_000L)
-                .field("thread", Thread.currentThread().getName()).field("thread_id", Thread.currentThread().getId())
+                .field("thread", Thread.currentThread().getName()).field("tid", osThreadId())
                 .field("class", h.dotted()).field("method", h.method).field("op", c.op).field("target", c.target)
                 .field("args", c.args).field("code_source", c.codeSource).field("stack", frames(stack));
         List<String> memory = memoryFrames(stack);
@@ -408,6 +408,16 @@ public final class Rasp implements Dispatch.Handler, Closeable {
             }
         }
         return new ArrayList<String>(out);
+    }
+
+    /** The calling thread's id as the kernel knows it (in the JVM's pid namespace), from /proc/thread-self; -1 when unreadable. */
+    private static long osThreadId() {
+        try {
+            String self = java.nio.file.Files.readSymbolicLink(java.nio.file.Paths.get("/proc/thread-self")).toString();
+            return Long.parseLong(self.substring(self.lastIndexOf('/') + 1));
+        } catch (Exception unreadable) {
+            return -1;
+        }
     }
 
     private static String mainClass() {

@@ -23,7 +23,7 @@ public enum RaspType implements EventKind {
         private Layout() {}
 
         /** The process fields a RASP event carries, as the kernel's events do. */
-        static final String[] PROCESS = {"pid", "uid", "username", "exe", "comm", "container_id", "exec_id", "start_time"};
+        static final String[] PROCESS = {"pid", "tid", "uid", "username", "exe", "comm", "container_id", "exec_id", "start_time"};
         /** The hooked call: what every RASP event carries after the process. */
         static final String[] CALL = {"jvm_class", "jvm_method", "jvm_op", "jvm_target", "jvm_args", "jvm_code_source", "jvm_thread", "jvm_stack",
                 "jvm_stack_marks", "jvm_memory_classes", "jvm_main", "jvm_version", "http_method", "http_url", "http_remote", "http_handler", "blocked"};

@@ -41,6 +41,9 @@ public final class RaspEvents {
         e.put("event", kind.eventName());
         e.put("nodename", host);
         e.put("pid", (long) jvm.pid());
+        if (jvm.nsPid() == jvm.pid() && line.get("tid") instanceof Number tid && tid.longValue() > 0) {
+            e.put("tid", tid.longValue()); // the kernel's thread id: the JVM shares the host's pid namespace
+        }
         e.put("uid", (long) jvm.uid());
         e.put("exe", jvm.exe());
         e.put("comm", "java");

@@ -152,7 +152,8 @@ public final class RaspServer implements AutoCloseable {
             String first = lines.next();
             Map<String, Object> hello = first == null ? null : parse(first);
             who = hello == null || !(hello.get("token") instanceof String t) ? null : byToken.get(t);
-            if (who == null) {
+            if (who == null || !sameUser(ch, who.jvm)) {
+                who = null;
                 refused.incrementAndGet();
                 return;
             }
@@ -193,6 +194,28 @@ public final class RaspServer implements AutoCloseable {
                 who.channel = null;
                 listener.changed(who);
             }
+        }
+    }
+
+    /**
+     * Whether the peer runs as the JVM's user (the socket's SO_PEERCRED), besides knowing its token:
+     * a token read out of the JVM by another user is no use to that user.
+     */
+    private static boolean sameUser(SocketChannel ch, Jvm jvm) {
+        try {
+            var peer = ch.getOption(jdk.net.ExtendedSocketOptions.SO_PEERCRED);
+            String name = peer.user().getName();
+            return name.equals(Integer.toString(jvm.uid())) || name.equals(userName(jvm.uid()));
+        } catch (IOException | UnsupportedOperationException noCredentials) {
+            return true; // the token alone, where the platform cannot say
+        }
+    }
+
+    private static String userName(int uid) {
+        try (var lines = java.nio.file.Files.lines(java.nio.file.Path.of("/etc/passwd"))) {
+            return lines.map(l -> l.split(":")).filter(f -> f.length > 2 && f[2].equals(Integer.toString(uid))).map(f -> f[0]).findFirst().orElse("");
+        } catch (IOException | RuntimeException unreadable) {
+            return "";
         }
     }
 

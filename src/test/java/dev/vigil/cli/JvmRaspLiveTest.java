@@ -98,6 +98,9 @@ class JvmRaspLiveTest {
         assertTrue(e.path("http_remote").asText().startsWith("127.0.0.1:"), e.toString());
         assertTrue(stackHas(e, "dev.vigil.testapp.VulnerableApp.serve"), e.toString());
         assertEquals(before17.pid(), e.path("pid").asLong());
+        long tid = e.path("tid").asLong();
+        assertTrue(tid != before17.pid() && java.nio.file.Files.exists(java.nio.file.Path.of("/proc", Long.toString(before17.pid()), "task", Long.toString(tid))),
+                "the serving thread's id as the kernel knows it: " + e);
     }
 
     @Test
