@@ -9,7 +9,7 @@ import java.util.Set;
 /**
  * One hooked method: the class and method the hook's call is inserted into, at its first
  * instruction, and the event type it reports as (Vigil's catalogue names them: jvm_process…). Every
- * route to an operation the JDK offers ends in one of these methods on JDK 8 to 25, so a hook on
+ * route to an operation the JDK offers ends in one of these methods on every JDK from 16 to 25, so a hook on
  * them sees Runtime.exec, ProcessBuilder and anything else that starts a process alike.
  * {@code request} hooks report nothing: they say which request a thread is serving.
  */

@@ -22,7 +22,8 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Vigil's RASP inside one JVM: installs the hooks the agent asked for, turns each hooked call into
  * an event (the call, its bounded arguments, the Java stack, the request being served) and puts the
- * original classes back on close. Options: {@code socket=PATH;token=HEX;events=jvm_process,...}.
+ * original classes back on close. Options: {@code socket=PATH;token=HEX;events=jvm_process,...;ask=jvm_jndi,...}
+ * (ask: the event types whose calls wait for the agent's verdict, a rule may block them).
  */
 public final class Rasp implements Dispatch.Handler, Closeable {
     private static final int MAX_FRAMES = 48;
