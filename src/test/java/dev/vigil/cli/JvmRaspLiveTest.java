@@ -205,11 +205,19 @@ class JvmRaspLiveTest {
         assertTrue(before17.get("/read?file=index.html").contains("hello"));
         assertEquals("exit 0", before17.get("/schedule?cmd=" + VulnerableJvm.encode("true vigil-admin-helper")));
         assertTrue(before17.get("/jndi?name=" + VulnerableJvm.encode("java:comp/env/vigil-admin")).contains("Exception"));
+        java.io.ByteArrayOutputStream plain = new java.io.ByteArrayOutputStream();
+        try (java.io.ObjectOutputStream out = new java.io.ObjectOutputStream(plain)) {
+            out.writeObject(new java.util.ArrayList<>(List.of("vigil-admin-data", 1, 2.0)));
+        }
+        assertTrue(before17.post("/deserialize", plain.toByteArray()).contains("vigil-admin-data"), "plain data read back");
+        assertEquals("loaded", before17.get("/load?lib=" + VulnerableJvm.encode("/lib/x86_64-linux-gnu/libz.so.1")));
+        assertEquals("connected", before17.get("/connect?host=127.0.0.1&port=" + before17.port + "&t=vigil-admin-connect"));
         before17.get("/exec?cmd=" + VulnerableJvm.encode("echo vigil-admin-marker"));
         agent.await("Java command started while serving a request", x -> event(x).path("jvm_args").toString().contains("vigil-admin-marker"));
         // the marker came after the admin work, from the same JVM: an alert on that work would have come before it
         List<String> noise = agent.alerts.stream().filter(x -> x.toString().contains("vigil-admin-helper") || x.toString().contains("vigil-admin\"")
-                || x.toString().contains("index.html")).map(x -> x.path("output").asText()).toList();
+                || x.toString().contains("index.html") || x.toString().contains("vigil-admin-data") || x.toString().contains("libz.so.1\"")
+                || x.toString().contains("vigil-admin-connect")).map(x -> x.path("output").asText()).toList();
         assertTrue(noise.isEmpty(), noise.toString());
     }
 
