@@ -99,6 +99,9 @@ final class VulnerableJvm implements AutoCloseable {
             cmd.addAll(List.of("setpriv", "--reuid=" + user, "--regid=" + user, "--clear-groups"));
         }
         cmd.add(launcher.toString());
+        if (user != null) {
+            cmd.add("-XX:-UsePerfData"); // no /tmp/hsperfdata_USER left behind; attach does not need it
+        }
         cmd.addAll(List.of(jvmOptions));
         cmd.addAll(List.of("-cp", classes + java.io.File.pathSeparator + tomcat(), main, "0", webroot.toString()));
         Process p = new ProcessBuilder(cmd).directory(webroot.toFile()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
