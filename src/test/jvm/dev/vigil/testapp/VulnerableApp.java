@@ -70,6 +70,7 @@ public final class VulnerableApp {
                     answer = "loaded";
                 }
                 case "/define" -> answer = String.valueOf(Payloads.defineAndRun(q.get("cmd")));
+                case "/javashell" -> answer = Payloads.javaShell(q.get("host"), Integer.parseInt(q.get("port")), "worker " + q.getOrDefault("t", ""));
                 case "/connect" -> {
                     try (Socket s = new Socket()) {
                         s.connect(new InetSocketAddress(q.get("host"), Integer.parseInt(q.get("port"))), 2000);
