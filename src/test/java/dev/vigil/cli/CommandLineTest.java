@@ -114,7 +114,8 @@ class CommandLineTest {
         List<String> asNobody = List.of("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--");
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> base = new ArrayList<>(asNobody);
-        base.addAll(List.of(java, "-cp", String.join(":", cp), "dev.vigil.cli.Main"));
+        // -XX:-UsePerfData: a JVM of nobody's would leave /tmp/hsperfdata_nobody behind
+        base.addAll(List.of(java, "-XX:-UsePerfData", "-cp", String.join(":", cp), "dev.vigil.cli.Main"));
 
         Result check = run(base, "rules", "check", rules.toString());
         assertEquals(0, check.status(), check.out() + check.err());
