@@ -72,7 +72,7 @@ public final class Rasp implements Dispatch.Handler, Closeable {
                         .field("hook_failures", Dispatch.failures()).field("transform_failures", transformer.failed.get())
                         .field("last_transform_failure", transformer.lastFailure).toString();
             }
-        }, this::detachQuietly);
+        }, this::close);
     }
 
     public static void start(Instrumentation inst, String options, Closeable loader) throws Exception {
@@ -142,10 +142,6 @@ public final class Rasp implements Dispatch.Handler, Closeable {
         } catch (java.io.IOException ignored) {
             // its jars stay open until the JVM exits
         }
-    }
-
-    private void detachQuietly() {
-        close();
     }
 
     @Override

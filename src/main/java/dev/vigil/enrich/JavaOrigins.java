@@ -14,8 +14,6 @@ import java.util.Map;
  * every kernel event: the reverse shell a servlet started names the servlet.
  */
 public final class JavaOrigins {
-    /** The RASP fields a kernel event of such a process carries. */
-    public static final List<String> FIELDS = List.of("jvm_stack", "jvm_stack_marks", "http_method", "http_url", "http_remote", "http_handler", "jvm_main");
     private static final int MAX_PENDING = 256;
     private static final int MAX_PROCESSES = 8192;
     private static final long PENDING_NS = 30_000_000_000L;
@@ -37,8 +35,8 @@ public final class JavaOrigins {
             return;
         }
         Map<String, Object> fields = new LinkedHashMap<>();
-        fields.put("jvm_pid", pid.longValue());
-        for (String f : FIELDS) {
+        fields.put("jvm_pid", pid.longValue()); // the rest of Catalogue.JAVA_ORIGIN under its own names
+        for (String f : dev.vigil.event.Catalogue.JAVA_ORIGIN) {
             Object v = raspEvent.get(f);
             if (v != null) {
                 fields.put(f, v);

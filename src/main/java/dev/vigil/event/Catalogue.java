@@ -69,8 +69,14 @@ public final class Catalogue {
      * parent from the process cache, the process an event acts on (ptrace, kill, process_memory).
      */
     public static final List<String> CONTEXT = List.of("container_runtime", "container_name", "container_image", "container_privileged", "container_mounts",
-            "k8s_pod_name", "k8s_ns_name", "proc_args", "parent_exe", "parent_comm", "parent_args", "target_exe", "target_comm",
-            "jvm_pid", "jvm_main", "jvm_stack", "jvm_stack_marks", "http_method", "http_url", "http_remote", "http_handler");
+            "k8s_pod_name", "k8s_ns_name", "proc_args", "parent_exe", "parent_comm", "parent_args", "target_exe", "target_comm");
+
+    /**
+     * The JVM RASP's fields a kernel event carries when a Java call started its process (or an
+     * ancestor): jvm_pid is the JVM, the rest are copied from that call's jvm_process event.
+     */
+    public static final List<String> JAVA_ORIGIN = List.of("jvm_pid", "jvm_main", "jvm_stack", "jvm_stack_marks", "http_method", "http_url",
+            "http_remote", "http_handler");
 
     /**
      * Fields whose values many events repeat verbatim: a process's environment is inherited by its
@@ -311,7 +317,7 @@ public final class Catalogue {
     public static List<EventKind> carriers(String field) {
         List<EventKind> out = new ArrayList<>();
         boolean everySource = EVERY_SOURCE.contains(field);
-        boolean everyProcess = COMMON.contains(field) || CONTEXT.contains(field) || RECORDED.contains(field);
+        boolean everyProcess = COMMON.contains(field) || CONTEXT.contains(field) || JAVA_ORIGIN.contains(field) || RECORDED.contains(field);
         for (EventKind k : KINDS) {
             if (everySource || everyProcess && k.def().source().equals("syscall") || k.def().fields().contains(field)) {
                 out.add(k);
