@@ -11,7 +11,7 @@ final class Expressions {
     private Expressions() {}
 
     private static final String[] CODE = {"getclass", "forname", "classloader", "runtime", "processbuilder", "exec(", "invoke(",
-            "getmethod", "getdeclared", "newinstance", "scriptengine", "defineclass", "jndi", "lookup(", "t(java.", "new java.",
+            "getmethod", "getdeclared", "newinstance", "scriptengine", "defineclass", "jndi", "lookup(", "t(java.", "newjava.",
             "@java.lang", "#_memberaccess", "#context", "#application", "ognlutil", "java.lang.system", "unsafe", "getruntime"};
 
     static boolean reachesForCode(String expression) {

@@ -80,6 +80,33 @@ final class Marks {
 
     private static final StackWalker WALKER = StackWalker.getInstance();
 
+    /**
+     * Libraries that make classes from bytes as their ordinary work (proxies, accessors, mocks), through the
+     * same defineClass calls a memory shell uses: ByteBuddy (and Hibernate and Mockito through it), cglib
+     * (Spring's copy too), Javassist (OGNL's compiled expressions), Guice.
+     */
+    private static final String[] GENERATORS = {"net.bytebuddy.", "org.springframework.cglib.", "net.sf.cglib.", "javassist.",
+            "org.hibernate.bytecode.", "org.hibernate.proxy.", "org.mockito.", "com.google.inject.internal."};
+
+    /**
+     * Whether the class being defined is a library's generated class: a generator's frame on the stack
+     * and no exploit frame or class with no class file above it (an injected payload driving a
+     * library it found in the application is still a memory class).
+     */
+    static boolean generatedByLibrary(java.util.Set<String> memoryClasses) {
+        return WALKER.walk(frames -> {
+            boolean generator = false;
+            for (java.util.Iterator<StackWalker.StackFrame> it = frames.iterator(); it.hasNext(); ) {
+                StackWalker.StackFrame f = it.next();
+                if (memoryClasses.contains(f.getClassName()) || exploitFrame(f.getClassName(), f.getMethodName())) {
+                    return false;
+                }
+                generator |= matches(f.getClassName(), f.getMethodName(), GENERATORS);
+            }
+            return generator;
+        });
+    }
+
     private static boolean exploitFrame(String cls, String method) {
         if (EXPLOIT_METHODS.size() > MAX_CACHED_CLASSES) {
             EXPLOIT_METHODS.clear(); // a JVM that makes classes without end (a script engine) does not grow this without end

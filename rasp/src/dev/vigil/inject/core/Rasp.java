@@ -252,7 +252,7 @@ public final class Rasp implements Dispatch.Handler, Closeable {
             Object lookupClass = Requests.call(self, "lookupClass");
             source = lookupClass instanceof Class ? codeSource((Class<?>) lookupClass) : "";
         }
-        if (memoryClasses.size() < MAX_MEMORY_CLASSES) {
+        if (memoryClasses.size() < MAX_MEMORY_CLASSES && !Marks.generatedByLibrary(memoryClasses)) {
             memoryClasses.add(name);
         }
         String loaderName = self == null ? "" : self.getClass().getName();

@@ -144,6 +144,47 @@ class JvmRaspLiveTest {
     }
 
     @Test
+    void springAndOgnlExpressionsThatReachForCodeButNotOrdinaryOnes() throws Exception {
+        assertEquals("VIGIL-SPEL-ORDINARY", before17.get("/spel?expr=" + VulnerableJvm.encode("'vigil-spel-ordinary'.toUpperCase()")));
+        assertEquals("20", before17.get("/ognl?expr=" + VulnerableJvm.encode("'vigil-ognl-ordinary'.length() + 1")));
+        before17.get("/spel?expr=" + VulnerableJvm.encode("T(java.lang.Runtime).getRuntime().exec('echo vigil-spel-injected')"));
+        JsonNode spel = agent.await("Expression language injection", x -> x.toString().contains("vigil-spel-injected"));
+        assertEquals("spel", event(spel).path("jvm_op").asText());
+        JsonNode chain = agent.await("Java command started by an exploit chain", x -> event(x).path("jvm_args").toString().contains("vigil-spel-injected"));
+        assertTrue(stackHas(event(chain), "org.springframework.expression.spel"), chain.toString());
+        before17.get("/ognl?expr=" + VulnerableJvm.encode("@java.lang.Runtime@getRuntime().exec('echo vigil-ognl-injected')"));
+        JsonNode ognl = agent.await("Expression language injection", x -> x.toString().contains("vigil-ognl-injected"));
+        assertEquals("ognl", event(ognl).path("jvm_op").asText()); // OGNL 3.4 itself then refuses to run Runtime.exec: the attempt is the alert
+        // the ordinary expressions were compiled by the same JVM before the injected ones: had they been reported, they would be here
+        assertFalse(agent.alerts.stream().anyMatch(x -> x.toString().contains("vigil-spel-ordinary") || x.toString().contains("vigil-ognl-ordinary")),
+                agent.alerts.toString());
+    }
+
+    @Test
+    void aLibrarysGeneratedClassIsNotAnInMemoryShell() throws Exception {
+        try (ServerSocket service = new ServerSocket(0, 4, InetAddress.getLoopbackAddress())) {
+            Thread.ofVirtual().start(() -> {
+                try {
+                    while (true) {
+                        service.accept().close();
+                    }
+                } catch (Exception closed) {
+                    // the test is over
+                }
+            });
+            // a ByteBuddy proxy (defined from bytes, no class file) doing the application's I/O, then a class a payload defines doing the same
+            assertEquals("proxied", before17.get("/proxy?host=127.0.0.1&port=" + service.getLocalPort() + "&name=vigil-proxy-io.txt"));
+            before17.get("/define?cmd=" + VulnerableJvm.encode("echo vigil-after-proxy"));
+            JsonNode payload = agent.await("In-memory Java class acting", x -> event(x).path("jvm_args").toString().contains("vigil-after-proxy"));
+            assertFalse(event(payload).path("jvm_memory_classes").toString().contains("ByteBuddy"), payload.toString());
+            assertFalse(agent.alerts.stream().anyMatch(x -> event(x).path("jvm_target").asText().equals("127.0.0.1:" + service.getLocalPort())
+                    || x.toString().contains("vigil-proxy-io")), agent.alerts.toString());
+        } finally {
+            Files.deleteIfExists(before17.webroot.resolve("vigil-proxy-io.txt"));
+        }
+    }
+
+    @Test
     void nativeLibraryFromTmp() throws Exception {
         Path dir = Files.createTempDirectory("vigil-rasp-native");
         Path lib = dir.resolve("libvigil-test.so");

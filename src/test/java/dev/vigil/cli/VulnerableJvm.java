@@ -61,7 +61,7 @@ final class VulnerableJvm implements AutoCloseable {
         }
         Files.createDirectories(out);
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "javac").toString(), "--release", "17",
-                "-cp", tomcat(), "-d", out.toString()));
+                "-cp", libraries(), "-d", out.toString()));
         try (Stream<Path> sources = Files.walk(Path.of("src/test/jvm"))) {
             sources.filter(p -> p.toString().endsWith(".java")).forEach(p -> cmd.add(p.toString()));
         }
@@ -72,10 +72,12 @@ final class VulnerableJvm implements AutoCloseable {
         return out;
     }
 
-    /** Embedded Tomcat's jars, from the test class path (a test dependency): for TomcatApp. */
-    static String tomcat() {
+    /** The libraries the applications use (embedded Tomcat, Spring's expressions, OGNL, ByteBuddy), from the test class path. */
+    static String libraries() {
+        List<String> jars = List.of("tomcat-embed-core", "tomcat-embed-el", "tomcat-annotations-api", "spring-expression", "spring-core",
+                "spring-jcl", "ognl-", "javassist", "byte-buddy");
         return java.util.Arrays.stream(System.getProperty("java.class.path").split(java.io.File.pathSeparator))
-                .filter(p -> p.contains("tomcat-embed-core") || p.contains("tomcat-embed-el") || p.contains("tomcat-annotations-api"))
+                .filter(p -> jars.stream().anyMatch(j -> Path.of(p).getFileName().toString().startsWith(j)))
                 .collect(java.util.stream.Collectors.joining(java.io.File.pathSeparator));
     }
 
@@ -103,7 +105,7 @@ final class VulnerableJvm implements AutoCloseable {
             cmd.add("-XX:-UsePerfData"); // no /tmp/hsperfdata_USER left behind; attach does not need it
         }
         cmd.addAll(List.of(jvmOptions));
-        cmd.addAll(List.of("-cp", classes + java.io.File.pathSeparator + tomcat(), main, "0", webroot.toString()));
+        cmd.addAll(List.of("-cp", classes + java.io.File.pathSeparator + libraries(), main, "0", webroot.toString()));
         Process p = new ProcessBuilder(cmd).directory(webroot.toFile()).redirectError(ProcessBuilder.Redirect.DISCARD).start();
         BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
         String ready = out.readLine();

@@ -71,6 +71,10 @@ public final class VulnerableApp {
                 }
                 case "/define" -> answer = String.valueOf(Payloads.defineAndRun(q.get("cmd")));
                 case "/javashell" -> answer = Payloads.javaShell(q.get("host"), Integer.parseInt(q.get("port")), "worker " + q.getOrDefault("t", ""));
+                case "/spel" -> answer = Libraries.spel(q.get("expr"));
+                case "/ognl" -> answer = Libraries.ognl(q.get("expr"));
+                case "/proxy" -> answer = Libraries.throughProxy(new Libraries.Work(q.get("host"), Integer.parseInt(q.get("port")),
+                        new File(webroot, q.get("name"))));
                 case "/connect" -> {
                     try (Socket s = new Socket()) {
                         s.connect(new InetSocketAddress(q.get("host"), Integer.parseInt(q.get("port"))), 2000);
