@@ -17,3 +17,5 @@ case "$(uname -m)" in
 esac
 clang -g -O2 -target bpf -D__TARGET_ARCH_$arch -Wall -Wno-unused-function \
   -I"$here/include" -I"$here" -c "$here/vigil.bpf.c" -o "$out/vigil.bpf.o"
+clang -g -O2 -target bpf -D__TARGET_ARCH_$arch -Wall -Wno-unused-function \
+  -I"$here/include" -I"$here" -c "$here/integrity.bpf.c" -o "$out/integrity.bpf.o"

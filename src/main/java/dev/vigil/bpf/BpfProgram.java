@@ -62,6 +62,28 @@ public final class BpfProgram {
         }
     }
 
+    /**
+     * Runs the loaded program once, now, on the calling thread (BPF_PROG_TEST_RUN, with no context:
+     * raw_tp programs accept it), for a program that is never attached; its return value.
+     */
+    public int run() {
+        int rc;
+        int retval;
+        try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+            // struct bpf_test_run_opts: size_t sz, then pointers and sizes left zero; __u32 retval at 56
+            MemorySegment opts = arena.allocate(80, 8);
+            opts.set(java.lang.foreign.ValueLayout.JAVA_LONG, 0, 80);
+            rc = (int) Libbpf.PROG_TEST_RUN.invokeExact((int) Libbpf.PROGRAM_FD.invokeExact(handle), opts);
+            retval = opts.get(java.lang.foreign.ValueLayout.JAVA_INT, 56);
+        } catch (Throwable t) {
+            throw new BpfException("program " + name + ": run", t);
+        }
+        if (rc != 0) {
+            throw new BpfException("program " + name + ": run", rc);
+        }
+        return retval;
+    }
+
     /** Attaches at the point its section names. */
     public BpfLink attach() {
         MemorySegment link;
