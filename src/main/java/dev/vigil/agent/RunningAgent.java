@@ -14,8 +14,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** The console's view of `vigil run`: the sensor's, engine's and store's live figures, and the rules loaded now. */
-public record RunningAgent(SensorSession session, Engine engine, StoreWriter store) implements AgentView {
+/**
+ * The console's view of `vigil run`: the sensor's, engine's and store's live figures, the last
+ * integrity pass (once one ran), and the rules loaded now.
+ */
+public record RunningAgent(SensorSession session, Engine engine, StoreWriter store, java.util.function.Supplier<IntegrityWatch> integrity) implements AgentView {
 
     @Override
     public Map<String, Object> health() {
@@ -27,6 +30,10 @@ public record RunningAgent(SensorSession session, Engine engine, StoreWriter sto
         h.put("store_dropped", store.dropped());
         h.put("store_lag", store.lag());
         h.put("rss_bytes", rssBytes(ProcessHandle.current().pid()));
+        IntegrityWatch i = integrity.get();
+        if (i != null) {
+            h.putAll(i.health());
+        }
         return h;
     }
 

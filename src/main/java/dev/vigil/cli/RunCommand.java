@@ -3,6 +3,7 @@ package dev.vigil.cli;
 import dev.vigil.agent.ConsoleStart;
 import dev.vigil.agent.K8sAuditIntake;
 import dev.vigil.agent.Lineage;
+import dev.vigil.agent.IntegrityWatch;
 import dev.vigil.agent.RaspIntake;
 import dev.vigil.agent.RuleDrivenCollection;
 import dev.vigil.agent.RuleReport;
@@ -110,6 +111,11 @@ final class RunCommand implements Callable<Integer> {
             description = "Leave these JVMs alone: a main class or jar, a java path, or user:NAME (* matches anything). Repeatable.")
     List<String> raspExclude = new ArrayList<>();
 
+    @Option(names = "--integrity-interval", defaultValue = "10m", paramLabel = "DURATION",
+            description = "Run the rootkit and kernel integrity checks at start and then this often (e.g. 10m, 1h, 90s; 0: at start only; off: never)."
+                    + " Default ${DEFAULT-VALUE}.")
+    String integrityInterval;
+
     /** The most audit events' rows the store's queue holds before the audit queue waits: they are large, and the heap is for the kernel's events too. */
     private static final int AUDIT_ROWS_QUEUED = 2_048;
 
@@ -120,6 +126,7 @@ final class RunCommand implements Callable<Integer> {
         if (!rasp.equals("on") && !rasp.equals("off")) {
             throw new IllegalArgumentException("--rasp takes on or off, not '" + rasp + "'");
         }
+        java.time.Duration integrityEvery = integrityInterval.equals("off") ? null : RunCommand.duration("--integrity-interval", integrityInterval);
         if (rateLimit < 0) {
             throw new IllegalArgumentException("--rate-limit must be 0 (off) or events per second per process, not " + rateLimit);
         }
@@ -168,6 +175,7 @@ final class RunCommand implements Callable<Integer> {
             SensorSession s;
             JavaOrigins origins = new JavaOrigins();
             AtomicReference<RaspIntake> raspRef = new AtomicReference<>();
+            AtomicReference<IntegrityWatch> integrityRef = new AtomicReference<>();
             try {
                 s = new SensorSession(options, en -> {
                     Map<String, Object> e = EventMaps.of(en);
@@ -183,6 +191,10 @@ final class RunCommand implements Callable<Integer> {
                     RaspIntake r = raspRef.get();
                     if (r != null) {
                         r.kernelEvent(e);
+                    }
+                    IntegrityWatch iw = integrityRef.get();
+                    if (iw != null) {
+                        iw.kernelEvent(e);
                     }
                     tamper.accept(e);
                     engine.accept(e);
@@ -209,7 +221,7 @@ final class RunCommand implements Callable<Integer> {
                 }
             });
             watch.start();
-            Console console = store == null || noConsole ? null : ConsoleStart.on(listen, dataDir, new RunningAgent(s, engine, store));
+            Console console = store == null || noConsole ? null : ConsoleStart.on(listen, dataDir, new RunningAgent(s, engine, store, integrityRef::get));
             K8sAuditIntake.Options auditOptions = k8sAudit.intake(dataDir);
             K8sAuditIntake audit = null;
             if (auditOptions.any()) {
@@ -250,11 +262,23 @@ final class RunCommand implements Callable<Integer> {
             } catch (IllegalArgumentException e) {
                 System.err.println("vigil: " + e.getMessage());
             }
+            if (integrityEvery != null) {
+                integrityRef.set(IntegrityWatch.start(integrityEvery, e -> {
+                    StoreWriter st = storeRef.get();
+                    if (st != null) {
+                        st.event(e);
+                    }
+                    engine.accept(e);
+                }, dev.vigil.enrich.Enricher.hostname()));
+            }
             warmUp.join();
             try {
                 s.run(duration, "INT", "TERM");
             } finally {
                 watch.stop();
+                if (integrityRef.get() != null) {
+                    integrityRef.get().close();
+                }
                 if (raspRef.get() != null) {
                     raspRef.get().close();
                     System.err.println("vigil: " + raspRef.get().summary());
@@ -281,6 +305,21 @@ final class RunCommand implements Callable<Integer> {
         return 0;
     }
 
+
+    /** "10m", "1h", "90s" or plain seconds; a user's mistake is one line naming the option. */
+    static java.time.Duration duration(String option, String value) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("([0-9]{1,9})([smhd]?)").matcher(value.strip());
+        if (!m.matches()) {
+            throw new IllegalArgumentException(option + " takes a duration such as 90s, 10m or 1h (or off), not '" + value + "'");
+        }
+        long n = Long.parseLong(m.group(1));
+        return switch (m.group(2)) {
+            case "m" -> java.time.Duration.ofMinutes(n);
+            case "h" -> java.time.Duration.ofHours(n);
+            case "d" -> java.time.Duration.ofDays(n);
+            default -> java.time.Duration.ofSeconds(n);
+        };
+    }
 
     /** A store opened for a run that failed before it could use it: closed once open. */
     private static void closeWhenOpen(java.util.concurrent.CompletableFuture<StoreWriter> opening) {

@@ -32,12 +32,11 @@ public final class Catalogue {
         return KINDS;
     }
 
-    private static final List<EventKind> KINDS = List.copyOf(java.util.stream.Stream.<EventKind>concat(
-            java.util.Arrays.stream(EventType.values()), java.util.stream.Stream.<EventKind>concat(java.util.Arrays.stream(K8sAuditType.values()),
-            java.util.Arrays.stream(RaspType.values()))).toList());
+    private static final List<EventKind> KINDS = java.util.stream.Stream.of(EventType.values(), K8sAuditType.values(), RaspType.values(),
+            IntegrityType.values()).flatMap(java.util.Arrays::stream).map(k -> (EventKind) k).toList();
 
     /** The sources events come from, by Falco's names: a rule's {@code source:} picks one. */
-    public static final Set<String> SOURCES = Set.of("syscall", "k8s_audit", "jvm");
+    public static final Set<String> SOURCES = Set.of("syscall", "k8s_audit", "jvm", "integrity");
 
     /** The event type of this name ("execve"), from any source; null when there is none. */
     public static EventKind kind(String eventName) {
@@ -287,6 +286,15 @@ public final class Catalogue {
         def("http_remote", TEXT, "that request's peer, address:port", "http.remote");
         def("http_handler", TEXT, "the class that served it (the servlet, the HttpHandler)", "http.handler");
         def("blocked", FLAG, "a rule's block stopped the call: it threw instead of running", "jvm.blocked");
+        // The integrity checks' findings
+        def("integrity_check", TEXT, "the check that found it: syscall_table, syscall_dispatch, inline_hooks, idt, proc_file_ops, hidden_modules,"
+                + " ftrace, hidden_processes, preload_hiders, fake_kernel_threads, deleted_executables, proc_mounts", "integrity.check");
+        def("integrity_subject", TEXT, "what is not as it should be: a slot (sys_call_table[62]), a function, a gate, a module, a library; for a"
+                + " hidden process where it is hidden from: listing (a readdir hook) or proc (/proc itself)", "integrity.subject");
+        def("integrity_address", TEXT, "the address it points at, hex", "integrity.address");
+        def("integrity_owner", TEXT, "who owns that address: a kernel function+offset, [module] function, or 'not in any known text'", "integrity.owner");
+        def("integrity_detail", TEXT, "the finding in one sentence", "integrity.detail");
+        def("integrity_symbols", LIST, "the hiding functions a preloaded library exports (readdir, readdir64, open, stat…)", "integrity.symbols");
     }
 
     /** The definition of a field name, or null. */
