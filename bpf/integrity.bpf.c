@@ -129,9 +129,16 @@ int integrity_file_ops(void *ctx)
 	if (!r || !c)
 		return 0;
 	struct task_struct *self = (struct task_struct *)bpf_get_current_task();
-	struct file **fds = BPF_CORE_READ(self, files, fdt, fd);
+	struct fdtable *fdt = BPF_CORE_READ(self, files, fdt);
+	struct file **fds = BPF_CORE_READ(fdt, fd);
+	__u32 max = BPF_CORE_READ(fdt, max_fds);
 	struct file *f = NULL;
 	struct integrity_file_ops ops = {};
+	if (r->address >= max) {
+		c->result = -9; /* EBADF: past the table */
+		c->len = 0;
+		return 0;
+	}
 	c->result = bpf_probe_read_kernel(&f, sizeof(f), &fds[r->address & 0xffff]);
 	if (c->result == 0 && f) {
 		const struct file_operations *fop = BPF_CORE_READ(f, f_op);

@@ -403,7 +403,7 @@ public final class IntegrityScan implements AutoCloseable {
         KernelReader.TaskList before;
         KernelReader.TaskList after;
         Set<Integer> listed;
-        Set<Integer> listedAgain;
+        List<HiddenProcesses.Listing> listings;
         String failure;
         private final java.util.Map<Integer, Optional<ProcView.Facts>> facts = new java.util.HashMap<>();
 
@@ -412,8 +412,12 @@ public final class IntegrityScan implements AutoCloseable {
                 KernelReader k = kernel();
                 before = k.processes();
                 listed = ProcView.listing();
-                listedAgain = ProcView.listing();
+                Set<Integer> byNewProcess = ProcView.listingOfANewProcess();
+                Set<Integer> listedAgain = ProcView.listing();
+                Set<Integer> byNewProcessAgain = ProcView.listingOfANewProcess();
                 after = k.processes();
+                listings = List.of(new HiddenProcesses.Listing("the agent's", listed, listedAgain),
+                        new HiddenProcesses.Listing("a new process's", byNewProcess, byNewProcessAgain));
             } catch (NotRunnable e) {
                 failure = e.getMessage();
             } catch (IOException | RuntimeException e) {
@@ -452,8 +456,9 @@ public final class IntegrityScan implements AutoCloseable {
         if (!p.before.complete() || !p.after.complete()) {
             throw new NotRunnable(p.before.truncated() ? "more than " + KernelReader.MAX_TASKS + " processes" : "the kernel's task list changed under the walk");
         }
-        return new Covered(p.before.tasks().size() + " processes on the kernel's list, " + p.listed.size() + " in /proc",
-                HiddenProcesses.compare(p.before.tasks(), p.listed, p.listedAgain, p.after.tasks(), ProcView::answers, ProcView::exe));
+        return new Covered(p.before.tasks().size() + " processes on the kernel's list, " + p.listed.size() + " in the agent's /proc, "
+                + p.listings.get(1).first().size() + " in ls's",
+                HiddenProcesses.compare(p.before.tasks(), p.listings, p.after.tasks(), ProcView::answers, ProcView::exe));
     }
 
     private Covered preloadHiders(ProcessSnapshot p) throws IOException {

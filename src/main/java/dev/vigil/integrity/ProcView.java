@@ -37,6 +37,33 @@ final class ProcView {
         return out;
     }
 
+    /**
+     * The pids a new process's readdir of /proc returns (ls, started now): a process started after a
+     * hider went into /etc/ld.so.preload loads it, as ps does, where the agent's own JVM, started
+     * before, does not.
+     */
+    static Set<Integer> listingOfANewProcess() throws IOException {
+        Process ls = new ProcessBuilder("/bin/ls", "-1f", "/proc").redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        Set<Integer> out = new HashSet<>();
+        try (var in = new java.io.BufferedReader(new java.io.InputStreamReader(ls.getInputStream(), StandardCharsets.UTF_8))) {
+            for (String n; (n = in.readLine()) != null; ) {
+                if (!n.isEmpty() && n.length() < 11 && n.chars().allMatch(Character::isDigit)) {
+                    out.add(Integer.parseInt(n));
+                }
+            }
+        }
+        try {
+            if (!ls.waitFor(10, java.util.concurrent.TimeUnit.SECONDS) || ls.exitValue() != 0) {
+                ls.destroyForcibly();
+                throw new IOException("ls /proc failed");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted");
+        }
+        return out;
+    }
+
     /** Whether /proc/PID answers when asked by name (a stat, not a listing). */
     static boolean answers(int pid) {
         return Files.exists(PROC.resolve(Integer.toString(pid)).resolve("stat"));
