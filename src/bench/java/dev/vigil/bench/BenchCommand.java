@@ -68,6 +68,9 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--rasp-only", description = "Measure only the JVM RASP: a web application's request loop with no agent, the RASP off and the RASP attached.")
     boolean raspOnly;
 
+    @Option(names = "--integrity-only", description = "Measure only the rootkit and integrity checks: the CPU of a first pass and of the passes after it.")
+    boolean integrityOnly;
+
     @Option(names = "--k8s-audit-only", description = "Measure only Kubernetes audit events: the rule engine over Falco's k8saudit file, and vigil run's webhook end to end.")
     boolean k8sAuditOnly;
 
@@ -119,6 +122,10 @@ final class BenchCommand implements Callable<Integer> {
         }
         if (raspOnly) {
             RaspBench.run(System.out, rounds, smoke);
+            return 0;
+        }
+        if (integrityOnly) {
+            IntegrityBench.run(System.out, rounds, smoke);
             return 0;
         }
         try (TempDir tmp = TempDir.create("vigil-bench"); BenchPrograms programs = BenchPrograms.make();
@@ -178,6 +185,7 @@ final class BenchCommand implements Callable<Integer> {
         printEngine();
         K8sAuditBench.run(System.out, k8sRules, smoke);
         RaspBench.run(System.out, rounds, smoke);
+        IntegrityBench.run(System.out, rounds, smoke);
         ConsoleBench.run(System.out);
         AgentBench.run(System.out, exec(ws), programs, smoke);
         PeerBench.run(System.out, programs, rounds, smoke);

@@ -407,7 +407,8 @@ public final class IntegrityScan implements AutoCloseable {
         String failure;
         private final java.util.Map<Integer, Optional<ProcView.Facts>> facts = new java.util.HashMap<>();
 
-        ProcessSnapshot() {
+        /** The kernel's list and the listings, taken by the hidden-process check (so that its time is that check's). */
+        void take() {
             try {
                 KernelReader k = kernel();
                 before = k.processes();
@@ -450,6 +451,7 @@ public final class IntegrityScan implements AutoCloseable {
     }
 
     private Covered hiddenProcesses(ProcessSnapshot p) throws NotRunnable {
+        p.take();
         if (p.failure != null) {
             throw new NotRunnable(p.failure);
         }

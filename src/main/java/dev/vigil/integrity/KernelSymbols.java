@@ -18,9 +18,15 @@ import java.util.Map;
  * CONFIG_KALLSYMS_ALL is off (as here), which is why sys_call_table is found by its contents.
  */
 public final class KernelSymbols {
+    /** Text symbols, sorted by address; their names in one byte array (kallsyms has 120,000 of them: no String, no map entry each). */
     private final long[] addresses;
-    private final String[] names;
-    private final Map<String, Long> byName;
+    private final int[] nameStarts;
+    private final byte[] nameBytes;
+    /** Every other symbol (data, read-only data) the same way, unsorted: asked for by name only. */
+    private final long[] otherAddresses;
+    private final int[] otherStarts;
+    private final byte[] otherBytes;
+    private final Map<String, Long> asked = new java.util.concurrent.ConcurrentHashMap<>();
     private final long textStart;
     private final long textEnd;
     private final List<ModuleText> modules;
@@ -29,83 +35,165 @@ public final class KernelSymbols {
     /** A module's symbols' span, from kallsyms' "[name]" column: its text as far as its symbols show it. */
     public record ModuleText(String name, long start, long end) {}
 
-    KernelSymbols(long[] addresses, String[] names, Map<String, Long> byName, List<ModuleText> modules, Map<Long, String> generated) {
-        this.generated = Map.copyOf(generated);
-        this.addresses = addresses;
-        this.names = names;
-        this.byName = byName;
-        this.textStart = byName.getOrDefault("_stext", 0L);
-        this.textEnd = byName.getOrDefault("_etext", 0L);
+    private KernelSymbols(Names text, Names other, List<ModuleText> modules, Map<Long, String> generated) {
+        this.addresses = text.addresses;
+        this.nameStarts = text.starts;
+        this.nameBytes = text.bytes;
+        this.otherAddresses = other.addresses;
+        this.otherStarts = other.starts;
+        this.otherBytes = other.bytes;
         this.modules = List.copyOf(modules);
+        this.generated = Map.copyOf(generated);
+        this.textStart = address("_stext");
+        this.textEnd = address("_etext");
     }
 
     /** /proc/kallsyms, read now; a kernel that hides its addresses (kptr_restrict) is refused with the reason. */
     public static KernelSymbols load() throws IOException {
-        try (BufferedReader in = Files.newBufferedReader(Path.of("/proc/kallsyms"), StandardCharsets.US_ASCII)) {
-            return parse(in);
+        return parse(Files.readAllBytes(Path.of("/proc/kallsyms")));
+    }
+
+    public static KernelSymbols parse(BufferedReader in) throws IOException {
+        StringBuilder b = new StringBuilder();
+        for (String line; (line = in.readLine()) != null; ) {
+            b.append(line).append('\n');
+        }
+        return parse(b.toString().getBytes(StandardCharsets.ISO_8859_1));
+    }
+
+    /** Symbols and their names as they are added: addresses, where each name starts in one byte array. */
+    private static final class Names {
+        long[] addresses = new long[1024];
+        int[] starts = new int[1025];
+        byte[] bytes = new byte[16384];
+        int n;
+
+        void add(long address, byte[] from, int start, int end) {
+            if (n + 1 >= addresses.length) {
+                addresses = Arrays.copyOf(addresses, addresses.length * 2);
+                starts = Arrays.copyOf(starts, starts.length * 2);
+            }
+            int at = starts[n];
+            if (at + end - start > bytes.length) {
+                bytes = Arrays.copyOf(bytes, Math.max(bytes.length * 2, at + end - start));
+            }
+            System.arraycopy(from, start, bytes, at, end - start);
+            addresses[n] = address;
+            starts[++n] = at + end - start;
+        }
+
+        /** Trimmed, and sorted by address (kallsyms lists the kernel's own in order: a copy only when it does not). */
+        Names finish(boolean sort) {
+            addresses = Arrays.copyOf(addresses, n);
+            starts = Arrays.copyOf(starts, n + 1);
+            bytes = Arrays.copyOf(bytes, starts[n]);
+            boolean sorted = true;
+            for (int i = 1; i < n && sorted; i++) {
+                sorted = Long.compareUnsigned(addresses[i - 1], addresses[i]) <= 0;
+            }
+            if (!sort || sorted) {
+                return this;
+            }
+            Integer[] order = new Integer[n];
+            for (int i = 0; i < n; i++) {
+                order[i] = i;
+            }
+            Arrays.sort(order, (x, y) -> Long.compareUnsigned(addresses[x], addresses[y]));
+            Names out = new Names();
+            for (int i : order) {
+                out.add(addresses[i], bytes, starts[i], starts[i + 1]);
+            }
+            return out.finish(false);
         }
     }
 
-    /** Lines of kallsyms' format: "ffffffff81000000 T _stext", a module's with " [name]" after. */
-    public static KernelSymbols parse(BufferedReader in) throws IOException {
-        List<long[]> text = new ArrayList<>(131_072);
-        List<String> textNames = new ArrayList<>(131_072);
-        Map<String, Long> byName = new HashMap<>(262_144);
+    /** kallsyms' lines: "ffffffff81000000 T _stext", a module's with "\t[name]" after. */
+    static KernelSymbols parse(byte[] kallsyms) throws IOException {
+        Names text = new Names();
+        Names other = new Names();
         Map<String, long[]> moduleSpans = new java.util.LinkedHashMap<>();
         Map<Long, String> generated = new HashMap<>();
         boolean anyAddress = false;
-        for (String line; (line = in.readLine()) != null; ) {
-            int a = line.indexOf(' ');
-            if (a != 16 || line.length() < 20) {
-                continue;
+        int line = 0;
+        while (line < kallsyms.length) {
+            int eol = line;
+            while (eol < kallsyms.length && kallsyms[eol] != '\n') {
+                eol++;
             }
-            long address = Long.parseUnsignedLong(line, 0, 16, 16);
-            anyAddress |= address != 0;
-            char type = line.charAt(17);
-            int nameEnd = line.indexOf('\t', 19);
-            String name = line.substring(19, nameEnd < 0 ? line.length() : nameEnd);
-            byName.putIfAbsent(name, address);
-            if (type == 'T' || type == 't' || type == 'W' || type == 'w') {
-                text.add(new long[] {address});
-                textNames.add(name);
+            if (eol - line >= 20 && kallsyms[line + 16] == ' ' && kallsyms[line + 18] == ' ') {
+                long address = hex(kallsyms, line, line + 16);
+                anyAddress |= address != 0;
+                byte type = kallsyms[line + 17];
+                int nameEnd = line + 19;
+                while (nameEnd < eol && kallsyms[nameEnd] != '\t') {
+                    nameEnd++;
+                }
+                if (nameEnd < eol) {
+                    String module = new String(kallsyms, nameEnd + 1, eol - nameEnd - 1, StandardCharsets.ISO_8859_1).replace("[", "").replace("]", "").strip();
+                    if (module.startsWith("__builtin__") || module.equals("bpf")) {
+                        // an ftrace or kprobe trampoline, a BPF program: code the kernel made at run time
+                        generated.put(address, new String(kallsyms, line + 19, nameEnd - line - 19, StandardCharsets.ISO_8859_1) + " [" + module + "]");
+                        line = eol + 1;
+                        continue;
+                    }
+                    long[] span = moduleSpans.computeIfAbsent(module, m -> new long[] {-1L, 0});
+                    if (Long.compareUnsigned(address, span[0]) < 0) {
+                        span[0] = address;
+                    }
+                    if (Long.compareUnsigned(address, span[1]) > 0) {
+                        span[1] = address;
+                    }
+                }
+                boolean isText = type == 'T' || type == 't' || type == 'W' || type == 'w';
+                (isText ? text : other).add(address, kallsyms, line + 19, nameEnd);
             }
-            if (nameEnd > 0) {
-                String module = line.substring(nameEnd + 1).replace("[", "").replace("]", "").strip();
-                if (module.startsWith("__builtin__") || module.equals("bpf")) {
-                    generated.put(address, name + " [" + module + "]"); // an ftrace or kprobe trampoline, a BPF program: code made at run time
-                    continue;
-                }
-                long[] span = moduleSpans.computeIfAbsent(module, m -> new long[] {Long.MAX_VALUE, 0});
-                if (Long.compareUnsigned(address, span[0]) < 0) {
-                    span[0] = address;
-                }
-                if (Long.compareUnsigned(address, span[1]) > 0) {
-                    span[1] = address;
-                }
-            }
+            line = eol + 1;
         }
         if (!anyAddress) {
             throw new IOException("/proc/kallsyms shows no addresses (kernel.kptr_restrict, or not root)");
         }
-        Integer[] order = new Integer[text.size()];
-        for (int i = 0; i < order.length; i++) {
-            order[i] = i;
-        }
-        Arrays.sort(order, (x, y) -> Long.compareUnsigned(text.get(x)[0], text.get(y)[0]));
-        long[] addresses = new long[order.length];
-        String[] names = new String[order.length];
-        for (int i = 0; i < order.length; i++) {
-            addresses[i] = text.get(order[i])[0];
-            names[i] = textNames.get(order[i]);
-        }
         List<ModuleText> modules = new ArrayList<>();
         moduleSpans.forEach((m, span) -> modules.add(new ModuleText(m, span[0], span[1] + 4096)));
-        return new KernelSymbols(addresses, names, byName, modules, generated);
+        return new KernelSymbols(text.finish(true), other.finish(false), modules, generated);
     }
 
-    /** The symbol's address, or 0 when kallsyms does not list it. */
+    private static long hex(byte[] b, int from, int to) throws IOException {
+        long v = 0;
+        for (int i = from; i < to; i++) {
+            int d = Character.digit(b[i], 16);
+            if (d < 0) {
+                throw new IOException("kallsyms: not an address");
+            }
+            v = v << 4 | d;
+        }
+        return v;
+    }
+
+    private String name(int i) {
+        return new String(nameBytes, nameStarts[i], nameStarts[i + 1] - nameStarts[i], StandardCharsets.ISO_8859_1);
+    }
+
+    private static int find(byte[] wanted, long[] addresses, int[] starts, byte[] bytes) {
+        for (int i = 0; i < addresses.length; i++) {
+            int len = starts[i + 1] - starts[i];
+            if (len == wanted.length && Arrays.equals(bytes, starts[i], starts[i + 1], wanted, 0, len)) {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /** The symbol's address, or 0 when kallsyms does not list it (a scan the first time a name is asked for). */
     public long address(String name) {
-        return byName.getOrDefault(name, 0L);
+        return asked.computeIfAbsent(name, n -> {
+            byte[] wanted = n.getBytes(StandardCharsets.ISO_8859_1);
+            int i = find(wanted, addresses, nameStarts, nameBytes);
+            if (i >= 0) {
+                return addresses[i];
+            }
+            int j = find(wanted, otherAddresses, otherStarts, otherBytes);
+            return j >= 0 ? otherAddresses[j] : 0L;
+        });
     }
 
     public boolean inKernelText(long address) {
@@ -129,7 +217,7 @@ public final class KernelSymbols {
     /** The text symbol at exactly this address (several may share it: the first listed), or null. */
     public String at(long address) {
         int i = floor(address);
-        return i >= 0 && addresses[i] == address ? names[i] : null;
+        return i >= 0 && addresses[i] == address ? name(i) : null;
     }
 
     /** Every text symbol name at exactly this address. */
@@ -137,7 +225,7 @@ public final class KernelSymbols {
         int i = floor(address);
         List<String> out = new ArrayList<>(2);
         while (i >= 0 && addresses[i] == address) {
-            out.add(names[i]);
+            out.add(name(i));
             i--;
         }
         return out;
@@ -147,7 +235,7 @@ public final class KernelSymbols {
     public String owner(long address) {
         if (inKernelText(address)) {
             int i = floor(address);
-            return i < 0 ? "kernel text" : names[i] + (addresses[i] == address ? "" : "+0x" + Long.toHexString(address - addresses[i]));
+            return i < 0 ? "kernel text" : name(i) + (addresses[i] == address ? "" : "+0x" + Long.toHexString(address - addresses[i]));
         }
         String made = generated.get(address);
         if (made != null) {
@@ -156,7 +244,7 @@ public final class KernelSymbols {
         ModuleText m = module(address);
         if (m != null) {
             int i = floor(address);
-            return "[" + m.name() + "] " + (i < 0 ? "" : names[i] + "+0x" + Long.toHexString(address - addresses[i]));
+            return "[" + m.name() + "] " + (i < 0 ? "" : name(i) + "+0x" + Long.toHexString(address - addresses[i]));
         }
         return NOT_IN_TEXT;
     }
