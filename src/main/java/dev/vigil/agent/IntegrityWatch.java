@@ -19,7 +19,8 @@ import java.util.function.Consumer;
  * The integrity checks inside `vigil run`: a pass at start and every interval on a thread of their
  * own, each new finding an event for the rules (a finding still there at the next pass is not sent
  * again; one that went and came back is), and every exec whose LD_PRELOAD names a library checked as
- * it happens. The last pass's results are the health page's and /metrics'.
+ * it happens (on a thread of its own: reading a library is no work for the sensor's). The last pass's
+ * results are the health page's and /metrics'.
  */
 public final class IntegrityWatch implements AutoCloseable {
     private final IntegrityScan scan = new IntegrityScan();
@@ -32,17 +33,56 @@ public final class IntegrityWatch implements AutoCloseable {
     private volatile long passes;
     private Set<String> reported = new HashSet<>();
     private final Set<String> preloadReported = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final java.util.concurrent.atomic.AtomicLong execChecksDropped = new java.util.concurrent.atomic.AtomicLong();
+    /** Exec-time preload checks read ELF files: off the sensor's thread, on a bounded queue whose overflow is counted. */
+    private final java.util.concurrent.ThreadPoolExecutor execChecks = new java.util.concurrent.ThreadPoolExecutor(1, 1, 0, TimeUnit.SECONDS,
+            new java.util.concurrent.ArrayBlockingQueue<>(1024), r -> Thread.ofPlatform().daemon().name("vigil-integrity-exec").unstarted(r),
+            (r, pool) -> execChecksDropped.incrementAndGet());
+    private static final int MAX_PRELOADS_REMEMBERED = 10_000;
 
-    private IntegrityWatch(Duration interval, Consumer<Map<String, Object>> events, String host) {
+    private final dev.vigil.enrich.ProcessCache cache;
+
+    private IntegrityWatch(Duration interval, Consumer<Map<String, Object>> events, String host, dev.vigil.enrich.ProcessCache cache) {
         this.interval = interval;
         this.events = events;
         this.host = host;
+        this.cache = cache;
         this.thread = Thread.ofPlatform().daemon().name("vigil-integrity").start(this::loop);
     }
 
-    /** Starts the checks: a pass now, then one every `interval` (zero: at start only). */
-    public static IntegrityWatch start(Duration interval, Consumer<Map<String, Object>> events, String host) {
-        return new IntegrityWatch(interval, events, host);
+    /** Starts the checks: a pass now, then one every `interval` (zero: at start only); `cache` gives a process finding its identity. */
+    public static IntegrityWatch start(Duration interval, Consumer<Map<String, Object>> events, String host, dev.vigil.enrich.ProcessCache cache) {
+        return new IntegrityWatch(interval, events, host, cache);
+    }
+
+    /**
+     * A finding's event, with the process's identity as the sensor knows it (start time and exec_id,
+     * so that the store and the console put the alert on that process's node) when it names one.
+     */
+    private Map<String, Object> event(Finding f) {
+        Map<String, Object> e = IntegrityEvents.of(f, host);
+        if (f.pid() > 0) {
+            dev.vigil.enrich.ProcessInfo p = cache == null ? null : cache.get(f.pid());
+            long start = p != null ? p.startTime() : startFromProc(f.pid());
+            if (start > 0) {
+                e.put("start_time", start);
+                e.put("exec_id", host + ":" + start + ":" + f.pid());
+            }
+            if (p != null) {
+                e.put("ppid", (long) p.ppid());
+            }
+        }
+        return e;
+    }
+
+    /** The process's start in boot-time ns from /proc/PID/stat (in ticks of 10 ms), or 0. */
+    private static long startFromProc(int pid) {
+        try {
+            String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc", Integer.toString(pid), "stat"));
+            return Long.parseLong(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[19]) * 10_000_000L;
+        } catch (java.io.IOException | RuntimeException gone) {
+            return 0;
+        }
     }
 
     private void loop() {
@@ -65,18 +105,13 @@ public final class IntegrityWatch implements AutoCloseable {
                 String key = f.check().id() + "\0" + f.subject() + "\0" + f.pid() + "\0" + f.address();
                 now.add(key);
                 if (!reported.contains(key)) {
-                    events.accept(IntegrityEvents.of(f, host));
+                    events.accept(event(f));
                 }
             }
         }
         reported = now;
         last = results;
         passes++;
-        for (CheckResult r : results) {
-            if (r.outcome() == CheckResult.Outcome.NOT_RUNNABLE && passes == 1) {
-                System.err.println("vigil: integrity check " + r.check().id() + " cannot run here: " + r.note());
-            }
-        }
     }
 
     /** A kernel event: an exec whose LD_PRELOAD names a library that hides is a finding now, not at the next pass. */
@@ -85,10 +120,17 @@ public final class IntegrityWatch implements AutoCloseable {
                 || !(e.get("pid") instanceof Number pid)) {
             return;
         }
-        Finding f = scan.preloadedAtExec(pid.intValue(), String.valueOf(e.getOrDefault("comm", "")), String.valueOf(e.getOrDefault("exe", "")), preload);
-        if (f != null && preloadReported.add(pid + "\0" + f.subject())) {
-            events.accept(IntegrityEvents.of(f, host));
-        }
+        String comm = String.valueOf(e.getOrDefault("comm", ""));
+        String exe = String.valueOf(e.getOrDefault("exe", ""));
+        execChecks.execute(() -> {
+            Finding f = scan.preloadedAtExec(pid.intValue(), comm, exe, preload);
+            if (preloadReported.size() > MAX_PRELOADS_REMEMBERED) {
+                preloadReported.clear();
+            }
+            if (f != null && preloadReported.add(pid + "\0" + f.subject())) {
+                events.accept(event(f));
+            }
+        });
     }
 
     /** The last pass, for the health page: per check its outcome, findings and time; numbers for /metrics. */
@@ -105,6 +147,7 @@ public final class IntegrityWatch implements AutoCloseable {
             nanos += r.nanos();
         }
         h.put("integrity_passes", passes);
+        h.put("integrity_exec_checks_dropped", execChecksDropped.get());
         h.put("integrity_last_pass_ms", nanos / 1_000_000);
         h.put("integrity_findings", findings);
         h.put("integrity_check_runnable", runnable);
@@ -115,6 +158,8 @@ public final class IntegrityWatch implements AutoCloseable {
     @Override
     public void close() throws InterruptedException {
         stop.countDown();
+        execChecks.shutdown();
+        execChecks.awaitTermination(10, TimeUnit.SECONDS);
         thread.join(10_000);
     }
 }

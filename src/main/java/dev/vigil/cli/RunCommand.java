@@ -269,7 +269,7 @@ final class RunCommand implements Callable<Integer> {
                         st.event(e);
                     }
                     engine.accept(e);
-                }, dev.vigil.enrich.Enricher.hostname()));
+                }, dev.vigil.enrich.Enricher.hostname(), s.cache()));
             }
             warmUp.join();
             try {

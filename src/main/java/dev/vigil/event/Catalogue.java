@@ -57,6 +57,18 @@ public final class Catalogue {
     /** Fields every event of every source carries. */
     public static final List<String> EVERY_SOURCE = List.of("schema", "ts", "time", "data_type", "event", "nodename");
 
+    /** A new event of a source other than the kernel, with the fields every source's events carry ({@link #EVERY_SOURCE}), in that order. */
+    public static Map<String, Object> event(EventKind kind, long schema, long ts, String host, int capacity) {
+        Map<String, Object> e = new LinkedHashMap<>(capacity);
+        e.put("schema", schema);
+        e.put("ts", ts);
+        e.put("time", WallTime.iso(ts));
+        e.put("data_type", (long) kind.number());
+        e.put("event", kind.eventName());
+        e.put("nodename", host);
+        return e;
+    }
+
     /** Fields every event of the kernel carries: the schema, times, the kernel's header, what enrichment adds. */
     public static final List<String> COMMON = List.of("schema", "ts", "time", "data_type", "event", "pid", "tid", "ppid",
             "pgid", "tgid", "sid", "uid", "gid", "euid", "egid", "loginuid", "sessionid", "comm", "pns", "mntns", "netns",

@@ -1,9 +1,8 @@
 package dev.vigil.integrity;
 
 import dev.vigil.event.IntegrityType;
-import dev.vigil.event.WallTime;
+import dev.vigil.event.Catalogue;
 
-import java.util.LinkedHashMap;
 import java.util.Map;
 
 /** A finding as an event of the catalogue's integrity types: what rules, the store and the console read. */
@@ -21,15 +20,8 @@ public final class IntegrityEvents {
     }
 
     public static Map<String, Object> of(Finding f, String host) {
-        long ts = System.currentTimeMillis() * 1_000_000L;
         IntegrityType kind = kind(f);
-        Map<String, Object> e = new LinkedHashMap<>();
-        e.put("schema", (long) SCHEMA);
-        e.put("ts", ts);
-        e.put("time", WallTime.iso(ts));
-        e.put("data_type", (long) kind.number());
-        e.put("event", kind.eventName());
-        e.put("nodename", host);
+        Map<String, Object> e = Catalogue.event(kind, SCHEMA, System.currentTimeMillis() * 1_000_000L, host, 16);
         if (kind != IntegrityType.KERNEL_INTEGRITY && f.pid() != 0) {
             e.put("pid", (long) f.pid());
             e.put("comm", f.comm());

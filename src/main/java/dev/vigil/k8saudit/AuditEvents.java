@@ -1,12 +1,10 @@
 package dev.vigil.k8saudit;
 
 import dev.vigil.event.K8sAuditType;
-import dev.vigil.event.WallTime;
 
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -118,14 +116,7 @@ public final class AuditEvents {
 
     /** The event rules read, from one audit Event. */
     public static Map<String, Object> event(Map<?, ?> a, String host, String cluster) {
-        Map<String, Object> e = new LinkedHashMap<>(40);
-        long ts = time(a);
-        e.put("schema", (long) SCHEMA);
-        e.put("ts", ts);
-        e.put("time", WallTime.iso(ts));
-        e.put("data_type", (long) K8sAuditType.K8S_AUDIT.number());
-        e.put("event", K8sAuditType.K8S_AUDIT.eventName());
-        e.put("nodename", host);
+        Map<String, Object> e = dev.vigil.event.Catalogue.event(K8sAuditType.K8S_AUDIT, SCHEMA, time(a), host, 40);
         e.put("audit_id", string(a.get("auditID")));
         e.put("stage", string(a.get("stage")));
         e.put("verb", string(a.get("verb")));

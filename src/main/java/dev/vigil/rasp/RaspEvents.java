@@ -3,10 +3,8 @@ package dev.vigil.rasp;
 import dev.vigil.event.Catalogue;
 import dev.vigil.event.EventKind;
 import dev.vigil.event.RaspType;
-import dev.vigil.event.WallTime;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -33,13 +31,7 @@ public final class RaspEvents {
         }
         long now = System.currentTimeMillis() * 1_000_000L;
         long ts = line.get("ts") instanceof Number n && Math.abs(n.longValue() - now) < 3_600_000_000_000L ? n.longValue() : now;
-        Map<String, Object> e = new LinkedHashMap<>(48);
-        e.put("schema", (long) SCHEMA);
-        e.put("ts", ts);
-        e.put("time", WallTime.iso(ts));
-        e.put("data_type", (long) kind.number());
-        e.put("event", kind.eventName());
-        e.put("nodename", host);
+        Map<String, Object> e = Catalogue.event(kind, SCHEMA, ts, host, 48);
         e.put("pid", (long) jvm.pid());
         if (jvm.nsPid() == jvm.pid() && line.get("tid") instanceof Number tid && tid.longValue() > 0) {
             e.put("tid", tid.longValue()); // the kernel's thread id: the JVM shares the host's pid namespace

@@ -117,7 +117,8 @@ class IntegrityLiveTest {
         AgentProcess.requireRoot();
         List<Process> started = new ArrayList<>();
         Path mounted = null;
-        try (TempDir kit = TempDir.create("vigil-kit"); AgentProcess agent = AgentProcess.start(args("1s"))) {
+        try (TempDir kit = TempDir.create("vigil-kit"); AgentProcess agent = AgentProcess.start("--data", kit.path().resolve("data").toString(),
+                "--listen", "127.0.0.1:0", "--fold", "0", "--integrity-interval", "1s")) {
             Path sleep = Files.copy(Path.of("/bin/sleep"), kit.path().resolve("sleep"));
             Process fake = new ProcessBuilder("bash", "-c", "exec -a '[kworker/0:9]' " + sleep + " 600").start();
             started.add(fake);
@@ -137,6 +138,14 @@ class IntegrityLiveTest {
             assertEquals(dropper.toString(), event(deleted).path("integrity_subject").asText());
             JsonNode mount = agent.await("Mount over a process's /proc directory", a -> event(a).path("pid").asLong() == under.pid());
             assertTrue(event(mount).path("integrity_detail").asText().contains("vigil-over-proc"), mount.toString());
+            // in the store and the console like any alert, and every check's state in the health
+            AgentProcess.ConsoleClient console = agent.console();
+            JsonNode graph = console.graphOf("User process named like a kernel thread", "[kworker/0:9]");
+            assertTrue(graph.toString().contains(Long.toString(fake.pid())), graph.toString());
+            JsonNode health = console.get("/api/health");
+            assertEquals(12, health.path("integrity_checks").size(), health.toString());
+            assertTrue(health.path("integrity_checks").path("hidden_modules").asText().startsWith("not_runnable: "), health.toString());
+            assertTrue(health.path("integrity_passes").asLong() >= 1, health.toString());
         } finally {
             if (mounted != null) {
                 new ProcessBuilder("umount", mounted.toString()).start().waitFor();

@@ -20,7 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  */
 class LayoutTest {
     /** event is the shared vocabulary; then the data flow, sources (the kernel, Kubernetes audit logs, the JVM RASP) to console; fleet, agent and cli assemble it. */
-    static final List<String> FLOW = List.of("event", "bpf", "sensor", "k8saudit", "rasp", "enrich", "detect", "sink", "store", "console", "fleet",
+    static final List<String> FLOW = List.of("event", "bpf", "sensor", "k8saudit", "rasp", "integrity", "enrich", "detect", "sink", "store", "console", "fleet",
             "agent", "cli");
 
     private static final Pattern USE = Pattern.compile("\\bdev\\.vigil\\.(\\w+)\\.");
