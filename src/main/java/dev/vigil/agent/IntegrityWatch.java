@@ -86,6 +86,7 @@ public final class IntegrityWatch implements AutoCloseable {
     }
 
     private void loop() {
+        BackgroundPriority.lowerThisThread(); // a pass waits for the host's work, never the other way round
         try {
             do {
                 pass();
