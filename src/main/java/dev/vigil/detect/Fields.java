@@ -138,8 +138,8 @@ public final class Fields {
         computed("evt.type", "the event's name, equal also to each Falco event type (syscall) it stands for",
                 e -> new Falco.Types(String.valueOf(e.get("event")), Falco.types(e)));
         computed("evt.dir", "both > and <: Vigil reports each operation once, with its result", e -> Falco.Direction.BOTH);
-        computed("evt.res", "the result: SUCCESS or the errno's name (ENOENT…)",
-                e -> e.get("res") instanceof Number n ? Falco.result(n.longValue()) : null);
+        computed("evt.res", "the result as Falco has it, a string: SUCCESS or the errno's name (ENOENT…); evt.rawres is the number",
+                e -> e.get("res") instanceof Number n ? Falco.result(n.longValue()).name() : null);
         computed("evt.failed", "the call failed (res < 0)", e -> e.get("res") instanceof Number n && n.longValue() < 0);
         computed("evt.is_open_read", "an open for reading", e -> Falco.openLike(e) ? (openAccess(e) & 1) != 0 : null);
         computed("evt.is_open_write", "an open for writing", e -> Falco.openLike(e) ? (openAccess(e) & 2) != 0 : null);
@@ -151,6 +151,12 @@ public final class Fields {
             return k == null ? "syscall" : k.def().source();
         });
         computed("proc.args", "the arguments after argv[0], joined by spaces", e -> String.join(" ", tail(args(e))));
+        computed("ld_preload.interposes", "Vigil's: the functions the LD_PRELOAD libraries export that matter (readdir, open, stat, exec*, system,"
+                + " PAM, getpwnam, TLS, sockets, read, write, dlopen…), read from each library's ELF symbols; absent when none",
+                e -> e.get("ld_preload") instanceof String s && !s.isEmpty() ? nonEmpty(dev.vigil.enrich.PreloadedLibraries.interposes(s)) : null);
+        computed("ld_preload.doubtful", "Vigil's: an LD_PRELOAD library lives where anyone can write (/tmp, /var/tmp, /dev/shm, a home)"
+                + " or cannot be read as a library",
+                e -> e.get("ld_preload") instanceof String s && !s.isEmpty() ? dev.vigil.enrich.PreloadedLibraries.doubtful(s) : null);
         computed("proc.cmdline", "the name and the arguments", e -> cmdline(e.get("comm"), args(e)));
         computed("proc.cmdnargs", "the number of arguments after argv[0]", e -> (long) tail(args(e)).size());
         computed("proc.vpid", "pid in the process's own pid namespace (the pid on the host)", e -> first(e.get("vpid"), onHost(e) ? e.get("pid") : null));
@@ -364,6 +370,10 @@ public final class Fields {
     }
 
     /** NAME's value in the captured environment; LD_PRELOAD also from the kernel's own search of the whole environment. */
+    private static List<String> nonEmpty(List<String> l) {
+        return l.isEmpty() ? null : l;
+    }
+
     private static Object envValue(Map<String, Object> e, String name, boolean preload) {
         String v = environment(e).get(name);
         return v == null && preload && e.get("ld_preload") instanceof String s && !s.isEmpty() ? s : v;

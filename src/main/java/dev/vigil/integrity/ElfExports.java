@@ -15,12 +15,12 @@ import java.util.Set;
  * interpose when preloaded. The file is the attacker's: every offset and size is checked against
  * the bytes read, and what cannot be read is an error, never a crash.
  */
-final class ElfExports {
+public final class ElfExports {
     private ElfExports() {}
 
     static final int MAX_BYTES = 64 << 20;
 
-    static Set<String> of(Path library) throws IOException {
+    public static Set<String> of(Path library) throws IOException {
         try (FileChannel ch = FileChannel.open(library, StandardOpenOption.READ)) {
             long size = ch.size();
             if (size > MAX_BYTES) {

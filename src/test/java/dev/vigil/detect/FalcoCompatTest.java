@@ -73,11 +73,16 @@ class FalcoCompatTest {
     }
 
     @Test
-    void resultsAreSuccessOrTheErrnoNameAndStillNumbers() {
+    void resultsAreStringsAsInFalcoAndRawresIsTheNumber() {
         var ok = event("event", "connect", "res", 0L);
-        assertTrue(holds("evt.res = SUCCESS and evt.res = 0 and evt.rawres >= 0", ok));
+        assertTrue(holds("evt.res = SUCCESS and evt.rawres = 0 and evt.rawres >= 0", ok));
+        assertFalse(holds("evt.res = 0", ok), "Falco's evt.res is a string: SUCCESS, never 0");
         var pending = event("event", "connect", "res", -115L);
         assertTrue(holds("evt.res = EINPROGRESS and evt.res != SUCCESS and evt.rawres < 0", pending));
+        // Falco's unprivileged-userfaultfd rule fires on a refused call: "EPERM" != "-1" as strings
+        var refused = event("event", "userfaultfd", "res", -1L, "uid", 1000L);
+        assertTrue(holds("evt.type = userfaultfd and (evt.rawres >= 0 or evt.res != -1)", refused));
+        assertFalse(holds("evt.res = -1", refused));
     }
 
     @Test
