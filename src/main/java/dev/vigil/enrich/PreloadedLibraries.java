@@ -61,7 +61,18 @@ public final class PreloadedLibraries {
         return java.util.Arrays.stream(ldPreload.split("[\\s:]+")).filter(s -> !s.isEmpty()).limit(16).toList();
     }
 
-    private static Verdict verdict(String library) {
+    /** Where ld.so looks for a preloaded name without a slash (Debian's multiarch and the classic directories). */
+    private static final List<String> SEARCHED = List.of("/lib/x86_64-linux-gnu/", "/usr/lib/x86_64-linux-gnu/", "/lib/aarch64-linux-gnu/",
+            "/usr/lib/aarch64-linux-gnu/", "/lib/", "/usr/lib/", "/lib64/", "/usr/lib64/", "/usr/local/lib/");
+
+    private static Verdict verdict(String named) {
+        String library = named;
+        if (!named.contains("/")) {
+            library = SEARCHED.stream().map(d -> d + named).filter(f -> Files.isRegularFile(Path.of(f))).findFirst().orElse(null);
+            if (library == null) {
+                return new Verdict(List.of(), true);
+            }
+        }
         boolean writable = !library.startsWith("/") || library.contains("/../") || ANYONE_WRITES.stream().anyMatch(library::startsWith);
         Path p = Path.of(library);
         String key;
