@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Which processes get the watch list looked up under their root: a real process in a mount
@@ -34,6 +35,15 @@ class ContainerWatchesTest {
         return (int) Long.parseLong(link.substring(link.indexOf('[') + 1, link.indexOf(']')));
     }
 
+    private static boolean chrooted(Path rootLink, Path root, Path ns) {
+        try {
+            return Files.readSymbolicLink(rootLink).equals(root.toRealPath())
+                    && !Files.readSymbolicLink(ns).equals(Files.readSymbolicLink(Path.of("/proc/self/ns/mnt")));
+        } catch (java.io.IOException notYet) {
+            return false;
+        }
+    }
+
     @Test
     void aProcessWithARootOfItsOwnIsLookedAtOncePerContainer() throws Exception {
         LiveSensor.requireRoot(); // to make a mount namespace and chroot
@@ -44,10 +54,13 @@ class ContainerWatchesTest {
             Files.copy(Path.of("/bin/busybox"), root.resolve("bin/busybox"));
             p = new ProcessBuilder("unshare", "-m", "chroot", root.toString(), "/bin/busybox", "sleep", "60").start();
             Path ns = Path.of("/proc/" + p.pid() + "/ns/mnt");
-            for (int i = 0; i < 200 && (!Files.exists(Path.of("/proc/" + p.pid() + "/root/bin/busybox"))
-                    || Files.readSymbolicLink(ns).equals(Files.readSymbolicLink(Path.of("/proc/self/ns/mnt")))); i++) {
-                Thread.sleep(10); // until unshare has made the namespace and chroot has changed the root
+            // until unshare has made the namespace and chroot has changed the root: the host has a /bin/busybox too, so the
+            // root is known changed only when /proc/PID/root names the new one (between unshare and chroot it is still /)
+            Path rootLink = Path.of("/proc/" + p.pid() + "/root");
+            for (int i = 0; i < 3000 && !chrooted(rootLink, root, ns); i++) {
+                Thread.sleep(10);
             }
+            assertTrue(chrooted(rootLink, root, ns), "unshare and chroot done within 30 s");
             int theirs = mntns(Files.readSymbolicLink(ns).toString()), ours = mntns(Files.readSymbolicLink(Path.of("/proc/self/ns/mnt")).toString());
             List<Path> added = new ArrayList<>();
             List<Object> removed = new ArrayList<>();
