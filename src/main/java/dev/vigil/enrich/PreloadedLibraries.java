@@ -5,19 +5,16 @@ import dev.vigil.integrity.ElfExports;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * What the libraries of an LD_PRELOAD can do to the programs they are loaded into: the functions
  * they export that matter to a defender (listing directories, opening and stat'ing files, running
  * programs, authenticating, TLS, sockets, reading and writing descriptors), and whether one lives
  * where anyone can write or cannot be read at all. A library that wraps fsync (eatmydata) or malloc
- * (jemalloc) exports none of these. Read once per file (its path, identity, time and size).
+ * (jemalloc) exports none of these. Each file is read once (ElfExports.cached).
  */
 public final class PreloadedLibraries {
     private PreloadedLibraries() {}
@@ -31,12 +28,10 @@ public final class PreloadedLibraries {
             "dlopen", "dlsym", "ptrace", "kill");
     private static final List<String> PREFIXES = List.of("pam_", "SSL_read", "SSL_write", "EVP_");
     private static final List<String> ANYONE_WRITES = List.of("/tmp/", "/var/tmp/", "/dev/shm/", "/run/user/", "/home/", "/root/", "/run/shm/");
-    private static final int MAX_CACHED = 4096;
 
     /** A library's verdict: what it exports of interest, and whether it is in a place anyone writes or unreadable. */
     private record Verdict(List<String> interposes, boolean doubtful) {}
 
-    private static final Map<String, Verdict> CACHE = new ConcurrentHashMap<>();
 
     /** The functions of interest the preloaded libraries export, sorted; empty when none. */
     public static List<String> interposes(String ldPreload) {
@@ -74,25 +69,11 @@ public final class PreloadedLibraries {
             }
         }
         boolean writable = !library.startsWith("/") || library.contains("/../") || ANYONE_WRITES.stream().anyMatch(library::startsWith);
-        Path p = Path.of(library);
-        String key;
         try {
-            BasicFileAttributes a = Files.readAttributes(p, BasicFileAttributes.class);
-            key = library + "\0" + a.fileKey() + "\0" + a.lastModifiedTime().toMillis() + "\0" + a.size();
-        } catch (IOException | RuntimeException unreadable) {
+            return new Verdict(ElfExports.cached(Path.of(library)).stream().filter(s -> EXACT.contains(s) || PREFIXES.stream().anyMatch(s::startsWith))
+                    .sorted().limit(64).toList(), writable);
+        } catch (IOException | RuntimeException unreadableOrNoLibrary) {
             return new Verdict(List.of(), true);
         }
-        if (CACHE.size() > MAX_CACHED) {
-            CACHE.clear();
-        }
-        return CACHE.computeIfAbsent(key, k -> {
-            try {
-                List<String> of = ElfExports.of(p).stream().filter(s -> EXACT.contains(s) || PREFIXES.stream().anyMatch(s::startsWith))
-                        .sorted().limit(64).toList();
-                return new Verdict(of, writable);
-            } catch (IOException | RuntimeException notALibrary) {
-                return new Verdict(List.of(), true);
-            }
-        });
     }
 }

@@ -20,6 +20,26 @@ public final class ElfExports {
 
     static final int MAX_BYTES = 64 << 20;
 
+    /** Exports read already, by the file's path, identity, time and size (a replaced library is read again); bounded. */
+    private static final java.util.Map<String, Set<String>> READ = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final int MAX_CACHED = 4096;
+
+    /** {@link #of(Path)}, read once per file: preloaded libraries are asked about at every exec and every pass. */
+    public static Set<String> cached(Path library) throws IOException {
+        var a = java.nio.file.Files.readAttributes(library, java.nio.file.attribute.BasicFileAttributes.class);
+        String key = library + "\0" + a.fileKey() + "\0" + a.lastModifiedTime().toMillis() + "\0" + a.size();
+        Set<String> known = READ.get(key);
+        if (known != null) {
+            return known;
+        }
+        Set<String> read = of(library);
+        if (READ.size() >= MAX_CACHED) {
+            READ.clear();
+        }
+        READ.put(key, read);
+        return read;
+    }
+
     public static Set<String> of(Path library) throws IOException {
         try (FileChannel ch = FileChannel.open(library, StandardOpenOption.READ)) {
             long size = ch.size();

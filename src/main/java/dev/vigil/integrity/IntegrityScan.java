@@ -12,7 +12,6 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.function.Supplier;
 
 /**
  * One pass of every check, in order, each timed and each reporting clean, its findings, or why it
@@ -23,23 +22,13 @@ public final class IntegrityScan implements AutoCloseable {
     /** Where the first pass of a boot leaves x64_sys_call's digest; /run is cleared by a reboot. */
     static final Path BASELINE = Path.of("/run/vigil/integrity.baseline");
 
-    private final Supplier<KernelReader> opener;
     private KernelReader reader;
     private String readerFailure;
     private KernelSymbols symbols;
     private String symbolsFailure;
     private long syscallTable;
     private final PreloadHiders preload = new PreloadHiders();
-    private final Path baseline;
-
-    public IntegrityScan() {
-        this(KernelReader::open, BASELINE);
-    }
-
-    IntegrityScan(Supplier<KernelReader> opener, Path baseline) {
-        this.opener = opener;
-        this.baseline = baseline;
-    }
+    private final Path baseline = BASELINE;
 
     public List<CheckResult> run() {
         List<CheckResult> out = new ArrayList<>();
@@ -83,7 +72,7 @@ public final class IntegrityScan implements AutoCloseable {
         }
         if (reader == null && readerFailure == null) {
             try {
-                reader = opener.get();
+                reader = KernelReader.open();
             } catch (BpfException | UnsupportedOperationException | IllegalStateException e) {
                 readerFailure = "the integrity BPF programs cannot load: " + e.getMessage();
             }

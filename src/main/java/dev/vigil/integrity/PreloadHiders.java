@@ -5,9 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Preloaded libraries that hide: one named by /etc/ld.so.preload (loaded into every new process,
@@ -24,8 +22,6 @@ final class PreloadHiders {
             "access", "faccessat", "opendir", "fdopendir");
     static final Path LD_SO_PRELOAD = Path.of("/etc/ld.so.preload");
 
-    /** Exports by path and the file's identity (a replaced library is read again). */
-    private final Map<String, List<String>> interposed = new ConcurrentHashMap<>();
 
     /** The libraries ld.so.preload names (whitespace or colon separated, as ld.so reads it). */
     static List<String> named(String preloadFile) {
@@ -46,25 +42,15 @@ final class PreloadHiders {
 
     /** The listing and file functions this library exports, when it exports a listing function; empty otherwise or when unreadable. */
     List<String> hiding(String library) {
-        Path p = Path.of(library);
-        String key;
         try {
-            var attrs = Files.readAttributes(p, java.nio.file.attribute.BasicFileAttributes.class);
-            key = library + "\0" + attrs.fileKey() + "\0" + attrs.lastModifiedTime().toMillis() + "\0" + attrs.size();
-        } catch (IOException | RuntimeException gone) {
-            return List.of();
-        }
-        return interposed.computeIfAbsent(key, k -> {
-            try {
-                Set<String> exports = ElfExports.of(p);
-                if (exports.stream().noneMatch(LISTING::contains)) {
-                    return List.of();
-                }
-                return exports.stream().filter(s -> LISTING.contains(s) || FILE_ACCESS.contains(s)).sorted().toList();
-            } catch (IOException | RuntimeException unreadable) {
+            Set<String> exports = ElfExports.cached(Path.of(library));
+            if (exports.stream().noneMatch(LISTING::contains)) {
                 return List.of();
             }
-        });
+            return exports.stream().filter(s -> LISTING.contains(s) || FILE_ACCESS.contains(s)).sorted().toList();
+        } catch (IOException | RuntimeException unreadable) {
+            return List.of();
+        }
     }
 
     Finding fromPreloadFile(String library) {
