@@ -3,6 +3,9 @@
  * Tamper evidence (700 agent_tamper): another process acting on the agent.
  * Decided here, for the agent's own tgid (vigil_config.agent_tgid), whatever
  * hooks are switched on, so that stopping or patching the agent always says who.
+ * The same signal program reports 713 guarded_signal: a signal that stops,
+ * suspends or ends a process whose name is in guarded_names (the security and
+ * logging agents the sensor names), so that no per-syscall kill hook is needed.
  *
  * - Signals: tp_btf/signal_generate, on the kernel's common path for every
  *   sender (kill, tkill, tgkill, rt_sigqueueinfo, pidfd_send_signal, and the
@@ -22,6 +25,52 @@
 #include "lib/common.h"
 
 #define SIGCHLD 17
+#define SI_USER 0
+#define SEND_SIG_PRIV ((struct kernel_siginfo *)1)
+
+/* Names (comm, NUL-padded) of processes whose stopping is reported as guarded_signal; written by userspace. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 256);
+	__type(key, char[VIGIL_COMM_LEN]);
+	__type(value, __u8);
+} guarded_names SEC(".maps");
+
+/* Signals that end, stop or abort a process (not HUP or USR1/2, which daemons take as "reload" or "rotate"). */
+static __always_inline bool stopping_signal(int sig)
+{
+	return sig == 2 || sig == 3 || sig == 6 || sig == 9 || sig == 15 || sig == 19 || sig == 20;
+}
+
+/* A signal some process sent (kill, tkill, tgkill, sigqueue, pidfd: si_code SI_USER or below), not one the kernel raised. */
+static __always_inline bool sent_by_a_process(struct kernel_siginfo *info)
+{
+	if (!info || info == SEND_SIG_PRIV)
+		return !info; /* SEND_SIG_NOINFO (NULL) is a user's signal with no details */
+	return BPF_CORE_READ(info, si_code) <= SI_USER;
+}
+
+static __always_inline void guarded_check(int sig, struct kernel_siginfo *info, struct task_struct *task, int group)
+{
+	if (!stopping_signal(sig) || !wanted(T_GUARDED_SIGNAL))
+		return;
+	char name[VIGIL_COMM_LEN] = {};
+	bpf_probe_read_kernel_str(name, sizeof(name), task->comm);
+	if (!bpf_map_lookup_elem(&guarded_names, name))
+		return;
+	struct task_struct *me = bpf_get_current_task_btf();
+	if (BPF_CORE_READ(me, tgid) == BPF_CORE_READ(task, tgid) || !sent_by_a_process(info))
+		return;
+	struct task_event *e = task_record(me, T_GUARDED_SIGNAL, 0);
+	if (!e)
+		return;
+	e->arg0 = sig;
+	e->arg1 = BPF_CORE_READ(task, tgid);
+	e->arg2 = BPF_CORE_READ(task, group_leader, start_boottime);
+	e->arg3 = group;
+	fill_tree(&e->tree, me);
+	emit(e, sizeof(*e));
+}
 
 /*
  * The latest tamper record, pinned in bpffs by the agent so that it outlives
@@ -62,7 +111,11 @@ SEC("tp_btf/signal_generate")
 int BPF_PROG(tamper__signal, int sig, struct kernel_siginfo *info, struct task_struct *task, int group, int result)
 {
 	__u32 agent = agent_tgid();
-	if (!agent || BPF_CORE_READ(task, tgid) != agent || !wanted(T_AGENT_TAMPER))
+	if (!agent || BPF_CORE_READ(task, tgid) != agent) {
+		guarded_check(sig, info, task, group);
+		return 0;
+	}
+	if (!wanted(T_AGENT_TAMPER))
 		return 0;
 	struct task_struct *me = bpf_get_current_task_btf();
 	/* the agent's children report their exit to it: not an act against it */

@@ -75,6 +75,7 @@ enum vigil_type {
 	T_SYSCTL_WRITE = 709, /* Vigil's own: a /proc/sys tunable opened for writing (task_event: arg0 flags; text: the path) */
 	T_MKDIR = 711,       /* Vigil's own: a directory made (file_event: path, mode) */
 	T_DUP = 712,         /* Vigil's own: an inet socket duplicated onto fd 0, 1 or 2 (net_event) */
+	T_GUARDED_SIGNAL = 713, /* Vigil's own: a stopping signal sent to a guarded (security) process (task_event: arg0 signal, arg1 target pid, arg2 target start, arg3 1 for the whole group) */
 	T_FORK = 1000,       /* internal: keeps the process cache */
 	T_CGROUP = 1001,     /* internal: a cgroup v2 directory made or removed (task_event: arg0 id, arg1 removed; text: path) */
 	T_SLOTS = 1024,      /* size of per-type maps */

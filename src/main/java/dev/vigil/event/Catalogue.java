@@ -234,6 +234,7 @@ public final class Catalogue {
         def("target_pid", NUMBER, "the process acted on");
         def("target_start", NUMBER, "the start time of the process acted on (with target_pid, its identity)");
         def("sig", NUMBER, "signal number");
+        def("group", FLAG, "the signal was sent to the whole thread group (kill), not one thread (tkill, tgkill)");
         def("ptrace_request", NUMBER, "the ptrace request (16 PTRACE_ATTACH, 4 POKETEXT…)");
         def("data", NUMBER, "ptrace's data argument");
         def("option", NUMBER, "prctl's option");

@@ -352,6 +352,14 @@ public enum EventType implements EventKind {
             .peer()
             .falco("dup", "dup2", "dup3")
             .falcoArg("fd", "newfd")),
+    GUARDED_SIGNAL(713, "guarded_signal", kernel(true, "signal_generate (tp_btf), decided in the kernel: a stopping signal (INT, QUIT, ABRT, KILL, TERM, STOP, TSTP) that a process sent to a guarded process, by its name", "tamper__")
+            .record("task_event")
+            .is("a security or logging agent (auditd, falco, osqueryd, wazuh-*, the EDRs: sensor.GuardedNames) sent a signal that ends or suspends it, by any route (kill, tkill, tgkill, sigqueue, pidfd); target_comm names it")
+            .fields("sig", "target_pid", "target_start", "group")
+            .ancestry()
+            .falco("kill", "tkill", "tgkill")
+            .falcoArg("target_pid", "pid")
+            .falcoArg("sig", "sig")),
     /** Keeps the process cache; no hook of its own. */
     FORK(1000, "fork", internal()
             .record("task_event")

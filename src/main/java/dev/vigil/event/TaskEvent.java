@@ -38,6 +38,7 @@ public sealed interface TaskEvent extends Event {
             case RAW_SOCKET -> new RawSocket(h, tree, a0, a1 & 0xf, a2);
             case PROCESS_MEMORY -> new ProcessMemory(h, tree, MemoryAccess.of(a0), a1, a2, a3, text);
             case AGENT_TAMPER -> new AgentTamper(h, tree, TamperAction.of(a0), a1, a2, text);
+            case GUARDED_SIGNAL -> new GuardedSignal(h, tree, a0, a1, a2, a3 != 0);
             default -> new Plain(h);
         };
     }
@@ -111,6 +112,18 @@ public sealed interface TaskEvent extends Event {
             out.field("data", data);
             out.ancestry(pidTree);
             out.field("res", header.res());
+        }
+    }
+
+    /** 713: a signal that ends or suspends a guarded process (a security agent), sent by this one. */
+    record GuardedSignal(Header header, PidTree pidTree, long sig, long targetPid, long targetStart, boolean group) implements TaskEvent {
+        @Override
+        public void fields(FieldSink out) {
+            out.field("sig", sig);
+            out.field("target_pid", targetPid);
+            out.field("target_start", targetStart);
+            out.field("group", group);
+            out.ancestry(pidTree);
         }
     }
 

@@ -304,6 +304,16 @@ public final class Sensor implements AutoCloseable {
             for (EventType h : hooks) {
                 switches.update(h.number(), on);
             }
+            if (hooks.contains(EventType.GUARDED_SIGNAL)) {
+                BpfMap guarded = obj.map("guarded_names");
+                MemorySegment yes = arena.allocateFrom(JAVA_BYTE, (byte) 1);
+                for (String name : GuardedNames.DEFAULT) {
+                    MemorySegment key = arena.allocate(Wire.COMM_LEN);
+                    byte[] b = GuardedNames.comm(name).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+                    MemorySegment.copy(b, 0, key, JAVA_BYTE, 0, b.length);
+                    guarded.update(key, yes);
+                }
+            }
             if (hooks.contains(EventType.FILE_READ) || hooks.contains(EventType.FILE_WRITE) || hooks.contains(EventType.WATCHED_CHANGE)) {
                 watchedByName = obj.map("watched");
                 watchedByInode = obj.map("watched_inodes");

@@ -61,6 +61,9 @@ class AttackCorpusTest {
             String noisy = ranAdmin.stream().filter(r -> !r.rules().isEmpty()).map(r -> r.p().id() + " " + r.rules())
                     .collect(Collectors.joining("; "));
             assertEquals("", noisy, "admin work raised alerts");
+            List<String> unproved = ranAttacks.stream().filter(r -> !r.p().expect().isEmpty() && !r.rules().contains(r.p().expect()))
+                    .map(r -> r.p().id() + " (wants \"" + r.p().expect() + "\", got " + r.rules() + ")").toList();
+            assertEquals(List.of(), unproved, "procedures without the detection they are there to prove");
             assertTrue(caught * 100 >= 95L * ranAttacks.size(), "caught " + caught + " of " + ranAttacks.size() + "; missed: " + missed);
             assertEquals(0, agent.stop());
         } finally {

@@ -32,8 +32,9 @@ import java.util.concurrent.TimeUnit;
  * runtime, not from the procedure).
  */
 final class Corpus implements AutoCloseable {
+    /** One procedure; `expect`, when not empty, is the detection it is there to prove, which must be among its alerts. */
     record Procedure(String id, String technique, String tactic, String name, String run, String cleanup, boolean bind,
-                     String send) {}
+                     String send, String expect) {}
 
     /** A procedure as it ran: the root of its process tree, and the rules that alerted on that tree. */
     record Ran(Procedure p, long root, List<String> rules) {}
@@ -63,7 +64,7 @@ final class Corpus implements AutoCloseable {
             for (JsonNode n : yaml.readTree(in)) {
                 out.add(new Procedure(n.path("id").asText(), n.path("technique").asText(""), n.path("tactic").asText(""),
                         n.path("name").asText(), n.path("run").asText(), n.path("cleanup").asText(""), n.path("bind").asBoolean(false),
-                        n.path("send").asText("id\nexit\n")));
+                        n.path("send").asText("id\nexit\n"), n.path("expect").asText("")));
             }
         }
         return out;
