@@ -14,6 +14,7 @@
 #include "task.bpf.c"
 #include "mount.bpf.c"
 #include "memfd.bpf.c"
+#include "mmap.bpf.c"
 #include "module.bpf.c"
 #include "iouring.bpf.c"
 #include "namespace.bpf.c"

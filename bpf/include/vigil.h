@@ -76,6 +76,7 @@ enum vigil_type {
 	T_MKDIR = 711,       /* Vigil's own: a directory made (file_event: path, mode) */
 	T_DUP = 712,         /* Vigil's own: an inet socket duplicated onto fd 0, 1 or 2 (net_event) */
 	T_GUARDED_SIGNAL = 713, /* Vigil's own: a stopping signal sent to a guarded (security) process (task_event: arg0 signal, arg1 target pid, arg2 target start, arg3 1 for the whole group) */
+	T_MMAP_EXEC = 714,   /* Vigil's own: a file from a writable place mapped executable (task_event: arg0 prot, arg1 flags, arg2 file owner, arg3 enum vigil_mmap_place; text: path) */
 	T_FORK = 1000,       /* internal: keeps the process cache */
 	T_CGROUP = 1001,     /* internal: a cgroup v2 directory made or removed (task_event: arg0 id, arg1 removed; text: path) */
 	T_SLOTS = 1024,      /* size of per-type maps */
@@ -230,6 +231,15 @@ enum vigil_tamper {
 	TAMPER_PTRACE = 2,         /* arg1 request, arg2 target tid */
 	TAMPER_PROC_MEM = 3,       /* arg1 open flags, arg2 target tid; text: the path opened */
 	TAMPER_VM_WRITE = 4,       /* process_vm_writev: arg2 target pid */
+};
+
+/* Why a 714 mmap_exec file's place is writable by someone other than root: task_event.arg3, bits. */
+enum vigil_mmap_place {
+	PLACE_WORLD_WRITABLE_DIR = 1, /* a directory above it is writable by all (/tmp, /var/tmp, /dev/shm) */
+	PLACE_OTHER_OWNER = 2,        /* it or a directory above it belongs to a user other than root and the caller */
+	PLACE_MARKED_DIR = 4,         /* it lies below a directory userspace marked (home directories) */
+	PLACE_MEMORY_FS = 8,          /* it is on tmpfs or ramfs */
+	PLACE_FILE_WRITABLE = 16,     /* the file itself is writable by its group or by all */
 };
 
 /* What a 701 process_memory event saw: task_event.arg0; arg1 target pid, arg2 target start (0: unknown), arg3 open flags. */

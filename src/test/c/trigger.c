@@ -354,6 +354,47 @@ static int cmd_mprotect(void)
 	return mprotect(p, 4096, PROT_READ | PROT_EXEC) < 0 ? die("mprotect") : 0;
 }
 
+/* Maps each file as code (a library's text), the way ld.so and dlopen do, and unmaps it. */
+static int cmd_map_exec(int n, char **paths)
+{
+	for (int i = 0; i < n; i++) {
+		int fd = open(paths[i], O_RDONLY | O_CLOEXEC);
+		if (fd < 0)
+			return die("open");
+		void *p = mmap(NULL, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE, fd, 0);
+		if (p == MAP_FAILED)
+			return die("mmap");
+		munmap(p, 4096);
+		close(fd);
+	}
+	return 0;
+}
+
+/* A child named `name` is sent SIGCONT (not a stopping signal), then SIGTERM; prints the child's pid. */
+static int cmd_guarded_kill(const char *name)
+{
+	int ready[2];
+	if (pipe(ready) < 0)
+		return die("pipe");
+	pid_t child = fork();
+	if (child == 0) {
+		prctl(PR_SET_NAME, name);
+		if (write(ready[1], "x", 1) != 1)
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	char c;
+	if (read(ready[0], &c, 1) != 1)
+		return die("read");
+	kill(child, SIGCONT);
+	kill(child, SIGTERM);
+	int st;
+	waitpid(child, &st, 0);
+	printf("%d\n", child);
+	return 0;
+}
+
 static int cmd_signals(void)
 {
 	pid_t child = fork();
@@ -747,6 +788,8 @@ int main(int argc, char **argv)
 	if (!strcmp(c, "prctl") && argc > 2) return cmd_prctl(argv[2]);
 	if (!strcmp(c, "mprotect")) return cmd_mprotect();
 	if (!strcmp(c, "signals")) return cmd_signals();
+	if (!strcmp(c, "map-exec") && argc > 2) return cmd_map_exec(argc - 2, argv + 2);
+	if (!strcmp(c, "guarded-kill") && argc > 2) return cmd_guarded_kill(argv[2]);
 	if (!strcmp(c, "sleep")) return cmd_sleep();
 	if (!strcmp(c, "setsid")) return cmd_setsid();
 	if (!strcmp(c, "tcp") && argc > 2) return cmd_tcp(argv[2]);

@@ -129,6 +129,16 @@ public final class Fields {
         return Set.of("syscall");
     }
 
+    /** Whether `file` lies in a directory of `exe`'s own tree deeper than the writable place (or, outside them, the first level) both are in. */
+    static boolean sameTree(String exe, String file) {
+        String[] a = exe.split("/"), b = file.split("/");
+        int shared = 0; // directories both lie under, the root not counted
+        while (shared + 1 < a.length - 1 && shared + 1 < b.length - 1 && a[shared + 1].equals(b[shared + 1])) {
+            shared++;
+        }
+        return shared >= Math.max(dev.vigil.sensor.WritablePlaces.depth(file) + 1, 2);
+    }
+
     /** Every computed Falco field with its one-line description (for {@code vigil fields}). */
     public static Map<String, Computed> computed() {
         return java.util.Collections.unmodifiableMap(COMPUTED);
@@ -157,6 +167,9 @@ public final class Fields {
         computed("ld_preload.doubtful", "Vigil's: an LD_PRELOAD library lives where anyone can write (/tmp, /var/tmp, /dev/shm, a home)"
                 + " or cannot be read as a library",
                 e -> e.get("ld_preload") instanceof String s && !s.isEmpty() ? dev.vigil.enrich.PreloadedLibraries.doubtful(s) : null);
+        computed("mmap.same_tree", "Vigil's: the file mapped as code lies in the program's own directory tree, below the writable place"
+                + " both are in (a build's tests and their libraries in /tmp/build, a Python of ~/.pyenv and its modules)",
+                e -> e.get("file") instanceof String f && e.get("exe") instanceof String x ? sameTree(x, f) : null);
         computed("proc.cmdline", "the name and the arguments", e -> cmdline(e.get("comm"), args(e)));
         computed("proc.cmdnargs", "the number of arguments after argv[0]", e -> (long) tail(args(e)).size());
         computed("proc.vpid", "pid in the process's own pid namespace (the pid on the host)", e -> first(e.get("vpid"), onHost(e) ? e.get("pid") : null));

@@ -228,6 +228,10 @@ public final class Catalogue {
         def("len", NUMBER, "the length");
         def("owner_pid", NUMBER, "the process that owns the memory");
         def("vm_file", PATH, "the file mapped at that address");
+        def("prot", NUMBER, "the memory protection asked for (PROT_EXEC is 4)");
+        def("file_uid", NUMBER, "the owner of the file acted on");
+        def("place", LIST, "why the kernel found a file's place writable: world_writable_dir, other_owner (another user's, not root's),"
+                + " marked_dir (below a home, /tmp, /var/tmp, /dev/shm, /run/user, /var/www), memory_fs (tmpfs, ramfs, memfd), file_writable");
         def("sec", NUMBER, "seconds");
         def("nsec", NUMBER, "nanoseconds");
         def("exit_code", NUMBER, "exit status");

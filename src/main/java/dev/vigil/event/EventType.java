@@ -360,6 +360,13 @@ public enum EventType implements EventKind {
             .falco("kill", "tkill", "tgkill")
             .falcoArg("target_pid", "pid")
             .falcoArg("sig", "sig")),
+    MMAP_EXEC(714, "mmap_exec", kernel(true, "sys_exit mmap with PROT_EXEC of a file whose place someone other than root can write (a world-writable or another user's directory above it, a marked home, tmpfs), decided in the kernel", "mmap__")
+            .record("task_event")
+            .is("code loaded without an exec: a file from a writable place mapped executable (dlopen, ld.so, LD_AUDIT, an interpreter's FFI, bash's enable -f, a memfd library); place says why the kernel called its place writable")
+            .fields("file", "prot", "flags", "file_uid", "place")
+            .ancestry()
+            .path("file")
+            .falco("mmap")),
     /** Keeps the process cache; no hook of its own. */
     FORK(1000, "fork", internal()
             .record("task_event")

@@ -38,6 +38,7 @@ public sealed interface TaskEvent extends Event {
             case RAW_SOCKET -> new RawSocket(h, tree, a0, a1 & 0xf, a2);
             case PROCESS_MEMORY -> new ProcessMemory(h, tree, MemoryAccess.of(a0), a1, a2, a3, text);
             case AGENT_TAMPER -> new AgentTamper(h, tree, TamperAction.of(a0), a1, a2, text);
+            case MMAP_EXEC -> new MmapExec(h, tree, a0, a1, a2, MmapPlace.names(a3), text);
             case GUARDED_SIGNAL -> new GuardedSignal(h, tree, a0, a1, a2, a3 != 0);
             default -> new Plain(h);
         };
@@ -124,6 +125,40 @@ public sealed interface TaskEvent extends Event {
             out.field("target_start", targetStart);
             out.field("group", group);
             out.ancestry(pidTree);
+        }
+    }
+
+    /** 714: a file from a writable place mapped executable. */
+    record MmapExec(Header header, PidTree pidTree, long prot, long flags, long fileUid, java.util.List<String> place, String file) implements TaskEvent {
+        @Override
+        public void fields(FieldSink out) {
+            out.field("file", file);
+            out.field("prot", prot);
+            out.field("flags", flags);
+            out.field("file_uid", fileUid);
+            out.field("place", place);
+            out.ancestry(pidTree);
+        }
+    }
+
+    /** enum vigil_mmap_place: why the kernel called a mapped file's place writable. */
+    enum MmapPlace {
+        WORLD_WRITABLE_DIR(1), OTHER_OWNER(2), MARKED_DIR(4), MEMORY_FS(8), FILE_WRITABLE(16);
+
+        final int bit;
+
+        MmapPlace(int bit) {
+            this.bit = bit;
+        }
+
+        static java.util.List<String> names(long bits) {
+            java.util.List<String> out = new java.util.ArrayList<>();
+            for (MmapPlace p : values()) {
+                if ((bits & p.bit) != 0) {
+                    out.add(p.name().toLowerCase(java.util.Locale.ROOT));
+                }
+            }
+            return java.util.List.copyOf(out);
         }
     }
 

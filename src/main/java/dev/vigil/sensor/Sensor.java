@@ -314,6 +314,19 @@ public final class Sensor implements AutoCloseable {
                     guarded.update(key, yes);
                 }
             }
+            if (hooks.contains(EventType.MMAP_EXEC)) {
+                BpfMap dirs = obj.map("writable_dirs");
+                for (Path dir : WritablePlaces.marked()) {
+                    try {
+                        MemorySegment key = arena.allocate(Wire.INODE_KEY);
+                        key.set(JAVA_LONG, Offsets.of(Wire.INODE_KEY, "ino"), (long) Files.getAttribute(dir, "unix:ino"));
+                        key.set(JAVA_INT, Offsets.of(Wire.INODE_KEY, "dev"), kernelDev((long) Files.getAttribute(dir, "unix:dev")));
+                        dirs.update(key, on);
+                    } catch (IOException | UnsupportedOperationException absent) {
+                        // not on this host: nothing below it to mark
+                    }
+                }
+            }
             if (hooks.contains(EventType.FILE_READ) || hooks.contains(EventType.FILE_WRITE) || hooks.contains(EventType.WATCHED_CHANGE)) {
                 watchedByName = obj.map("watched");
                 watchedByInode = obj.map("watched_inodes");

@@ -42,6 +42,19 @@ class TamperBpfTest {
     }
 
     @Test
+    void aStoppingSignalToAGuardedNameIsReportedNotAContinue() {
+        LiveSensor s = LiveSensor.get();
+        LiveSensor.Triggered t = LiveSensor.trigger("guarded-kill", "osqueryd");
+        // the trigger sent SIGCONT first: had it been reported, it would be the first event here
+        var e = (TaskEvent.GuardedSignal) s.await("guarded_signal from " + t.pid(),
+                ev -> ev.type() == EventType.GUARDED_SIGNAL && ev.header().pid() == t.pid());
+        assertEquals(15, e.sig());
+        assertEquals(t.outInt(0), e.targetPid());
+        assertTrue(e.targetStart() > 0, "the target's identity");
+        assertTrue(e.group(), "kill(2) signals the whole group");
+    }
+
+    @Test
     void procMemOpenedForWritingByEitherPath() throws Exception {
         LiveSensor s = LiveSensor.get();
         Process viaPid = new ProcessBuilder("/bin/sh", "-c", "exec 3<>/proc/" + SELF + "/mem").start();
