@@ -139,6 +139,23 @@ public final class Fields {
         return shared >= Math.max(dev.vigil.sensor.WritablePlaces.depth(file) + 1, 2);
     }
 
+    private static Object nameUnrelated(Map<String, Object> e) {
+        List<String> argv = args(e);
+        String exe = e.get("exe") instanceof String x ? x : null;
+        String script = ProgramNames.script(argv);
+        if (e.get("new_name") instanceof String renamed) {
+            if (e.get("tid") instanceof Number tid && e.get("pid") instanceof Number pid && tid.longValue() != pid.longValue()) {
+                return false; // a thread's name (a pool, a JIT compiler), not the process's
+            }
+            return !ProgramNames.related(renamed, java.util.Arrays.asList(exe, script, argv.isEmpty() ? null : argv.get(0)));
+        }
+        if (e.get("filename") instanceof String filename && !argv.isEmpty() && !(e.get("script") instanceof String s && !s.isEmpty())) {
+            String argv0 = argv.get(0);
+            return !ProgramNames.related(argv0, java.util.Arrays.asList(filename, exe)) && !ProgramNames.sameFile(argv0, exe);
+        }
+        return null;
+    }
+
     /** Every computed Falco field with its one-line description (for {@code vigil fields}). */
     public static Map<String, Computed> computed() {
         return java.util.Collections.unmodifiableMap(COMPUTED);
@@ -170,6 +187,10 @@ public final class Fields {
         computed("mmap.same_tree", "Vigil's: the file mapped as code lies in the program's own directory tree, below the writable place"
                 + " both are in (a build's tests and their libraries in /tmp/build, a Python of ~/.pyenv and its modules)",
                 e -> e.get("file") instanceof String f && e.get("exe") instanceof String x ? sameTree(x, f) : null);
+        computed("name.unrelated", "Vigil's: the name a process took (prctl's new_name on its main thread; an exec's argv[0]) shares no word"
+                + " of 3+ letters and no prefix with its executable, the path it was started by, or its script, and does not name the"
+                + " executable's file",
+                Fields::nameUnrelated);
         computed("proc.cmdline", "the name and the arguments", e -> cmdline(e.get("comm"), args(e)));
         computed("proc.cmdnargs", "the number of arguments after argv[0]", e -> (long) tail(args(e)).size());
         computed("proc.vpid", "pid in the process's own pid namespace (the pid on the host)", e -> first(e.get("vpid"), onHost(e) ? e.get("pid") : null));
