@@ -150,8 +150,11 @@ public final class Fields {
             return !ProgramNames.related(renamed, java.util.Arrays.asList(exe, script, argv.isEmpty() ? null : argv.get(0)));
         }
         if (e.get("filename") instanceof String filename && !argv.isEmpty() && !(e.get("script") instanceof String s && !s.isEmpty())) {
+            if (exe == null || !exe.startsWith("/") || exe.length() < 2 || filename.startsWith("/dev/fd/") || filename.startsWith("/proc/")) {
+                return null; // run from a descriptor (fexecve, runc's cloned binary) or an executable with no name: nothing to compare
+            }
             String argv0 = argv.get(0);
-            return !ProgramNames.related(argv0, java.util.Arrays.asList(filename, exe)) && !ProgramNames.sameFile(argv0, exe);
+            return !ProgramNames.related(ProgramNames.base(argv0), java.util.Arrays.asList(filename, exe)) && !ProgramNames.sameFile(argv0, exe);
         }
         return null;
     }

@@ -77,7 +77,7 @@ final class ProgramNames {
         }
     }
 
-    private static String base(String path) {
+    static String base(String path) {
         int slash = path.lastIndexOf('/');
         return slash < 0 ? path : path.substring(slash + 1);
     }
