@@ -11,11 +11,12 @@ import dev.vigil.event.FieldSink;
  * for events aimed at another process (ptrace, process_memory, kill…) that target's details, and
  * the container's runtime, name, image and privileged flag (null on the host), and on a program's
  * start in a container, the container's mounts (where Falco's rules look for a container started
- * with a sensitive mount).
+ * with a sensitive mount). {@code pipeRelay} (null when none) is the other party of a shell relayed
+ * to the network through a pipe (see PipeRelays).
  */
 public record EnrichedEvent(Event event, long wallTimeNs, String exe, String username, String containerId,
                             String nodename, long rootPns, boolean inContainer, ProcessInfo process, ProcessInfo parent,
-                            ProcessInfo target, Containers.Info container) {
+                            ProcessInfo target, Containers.Info container, String pipeRelay) {
     /** The version of the event JSON: bumped on a breaking change only, additions keep it. */
     public static final int SCHEMA = 1;
 
@@ -60,6 +61,9 @@ public record EnrichedEvent(Event event, long wallTimeNs, String exe, String use
         if (target != null) {
             out.field("target_exe", target.exe());
             out.field("target_comm", target.comm());
+        }
+        if (pipeRelay != null) {
+            out.field("pipe_relay", pipeRelay);
         }
     }
 

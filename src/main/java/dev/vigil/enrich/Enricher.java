@@ -21,6 +21,7 @@ public final class Enricher implements Consumer<Event> {
     private final long rootPns = namespace("/proc/1/ns/pid");
     private final long hostMntns = namespace("/proc/self/ns/mnt");
     private final long bootToWallNs = BootClock.bootToWallOffsetNs();
+    private final PipeRelays relays = new PipeRelays();
 
     public Enricher(ProcessCache cache, Consumer<EnrichedEvent> next) {
         this(cache, next, hostname());
@@ -44,11 +45,15 @@ public final class Enricher implements Consumer<Event> {
             return;
         }
         cache.update(e);
-        next.accept(enrich(e));
+        next.accept(enrich(e, relays.observe(e)));
     }
 
     /** The event with its context, without touching the cache or passing it on. */
     public EnrichedEvent enrich(Event e) {
+        return enrich(e, null);
+    }
+
+    private EnrichedEvent enrich(Event e, String pipeRelay) {
         var h = e.header();
         ProcessInfo self = cache.get(h.pid(), h.startTime());
         String exe = e instanceof ExecEvent || self == null ? "" : self.exe();
@@ -61,7 +66,7 @@ public final class Enricher implements Consumer<Event> {
             target = cache.get((int) t.targetPid(), t.targetStart());
         }
         return new EnrichedEvent(e, h.ts() + bootToWallNs, exe, users.name(h.uid()), container, nodename, rootPns,
-                inContainer, self, cache.get(h.ppid()), target, inside);
+                inContainer, self, cache.get(h.ppid()), target, inside, pipeRelay);
     }
 
     public static String hostname() {
