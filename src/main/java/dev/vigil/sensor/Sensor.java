@@ -318,10 +318,8 @@ public final class Sensor implements AutoCloseable {
                 BpfMap dirs = obj.map("writable_dirs");
                 for (Path dir : WritablePlaces.marked()) {
                     try {
-                        MemorySegment key = arena.allocate(Wire.INODE_KEY);
-                        key.set(JAVA_LONG, Offsets.of(Wire.INODE_KEY, "ino"), (long) Files.getAttribute(dir, "unix:ino"));
-                        key.set(JAVA_INT, Offsets.of(Wire.INODE_KEY, "dev"), kernelDev((long) Files.getAttribute(dir, "unix:dev")));
-                        dirs.update(key, on);
+                        long ino = (long) Files.getAttribute(dir, "unix:ino"), dev = kernelDev((long) Files.getAttribute(dir, "unix:dev"));
+                        dirs.update(inodeKey(List.of(ino, dev), arena), on);
                     } catch (IOException | UnsupportedOperationException absent) {
                         // not on this host: nothing below it to mark
                     }
