@@ -47,22 +47,30 @@ static __always_inline __u32 mmap_place(struct file *f, __u32 caller_uid)
 		place |= PLACE_FILE_WRITABLE;
 	if (owner != 0 && owner != caller_uid)
 		place |= PLACE_OTHER_OWNER;
-	struct inode_key k = { .dev = inode->i_sb->s_dev };
+	/* the three directories nearest the file system's root: where the marked places are (/tmp, /var/tmp, /run/user) */
+	__u64 top[3] = {};
 	struct dentry *d = f->f_path.dentry;
 	for (int i = 0; i < MMAP_PLACE_DEPTH; i++) {
-		struct dentry *up = BPF_CORE_READ(d, d_parent);
+		struct dentry *up = d->d_parent; /* direct loads: d is a BTF pointer */
 		if (!up || up == d)
 			break;
 		d = up;
-		struct inode *dir = BPF_CORE_READ(d, d_inode);
-		umode_t mode = BPF_CORE_READ(dir, i_mode);
-		__u32 dir_owner = BPF_CORE_READ(dir, i_uid.val);
-		if (mode & S_IWOTH)
+		struct inode *dir = d->d_inode;
+		if (!dir)
+			break;
+		__u32 dir_owner = dir->i_uid.val;
+		if (dir->i_mode & S_IWOTH)
 			place |= PLACE_WORLD_WRITABLE_DIR;
 		if (dir_owner != 0 && dir_owner != caller_uid)
 			place |= PLACE_OTHER_OWNER;
-		k.ino = BPF_CORE_READ(dir, i_ino);
-		if (bpf_map_lookup_elem(&writable_dirs, &k))
+		top[2] = top[1];
+		top[1] = top[0];
+		top[0] = dir->i_ino;
+	}
+	struct inode_key k = { .dev = inode->i_sb->s_dev };
+	for (int i = 0; i < 3; i++) {
+		k.ino = top[i];
+		if (k.ino && bpf_map_lookup_elem(&writable_dirs, &k))
 			place |= PLACE_MARKED_DIR;
 	}
 	return place;
