@@ -16,6 +16,8 @@ import java.util.Set;
 final class ProgramNames {
     private ProgramNames() {}
 
+    private static final java.util.regex.Pattern NOT_A_WORD = java.util.regex.Pattern.compile("[^\\p{Alnum}]+");
+
     /** Flags after which an interpreter's next argument is code, not a script. */
     private static final Set<String> INLINE_CODE = Set.of("-c", "-e", "-E", "-r", "--eval", "-x", "-p");
 
@@ -93,7 +95,7 @@ final class ProgramNames {
 
     private static List<String> words(String s) {
         List<String> out = new ArrayList<>();
-        for (String w : s.split("[^\\p{Alnum}]+")) {
+        for (String w : NOT_A_WORD.split(s, 64)) {
             if (w.length() >= 3 && out.size() < 16) {
                 out.add(w);
             }
