@@ -129,6 +129,12 @@ public final class Fields {
         return Set.of("syscall");
     }
 
+    private static boolean createsExecutable(Map<String, Object> e) {
+        boolean created = "create_file".equals(e.get("event"))
+                || e.get("flags") instanceof Number f && (f.longValue() & (0100 | 020000000)) != 0; // O_CREAT, O_TMPFILE
+        return created && e.get("mode") instanceof Number m && (m.longValue() & 0111) != 0;
+    }
+
     /** Whether `file` lies in a directory of `exe`'s own tree deeper than the writable place (or, outside them, the first level) both are in. */
     static boolean sameTree(String exe, String file) {
         String[] a = exe.split("/"), b = file.split("/");
@@ -173,8 +179,8 @@ public final class Fields {
         computed("evt.failed", "the call failed (res < 0)", e -> e.get("res") instanceof Number n && n.longValue() < 0);
         computed("evt.is_open_read", "an open for reading", e -> Falco.openLike(e) ? (openAccess(e) & 1) != 0 : null);
         computed("evt.is_open_write", "an open for writing", e -> Falco.openLike(e) ? (openAccess(e) & 2) != 0 : null);
-        computed("evt.is_open_exec", "an open with O_EXEC (flag 040)",
-                e -> Falco.openLike(e) ? e.get("flags") instanceof Number n && (n.longValue() & 040) != 0 : null);
+        computed("evt.is_open_exec", "an open that created a file with execute permission (O_CREAT or O_TMPFILE, and an x bit in the mode)",
+                e -> Falco.openLike(e) ? createsExecutable(e) : null);
         computed("evt.args", "every argument under Falco's names, name=value separated by spaces", FalcoArgs::all);
         computed("evt.source", "the event's source: syscall or k8s_audit", e -> {
             EventKind k = e.get("event") instanceof String n ? Catalogue.kind(n) : null;

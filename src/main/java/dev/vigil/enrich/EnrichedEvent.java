@@ -17,6 +17,9 @@ import dev.vigil.event.FieldSink;
 public record EnrichedEvent(Event event, long wallTimeNs, String exe, String username, String containerId,
                             String nodename, long rootPns, boolean inContainer, ProcessInfo process, ProcessInfo parent,
                             ProcessInfo target, Containers.Info container, String pipeRelay) {
+    private static final java.util.Set<dev.vigil.event.EventType> OPENS = java.util.EnumSet.of(dev.vigil.event.EventType.OPEN,
+            dev.vigil.event.EventType.FILE_READ, dev.vigil.event.EventType.FILE_WRITE, dev.vigil.event.EventType.CREATE_FILE);
+
     /** The version of the event JSON: bumped on a breaking change only, additions keep it. */
     public static final int SCHEMA = 1;
 
@@ -57,6 +60,10 @@ public record EnrichedEvent(Event event, long wallTimeNs, String exe, String use
         if (event.type() == dev.vigil.event.EventType.NAMESPACE && process != null && process.capPermitted() != -1) {
             // what the caller could do as it made or joined a namespace: a runtime setting up a container can do anything
             out.field("cap_permitted", dev.vigil.event.Capabilities.names(process.capPermitted()));
+        }
+        if (OPENS.contains(event.type()) && process != null && process.capEffective() != -1) {
+            // what the opener could override: Falco's release_agent rule reads it on the open
+            out.field("cap_effective", dev.vigil.event.Capabilities.names(process.capEffective()));
         }
         if (target != null) {
             out.field("target_exe", target.exe());

@@ -83,15 +83,17 @@ public final class ProcessCache {
                 }
             }
             int uid = -1;
-            long caps = -1;
+            long caps = -1, effective = -1;
             for (String line : Files.readAllLines(dir.resolve("status"))) {
                 if (line.startsWith("Uid:")) {
                     uid = Integer.parseInt(line.split("\\s+")[1]);
                 } else if (line.startsWith("CapPrm:")) {
                     caps = Long.parseUnsignedLong(line.substring(7).trim(), 16);
+                } else if (line.startsWith("CapEff:")) {
+                    effective = Long.parseUnsignedLong(line.substring(7).trim(), 16);
                 }
             }
-            return new ProcessInfo(pid, ppid, start, exe, comm, List.copyOf(args), uid, caps);
+            return new ProcessInfo(pid, ppid, start, exe, comm, List.copyOf(args), uid, caps, effective);
         } catch (IOException | RuntimeException gone) {
             return null;
         }
@@ -107,13 +109,13 @@ public final class ProcessCache {
         var h = e.header();
         switch (e) {
             case ExecEvent x when x.header().res() == 0 ->
-                    live.put(h.pid(), new ProcessInfo(h.pid(), h.ppid(), h.startTime(), x.exe(), h.comm(), x.args(), h.uid(), x.capPermitted()));
+                    live.put(h.pid(), new ProcessInfo(h.pid(), h.ppid(), h.startTime(), x.exe(), h.comm(), x.args(), h.uid(), x.capPermitted(), x.capEffective()));
             default -> {
                 if (e.type() == EventType.FORK) {
                     ProcessInfo parent = live.get(h.ppid());
                     live.put(h.pid(), new ProcessInfo(h.pid(), h.ppid(), h.startTime(),
                             parent == null ? "" : parent.exe(), h.comm(), parent == null ? List.of() : parent.args(), h.uid(),
-                            parent == null ? -1 : parent.capPermitted()));
+                            parent == null ? -1 : parent.capPermitted(), parent == null ? -1 : parent.capEffective()));
                 } else if (e.type() == EventType.EXIT) {
                     expire(new Exited(new Identity(h.pid(), h.startTime()), h.ts()));
                 }

@@ -179,7 +179,7 @@ public final class Catalogue {
         def("tty", TEXT, "controlling terminal (pts0…); empty when none");
         def("ssh", TEXT, "SSH_CONNECTION of the environment: client ip, port, server ip, port");
         def("ld_preload", TEXT, "LD_PRELOAD of the environment, as the kernel found it");
-        def("cap_effective", TEXT, "effective capabilities by name, space-separated", "thread.cap_effective");
+        def("cap_effective", TEXT, "effective capabilities by name, space-separated (on an open: the opener's, from the process cache)", "thread.cap_effective");
         def("cap_permitted", TEXT, "permitted capabilities by name (on a namespace event: the caller's, from the process cache)", "thread.cap_permitted");
         def("cap_inheritable", TEXT, "inheritable capabilities by name", "thread.cap_inheritable");
         def("env", LIST, "the environment, NAME=value (at most env_max bytes)");

@@ -20,7 +20,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * trigger is a `docker exec` into one running container; a tool busybox lacks is a copy of
  * busybox under the name the rule looks for. The rules not shown here, and why, are listed in the
  * README (a privileged container cannot start here; no metadata service or API server is
- * reachable; opens of files inside a container are not collected by path yet).
+ * reachable; block devices given with --device cannot be opened here).
  */
 class FalcoContainerRulesLiveTest {
     private static RealDocker docker;
@@ -44,9 +44,11 @@ class FalcoContainerRulesLiveTest {
         }
     }
 
-    /** One agent with the file as its only rules; every trigger run in the container; every rule's alert awaited, in a container. */
-    private static void fires(String file, Map<String, List<String>> triggers) throws Exception {
-        try (AgentProcess agent = AgentProcess.start("--rules", FalcoRuleFiles.file(file).toString(), "--no-console")) {
+    /** One agent with the file as its only rules (and `more` options); every trigger run in the container; every rule's alert awaited, in a container. */
+    private static void fires(String file, Map<String, List<String>> triggers, String... more) throws Exception {
+        List<String> args = new java.util.ArrayList<>(List.of("--rules", FalcoRuleFiles.file(file).toString(), "--no-console"));
+        args.addAll(List.of(more));
+        try (AgentProcess agent = AgentProcess.start(args.toArray(String[]::new))) {
             for (List<String> command : triggers.values()) {
                 if (command.getFirst().equals("run")) {
                     RealDocker.Result r = docker.docker(command.toArray(String[]::new));
@@ -124,6 +126,39 @@ class FalcoContainerRulesLiveTest {
         t.put("Change namespace privileges via unshare", List.of("/bin/unshare", "-U", "/bin/true")); // refused by docker's seccomp: the attempt is the event
         t.put("Launch Excessively Capable Container", started("vigil-live-capable", "--cap-add", "SYS_ADMIN"));
         fires("falco-incubating_rules.yaml", t);
+    }
+
+    /**
+     * Rules that read every open (a name's end, any file tar reads): Vigil reports opens of watched
+     * files only, unless the sandbox open hook is on, as here.
+     */
+    @Test
+    void rulesOverEveryOpen() throws Exception {
+        Map<String, List<String>> stable = new LinkedHashMap<>();
+        // a cgroup v1 hierarchy mounted in the container and its release_agent written with its own value at once
+        stable.put("Detect release_agent File Container Escapes", startedRunning("vigil-live-release-agent",
+                List.of("--cap-add", "SYS_ADMIN", "--security-opt", "apparmor=unconfined"), "sh", "-c",
+                "mkdir -p /tmp/cg && mount -t cgroup -o memory cgroup /tmp/cg && old=$(cat /tmp/cg/release_agent)"
+                        + " && printf %s \"$old\" > /tmp/cg/release_agent; umount /tmp/cg"));
+        fires("falco_rules.yaml", stable, "--hooks", "default,open");
+        Map<String, List<String>> incubating = new LinkedHashMap<>();
+        // kubectl cp runs tar in the container, as its own process (its parent is the runtime)
+        incubating.put("Exfiltrating Artifacts via Kubernetes Control Plane", List.of("/bin/tar", "cf", "/dev/null", "/tmp/kubectl"));
+        fires("falco-incubating_rules.yaml", incubating, "--hooks", "default,open");
+    }
+
+    /** The two drift rules Falco's file ships disabled, switched on by a file of the user's as Falco users do. */
+    @Test
+    void driftRulesSwitchedOn() throws Exception {
+        try (TempDir dir = TempDir.create("vigil-drift")) {
+            java.nio.file.Path enable = dir.path().resolve("enable-drift.yaml");
+            java.nio.file.Files.writeString(enable, "- rule: Container Drift Detected (chmod)\n  enabled: true\n\n"
+                    + "- rule: Container Drift Detected (open+create)\n  enabled: true\n");
+            Map<String, List<String>> t = new LinkedHashMap<>();
+            t.put("Container Drift Detected (open+create)", List.of("sh", "-c", "cp /bin/busybox /tmp/drift-copy"));
+            t.put("Container Drift Detected (chmod)", List.of("sh", "-c", "echo true > /tmp/drift-script && chmod +x /tmp/drift-script"));
+            fires("falco-sandbox_rules.yaml", t, "--rules", enable.toString());
+        }
     }
 
     @Test
