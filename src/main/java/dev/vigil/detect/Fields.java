@@ -35,6 +35,7 @@ public final class Fields {
             + "|fd\\.nameraw|fd\\.[a-z]ip\\.name|fd\\.ino|fd\\.dev|fd\\.uid|fd\\.name_changed|fd\\.types|proc\\.fdopencount");
 
     /** Falco's container.mount[K] and container.mount.PART[K]: K a number (the Nth mount) or a glob on the source (on the destination for .source). */
+    private static final Pattern POD_LABEL = Pattern.compile("k8s\\.pod\\.label\\[([^\\]]{1,317})]");
     private static final Pattern MOUNT = Pattern.compile("container\\.mount(?:\\.(source|dest|mode|rdwr|propagation))?\\[([^\\]]{1,256})]");
 
     private static final Map<String, java.util.Optional<Function<Map<String, Object>, Object>>> SHARED = new java.util.concurrent.ConcurrentHashMap<>();
@@ -265,6 +266,7 @@ public final class Fields {
                 e -> e.get("container_image") instanceof String i && !i.isEmpty() ? tag(i) : null);
         computed("container.mounts", "on a program's start in a container: its mounts, source:dest:mode:rw:propagation, space-separated",
                 e -> e.get("container_mounts") instanceof List<?> l ? String.join(" ", l.stream().map(String::valueOf).toList()) : null);
+        computed("k8s.pod.label[KEY]", "the value of the pod's label KEY (from k8s.pod.labels); none when the pod has no such label", null);
         // resolved by the MOUNT pattern; listed here for `vigil fields`
         computed("container.mount[N|GLOB]", "on a program's start in a container: [N] the Nth mount, [GLOB] the first whose source matches, "
                 + "as source:dest:mode:rw:propagation; none when there is none", null);
@@ -279,6 +281,13 @@ public final class Fields {
         Matcher m = INDEXED.matcher(name);
         if (m.matches()) {
             return indexed(m.group(1), Integer.parseInt(m.group(2)));
+        }
+        Matcher label = POD_LABEL.matcher(name);
+        if (label.matches()) {
+            String prefix = label.group(1) + ":";
+            return e -> e.get("k8s_pod_labels") instanceof List<?> l
+                    ? l.stream().map(String::valueOf).filter(v -> v.startsWith(prefix)).map(v -> v.substring(prefix.length())).findFirst().orElse(null)
+                    : null;
         }
         Matcher mount = MOUNT.matcher(name);
         if (mount.matches()) {

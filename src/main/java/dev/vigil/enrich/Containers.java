@@ -50,13 +50,15 @@ public final class Containers {
      * name ("" when neither says); name and image "" and no mounts when no state was found (a
      * container gone before it was read). The pod's name and namespace ("" outside Kubernetes)
      * are what the kubelet labels (docker) or annotates (CRI runtimes) every container of a pod
-     * with. Mounts are the host paths mounted in (bind mounts and volumes), not the runtime's
+     * with; the pod's labels (key:value) are those the kubelet put on the pod's sandbox container
+     * (docker through cri-dockerd or dockershim: the container names its sandbox by
+     * io.kubernetes.sandbox.id), without the kubelet's own io.kubernetes.* keys. Mounts are the host paths mounted in (bind mounts and volumes), not the runtime's
      * own files (hosts, resolv.conf, the shm), each in Falco's form (see {@link #mount}).
      */
     public record Info(String id, String runtime, String name, String image, boolean privileged, List<String> mounts,
-                       String podName, String podNamespace) {
+                       String podName, String podNamespace, List<String> podLabels) {
         public Info(String id, String runtime, String image, boolean privileged) {
-            this(id, runtime, "", image, privileged, List.of(), "", "");
+            this(id, runtime, "", image, privileged, List.of(), "", "", List.of());
         }
 
         public String shortId() {
@@ -226,7 +228,7 @@ public final class Containers {
                 // try the next runtime
             }
         }
-        return new Info(id, runtimeOfCgroup, "", "", false, List.of(), "", "");
+        return new Info(id, runtimeOfCgroup, "", "", false, List.of(), "", "", List.of());
     }
 
     /** docker's config.v2.json (name, image, labels, mount points) and hostconfig.json (privileged). */
@@ -244,7 +246,36 @@ public final class Containers {
         }
         String name = config.path("Name").asText("");
         return new Info(id, "docker", cut(name.startsWith("/") ? name.substring(1) : name, 253), cut(config.path("Config").path("Image").asText(""), MAX_TEXT),
-                host.path("Privileged").asBoolean(false), List.copyOf(mounts), first(labels, POD_NAME), first(labels, POD_NAMESPACE));
+                host.path("Privileged").asBoolean(false), List.copyOf(mounts), first(labels, POD_NAME), first(labels, POD_NAMESPACE),
+                dockerPodLabels(dir, labels));
+    }
+
+    /** The kubelet's mark of a pod's sandbox container, and every container's link to its sandbox (dockershim, cri-dockerd). */
+    private static final String SANDBOX_TYPE = "io.kubernetes.docker.type", SANDBOX_ID = "io.kubernetes.sandbox.id";
+    private static final int MAX_LABELS = 64;
+
+    /** A docker container's pod labels: its own when it is the sandbox, else its sandbox's (a sibling directory); none outside Kubernetes. */
+    private List<String> dockerPodLabels(Path dir, JsonNode labels) {
+        JsonNode podLabels = labels;
+        if (!"podsandbox".equals(labels.path(SANDBOX_TYPE).asText())) {
+            String sandbox = labels.path(SANDBOX_ID).asText("");
+            if (!sandbox.matches("[0-9a-f]{12,64}") || dir.getParent() == null) {
+                return List.of();
+            }
+            try {
+                podLabels = json.readTree(dir.getParent().resolve(sandbox).resolve("config.v2.json").toFile()).path("Config").path("Labels");
+            } catch (IOException | RuntimeException goneOrUnreadable) {
+                return List.of();
+            }
+        }
+        List<String> out = new ArrayList<>();
+        podLabels.fields().forEachRemaining(kv -> {
+            String k = kv.getKey();
+            if (out.size() < MAX_LABELS && kv.getValue().isTextual() && !k.startsWith("io.kubernetes.") && !k.startsWith("annotation.")) {
+                out.add(cut(k, 317) + ":" + cut(kv.getValue().asText(), 256));
+            }
+        });
+        return List.copyOf(out);
     }
 
     /** containerd keeps bundles per namespace: BASE/NAMESPACE/ID/config.json. */
@@ -298,7 +329,8 @@ public final class Containers {
         bounding.forEach(c -> caps.add(c.asText()));
         boolean privileged = "TRUE".equalsIgnoreCase(a.path("io.podman.annotations.privileged").asText())
                 || caps.contains("CAP_SYS_ADMIN") && caps.size() >= 38;
-        return new Info(id, runtime, cut(name, 253), cut(image, MAX_TEXT), privileged, ociMounts(spec), first(a, POD_NAME), first(a, POD_NAMESPACE));
+        return new Info(id, runtime, cut(name, 253), cut(image, MAX_TEXT), privileged, ociMounts(spec), first(a, POD_NAME), first(a, POD_NAMESPACE),
+                List.of());
     }
 
     /** podman's own record of a container (names, image) in containers.json beside the bundles; null when absent. */

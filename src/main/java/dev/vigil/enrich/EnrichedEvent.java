@@ -49,6 +49,7 @@ public record EnrichedEvent(Event event, long wallTimeNs, String exe, String use
             if (!container.podName().isEmpty()) {
                 out.field("k8s_pod_name", container.podName());
                 out.field("k8s_ns_name", container.podNamespace());
+                out.field("k8s_pod_labels", container.podLabels());
             }
         }
         out.field("nodename", nodename);

@@ -80,7 +80,7 @@ public final class Catalogue {
      * parent from the process cache, the process an event acts on (ptrace, kill, process_memory).
      */
     public static final List<String> CONTEXT = List.of("container_runtime", "container_name", "container_image", "container_privileged", "container_mounts",
-            "k8s_pod_name", "k8s_ns_name", "proc_args", "parent_exe", "parent_comm", "parent_args", "target_exe", "target_comm", "pipe_relay");
+            "k8s_pod_name", "k8s_ns_name", "k8s_pod_labels", "proc_args", "parent_exe", "parent_comm", "parent_args", "target_exe", "target_comm", "pipe_relay");
 
     /**
      * The JVM RASP's fields a kernel event carries when a Java call started its process (or an
@@ -145,6 +145,7 @@ public final class Catalogue {
         def("container_privileged", FLAG, "the container runs privileged", "container.privileged");
         def("container_mounts", LIST, "on a program's start in a container: the host paths mounted into it, each source:dest:mode:rw:propagation");
         def("k8s_pod_name", TEXT, "the Kubernetes pod of the container, from the kubelet's labels or the CRI runtime's annotations", "k8s.pod.name");
+        def("k8s_pod_labels", LIST, "the pod's labels, key:value, from the labels the kubelet put on the pod's sandbox container (docker)", "k8s.pod.labels");
         def("k8s_ns_name", TEXT, "the Kubernetes namespace of the container's pod", "k8s.ns.name");
         def("proc_args", LIST, "the process's argv from the process cache (events other than exec)");
         def("parent_exe", PATH, "the parent's executable", "proc.pexe", "proc.pexepath");

@@ -31,8 +31,11 @@ class K8sExecJoinTest {
     void aKubectlExecAndTheShellItStartedAreOneIncidentFromTheUserToTheProcess() throws Exception {
         AgentProcess.requireRoot();
         try (TempDir data = TempDir.create("vigil-k8s-join"); RealDocker docker = RealDocker.start()) {
+            // the pod's sandbox carries the pod's labels; the app container names its sandbox, as cri-dockerd labels them
+            String sandbox = docker.run(List.of("--label", "io.kubernetes.docker.type=podsandbox", "--label", "io.kubernetes.pod.name=web-1",
+                    "--label", "io.kubernetes.pod.namespace=shop", "--label", "app=web", "--label", "tier=front"), RealDocker.IMAGE, "sleep", "600");
             String pod = docker.run(List.of("--label", "io.kubernetes.pod.name=web-1", "--label", "io.kubernetes.pod.namespace=shop",
-                    "--label", "io.kubernetes.container.name=web"), RealDocker.IMAGE, "sleep", "600");
+                    "--label", "io.kubernetes.container.name=web", "--label", "io.kubernetes.sandbox.id=" + sandbox), RealDocker.IMAGE, "sleep", "600");
             try (AgentProcess agent = AgentProcess.start("--add-rules", "--rules", FalcoRuleFiles.k8sAudit().toString(),
                     "--k8s-audit", "127.0.0.1:0", "--k8s-audit-insecure", "--cluster", "prod", "--data", data.path().toString(),
                     "--listen", "127.0.0.1:0")) {
@@ -54,6 +57,9 @@ class K8sExecJoinTest {
                 JsonNode event = shell.path("events").get(0);
                 assertEquals("web-1", event.path("k8s_pod_name").asText(), "the container's pod, from its labels: " + event);
                 assertEquals("shop", event.path("k8s_ns_name").asText(), event.toString());
+                List<String> labels = new ArrayList<>();
+                event.path("k8s_pod_labels").forEach(l -> labels.add(l.asText()));
+                assertEquals(List.of("app:web", "tier:front"), labels.stream().sorted().toList(), "the pod's labels, from its sandbox: " + event);
                 assertEquals(pod.substring(0, 12), event.path("container_id").asText().substring(0, 12), event.toString());
                 JsonNode request = agent.await("Attach/Exec Pod", a -> a.path("output").asText().contains("pod=web-1"));
 
