@@ -153,10 +153,26 @@ int dup__exit_dup2(struct trace_event_raw_sys_exit *ctx) { return dup_exit(ctx);
 SEC("tracepoint/syscalls/sys_exit_dup3")
 int dup__exit_dup3(struct trace_event_raw_sys_exit *ctx) { return dup_exit(ctx); }
 
+/* A DNS reply of `len` bytes at the user's `buf`, received on the UDP socket `sk` (addr: its ends, the peer filled in); sent when it is one. */
+static __always_inline void dns_reply(struct task_struct *task, struct dns_event *e, const void *buf, __u64 len)
+{
+	if (e->addr.dport != 53 && e->addr.dport != 5353 && e->addr.sport != 5353)
+		return;
+	if (len > VIGIL_DNS_MAX)
+		len = VIGIL_DNS_MAX;
+	__u32 pos = put_bytes(e, sizeof(*e), &e->payload, buf, len, true, T_DNS);
+	__u8 *p = (__u8 *)e + (e->payload.off & (VIGIL_RECORD_MAX - 1));
+	if (e->payload.len < 12 || !(p[2] & 0x80))
+		return; /* not a reply */
+	fill_header(&e->hdr, task, T_DNS, 0);
+	emit(e, pos);
+}
+
 /*
  * DNS replies: UDP receives on port 53 or 5353, at the receive's exit; nothing
  * is parsed in the kernel, the reply's first bytes are shipped. The cookie:
- * 0 recvfrom, 1 recvmsg, 2 recvmmsg.
+ * 0 recvfrom, 1 recvmsg, 2 recvmmsg. read(2) on a connected socket (Go's
+ * resolver, busybox) is dns__read's, below.
  */
 SEC("tracepoint/syscalls/sys_exit_recvfrom")
 ATTACH_WITH(dns__exit_recvfrom, "syscalls/sys_exit_recvfrom", 0)
@@ -200,16 +216,33 @@ int dns__exit(struct trace_event_raw_sys_exit *ctx)
 		if (len > iov.iov_len)
 			len = iov.iov_len;
 	}
-	if (e->addr.dport != 53 && e->addr.dport != 5353 && e->addr.sport != 5353)
+	dns_reply(task, e, buf, len);
+	return 0;
+}
+
+/*
+ * DNS replies read with read(2) from a connected UDP socket: sock_recv_length
+ * fires at the end of every socket receive, whatever the route, with the socket
+ * and the length; the buffer is the read's second argument. Not a syscall
+ * tracepoint; anything but a UDP receive inside read(2) ends at the first tests
+ * (the recv* calls are dns__exit's). Not covered: readv(2).
+ */
+SEC("tp_btf/sock_recv_length")
+int BPF_PROG(dns__read, struct sock *sk, int ret, int flags)
+{
+	if (ret <= 0 || !sk || sk->sk_protocol != IPPROTO_UDP || !wanted(T_DNS))
 		return 0;
-	if (len > VIGIL_DNS_MAX)
-		len = VIGIL_DNS_MAX;
-	__u32 pos = put_bytes(e, sizeof(*e), &e->payload, buf, len, true, T_DNS);
-	__u8 *p = (__u8 *)e + (e->payload.off & (VIGIL_RECORD_MAX - 1));
-	if (e->payload.len < 12 || !(p[2] & 0x80))
-		return 0; /* not a reply */
-	fill_header(&e->hdr, task, T_DNS, 0);
-	emit(e, pos);
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
+	if (SYSCALL_NR(regs) != NR_READ)
+		return 0;
+	struct dns_event *e = record_area();
+	if (!e)
+		return 0;
+	__builtin_memset(e, 0, sizeof(*e));
+	if (!sock_pair(sk, &e->addr))
+		return 0;
+	dns_reply(task, e, (void *)PT_REGS_PARM2_SYSCALL(regs), ret);
 	return 0;
 }
 

@@ -543,6 +543,22 @@ static int cmd_dns(const char *name, int port)
 	return recvfrom(s, r, sizeof(r), 0, NULL, NULL) > 0 ? 0 : die("recv");
 }
 
+/* A query on a connected socket, the reply read with read(2), as Go's resolver and busybox do. */
+static int cmd_dns_read(const char *name, int port)
+{
+	unsigned char q[512];
+	int n = dns_query(name, q);
+	struct sockaddr_storage ss;
+	socklen_t len = make_addr(&ss, "127.0.0.1", port);
+	int s = socket(AF_INET, SOCK_DGRAM, 0);
+	if (connect(s, (void *)&ss, len) < 0 || write(s, q, n) != n)
+		return die("connect/write");
+	unsigned char r[512];
+	struct timeval tv = {3, 0};
+	setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	return read(s, r, sizeof(r)) > 0 ? 0 : die("read");
+}
+
 /* A query by sendto on an unconnected socket, the reply read by recvfrom with the peer's address; "noreply" waits for none. */
 static int cmd_dns_unconnected(const char *name, int port, int wait_reply)
 {
@@ -795,6 +811,7 @@ int main(int argc, char **argv)
 	if (!strcmp(c, "tcp") && argc > 2) return cmd_tcp(argv[2]);
 	if (!strcmp(c, "revshell")) return cmd_revshell();
 	if (!strcmp(c, "dns") && argc > 3) return cmd_dns(argv[2], atoi(argv[3]));
+	if (!strcmp(c, "dns-read") && argc > 3) return cmd_dns_read(argv[2], atoi(argv[3]));
 	if (!strcmp(c, "dns-unconnected") && argc > 3) return cmd_dns_unconnected(argv[2], atoi(argv[3]), 1);
 	if (!strcmp(c, "dns-noreply") && argc > 3) return cmd_dns_unconnected(argv[2], atoi(argv[3]), 0);
 	if (!strcmp(c, "scan") && argc > 3) return cmd_scan(atoi(argv[2]), atoi(argv[3]));

@@ -27,8 +27,10 @@ public final class RuleDrivenCollection {
 
     /**
      * Hooks for the rules: those of event types a rule can match (the default set when some rule
-     * can match any event), exec always (the process cache lives on it). The hooks that report
-     * every open or every write are never switched on by a rule: they cost what Falco costs.
+     * can match any event), exec always (the process cache lives on it), and DNS with any
+     * connection hook (a connection's addresses are named by the replies seen: fd.sip.name). The
+     * hooks that report every open or every write are never switched on by a rule: they cost what
+     * Falco costs.
      */
     public static Set<EventType> hooks(Collection c) {
         EnumSet<EventType> out = EnumSet.of(EventType.EXECVE);
@@ -37,6 +39,9 @@ public final class RuleDrivenCollection {
             if (asked && h != EventType.OPEN && h != EventType.WRITE) {
                 out.add(h);
             }
+        }
+        if (out.contains(EventType.CONNECT) || out.contains(EventType.ACCEPT) || out.contains(EventType.LISTEN)) {
+            out.add(EventType.DNS);
         }
         return out;
     }

@@ -85,6 +85,11 @@ final class FdFields {
         return Fields.fdPath(e);
     }
 
+    /** The DNS name of one end's address, from the event's sip_name or dip_name (whichever address that end is); null when none. */
+    static Object endName(Map<String, Object> e, End which) {
+        return socket(e) ? e.get(source(e, which) ? "sip_name" : "dip_name") : null;
+    }
+
     static Object typechar(Map<String, Object> e) {
         Object t = type(e);
         if (t == null) {

@@ -32,7 +32,7 @@ public final class Fields {
     private static final Pattern NO_SOURCE = Pattern.compile("k8s\\.[a-z0-9_.]+(\\[[^\\]]{1,128}])?|proc\\.exe_ino(\\.[a-z_]+)?"
             + "|container\\.(start_ts|duration|image\\.(digest|id)|ip|cni\\.json|healthcheck|liveness_probe|readiness_probe"
             + "|label(\\.[a-z0-9_.\\-/]+)?|labels)"
-            + "|fd\\.nameraw|fd\\.[a-z]ip\\.name|fd\\.ino|fd\\.dev|fd\\.uid|fd\\.name_changed|fd\\.types|proc\\.fdopencount");
+            + "|fd\\.nameraw|fd\\.ino|fd\\.dev|fd\\.uid|fd\\.name_changed|fd\\.types|proc\\.fdopencount");
 
     /** Falco's container.mount[K] and container.mount.PART[K]: K a number (the Nth mount) or a glob on the source (on the destination for .source). */
     private static final Pattern POD_LABEL = Pattern.compile("k8s\\.pod\\.label\\[([^\\]]{1,317})]");
@@ -251,6 +251,11 @@ public final class Fields {
         computed("fd.cnet", "the client's address, compared with a CIDR network", e -> FdFields.end(e, FdFields.End.CLIENT, true));
         computed("fd.sip", "the server's address", e -> FdFields.end(e, FdFields.End.SERVER, true));
         computed("fd.snet", "the server's address, compared with a CIDR network", e -> FdFields.end(e, FdFields.End.SERVER, true));
+        computed("fd.sip.name", "the name a DNS reply this host received last gave the server's address (dip_name or sip_name)",
+                e -> FdFields.endName(e, FdFields.End.SERVER));
+        computed("fd.cip.name", "the name a DNS reply last gave the client's address", e -> FdFields.endName(e, FdFields.End.CLIENT));
+        computed("fd.rip.name", "the name a DNS reply last gave the peer's address", e -> FdFields.endName(e, FdFields.End.REMOTE));
+        computed("fd.lip.name", "the name a DNS reply last gave this host's address", e -> FdFields.endName(e, FdFields.End.LOCAL));
         computed("fd.lport", "this host's port", e -> FdFields.end(e, FdFields.End.LOCAL, false));
         computed("fd.rport", "the peer's port", e -> FdFields.end(e, FdFields.End.REMOTE, false));
         computed("fd.cport", "the client's port", e -> FdFields.end(e, FdFields.End.CLIENT, false));

@@ -12,11 +12,12 @@ import dev.vigil.event.FieldSink;
  * the container's runtime, name, image and privileged flag (null on the host), and on a program's
  * start in a container, the container's mounts (where Falco's rules look for a container started
  * with a sensitive mount). {@code pipeRelay} (null when none) is the other party of a shell relayed
- * to the network through a pipe (see PipeRelays).
+ * to the network through a pipe (see PipeRelays); {@code dipName} and {@code sipName} (null when
+ * none) the names a DNS reply last gave a connection's addresses (see ResolvedNames).
  */
 public record EnrichedEvent(Event event, long wallTimeNs, String exe, String username, String containerId,
                             String nodename, long rootPns, boolean inContainer, ProcessInfo process, ProcessInfo parent,
-                            ProcessInfo target, Containers.Info container, String pipeRelay) {
+                            ProcessInfo target, Containers.Info container, String pipeRelay, String dipName, String sipName) {
     private static final java.util.Set<dev.vigil.event.EventType> OPENS = java.util.EnumSet.of(dev.vigil.event.EventType.OPEN,
             dev.vigil.event.EventType.FILE_READ, dev.vigil.event.EventType.FILE_WRITE, dev.vigil.event.EventType.CREATE_FILE);
 
@@ -72,6 +73,12 @@ public record EnrichedEvent(Event event, long wallTimeNs, String exe, String use
         }
         if (pipeRelay != null) {
             out.field("pipe_relay", pipeRelay);
+        }
+        if (dipName != null) {
+            out.field("dip_name", dipName);
+        }
+        if (sipName != null) {
+            out.field("sip_name", sipName);
         }
     }
 

@@ -22,6 +22,7 @@ public final class Enricher implements Consumer<Event> {
     private final long hostMntns = namespace("/proc/self/ns/mnt");
     private final long bootToWallNs = BootClock.bootToWallOffsetNs();
     private final PipeRelays relays = new PipeRelays();
+    private final ResolvedNames names = new ResolvedNames();
 
     public Enricher(ProcessCache cache, Consumer<EnrichedEvent> next) {
         this(cache, next, hostname());
@@ -45,6 +46,9 @@ public final class Enricher implements Consumer<Event> {
             return;
         }
         cache.update(e);
+        if (e instanceof dev.vigil.event.DnsEvent d) {
+            names.saw(d);
+        }
         next.accept(enrich(e, relays.observe(e)));
     }
 
@@ -54,6 +58,7 @@ public final class Enricher implements Consumer<Event> {
     }
 
     private EnrichedEvent enrich(Event e, String pipeRelay) {
+        // names from DNS replies seen before this event; enrich(e) alone (a replay) has none of its own
         var h = e.header();
         ProcessInfo self = cache.get(h.pid(), h.startTime());
         String exe = e instanceof ExecEvent || self == null ? "" : self.exe();
@@ -65,8 +70,13 @@ public final class Enricher implements Consumer<Event> {
         if (e instanceof TaskEvent t && t.targetPid() > 0) {
             target = cache.get((int) t.targetPid(), t.targetStart());
         }
+        String dipName = null, sipName = null;
+        if (e instanceof dev.vigil.event.NetEvent n) {
+            dipName = names.nameOf(n.addr().dip());
+            sipName = names.nameOf(n.addr().sip());
+        }
         return new EnrichedEvent(e, h.ts() + bootToWallNs, exe, users.name(h.uid()), container, nodename, rootPns,
-                inContainer, self, cache.get(h.ppid()), target, inside, pipeRelay);
+                inContainer, self, cache.get(h.ppid()), target, inside, pipeRelay, dipName, sipName);
     }
 
     public static String hostname() {

@@ -80,7 +80,7 @@ public final class Catalogue {
      * parent from the process cache, the process an event acts on (ptrace, kill, process_memory).
      */
     public static final List<String> CONTEXT = List.of("container_runtime", "container_name", "container_image", "container_privileged", "container_mounts",
-            "k8s_pod_name", "k8s_ns_name", "k8s_pod_labels", "proc_args", "parent_exe", "parent_comm", "parent_args", "target_exe", "target_comm", "pipe_relay");
+            "k8s_pod_name", "k8s_ns_name", "k8s_pod_labels", "proc_args", "parent_exe", "parent_comm", "parent_args", "target_exe", "target_comm", "pipe_relay", "dip_name", "sip_name");
 
     /**
      * The JVM RASP's fields a kernel event carries when a Java call started its process (or an
@@ -153,6 +153,8 @@ public final class Catalogue {
         def("parent_args", LIST, "the parent's argv");
         def("target_exe", PATH, "the executable of the process the event acts on");
         def("target_comm", TEXT, "the name of the process the event acts on");
+        def("dip_name", TEXT, "the name a DNS reply this host received last gave dip (any process, any container); absent when none did");
+        def("sip_name", TEXT, "the name a DNS reply this host received last gave sip");
         def("pipe_relay", TEXT, "a shell relayed to the network through a pipe: on the start of a shell that reads its commands from its"
                 + " input, the process with a socket at the other end of its output (or of its input, for -i), as pid, name and peer;"
                 + " on that process's connect, listen, accept or dup, the shell");

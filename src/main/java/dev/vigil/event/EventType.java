@@ -169,12 +169,12 @@ public enum EventType implements EventKind {
             .falco("memfd_create")
             .falcoArg("fdname", "name")
             .falcoArg("flags", "flags")),
-    DNS(601, "dns", kernel(true, "queries at net_dev_queue (tp_btf; UDP and TCP to port 53, any send route); replies at sys_exit recvfrom/recvmsg/recvmmsg on UDP 53/5353; parsed in userspace", "dns__")
+    DNS(601, "dns", kernel(true, "queries at net_dev_queue (tp_btf; UDP and TCP to port 53, any send route); replies at sys_exit recvfrom/recvmsg/recvmmsg on UDP 53/5353, and read(2) of a connected UDP socket at sock_recv_length (tp_btf); parsed in userspace", "dns__")
             .record("dns_event")
             .is("a DNS query as it left, by any send route, answered or not (response false), or a reply (true); the name exactly as on the wire")
             .fields("response", "query", "qtype", "opcode", "rcode", "answers")
             .endpoints()
-            .falco("recvfrom", "recvmsg", "recvmmsg", "sendto", "sendmsg", "sendmmsg")),
+            .falco("recvfrom", "recvmsg", "recvmmsg", "read", "sendto", "sendmsg", "sendmmsg")),
     CREATE_FILE(602, "create_file", kernel(true, "sys_exit open/openat/openat2/creat and io_uring OPENAT when the file was created (FMODE_CREATED)", "open__", "iouring__")
             .record("file_event")
             .is("a file created: only files the open really created")

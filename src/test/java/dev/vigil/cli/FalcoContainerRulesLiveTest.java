@@ -147,6 +147,51 @@ class FalcoContainerRulesLiveTest {
         fires("falco-incubating_rules.yaml", incubating, "--hooks", "default,open");
     }
 
+    /**
+     * Contact K8S API Server From Container: Falco knows the API server by fd.sip.name, the name DNS
+     * gave the address. A resolver on the host's loopback answers for kubernetes.default.svc.cluster.local;
+     * a container on the host's network looks it up and connects to the address it got (refused:
+     * the connect is what the rule reads).
+     */
+    @Test
+    void kubernetesApiServerKnownByTheNameDnsGaveIt() throws Exception {
+        try (java.net.DatagramSocket resolver = new java.net.DatagramSocket(53, java.net.InetAddress.getByName("127.0.0.1"))) {
+            Thread answering = Thread.ofPlatform().daemon().start(() -> answerWithLoopbackTwo(resolver));
+            Map<String, List<String>> t = new LinkedHashMap<>();
+            t.put("Contact K8S API Server From Container", List.of("run", "--rm", "--network", "host", "--name", "vigil-live-k8s-api",
+                    RealDocker.IMAGE, "sh", "-c", "nslookup kubernetes.default.svc.cluster.local 127.0.0.1; nc -w 1 127.0.0.2 443; true"));
+            fires("falco_rules.yaml", t);
+            answering.interrupt();
+        }
+    }
+
+    /** Answers every query with one A record, 127.0.0.2 (none for other types), until the socket closes. */
+    private static void answerWithLoopbackTwo(java.net.DatagramSocket s) {
+        byte[] buf = new byte[512];
+        while (!s.isClosed()) {
+            try {
+                java.net.DatagramPacket q = new java.net.DatagramPacket(buf, buf.length);
+                s.receive(q);
+                int end = 12;
+                while (end < q.getLength() && buf[end] != 0) {
+                    end += (buf[end] & 0xff) + 1;
+                }
+                end += 5; // the root label, qtype, qclass
+                boolean a = buf[end - 4] == 0 && buf[end - 3] == 1; // qtype A
+                java.io.ByteArrayOutputStream r = new java.io.ByteArrayOutputStream();
+                r.write(buf, 0, 2);
+                r.writeBytes(new byte[] {(byte) 0x81, (byte) 0x80, 0, 1, 0, (byte) (a ? 1 : 0), 0, 0, 0, 0});
+                r.write(buf, 12, end - 12);
+                if (a) {
+                    r.writeBytes(new byte[] {(byte) 0xc0, 0x0c, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 127, 0, 0, 2});
+                }
+                s.send(new java.net.DatagramPacket(r.toByteArray(), r.size(), q.getSocketAddress()));
+            } catch (java.io.IOException closed) {
+                return;
+            }
+        }
+    }
+
     /** The two drift rules Falco's file ships disabled, switched on by a file of the user's as Falco users do. */
     @Test
     void driftRulesSwitchedOn() throws Exception {

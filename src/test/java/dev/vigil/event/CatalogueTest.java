@@ -110,7 +110,7 @@ class CatalogueTest {
         Event e = forms(EventType.PTRACE).get(0);
         ProcessInfo p = new ProcessInfo(10, 1, 2, "/bin/x", "x", List.of("x"), 0);
         EnrichedEvent en = new EnrichedEvent(e, 1, "/bin/x", "root", "abc", "host", 5, true, p, p, p,
-                new Containers.Info("abc", "docker", "img", false), "1 nc 198.51.100.7:443");
+                new Containers.Info("abc", "docker", "img", false), "1 nc 198.51.100.7:443", "api.example", "node.example");
         Map<String, Object> m = EventMaps.of(en);
         Set<String> declared = new TreeSet<>(Catalogue.COMMON);
         declared.addAll(Catalogue.CONTEXT);

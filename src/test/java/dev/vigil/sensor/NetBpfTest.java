@@ -67,6 +67,21 @@ class NetBpfTest {
         }
     }
 
+    @Test
+    void dnsReplyReadWithReadIsParsed() throws Exception {
+        LiveSensor s = LiveSensor.get();
+        try (DatagramSocket server = new DatagramSocket(53, InetAddress.getByName("127.0.0.1"))) {
+            Thread resolver = new Thread(() -> answerOnce(server));
+            resolver.start();
+            LiveSensor.Triggered t = LiveSensor.trigger("dns-read", "api.example.internal", "53");
+            resolver.join();
+            DnsEvent e = (DnsEvent) s.await("dns reply read with read(2)", ev -> ev.type() == EventType.DNS && ev.header().pid() == t.pid()
+                    && ((DnsEvent) ev).response());
+            assertEquals("api.example.internal", e.query());
+            assertEquals(List.of("127.0.0.9"), e.answers());
+        }
+    }
+
     private static void answerOnce(DatagramSocket server) {
         try {
             byte[] buf = new byte[512];
