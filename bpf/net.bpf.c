@@ -153,7 +153,17 @@ int dup__exit_dup2(struct trace_event_raw_sys_exit *ctx) { return dup_exit(ctx);
 SEC("tracepoint/syscalls/sys_exit_dup3")
 int dup__exit_dup3(struct trace_event_raw_sys_exit *ctx) { return dup_exit(ctx); }
 
-/* A DNS reply of `len` bytes at the user's `buf`, received on the UDP socket `sk` (addr: its ends, the peer filled in); sent when it is one. */
+/* A cleared dns_event with `sk`'s ends, or NULL when the scratch record is missing or `sk` is not inet. */
+static __always_inline struct dns_event *dns_record(struct sock *sk)
+{
+	struct dns_event *e = record_area();
+	if (!e)
+		return NULL;
+	__builtin_memset(e, 0, sizeof(*e));
+	return sock_pair(sk, &e->addr) ? e : NULL;
+}
+
+/* A DNS reply of `len` bytes at the user's `buf`, received on a UDP socket whose ends are e->addr (the peer filled in); sent when it is one. */
 static __always_inline void dns_reply(struct task_struct *task, struct dns_event *e, const void *buf, __u64 len)
 {
 	if (e->addr.dport != 53 && e->addr.dport != 5353 && e->addr.sport != 5353)
@@ -188,11 +198,8 @@ int dns__exit(struct trace_event_raw_sys_exit *ctx)
 	struct sock *sk = file_sock(fd_file(task, (int)a.a[0]));
 	if (!sk || BPF_CORE_READ(sk, sk_protocol) != IPPROTO_UDP)
 		return 0;
-	struct dns_event *e = record_area();
+	struct dns_event *e = dns_record(sk);
 	if (!e)
-		return 0;
-	__builtin_memset(e, 0, sizeof(*e));
-	if (!sock_pair(sk, &e->addr))
 		return 0;
 	__u64 kind = bpf_get_attach_cookie(ctx);
 	const void *buf = (void *)a.a[1];
@@ -236,13 +243,9 @@ int BPF_PROG(dns__read, struct sock *sk, int ret, int flags)
 	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(task);
 	if (SYSCALL_NR(regs) != NR_READ)
 		return 0;
-	struct dns_event *e = record_area();
-	if (!e)
-		return 0;
-	__builtin_memset(e, 0, sizeof(*e));
-	if (!sock_pair(sk, &e->addr))
-		return 0;
-	dns_reply(task, e, (void *)PT_REGS_PARM2_SYSCALL(regs), ret);
+	struct dns_event *e = dns_record(sk);
+	if (e)
+		dns_reply(task, e, (void *)PT_REGS_PARM2_SYSCALL(regs), ret);
 	return 0;
 }
 

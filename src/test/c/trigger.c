@@ -527,8 +527,8 @@ static int dns_query(const char *name, unsigned char *q)
 	return n;
 }
 
-/* A query on a connected UDP socket (send), reply read with recvfrom. */
-static int cmd_dns(const char *name, int port)
+/* A query on a connected socket; the reply read by recvfrom, or with read(2) as Go's resolver and busybox read it. */
+static int cmd_dns(const char *name, int port, int with_read)
 {
 	unsigned char q[512];
 	int n = dns_query(name, q);
@@ -540,24 +540,11 @@ static int cmd_dns(const char *name, int port)
 	unsigned char r[512];
 	struct timeval tv = {3, 0};
 	setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	if (with_read)
+		return read(s, r, sizeof(r)) > 0 ? 0 : die("read");
 	return recvfrom(s, r, sizeof(r), 0, NULL, NULL) > 0 ? 0 : die("recv");
 }
 
-/* A query on a connected socket, the reply read with read(2), as Go's resolver and busybox do. */
-static int cmd_dns_read(const char *name, int port)
-{
-	unsigned char q[512];
-	int n = dns_query(name, q);
-	struct sockaddr_storage ss;
-	socklen_t len = make_addr(&ss, "127.0.0.1", port);
-	int s = socket(AF_INET, SOCK_DGRAM, 0);
-	if (connect(s, (void *)&ss, len) < 0 || write(s, q, n) != n)
-		return die("connect/write");
-	unsigned char r[512];
-	struct timeval tv = {3, 0};
-	setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-	return read(s, r, sizeof(r)) > 0 ? 0 : die("read");
-}
 
 /* A query by sendto on an unconnected socket, the reply read by recvfrom with the peer's address; "noreply" waits for none. */
 static int cmd_dns_unconnected(const char *name, int port, int wait_reply)
@@ -810,8 +797,8 @@ int main(int argc, char **argv)
 	if (!strcmp(c, "setsid")) return cmd_setsid();
 	if (!strcmp(c, "tcp") && argc > 2) return cmd_tcp(argv[2]);
 	if (!strcmp(c, "revshell")) return cmd_revshell();
-	if (!strcmp(c, "dns") && argc > 3) return cmd_dns(argv[2], atoi(argv[3]));
-	if (!strcmp(c, "dns-read") && argc > 3) return cmd_dns_read(argv[2], atoi(argv[3]));
+	if (!strcmp(c, "dns") && argc > 3) return cmd_dns(argv[2], atoi(argv[3]), 0);
+	if (!strcmp(c, "dns-read") && argc > 3) return cmd_dns(argv[2], atoi(argv[3]), 1);
 	if (!strcmp(c, "dns-unconnected") && argc > 3) return cmd_dns_unconnected(argv[2], atoi(argv[3]), 1);
 	if (!strcmp(c, "dns-noreply") && argc > 3) return cmd_dns_unconnected(argv[2], atoi(argv[3]), 0);
 	if (!strcmp(c, "scan") && argc > 3) return cmd_scan(atoi(argv[2]), atoi(argv[3]));

@@ -34,8 +34,9 @@ public final class Fields {
             + "|label(\\.[a-z0-9_.\\-/]+)?|labels)"
             + "|fd\\.nameraw|fd\\.ino|fd\\.dev|fd\\.uid|fd\\.name_changed|fd\\.types|proc\\.fdopencount");
 
-    /** Falco's container.mount[K] and container.mount.PART[K]: K a number (the Nth mount) or a glob on the source (on the destination for .source). */
+    /** k8s.pod.label[KEY]: one label of the pod (a label key is at most 317 bytes: a 253-byte prefix, a slash, a 63-byte name). */
     private static final Pattern POD_LABEL = Pattern.compile("k8s\\.pod\\.label\\[([^\\]]{1,317})]");
+    /** Falco's container.mount[K] and container.mount.PART[K]: K a number (the Nth mount) or a glob on the source (on the destination for .source). */
     private static final Pattern MOUNT = Pattern.compile("container\\.mount(?:\\.(source|dest|mode|rdwr|propagation))?\\[([^\\]]{1,256})]");
 
     private static final Map<String, java.util.Optional<Function<Map<String, Object>, Object>>> SHARED = new java.util.concurrent.ConcurrentHashMap<>();

@@ -58,7 +58,6 @@ public final class Enricher implements Consumer<Event> {
     }
 
     private EnrichedEvent enrich(Event e, String pipeRelay) {
-        // names from DNS replies seen before this event; enrich(e) alone (a replay) has none of its own
         var h = e.header();
         ProcessInfo self = cache.get(h.pid(), h.startTime());
         String exe = e instanceof ExecEvent || self == null ? "" : self.exe();
@@ -70,7 +69,7 @@ public final class Enricher implements Consumer<Event> {
         if (e instanceof TaskEvent t && t.targetPid() > 0) {
             target = cache.get((int) t.targetPid(), t.targetStart());
         }
-        String dipName = null, sipName = null;
+        String dipName = null, sipName = null; // from the DNS replies seen before this event
         if (e instanceof dev.vigil.event.NetEvent n) {
             dipName = names.nameOf(n.addr().dip());
             sipName = names.nameOf(n.addr().sip());

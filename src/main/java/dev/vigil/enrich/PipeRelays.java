@@ -90,14 +90,14 @@ final class PipeRelays {
             return null;
         }
         Party downstream = out == 0 ? null : readers.get(out);
-        Socket out2 = downstream == null || downstream.key().equals(me) ? null : socketHolders.get(downstream.key());
-        if (out2 != null) {
-            return "output to " + downstream.describe(out2.peer());
+        Socket readerSocket = downstream == null || downstream.key().equals(me) ? null : socketHolders.get(downstream.key());
+        if (readerSocket != null) {
+            return "output to " + downstream.describe(readerSocket.peer());
         }
         Party upstream = in == 0 ? null : writers.get(in);
-        Socket in2 = upstream == null || upstream.key().equals(me) ? null : socketHolders.get(upstream.key());
-        if (in2 != null && (interactive || in2.inbound())) {
-            return "input from " + upstream.describe(in2.peer());
+        Socket writerSocket = upstream == null || upstream.key().equals(me) ? null : socketHolders.get(upstream.key());
+        if (writerSocket != null && (interactive || writerSocket.inbound())) {
+            return "input from " + upstream.describe(writerSocket.peer());
         }
         return null;
     }

@@ -49,36 +49,33 @@ class NetBpfTest {
 
     @Test
     void dnsReplyIsParsed() throws Exception {
+        DnsEvent e = reply("dns", "abc.dnslog.cn");
+        assertEquals("abc.dnslog.cn", e.query());
+        assertEquals(1, e.qtype());
+        assertEquals(0, e.opcode());
+        assertEquals(0, e.rcode());
+        assertEquals(List.of("127.0.0.9"), e.answers());
+        assertEquals(53, e.addr().dport());
+    }
+
+    @Test
+    void dnsReplyReadWithReadIsParsed() throws Exception {
+        DnsEvent e = reply("dns-read", "api.example.internal");
+        assertEquals("api.example.internal", e.query());
+        assertEquals(List.of("127.0.0.9"), e.answers());
+    }
+
+    /** The reply event of the trigger's lookup of `name` (`mode`: how it reads the reply), answered by a resolver on loopback. */
+    private static DnsEvent reply(String mode, String name) throws Exception {
         LiveSensor s = LiveSensor.get();
         // The kernel keys on port 53/5353, so the test resolver takes 53 on loopback.
         try (DatagramSocket server = new DatagramSocket(53, InetAddress.getByName("127.0.0.1"))) {
             Thread resolver = new Thread(() -> answerOnce(server));
             resolver.start();
-            LiveSensor.Triggered t = LiveSensor.trigger("dns", "abc.dnslog.cn", "53");
+            LiveSensor.Triggered t = LiveSensor.trigger(mode, name, "53");
             resolver.join();
-            DnsEvent e = (DnsEvent) s.await("dns", ev -> ev.type() == EventType.DNS && ev.header().pid() == t.pid()
+            return (DnsEvent) s.await("dns reply (" + mode + ")", ev -> ev.type() == EventType.DNS && ev.header().pid() == t.pid()
                     && ((DnsEvent) ev).response());
-            assertEquals("abc.dnslog.cn", e.query());
-            assertEquals(1, e.qtype());
-            assertEquals(0, e.opcode());
-            assertEquals(0, e.rcode());
-            assertEquals(List.of("127.0.0.9"), e.answers());
-            assertEquals(53, e.addr().dport());
-        }
-    }
-
-    @Test
-    void dnsReplyReadWithReadIsParsed() throws Exception {
-        LiveSensor s = LiveSensor.get();
-        try (DatagramSocket server = new DatagramSocket(53, InetAddress.getByName("127.0.0.1"))) {
-            Thread resolver = new Thread(() -> answerOnce(server));
-            resolver.start();
-            LiveSensor.Triggered t = LiveSensor.trigger("dns-read", "api.example.internal", "53");
-            resolver.join();
-            DnsEvent e = (DnsEvent) s.await("dns reply read with read(2)", ev -> ev.type() == EventType.DNS && ev.header().pid() == t.pid()
-                    && ((DnsEvent) ev).response());
-            assertEquals("api.example.internal", e.query());
-            assertEquals(List.of("127.0.0.9"), e.answers());
         }
     }
 
