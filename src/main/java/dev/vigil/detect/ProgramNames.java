@@ -67,9 +67,13 @@ final class ProgramNames {
         return false;
     }
 
-    /** For an argv[0] that is a path: whether it names the executable itself (/bin/sh for /usr/bin/dash). */
+    /** The directories alternatives and links to programs live in: the only places argv[0] is looked up (a path elsewhere, a slow mount's, is never touched). */
+    private static final List<String> PROGRAM_DIRS = List.of("/bin/", "/sbin/", "/usr/bin/", "/usr/sbin/", "/usr/local/bin/", "/usr/local/sbin/",
+            "/usr/libexec/", "/usr/lib/");
+
+    /** For an argv[0] that is a path in a program directory: whether it names the executable itself (/bin/sh for /usr/bin/dash). */
     static boolean sameFile(String argv0, String exe) {
-        if (!argv0.startsWith("/") || exe == null || exe.isEmpty() || argv0.length() > 4096) {
+        if (exe == null || exe.isEmpty() || argv0.length() > 4096 || argv0.contains("/../") || PROGRAM_DIRS.stream().noneMatch(argv0::startsWith)) {
             return false;
         }
         try {
