@@ -159,7 +159,14 @@ class ConsoleApiTest {
                 Thread.sleep(100);
             }
             assertTrue(incident != null, "the reverse shell's incident is in the store within seconds");
-            JsonNode graph = JSON.readTree(get(base + "api/incidents/" + incident.get("id").asText() + "/graph", token).body());
+            // the store writes process rows in batches of their own: the alert may be in before the commands' rows
+            JsonNode graph = null;
+            for (int i = 0; i < 100 && (graph == null || !graph.toString().contains("\"comm\":\"id\"")); i++) {
+                if (graph != null) {
+                    Thread.sleep(100);
+                }
+                graph = JSON.readTree(get(base + "api/incidents/" + incident.get("id").asText() + "/graph", token).body());
+            }
             boolean peer = false, shellNode = false, commandInside = false, hostileAsText = false;
             for (JsonNode n : graph.get("nodes")) {
                 String kind = n.path("kind").asText();
