@@ -162,6 +162,9 @@ public final class Fields {
                 return null; // run from a descriptor (fexecve, runc's cloned binary) or an executable with no name: nothing to compare
             }
             String argv0 = argv.get(0);
+            if (argv0.equals(filename) || ProgramNames.base(argv0).equals(ProgramNames.base(filename))) {
+                return false; // the common case, decided without splitting words
+            }
             return !ProgramNames.related(ProgramNames.base(argv0), java.util.Arrays.asList(filename, exe)) && !ProgramNames.sameFile(argv0, exe);
         }
         return null;

@@ -57,13 +57,16 @@ final class PipeRelays {
     /** Records what `e` says about pipes and sockets; returns the other party when `e` completes a relayed shell, else null. */
     String observe(Event e) {
         var h = e.header();
-        Key me = new Key(h.pid(), h.startTime());
         if (e instanceof ExecEvent x && x.header().res() >= 0) {
-            return started(me, x);
+            return started(new Key(h.pid(), h.startTime()), x);
+        }
+        if (!(e instanceof NetEvent n)) {
+            return null; // every other event, the most of them, ends here
         }
         boolean held = h.res() >= 0 || (h.type() == EventType.CONNECT && h.res() == EINPROGRESS); // nc connects without blocking
-        if (e instanceof NetEvent n && held && (h.type() == EventType.CONNECT || h.type() == EventType.LISTEN
-                || h.type() == EventType.ACCEPT || h.type() == EventType.DUP)) {
+        if (held && (h.type() == EventType.CONNECT || h.type() == EventType.LISTEN || h.type() == EventType.ACCEPT
+                || h.type() == EventType.DUP)) {
+            Key me = new Key(h.pid(), h.startTime());
             boolean inbound = h.type() == EventType.LISTEN || h.type() == EventType.ACCEPT;
             String peer = h.type() == EventType.LISTEN ? "listening on " + n.addr().sport() : n.addr().dip() + ":" + n.addr().dport();
             boolean first = socketHolders.put(me, new Socket(peer, inbound)) == null;
