@@ -290,6 +290,7 @@ final class BenchCommand implements Callable<Integer> {
         if (!engineOnly) {
             System.out.printf("store alone: %,.0f events/s written (synthetic events, as fast as the writer takes them)%n", storeThroughput());
         }
+        UserspaceBench.run(System.out, smoke);
         if (!engineRules.isEmpty()) {
             System.out.printf("rule engine alone: %,.0f events/s over %s%n", engineThroughput(engineRules), engineRules);
         }

@@ -107,9 +107,6 @@ public final class KernelEventStream implements EventStream {
         }
     }
 
-    /** How often the ring is drained when no burst wakes the reader: the most an event waits in the kernel. */
-    static final int DRAIN_MS = 10;
-
     @Override
     public void start() {
         if (started) {
@@ -118,9 +115,12 @@ public final class KernelEventStream implements EventStream {
         started = true;
         try {
             long lastFlush = System.nanoTime();
+            DrainPace pace = new DrainPace();
             while (!closing) {
+                int delivered = sensor.poll(pace.waitMs());
+                pace.drained(delivered);
                 // after events, and once a second when idle (time-based work: windows that close with no event)
-                if (sensor.poll(DRAIN_MS) > 0 || System.nanoTime() - lastFlush > 1_000_000_000L) {
+                if (delivered > 0 || System.nanoTime() - lastFlush > 1_000_000_000L) {
                     flushers.forEach(Runnable::run);
                     lastFlush = System.nanoTime();
                 }

@@ -44,6 +44,7 @@ class BenchSmokeTest {
         assertTrue(out.contains("events/s through the rules with nothing lost in the kernel"), out);
         positive(out, "rule engine alone: ([\\d,]+) events/s over the stock pack");
         positive(out, "store alone: ([\\d,]+) events/s written");
+        positive(out, "(?m)^  total +(\\d+\\.\\d) us$"); // the agent's userspace CPU per exec, by stage
         positive(out, "k8s audit, rule engine on one thread: ([\\d,]+) events/s over Falco's k8saudit file");
         positive(out, "k8s audit, webhook end to end \\(vigil run, batches of 100, 2 clients\\): ([\\d,]+) events/s");
         assertTrue(out.contains("0 refused; Kubernetes audit: 20001 events received"), "every batch taken, the marker too: " + out);
