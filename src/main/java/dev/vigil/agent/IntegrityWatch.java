@@ -17,9 +17,10 @@ import java.util.function.Consumer;
 
 /**
  * The integrity checks inside `vigil run`: a pass at start and every interval on a thread of their
- * own, each new finding an event for the rules (a finding still there at the next pass is not sent
- * again; one that went and came back is), and every exec whose LD_PRELOAD names a library checked as
- * it happens (on a thread of its own: reading a library is no work for the sensor's). The last pass's
+ * own, each once the host has a quiet second (at most two minutes later: {@link HostQuiet}); each
+ * new finding an event for the rules (a finding still there at the next pass is not sent again; one
+ * that went and came back is), and every exec whose LD_PRELOAD names a library checked as it
+ * happens (on a thread of its own: reading a library is no work for the sensor's). The last pass's
  * results are the health page's and /metrics'.
  */
 public final class IntegrityWatch implements AutoCloseable {
@@ -28,6 +29,8 @@ public final class IntegrityWatch implements AutoCloseable {
     private final String host;
     private final Duration interval;
     private final CountDownLatch stop = new CountDownLatch(1);
+    /** A pass waits for a quiet second on the host, at most this long. */
+    static final Duration LONGEST_DEFERRAL = Duration.ofMinutes(2);
     private final Thread thread;
     private volatile List<CheckResult> last = List.of();
     private volatile long passes;
@@ -89,6 +92,9 @@ public final class IntegrityWatch implements AutoCloseable {
         BackgroundPriority.lowerThisThread(); // a pass waits for the host's work, never the other way round
         try {
             do {
+                if (!HostQuiet.await(LONGEST_DEFERRAL, stop)) {
+                    break;
+                }
                 pass();
             } while (!interval.isZero() && !stop.await(interval.toMillis(), TimeUnit.MILLISECONDS));
         } catch (InterruptedException e) {

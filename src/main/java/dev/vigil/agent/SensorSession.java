@@ -24,7 +24,8 @@ public final class SensorSession {
     private final KernelEventStream stream;
     private final Set<EventType> shown = EnumSet.noneOf(EventType.class);
     /** Events by hook; read by the console's threads too. */
-    private final Map<String, Long> counts = new java.util.concurrent.ConcurrentSkipListMap<>();
+    /** Events delivered, by type's ordinal: written by the sensor's thread only, read by the console's. */
+    private final java.util.concurrent.atomic.AtomicLongArray delivered = new java.util.concurrent.atomic.AtomicLongArray(EventType.values().length);
     private final AtomicBoolean stopRequested = new AtomicBoolean();
     private final ProcessCache cache = ProcessCache.fromProc();
     private final Enricher enricher;
@@ -41,7 +42,8 @@ public final class SensorSession {
         this.stream = KernelEventStream.open(options);
         this.enricher = new Enricher(cache, e -> {
             if (shown.contains(e.event().type())) {
-                counts.merge(e.event().type().eventName(), 1L, Long::sum);
+                int t = e.event().type().ordinal();
+                delivered.lazySet(t, delivered.get(t) + 1);
                 out.accept(e);
             }
         }, host);
@@ -100,10 +102,22 @@ public final class SensorSession {
         System.err.flush();
     }
 
+    /** Events delivered so far by hook, by name, the hooks that delivered none left out. */
+    private Map<String, Long> counts() {
+        Map<String, Long> out = new TreeMap<>();
+        for (EventType t : EventType.values()) {
+            long n = delivered.get(t.ordinal());
+            if (n > 0) {
+                out.merge(t.eventName(), n, Long::sum);
+            }
+        }
+        return out;
+    }
+
     /** Events by hook so far, and losses by cause: the agent's health as the console shows it. */
     public Map<String, Object> health() {
         Map<String, Object> h = new java.util.LinkedHashMap<>();
-        h.put("events_by_hook", Map.copyOf(counts));
+        h.put("events_by_hook", counts());
         LossReport loss = stream.losses();
         Map<String, Long> byCause = new TreeMap<>();
         for (String cause : LossReport.KERNEL_CAUSES) {
@@ -119,6 +133,7 @@ public final class SensorSession {
     public String summary() {
         LossReport loss = stream.losses();
         StringBuilder sb = new StringBuilder("vigil: ");
+        Map<String, Long> counts = counts();
         long total = counts.values().stream().mapToLong(Long::longValue).sum();
         sb.append(total).append(" events");
         if (!counts.isEmpty()) {

@@ -21,7 +21,8 @@ import java.util.Map;
 
 /**
  * The event path (decoding, enrichment, the rule form, the rules, the JSON, the store's writer) run
- * on made-up fork, exec and exit records before the agent says ready, with instances of its own: no
+ * on made-up records of a build (fork, exec, a file created, a temporary removed, now and then a
+ * chmod, exit) before the agent says ready, with instances of its own: no
  * event reaches the cache, the rules' state, the store (the writer writes into a database in
  * memory) or any sink. Without it the JIT compiles that path during the first workload after start,
  * and a build started then paid for it (docs/benchmarks.md, round two: the first 500 execs cost the
@@ -45,18 +46,20 @@ public final class WarmUp {
         });
     }
 
-    /** What a warm-up ran: its engine, for its counts, and the rows its writer wrote and dropped. */
-    record Ran(Engine engine, long rowsWritten, long rowsDropped) {}
+    /** What a warm-up ran: its engine, for its counts, the events past enrichment, and the rows its writer wrote and dropped. */
+    record Ran(Engine engine, long events, long rowsWritten, long rowsDropped) {}
 
     static Ran run(RuleSet rules, int execs) throws MalformedRecordException {
         Engine engine = new Engine(rules, alert -> { }, Engine::lineageFromTree);
         EventJson json = new EventJson();
         Store scratch = scratchStore();
         StoreWriter store = scratch == null ? null : new StoreWriter(scratch, Duration.ofDays(1), Long.MAX_VALUE);
+        long[] events = new long[1];
         Enricher enricher = new Enricher(ProcessCache.empty(), en -> {
-            if (en.event().type() != EventType.EXECVE) {
+            if (en.event().type() == EventType.FORK || en.event().type() == EventType.EXIT) {
                 return; // forks and exits only keep the cache, as under the default hooks
             }
+            events[0]++;
             Map<String, Object> e = EventMaps.of(en);
             engine.accept(e);
             json.write(en);
@@ -73,9 +76,18 @@ public final class WarmUp {
                 int pid = (1 << 23) + i;
                 long start = 1_000_000L + i;
                 enricher.accept(decoder.decode(SampleRecords.task(arena, EventType.FORK.number(), pid, 1, start, "make", 1)));
-                enricher.accept(decoder.decode(SampleRecords.exec(arena, new SampleRecords.Exec(pid, start, "true", "/usr/bin/true",
-                        List.of("/usr/bin/true", "--warm-up", Integer.toString(i)), env, "/home/build/src", "make"))));
-                enricher.accept(decoder.decode(SampleRecords.task(arena, EventType.EXIT.number(), pid, 1, start, "true", 0)));
+                enricher.accept(decoder.decode(SampleRecords.exec(arena, new SampleRecords.Exec(pid, start, "cc", "/usr/bin/cc",
+                        List.of("cc", "-O2", "-c", "-o", "warm-up" + i + ".o", "warm-up" + i + ".c"), env, "/home/build/src", "make"))));
+                // what a build's compiler does next: its object file created, a temporary removed, now and then an output made executable
+                enricher.accept(decoder.decode(SampleRecords.file(arena, EventType.CREATE_FILE.number(), pid, start, "cc", "make",
+                        "/home/build/src/warm-up" + i + ".o", 01101, 0644)));
+                enricher.accept(decoder.decode(SampleRecords.file(arena, EventType.UNLINK.number(), pid, start, "cc", "make",
+                        "/home/build/src/warm-up" + i + ".s", 0, 0)));
+                if (i % 8 == 0) {
+                    enricher.accept(decoder.decode(SampleRecords.file(arena, EventType.CHMOD.number(), pid, start, "cc", "make",
+                            "/home/build/src/warm-up" + i, 0, 0755)));
+                }
+                enricher.accept(decoder.decode(SampleRecords.task(arena, EventType.EXIT.number(), pid, 1, start, "cc", 0)));
             }
         } finally {
             if (store != null) {
@@ -89,7 +101,7 @@ public final class WarmUp {
                 }
             }
         }
-        return new Ran(engine, store == null ? 0 : store.written(), store == null ? 0 : store.dropped());
+        return new Ran(engine, events[0], store == null ? 0 : store.written(), store == null ? 0 : store.dropped());
     }
 
     /** A store in memory for the warm-up's writes; null if SQLite cannot open one (the warm-up goes on without). */

@@ -112,8 +112,8 @@ final class RunCommand implements Callable<Integer> {
     List<String> raspExclude = new ArrayList<>();
 
     @Option(names = "--integrity-interval", defaultValue = "10m", paramLabel = "DURATION",
-            description = "Run the rootkit and kernel integrity checks at start and then this often (e.g. 10m, 1h, 90s; 0: at start only; off: never)."
-                    + " Default ${DEFAULT-VALUE}.")
+            description = "Run the rootkit and kernel integrity checks at start and then this often (e.g. 10m, 1h, 90s; 0: at start only; off: never),"
+                    + " each pass once the host has a quiet second (within two minutes). Default ${DEFAULT-VALUE}.")
     String integrityInterval;
 
     /** The most audit events' rows the store's queue holds before the audit queue waits: they are large, and the heap is for the kernel's events too. */

@@ -80,27 +80,35 @@ public final class RecordDecoder {
         };
     }
 
+    /** The exec record's members, resolved once: the exec is the hot record (one per program started). */
+    private static final StructLayout EXEC = Wire.EXEC;
+    private static final long X_PEER = off(EXEC, "peer"), X_ARGV = off(EXEC, "argv"), X_ENV = off(EXEC, "env"),
+            X_ENV_CUT = off(EXEC, "env_truncated"), X_LD_PRELOAD = off(EXEC, "ld_preload"), X_SSH = off(EXEC, "ssh"),
+            X_TREE = off(EXEC, "tree"), X_EXE = off(EXEC, "exe"), X_ARGV_CUT = off(EXEC, "argv_truncated"),
+            X_RUN_PATH = off(EXEC, "run_path"), X_STDIN_INFO = off(EXEC, "stdin_info"), X_STDIN_PATH = off(EXEC, "stdin_path"),
+            X_STDOUT_INFO = off(EXEC, "stdout_info"), X_STDOUT_PATH = off(EXEC, "stdout_path"), X_TTY = off(EXEC, "tty"),
+            X_FILENAME = off(EXEC, "filename"), X_SOCKET_PID = off(EXEC, "socket_pid"), X_PARENT_KTHREAD = off(EXEC, "parent_kthread"),
+            X_CAP_EFFECTIVE = off(EXEC, "cap_effective"), X_CAP_PERMITTED = off(EXEC, "cap_permitted"),
+            X_EXEC_FLAGS = off(EXEC, "exec_flags"), X_VPID = off(EXEC, "vpid"), X_PVPID = off(EXEC, "pvpid");
+
     private static ExecEvent exec(MemorySegment rec, Header h) throws MalformedRecordException {
-        StructLayout L = Wire.EXEC;
-        need(rec, L, h.type());
-        long peerOff = off(L, "peer");
-        byte[] argv = bytes(rec, L, "argv");
-        List<String> args = splitArgs(argv);
-        List<String> env = splitArgs(bytes(rec, L, "env"));
-        boolean envCut = rec.get(JAVA_BYTE, off(L, "env_truncated")) != 0;
+        need(rec, EXEC, h.type());
+        List<String> args = splitArgs(bytes(rec, EXEC, X_ARGV, "argv"));
+        List<String> env = splitArgs(bytes(rec, EXEC, X_ENV, "env"));
+        boolean envCut = rec.get(JAVA_BYTE, X_ENV_CUT) != 0;
         // the kernel searches for these only when the environment was cut; otherwise they are in it
-        String ldPreload = envCut ? str(rec, L, "ld_preload") : lastValue(env, "LD_PRELOAD=");
-        String ssh = envCut ? str(rec, L, "ssh") : lastValue(env, "SSH_CONNECTION=");
-        return new ExecEvent(h, pidTree(rec, off(L, "tree")), str(rec, L, "exe"), args,
-                rec.get(JAVA_BYTE, off(L, "argv_truncated")) != 0, str(rec, L, "run_path"),
-                fdName(rec, off(L, "stdin_info"), str(rec, L, "stdin_path")),
-                fdName(rec, off(L, "stdout_info"), str(rec, L, "stdout_path")),
-                str(rec, L, "tty"), ldPreload, ssh, str(rec, L, "filename"),
-                endpoints(rec, peerOff), rec.get(JAVA_INT_UNALIGNED, off(L, "socket_pid")),
-                rec.get(JAVA_BYTE, off(L, "parent_kthread")) != 0,
-                rec.get(JAVA_LONG_UNALIGNED, off(L, "cap_effective")), rec.get(JAVA_LONG_UNALIGNED, off(L, "cap_permitted")),
-                env, envCut, rec.get(JAVA_INT_UNALIGNED, off(L, "exec_flags")),
-                rec.get(JAVA_INT_UNALIGNED, off(L, "vpid")), rec.get(JAVA_INT_UNALIGNED, off(L, "pvpid")));
+        String ldPreload = envCut ? str(rec, EXEC, X_LD_PRELOAD, "ld_preload") : lastValue(env, "LD_PRELOAD=");
+        String ssh = envCut ? str(rec, EXEC, X_SSH, "ssh") : lastValue(env, "SSH_CONNECTION=");
+        return new ExecEvent(h, pidTree(rec, X_TREE), str(rec, EXEC, X_EXE, "exe"), args,
+                rec.get(JAVA_BYTE, X_ARGV_CUT) != 0, str(rec, EXEC, X_RUN_PATH, "run_path"),
+                fdName(rec, X_STDIN_INFO, str(rec, EXEC, X_STDIN_PATH, "stdin_path")),
+                fdName(rec, X_STDOUT_INFO, str(rec, EXEC, X_STDOUT_PATH, "stdout_path")),
+                str(rec, EXEC, X_TTY, "tty"), ldPreload, ssh, str(rec, EXEC, X_FILENAME, "filename"),
+                endpoints(rec, X_PEER), rec.get(JAVA_INT_UNALIGNED, X_SOCKET_PID),
+                rec.get(JAVA_BYTE, X_PARENT_KTHREAD) != 0,
+                rec.get(JAVA_LONG_UNALIGNED, X_CAP_EFFECTIVE), rec.get(JAVA_LONG_UNALIGNED, X_CAP_PERMITTED),
+                env, envCut, rec.get(JAVA_INT_UNALIGNED, X_EXEC_FLAGS),
+                rec.get(JAVA_INT_UNALIGNED, X_VPID), rec.get(JAVA_INT_UNALIGNED, X_PVPID));
     }
 
     /** The value of the last `NAME=` entry, as the kernel's search found it; "" when there is none. */
@@ -267,12 +275,20 @@ public final class RecordDecoder {
     }
 
     private static String str(MemorySegment rec, StructLayout layout, String field) throws MalformedRecordException {
-        byte[] b = bytes(rec, layout, field);
+        return str(rec, layout, off(layout, field), field);
+    }
+
+    private static String str(MemorySegment rec, StructLayout layout, long at, String field) throws MalformedRecordException {
+        byte[] b = bytes(rec, layout, at, field);
         return Text.decode(b, 0, b.length);
     }
 
     private static byte[] bytes(MemorySegment rec, StructLayout layout, String field) throws MalformedRecordException {
-        long at = off(layout, field);
+        return bytes(rec, layout, off(layout, field), field);
+    }
+
+    /** The bytes of a variable-length member: its (offset, length) descriptor at `at`, checked against the record. */
+    private static byte[] bytes(MemorySegment rec, StructLayout layout, long at, String field) throws MalformedRecordException {
         int o = Short.toUnsignedInt(rec.get(JAVA_SHORT_UNALIGNED, at));
         int len = Short.toUnsignedInt(rec.get(JAVA_SHORT_UNALIGNED, at + 2));
         if (len == 0) {

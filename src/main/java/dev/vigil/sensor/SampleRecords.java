@@ -42,15 +42,38 @@ public final class SampleRecords {
             MemorySegment.copy(s.getValue(), 0, rec, JAVA_BYTE, at, s.getValue().length);
             at += s.getValue().length;
         }
-        long tree = Offsets.of(Wire.EXEC, "tree");
+        tree(rec, Offsets.of(Wire.EXEC, "tree"), x.pid(), x.startTime(), x.comm(), x.parentComm());
+        return rec;
+    }
+
+    /**
+     * A file_event record of `type` (create_file 602, chmod 90, unlink 605…): process `pid` (child of
+     * pid 1, `parentComm`) acted on `path` with `flags` (an open's) and `mode`.
+     */
+    public static MemorySegment file(Arena arena, int type, int pid, long startTime, String comm, String parentComm, String path,
+            long flags, int mode) {
+        byte[] name = utf8(path);
+        long fixed = Wire.FILE.byteSize();
+        MemorySegment rec = header(arena, fixed + name.length, type, pid, 1, startTime, comm);
+        long ref = Offsets.of(Wire.FILE, "path");
+        rec.set(JAVA_SHORT, ref, (short) fixed);
+        rec.set(JAVA_SHORT, ref + 2, (short) name.length);
+        MemorySegment.copy(name, 0, rec, JAVA_BYTE, fixed, name.length);
+        rec.set(JAVA_LONG, Offsets.of(Wire.FILE, "flags"), flags);
+        rec.set(JAVA_INT, Offsets.of(Wire.FILE, "mode"), mode);
+        tree(rec, Offsets.of(Wire.FILE, "tree"), pid, startTime, comm, parentComm);
+        return rec;
+    }
+
+    /** Two levels of ancestry at `tree`: the process, and its parent pid 1. */
+    private static void tree(MemorySegment rec, long tree, int pid, long startTime, String comm, String parentComm) {
         rec.set(JAVA_INT, tree, 2);
         long node = tree + Offsets.of(Wire.PID_TREE, "node"), parent = node + Wire.ANCESTOR.byteSize();
-        rec.set(JAVA_INT, node, x.pid());
-        rec.set(JAVA_LONG, node + Offsets.of(Wire.ANCESTOR, "start"), x.startTime());
-        comm(rec, node + Offsets.of(Wire.ANCESTOR, "comm"), x.comm());
+        rec.set(JAVA_INT, node, pid);
+        rec.set(JAVA_LONG, node + Offsets.of(Wire.ANCESTOR, "start"), startTime);
+        comm(rec, node + Offsets.of(Wire.ANCESTOR, "comm"), comm);
         rec.set(JAVA_INT, parent, 1);
-        comm(rec, parent + Offsets.of(Wire.ANCESTOR, "comm"), x.parentComm());
-        return rec;
+        comm(rec, parent + Offsets.of(Wire.ANCESTOR, "comm"), parentComm);
     }
 
     /**
