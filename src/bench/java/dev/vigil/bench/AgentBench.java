@@ -71,7 +71,7 @@ final class AgentBench {
             });
             List<Long> latencies = new CopyOnWriteArrayList<>();
             Thread.ofPlatform().daemon().start(() -> read(agent, latencies));
-            Thread.sleep(3000);
+            Thread.sleep(10_000); // idle: after the start's integrity pass, which waits for a quiet second and then gives its heap back
             long idle = RunningAgent.rssBytes(agent.pid());
             Path stamp = Files.createTempFile(data, "stamp", ".txt");
             for (int i = 0; i < alerts; i++) { // 50 alerts a second: latency, not a queue of alerts behind each other

@@ -96,6 +96,9 @@ public final class IntegrityWatch implements AutoCloseable {
                     break;
                 }
                 pass();
+                // a pass reads megabytes (kallsyms, the kernel's text) that end in the old generation; the serial
+                // collector gives the heap back only at a full collection, which an idle agent would not have
+                System.gc();
             } while (!interval.isZero() && !stop.await(interval.toMillis(), TimeUnit.MILLISECONDS));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

@@ -272,6 +272,9 @@ final class RunCommand implements Callable<Integer> {
                 }, dev.vigil.enrich.Enricher.hostname(), s.cache()));
             }
             warmUp.join();
+            // the start's garbage (the warm-up's, the rules' loading, libbpf's) collected before ready: with the serial
+            // collector the heap shrinks only at a full collection, and an idle agent would keep the start's peak
+            System.gc();
             try {
                 s.run(duration, "INT", "TERM");
             } finally {
