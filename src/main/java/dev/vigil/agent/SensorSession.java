@@ -23,7 +23,6 @@ import java.util.function.Consumer;
 public final class SensorSession {
     private final KernelEventStream stream;
     private final Set<EventType> shown = EnumSet.noneOf(EventType.class);
-    /** Events by hook; read by the console's threads too. */
     /** Events delivered, by type's ordinal: written by the sensor's thread only, read by the console's. */
     private final java.util.concurrent.atomic.AtomicLongArray delivered = new java.util.concurrent.atomic.AtomicLongArray(EventType.values().length);
     private final AtomicBoolean stopRequested = new AtomicBoolean();

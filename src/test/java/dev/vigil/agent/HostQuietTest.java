@@ -1,0 +1,35 @@
+package dev.vigil.agent;
+
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class HostQuietTest {
+    @Test
+    void aSecondIsQuietWhenLessThanAQuarterOfTheCpusWasBusy() {
+        // {all ticks, idle + iowait ticks}: two CPUs over one second are 200 ticks
+        assertTrue(HostQuiet.quiet(new long[] {1_000, 800}, new long[] {1_200, 960}), "40 busy of 200");
+        assertFalse(HostQuiet.quiet(new long[] {1_000, 800}, new long[] {1_200, 900}), "a build on one core of two: 100 of 200");
+        assertFalse(HostQuiet.quiet(new long[] {1_000, 800}, new long[] {1_200, 940}), "60 of 200 is not below a quarter");
+        assertTrue(HostQuiet.quiet(new long[] {1_000, 800}, new long[] {1_000, 800}), "no ticks counted: nothing to wait for");
+    }
+
+    @Test
+    void thisHostsProcStatIsRead() {
+        long[] t = HostQuiet.ticks();
+        assertNotNull(t, "the first line of /proc/stat");
+        assertTrue(t[0] > 0 && t[1] >= 0 && t[1] <= t[0]);
+    }
+
+    @Test
+    void aStopEndsTheWaitAtOnce() throws Exception {
+        CountDownLatch stop = new CountDownLatch(1);
+        stop.countDown();
+        assertFalse(HostQuiet.await(Duration.ofMinutes(2), stop));
+    }
+}
