@@ -119,7 +119,7 @@ final class UserspaceBench {
         return (threadCpu() - cpu) / 1e3 / execs;
     }
 
-    /** The store's writer: process CPU per exec row, minus this thread's, into a database in memory. */
+    /** The store's writer: the process's CPU per exec row (the writer's thread, and this thread's offers), into a database in memory. */
     private static double storePerExec(List<Records> records, int execs) throws Exception {
         List<EnrichedEvent> events = new ArrayList<>();
         Enricher enricher = new Enricher(ProcessCache.empty(), en -> {
