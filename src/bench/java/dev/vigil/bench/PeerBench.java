@@ -19,7 +19,8 @@ import java.util.concurrent.TimeUnit;
  * Vigil beside its peers on the same workloads, in one invocation: nothing, auditd with rules for
  * Elkeid's default hooks, libbpf-tools' execsnoop (a BPF exec tracer that only prints: the floor
  * for exec tracing), and `vigil run` as a new user starts it, with its JVM options and, beside it,
- * the same agent with the JIT's second tier back on. Each round starts every tool afresh, in an
+ * the same agent with the JIT's second tier back on, and with the ring drained every 10 ms whatever
+ * the rate (as before the drains were paced: sensor.DrainPace). Each round starts every tool afresh, in an
  * order that turns round by round, and runs every workload under it: the first build after the
  * tool is ready is the cold build, the last one the warm build. Each tool's own CPU during each
  * workload is read from /proc (auditd's with the kernel's kauditd thread, which formats its records).
@@ -56,7 +57,8 @@ final class PeerBench {
                 new Workload("dd", List.of("dd", "if=/dev/zero", "of=/dev/null", "bs=500", "count=" + blocks)),
                 new Workload("build, warm", programs.build()));
         List<Peer> peers = List.of(new Nothing(), new Auditd(), new Execsnoop(), new Vigil("vigil", List.of()),
-                new Vigil("vigil, tiered JIT", List.of("-XX:TieredStopAtLevel=4")));
+                new Vigil("vigil, tiered JIT", List.of("-XX:TieredStopAtLevel=4")),
+                new Vigil("vigil, 10 ms drains", List.of("-Dvigil.drain.busy-ms=10")));
         Map<String, Map<String, List<long[]>>> results = new LinkedHashMap<>(); // peer → workload → [wall ns, tool cpu ns] per round
         List<String> skipped = new ArrayList<>();
         out.printf("peers: %d rounds; %d execs in the storm, %d connects, %d dd blocks of 500 B%n", smoke ? 1 : rounds, execs, connects, blocks);

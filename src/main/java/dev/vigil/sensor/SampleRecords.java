@@ -31,19 +31,7 @@ public final class SampleRecords {
         strings.put("env", nulJoined(x.env()));
         strings.put("run_path", utf8(x.cwd()));
         strings.put("filename", utf8(x.exe()));
-        long fixed = Wire.EXEC.byteSize();
-        long size = fixed + strings.values().stream().mapToLong(b -> b.length).sum();
-        MemorySegment rec = header(arena, size, 59, x.pid(), 1, x.startTime(), x.comm());
-        long at = fixed;
-        for (var s : strings.entrySet()) {
-            long ref = Offsets.of(Wire.EXEC, s.getKey());
-            rec.set(JAVA_SHORT, ref, (short) at);
-            rec.set(JAVA_SHORT, ref + 2, (short) s.getValue().length);
-            MemorySegment.copy(s.getValue(), 0, rec, JAVA_BYTE, at, s.getValue().length);
-            at += s.getValue().length;
-        }
-        tree(rec, Offsets.of(Wire.EXEC, "tree"), x.pid(), x.startTime(), x.comm(), x.parentComm());
-        return rec;
+        return withStrings(arena, Wire.EXEC, strings, 59, x.pid(), x.startTime(), x.comm(), x.parentComm());
     }
 
     /**
@@ -52,16 +40,30 @@ public final class SampleRecords {
      */
     public static MemorySegment file(Arena arena, int type, int pid, long startTime, String comm, String parentComm, String path,
             long flags, int mode) {
-        byte[] name = utf8(path);
-        long fixed = Wire.FILE.byteSize();
-        MemorySegment rec = header(arena, fixed + name.length, type, pid, 1, startTime, comm);
-        long ref = Offsets.of(Wire.FILE, "path");
-        rec.set(JAVA_SHORT, ref, (short) fixed);
-        rec.set(JAVA_SHORT, ref + 2, (short) name.length);
-        MemorySegment.copy(name, 0, rec, JAVA_BYTE, fixed, name.length);
+        MemorySegment rec = withStrings(arena, Wire.FILE, Map.of("path", utf8(path)), type, pid, startTime, comm, parentComm);
         rec.set(JAVA_LONG, Offsets.of(Wire.FILE, "flags"), flags);
         rec.set(JAVA_INT, Offsets.of(Wire.FILE, "mode"), mode);
-        tree(rec, Offsets.of(Wire.FILE, "tree"), pid, startTime, comm, parentComm);
+        return rec;
+    }
+
+    /**
+     * A record of `layout` (one with a `tree`): its header, two levels of ancestry, and `strings` (by
+     * member name) after the fixed part, each member pointing at its own.
+     */
+    private static MemorySegment withStrings(Arena arena, java.lang.foreign.StructLayout layout, Map<String, byte[]> strings, int type,
+            int pid, long startTime, String comm, String parentComm) {
+        long fixed = layout.byteSize();
+        long size = fixed + strings.values().stream().mapToLong(b -> b.length).sum();
+        MemorySegment rec = header(arena, size, type, pid, 1, startTime, comm);
+        long at = fixed;
+        for (var s : strings.entrySet()) {
+            long ref = Offsets.of(layout, s.getKey());
+            rec.set(JAVA_SHORT, ref, (short) at);
+            rec.set(JAVA_SHORT, ref + 2, (short) s.getValue().length);
+            MemorySegment.copy(s.getValue(), 0, rec, JAVA_BYTE, at, s.getValue().length);
+            at += s.getValue().length;
+        }
+        tree(rec, Offsets.of(layout, "tree"), pid, startTime, comm, parentComm);
         return rec;
     }
 
