@@ -145,6 +145,40 @@ class FileBpfTest {
         assertTrue(s.all(ev -> ev.type() == EventType.WATCHED_CHANGE && ev.header().pid() == plain.pid()).isEmpty());
     }
 
+    /**
+     * A watched file replaced by rename (as passwd and editors do) has a new inode: within a
+     * refresh (10 s) the inode key follows it, so a hard link to the new file is watched too.
+     */
+    @Test
+    void aWatchedFileReplacedByRenameKeepsItsInodeKey() throws Exception {
+        LiveSensor s = LiveSensor.get();
+        java.nio.file.Path dir = Files.createTempDirectory(java.nio.file.Path.of("/var/tmp"), "vigil-replace");
+        java.nio.file.Path token = dir.resolve("token"), fresh = dir.resolve("token.new");
+        java.nio.file.Path elsewhere = Files.createTempDirectory(java.nio.file.Path.of("/var/tmp"), "vigil-elsewhere");
+        java.nio.file.Path link = elsewhere.resolve("innocent");
+        try {
+            Files.writeString(token, "old");
+            s.stream().sensor().watch(java.util.List.of(token));
+            Files.writeString(fresh, "new");
+            Files.move(fresh, token, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            Files.createLink(link, token);
+            long deadline = System.nanoTime() + 25_000_000_000L;
+            boolean seen = false;
+            while (!seen && System.nanoTime() < deadline) {
+                LiveSensor.Triggered t = LiveSensor.trigger("read", link.toString());
+                s.drain();
+                seen = !s.all(ev -> ev.type() == EventType.FILE_READ && ev.header().pid() == t.pid()).isEmpty();
+            }
+            assertTrue(seen, "the replaced file's new inode became watched");
+        } finally {
+            Files.deleteIfExists(link);
+            Files.deleteIfExists(token);
+            Files.deleteIfExists(fresh);
+            Files.deleteIfExists(elsewhere);
+            Files.deleteIfExists(dir);
+        }
+    }
+
     /** A home added to /etc/passwd after the sensor started is watched within its refresh (10 s); /etc/passwd is restored. */
     @Test
     void aHomeCreatedLaterIsWatched() throws Exception {
