@@ -239,7 +239,11 @@ int process__exit_failed(struct trace_event_raw_sys_exit *ctx)
 	return 0;
 }
 
-/* Forks keep the process cache; a fork is also where a hidden credential change shows. */
+/*
+ * A fork is where a hidden credential change shows. Its record (and the exit's below) is sent
+ * only when its hook is on: the process cache enters a process that forked without exec from
+ * its first event, so by default a fork+exec+exit costs one record, not three.
+ */
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(process__fork, struct task_struct *parent, struct task_struct *child)
 {
@@ -247,6 +251,9 @@ int BPF_PROG(process__fork, struct task_struct *parent, struct task_struct *chil
 		return 0; /* a thread, not a process */
 	struct vigil_config *c = cfg();
 	if (!c || c->agent_tgid == parent->tgid)
+		return 0;
+	check_privesc(parent, T_FORK);
+	if (!wanted(T_FORK))
 		return 0;
 	struct task_event *e = record_area();
 	if (!e)
@@ -259,7 +266,6 @@ int BPF_PROG(process__fork, struct task_struct *parent, struct task_struct *chil
 	e->text.off = sizeof(*e);
 	e->text.len = 0;
 	emit(e, sizeof(*e));
-	check_privesc(parent, T_FORK);
 	return 0;
 }
 
@@ -271,7 +277,7 @@ int BPF_PROG(process__exit, struct task_struct *task, bool group_dead)
 	__u32 tgid = task->tgid;
 	bpf_map_delete_elem(&cred_source, &tgid);
 	struct vigil_config *c = cfg();
-	if (!c || c->agent_tgid == tgid)
+	if (!c || c->agent_tgid == tgid || !wanted(T_EXIT))
 		return 0;
 	struct task_event *e = record_area();
 	if (!e)

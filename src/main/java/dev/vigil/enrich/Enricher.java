@@ -59,7 +59,7 @@ public final class Enricher implements Consumer<Event> {
 
     private EnrichedEvent enrich(Event e, String pipeRelay) {
         var h = e.header();
-        ProcessInfo self = cache.get(h.pid(), h.startTime());
+        ProcessInfo self = cache.resolve(e);
         String exe = e instanceof ExecEvent || self == null ? "" : self.exe();
         Containers.Info inside = containers.container(h.cgroupId());
         String container = inside == null ? "" : inside.shortId();
@@ -75,7 +75,7 @@ public final class Enricher implements Consumer<Event> {
             sipName = names.nameOf(n.addr().sip());
         }
         return new EnrichedEvent(e, h.ts() + bootToWallNs, exe, users.name(h.uid()), container, nodename, rootPns,
-                inContainer, self, cache.get(h.ppid()), target, inside, pipeRelay, dipName, sipName);
+                inContainer, self, cache.parentOf(h.ppid()), target, inside, pipeRelay, dipName, sipName);
     }
 
     public static String hostname() {

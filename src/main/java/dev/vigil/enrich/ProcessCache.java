@@ -16,14 +16,23 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Every live process: seeded from /proc at start (so processes older than the agent have an
- * ancestry), then kept by fork, exec and exit events. A process is its identity, pid and start
- * time together: an exit removes only the process that exited, never a newer one that reuses its
- * pid, and a look-up with a start time never answers with another process. Exited processes
- * linger briefly so that events queued just before the exit still find their process.
+ * ancestry), then kept by exec events, and by fork and exit events when those hooks are on. A
+ * process is its identity, pid and start time together: an exit removes only the process that
+ * exited, never a newer one that reuses its pid, and a look-up with a start time never answers
+ * with another process. Exited processes linger briefly so that events queued just before the
+ * exit still find their process.
+ *
+ * <p>The kernel sends no fork or exit record by default (two of every three records of a
+ * fork+exec+exit): a process that forked without exec enters the cache with its first event
+ * ({@link #resolve}), as its parent's program, which is what a fork record would have said; and
+ * processes gone from /proc leave it in a sweep once the cache has grown by {@link #SWEEP_EVERY}
+ * entries, after lingering as an exited one does.
  */
 public final class ProcessCache {
     private static final long CLOCK_TICK_NS = 10_000_000L; // USER_HZ = 100 on Linux
     private static final long LINGER_NS = 5_000_000_000L;
+    /** Entries added between two sweeps against /proc: a sweep lists /proc once (~300 entries here), so ~2 ms per 4,096 execs. */
+    static final int SWEEP_EVERY = 4096;
 
     /** One process: /proc gives start times in clock ticks, events in nanoseconds. */
     public record Identity(int pid, long startTime) {}
@@ -37,6 +46,21 @@ public final class ProcessCache {
      * taken since. A queue, so an exit costs the expired entries at its head, not a scan of all.
      */
     private final java.util.ArrayDeque<Exited> exited = new java.util.ArrayDeque<>();
+    /** The pids in /proc now (a sweep's view); a test gives its own. */
+    private final java.util.function.Supplier<java.util.Set<Integer>> running;
+    private final java.util.function.LongSupplier clock;
+    /** Entries a sweep found gone from /proc, and when (clock ns): removed by a sweep LINGER_NS later. */
+    private final Map<Integer, Long> goneSince = new java.util.HashMap<>();
+    private int sweepAt = SWEEP_EVERY;
+
+    ProcessCache() {
+        this(ProcessCache::pidsInProc, System::nanoTime);
+    }
+
+    ProcessCache(java.util.function.Supplier<java.util.Set<Integer>> running, java.util.function.LongSupplier clock) {
+        this.running = running;
+        this.clock = clock;
+    }
 
     /** A cache that knows nothing yet: it fills from events alone. */
     public static ProcessCache empty() {
@@ -55,7 +79,23 @@ public final class ProcessCache {
         } catch (IOException unreadable) {
             // an empty cache still fills from events
         }
+        cache.sweepAt = cache.live.size() + SWEEP_EVERY;
         return cache;
+    }
+
+    private static java.util.Set<Integer> pidsInProc() {
+        java.util.Set<Integer> out = new java.util.HashSet<>();
+        try (DirectoryStream<Path> dirs = Files.newDirectoryStream(Path.of("/proc"))) {
+            for (Path dir : dirs) {
+                String name = dir.getFileName().toString();
+                if (!name.isEmpty() && name.chars().allMatch(Character::isDigit) && name.length() < 10) {
+                    out.add(Integer.parseInt(name));
+                }
+            }
+        } catch (IOException unreadable) {
+            return null;
+        }
+        return out;
     }
 
     static ProcessInfo readProc(Path dir) {
@@ -109,13 +149,10 @@ public final class ProcessCache {
         var h = e.header();
         switch (e) {
             case ExecEvent x when x.header().res() == 0 ->
-                    live.put(h.pid(), new ProcessInfo(h.pid(), h.ppid(), h.startTime(), x.exe(), h.comm(), x.args(), h.uid(), x.capPermitted(), x.capEffective()));
+                    add(new ProcessInfo(h.pid(), h.ppid(), h.startTime(), x.exe(), h.comm(), x.args(), h.uid(), x.capPermitted(), x.capEffective()));
             default -> {
                 if (e.type() == EventType.FORK) {
-                    ProcessInfo parent = live.get(h.ppid());
-                    live.put(h.pid(), new ProcessInfo(h.pid(), h.ppid(), h.startTime(),
-                            parent == null ? "" : parent.exe(), h.comm(), parent == null ? List.of() : parent.args(), h.uid(),
-                            parent == null ? -1 : parent.capPermitted(), parent == null ? -1 : parent.capEffective()));
+                    add(forkOf(live.get(h.ppid()), h.pid(), h.ppid(), h.startTime(), h.comm(), h.uid()));
                 } else if (e.type() == EventType.EXIT) {
                     expire(new Exited(new Identity(h.pid(), h.startTime()), h.ts()));
                 }
@@ -123,14 +160,101 @@ public final class ProcessCache {
         }
     }
 
-    /** Past this many entries, processes whose exit was never seen (lost in a storm) are swept against /proc. */
-    private volatile int sweepAt = 32_768;
+    /** A process that forked from `parent` (null: not known) and has not exec'd: its parent's program. */
+    private static ProcessInfo forkOf(ProcessInfo parent, int pid, int ppid, long start, String comm, int uid) {
+        return new ProcessInfo(pid, ppid, start, parent == null ? "" : parent.exe(), comm, parent == null ? List.of() : parent.args(), uid,
+                parent == null ? -1 : parent.capPermitted(), parent == null ? -1 : parent.capEffective());
+    }
+
+    /**
+     * The process `e` is about, entered now if the cache has not seen it (a fork that did not
+     * exec): from the event's ancestry when it has one (every ancestor the cache lacks is its
+     * nearest known ancestor's program), else from its parent, else from /proc while it runs.
+     * Null when none of these knows it.
+     */
+    public ProcessInfo resolve(Event e) {
+        var h = e.header();
+        ProcessInfo known = get(h.pid(), h.startTime());
+        if (known != null) {
+            return known;
+        }
+        List<dev.vigil.event.PidTree.Node> tree = e.pidTree().nodes();
+        if (!tree.isEmpty() && tree.get(0).pid() == h.pid()) {
+            ProcessInfo nearest = null;
+            for (int i = tree.size() - 1; i >= 0; i--) {
+                var n = tree.get(i);
+                ProcessInfo p = get((int) n.pid(), n.start());
+                if (p == null && nearest != null) {
+                    boolean self = i == 0;
+                    p = forkOf(nearest, (int) n.pid(), self ? h.ppid() : (int) tree.get(i + 1).pid(), n.start(), self ? h.comm() : n.comm(),
+                            self ? h.uid() : nearest.uid());
+                    add(p);
+                }
+                if (p != null) {
+                    nearest = p;
+                }
+            }
+            ProcessInfo self = get(h.pid(), h.startTime());
+            if (self != null) {
+                return self;
+            }
+        }
+        ProcessInfo parent = live.get(h.ppid());
+        if (parent != null) {
+            ProcessInfo p = forkOf(parent, h.pid(), h.ppid(), h.startTime(), h.comm(), h.uid());
+            add(p);
+            return p;
+        }
+        ProcessInfo running = readProc(Path.of("/proc/" + h.pid()));
+        if (running != null && same(running, h.startTime())) {
+            add(running);
+            return running;
+        }
+        return null;
+    }
+
+    /** The parent of a process the cache holds, read from /proc (and entered) when the cache lacks it. */
+    public ProcessInfo parentOf(int ppid) {
+        ProcessInfo p = live.get(ppid);
+        if (p == null && ppid > 0) {
+            p = readProc(Path.of("/proc/" + ppid));
+            if (p != null) {
+                add(p);
+            }
+        }
+        return p;
+    }
+
+    private void add(ProcessInfo p) {
+        live.put(p.pid(), p);
+        if (live.size() > sweepAt) {
+            sweep();
+        }
+    }
+
+    /**
+     * Removes the processes gone from /proc for LINGER_NS or more (found gone at an earlier sweep):
+     * with no exit records, this is how the cache forgets, and it keeps a process as long as an
+     * exit would have.
+     */
+    private synchronized void sweep() {
+        java.util.Set<Integer> now = running.get();
+        long t = clock.getAsLong();
+        if (now != null) {
+            goneSince.keySet().retainAll(live.keySet());
+            for (Integer pid : live.keySet()) {
+                if (now.contains(pid)) {
+                    goneSince.remove(pid);
+                } else if (t - goneSince.computeIfAbsent(pid, k -> t) >= LINGER_NS) {
+                    live.remove(pid);
+                    goneSince.remove(pid);
+                }
+            }
+        }
+        sweepAt = live.size() + SWEEP_EVERY;
+    }
 
     private void expire(Exited now) {
-        if (live.size() > sweepAt) {
-            live.keySet().removeIf(pid -> !Files.exists(Path.of("/proc/" + pid)));
-            sweepAt = Math.max(32_768, live.size() * 2);
-        }
         synchronized (exited) {
             exited.addLast(now);
             // exits come in kernel time order, give or take a CPU's batch: the head is the oldest

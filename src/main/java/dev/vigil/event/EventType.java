@@ -367,10 +367,9 @@ public enum EventType implements EventKind {
             .ancestry()
             .path("file")
             .falco("mmap")),
-    /** Keeps the process cache; no hook of its own. */
-    FORK(1000, "fork", internal()
+    FORK(1000, "fork", kernel(false, "sched_process_fork (tp_btf), processes not threads; off by default, as the process cache enters a fork that did not exec from its first event", "process__")
             .record("task_event")
-            .is("a process forked (keeps the process cache)")
+            .is("a process forked")
             .fields("parent_pid", "res")),
     /** For the container map; no hook of its own. */
     CGROUP(1001, "cgroup", internal()

@@ -13,6 +13,7 @@ import java.util.List;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The process cache keys a process by pid and start time: pid reuse never mixes two processes. */
 class ProcessCacheTest {
@@ -66,5 +67,50 @@ class ProcessCacheTest {
         fromProc.seed(seeded);
         assertEquals(seeded, fromProc.get(400, 7 * S + 4_000_000L));
         assertNull(fromProc.get(400, 7 * S + 40_000_000L));
+    }
+
+    private static TaskEvent setuid(int pid, int ppid, long start, PidTree tree) {
+        return new TaskEvent.UpdateCred(header(EventType.UPDATE_CRED, 0, pid, ppid, start, "sh"), tree, 1000);
+    }
+
+    /** With no fork records, a process that forked without exec enters with its first event, as its parent's program. */
+    @Test
+    void aForkThatDidNotExecIsItsParentsProgram() {
+        ProcessCache cache = new ProcessCache(java.util.Set::of, () -> 0);
+        cache.update(exec(S, 500, 5 * S, "/usr/bin/bash"));
+        ProcessInfo child = cache.resolve(setuid(501, 500, 6 * S, PidTree.EMPTY));
+        assertEquals("/usr/bin/bash", child.exe());
+        assertEquals(500, child.ppid());
+        assertEquals(child, cache.get(501, 6 * S));
+        // from the event's ancestry, the ancestors the cache lacks (a subshell's subshell) too
+        PidTree tree = new PidTree(List.of(new PidTree.Node(503, 8 * S, "sh"), new PidTree.Node(502, 7 * S, "bash"),
+                new PidTree.Node(500, 5 * S, "bash"), new PidTree.Node(1, S, "init")));
+        ProcessInfo grandchild = cache.resolve(setuid(503, 502, 8 * S, tree));
+        assertEquals("/usr/bin/bash", grandchild.exe());
+        ProcessInfo middle = cache.get(502, 7 * S);
+        assertNotNull(middle, "the intermediate fork is entered from the ancestry");
+        assertEquals(500, middle.ppid());
+        assertEquals(List.of(503, 502, 500), cache.lineage(503, 3).stream().map(ProcessInfo::pid).toList());
+    }
+
+    /** Without exit records, processes gone from /proc leave in a sweep, after lingering as an exited one does. */
+    @Test
+    void processesGoneFromProcAreSweptAfterLingering() {
+        long[] now = {0};
+        java.util.Set<Integer> running = new java.util.HashSet<>(List.of(1));
+        ProcessCache cache = new ProcessCache(() -> running, () -> now[0]);
+        cache.update(exec(0, 1, S, "/sbin/init"));
+        int pid = 10;
+        for (; pid < 10 + ProcessCache.SWEEP_EVERY + 1; pid++) {
+            cache.update(exec(0, pid, 2 * S, "/bin/true")); // each gone from /proc at once
+        }
+        assertNotNull(cache.get(10), "the first sweep only marks the gone: an event still queued finds its process");
+        now[0] = 6 * S;
+        for (int i = 0; i < ProcessCache.SWEEP_EVERY + 1; i++, pid++) {
+            cache.update(exec(0, pid, 2 * S, "/bin/true"));
+        }
+        assertNull(cache.get(10), "gone from /proc for longer than the linger: swept");
+        assertNotNull(cache.get(1), "a running process stays");
+        assertTrue(cache.size() < 2 * ProcessCache.SWEEP_EVERY, "the first batch left the cache: " + cache.size());
     }
 }
