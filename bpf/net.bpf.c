@@ -11,6 +11,8 @@
  * address from the socket. raw_socket: socket(2) with AF_PACKET, SOCK_RAW or
  * SOCK_PACKET. io_uring's CONNECT, ACCEPT and SOCKET, which fire no syscall
  * tracepoint, are covered in iouring.bpf.c. Not covered: 32-bit socketcall().
+ * A failed connect repeated within a window is folded (counted, not sent: see
+ * folded()); a loop of 20,000 refused connects cost the agent ~20 us each.
  *
  * Port scans: tcp_send_reset fires when a SYN reaches a closed port (no
  * socket: skaddr is NULL), inet_sock_set_state SYN_RECV->ESTABLISHED when a
@@ -20,6 +22,56 @@
 #include "lib/common.h"
 
 #define IPPROTO_UDP 17
+#define EINPROGRESS 115
+
+/* A failed connect's identity for folding: the same process, destination, port and error. */
+struct connect_fold_key {
+	__u32 tgid;
+	__s32 res;
+	__u16 dport;
+	__u16 family;
+	__u8 dip[16];
+};
+
+struct connect_fold {
+	__u64 since; /* when this window began */
+	__u64 sent;  /* failed connects sent in it */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct connect_fold_key);
+	__type(value, struct connect_fold);
+} connect_folds SEC(".maps");
+
+/*
+ * A failed connect repeated past connect_repeats in a window is counted (L_FOLDED), not sent:
+ * a retry loop or a connect flood against a closed port then costs the agent a few events,
+ * not one each. Successes and connects in progress are always sent, and so is the first
+ * attempt at every port: a scan's distinct ports and a brute force's connections all arrive.
+ */
+static __always_inline bool folded(long res, const struct inet_pair *to)
+{
+	struct vigil_config *c = cfg();
+	if (!c || !c->connect_repeats || res >= 0 || res == -EINPROGRESS)
+		return false;
+	struct connect_fold_key k = {.tgid = bpf_get_current_pid_tgid() >> 32, .res = (__s32)res, .dport = to->dport, .family = to->family};
+	__builtin_memcpy(k.dip, to->dip, 16);
+	__u64 now = bpf_ktime_get_ns();
+	struct connect_fold *f = bpf_map_lookup_elem(&connect_folds, &k);
+	if (!f || now - f->since >= c->connect_window_ns) {
+		struct connect_fold fresh = {.since = now, .sent = 1};
+		bpf_map_update_elem(&connect_folds, &k, &fresh, BPF_ANY);
+		return false;
+	}
+	if (f->sent >= c->connect_repeats) {
+		count_loss(T_CONNECT, L_FOLDED);
+		return true;
+	}
+	__sync_fetch_and_add(&f->sent, 1);
+	return false;
+}
 #define AF_PACKET 17
 #define TCP_ESTABLISHED 1
 #define TCP_SYN_RECV 3
@@ -45,6 +97,8 @@ static __always_inline int net_exit(struct trace_event_raw_sys_exit *ctx, __u32 
 		e->addr.sport = local.sport;
 	}
 	e->addr.protocol = inet ? local.protocol : 0;
+	if (type == T_CONNECT && folded(ctx->ret, &e->addr))
+		return 0;
 	fill_header(&e->hdr, task, type, sizeof(*e));
 	e->hdr.res = ctx->ret;
 	e->fd = a.a[0];

@@ -88,7 +88,8 @@ enum vigil_loss {
 	L_TRUNCATED = 1,     /* a string or record hit its size cap (event still sent) */
 	L_READ_FAULT = 2,    /* reading user or kernel memory failed (event still sent) */
 	L_RATE_LIMITED = 3,  /* suppressed: the ring was filling and this process was over its rate */
-	L_CAUSES = 4,
+	L_FOLDED = 4,        /* not sent: a failed connect repeated past connect_repeats in its window (counted, by design) */
+	L_CAUSES = 5,
 };
 
 /* Kinds of file behind an fd, for stdin/stdout. */
@@ -299,9 +300,10 @@ struct vigil_config {
 	__u32 scan_window_ms;
 	__u32 env_max;             /* environment bytes kept per exec, <= VIGIL_STR_MAX; 0: none */
 	__u32 watch_trees;         /* 1 when some watched directory watches its whole subtree (opens walk up to check) */
-	__u32 _pad;
+	__u32 connect_repeats;     /* failed connects sent per process, destination, port and error in a window (0: all) */
 	__u64 rate_interval_ns;    /* per-process rate limit under pressure: ns per event (0: off) */
 	__u64 rate_burst_ns;       /* how far ahead of its rate a process may run before it is limited */
+	__u64 connect_window_ns;   /* the window of connect_repeats */
 };
 
 /* What a watch entry reports (its map value): opens for reading, for writing, and for a directory, below it at any depth. */

@@ -577,6 +577,19 @@ static int cmd_scan(int base, int count)
 	return 0;
 }
 
+/* COUNT refused connects to one closed port, then one to the next port. */
+static int cmd_retry(int port, int count)
+{
+	for (int i = 0; i <= count; i++) {
+		struct sockaddr_storage ss;
+		socklen_t len = make_addr(&ss, "127.0.0.1", i < count ? port : port + 1);
+		int s = socket(AF_INET, SOCK_STREAM, 0);
+		connect(s, (void *)&ss, len);
+		close(s);
+	}
+	return 0;
+}
+
 static int cmd_files(const char *dir)
 {
 	char a[4096], b[4096];
@@ -802,6 +815,7 @@ int main(int argc, char **argv)
 	if (!strcmp(c, "dns-unconnected") && argc > 3) return cmd_dns_unconnected(argv[2], atoi(argv[3]), 1);
 	if (!strcmp(c, "dns-noreply") && argc > 3) return cmd_dns_unconnected(argv[2], atoi(argv[3]), 0);
 	if (!strcmp(c, "scan") && argc > 3) return cmd_scan(atoi(argv[2]), atoi(argv[3]));
+	if (!strcmp(c, "retry") && argc > 3) return cmd_retry(atoi(argv[2]), atoi(argv[3]));
 	if (!strcmp(c, "files") && argc > 2) return cmd_files(argv[2]);
 	if (!strcmp(c, "read") && argc > 2) return cmd_read(argv[2]);
 	if (!strcmp(c, "uring-open") && argc > 2) return uring_one(prep_openat, argv[2]);

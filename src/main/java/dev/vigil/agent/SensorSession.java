@@ -125,6 +125,7 @@ public final class SensorSession {
         h.put("lost_by_cause", byCause);
         h.put("lost", loss.lost());
         h.put("suppressed", loss.suppressed());
+        h.put("folded", loss.folded());
         h.put("containers_watched_by_name_only", stream.containersUnwatched());
         return h;
     }
@@ -145,6 +146,9 @@ public final class SensorSession {
         sb.append(" (ringbuf_full ").append(loss.total("ringbuf_full"))
                 .append(", decode ").append(loss.total("decode")).append(')');
         sb.append("; suppressed ").append(loss.suppressed()).append(" (rate_limited)");
+        if (loss.folded() > 0) {
+            sb.append("; folded ").append(loss.folded()).append(" (repeated failed connects, by design)");
+        }
         sb.append("; damaged (truncated ").append(loss.total("truncated"))
                 .append(", read_fault ").append(loss.total("read_fault")).append(')');
         if (!loss.byHook().isEmpty()) {

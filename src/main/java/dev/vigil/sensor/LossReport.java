@@ -11,7 +11,7 @@ import java.util.TreeMap;
  */
 public record LossReport(Map<String, Map<String, Long>> byHook) {
     /** In the order of enum vigil_loss (vigil.h). */
-    public static final String[] KERNEL_CAUSES = {"ringbuf_full", "truncated", "read_fault", "rate_limited"};
+    public static final String[] KERNEL_CAUSES = {"ringbuf_full", "truncated", "read_fault", "rate_limited", "folded"};
 
     public long total(String cause) {
         return byHook.values().stream().mapToLong(m -> m.getOrDefault(cause, 0L)).sum();
@@ -25,6 +25,11 @@ public record LossReport(Map<String, Map<String, Long>> byHook) {
     /** Events the kernel held back from processes over the rate limit while the ring buffer was filling. */
     public long suppressed() {
         return total("rate_limited");
+    }
+
+    /** Failed connects repeated past SensorOptions.connectRepeats, counted in the kernel and not sent (by design, not lost). */
+    public long folded() {
+        return total("folded");
     }
 
     static LossReport of(long[][] kernel, Map<String, Long> decode) {

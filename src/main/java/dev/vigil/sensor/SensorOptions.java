@@ -22,12 +22,18 @@ import java.util.Set;
  * @param watches       further watches with their own reach (reads, writes, subtrees), such as the rules ask for
  * @param rateLimit     events per second one process may send while the ring buffer is filling (0: no limit);
  *                      what it suppresses is counted as rate_limited, by hook
+ * @param connectRepeats failed connects sent per process, destination, port and error in CONNECT_WINDOW_MS
+ *                      (0: all); the rest are counted as folded, by hook
  */
 public record SensorOptions(Set<EventType> hooks, int argvMax, List<Path> watchPaths, int scanThreshold, int scanWindowMs, boolean rawSyscalls,
-                            Set<String> usbSubsystems, boolean tamperLog, int envMax, List<Watch> watches, int rateLimit) {
+                            Set<String> usbSubsystems, boolean tamperLog, int envMax, List<Watch> watches, int rateLimit,
+                            int connectRepeats) {
     public static final int DEFAULT_ARGV_MAX = 4096;
     public static final int DEFAULT_ENV_MAX = 2048;
     public static final int DEFAULT_RATE_LIMIT = 2000;
+    /** Below every stock threshold rule's count on connects per port (the brute-force rule's 30 is for successes; see rules). */
+    public static final int DEFAULT_CONNECT_REPEATS = 8;
+    public static final int CONNECT_WINDOW_MS = 10_000;
 
     public SensorOptions {
         hooks = hooks.isEmpty() ? EnumSet.noneOf(EventType.class) : EnumSet.copyOf(hooks);
@@ -37,45 +43,50 @@ public record SensorOptions(Set<EventType> hooks, int argvMax, List<Path> watchP
         usbSubsystems = Set.copyOf(usbSubsystems);
         watches = List.copyOf(watches);
         rateLimit = Math.clamp(rateLimit, 0, 1_000_000_000);
+        connectRepeats = Math.clamp(connectRepeats, 0, 1_000_000_000);
     }
 
     public static SensorOptions of(Set<EventType> hooks) {
-        return new SensorOptions(hooks, DEFAULT_ARGV_MAX, WatchList.defaults(), 20, 5000, false, Set.of("usb"), false, DEFAULT_ENV_MAX, List.of(), DEFAULT_RATE_LIMIT);
+        return new SensorOptions(hooks, DEFAULT_ARGV_MAX, WatchList.defaults(), 20, 5000, false, Set.of("usb"), false, DEFAULT_ENV_MAX, List.of(), DEFAULT_RATE_LIMIT, DEFAULT_CONNECT_REPEATS);
     }
 
     public SensorOptions withArgvMax(int bytes) {
-        return new SensorOptions(hooks, bytes, watchPaths, scanThreshold, scanWindowMs, rawSyscalls, usbSubsystems, tamperLog, envMax, watches, rateLimit);
+        return new SensorOptions(hooks, bytes, watchPaths, scanThreshold, scanWindowMs, rawSyscalls, usbSubsystems, tamperLog, envMax, watches, rateLimit, connectRepeats);
     }
 
     public SensorOptions withRawSyscalls(boolean on) {
-        return new SensorOptions(hooks, argvMax, watchPaths, scanThreshold, scanWindowMs, on, usbSubsystems, tamperLog, envMax, watches, rateLimit);
+        return new SensorOptions(hooks, argvMax, watchPaths, scanThreshold, scanWindowMs, on, usbSubsystems, tamperLog, envMax, watches, rateLimit, connectRepeats);
     }
 
     public SensorOptions withScan(int threshold, int windowMs) {
-        return new SensorOptions(hooks, argvMax, watchPaths, threshold, windowMs, rawSyscalls, usbSubsystems, tamperLog, envMax, watches, rateLimit);
+        return new SensorOptions(hooks, argvMax, watchPaths, threshold, windowMs, rawSyscalls, usbSubsystems, tamperLog, envMax, watches, rateLimit, connectRepeats);
     }
 
     public SensorOptions withUsbSubsystems(Set<String> subsystems) {
-        return new SensorOptions(hooks, argvMax, watchPaths, scanThreshold, scanWindowMs, rawSyscalls, subsystems, tamperLog, envMax, watches, rateLimit);
+        return new SensorOptions(hooks, argvMax, watchPaths, scanThreshold, scanWindowMs, rawSyscalls, subsystems, tamperLog, envMax, watches, rateLimit, connectRepeats);
     }
 
     public SensorOptions withTamperLog(boolean on) {
-        return new SensorOptions(hooks, argvMax, watchPaths, scanThreshold, scanWindowMs, rawSyscalls, usbSubsystems, on, envMax, watches, rateLimit);
+        return new SensorOptions(hooks, argvMax, watchPaths, scanThreshold, scanWindowMs, rawSyscalls, usbSubsystems, on, envMax, watches, rateLimit, connectRepeats);
     }
 
     public SensorOptions withEnvMax(int bytes) {
-        return new SensorOptions(hooks, argvMax, watchPaths, scanThreshold, scanWindowMs, rawSyscalls, usbSubsystems, tamperLog, bytes, watches, rateLimit);
+        return new SensorOptions(hooks, argvMax, watchPaths, scanThreshold, scanWindowMs, rawSyscalls, usbSubsystems, tamperLog, bytes, watches, rateLimit, connectRepeats);
     }
 
     public SensorOptions withWatches(List<Watch> more) {
-        return new SensorOptions(hooks, argvMax, watchPaths, scanThreshold, scanWindowMs, rawSyscalls, usbSubsystems, tamperLog, envMax, more, rateLimit);
+        return new SensorOptions(hooks, argvMax, watchPaths, scanThreshold, scanWindowMs, rawSyscalls, usbSubsystems, tamperLog, envMax, more, rateLimit, connectRepeats);
     }
 
     public SensorOptions withWatchPaths(List<Path> paths) {
-        return new SensorOptions(hooks, argvMax, paths, scanThreshold, scanWindowMs, rawSyscalls, usbSubsystems, tamperLog, envMax, watches, rateLimit);
+        return new SensorOptions(hooks, argvMax, paths, scanThreshold, scanWindowMs, rawSyscalls, usbSubsystems, tamperLog, envMax, watches, rateLimit, connectRepeats);
     }
 
     public SensorOptions withRateLimit(int eventsPerSecond) {
-        return new SensorOptions(hooks, argvMax, watchPaths, scanThreshold, scanWindowMs, rawSyscalls, usbSubsystems, tamperLog, envMax, watches, eventsPerSecond);
+        return new SensorOptions(hooks, argvMax, watchPaths, scanThreshold, scanWindowMs, rawSyscalls, usbSubsystems, tamperLog, envMax, watches, eventsPerSecond, connectRepeats);
+    }
+
+    public SensorOptions withConnectRepeats(int perWindow) {
+        return new SensorOptions(hooks, argvMax, watchPaths, scanThreshold, scanWindowMs, rawSyscalls, usbSubsystems, tamperLog, envMax, watches, rateLimit, perWindow);
     }
 }

@@ -110,6 +110,21 @@ class NetBpfTest {
                 "one event per source per window");
     }
 
+    /** A connect refused again and again is sent connect_repeats times in its window and counted as folded after that. */
+    @Test
+    void repeatedFailedConnectsAreFoldedAndCounted() {
+        LiveSensor s = LiveSensor.get();
+        long foldedBefore = s.stream().losses().folded();
+        LiveSensor.Triggered t = LiveSensor.trigger("retry", "42100", "30");
+        s.await("the connect after the retries", ev -> ev.type() == EventType.CONNECT && ev.header().pid() == t.pid()
+                && ((dev.vigil.event.NetEvent) ev).addr().dport() == 42101);
+        var refused = s.all(ev -> ev.type() == EventType.CONNECT && ev.header().pid() == t.pid()
+                && ((dev.vigil.event.NetEvent) ev).addr().dport() == 42100);
+        assertEquals(SensorOptions.DEFAULT_CONNECT_REPEATS, refused.size(), "the first attempts, then none");
+        assertTrue(refused.stream().allMatch(ev -> ev.header().res() == -111), "ECONNREFUSED");
+        assertEquals(30 - SensorOptions.DEFAULT_CONNECT_REPEATS, s.stream().losses().folded() - foldedBefore, "the rest counted as folded");
+    }
+
     @Test
     void bindToPortZeroReportsTheBoundPortAndListenIsSeen() {
         LiveSensor s = LiveSensor.get();
