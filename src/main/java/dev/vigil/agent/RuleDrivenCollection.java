@@ -46,6 +46,24 @@ public final class RuleDrivenCollection {
         return out;
     }
 
+    /**
+     * Failed connects the kernel sends per process, destination, port and error in its window
+     * before it folds the rest: the largest count of a threshold rule that counts connects
+     * (the stock brute-force rule's 30), and at least SensorOptions.DEFAULT_CONNECT_REPEATS. A
+     * distinct count is left out: the first attempt at every port is always sent.
+     */
+    public static int connectRepeats(dev.vigil.detect.RuleSet set) {
+        int most = dev.vigil.sensor.SensorOptions.DEFAULT_CONNECT_REPEATS;
+        Map<String, Set<String>> types = set.collection().byRule();
+        for (dev.vigil.detect.Detection d : set.detections()) {
+            if (d instanceof dev.vigil.detect.ThresholdRule t && t.distinct() == null
+                    && (types.get(t.name()) == null || types.get(t.name()).contains(EventType.CONNECT.eventName()))) {
+                most = Math.max(most, t.count());
+            }
+        }
+        return most;
+    }
+
     /** The JVM RASP's event types some rule reads: the hooks the RASP installs in each JVM. */
     public static Set<String> raspEvents(Collection c) {
         Set<String> out = new java.util.TreeSet<>();

@@ -100,11 +100,12 @@ final class RunCommand implements Callable<Integer> {
                     + " Execs, forks and exits are never suppressed. 0: off.")
     int rateLimit;
 
-    @Option(names = "--connect-repeats", defaultValue = "" + SensorOptions.DEFAULT_CONNECT_REPEATS, paramLabel = "N",
+    @Option(names = "--connect-repeats", paramLabel = "N",
             description = "Failed connects reported per process, destination, port and error in 10 s; the kernel counts the rest as folded"
                     + " (the summary and the console's health show them) instead of sending each. Successful connects and the first"
-                    + " attempts at every port are always reported. 0: report every one. Default ${DEFAULT-VALUE}.")
-    int connectRepeats;
+                    + " attempts at every port are always reported. 0: report every one. Default: the largest count of a threshold"
+                    + " rule on connects (30 with the stock rules), at least " + SensorOptions.DEFAULT_CONNECT_REPEATS + ".")
+    Integer connectRepeats;
 
     @picocli.CommandLine.Mixin
     K8sAuditOptions k8sAudit;
@@ -136,7 +137,7 @@ final class RunCommand implements Callable<Integer> {
         if (rateLimit < 0) {
             throw new IllegalArgumentException("--rate-limit must be 0 (off) or events per second per process, not " + rateLimit);
         }
-        if (connectRepeats < 0) {
+        if (connectRepeats != null && connectRepeats < 0) {
             throw new IllegalArgumentException("--connect-repeats must be 0 (report every failed connect) or more, not " + connectRepeats);
         }
         // the store (SQLite, its schema, retention) opens on its own thread while the rules and the kernel programs load
@@ -178,7 +179,7 @@ final class RunCommand implements Callable<Integer> {
             EnumSet<EventType> selected = EnumSet.copyOf(byRules ? RuleDrivenCollection.hooks(set.collection()) : HookSelection.parse(hooks));
             selected.add(EventType.AGENT_TAMPER);
             SensorOptions options = SensorOptions.of(selected).withRawSyscalls(!byRules && HookSelection.asksForRawSyscalls(hooks))
-                    .withTamperLog(true).withEnvMax(envMax).withRateLimit(rateLimit).withConnectRepeats(connectRepeats).withWatches(RuleDrivenCollection.watches(set.collection()));
+                    .withTamperLog(true).withEnvMax(envMax).withRateLimit(rateLimit).withConnectRepeats(connectRepeats != null ? connectRepeats : RuleDrivenCollection.connectRepeats(set)).withWatches(RuleDrivenCollection.watches(set.collection()));
             LossWatch losses = new LossWatch(sink, engine);
             TamperAlerts tamper = new TamperAlerts(sink, e -> Lineage.of(session.get(), e));
             SensorSession s;
