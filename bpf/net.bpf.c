@@ -86,19 +86,19 @@ static __always_inline int net_exit(struct trace_event_raw_sys_exit *ctx, __u32 
 	if (!e)
 		return 0;
 	__builtin_memset(e, 0, sizeof(*e));
+	if (!user_sockaddr((void *)a.a[1], &e->addr, type == T_BIND))
+		return 0;
+	if (type == T_CONNECT && folded(ctx->ret, &e->addr))
+		return 0; /* before the socket is read: a folded connect costs a look-up */
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct inet_pair local = {};
 	bool inet = sock_pair(file_sock(fd_file(task, (int)a.a[0])), &local);
-	if (!user_sockaddr((void *)a.a[1], &e->addr, type == T_BIND))
-		return 0;
 	if (type == T_CONNECT || (type == T_BIND && inet && ctx->ret == 0)) {
 		/* the local end as the kernel set it: for bind to port 0, the port it chose */
 		__builtin_memcpy(e->addr.sip, local.sip, 16);
 		e->addr.sport = local.sport;
 	}
 	e->addr.protocol = inet ? local.protocol : 0;
-	if (type == T_CONNECT && folded(ctx->ret, &e->addr))
-		return 0;
 	fill_header(&e->hdr, task, type, sizeof(*e));
 	e->hdr.res = ctx->ret;
 	e->fd = a.a[0];
@@ -321,11 +321,15 @@ int BPF_PROG(dns__read, struct sock *sk, int ret, int flags)
 SEC("tp_btf/net_dev_queue")
 int BPF_PROG(dns__xmit, struct sk_buff *skb)
 {
-	if (!BPF_CORE_READ(skb, sk) || !wanted(T_DNS))
+	/* every packet sent comes here: direct loads, and the port first, so that one not to 53 costs least */
+	if (!skb->sk)
 		return 0;
-	unsigned char *head = BPF_CORE_READ(skb, head);
-	__u16 nh = BPF_CORE_READ(skb, network_header), th = BPF_CORE_READ(skb, transport_header);
-	__u16 proto = bpf_ntohs(BPF_CORE_READ(skb, protocol));
+	unsigned char *head = BPF_CORE_READ(skb, head); /* a plain number: offsets are added to it */
+	__u16 nh = skb->network_header, th = skb->transport_header;
+	__u16 ports[2];
+	if (bpf_probe_read_kernel(ports, sizeof(ports), head + th) || ports[1] != bpf_htons(53) || !wanted(T_DNS))
+		return 0;
+	__u16 proto = bpf_ntohs(skb->protocol);
 	__u8 l4 = 0;
 	struct inet_pair addr = {};
 	if (proto == ETH_P_IP) {
@@ -347,13 +351,10 @@ int BPF_PROG(dns__xmit, struct sk_buff *skb)
 	} else {
 		return 0;
 	}
-	__u16 ports[2];
-	if ((l4 != IPPROTO_UDP && l4 != IPPROTO_TCP) || bpf_probe_read_kernel(ports, sizeof(ports), head + th))
+	if (l4 != IPPROTO_UDP && l4 != IPPROTO_TCP)
 		return 0;
 	addr.sport = bpf_ntohs(ports[0]);
-	addr.dport = bpf_ntohs(ports[1]);
-	if (addr.dport != 53)
-		return 0;
+	addr.dport = 53;
 	addr.protocol = l4;
 	__u32 off = th + 8; /* UDP header */
 	if (l4 == IPPROTO_TCP) {
