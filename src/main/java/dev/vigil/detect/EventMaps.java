@@ -3,6 +3,7 @@ package dev.vigil.detect;
 import dev.vigil.enrich.EnrichedEvent;
 import dev.vigil.enrich.ProcessInfo;
 import dev.vigil.event.FieldSink;
+import dev.vigil.event.PidTree;
 
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -17,8 +18,17 @@ public final class EventMaps {
     private EventMaps() {}
 
     public static Map<String, Object> of(EnrichedEvent en) {
-        Map<String, Object> m = new LinkedHashMap<>(64);
-        en.fields(FieldSink.into(m));
+        EventMap m = new EventMap(64);
+        en.fields(new FieldSink() {
+            public void field(String name, String value) { m.put(name, value); }
+            public void field(String name, long value) { m.put(name, value); }
+            public void field(String name, boolean value) { m.put(name, value); }
+            public void field(String name, List<String> values) { m.put(name, values); }
+            public void ancestry(PidTree tree) { // as FieldSink.into, made when a rule or an output reads it
+                m.put("pid_tree", new EventMap.Deferred(tree::elkeid));
+                m.put("ancestors", new EventMap.Deferred(() -> FieldSink.nodes(tree)));
+            }
+        });
         ProcessInfo self = en.process(), parent = en.parent();
         if (self != null && !m.containsKey("args")) {
             m.put("proc_args", self.args());

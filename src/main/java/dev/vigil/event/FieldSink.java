@@ -25,12 +25,17 @@ public interface FieldSink {
             public void field(String name, List<String> values) { map.put(name, values); }
             public void ancestry(PidTree tree) {
                 map.put("pid_tree", tree.elkeid());
-                List<Map<String, Object>> nodes = new java.util.ArrayList<>(tree.nodes().size());
-                for (PidTree.Node n : tree.nodes()) {
-                    nodes.add(Map.of("pid", n.pid(), "start", n.start(), "comm", n.comm()));
-                }
-                map.put("ancestors", nodes);
+                map.put("ancestors", nodes(tree));
             }
         };
+    }
+
+    /** {@code ancestors} as a map holds it: [{pid, start, comm}], nearest first. */
+    static List<Map<String, Object>> nodes(PidTree tree) {
+        List<Map<String, Object>> nodes = new java.util.ArrayList<>(tree.nodes().size());
+        for (PidTree.Node n : tree.nodes()) {
+            nodes.add(Map.of("pid", n.pid(), "start", n.start(), "comm", n.comm()));
+        }
+        return nodes;
     }
 }
