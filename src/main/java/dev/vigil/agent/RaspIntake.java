@@ -31,11 +31,15 @@ import java.util.function.Consumer;
  * The JVM RASP as `vigil run` drives it: attaches to every Java process on the host, those running
  * at start and those the kernel sees start later, unless excluded; hands their events to the
  * pipeline; tells the kernel join which process each Java call started; keeps the state `vigil
- * rasp` lists ({@code /run/vigil/rasp/jvms.json}); and on close puts every JVM's classes back.
+ * rasp` lists ({@code /run/vigil-rasp/jvms.json}); and on close puts every JVM's classes back.
  */
 public final class RaspIntake implements AutoCloseable {
-    /** Where the injected jars, the host's socket and the state live: readable by every user, for JVMs of every user. */
-    public static final Path DIR = Path.of("/run/vigil/rasp");
+    /**
+     * Where the injected jars, the host's socket and the state live: readable by every user, for
+     * JVMs of every user. Not under /run/vigil, which is the agent's private folder (0700): a JVM
+     * of another user could not reach the jar there.
+     */
+    public static final Path DIR = Path.of("/run/vigil-rasp");
     public static final Path STATE = DIR.resolve("jvms.json");
     static final List<String> JARS = List.of("vigil-rasp-agent.jar", "vigil-rasp-boot.jar", "vigil-rasp-core.jar", "asm.jar");
     /** Inside a container, the jars and the socket go to this directory of its /tmp. */

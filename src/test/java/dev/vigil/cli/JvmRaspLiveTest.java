@@ -216,6 +216,8 @@ class JvmRaspLiveTest {
 
     @Test
     void jvmStartedLaterAndJvmOfAnotherUser() throws Exception {
+        // the agent's own folder is private (0700) once it has written a file of its own there: the RASP's jar must not be under it
+        dev.vigil.sink.OwnFiles.privateDir();
         try (VulnerableJvm later25 = VulnerableJvm.start(VulnerableJvm.JAVA_25, null);
              VulnerableJvm nobody17 = VulnerableJvm.start(VulnerableJvm.JAVA_17, "65534")) {
             JsonNode s25 = later25.awaitState(j -> j.path("status").asText().equals("attached") && j.path("connected").asBoolean(), "attached");
