@@ -144,7 +144,7 @@ public final class ProcessCache {
         live.put(info.pid(), info);
     }
 
-    /** Applies fork, exec and exit events; other events leave the cache alone. */
+    /** Applies exec events, and fork and exit events when those hooks are on; other events leave the cache alone (see {@link #resolve}). */
     public void update(Event e) {
         var h = e.header();
         switch (e) {
