@@ -145,6 +145,19 @@ class FileBpfTest {
         assertTrue(s.all(ev -> ev.type() == EventType.WATCHED_CHANGE && ev.header().pid() == plain.pid()).isEmpty());
     }
 
+    /** Whether a read of `file` is reported within 25 s (a refresh of the watch list is every 10 s). */
+    private static boolean readsBecomeWatched(LiveSensor s, java.nio.file.Path file) {
+        long deadline = System.nanoTime() + 25_000_000_000L;
+        while (System.nanoTime() < deadline) {
+            LiveSensor.Triggered t = LiveSensor.trigger("read", file.toString());
+            s.drain();
+            if (!s.all(ev -> ev.type() == EventType.FILE_READ && ev.header().pid() == t.pid()).isEmpty()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /**
      * A watched file replaced by rename (as passwd and editors do) has a new inode: within a
      * refresh (10 s) the inode key follows it, so a hard link to the new file is watched too.
@@ -162,14 +175,7 @@ class FileBpfTest {
             Files.writeString(fresh, "new");
             Files.move(fresh, token, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
             Files.createLink(link, token);
-            long deadline = System.nanoTime() + 25_000_000_000L;
-            boolean seen = false;
-            while (!seen && System.nanoTime() < deadline) {
-                LiveSensor.Triggered t = LiveSensor.trigger("read", link.toString());
-                s.drain();
-                seen = !s.all(ev -> ev.type() == EventType.FILE_READ && ev.header().pid() == t.pid()).isEmpty();
-            }
-            assertTrue(seen, "the replaced file's new inode became watched");
+            assertTrue(readsBecomeWatched(s, link), "the replaced file's new inode became watched");
         } finally {
             Files.deleteIfExists(link);
             Files.deleteIfExists(token);
@@ -191,14 +197,7 @@ class FileBpfTest {
         try {
             Files.write(passwd, ("vigiltest:x:64999:64999::" + home + ":/usr/sbin/nologin\n").getBytes(),
                     java.nio.file.StandardOpenOption.APPEND);
-            long deadline = System.nanoTime() + 25_000_000_000L;
-            boolean seen = false;
-            while (!seen && System.nanoTime() < deadline) {
-                LiveSensor.Triggered t = LiveSensor.trigger("read", history.toString());
-                s.drain();
-                seen = !s.all(ev -> ev.type() == EventType.FILE_READ && ev.header().pid() == t.pid()).isEmpty();
-            }
-            assertTrue(seen, "the new home's shell history became watched");
+            assertTrue(readsBecomeWatched(s, history), "the new home's shell history became watched");
         } finally {
             Files.write(passwd, original);
         }
