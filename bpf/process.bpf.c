@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * Process lifecycle: exec (59), usermode helpers (607), fork and exit (the
- * process cache; 60 exit), and privilege escalation (611).
+ * Process lifecycle: exec (59), usermode helpers (607), fork (1000) and exit
+ * (60), sent only when their hooks are on, and privilege escalation (611).
  *
  * Why these hook points: sched_process_exec fires for every successful exec
  * whatever the route (execve, execveat/fexecve, binfmt_misc, a usermode helper

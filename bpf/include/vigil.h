@@ -24,7 +24,7 @@
 #define VIGIL_WRITE_PREVIEW 64   /* first bytes of a write */
 
 /*
- * Event types: Elkeid's data_type numbers, Vigil's own from 700, internal ones from 1000.
+ * Event types: Elkeid's data_type numbers, Vigil's own from 700, and from 1000 fork and the internal ones.
  * Each is declared once in Java (dev.vigil.event.EventType, named T_ + its name there); the
  * agent reads this enum from the object's BTF and refuses to start when the two disagree.
  */
@@ -77,7 +77,7 @@ enum vigil_type {
 	T_DUP = 712,         /* Vigil's own: an inet socket duplicated onto fd 0, 1 or 2 (net_event) */
 	T_GUARDED_SIGNAL = 713, /* Vigil's own: a stopping signal sent to a guarded (security) process (task_event: arg0 signal, arg1 target pid, arg2 target start, arg3 1 for the whole group) */
 	T_MMAP_EXEC = 714,   /* Vigil's own: a file from a writable place mapped executable (task_event: arg0 prot, arg1 flags, arg2 file owner, arg3 enum vigil_mmap_place; text: path) */
-	T_FORK = 1000,       /* internal: keeps the process cache */
+	T_FORK = 1000,       /* a sandbox hook: sent only when on (the process cache does without it) */
 	T_CGROUP = 1001,     /* internal: a cgroup v2 directory made or removed (task_event: arg0 id, arg1 removed; text: path) */
 	T_SLOTS = 1024,      /* size of per-type maps */
 };
