@@ -546,8 +546,8 @@ public final class Sensor implements AutoCloseable {
     }
 
     private synchronized void unwatch(Object key) {
-        if (!(key instanceof WatchKey k)) {
-            return;
+        if (!(key instanceof WatchKey k) || hostPaths.containsKey(List.of(k.ino(), (long) k.dev()))) {
+            return; // a container that saw the host's own file or folder (a bind mount): the host's key stays
         }
         try (Arena arena = Arena.ofConfined()) {
             if (k.name() == null) {
