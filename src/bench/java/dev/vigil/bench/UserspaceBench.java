@@ -8,7 +8,6 @@ import dev.vigil.detect.RuleSet;
 import dev.vigil.enrich.EnrichedEvent;
 import dev.vigil.enrich.Enricher;
 import dev.vigil.enrich.ProcessCache;
-import dev.vigil.event.EventType;
 import dev.vigil.sensor.RecordDecoder;
 import dev.vigil.sensor.SampleRecords;
 import dev.vigil.store.Store;
@@ -24,8 +23,8 @@ import java.util.List;
 import java.util.function.Consumer;
 
 /**
- * The agent's userspace cost per exec without the kernel: fork, exec and exit records as the ring
- * buffer hands them over, through each stage of the event path in turn (decoding, enrichment, the
+ * The agent's userspace cost per exec without the kernel: the exec record as the ring buffer
+ * hands it over (the default hooks send no fork or exit record), through each stage of the event path in turn (decoding, enrichment, the
  * rules' form, the stock pack; then the store's row, its JSON included, on the writer's thread), in
  * this JVM with the agent's options. Each stage's figure is the CPU of the stages up to it minus
  * the stages before. The path runs hot here; live, each drain of the ring starts from cold caches,
@@ -37,8 +36,8 @@ final class UserspaceBench {
 
     private UserspaceBench() {}
 
-    /** One exec's records (fork, exec, exit), made once and decoded afresh each pass as the sensor does. */
-    private record Records(MemorySegment fork, MemorySegment exec, MemorySegment exit) {}
+    /** One exec's record, made once and decoded afresh each pass as the sensor does. */
+    private record Records(MemorySegment exec) {}
 
     static void run(PrintStream out, boolean smoke) throws Exception {
         int execs = smoke ? 1_000 : 20_000;
@@ -53,7 +52,7 @@ final class UserspaceBench {
                 }
             }
             double store = storePerExec(records, execs);
-            out.println("agent userspace CPU per exec (no kernel: fork, exec and exit records through each stage; target total <= 15 us):");
+            out.println("agent userspace CPU per exec (no kernel: the exec record through each stage; target total <= 15 us):");
             double before = 0;
             for (int s = 0; s < stages.length; s++) {
                 out.printf("  %-20s %6.1f us%n", stages[s], cumulative[s] - before);
@@ -82,10 +81,8 @@ final class UserspaceBench {
         for (int i = 0; i < n; i++) {
             int pid = (1 << 23) + i;
             long start = 1_000_000L + i;
-            out.add(new Records(SampleRecords.task(arena, EventType.FORK.number(), pid, 1, start, "make", 1),
-                    SampleRecords.exec(arena, new SampleRecords.Exec(pid, start, "cc", "/usr/bin/cc",
-                            List.of("cc", "-O2", "-c", "src/file" + i + ".c", "-o", "obj/file" + i + ".o"), env, "/home/build/src", "make")),
-                    SampleRecords.task(arena, EventType.EXIT.number(), pid, 1, start, "cc", 0)));
+            out.add(new Records(SampleRecords.exec(arena, new SampleRecords.Exec(pid, start, "cc", "/usr/bin/cc",
+                    List.of("cc", "-O2", "-c", "src/file" + i + ".c", "-o", "obj/file" + i + ".o"), env, "/home/build/src", "make"))));
         }
         return out;
     }
@@ -94,7 +91,7 @@ final class UserspaceBench {
     private static double perExec(List<Records> records, int last, RuleSet rules, int execs) throws Exception {
         Engine engine = new Engine(rules, alert -> { }, Engine::lineageFromTree);
         Consumer<EnrichedEvent> downstream = en -> {
-            if (en.event().type() != EventType.EXECVE || last < 2) {
+            if (last < 2) {
                 return;
             }
             var map = EventMaps.of(en);
@@ -107,13 +104,9 @@ final class UserspaceBench {
         long cpu = threadCpu();
         for (int i = 0; i < execs; i++) {
             Records r = records.get(i % records.size());
-            var fork = decoder.decode(r.fork);
             var exec = decoder.decode(r.exec);
-            var exit = decoder.decode(r.exit);
             if (last >= 1) {
-                enricher.accept(fork);
                 enricher.accept(exec);
-                enricher.accept(exit);
             }
         }
         return (threadCpu() - cpu) / 1e3 / execs;
@@ -122,16 +115,10 @@ final class UserspaceBench {
     /** The store's writer: the process's CPU per exec row (the writer's thread, and this thread's offers), into a database in memory. */
     private static double storePerExec(List<Records> records, int execs) throws Exception {
         List<EnrichedEvent> events = new ArrayList<>();
-        Enricher enricher = new Enricher(ProcessCache.empty(), en -> {
-            if (en.event().type() == EventType.EXECVE) {
-                events.add(en);
-            }
-        }, "bench");
+        Enricher enricher = new Enricher(ProcessCache.empty(), events::add, "bench");
         RecordDecoder decoder = new RecordDecoder();
         for (Records r : records) {
-            enricher.accept(decoder.decode(r.fork));
             enricher.accept(decoder.decode(r.exec));
-            enricher.accept(decoder.decode(r.exit));
         }
         double perRow = 0;
         for (int round = 0; round < 3; round++) {

@@ -56,9 +56,6 @@ public final class WarmUp {
         StoreWriter store = scratch == null ? null : new StoreWriter(scratch, Duration.ofDays(1), Long.MAX_VALUE);
         long[] events = new long[1];
         Enricher enricher = new Enricher(ProcessCache.empty(), en -> {
-            if (en.event().type() == EventType.FORK || en.event().type() == EventType.EXIT) {
-                return; // forks and exits only keep the cache, as under the default hooks
-            }
             events[0]++;
             Map<String, Object> e = EventMaps.of(en);
             engine.accept(e);
@@ -75,7 +72,6 @@ public final class WarmUp {
                 // pids outside the kernel's range (pid_max is at most 2^22): nothing here is anyone's process
                 int pid = (1 << 23) + i;
                 long start = 1_000_000L + i;
-                enricher.accept(decoder.decode(SampleRecords.task(arena, EventType.FORK.number(), pid, 1, start, "make", 1)));
                 enricher.accept(decoder.decode(SampleRecords.exec(arena, new SampleRecords.Exec(pid, start, "cc", "/usr/bin/cc",
                         List.of("cc", "-O2", "-c", "-o", "warm-up" + i + ".o", "warm-up" + i + ".c"), env, "/home/build/src", "make"))));
                 // what a build's compiler does next: its object file created, a temporary removed, now and then an output made executable
@@ -87,7 +83,6 @@ public final class WarmUp {
                     enricher.accept(decoder.decode(SampleRecords.file(arena, EventType.CHMOD.number(), pid, start, "cc", "make",
                             "/home/build/src/warm-up" + i, 0, 0755)));
                 }
-                enricher.accept(decoder.decode(SampleRecords.task(arena, EventType.EXIT.number(), pid, 1, start, "cc", 0)));
             }
         } finally {
             if (store != null) {

@@ -31,7 +31,7 @@ public record SensorOptions(Set<EventType> hooks, int argvMax, List<Path> watchP
     public static final int DEFAULT_ARGV_MAX = 4096;
     public static final int DEFAULT_ENV_MAX = 2048;
     public static final int DEFAULT_RATE_LIMIT = 2000;
-    /** Below every stock threshold rule's count on connects per port (the brute-force rule's 30 is for successes; see rules). */
+    /** Failed connects sent per port and window when no rule counts more (`vigil run` raises it to its rules' largest count on connects). */
     public static final int DEFAULT_CONNECT_REPEATS = 8;
     public static final int CONNECT_WINDOW_MS = 10_000;
 
