@@ -652,6 +652,13 @@ public final class Sensor implements AutoCloseable {
         return n;
     }
 
+    /** Turns one hook's switch in the kernel on or off while running; its programs stay attached. */
+    synchronized void switchHook(EventType hook, boolean on) {
+        try (Arena arena = Arena.ofConfined()) {
+            object.map("hook_switch").update(hook.number(), arena.allocateFrom(JAVA_INT, on ? 1 : 0));
+        }
+    }
+
     /** Containers whose own files are watched by name only, their keys past the budget (see ContainerWatches). */
     public long containersUnwatched() {
         ContainerWatches w = containerWatches;
