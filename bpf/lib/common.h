@@ -343,15 +343,17 @@ static __always_inline void emit(void *rec, __u32 size)
 	h->size = size;
 	/*
 	 * No wakeup per record: in a VM each one is a self-IPI costing microseconds.
-	 * The agent drains the ring every few milliseconds on its own; it is woken
-	 * early only when a burst has filled a sixteenth of the ring.
+	 * Without flags the kernel wakes the reader only for the record the reader
+	 * had caught up to (the first since its last drain), and the reader then
+	 * lets more gather; a burst that has filled a sixteenth of the ring wakes
+	 * it with every record, to drain early.
 	 */
 	__u64 avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
 	if (avail >= VIGIL_PRESSURE_BYTES && over_rate(h)) {
 		count_loss(type, L_RATE_LIMITED);
 		return;
 	}
-	__u64 wake = avail >= VIGIL_WAKEUP_BYTES ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+	__u64 wake = avail >= VIGIL_WAKEUP_BYTES ? BPF_RB_FORCE_WAKEUP : 0;
 	barrier_var(size); /* keep the mask: clang knows the bound, the verifier must see it */
 	if (bpf_ringbuf_output(&events, rec, size & (VIGIL_SCRATCH - 1), wake))
 		count_loss(type, L_RINGBUF_FULL);

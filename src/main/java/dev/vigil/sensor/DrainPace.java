@@ -1,31 +1,36 @@
 package dev.vigil.sensor;
 
 /**
- * How long the reader waits between drains of the ring. The programs do not wake it (a wakeup per
- * record costs a self-IPI in a VM), so it drains on a timer: every 10 ms while events are few, so
- * that an alert on a quiet host comes at once, and up to every 40 ms while they keep coming.
- * Each drain that finds events starts from cold caches (measured on a 2-core VM: about 300 µs of
- * CPU per drain before the first record's own cost, docs/benchmarks.md, round two), so during a
- * build fewer, larger drains cost the agent about half the CPU per exec; 40 ms keeps the alert
- * latency's p99 under its 50 ms target. A burst still wakes the reader early (a program's submit
- * forces a wakeup once the ring is a sixteenth full).
+ * How long the reader lets records gather once the first one has woken it. The programs wake the
+ * reader only with the first record after a drain (a wakeup costs a self-IPI in a VM: one per drain,
+ * not one per record), so an idle host costs the agent no wakeup at all. Each drain that finds
+ * events starts from cold caches (measured on a 2-core VM: about 300 µs of CPU per drain before the
+ * first record's own cost, docs/benchmarks.md, round two), so while events keep coming the reader
+ * drains every 40 ms, which keeps the alert latency's p99 under its 50 ms target; the first events
+ * after a quiet second are drained within 10 ms, so that an alert on a quiet host comes at once.
+ * A burst still cuts the wait short (a program's submit forces a wakeup once the ring is a
+ * sixteenth full).
  */
 final class DrainPace {
     static final int QUIET_MS = 10;
-    /** The longest wait; a system property, so that the bench can measure the pace against a fixed 10 ms. */
+    /** The wait while busy; a system property, so that the bench can measure the pace against a fixed 10 ms. */
     static final int BUSY_MS = Math.max(QUIET_MS, Integer.getInteger("vigil.drain.busy-ms", 40));
-    /** Each record the last drain found lengthens the next wait by this much, up to {@link #BUSY_MS}. */
-    private static final int MS_PER_RECORD = 2;
+    /** How long after a drain that found records the host still counts as busy. */
+    static final long BUSY_FOR_NS = 1_000_000_000L;
 
-    private int waitMs = QUIET_MS;
+    private long lastRecordsNs;
+    private boolean anyRecords;
 
-    /** The wait before the next drain. */
-    int waitMs() {
-        return waitMs;
+    /** How long to let records gather, at `nowNs`, before draining. */
+    int gatherMs(long nowNs) {
+        return anyRecords && nowNs - lastRecordsNs < BUSY_FOR_NS ? BUSY_MS : QUIET_MS;
     }
 
-    /** Sets the next wait from what the last drain delivered. */
-    void drained(int records) {
-        waitMs = Math.clamp((long) records * MS_PER_RECORD, QUIET_MS, BUSY_MS);
+    /** Notes what a drain that ended at `nowNs` delivered. */
+    void drained(int records, long nowNs) {
+        if (records > 0) {
+            anyRecords = true;
+            lastRecordsNs = nowNs;
+        }
     }
 }

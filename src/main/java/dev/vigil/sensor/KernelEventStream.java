@@ -21,6 +21,8 @@ public final class KernelEventStream implements EventStream {
     private final List<Runnable> flushers = new CopyOnWriteArrayList<>();
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile boolean closing;
+    /** The longest wait for a record: time-based work (windows that close with no event) runs once a second on an idle host. */
+    private static final int IDLE_WAIT_MS = 1000;
     private volatile boolean started;
     private volatile LossReport finalLosses;
 
@@ -117,12 +119,17 @@ public final class KernelEventStream implements EventStream {
             long lastFlush = System.nanoTime();
             DrainPace pace = new DrainPace();
             while (!closing) {
-                int delivered = sensor.poll(pace.waitMs());
-                pace.drained(delivered);
+                // the first record after a drain wakes the reader; then more gather (a burst cuts that short)
+                if (!sensor.recordsLeft() && sensor.awaitRecords(IDLE_WAIT_MS) && !closing) {
+                    sensor.awaitRecords(pace.gatherMs(System.nanoTime()));
+                }
+                int delivered = sensor.drain();
+                long now = System.nanoTime();
+                pace.drained(delivered, now);
                 // after events, and once a second when idle (time-based work: windows that close with no event)
-                if (delivered > 0 || System.nanoTime() - lastFlush > 1_000_000_000L) {
+                if (delivered > 0 || now - lastFlush > 1_000_000_000L) {
                     flushers.forEach(Runnable::run);
-                    lastFlush = System.nanoTime();
+                    lastFlush = now;
                 }
             }
         } catch (RuntimeException e) {
@@ -157,7 +164,7 @@ public final class KernelEventStream implements EventStream {
             if (uevents != null) {
                 uevents.close();
             }
-            sensor.poll(0);
+            sensor.drain();
             flushers.forEach(Runnable::run);
             finalLosses = sensor.losses();
             sensor.close();
@@ -182,7 +189,9 @@ public final class KernelEventStream implements EventStream {
     @Override
     public void close() {
         closing = true;
-        if (!started) {
+        if (started) {
+            sensor.stopWaiting();
+        } else {
             started = true;
             shutdown();
         }

@@ -641,15 +641,30 @@ public final class Sensor implements AutoCloseable {
         }
     }
 
-    /** Waits up to `timeoutMillis` for records and delivers them; returns how many arrived. */
-    public int poll(int timeoutMillis) {
-        int n = ring.poll(timeoutMillis);
+    /** Waits up to `timeoutMillis` for the kernel to announce records (see {@link RingBuffer#awaitWakeup}); true if it did. */
+    public boolean awaitRecords(int timeoutMillis) {
+        return ring.awaitWakeup(timeoutMillis);
+    }
+
+    /** From now on {@link #awaitRecords} returns at once: for closing, from any thread. */
+    public void stopWaiting() {
+        ring.stopWaiting();
+    }
+
+    /** Delivers the records in the ring, and refreshes the watch list when it is due; returns how many records. */
+    public int drain() {
+        int n = ring.drain();
         try {
             refreshWatches();
         } catch (RuntimeException notNow) {
             // the watch list stays as it was; the next refresh tries again
         }
         return n;
+    }
+
+    /** The last {@link #drain} left records in the ring (it stops at a budget), which no wakeup will announce. */
+    public boolean recordsLeft() {
+        return ring.budgetSpent();
     }
 
     /** Turns one hook's switch in the kernel on or off while running; its programs stay attached. */

@@ -5,19 +5,18 @@ import org.junit.jupiter.api.Test;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 class DrainPaceTest {
+    private static final long MS = 1_000_000L;
+
     @Test
-    void quietDrainsStayShortAndBusyOnesLengthenUpToTheCap() {
+    void firstEventsAfterQuietDrainSoonAndEventsThatKeepComingGather() {
         DrainPace pace = new DrainPace();
-        assertEquals(DrainPace.QUIET_MS, pace.waitMs());
-        pace.drained(0);
-        assertEquals(DrainPace.QUIET_MS, pace.waitMs(), "an idle host drains every 10 ms");
-        pace.drained(2);
-        assertEquals(DrainPace.QUIET_MS, pace.waitMs(), "a lone exec's records do not slow the next alert");
-        pace.drained(12);
-        assertEquals(Math.min(24, DrainPace.BUSY_MS), pace.waitMs());
-        pace.drained(10_000);
-        assertEquals(DrainPace.BUSY_MS, pace.waitMs(), "a storm waits no longer than the cap");
-        pace.drained(1);
-        assertEquals(DrainPace.QUIET_MS, pace.waitMs(), "back to short waits as soon as a drain finds little");
+        long t = 5_000 * MS;
+        assertEquals(DrainPace.QUIET_MS, pace.gatherMs(t), "a host that never had an event: the first one is drained within 10 ms");
+        pace.drained(0, t);
+        assertEquals(DrainPace.QUIET_MS, pace.gatherMs(t + MS), "a drain that found nothing does not make the host busy");
+        pace.drained(3, t + 10 * MS);
+        assertEquals(DrainPace.BUSY_MS, pace.gatherMs(t + 20 * MS), "events a moment ago: let the next ones gather");
+        assertEquals(DrainPace.BUSY_MS, pace.gatherMs(t + 10 * MS + DrainPace.BUSY_FOR_NS - 1));
+        assertEquals(DrainPace.QUIET_MS, pace.gatherMs(t + 10 * MS + DrainPace.BUSY_FOR_NS), "quiet for a second: drain soon again");
     }
 }
