@@ -48,15 +48,16 @@ public final class RuleDrivenCollection {
 
     /**
      * Failed connects the kernel sends per process, destination, port and error in its window
-     * before it folds the rest: the largest count of a threshold rule that counts connects
-     * (the stock brute-force rule's 30), and at least SensorOptions.DEFAULT_CONNECT_REPEATS. A
-     * distinct count is left out: the first attempt at every port is always sent.
+     * before it folds the rest: the largest count of a threshold rule that can count a failed
+     * connect, and at least SensorOptions.DEFAULT_CONNECT_REPEATS. A rule that requires success
+     * (the stock brute-force rule) and a distinct count are left out: the kernel never folds a
+     * success or a connect in progress, and the first attempt at every port is always sent.
      */
     public static int connectRepeats(dev.vigil.detect.RuleSet set) {
         int most = dev.vigil.sensor.SensorOptions.DEFAULT_CONNECT_REPEATS;
         Map<String, Set<String>> types = set.collection().byRule();
         for (dev.vigil.detect.Detection d : set.detections()) {
-            if (d instanceof dev.vigil.detect.ThresholdRule t && t.distinct() == null
+            if (d instanceof dev.vigil.detect.ThresholdRule t && t.distinct() == null && !set.collection().successOnly().contains(t.name())
                     && (types.get(t.name()) == null || types.get(t.name()).contains(EventType.CONNECT.eventName()))) {
                 most = Math.max(most, t.count());
             }

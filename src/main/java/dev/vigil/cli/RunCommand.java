@@ -104,7 +104,7 @@ final class RunCommand implements Callable<Integer> {
             description = "Failed connects reported per process, destination, port and error in 10 s; the kernel counts the rest as folded"
                     + " (the summary and the console's health show them) instead of sending each. Successful connects and the first"
                     + " attempts at every port are always reported. 0: report every one. Default: the largest count of a threshold"
-                    + " rule on connects (30 with the stock rules), at least " + SensorOptions.DEFAULT_CONNECT_REPEATS + ".")
+                    + " rule that can count a failed connect, at least " + SensorOptions.DEFAULT_CONNECT_REPEATS + ".")
     Integer connectRepeats;
 
     @picocli.CommandLine.Mixin

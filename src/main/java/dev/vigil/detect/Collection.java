@@ -20,8 +20,11 @@ import java.util.TreeSet;
  * @param writes     paths whose opens for writing (or creation) some rule reads
  * @param byRule     each detection's event types (null: any)
  * @param everyOpen  detections that read opens without naming a path
+ * @param successOnly detections that match only calls that succeeded (or connects in progress): a
+ *                   failure the kernel folds is nothing they would have counted
  */
-public record Collection(Set<String> types, Needs.Paths reads, Needs.Paths writes, Map<String, Set<String>> byRule, List<String> everyOpen) {
+public record Collection(Set<String> types, Needs.Paths reads, Needs.Paths writes, Map<String, Set<String>> byRule, List<String> everyOpen,
+                         Set<String> successOnly) {
     /** Opens of a file, as the file hooks report them for watched paths. */
     static final Set<String> OPENS = Set.of("open", "file_read", "file_write", "create_file");
 
@@ -30,9 +33,13 @@ public record Collection(Set<String> types, Needs.Paths reads, Needs.Paths write
         Needs.Paths reads = Needs.Paths.of(List.of(), List.of(), List.of()), writes = reads;
         Map<String, Set<String>> byRule = new TreeMap<>();
         List<String> everyOpen = new ArrayList<>();
+        Set<String> successOnly = new TreeSet<>();
         for (var en : needs.entrySet()) {
             Needs n = en.getValue();
             byRule.put(en.getKey(), n.types());
+            if (!n.failures()) {
+                successOnly.add(en.getKey());
+            }
             if (types != null) {
                 if (n.types() == null) {
                     types = null;
@@ -54,7 +61,7 @@ public record Collection(Set<String> types, Needs.Paths reads, Needs.Paths write
                 writes = write ? writes.plus(p) : writes;
             }
         }
-        return new Collection(types, reads, writes, byRule, List.copyOf(everyOpen));
+        return new Collection(types, reads, writes, byRule, List.copyOf(everyOpen), successOnly);
     }
 
     public boolean needs(String eventName) {

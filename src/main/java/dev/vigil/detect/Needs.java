@@ -11,14 +11,18 @@ import java.util.TreeSet;
 
 /**
  * What an event must be for a condition to hold, as far as the kernel's filters can tell: the
- * event types it can be (null: any), and for file events the paths it can concern (null: any
- * path). Always a superset of what really matches (an {@code and} keeps either side's
- * constraint, a {@code not} keeps none), so a filter built from it never hides a match.
+ * event types it can be (null: any), for file events the paths it can concern (null: any path),
+ * and whether a call that failed can match. Always a superset of what really matches (an
+ * {@code and} keeps either side's constraint, a {@code not} keeps none), so a filter built from
+ * it never hides a match.
+ *
+ * @param failures whether a call that failed can match; false only when the condition requires
+ *                 success (a connect still in progress counts as success: the kernel never folds it)
  */
-public record Needs(Set<String> types, Paths paths, Paths mentioned) {
+public record Needs(Set<String> types, Paths paths, Paths mentioned, boolean failures) {
     /** A constraint without mentions. */
     Needs(Set<String> types, Paths paths) {
-        this(types, paths, paths == null ? Paths.NONE : paths);
+        this(types, paths, paths == null ? Paths.NONE : paths, true);
     }
 
     /** Files by name, directories by their direct entries, trees by everything below them. */
@@ -42,7 +46,7 @@ public record Needs(Set<String> types, Paths paths, Paths mentioned) {
         }
     }
 
-    public static final Needs ANY = new Needs(null, null, Paths.NONE);
+    public static final Needs ANY = new Needs(null, null, Paths.NONE, true);
 
     /** What a negated condition needs: anything, and it names no path worth watching. */
     static Needs not() {
@@ -60,6 +64,7 @@ public record Needs(Set<String> types, Paths paths, Paths mentioned) {
     static Needs and(List<Needs> parts) {
         Set<String> types = null;
         Paths paths = null;
+        boolean failures = true;
         for (Needs n : parts) {
             if (n.types != null) {
                 if (types == null) {
@@ -71,13 +76,15 @@ public record Needs(Set<String> types, Paths paths, Paths mentioned) {
             if (paths == null) {
                 paths = n.paths; // either side's constraint is a sound superset of the conjunction
             }
+            failures &= n.failures;
         }
-        return new Needs(types, paths, mentions(parts));
+        return new Needs(types, paths, mentions(parts), failures);
     }
 
     static Needs or(List<Needs> parts) {
         Set<String> types = new TreeSet<>();
         Paths paths = Paths.of(List.of(), List.of(), List.of());
+        boolean failures = false;
         for (Needs n : parts) {
             if (types != null) {
                 if (n.types == null) {
@@ -89,8 +96,9 @@ public record Needs(Set<String> types, Paths paths, Paths mentioned) {
             if (paths != null) {
                 paths = n.paths == null ? null : paths.plus(n.paths);
             }
+            failures |= n.failures;
         }
-        return new Needs(types, paths, mentions(parts));
+        return new Needs(types, paths, mentions(parts), failures);
     }
 
     /** Every event type of a source other than the kernel's (a k8s_audit rule's): nothing for the kernel to collect. */
@@ -138,6 +146,42 @@ public record Needs(Set<String> types, Paths paths, Paths mentioned) {
             case "evt.is_open_read" -> new Needs(new TreeSet<>(Set.of("open", "file_read", "process_memory")), null);
             case "evt.is_open_write" -> new Needs(new TreeSet<>(Set.of("open", "file_write", "create_file", "sysctl_write", "process_memory")), null);
             default -> ANY;
+        };
+    }
+
+    /** Fields of the call's result. */
+    static final Set<String> OUTCOME_FIELDS = Set.of("evt.failed", "evt.res", "evt.rawres", "res");
+
+    /** Results that are not failures the kernel may fold: success, and a connect still in progress. */
+    private static final Set<String> NOT_FAILED = Set.of("SUCCESS", "EINPROGRESS");
+
+    /**
+     * A comparison of the call's result: whether it lets a failed call match. Recognised:
+     * {@code evt.failed = false}, {@code evt.res} equal to or in SUCCESS and EINPROGRESS, and
+     * {@code evt.rawres} (or {@code res}) at least 0; anything else may match a failure.
+     */
+    static Needs outcome(String field, String op, List<String> values) {
+        boolean eq = op.equals("=") || op.equals("==") || op.equals("in");
+        boolean successOnly = switch (field) {
+            case "evt.failed" -> eq && values.size() == 1 && values.getFirst().equalsIgnoreCase("false");
+            case "evt.res" -> eq && !values.isEmpty() && values.stream().allMatch(NOT_FAILED::contains);
+            case "evt.rawres", "res" -> values.size() == 1 && atLeastZero(op, values.getFirst());
+            default -> false;
+        };
+        return successOnly ? new Needs(null, null, Paths.NONE, false) : ANY;
+    }
+
+    private static boolean atLeastZero(String op, String value) {
+        long v;
+        try {
+            v = Long.parseLong(value);
+        } catch (NumberFormatException notANumber) {
+            return false;
+        }
+        return switch (op) {
+            case ">=", "=", "==" -> v >= 0;
+            case ">" -> v >= -1;
+            default -> false;
         };
     }
 
