@@ -33,6 +33,9 @@ public final class StoreWriter implements AutoCloseable {
 
     private record AlertRow(Alert alert) {}
 
+    /** Wakes the writer to stop; written as nothing. */
+    private static final Object WAKE = new Object();
+
     static final int QUEUE = 16_384, BATCH = 2_000;
     private static final long BATCH_NS = 200_000_000L;
     private static final int FLUSH = 64;
@@ -173,7 +176,8 @@ public final class StoreWriter implements AutoCloseable {
     private void loop() {
         try (Transaction tx = new Transaction(store.connection())) {
             while (!closing || !queue.isEmpty()) {
-                long wait = tx.items == 0 ? BATCH_NS : tx.deadline - System.nanoTime();
+                // idle, nothing is due before the next retention: no wakeup until an item (or close()'s WAKE) comes
+                long wait = tx.items == 0 ? Math.max(1, nextRetentionNs - System.nanoTime()) : tx.deadline - System.nanoTime();
                 Object item;
                 try {
                     item = wait > 0 ? queue.poll(wait, TimeUnit.NANOSECONDS) : null;
@@ -181,7 +185,7 @@ public final class StoreWriter implements AutoCloseable {
                     Thread.currentThread().interrupt();
                     break;
                 }
-                if (item != null) {
+                if (item != null && item != WAKE) {
                     tx.write(item);
                 }
                 if (waitingForRoom) {
@@ -458,6 +462,7 @@ public final class StoreWriter implements AutoCloseable {
     @Override
     public void close() throws InterruptedException {
         closing = true;
+        queue.offer(WAKE); // a writer waiting on an empty queue sees `closing` at once; a full queue keeps it awake anyway
         thread.join(30_000);
     }
 
