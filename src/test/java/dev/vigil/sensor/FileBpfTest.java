@@ -130,7 +130,12 @@ class FileBpfTest {
         odd.waitFor();
         awaitChange(s, odd.pid(), "unlink");
 
-        LiveSensor.Triggered t = LiveSensor.trigger("truncate", dir.resolve("d.log").toString(), dir.resolve("d.log").toString());
+        LiveSensor.Triggered t;
+        try {
+            t = LiveSensor.trigger("truncate", dir.resolve("d.log").toString(), dir.resolve("d.log").toString());
+        } finally {
+            Files.deleteIfExists(dir.resolve("d.log"));
+        }
         assertEquals(0L, awaitChange(s, t.pid(), "truncate").get("length"));
         s.drain();
         var both = s.all(ev -> ev.type() == EventType.WATCHED_CHANGE && ev.header().pid() == t.pid());

@@ -35,6 +35,7 @@ public final class LiveSensor {
 
     private LiveSensor() throws IOException {
         Files.createDirectories(WATCHED_DIR);
+        Runtime.getRuntime().addShutdownHook(new Thread(LiveSensor::removeWatchedDir, "vigil-test-cleanup"));
         List<Path> watch = new ArrayList<>(WatchList.defaults());
         watch.add(WATCHED_DIR);
         SensorOptions options = SensorOptions.of(Hooks.every()).withWatchPaths(watch).withRawSyscalls(true).withScan(10, 5000)
@@ -62,6 +63,17 @@ public final class LiveSensor {
             }
         }
         return instance;
+    }
+
+    /** The tests' watched folder and whatever a test left in it: nothing stays in /tmp after the run. */
+    private static void removeWatchedDir() {
+        try (var files = Files.walk(WATCHED_DIR)) {
+            for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException | java.io.UncheckedIOException gone) {
+            // already removed, or a file in use: nothing more to do at exit
+        }
     }
 
     static void requireRoot() {
