@@ -73,6 +73,9 @@ final class AgentBench {
             Thread.ofPlatform().daemon().start(() -> read(agent, latencies));
             Thread.sleep(10_000); // idle: after the start's integrity pass, which waits for a quiet second and then gives its heap back
             long idle = RunningAgent.rssBytes(agent.pid());
+            long idleCpu0 = PeerBench.cpuNs(agent.pid());
+            Thread.sleep(10_000); // idle CPU: the once-a-second work and the wakeups of a host with nothing to report
+            long idleCpuNs = PeerBench.cpuNs(agent.pid()) - idleCpu0;
             Path stamp = Files.createTempFile(data, "stamp", ".txt");
             for (int i = 0; i < alerts; i++) { // 50 alerts a second: latency, not a queue of alerts behind each other
                 new ProcessBuilder("setsid", "touch", "-d", "2001-01-01", stamp.toString()).start().waitFor();
@@ -86,6 +89,7 @@ final class AgentBench {
             long peak = peakWhile(agent, new ProcessBuilder(workload).redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.DISCARD).start());
             out.printf("agent: start to ready %d ms (target ≤ 1000)%n", startMs);
+            out.printf("agent: CPU idle %.1f ms per second (10 s, no workload)%n", idleCpuNs / 1e6 / 10);
             out.printf("agent: RSS idle %d MiB (target ≤ 96), at its peak under %,d events/s %d MiB (target ≤ 192),"
                     + " under the exec workload %d MiB%n", idle >> 20, LOAD_RATE, underLoad >> 20, peak >> 20);
             List<Long> l = new ArrayList<>(latencies);

@@ -15,7 +15,7 @@ import static java.lang.foreign.ValueLayout.JAVA_BOOLEAN;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
-/** Downcalls into libbpf.so.1 (and the few libc functions the ring buffer's wait needs) through the FFM API. Package-private plumbing. */
+/** Downcalls into libbpf.so.1 (and libc: the log's vsnprintf, the ring buffer's epoll wait) through the FFM API. Package-private plumbing. */
 final class Libbpf {
     static final Linker LINKER = Linker.nativeLinker();
     private static final SymbolLookup LIBBPF = load();

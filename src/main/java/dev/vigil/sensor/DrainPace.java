@@ -3,7 +3,7 @@ package dev.vigil.sensor;
 /**
  * How long the reader lets records gather once the first one has woken it. The programs wake the
  * reader only with the first record after a drain (a wakeup costs a self-IPI in a VM: one per drain,
- * not one per record), so an idle host costs the agent no wakeup at all. Each drain that finds
+ * not one per record), so on an idle host the reader wakes only for its once-a-second work. Each drain that finds
  * events starts from cold caches (measured on a 2-core VM: about 300 µs of CPU per drain before the
  * first record's own cost, docs/benchmarks.md, round two), so while events keep coming the reader
  * drains every 35 ms: the first record of a drain waits that long, and the alert latency's p99

@@ -50,6 +50,7 @@ class BenchSmokeTest {
         assertTrue(out.contains("0 refused; Kubernetes audit: 20001 events received"), "every batch taken, the marker too: " + out);
         positive(out, "console: incident of 500 processes, graph of \\d+ nodes: API (\\d+) ms");
         positive(out, "agent: start to ready (\\d+) ms \\(target");
+        assertTrue(out.matches("(?s).*agent: CPU idle \\d+\\.\\d ms per second.*"), out);
         positive(out, "agent: RSS idle (\\d+) MiB \\(target ≤ 96\\), at its peak under 100,000 events/s \\d+ MiB");
         positive(out, "agent: alert latency, kernel timestamp to the line read: p50 (\\d+\\.\\d) ms");
         positive(out, "peers: exec storm +(\\d+) ms");
