@@ -237,6 +237,7 @@ public final class ConditionParser {
                 List<String> values = listValue(lx);
                 lastNeeds = t.text().equals("evt.type") && !operator.equals("pmatch") ? Needs.types(values)
                         : Needs.OUTCOME_FIELDS.contains(t.text()) ? Needs.outcome(t.text(), operator, values)
+                        : Needs.NAME_FIELDS.contains(t.text()) ? Needs.names(operator, values)
                         : Needs.path(t.text(), operator, values);
                 Condition slow = setOp(operator, field, values);
                 yield t.text().equals("evt.type") && operator.equals("in") ? typeTest(lastNeeds, slow) : slow;
@@ -251,6 +252,7 @@ public final class ConditionParser {
                 lastNeeds = t.text().equals("evt.type") && eq ? Needs.types(List.of(v.text()))
                         : t.text().startsWith("evt.is_open_") && eq ? Needs.access(t.text(), v.text())
                         : Needs.OUTCOME_FIELDS.contains(t.text()) ? Needs.outcome(t.text(), operator, List.of(v.text()))
+                        : Needs.NAME_FIELDS.contains(t.text()) ? Needs.names(operator, List.of(v.text()))
                         : Needs.path(t.text(), operator, List.of(v.text()));
                 Condition slow = scalarOp(lx, v, operator, field, v.text());
                 yield t.text().equals("evt.type") && eq ? typeTest(lastNeeds, slow) : slow;

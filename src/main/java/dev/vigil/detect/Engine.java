@@ -26,8 +26,8 @@ public final class Engine implements Consumer<Map<String, Object>> {
     private final Consumer<Alert> out;
     private final Function<Map<String, Object>, List<Map<String, Object>>> lineage;
     private volatile RuleSet rules;
-    /** Detections by the event type they can match (Falco's event-type index): an event meets only those. */
-    private volatile Map<Object, Detection[]> byType;
+    /** Detections by the event type they can match (Falco's event-type index), then by process name: an event meets only those. */
+    private volatile Map<Object, Candidates> byType;
     private volatile Detection[] all;
     private final Map<String, Map<List<Object>, Window>> windows = new HashMap<>();
     private final Map<String, Partials> partials = new HashMap<>();
@@ -51,6 +51,37 @@ public final class Engine implements Consumer<Map<String, Object>> {
         return rules;
     }
 
+    /** The event's process name, as the rules read it. */
+    private static final Function<Map<String, Object>, Object> NAME = Fields.resolve("proc.name");
+
+    /**
+     * One event type's detections in rule order: those any process may match, and for each name
+     * some detection is bound to (its condition pins proc.name), those plus the ones bound to that
+     * name. An exec of cc meets the rules about shells or netcat no more than an exec of bash
+     * meets the rules about cc. Built only for names the rules give, so no event can grow it.
+     */
+    private record Candidates(Detection[] unbound, Map<String, Detection[]> byName) {
+        static Candidates of(List<Detection> ds, Map<String, java.util.Set<String>> names) {
+            java.util.Set<String> given = new java.util.TreeSet<>();
+            for (Detection d : ds) {
+                given.addAll(names.getOrDefault(d.name(), java.util.Set.of()));
+            }
+            Map<String, Detection[]> byName = new HashMap<>();
+            for (String n : given) {
+                byName.put(n, ds.stream().filter(d -> !names.containsKey(d.name()) || names.get(d.name()).contains(n)).toArray(Detection[]::new));
+            }
+            return new Candidates(ds.stream().filter(d -> !names.containsKey(d.name())).toArray(Detection[]::new), byName);
+        }
+
+        Detection[] of(Map<String, Object> e) {
+            if (byName.isEmpty()) {
+                return unbound;
+            }
+            Detection[] named = NAME.apply(e) instanceof String n ? byName.get(n) : null;
+            return named != null ? named : unbound;
+        }
+    }
+
     /**
      * For every event type some detection names, the detections that can match it, in rule order;
      * a detection whose condition does not bound the type (or that the loader did not analyse) is in every list.
@@ -62,7 +93,7 @@ public final class Engine implements Consumer<Map<String, Object>> {
             named.add(t.eventName());
         }
         types.values().stream().filter(java.util.Objects::nonNull).forEach(named::addAll);
-        Map<Object, Detection[]> index = new HashMap<>();
+        Map<Object, Candidates> index = new HashMap<>();
         for (String type : named) {
             // a detection that names no type is a kernel one: it never sees another source's events
             dev.vigil.event.EventKind kind = dev.vigil.event.Catalogue.kind(type);
@@ -74,7 +105,7 @@ public final class Engine implements Consumer<Map<String, Object>> {
                     ds.add(d);
                 }
             }
-            index.put(type, ds.toArray(Detection[]::new));
+            index.put(type, Candidates.of(ds, set.names()));
         }
         // events of a name no source declares (recordings of other collectors) meet the kernel's detections
         this.all = set.detections().stream().filter(d -> types.get(d.name()) == null
@@ -166,7 +197,7 @@ public final class Engine implements Consumer<Map<String, Object>> {
      * fires here: the event then goes through {@link #accept} like any other, marked blocked.
      */
     public synchronized boolean blocks(Map<String, Object> e) {
-        for (Detection d : byType.getOrDefault(e.get("event"), all)) {
+        for (Detection d : candidates(e)) {
             try {
                 if (d instanceof Rule r && r.block() && r.condition().test(e)) {
                     return true;
@@ -184,8 +215,7 @@ public final class Engine implements Consumer<Map<String, Object>> {
         if (folding.enabled()) {
             report(folding.expire(ts(e)));
         }
-        Detection[] candidates = byType.getOrDefault(e.get("event"), all);
-        for (Detection d : candidates) {
+        for (Detection d : candidates(e)) {
             try {
                 switch (d) {
                     case Rule r -> {
@@ -201,6 +231,12 @@ public final class Engine implements Consumer<Map<String, Object>> {
                 failed(d.name(), broken);
             }
         }
+    }
+
+    /** The detections that can match `e`; events of a name no source declares meet the kernel's detections. */
+    private Detection[] candidates(Map<String, Object> e) {
+        Candidates c = byType.get(e.get("event"));
+        return c == null ? all : c.of(e);
     }
 
     private static long ts(Map<String, Object> e) {

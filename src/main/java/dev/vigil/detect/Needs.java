@@ -12,17 +12,24 @@ import java.util.TreeSet;
 /**
  * What an event must be for a condition to hold, as far as the kernel's filters can tell: the
  * event types it can be (null: any), for file events the paths it can concern (null: any path),
- * and whether a call that failed can match. Always a superset of what really matches (an
- * {@code and} keeps either side's constraint, a {@code not} keeps none), so a filter built from
- * it never hides a match.
+ * whether a call that failed can match, and the process names it can match (null: any). Always a
+ * superset of what really matches (an {@code and} keeps either side's constraint, a {@code not}
+ * keeps none), so a filter built from it never hides a match.
  *
  * @param failures whether a call that failed can match; false only when the condition requires
  *                 success (a connect still in progress counts as success: the kernel never folds it)
+ * @param names    the values {@code proc.name} (the event's {@code comm}) must have, compared
+ *                 exactly; null when the condition holds for any name. The engine looks a
+ *                 detection up by the event's name with it.
  */
-public record Needs(Set<String> types, Paths paths, Paths mentioned, boolean failures) {
+public record Needs(Set<String> types, Paths paths, Paths mentioned, boolean failures, Set<String> names) {
     /** A constraint without mentions. */
     Needs(Set<String> types, Paths paths) {
-        this(types, paths, paths == null ? Paths.NONE : paths, true);
+        this(types, paths, paths == null ? Paths.NONE : paths, true, null);
+    }
+
+    Needs(Set<String> types, Paths paths, Paths mentioned, boolean failures) {
+        this(types, paths, mentioned, failures, null);
     }
 
     /** Files by name, directories by their direct entries, trees by everything below them. */
@@ -46,7 +53,7 @@ public record Needs(Set<String> types, Paths paths, Paths mentioned, boolean fai
         }
     }
 
-    public static final Needs ANY = new Needs(null, null, Paths.NONE, true);
+    public static final Needs ANY = new Needs(null, null, Paths.NONE, true, null);
 
     /** What a negated condition needs: anything, and it names no path worth watching. */
     static Needs not() {
@@ -62,43 +69,62 @@ public record Needs(Set<String> types, Paths paths, Paths mentioned, boolean fai
     }
 
     static Needs and(List<Needs> parts) {
-        Set<String> types = null;
+        Set<String> types = null, names = null;
         Paths paths = null;
         boolean failures = true;
         for (Needs n : parts) {
-            if (n.types != null) {
-                if (types == null) {
-                    types = new TreeSet<>(n.types);
-                } else {
-                    types.retainAll(n.types);
-                }
-            }
+            types = meet(types, n.types);
+            names = meet(names, n.names);
             if (paths == null) {
                 paths = n.paths; // either side's constraint is a sound superset of the conjunction
             }
             failures &= n.failures;
         }
-        return new Needs(types, paths, mentions(parts), failures);
+        return new Needs(types, paths, mentions(parts), failures, names);
     }
 
     static Needs or(List<Needs> parts) {
-        Set<String> types = new TreeSet<>();
+        Set<String> types = new TreeSet<>(), names = new TreeSet<>();
         Paths paths = Paths.of(List.of(), List.of(), List.of());
         boolean failures = false;
         for (Needs n : parts) {
-            if (types != null) {
-                if (n.types == null) {
-                    types = null;
-                } else {
-                    types.addAll(n.types);
-                }
-            }
+            types = join(types, n.types);
+            names = join(names, n.names);
             if (paths != null) {
                 paths = n.paths == null ? null : paths.plus(n.paths);
             }
             failures |= n.failures;
         }
-        return new Needs(types, paths, mentions(parts), failures);
+        return new Needs(types, paths, mentions(parts), failures, names);
+    }
+
+    /** Both constraints at once (null: none). */
+    private static Set<String> meet(Set<String> a, Set<String> b) {
+        if (a == null || b == null) {
+            return a == null ? (b == null ? null : new TreeSet<>(b)) : a;
+        }
+        a.retainAll(b);
+        return a;
+    }
+
+    /** Either constraint (null: none, so the union is none). */
+    private static Set<String> join(Set<String> a, Set<String> b) {
+        if (a == null || b == null) {
+            return null;
+        }
+        a.addAll(b);
+        return a;
+    }
+
+    /** Fields whose value is the event's process name ({@code comm}), compared as text. */
+    static final Set<String> NAME_FIELDS = Set.of("proc.name", "comm");
+
+    /** A comparison of the process name: = or in pins it to the literals; anything else leaves it free. */
+    static Needs names(String op, List<String> values) {
+        return switch (op) {
+            case "=", "==", "in" -> new Needs(null, null, Paths.NONE, true, new TreeSet<>(values));
+            default -> ANY;
+        };
     }
 
     /** Every event type of a source other than the kernel's (a k8s_audit rule's): nothing for the kernel to collect. */

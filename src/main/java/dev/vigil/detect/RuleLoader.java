@@ -357,7 +357,13 @@ public final class RuleLoader {
                 errors.add(new RuleException(r.file, r.line, 1, r.kind + " '" + en.getKey() + "' skipped: cannot compile it: " + bug));
             }
         }
-        return new RuleSet(List.copyOf(out), List.copyOf(errors), List.copyOf(warnings), Collection.of(needs));
+        Map<String, java.util.Set<String>> names = new LinkedHashMap<>();
+        needs.forEach((rule, n) -> {
+            if (n.names() != null) {
+                names.put(rule, java.util.Set.copyOf(n.names()));
+            }
+        });
+        return new RuleSet(List.copyOf(out), List.copyOf(errors), List.copyOf(warnings), Collection.of(needs), Map.copyOf(names));
     }
 
     private boolean boolOrFalse(RawItem r, String key) {

@@ -8,8 +8,9 @@ import java.util.List;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Rules indexed by the event types their conditions allow: an event meets only those, and no match is lost. */
+/** Rules indexed by the event types and process names their conditions allow: an event meets only those, and no match is lost. */
 class EngineIndexTest {
     private static final String RULES = """
             - rule: connects
@@ -90,5 +91,100 @@ class EngineIndexTest {
         engine.accept(new HashMap<>(Map.of("event", "chmod", "file_path", "/tmp/f7", "pid", 5L, "ts", ts++)));
         engine.accept(new HashMap<>(Map.of("event", "execve", "exe", "/tmp/f7", "pid", 6L, "ts", ts)));
         assertEquals(List.of("/tmp/f4321", "/tmp/f7"), out.stream().map(Alert::output).toList());
+    }
+
+    private static List<String> names(Engine engine, List<Alert> out, List<Map<String, Object>> events) {
+        out.clear();
+        long ts = 1;
+        for (Map<String, Object> e : events) {
+            Map<String, Object> copy = new HashMap<>(e);
+            copy.put("ts", ts++);
+            engine.accept(copy);
+        }
+        engine.flush();
+        return out.stream().map(a -> a.rule() + "/" + a.kind()).toList();
+    }
+
+    /** The same rules without the name index: every detection of the type meets every event. */
+    private static RuleSet unindexed(RuleSet set) {
+        return new RuleSet(set.detections(), set.errors(), set.warnings(), set.collection(), Map.of());
+    }
+
+    @Test
+    void aDetectionBoundToProcessNamesMeetsOnlyThoseUnderAndOrAndNot() {
+        String rules = """
+                - list: shells
+                  items: [sh, bash]
+                - rule: shells
+                  condition: evt.type = execve and proc.name in (shells)
+                  output: x
+                - rule: shells or curl
+                  condition: evt.type = execve and (proc.name in (shells) or (comm = curl and proc.pname = sh))
+                  output: x
+                - rule: a shell that is not bash
+                  condition: evt.type = execve and proc.name in (shells) and not proc.name = bash
+                  output: x
+                - rule: anything but a shell
+                  condition: evt.type = execve and not proc.name in (shells)
+                  output: x
+                - rule: a shell or any curl-like name
+                  condition: evt.type = execve and (proc.name in (shells) or proc.name startswith curl)
+                  output: x
+                - rule: sh and bash at once
+                  condition: evt.type = execve and proc.name = sh and proc.name = bash
+                  output: x
+                """;
+        RuleSet set = RuleLoader.loadText("t.yaml", rules);
+        assertEquals(Map.of("shells", java.util.Set.of("sh", "bash"), "shells or curl", java.util.Set.of("sh", "bash", "curl"),
+                "a shell that is not bash", java.util.Set.of("sh", "bash"), "sh and bash at once", java.util.Set.of()), set.names(),
+                "a 'not', or a branch that does not pin the name, leaves a detection unbound");
+        List<Alert> out = new ArrayList<>();
+        Engine engine = new Engine(set, out::add, Engine::lineageFromTree).fold(java.time.Duration.ZERO);
+        List<Map<String, Object>> events = List.of(
+                Map.of("event", "execve", "comm", "sh", "pid", 1L),
+                Map.of("event", "execve", "comm", "bash", "pid", 2L),
+                Map.of("event", "execve", "comm", "curl", "parent_comm", "sh", "pid", 3L),
+                Map.of("event", "execve", "comm", "curlx", "pid", 4L),
+                Map.of("event", "execve", "pid", 5L));
+        assertEquals(List.of(
+                "shells/rule", "shells or curl/rule", "a shell that is not bash/rule", "a shell or any curl-like name/rule",
+                "shells/rule", "shells or curl/rule", "a shell or any curl-like name/rule",
+                "shells or curl/rule", "anything but a shell/rule", "a shell or any curl-like name/rule",
+                "anything but a shell/rule", "a shell or any curl-like name/rule",
+                "anything but a shell/rule"), names(engine, out, events),
+                "in rule order; an event without a name meets the unbound detections only, and nothing matches it");
+    }
+
+    /**
+     * Every stock case and Falco's three files together: the same alerts, in the same order, with the
+     * name index as without it, so the index never hides a match.
+     */
+    @Test
+    void theNameIndexChangesNoAlertOfTheStockCasesUnderTheStockPackAndFalcosRules() throws Exception {
+        List<java.nio.file.Path> files = new ArrayList<>(List.of(dev.vigil.cli.StockPack.path()));
+        for (String f : FalcoRuleFiles.NAMES) {
+            files.add(FalcoRuleFiles.file(f));
+        }
+        RuleSet set = RuleLoader.load(files);
+        List<Map<String, Object>> events = new ArrayList<>();
+        for (Map<String, Object> c : StockRulesTest.cases()) {
+            for (String side : List.of("positive", "negative")) {
+                for (Object k : (List<?>) c.get(side)) {
+                    events.addAll(StockRulesTest.events(k));
+                }
+            }
+        }
+        List<Alert> out = new ArrayList<>();
+        List<String> indexed = names(new Engine(set, out::add, Engine::lineageFromTree), out, events);
+        List<String> plain = names(new Engine(unindexed(set), out::add, Engine::lineageFromTree), out, events);
+        assertTrue(set.names().size() >= 20, "the stock pack binds most of its exec detections to names: " + set.names().size());
+        assertTrue(indexed.size() > 100, "the cases raise alerts: " + indexed.size());
+        int first = 0;
+        while (first < Math.min(plain.size(), indexed.size()) && plain.get(first).equals(indexed.get(first))) {
+            first++;
+        }
+        assertEquals(plain.size(), first, "alert " + first + " differs: without the index "
+                + plain.subList(first, Math.min(first + 3, plain.size())) + ", with it " + indexed.subList(first, Math.min(first + 3, indexed.size())));
+        assertEquals(plain.size(), indexed.size());
     }
 }
