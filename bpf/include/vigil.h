@@ -90,6 +90,9 @@ enum vigil_loss {
 	L_RATE_LIMITED = 3,  /* suppressed: the ring was filling and this process was over its rate */
 	L_FOLDED = 4,        /* not sent: a failed connect repeated past connect_repeats in its window (counted, by design) */
 	L_CAUSES = 5,
+	/* the type slot (no event has type 0) whose counters sum every hook's by cause: userspace
+	 * reads those five each second, and every hook's only when they moved */
+	L_ALL_HOOKS = 0,
 };
 
 /* Kinds of file behind an fd, for stdin/stdout. */

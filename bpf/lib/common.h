@@ -51,7 +51,7 @@ struct syscall_args {
 	__u64 a[5];
 };
 
-/* Loss counters: index type * L_CAUSES + cause. */
+/* Loss counters: index type * L_CAUSES + cause; type L_ALL_HOOKS sums them all by cause. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, T_SLOTS * L_CAUSES);
@@ -85,12 +85,18 @@ const struct scan_event *unused_scan_event __attribute__((unused));
 const struct vigil_config *unused_vigil_config __attribute__((unused));
 const struct watch_key *unused_watch_key __attribute__((unused));
 const struct inode_key *unused_inode_key __attribute__((unused));
+/* and the loss causes, so userspace can check its names and the all-hooks slot against them */
+const enum vigil_loss unused_vigil_loss __attribute__((unused));
 const struct watch_prefix *unused_watch_prefix __attribute__((unused));
 
 static __always_inline void count_loss(__u32 type, __u32 cause)
 {
 	__u32 key = (type % T_SLOTS) * L_CAUSES + cause;
 	__u64 *n = bpf_map_lookup_elem(&losses, &key);
+	if (n)
+		__sync_fetch_and_add(n, 1);
+	key = L_ALL_HOOKS * L_CAUSES + cause;
+	n = bpf_map_lookup_elem(&losses, &key);
 	if (n)
 		__sync_fetch_and_add(n, 1);
 }

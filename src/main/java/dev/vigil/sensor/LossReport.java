@@ -10,8 +10,11 @@ import java.util.TreeMap;
  * records userspace rejected as malformed.
  */
 public record LossReport(Map<String, Map<String, Long>> byHook) {
-    /** In the order of enum vigil_loss (vigil.h). */
+    /** In the order of enum vigil_loss (vigil.h); WireCheck holds them to the object's BTF. */
     public static final String[] KERNEL_CAUSES = {"ringbuf_full", "truncated", "read_fault", "rate_limited", "folded"};
+
+    /** The loss map's type slot that sums every hook's counters by cause (L_ALL_HOOKS). */
+    static final int ALL_HOOKS = 0;
 
     public long total(String cause) {
         return byHook.values().stream().mapToLong(m -> m.getOrDefault(cause, 0L)).sum();

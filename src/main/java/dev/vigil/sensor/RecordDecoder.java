@@ -17,6 +17,7 @@ import dev.vigil.event.Text;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.StructLayout;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
@@ -94,7 +95,7 @@ public final class RecordDecoder {
     private static ExecEvent exec(MemorySegment rec, Header h) throws MalformedRecordException {
         need(rec, EXEC, h.type());
         List<String> args = splitArgs(bytes(rec, EXEC, X_ARGV, "argv"));
-        List<String> env = splitArgs(bytes(rec, EXEC, X_ENV, "env"));
+        List<String> env = environment(bytes(rec, EXEC, X_ENV, "env"));
         boolean envCut = rec.get(JAVA_BYTE, X_ENV_CUT) != 0;
         // the kernel searches for these only when the environment was cut; otherwise they are in it
         String ldPreload = envCut ? str(rec, EXEC, X_LD_PRELOAD, "ld_preload") : lastValue(env, "LD_PRELOAD=");
@@ -109,6 +110,26 @@ public final class RecordDecoder {
                 rec.get(JAVA_LONG_UNALIGNED, X_CAP_EFFECTIVE), rec.get(JAVA_LONG_UNALIGNED, X_CAP_PERMITTED),
                 env, envCut, rec.get(JAVA_INT_UNALIGNED, X_EXEC_FLAGS),
                 rec.get(JAVA_INT_UNALIGNED, X_VPID), rec.get(JAVA_INT_UNALIGNED, X_PVPID));
+    }
+
+    /** An environment's bytes and what they decoded to. */
+    private record Environment(byte[] bytes, List<String> env) {}
+
+    private static volatile Environment lastEnvironment = new Environment(new byte[0], List.of());
+
+    /**
+     * The environment, decoded; the same list as the previous exec's when the bytes are the same.
+     * A build's or a script's execs mostly inherit one environment: one comparison of its bytes
+     * instead of decoding it again, and the store and the rules meet one list they have seen.
+     */
+    private static List<String> environment(byte[] bytes) {
+        Environment last = lastEnvironment;
+        if (Arrays.equals(last.bytes, bytes)) {
+            return last.env;
+        }
+        List<String> env = splitArgs(bytes);
+        lastEnvironment = new Environment(bytes, env);
+        return env;
     }
 
     /** The value of the last `NAME=` entry, as the kernel's search found it; "" when there is none. */

@@ -700,21 +700,27 @@ public final class Sensor implements AutoCloseable {
     public LossReport losses() {
         int cpus = BpfMap.possibleCpus();
         int slots = 1024, causes = LossReport.KERNEL_CAUSES.length;
-        long[][] kernel = new long[slots][causes];
+        long[][] kernel;
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment key = arena.allocate(JAVA_INT);
             MemorySegment values = arena.allocate(8L * cpus);
-            for (int type : typesInUse()) {
-                for (int cause = 0; cause < causes; cause++) {
-                    key.set(JAVA_INT, 0, type * causes + cause);
-                    if (losses.lookup(key, values)) {
-                        long sum = 0;
-                        for (int c = 0; c < cpus; c++) {
-                            sum += values.getAtIndex(JAVA_LONG, c);
+            long[] totals = new long[causes];
+            for (int cause = 0; cause < causes; cause++) {
+                totals[cause] = lossCounter(LossReport.ALL_HOOKS * causes + cause, key, values, cpus);
+            }
+            synchronized (lossesRead) {
+                // every hook's counters (a few hundred look-ups) only when the totals moved: once a second costs five
+                if (!java.util.Arrays.equals(totals, lossesRead.totals)) {
+                    long[][] read = new long[slots][causes];
+                    for (int type : typesInUse()) {
+                        for (int cause = 0; cause < causes; cause++) {
+                            read[type][cause] = lossCounter(type * causes + cause, key, values, cpus);
                         }
-                        kernel[type][cause] = sum;
                     }
+                    lossesRead.byHook = read;
+                    lossesRead.totals = totals;
                 }
+                kernel = lossesRead.byHook;
             }
         }
         Map<String, Long> decode = new java.util.TreeMap<>(decodeFailures);
@@ -722,6 +728,27 @@ public final class Sensor implements AutoCloseable {
             decode.merge("consumer", ring.consumerFailures(), Long::sum);
         }
         return LossReport.of(kernel, decode);
+    }
+
+    /** The loss map's counters as last read by hook, and the all-hooks totals they were read at. */
+    private static final class LossesRead {
+        long[] totals;
+        long[][] byHook;
+    }
+
+    private final LossesRead lossesRead = new LossesRead();
+
+    /** One loss counter summed over the CPUs; 0 when the map has no such slot. */
+    private long lossCounter(int slot, MemorySegment key, MemorySegment values, int cpus) {
+        key.set(JAVA_INT, 0, slot);
+        if (!losses.lookup(key, values)) {
+            return 0;
+        }
+        long sum = 0;
+        for (int c = 0; c < cpus; c++) {
+            sum += values.getAtIndex(JAVA_LONG, c);
+        }
+        return sum;
     }
 
     private static int[] typesInUse() {

@@ -48,6 +48,34 @@ final class WireCheck {
             }
         }
         out.addAll(typeNumbers(btf));
+        out.addAll(lossCauses(btf));
+        return out;
+    }
+
+    /** enum vigil_loss against LossReport: each cause L_ + its name at its index, their count, and the all-hooks slot. */
+    static List<String> lossCauses(Btf btf) {
+        List<String> out = new ArrayList<>();
+        var c = btf.enumValues("vigil_loss");
+        if (c.isEmpty()) {
+            out.add("enum vigil_loss: not in the object's BTF");
+            return out;
+        }
+        String[] causes = LossReport.KERNEL_CAUSES;
+        for (int i = 0; i < causes.length; i++) {
+            String name = "L_" + causes[i].toUpperCase(java.util.Locale.ROOT);
+            if (!Long.valueOf(i).equals(c.get(name))) {
+                out.add("loss cause " + causes[i] + ": " + name + " is " + c.get(name) + " in C, " + i + " in Java");
+            }
+        }
+        if (!Long.valueOf(causes.length).equals(c.get("L_CAUSES"))) {
+            out.add("enum vigil_loss: L_CAUSES is " + c.get("L_CAUSES") + " in C, " + causes.length + " causes in Java");
+        }
+        if (!Long.valueOf(LossReport.ALL_HOOKS).equals(c.get("L_ALL_HOOKS"))) {
+            out.add("enum vigil_loss: L_ALL_HOOKS is " + c.get("L_ALL_HOOKS") + " in C, " + LossReport.ALL_HOOKS + " in Java");
+        }
+        if (EventType.ofNumber(LossReport.ALL_HOOKS) != null) {
+            out.add("enum vigil_loss: L_ALL_HOOKS is the type slot of " + EventType.ofNumber(LossReport.ALL_HOOKS).eventName());
+        }
         return out;
     }
 

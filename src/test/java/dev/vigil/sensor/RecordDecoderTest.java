@@ -45,6 +45,22 @@ class RecordDecoderTest {
         }
     }
 
+    /** A build's execs inherit one environment: decoded once, the same list for each, and a changed one decoded afresh. */
+    @Test
+    void anEnvironmentLikeThePreviousExecsIsTheSameList() throws Exception {
+        List<String> env = List.of("PATH=/usr/bin:/bin", "HOME=/home/build", "LD_PRELOAD=/tmp/x.so");
+        try (Arena arena = Arena.ofConfined()) {
+            ExecEvent a = (ExecEvent) decoder.decode(SampleRecords.exec(arena, new SampleRecords.Exec(1, 0, "cc", "/usr/bin/cc", List.of("cc"), env, "", "make")));
+            ExecEvent b = (ExecEvent) decoder.decode(SampleRecords.exec(arena, new SampleRecords.Exec(2, 0, "as", "/usr/bin/as", List.of("as"), env, "", "cc")));
+            ExecEvent c = (ExecEvent) decoder.decode(SampleRecords.exec(arena, new SampleRecords.Exec(3, 0, "ld", "/usr/bin/ld", List.of("ld"),
+                    List.of("PATH=/usr/bin:/bin", "HOME=/home/build", "LD_PRELOAD=/tmp/y.so"), "", "cc")));
+            assertEquals(env, a.env());
+            assertTrue(a.env() == b.env(), "the second exec's environment is the first's list");
+            assertEquals(List.of("PATH=/usr/bin:/bin", "HOME=/home/build", "LD_PRELOAD=/tmp/y.so"), c.env());
+            assertEquals("/tmp/y.so", c.ldPreload());
+        }
+    }
+
     @Test
     void truncatedRecordsAreRejected() {
         try (Arena arena = Arena.ofConfined()) {
