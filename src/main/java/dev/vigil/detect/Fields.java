@@ -440,19 +440,23 @@ public final class Fields {
         return v == null && preload && e.get("ld_preload") instanceof String s && !s.isEmpty() ? s : v;
     }
 
-    /** The last event whose environment was indexed, and the index: rules read several variables of each exec. */
-    private record Environment(Map<String, Object> event, long epoch, Map<String, String> byName) {}
+    /**
+     * The last environment indexed, and the index: rules read several variables of each exec, and
+     * a build's execs share one environment (the decoder hands them one immutable list).
+     */
+    private record Environment(Map<String, Object> event, long epoch, List<String> env, Map<String, String> byName) {}
 
-    private static volatile Environment lastEnvironment = new Environment(null, -1, Map.of());
+    private static volatile Environment lastEnvironment = new Environment(null, -1, List.of(), Map.of());
 
     /** The event's environment by variable name (the first of a name wins, as getenv reads it). */
     private static Map<String, String> environment(Map<String, Object> e) {
         Environment last = lastEnvironment;
         long now = epoch;
-        if (last.event == e && last.epoch == now) {
+        List<String> env = list(e.get("env"));
+        // the same event, or the same list, which cannot have changed if it is immutable (copyOf returns such a list itself)
+        if ((last.event == e && last.epoch == now) || (last.env == env && List.copyOf(env) == env)) {
             return last.byName;
         }
-        List<String> env = list(e.get("env"));
         Map<String, String> byName = new HashMap<>(env.size() * 2);
         for (String kv : env) {
             int eq = kv.indexOf('=');
@@ -460,7 +464,7 @@ public final class Fields {
                 byName.putIfAbsent(kv.substring(0, eq), kv.substring(eq + 1));
             }
         }
-        lastEnvironment = new Environment(e, now, byName);
+        lastEnvironment = new Environment(e, now, env, byName);
         return byName;
     }
 
