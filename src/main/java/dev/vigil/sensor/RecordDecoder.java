@@ -121,6 +121,8 @@ public final class RecordDecoder {
      * The environment, decoded; the same list as the previous exec's when the bytes are the same.
      * A build's or a script's execs mostly inherit one environment: one comparison of its bytes
      * instead of decoding it again, and the store and the rules meet one list they have seen.
+     * Copied first: comparing in the record (MemorySegment.mismatch) measured slower under C1
+     * (decode 3.3 - 5.3 us per exec against 2.2, vigil bench --engine-only).
      */
     private static List<String> environment(byte[] bytes) {
         Environment last = lastEnvironment;

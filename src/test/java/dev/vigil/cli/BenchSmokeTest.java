@@ -43,6 +43,7 @@ class BenchSmokeTest {
         positive(out, "pipeline: offered [\\d,]+ events/s, generated [\\d,]+/s: ([\\d,]+) delivered");
         assertTrue(out.contains("events/s through the rules with nothing lost in the kernel"), out);
         positive(out, "rule engine alone: ([\\d,]+) events/s over the stock pack");
+        positive(out, "rule engine: an exec of cc meets (\\d+) of the stock pack's \\d+ exec detections");
         positive(out, "store alone: ([\\d,]+) events/s written");
         positive(out, "(?m)^  total +(\\d+\\.\\d) us$"); // the agent's userspace CPU per exec, by stage
         positive(out, "k8s audit, rule engine on one thread: ([\\d,]+) events/s over Falco's k8saudit file");

@@ -14,6 +14,7 @@ import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -55,7 +56,7 @@ class RecordDecoderTest {
             ExecEvent c = (ExecEvent) decoder.decode(SampleRecords.exec(arena, new SampleRecords.Exec(3, 0, "ld", "/usr/bin/ld", List.of("ld"),
                     List.of("PATH=/usr/bin:/bin", "HOME=/home/build", "LD_PRELOAD=/tmp/y.so"), "", "cc")));
             assertEquals(env, a.env());
-            assertTrue(a.env() == b.env(), "the second exec's environment is the first's list");
+            assertSame(a.env(), b.env(), "the second exec's environment is the first's list");
             assertEquals(List.of("PATH=/usr/bin:/bin", "HOME=/home/build", "LD_PRELOAD=/tmp/y.so"), c.env());
             assertEquals("/tmp/y.so", c.ldPreload());
         }
