@@ -306,6 +306,15 @@ int write__exit(struct trace_event_raw_sys_exit *ctx)
 
 static __always_inline bool is_file_caps(const char *name);
 
+/*
+ * Is the watch list in use? Userspace keys each watched file by its inode as well as its name
+ * (a hard link is the same file), and a rename onto a watched name gives it a new inode to key.
+ */
+static __always_inline bool watch_kept(void)
+{
+	return wanted(T_WATCHED_CHANGE) || wanted(T_FILE_READ) || wanted(T_FILE_WRITE);
+}
+
 /* The call's type and normalised arguments in `n` (a[0..4]); false when it is not reported. */
 static __always_inline bool paths_of(__u64 layout, struct syscall_args *n, __u32 *type)
 {
@@ -340,8 +349,9 @@ static __always_inline bool paths_of(__u64 layout, struct syscall_args *n, __u32
 	n->a[2] = d2;
 	n->a[3] = p2;
 	n->a[4] = num;
-	/* unlink and rmdir are also looked at for the default set's watched_change */
-	return wanted(*type) || ((*type == T_UNLINK || *type == T_RMDIR) && wanted(T_WATCHED_CHANGE));
+	/* unlink and rmdir are also looked at for the default set's watched_change, renames for the watch list's upkeep */
+	return wanted(*type) || ((*type == T_UNLINK || *type == T_RMDIR) && wanted(T_WATCHED_CHANGE))
+		|| (*type == T_RENAME && watch_kept());
 }
 
 /* Watched path prefixes ("/var/log/", "/etc/shadow\0"), filled by userspace from the watch list. */
@@ -399,6 +409,31 @@ static __always_inline bool path_watched(void *rec, struct str_ref *ref)
 	return scan.odd;
 }
 
+/*
+ * A rename from or onto a watched path, as watched_change: a log moved away, a credential file
+ * replaced (passwd, useradd and editors write a new file and rename it over the old). The record
+ * is the one in the scratch area, with both names in it. Userspace keys the name's new inode when
+ * it sees one, so that a hard link made to the new file right after is still that file. A global
+ * function: the verifier checks it once, apart from its two callers' paths.
+ */
+__noinline int report_watched_rename(__u64 task_addr, __u32 pos)
+{
+	struct file_event *e = record_area();
+	if (!e || !task_addr || !watch_kept())
+		return 0;
+	if (!path_watched(e, &e->path) && !path_watched(e, &e->path2))
+		return 0;
+	__u32 type = e->hdr.type;
+	__u64 flags = e->flags;
+	e->hdr.type = T_WATCHED_CHANGE;
+	e->flags = WATCHED_RENAME;
+	fill_tree(&e->tree, as_task((void *)task_addr));
+	emit(e, pos);
+	e->hdr.type = type;
+	e->flags = flags;
+	return 0;
+}
+
 static __always_inline __u32 put_named(void *e, __u32 pos, struct str_ref *ref, long dirfd, const char *p, __u32 type)
 {
 	if (dirfd == RAW_PATH)
@@ -431,6 +466,13 @@ static __always_inline int paths_exit(struct trace_event_raw_sys_exit *ctx)
 	}
 	if (a.a[3])
 		pos = put_named(e, pos, &e->path2, a.a[2], (void *)a.a[3], type);
+	if (type == T_RENAME) {
+		if (ret == 0)
+			report_watched_rename(address_of(task), pos);
+		if (wanted(type))
+			emit(e, pos);
+		return 0;
+	}
 	if (type == T_UNLINK || type == T_RMDIR) {
 		/* 710 for watched paths (default set); 605/606 for every path (sandbox) */
 		if (ret == 0 && wanted(T_WATCHED_CHANGE) && path_watched(e, &e->path)) {

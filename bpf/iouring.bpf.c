@@ -120,7 +120,7 @@ SEC("tp_btf/io_uring_submit_req")
 int BPF_PROG(iouring__submit, struct io_kiocb *req)
 {
 	__u8 op = BPF_CORE_READ(req, opcode);
-	if (!path_op(op) || !(wanted(T_RENAME) || wanted(T_LINK) || wanted(T_UNLINK) || wanted(T_RMDIR) || wanted(T_WATCHED_CHANGE)
+	if (!path_op(op) || !(wanted(T_RENAME) || wanted(T_LINK) || wanted(T_UNLINK) || wanted(T_RMDIR) || watch_kept()
 			|| wanted(T_MKDIR)))
 		return 0;
 	struct uring_paths *v = (void *)path_area(); /* scratch: the value is too large for the stack */
@@ -187,6 +187,8 @@ int iouring__complete_paths(struct trace_event_raw_io_uring_complete *ctx)
 		e->hdr.type = type;
 		e->flags = v->flags;
 	}
+	if (op == IORING_OP_RENAMEAT && res == 0)
+		report_watched_rename(address_of(task), pos);
 	if (wanted(type))
 		emit(e, pos);
 out:

@@ -72,8 +72,11 @@ public record FileEvent(
                 out.ancestry(pidTree);
             }
             case WATCHED_CHANGE -> {
-                out.field("action", flags == 1 ? "unlink" : flags == 2 ? "rmdir" : flags == 3 ? "truncate" : "unknown");
+                out.field("action", flags == 1 ? "unlink" : flags == 2 ? "rmdir" : flags == 3 ? "truncate" : flags == 4 ? "rename" : "unknown");
                 out.field("file", path);
+                if (flags == 4) {
+                    out.field("new_name", path2);
+                }
                 if (flags == 3) {
                     out.field("length", ino);
                 }

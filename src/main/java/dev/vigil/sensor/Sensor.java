@@ -64,9 +64,14 @@ public final class Sensor implements AutoCloseable {
     private BpfMap configMap;
     private boolean watchTrees;
     private final Set<Path> homesSeen = new java.util.HashSet<>();
-    private final long firstWatchRefreshNs = System.nanoTime();
-    private long nextWatchRefreshNs = firstWatchRefreshNs;
+    private boolean containersScanned;
+    private long nextWatchRefreshNs = System.nanoTime();
+    private long lastWatchRefreshNs;
     private static final long WATCH_REFRESH_NS = 10_000_000_000L;
+    /** The least time between two refreshes brought forward by changes: renames cannot buy a refresh per drain. */
+    private static final long WATCH_REFRESH_SOON_NS = 1_000_000_000L;
+    /** Changes to watched files seen, and how many of them a refresh has run after. */
+    private long watchChangesSeen, watchChangesKeyed;
     /** The inode key each watched file has now; a replaced file's old key is removed, so no stranger inherits it. */
     private final Map<Path, List<Long>> inodeKeys = new java.util.HashMap<>();
     /** What each watched path was (see {@link #onDisk}) when its keys were last written: a refresh rewrites only the paths that changed. */
@@ -397,17 +402,22 @@ public final class Sensor implements AutoCloseable {
 
 
     /**
-     * Every few seconds: homes created since (from /etc/passwd) join the watch list, and inode
-     * keys follow watched files that were replaced (passwd and editors write a new file and rename).
+     * Every ten seconds, and soon after a watched file was renamed, removed or written as another
+     * inode (see {@link #refreshSoon}): homes created since (from /etc/passwd) join the watch
+     * list, and inode keys follow watched files that were replaced (passwd and editors write a
+     * new file and rename it over the old).
      */
     private synchronized void refreshWatches() {
         long now = System.nanoTime();
         if (watchedByName == null || now < nextWatchRefreshNs) {
             return;
         }
-        if (nextWatchRefreshNs == firstWatchRefreshNs && containerWatches != null) {
+        if (!containersScanned && containerWatches != null) {
             containerWatches.scanRunning(cgroupV2());
         }
+        containersScanned = true;
+        watchChangesKeyed = watchChangesSeen;
+        lastWatchRefreshNs = now;
         nextWatchRefreshNs = now + WATCH_REFRESH_NS;
         List<Path> added = new ArrayList<>();
         for (Path home : WatchList.homes()) {
@@ -427,6 +437,20 @@ public final class Sensor implements AutoCloseable {
                 watchEntries(changed, arena);
             }
         }
+    }
+
+    /**
+     * Brings the next refresh forward to the next drain, at most once a second. Until it runs, a
+     * replaced file's new inode is unkeyed: a hard link made to it would be read unwatched.
+     */
+    private synchronized void refreshSoon() {
+        watchChangesSeen++;
+        nextWatchRefreshNs = Math.min(nextWatchRefreshNs, Math.max(System.nanoTime(), lastWatchRefreshNs + WATCH_REFRESH_SOON_NS));
+    }
+
+    /** Every change to a watched file seen so far has had a refresh run after it. */
+    synchronized boolean watchChangesKeyed() {
+        return watchChangesKeyed == watchChangesSeen;
     }
 
     /**
@@ -611,11 +635,25 @@ public final class Sensor implements AutoCloseable {
             return;
         }
         if (e instanceof FileEvent f && (f.type() == EventType.FILE_READ || f.type() == EventType.FILE_WRITE)) {
-            e = f.withHostPath(hostPath(f));
+            String host = hostPath(f);
+            if (keyedAsAnotherInode(host, f)) {
+                refreshSoon();
+            }
+            e = f.withHostPath(host);
+        } else if (e.type() == EventType.WATCHED_CHANGE) {
+            refreshSoon();
+            if (!hooks.contains(EventType.WATCHED_CHANGE)) {
+                return; // the kernel reported a rename for the watch list's upkeep only
+            }
         } else if (containerWatches != null) {
             containerWatches.saw(e);
         }
         sink.accept(e);
+    }
+
+    /** A watched file matched by its name whose inode is not the one keyed: it was made anew under that name. */
+    private synchronized boolean keyedAsAnotherInode(String host, FileEvent f) {
+        return !host.isEmpty() && !hostPaths.containsKey(List.of(f.ino(), f.dev())) && watchBits.containsKey(Path.of(host));
     }
 
     /**

@@ -164,29 +164,61 @@ class FileBpfTest {
     }
 
     /**
-     * A watched file replaced by rename (as passwd and editors do) has a new inode: within a
-     * refresh (10 s) the inode key follows it, so a hard link to the new file is watched too.
+     * A watched file replaced by rename (as passwd and editors do), or removed and made anew, has a
+     * new inode. The rename is a watched_change, the new file's first write a file_write by its
+     * name, and either makes the sensor key the new inode at its next drain rather than at the
+     * next periodic refresh (10 s), so a hard link made to the new file at once is watched too.
      */
     @Test
-    void aWatchedFileReplacedByRenameKeepsItsInodeKey() throws Exception {
+    void aWatchedFileReplacedIsKeyedAtOnce() throws Exception {
         LiveSensor s = LiveSensor.get();
+        Sensor sensor = s.stream().sensor();
         java.nio.file.Path dir = Files.createTempDirectory(java.nio.file.Path.of("/var/tmp"), "vigil-replace");
         java.nio.file.Path token = dir.resolve("token"), fresh = dir.resolve("token.new");
         java.nio.file.Path elsewhere = Files.createTempDirectory(java.nio.file.Path.of("/var/tmp"), "vigil-elsewhere");
         java.nio.file.Path link = elsewhere.resolve("innocent");
         try {
             Files.writeString(token, "old");
-            s.stream().sensor().watch(java.util.List.of(token));
+            sensor.watch(java.util.List.of(token));
             Files.writeString(fresh, "new");
-            Files.move(fresh, token, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            Process mv = new ProcessBuilder("/bin/mv", fresh.toString(), token.toString()).start();
+            mv.waitFor();
+            java.util.Map<String, Object> change = awaitChange(s, mv.pid(), "rename");
+            assertEquals(fresh.toString(), change.get("file"));
+            assertEquals(token.toString(), change.get("new_name"));
+            awaitKeyed(sensor);
             Files.createLink(link, token);
-            assertTrue(readsBecomeWatched(s, link), "the replaced file's new inode became watched");
+            LiveSensor.Triggered t = LiveSensor.trigger("read", link.toString());
+            FileEvent e = (FileEvent) s.await("file_read through a link to the replaced file",
+                    ev -> ev.type() == EventType.FILE_READ && ev.header().pid() == t.pid());
+            assertEquals(token.toString(), e.hostPath());
+
+            Files.delete(link);
+            Process rm = new ProcessBuilder("/bin/rm", token.toString()).start();
+            rm.waitFor();
+            awaitChange(s, rm.pid(), "unlink");
+            Process write = new ProcessBuilder("/bin/sh", "-c", "echo again > \"$0\"", token.toString()).start();
+            write.waitFor();
+            s.await("file_write making the watched file anew", ev -> ev.type() == EventType.FILE_WRITE && ev.header().pid() == write.pid());
+            awaitKeyed(sensor);
+            Files.createLink(link, token);
+            LiveSensor.Triggered again = LiveSensor.trigger("read", link.toString());
+            s.await("file_read through a link to the file made anew", ev -> ev.type() == EventType.FILE_READ && ev.header().pid() == again.pid());
         } finally {
             Files.deleteIfExists(link);
             Files.deleteIfExists(token);
             Files.deleteIfExists(fresh);
             Files.deleteIfExists(elsewhere);
             Files.deleteIfExists(dir);
+        }
+    }
+
+    /** Waits until the sensor has refreshed its watch keys after every change it has seen (a liveness bound of 10 s). */
+    private static void awaitKeyed(Sensor sensor) throws InterruptedException {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (!sensor.watchChangesKeyed()) {
+            assertTrue(System.nanoTime() < deadline, "no refresh of the watch keys within 10 s of a change");
+            Thread.sleep(20);
         }
     }
 
