@@ -72,8 +72,8 @@ public final class Sensor implements AutoCloseable {
     private static final long WATCH_REFRESH_SOON_NS = 1_000_000_000L;
     /** Changes to watched files seen, and how many of them a refresh has run after. */
     private long watchChangesSeen, watchChangesKeyed;
-    /** The inode key each watched file has now; a replaced file's old key is removed, so no stranger inherits it. */
-    private final Map<Path, List<Long>> inodeKeys = new java.util.HashMap<>();
+    /** The inode key each watched file has now. */
+    private final InodeKeys inodeKeys = new InodeKeys();
     /** What each watched path was (see {@link #onDisk}) when its keys were last written: a refresh rewrites only the paths that changed. */
     private final Map<Path, List<Long>> writtenFor = new java.util.HashMap<>();
     /** Watched files and watch directories by (inode, kernel dev): where a watched file event's watch sits on the host. */
@@ -488,18 +488,18 @@ public final class Sensor implements AutoCloseable {
             if (!Files.isDirectory(p) && p.getFileName() != null) {
                 watchAnywhereOnOverlay(p.getFileName().toString(), bits & ~Watch.TREE, arena);
             }
-            List<Long> before = inodeKeys.get(p);
+            List<Long> own = null;
             for (WatchKey k : putKeys(p, value, arena)) {
                 if (hostPaths.size() < MAX_HOST_PATHS) {
                     hostPaths.put(List.of(k.ino(), (long) k.dev()), k.name() == null || k.name().isEmpty() ? p : p.getParent());
                 }
                 if (k.name() == null) {
-                    List<Long> now = List.of(k.ino(), (long) k.dev());
-                    inodeKeys.put(p, now);
-                    if (before != null && !before.equals(now)) {
-                        watchedByInode.delete(inodeKey(before, arena));
-                    }
+                    own = List.of(k.ino(), (long) k.dev());
                 }
+            }
+            List<Long> released = own == null ? null : inodeKeys.hold(p, own); // a file gone for now keeps its key
+            if (released != null) {
+                watchedByInode.delete(inodeKey(released, arena));
             }
         }
     }
