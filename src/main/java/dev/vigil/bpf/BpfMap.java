@@ -27,6 +27,14 @@ public final class BpfMap {
         }
     }
 
+    /** max_entries: for a ring buffer, the size of its data area in bytes. */
+    public int maxEntries() {
+        try {
+            return (int) Libbpf.MAP_MAX_ENTRIES.invokeExact(handle);
+        } catch (Throwable t) {
+            throw new BpfException("map " + name + ": max_entries", t);
+        }
+    }
 
     /**
      * Before load: keep this map in bpffs at `path`, reusing the one pinned there by an earlier

@@ -1,19 +1,15 @@
 package dev.vigil.bpf;
 
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.MethodHandle;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.MethodType;
 
-import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
- * A BPF ring buffer read through libbpf. Each record is handed to the consumer as a segment that
- * is valid only during the call: decode, don't keep.
+ * A BPF ring buffer, mapped and read here (see {@link RingReader}: libbpf's reader maps the data
+ * twice and calls back into Java once per record). Each record is handed to the consumer as a
+ * segment that is valid only during the call: decode, don't keep.
  *
  * <p>The reader waits on an epoll set of its own, edge-triggered on the ring: it returns once per
  * kernel wakeup, not whenever records are there, so that after the first record has woken it the
@@ -27,50 +23,35 @@ public final class RingBuffer implements AutoCloseable {
         void accept(MemorySegment record);
     }
 
-    private static final MethodHandle SAMPLE;
-    static {
-        try {
-            SAMPLE = MethodHandles.lookup().findVirtual(RingBuffer.class, "sample",
-                    MethodType.methodType(int.class, MemorySegment.class, MemorySegment.class, long.class));
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
-
     private final String name;
     private final Consumer consumer;
     private final Arena arena = Arena.ofShared();
-    private final MemorySegment handle;
+    /** The consumer's page (read-write), and the producer's page with the data after it (read-only). */
+    private final MemorySegment consumerPage, producerArea;
+    private final RingReader reader;
     /** The reader's epoll set (the ring, edge-triggered, and {@link #stopWaiting}'s eventfd), and where epoll_wait writes. */
     private final int epoll, interrupter;
     private final MemorySegment readyEvents = arena.allocate(32, 8);
     private boolean closed;
     private long consumerFailures;
     private Throwable lastFailure;
-    /** Records one drain may still deliver; past it the callback stops libbpf's loop (see {@link #drain}). */
-    private int budget, delivered;
-    private static final int BUDGET_SPENT = -0x7000_0000;
+    private final Consumer guarded = this::deliver;
+    /** The last drain stopped at its budget (see {@link #drain}). */
+    private boolean budgetSpent;
     /** Records per drain at most: a producer faster than the consumer must not keep one drain running forever. */
     static final int DRAIN_BUDGET = 32_768;
 
     public RingBuffer(BpfMap map, Consumer consumer) {
         this.name = map.name();
         this.consumer = consumer;
-        try {
-            MemorySegment stub = Libbpf.LINKER.upcallStub(SAMPLE.bindTo(this),
-                    FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG), arena);
-            handle = (MemorySegment) Libbpf.RINGBUF_NEW.invokeExact(Libbpf.callState(), map.fd(), stub, MemorySegment.NULL, MemorySegment.NULL);
-        } catch (Throwable t) {
-            arena.close();
-            throw new BpfException("ring buffer " + name, t);
-        }
-        if (handle.equals(MemorySegment.NULL)) {
-            int errno = Libbpf.errno();
-            arena.close();
-            throw new BpfException("ring buffer " + name, errno);
-        }
+        MemorySegment cons = null, prod = null;
         int ep = -1, ev = -1;
         try {
+            long page = (int) Libbpf.PAGE_SIZE.invokeExact();
+            long dataSize = Integer.toUnsignedLong(map.maxEntries());
+            cons = mmap(map.fd(), page, PROT_READ | PROT_WRITE, 0);
+            prod = mmap(map.fd(), page + dataSize, PROT_READ, page);
+            reader = new RingReader(cons, prod.asSlice(0, page), prod.asSlice(page, dataSize));
             ep = (int) Libbpf.EPOLL_CREATE1.invokeExact(Libbpf.callState(), O_CLOEXEC);
             if (ep < 0) {
                 throw new BpfException("ring buffer " + name + ": epoll_create1", Libbpf.errno());
@@ -84,16 +65,35 @@ public final class RingBuffer implements AutoCloseable {
         } catch (Throwable t) {
             closeFd(ev);
             closeFd(ep);
-            try {
-                Libbpf.RINGBUF_FREE.invokeExact(handle);
-            } catch (Throwable ignored) {
-                // the first failure is the one to report
-            }
+            munmap(prod);
+            munmap(cons);
             arena.close();
             throw t instanceof BpfException b ? b : new BpfException("ring buffer " + name, t);
         }
+        consumerPage = cons;
+        producerArea = prod;
         epoll = ep;
         interrupter = ev;
+    }
+
+    private static final int PROT_READ = 1, PROT_WRITE = 2, MAP_SHARED = 1;
+
+    private MemorySegment mmap(int fd, long size, int prot, long offset) throws Throwable {
+        MemorySegment at = (MemorySegment) Libbpf.MMAP.invokeExact(Libbpf.callState(), MemorySegment.NULL, size, prot, MAP_SHARED, fd, offset);
+        if (at.address() == -1L) {
+            throw new BpfException("ring buffer " + name + ": mmap", Libbpf.errno());
+        }
+        return at.reinterpret(size);
+    }
+
+    private static void munmap(MemorySegment mapped) {
+        if (mapped != null) {
+            try {
+                int ignored = (int) Libbpf.MUNMAP.invokeExact(mapped, mapped.byteSize());
+            } catch (Throwable notUnmapped) {
+                // nothing more to do with it
+            }
+        }
     }
 
     private static final int O_CLOEXEC = 02000000, O_NONBLOCK = 04000;
@@ -118,15 +118,13 @@ public final class RingBuffer implements AutoCloseable {
         }
     }
 
-    private int sample(MemorySegment ctx, MemorySegment data, long size) {
+    private void deliver(MemorySegment record) {
         try {
-            consumer.accept(data.reinterpret(size));
+            consumer.accept(record);
         } catch (Throwable t) {
             consumerFailures++;
             lastFailure = t;
         }
-        delivered++;
-        return --budget > 0 ? 0 : BUDGET_SPENT;
     }
 
     /**
@@ -163,23 +161,14 @@ public final class RingBuffer implements AutoCloseable {
      * announce.
      */
     public int drain() {
-        int n;
-        budget = DRAIN_BUDGET;
-        delivered = 0;
-        try {
-            n = (int) Libbpf.RINGBUF_CONSUME.invokeExact(handle);
-        } catch (Throwable t) {
-            throw new BpfException("ring buffer " + name + ": consume", t);
-        }
-        if (n < 0 && n != BUDGET_SPENT) {
-            throw new BpfException("ring buffer " + name + ": consume", n);
-        }
+        int delivered = reader.read(guarded, DRAIN_BUDGET);
+        budgetSpent = delivered >= DRAIN_BUDGET;
         return delivered;
     }
 
     /** The last {@link #drain} stopped at its budget with records still in the ring. */
     public boolean budgetSpent() {
-        return budget <= 0;
+        return budgetSpent;
     }
 
     /** Records the consumer threw on (each one dropped). */
@@ -194,14 +183,10 @@ public final class RingBuffer implements AutoCloseable {
     @Override
     public synchronized void close() {
         closed = true;
-        try {
-            Libbpf.RINGBUF_FREE.invokeExact(handle);
-        } catch (Throwable t) {
-            throw new BpfException("ring buffer " + name + ": free", t);
-        } finally {
-            closeFd(interrupter);
-            closeFd(epoll);
-            arena.close();
-        }
+        munmap(producerArea);
+        munmap(consumerPage);
+        closeFd(interrupter);
+        closeFd(epoll);
+        arena.close();
     }
 }
