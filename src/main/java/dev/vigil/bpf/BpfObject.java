@@ -97,13 +97,16 @@ public final class BpfObject implements AutoCloseable {
         List<MemorySegment> opened = new ArrayList<>();
         try {
             for (int i = 0; i < (threads > 1 ? threads + 1 : 1); i++) {
-                MemorySegment buf = arena.allocate(elf.length, 8);
-                buf.copyFrom(MemorySegment.ofArray(elf));
-                MemorySegment obj = (MemorySegment) Libbpf.OPEN_MEM.invokeExact(Libbpf.callState(), buf, (long) elf.length, MemorySegment.NULL);
-                if (obj.equals(MemorySegment.NULL)) {
-                    throw new BpfException("open object " + name, Libbpf.errno());
+                // libbpf copies what it keeps and lets go of the ELF before open returns: the copy is freed at once
+                try (Arena elfCopy = Arena.ofConfined()) {
+                    MemorySegment buf = elfCopy.allocate(elf.length, 8);
+                    buf.copyFrom(MemorySegment.ofArray(elf));
+                    MemorySegment obj = (MemorySegment) Libbpf.OPEN_MEM.invokeExact(Libbpf.callState(), buf, (long) elf.length, MemorySegment.NULL);
+                    if (obj.equals(MemorySegment.NULL)) {
+                        throw new BpfException("open object " + name, Libbpf.errno());
+                    }
+                    opened.add(obj);
                 }
-                opened.add(obj);
             }
             return new BpfObject(name, arena, opened.getFirst(), List.copyOf(opened.subList(1, opened.size())));
         } catch (BpfException e) {
