@@ -12,7 +12,9 @@
  * only name a pid: the exit side reports it with the result, and userspace
  * adds the target's start time and exe from its process cache. ptrace is the
  * third route (101). The same decisions give the agent's tamper evidence
- * (tamper.bpf.c) when the target is the agent. Not covered: 32-bit syscalls.
+ * (tamper.bpf.c) when the target is the agent. A caller's process_vm calls on
+ * one target past memory_repeats in a window are counted, not sent (see
+ * memory_folded()). Not covered: 32-bit syscalls.
  */
 #include "lib/common.h"
 
@@ -92,6 +94,35 @@ static __always_inline void report_proc_memory(struct task_struct *task, struct 
 /* process_vm_writev/readv, at exit (the cookie says which): the target pid is the first argument. */
 #define VM_WRITE_COOKIE 1 /* tags need literal numbers: enum vigil_memory_access's values */
 #define VM_READ_COOKIE 2
+/* One caller's process_vm calls on one target, of one access, in the current window. */
+struct memory_fold_key {
+	__u32 tgid;
+	__u32 target;
+	__u32 access;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct memory_fold_key);
+	__type(value, struct repeat_window);
+} memory_folds SEC(".maps");
+
+/*
+ * A tracer (strace, gdb) reads its tracee's memory with process_vm_readv at every system call it
+ * decodes: thousands of calls a second on one target, each an event and a stored row. Past
+ * memory_repeats in a window they are counted (L_FOLDED), not sent; the first ones of every caller,
+ * target and access always arrive, and so what a rule or the tamper check needs.
+ */
+static __always_inline bool memory_folded(__u32 target, __u32 access)
+{
+	struct vigil_config *c = cfg();
+	if (!c || !c->memory_repeats)
+		return false;
+	struct memory_fold_key k = {.tgid = bpf_get_current_pid_tgid() >> 32, .target = target, .access = access};
+	return repeat_folded(&memory_folds, &k, c->memory_repeats, c->connect_window_ns, T_PROCESS_MEMORY);
+}
+
 _Static_assert(VM_WRITE_COOKIE == MEMORY_VM_WRITE && VM_READ_COOKIE == MEMORY_VM_READ, "cookies are the access kinds");
 SEC("tracepoint/syscalls/sys_exit_process_vm_writev")
 ATTACH_WITH(memory__exit_vm_writev, "syscalls/sys_exit_process_vm_writev", VM_WRITE_COOKIE)
@@ -104,7 +135,7 @@ int memory__exit_vm(struct trace_event_raw_sys_exit *ctx)
 	__u32 target = a.a[0];
 	if (access == MEMORY_VM_WRITE)
 		tamper_check(TAMPER_VM_WRITE, target, 0, NULL);
-	if (!wanted(T_PROCESS_MEMORY) || target == (__u32)(bpf_get_current_pid_tgid() >> 32))
+	if (!wanted(T_PROCESS_MEMORY) || target == (__u32)(bpf_get_current_pid_tgid() >> 32) || memory_folded(target, access))
 		return 0;
 	struct task_event *e = memory_record(bpf_get_current_task_btf(), ctx->ret, access, target, 0);
 	if (e)

@@ -33,16 +33,11 @@ struct connect_fold_key {
 	__u8 dip[16];
 };
 
-struct connect_fold {
-	__u64 since; /* when this window began */
-	__u64 sent;  /* failed connects sent in it */
-};
-
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 4096);
 	__type(key, struct connect_fold_key);
-	__type(value, struct connect_fold);
+	__type(value, struct repeat_window);
 } connect_folds SEC(".maps");
 
 /*
@@ -58,19 +53,7 @@ static __always_inline bool folded(long res, const struct inet_pair *to)
 		return false;
 	struct connect_fold_key k = {.tgid = bpf_get_current_pid_tgid() >> 32, .res = (__s32)res, .dport = to->dport, .family = to->family};
 	__builtin_memcpy(k.dip, to->dip, 16);
-	__u64 now = bpf_ktime_get_ns();
-	struct connect_fold *f = bpf_map_lookup_elem(&connect_folds, &k);
-	if (!f || now - f->since >= c->connect_window_ns) {
-		struct connect_fold fresh = {.since = now, .sent = 1};
-		bpf_map_update_elem(&connect_folds, &k, &fresh, BPF_ANY);
-		return false;
-	}
-	if (f->sent >= c->connect_repeats) {
-		count_loss(T_CONNECT, L_FOLDED);
-		return true;
-	}
-	__sync_fetch_and_add(&f->sent, 1);
-	return false;
+	return repeat_folded(&connect_folds, &k, c->connect_repeats, c->connect_window_ns, T_CONNECT);
 }
 #define AF_PACKET 17
 #define TCP_ESTABLISHED 1

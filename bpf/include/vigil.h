@@ -88,7 +88,7 @@ enum vigil_loss {
 	L_TRUNCATED = 1,     /* a string or record hit its size cap (event still sent) */
 	L_READ_FAULT = 2,    /* reading user or kernel memory failed (event still sent) */
 	L_RATE_LIMITED = 3,  /* suppressed: the ring was filling and this process was over its rate */
-	L_FOLDED = 4,        /* not sent: a failed connect repeated past connect_repeats in its window (counted, by design) */
+	L_FOLDED = 4,        /* not sent, by design: a failed connect past connect_repeats, a process_vm call past memory_repeats, in its window */
 	L_CAUSES = 5,
 	/* the type slot (no event has type 0) whose counters sum every hook's by cause: userspace
 	 * reads those five each second, and every hook's only when they moved */
@@ -304,9 +304,10 @@ struct vigil_config {
 	__u32 env_max;             /* environment bytes kept per exec, <= VIGIL_STR_MAX; 0: none */
 	__u32 watch_trees;         /* 1 when some watched directory watches its whole subtree (opens walk up to check) */
 	__u32 connect_repeats;     /* failed connects sent per process, destination, port and error in a window (0: all) */
+	__u32 memory_repeats;      /* process_vm_readv/writev calls sent per caller, target and access in the same window (0: all) */
 	__u64 rate_interval_ns;    /* per-process rate limit under pressure: ns per event (0: off) */
 	__u64 rate_burst_ns;       /* how far ahead of its rate a process may run before it is limited */
-	__u64 connect_window_ns;   /* the window of connect_repeats */
+	__u64 connect_window_ns;   /* the window of connect_repeats and memory_repeats */
 };
 
 /* What a watch entry reports (its map value): opens for reading, for writing, and for a directory, below it at any depth. */

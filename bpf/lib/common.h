@@ -101,6 +101,33 @@ static __always_inline void count_loss(__u32 type, __u32 cause)
 		__sync_fetch_and_add(n, 1);
 }
 
+/* A window of repeats of one thing (a failed connect, a process_vm call): when it began, how many were sent in it. */
+struct repeat_window {
+	__u64 since;
+	__u64 sent;
+};
+
+/*
+ * One more repeat of `key` in `windows` (an LRU hash of repeat_window): true when it is past
+ * `repeats` in its window, counted as folded (L_FOLDED) for hook `type` and not to be sent.
+ */
+static __always_inline bool repeat_folded(void *windows, void *key, __u32 repeats, __u64 window_ns, __u32 type)
+{
+	__u64 now = bpf_ktime_get_ns();
+	struct repeat_window *w = bpf_map_lookup_elem(windows, key);
+	if (!w || now - w->since >= window_ns) {
+		struct repeat_window fresh = {.since = now, .sent = 1};
+		bpf_map_update_elem(windows, key, &fresh, BPF_ANY);
+		return false;
+	}
+	if (w->sent >= repeats) {
+		count_loss(type, L_FOLDED);
+		return true;
+	}
+	__sync_fetch_and_add(&w->sent, 1);
+	return false;
+}
+
 static __always_inline struct vigil_config *cfg(void)
 {
 	__u32 zero = 0;

@@ -98,11 +98,15 @@ static int cmd_vm_write(pid_t pid)
 }
 
 /* process_vm_readv from `pid` at an address that is not mapped. */
-static int cmd_vm_read(pid_t pid)
+/* process_vm_readv of `pid` `times` times, as a tracer does, then once of init (a marker: another target). */
+static int cmd_vm_read(pid_t pid, int times)
 {
 	char byte = 0;
 	struct iovec local = {&byte, 1}, remote = {(void *)8, 1};
-	syscall(SYS_process_vm_readv, pid, &local, 1UL, &remote, 1UL, 0UL);
+	for (int i = 0; i < times; i++)
+		syscall(SYS_process_vm_readv, pid, &local, 1UL, &remote, 1UL, 0UL);
+	if (times > 1)
+		syscall(SYS_process_vm_readv, 1, &local, 1UL, &remote, 1UL, 0UL);
 	return 0;
 }
 
@@ -784,7 +788,7 @@ int main(int argc, char **argv)
 	if (!strcmp(c, "setresuid")) return cmd_setresuid();
 	if (!strcmp(c, "ptrace-attach") && argc > 2) return cmd_ptrace_attach(atoi(argv[2]));
 	if (!strcmp(c, "vm-write") && argc > 2) return cmd_vm_write(atoi(argv[2]));
-	if (!strcmp(c, "vm-read") && argc > 2) return cmd_vm_read(atoi(argv[2]));
+	if (!strcmp(c, "vm-read") && argc > 2) return cmd_vm_read(atoi(argv[2]), argc > 3 ? atoi(argv[3]) : 1);
 	if (!strcmp(c, "listen0")) return cmd_listen0();
 	if (!strcmp(c, "dup-socket")) return cmd_dup_socket();
 	if (!strcmp(c, "ask-root")) return cmd_ask_root();

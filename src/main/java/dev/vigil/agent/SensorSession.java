@@ -147,7 +147,7 @@ public final class SensorSession {
                 .append(", decode ").append(loss.total("decode")).append(')');
         sb.append("; suppressed ").append(loss.suppressed()).append(" (rate_limited)");
         if (loss.folded() > 0) {
-            sb.append("; folded ").append(loss.folded()).append(" (repeated failed connects, by design)");
+            sb.append("; folded ").append(loss.folded()).append(" (repeats, by design: failed connects, process_vm calls)");
         }
         sb.append("; damaged (truncated ").append(loss.total("truncated"))
                 .append(", read_fault ").append(loss.total("read_fault")).append(')');

@@ -30,7 +30,7 @@ public record LossReport(Map<String, Map<String, Long>> byHook) {
         return total("rate_limited");
     }
 
-    /** Failed connects repeated past SensorOptions.connectRepeats, counted in the kernel and not sent (by design, not lost). */
+    /** Repeats counted in the kernel and not sent (by design, not lost): failed connects past SensorOptions.connectRepeats, process_vm calls past MEMORY_REPEATS. */
     public long folded() {
         return total("folded");
     }

@@ -293,6 +293,7 @@ public final class Sensor implements AutoCloseable {
             cfg.set(JAVA_INT, Offsets.of(Wire.CONFIG, "env_max"), options.envMax());
             cfg.set(JAVA_INT, Offsets.of(Wire.CONFIG, "watch_trees"), watchTrees ? 1 : 0);
             cfg.set(JAVA_INT, Offsets.of(Wire.CONFIG, "connect_repeats"), options.connectRepeats());
+            cfg.set(JAVA_INT, Offsets.of(Wire.CONFIG, "memory_repeats"), SensorOptions.MEMORY_REPEATS);
             cfg.set(JAVA_LONG, Offsets.of(Wire.CONFIG, "connect_window_ns"), SensorOptions.CONNECT_WINDOW_MS * 1_000_000L);
             if (options.rateLimit() > 0) {
                 cfg.set(JAVA_LONG, Offsets.of(Wire.CONFIG, "rate_interval_ns"), Math.max(1, 1_000_000_000L / options.rateLimit()));

@@ -34,6 +34,8 @@ public record SensorOptions(Set<EventType> hooks, int argvMax, List<Path> watchP
     /** Failed connects sent per port and window when no rule counts more (`vigil run` raises it to its rules' largest count on connects). */
     public static final int DEFAULT_CONNECT_REPEATS = 8;
     public static final int CONNECT_WINDOW_MS = 10_000;
+    /** process_vm_readv/writev calls sent per caller, target and access in CONNECT_WINDOW_MS; the rest are counted as folded. */
+    public static final int MEMORY_REPEATS = 8;
 
     public SensorOptions {
         hooks = hooks.isEmpty() ? EnumSet.noneOf(EventType.class) : EnumSet.copyOf(hooks);

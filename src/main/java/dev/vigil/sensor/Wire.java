@@ -89,7 +89,8 @@ final class Wire {
     static final StructLayout CONFIG = CStruct.of("vigil_config",
             JAVA_INT.withName("agent_tgid"), JAVA_INT.withName("argv_max"),
             JAVA_INT.withName("scan_threshold"), JAVA_INT.withName("scan_window_ms"), JAVA_INT.withName("env_max"),
-            JAVA_INT.withName("watch_trees"), JAVA_INT.withName("connect_repeats"), JAVA_LONG.withName("rate_interval_ns"), JAVA_LONG.withName("rate_burst_ns"),
+            JAVA_INT.withName("watch_trees"), JAVA_INT.withName("connect_repeats"),
+            JAVA_INT.withName("memory_repeats"), JAVA_LONG.withName("rate_interval_ns"), JAVA_LONG.withName("rate_burst_ns"),
             JAVA_LONG.withName("connect_window_ns"));
 
     static final StructLayout WATCH_KEY = CStruct.of("watch_key",

@@ -58,6 +58,20 @@ class MemoryBpfTest {
         assertEquals(Boolean.FALSE, LiveSensor.fields(read).get("write"));
     }
 
+    /** A tracer's process_vm_readv at every call it decodes: sent memory_repeats times per target in a window, then counted as folded. */
+    @Test
+    void repeatedReadsOfOneTargetAreFoldedAndCounted() {
+        LiveSensor s = LiveSensor.get();
+        long foldedBefore = s.stream().losses().folded();
+        LiveSensor.Triggered r = LiveSensor.trigger("vm-read", String.valueOf(victim.pid()), "50");
+        s.await("the read of another target after the repeats", ev -> ev.type() == EventType.PROCESS_MEMORY && ev.header().pid() == r.pid()
+                && ((TaskEvent.ProcessMemory) ev).targetPid() != victim.pid());
+        var reads = s.all(ev -> ev.type() == EventType.PROCESS_MEMORY && ev.header().pid() == r.pid()
+                && ((TaskEvent.ProcessMemory) ev).targetPid() == victim.pid());
+        assertEquals(SensorOptions.MEMORY_REPEATS, reads.size(), "the first reads, then none");
+        assertEquals(50 - SensorOptions.MEMORY_REPEATS, s.stream().losses().folded() - foldedBefore, "the rest counted as folded");
+    }
+
     @Test
     void procFilesOfAnotherProcessByEitherPath() throws Exception {
         LiveSensor s = LiveSensor.get();
