@@ -91,9 +91,6 @@ static __always_inline void report_proc_memory(struct task_struct *task, struct 
 	emit(e, pos);
 }
 
-/* process_vm_writev/readv, at exit (the cookie says which): the target pid is the first argument. */
-#define VM_WRITE_COOKIE 1 /* tags need literal numbers: enum vigil_memory_access's values */
-#define VM_READ_COOKIE 2
 /* One caller's process_vm calls on one target, of one access, in the current window. */
 struct memory_fold_key {
 	__u32 tgid;
@@ -112,7 +109,7 @@ struct {
  * A tracer (strace, gdb) reads its tracee's memory with process_vm_readv at every system call it
  * decodes: thousands of calls a second on one target, each an event and a stored row. Past
  * memory_repeats in a window they are counted (L_FOLDED), not sent; the first ones of every caller,
- * target and access always arrive, and so what a rule or the tamper check needs.
+ * target and access always arrive, and with them what a rule or the tamper check needs.
  */
 static __always_inline bool memory_folded(__u32 target, __u32 access)
 {
@@ -123,6 +120,9 @@ static __always_inline bool memory_folded(__u32 target, __u32 access)
 	return repeat_folded(&memory_folds, &k, c->memory_repeats, c->connect_window_ns, T_PROCESS_MEMORY);
 }
 
+/* process_vm_writev/readv, at exit (the cookie says which): the target pid is the first argument. */
+#define VM_WRITE_COOKIE 1 /* tags need literal numbers: enum vigil_memory_access's values */
+#define VM_READ_COOKIE 2
 _Static_assert(VM_WRITE_COOKIE == MEMORY_VM_WRITE && VM_READ_COOKIE == MEMORY_VM_READ, "cookies are the access kinds");
 SEC("tracepoint/syscalls/sys_exit_process_vm_writev")
 ATTACH_WITH(memory__exit_vm_writev, "syscalls/sys_exit_process_vm_writev", VM_WRITE_COOKIE)
