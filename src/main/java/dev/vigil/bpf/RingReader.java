@@ -1,5 +1,6 @@
 package dev.vigil.bpf;
 
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.VarHandle;
 
@@ -25,8 +26,11 @@ final class RingReader {
 
     private final MemorySegment consumerPage, producerPage, data;
     private final long mask;
-    /** Where a record that wraps is joined: 8-byte aligned as the decoder's reads need, grown as needed. */
-    private MemorySegment joined = MemorySegment.ofArray(new long[512]);
+    /**
+     * Where a record that wraps is joined, grown as needed: native memory, 8-byte aligned, so that
+     * the decoder only ever sees one kind of segment (a second kind costs the JIT's type checks).
+     */
+    private MemorySegment joined = Arena.ofAuto().allocate(4096, 8);
 
     /** `data` is the data area once, its size a power of two. */
     RingReader(MemorySegment consumerPage, MemorySegment producerPage, MemorySegment data) {
@@ -79,7 +83,7 @@ final class RingReader {
             return data.asSlice(start, length);
         }
         if (joined.byteSize() < length) {
-            joined = MemorySegment.ofArray(new long[(length + 7) / 8]);
+            joined = Arena.ofAuto().allocate(length, 8);
         }
         MemorySegment.copy(data, start, joined, 0, first);
         MemorySegment.copy(data, 0, joined, first, length - first);
