@@ -641,8 +641,10 @@ public final class Sensor implements AutoCloseable {
                 refreshSoon();
             }
             e = f.withHostPath(host);
-        } else if (e.type() == EventType.WATCHED_CHANGE) {
-            refreshSoon();
+        } else if (e instanceof FileEvent f && f.type() == EventType.WATCHED_CHANGE) {
+            if (f.flags() != 3) { // a truncate keeps the inode
+                refreshSoon();
+            }
             if (!hooks.contains(EventType.WATCHED_CHANGE)) {
                 return; // the kernel reported a rename for the watch list's upkeep only
             }

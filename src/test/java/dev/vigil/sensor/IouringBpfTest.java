@@ -98,6 +98,18 @@ class IouringBpfTest {
         assertTrue(s.all(ev -> ev.type() == EventType.OPEN && ev.header().pid() == t.pid() && ((FileEvent) ev).path().endsWith("/b")).isEmpty());
     }
 
+    /** A rename through io_uring inside a watched directory is a watched_change too, as the syscall's is. */
+    @Test
+    void aWatchedRenameThroughIoUring() throws Exception {
+        LiveSensor s = LiveSensor.get();
+        Path dir = Files.createTempDirectory(LiveSensor.WATCHED_DIR, "uring");
+        LiveSensor.Triggered t = LiveSensor.trigger("uring-paths", dir.toString());
+        var change = LiveSensor.fields(s.await("watched_change rename via io_uring", ev -> ev.type() == EventType.WATCHED_CHANGE
+                && ev.header().pid() == t.pid() && "rename".equals(LiveSensor.fields(ev).get("action"))));
+        assertEquals(dir.resolve("a").toString(), change.get("file"));
+        assertEquals(dir.resolve("b").toString(), change.get("new_name"));
+    }
+
     /** An open into a fixed-file slot has no descriptor: the file is read from the ring's table. */
     @Test
     void openIntoAFixedFileSlot() throws Exception {
