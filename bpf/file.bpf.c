@@ -349,9 +349,9 @@ static __always_inline bool paths_of(__u64 layout, struct syscall_args *n, __u32
 	n->a[2] = d2;
 	n->a[3] = p2;
 	n->a[4] = num;
-	/* unlink and rmdir are also looked at for the default set's watched_change, renames for the watch list's upkeep */
+	/* unlink and rmdir are also looked at for the default set's watched_change, renames and links for the watch list's upkeep */
 	return wanted(*type) || ((*type == T_UNLINK || *type == T_RMDIR) && wanted(T_WATCHED_CHANGE))
-		|| (*type == T_RENAME && watch_kept());
+		|| ((*type == T_RENAME || *type == T_LINK) && watch_kept());
 }
 
 /* Watched path prefixes ("/var/log/", "/etc/shadow\0"), filled by userspace from the watch list. */
@@ -410,23 +410,25 @@ static __always_inline bool path_watched(void *rec, struct str_ref *ref)
 }
 
 /*
- * A rename from or onto a watched path, as watched_change: a log moved away, a credential file
- * replaced (passwd, useradd and editors write a new file and rename it over the old). The record
- * is the one in the scratch area, with both names in it. Userspace keys the name's new inode when
- * it sees one, so that a hard link made to the new file right after is still that file. A global
- * function: the verifier checks it once, apart from its two callers' paths.
+ * As watched_change, a rename from or onto a watched path (`action` WATCHED_RENAME: a log moved
+ * away, a credential file replaced, as passwd, useradd and editors write a new file and rename it
+ * over the old), or a hard link made to a watched file (WATCHED_LINK). The record is the one in
+ * the scratch area, with both names in it. Userspace keys a replaced name's new inode when it sees
+ * one, so that a hard link made to the new file right after is still that file, and keeps the key
+ * of an inode someone linked, so that the link still reads as the watched file once the name is
+ * replaced. A global function: the verifier checks it once, apart from its callers' paths.
  */
-__noinline int report_watched_rename(__u64 task_addr, __u32 pos)
+__noinline int report_watched_name(__u64 task_addr, __u32 pos, __u32 action)
 {
 	struct file_event *e = record_area();
 	if (!e || !task_addr || !watch_kept())
 		return 0;
-	if (!path_watched(e, &e->path) && !path_watched(e, &e->path2))
+	if (!path_watched(e, &e->path) && (action == WATCHED_LINK || !path_watched(e, &e->path2)))
 		return 0;
 	__u32 type = e->hdr.type;
 	__u64 flags = e->flags;
 	e->hdr.type = T_WATCHED_CHANGE;
-	e->flags = WATCHED_RENAME;
+	e->flags = action;
 	fill_tree(&e->tree, as_task((void *)task_addr));
 	emit(e, pos);
 	e->hdr.type = type;
@@ -466,9 +468,9 @@ static __always_inline int paths_exit(struct trace_event_raw_sys_exit *ctx)
 	}
 	if (a.a[3])
 		pos = put_named(e, pos, &e->path2, a.a[2], (void *)a.a[3], type);
-	if (type == T_RENAME) {
-		if (ret == 0)
-			report_watched_rename(address_of(task), pos);
+	if (type == T_RENAME || type == T_LINK) {
+		if (ret == 0 && a.a[0] != RAW_PATH) /* a symlink is read through the name it points at */
+			report_watched_name(address_of(task), pos, type == T_RENAME ? WATCHED_RENAME : WATCHED_LINK);
 		if (wanted(type))
 			emit(e, pos);
 		return 0;

@@ -187,8 +187,8 @@ int iouring__complete_paths(struct trace_event_raw_io_uring_complete *ctx)
 		e->hdr.type = type;
 		e->flags = v->flags;
 	}
-	if (op == IORING_OP_RENAMEAT && res == 0)
-		report_watched_rename(address_of(task), pos);
+	if ((op == IORING_OP_RENAMEAT || op == IORING_OP_LINKAT) && res == 0)
+		report_watched_name(address_of(task), pos, op == IORING_OP_RENAMEAT ? WATCHED_RENAME : WATCHED_LINK);
 	if (wanted(type))
 		emit(e, pos);
 out:

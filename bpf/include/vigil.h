@@ -71,7 +71,7 @@ enum vigil_type {
 	T_USERFAULTFD = 706, /* Vigil's own: userfaultfd(2) (task_event: arg0 flags) */
 	T_BPF_LOAD = 707,    /* Vigil's own: a BPF program loaded (task_event: arg0 prog type; text: its name) */
 	T_NAMESPACE = 708,   /* Vigil's own: setns/unshare/clone with CLONE_NEW* (task_event, see enum vigil_ns_action) */
-	T_WATCHED_CHANGE = 710, /* Vigil's own: a watched file unlinked, removed, truncated or renamed (file_event; flags: the action) */
+	T_WATCHED_CHANGE = 710, /* Vigil's own: a watched file unlinked, removed, truncated, renamed or hard-linked (file_event; flags: the action) */
 	T_SYSCTL_WRITE = 709, /* Vigil's own: a /proc/sys tunable opened for writing (task_event: arg0 flags; text: the path) */
 	T_MKDIR = 711,       /* Vigil's own: a directory made (file_event: path, mode) */
 	T_DUP = 712,         /* Vigil's own: an inet socket duplicated onto fd 0, 1 or 2 (net_event) */
@@ -343,6 +343,7 @@ struct watch_prefix {
 #define WATCHED_RMDIR    2
 #define WATCHED_TRUNCATE 3
 #define WATCHED_RENAME   4 /* path: the old name, path2: the new; either was watched */
+#define WATCHED_LINK     5 /* a hard link made to a watched file: path the watched name, path2 the link */
 
 #define WATCH_READ  1
 #define WATCH_WRITE 2

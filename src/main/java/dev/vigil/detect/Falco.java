@@ -122,7 +122,7 @@ final class Falco {
                 case "unlink" -> Set.of("unlink", "unlinkat");
                 case "rmdir" -> Set.of("rmdir", "unlinkat");
                 case "truncate" -> Set.of("truncate", "ftruncate");
-                default -> Set.of(); // a rename: the rename event itself stands for Falco's rename calls
+                default -> Set.of(); // a rename or a link: the rename or link event itself stands for Falco's calls
             };
             case "dns" -> Boolean.TRUE.equals(e.get("response")) ? Set.of("recvfrom", "recvmsg", "recvmmsg")
                     : Set.of("sendto", "sendmsg", "sendmmsg");

@@ -220,14 +220,14 @@ public final class Catalogue {
         def("host_path", PATH, "a watched file's path on the host, from the watch that matched it: for a file reached through a"
                 + " container's bind mount, the host's name beside the container's `file`; empty when not known");
         def("old_name", PATH, "rename and link: the existing name (a symlink's target)");
-        def("new_name", PATH, "rename and link: the new name; watched_change: a rename's new name (file is the old); prctl: the name the process gave itself");
+        def("new_name", PATH, "rename and link: the new name; watched_change: a rename's new name or a hard link's (file is the watched name); prctl: the name the process gave itself");
         def("symlink", FLAG, "link: a symbolic link (false: a hard link)");
         def("dev", TEXT, "mount: the device or source mounted");
         def("fstype", TEXT, "mount: the file system type");
         def("fdname", TEXT, "memfd_create: the name given");
         def("ko_file", PATH, "load_module: the module file");
         def("length", NUMBER, "truncate: the new length");
-        def("action", TEXT, "what was done, by event: add/remove (usb), setns/unshare/clone (namespace), unlink/rmdir/truncate/rename (watched_change), signal/ptrace… (agent_tamper)");
+        def("action", TEXT, "what was done, by event: add/remove (usb), setns/unshare/clone (namespace), unlink/rmdir/truncate/rename/link (watched_change), signal/ptrace… (agent_tamper)");
         // memory and processes
         def("mprotect_prot", NUMBER, "the protection asked for (PROT_EXEC is 4)");
         def("addr", NUMBER, "the address");

@@ -222,13 +222,13 @@ public enum EventType implements EventKind {
             .falco("execve", "execveat")
             .falcoArg("exe", "filename", "exe")
             .falcoArg("run_path", "cwd")),
-    FILE_WRITE(608, "file_write", kernel(true, "open/openat/openat2/creat (and io_uring OPENAT) of a watched file for writing, decided in the kernel; renames onto watched names, so a replaced file's new inode is keyed", "open__", "iouring__", "rename__")
+    FILE_WRITE(608, "file_write", kernel(true, "open/openat/openat2/creat (and io_uring OPENAT) of a watched file for writing, decided in the kernel; renames and hard links of watched names, so that inode keys follow them", "open__", "iouring__", "rename__", "link__")
             .record("file_event")
             .is("a watched file opened for writing")
             .fields("file", "host_path", "sb_id", "flags", "res")
             .path("file")
             .falco("open", "openat", "openat2", "creat")),
-    FILE_READ(609, "file_read", kernel(true, "open/openat/openat2 (and io_uring OPENAT) of a watched file for reading, decided in the kernel; renames onto watched names, so a replaced file's new inode is keyed", "open__", "iouring__", "rename__")
+    FILE_READ(609, "file_read", kernel(true, "open/openat/openat2 (and io_uring OPENAT) of a watched file for reading, decided in the kernel; renames and hard links of watched names, so that inode keys follow them", "open__", "iouring__", "rename__", "link__")
             .record("file_event")
             .is("a watched file opened for reading")
             .fields("file", "host_path", "sb_id", "flags", "res")
@@ -325,9 +325,9 @@ public enum EventType implements EventKind {
             .fields("res")
             .path("file")
             .falco("open", "openat", "openat2", "creat")),
-    WATCHED_CHANGE(710, "watched_change", kernel(true, "sys_exit unlink/unlinkat/rmdir/rename/renameat/renameat2 and truncate decided on the path (watched prefixes, in the kernel), ftruncate on the open file's inode", "unlink__", "rename__", "watched__")
+    WATCHED_CHANGE(710, "watched_change", kernel(true, "sys_exit unlink/unlinkat/rmdir/rename/renameat/renameat2/link/linkat and truncate decided on the path (watched prefixes, in the kernel), ftruncate on the open file's inode", "unlink__", "rename__", "link__", "watched__")
             .record("file_event")
-            .is("a watched file (logs, shell histories, credentials, cron, ssh…: the file_read/file_write watch list) unlinked, removed, truncated, or renamed from or onto a watched name")
+            .is("a watched file (logs, shell histories, credentials, cron, ssh…: the file_read/file_write watch list) unlinked, removed, truncated, renamed from or onto a watched name, or hard-linked")
             .fields("action", "file", "new_name", "length")
             .ancestry()
             .fields("res")

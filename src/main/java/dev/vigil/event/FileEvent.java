@@ -72,9 +72,10 @@ public record FileEvent(
                 out.ancestry(pidTree);
             }
             case WATCHED_CHANGE -> {
-                out.field("action", flags == 1 ? "unlink" : flags == 2 ? "rmdir" : flags == 3 ? "truncate" : flags == 4 ? "rename" : "unknown");
+                out.field("action", flags == 1 ? "unlink" : flags == 2 ? "rmdir" : flags == 3 ? "truncate" : flags == 4 ? "rename"
+                        : flags == 5 ? "link" : "unknown");
                 out.field("file", path);
-                if (flags == 4) {
+                if (flags == 4 || flags == 5) {
                     out.field("new_name", path2);
                 }
                 if (flags == 3) {

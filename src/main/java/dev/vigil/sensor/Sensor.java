@@ -642,7 +642,9 @@ public final class Sensor implements AutoCloseable {
             }
             e = f.withHostPath(host);
         } else if (e instanceof FileEvent f && f.type() == EventType.WATCHED_CHANGE) {
-            if (f.flags() != 3) { // a truncate keeps the inode
+            if (f.flags() == 5) { // a hard link: the inode stays watched once the name is replaced
+                keepLinked(f.path());
+            } else if (f.flags() != 3) { // a truncate keeps the inode
                 refreshSoon();
             }
             if (!hooks.contains(EventType.WATCHED_CHANGE)) {
@@ -652,6 +654,15 @@ public final class Sensor implements AutoCloseable {
             containerWatches.saw(e);
         }
         sink.accept(e);
+    }
+
+    /** A hard link was made to the watched file at `path`: its inode's key outlasts a replacement of the name. */
+    private synchronized void keepLinked(String path) {
+        try {
+            inodeKeys.keep(Path.of(path).normalize());
+        } catch (java.nio.file.InvalidPathException unnameable) {
+            // not a watched path, then
+        }
     }
 
     /** A watched file matched by its name whose inode is not the one keyed: it was made anew under that name. */

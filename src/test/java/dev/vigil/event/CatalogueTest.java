@@ -44,7 +44,7 @@ class CatalogueTest {
             case "net_event" -> out.add(new NetEvent(h, PEER, 3));
             case "dns_event" -> out.add(new DnsEvent(h, PEER, "example.org", 1, 0, 0, List.of("192.0.2.1"), true));
             case "file_event" -> {
-                for (long flags = 0; flags <= 4; flags++) {
+                for (long flags = 0; flags <= 5; flags++) {
                     out.add(new FileEvent(h, TREE, "/a", "/b", "sb", "x", flags, 5, 0644, 3, 2, 8, "/host/a"));
                 }
             }

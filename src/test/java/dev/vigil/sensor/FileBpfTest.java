@@ -167,7 +167,8 @@ class FileBpfTest {
      * A watched file replaced by rename (as passwd and editors do), or removed and made anew, has a
      * new inode. The rename is a watched_change, the new file's first write a file_write by its
      * name, and either makes the sensor key the new inode at its next drain rather than at the
-     * next periodic refresh (10 s), so a hard link made to the new file at once is watched too.
+     * next periodic refresh (10 s), so a hard link made to the new file at once is watched too. A
+     * hard link made before the replacement keeps the old inode's key: it still reads as the file.
      */
     @Test
     void aWatchedFileReplacedIsKeyedAtOnce() throws Exception {
@@ -192,6 +193,23 @@ class FileBpfTest {
             FileEvent e = (FileEvent) s.await("file_read through a link to the replaced file",
                     ev -> ev.type() == EventType.FILE_READ && ev.header().pid() == t.pid());
             assertEquals(token.toString(), e.hostPath());
+
+            // a hard link made before the name is replaced: the link still holds the old content
+            Files.delete(link);
+            Process ln = new ProcessBuilder("/bin/ln", token.toString(), link.toString()).start();
+            ln.waitFor();
+            java.util.Map<String, Object> linked = awaitChange(s, ln.pid(), "link");
+            assertEquals(token.toString(), linked.get("file"));
+            assertEquals(link.toString(), linked.get("new_name"));
+            Files.writeString(fresh, "newer");
+            Process mv2 = new ProcessBuilder("/bin/mv", fresh.toString(), token.toString()).start();
+            mv2.waitFor();
+            awaitChange(s, mv2.pid(), "rename");
+            awaitKeyed(sensor);
+            LiveSensor.Triggered old = LiveSensor.trigger("read", link.toString());
+            FileEvent oldRead = (FileEvent) s.await("file_read through a link made before the replacement",
+                    ev -> ev.type() == EventType.FILE_READ && ev.header().pid() == old.pid());
+            assertEquals(token.toString(), oldRead.hostPath());
 
             Files.delete(link);
             Process rm = new ProcessBuilder("/bin/rm", token.toString()).start();

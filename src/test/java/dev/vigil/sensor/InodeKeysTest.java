@@ -36,6 +36,16 @@ class InodeKeysTest {
         assertEquals(B, other.hold(GROUP, A));
     }
 
+    /** ln /etc/shadow /tmp/x, then a password change: the old inode's key stays, so /tmp/x still reads as /etc/shadow. */
+    @Test
+    void aHardLinkedInodeKeepsItsKey() {
+        InodeKeys k = new InodeKeys();
+        k.hold(SHADOW, A);
+        k.keep(SHADOW);
+        assertNull(k.hold(SHADOW, B), "A was linked elsewhere");
+        assertEquals(B, k.hold(SHADOW, C), "B was not");
+    }
+
     @Test
     void aKeyTwoFilesHoldGoesWithTheLast() {
         InodeKeys k = new InodeKeys();
