@@ -16,7 +16,6 @@ import java.util.Map;
  */
 public final class BpfObject implements AutoCloseable {
     private final String name;
-    private final Arena arena;
     /** The object whose maps are the maps; with parts, it loads no program. */
     private final MemorySegment handle;
     /** Copies that load the programs, each its share; empty when `handle` loads them itself. */
@@ -24,9 +23,8 @@ public final class BpfObject implements AutoCloseable {
     private final Map<String, BpfProgram> programs = new LinkedHashMap<>();
     private boolean closed;
 
-    private BpfObject(String name, Arena arena, MemorySegment handle, List<MemorySegment> parts) throws Throwable {
+    private BpfObject(String name, MemorySegment handle, List<MemorySegment> parts) throws Throwable {
         this.name = name;
-        this.arena = arena;
         this.handle = handle;
         this.parts = parts;
         List<BpfProgram> own = programsOf(handle);
@@ -93,7 +91,6 @@ public final class BpfObject implements AutoCloseable {
     /** As {@link #open(String, byte[])}, to be loaded by `threads` threads (1: libbpf's own way). */
     public static BpfObject open(String name, byte[] elf, int threads) {
         LibbpfLog.install();
-        Arena arena = Arena.ofShared();
         List<MemorySegment> opened = new ArrayList<>();
         try {
             for (int i = 0; i < (threads > 1 ? threads + 1 : 1); i++) {
@@ -108,14 +105,12 @@ public final class BpfObject implements AutoCloseable {
                     opened.add(obj);
                 }
             }
-            return new BpfObject(name, arena, opened.getFirst(), List.copyOf(opened.subList(1, opened.size())));
+            return new BpfObject(name, opened.getFirst(), List.copyOf(opened.subList(1, opened.size())));
         } catch (BpfException e) {
             closeAll(opened);
-            arena.close();
             throw e;
         } catch (Throwable t) {
             closeAll(opened);
-            arena.close();
             throw new BpfException("open object " + name, t);
         }
     }
@@ -243,10 +238,6 @@ public final class BpfObject implements AutoCloseable {
         }
     }
 
-    Arena arena() {
-        return arena;
-    }
-
     @Override
     public void close() {
         if (closed) {
@@ -258,8 +249,6 @@ public final class BpfObject implements AutoCloseable {
             Libbpf.OBJECT_CLOSE.invokeExact(handle);
         } catch (Throwable t) {
             throw new BpfException("close object " + name, t);
-        } finally {
-            arena.close();
         }
     }
 }

@@ -10,6 +10,10 @@ public record FileEvent(
         Header header, PidTree pidTree, String path, String path2, String sbId, String extra,
         long flags, long ino, int mode, int fd, long dirIno, long dev, String hostPath) implements Event {
 
+    /** watched_change's actions in `flags`, numbered as vigil.h's WATCHED_* defines. */
+    public static final int WATCHED_TRUNCATE = 3, WATCHED_RENAME = 4, WATCHED_LINK = 5;
+    private static final java.util.List<String> WATCHED_ACTIONS = java.util.List.of("unknown", "unlink", "rmdir", "truncate", "rename", "link"); // by number
+
     public FileEvent withHostPath(String host) {
         return new FileEvent(header, pidTree, path, path2, sbId, extra, flags, ino, mode, fd, dirIno, dev, host);
     }
@@ -72,13 +76,12 @@ public record FileEvent(
                 out.ancestry(pidTree);
             }
             case WATCHED_CHANGE -> {
-                out.field("action", flags == 1 ? "unlink" : flags == 2 ? "rmdir" : flags == 3 ? "truncate" : flags == 4 ? "rename"
-                        : flags == 5 ? "link" : "unknown");
+                out.field("action", WATCHED_ACTIONS.get(flags >= 1 && flags <= WATCHED_LINK ? (int) flags : 0));
                 out.field("file", path);
-                if (flags == 4 || flags == 5) {
+                if (flags == WATCHED_RENAME || flags == WATCHED_LINK) {
                     out.field("new_name", path2);
                 }
-                if (flags == 3) {
+                if (flags == WATCHED_TRUNCATE) {
                     out.field("length", ino);
                 }
                 out.ancestry(pidTree);

@@ -636,19 +636,15 @@ public final class Sensor implements AutoCloseable {
             return;
         }
         if (e instanceof FileEvent f && (f.type() == EventType.FILE_READ || f.type() == EventType.FILE_WRITE)) {
-            String host = hostPath(f);
-            if (keyedAsAnotherInode(host, f)) {
-                refreshSoon();
-            }
-            e = f.withHostPath(host);
+            e = f.withHostPath(hostPath(f));
         } else if (e instanceof FileEvent f && f.type() == EventType.WATCHED_CHANGE) {
-            if (f.flags() == 5) { // a hard link: the inode stays watched once the name is replaced
+            if (f.flags() == FileEvent.WATCHED_LINK) { // the inode stays watched once the name is replaced
                 keepLinked(f.path());
-            } else if (f.flags() != 3) { // a truncate keeps the inode
+            } else if (f.flags() != FileEvent.WATCHED_TRUNCATE) { // a truncate keeps the inode
                 refreshSoon();
             }
             if (!hooks.contains(EventType.WATCHED_CHANGE)) {
-                return; // the kernel reported a rename for the watch list's upkeep only
+                return; // the kernel reported a rename or a link for the watch list's upkeep only
             }
         } else if (containerWatches != null) {
             containerWatches.saw(e);
@@ -665,17 +661,18 @@ public final class Sensor implements AutoCloseable {
         }
     }
 
-    /** A watched file matched by its name whose inode is not the one keyed: it was made anew under that name. */
-    private synchronized boolean keyedAsAnotherInode(String host, FileEvent f) {
-        return !host.isEmpty() && !hostPaths.containsKey(List.of(f.ino(), f.dev())) && watchBits.containsKey(Path.of(host));
+    private synchronized boolean watchedPath(Path p) {
+        return watchBits.containsKey(p);
     }
 
     /**
      * Where a watched file sits on the host: the watched file itself (its inode), or its name in a
      * watched directory (the directory's inode). The kernel matched one of these keys; the path the
      * event carries is the opener's, which in a container is the container's name for the file.
+     * A watched file matched by its name and not by its inode was made anew under that name: its
+     * new inode is keyed at the next drain.
      */
-    String hostPath(FileEvent f) {
+    private String hostPath(FileEvent f) {
         Path file = hostPaths.get(List.of(f.ino(), f.dev()));
         if (file != null) {
             return file.toString();
@@ -686,8 +683,15 @@ public final class Sensor implements AutoCloseable {
         }
         int slash = f.path().lastIndexOf('/');
         String name = f.path().substring(slash + 1);
+        if (name.isEmpty() || name.equals("..") || name.equals(".")) {
+            return "";
+        }
         try {
-            return name.isEmpty() || name.equals("..") || name.equals(".") ? "" : dir.resolve(name).toString();
+            Path named = dir.resolve(name);
+            if (watchedPath(named)) {
+                refreshSoon();
+            }
+            return named.toString();
         } catch (java.nio.file.InvalidPathException unnameable) {
             return "";
         }
