@@ -61,7 +61,7 @@ public final class WarmUp {
             engine.accept(e);
             json.write(en);
             if (store != null) {
-                store.event(en);
+                store.gather(en); // as the sensor hands rows over: woken once per drain (below)
             }
         }, "warm-up");
         RecordDecoder decoder = new RecordDecoder();
@@ -82,6 +82,9 @@ public final class WarmUp {
                 if (i % 8 == 0) {
                     enricher.accept(decoder.decode(SampleRecords.file(arena, EventType.CHMOD.number(), pid, start, "cc", "make",
                             "/home/build/src/warm-up" + i, 0, 0755)));
+                }
+                if (store != null && i % 32 == 31) {
+                    store.wake();
                 }
             }
         } finally {

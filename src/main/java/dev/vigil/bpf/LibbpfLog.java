@@ -11,10 +11,14 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 /**
  * Collects what libbpf prints (warnings, the verifier log) instead of letting it reach stderr,
- * so that a failure can carry it and a clean run stays quiet.
+ * so that a failure can carry it and a clean run stays quiet. Its debug lines (one per relocation,
+ * tens of thousands while the agent's object loads) are not formatted at all: what a failure
+ * reports is at warning and information level.
  */
 final class LibbpfLog {
     private static final int MAX_CHARS = 1 << 20;
+    /** libbpf_print_level: LIBBPF_WARN 0, LIBBPF_INFO 1, LIBBPF_DEBUG 2. */
+    private static final int DEBUG = 2;
     private static final StringBuilder LOG = new StringBuilder();
     private static volatile boolean installed;
 
@@ -37,6 +41,9 @@ final class LibbpfLog {
 
     /** libbpf_print_fn_t: formats with vsnprintf, since the va_list cannot be read from Java. */
     private static int print(int level, MemorySegment format, MemorySegment args) {
+        if (level >= DEBUG) {
+            return 0;
+        }
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment buf = arena.allocate(4096);
             int n = (int) Libbpf.VSNPRINTF.invokeExact(buf, 4096L, format, args);
@@ -54,11 +61,12 @@ final class LibbpfLog {
         }
     }
 
-    /** Returns and clears what libbpf printed since the last call. */
+    /** Returns and clears what libbpf printed since the last call, and lets go of the room it took. */
     static String drain() {
         synchronized (LOG) {
             String s = LOG.toString();
             LOG.setLength(0);
+            LOG.trimToSize();
             return s;
         }
     }

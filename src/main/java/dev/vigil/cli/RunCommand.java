@@ -191,11 +191,11 @@ final class RunCommand implements Callable<Integer> {
                     Map<String, Object> e = EventMaps.of(en);
                     boolean fromJava = origins.join(e);
                     StoreWriter st = storeRef.get();
-                    if (st != null) {
+                    if (st != null) { // woken once the drain is delivered (below)
                         if (fromJava) {
-                            st.event(e); // with the Java stack the event's own fields do not have
+                            st.gather(e); // with the Java stack the event's own fields do not have
                         } else {
-                            st.event(en);
+                            st.gather(en);
                         }
                     }
                     RaspIntake r = raspRef.get();
@@ -211,6 +211,10 @@ final class RunCommand implements Callable<Integer> {
                 }, () -> {
                     losses.check(session.get());
                     engine.tick(System.currentTimeMillis() * 1_000_000L);
+                    StoreWriter st = storeRef.get();
+                    if (st != null) {
+                        st.wake();
+                    }
                 });
             } catch (RuntimeException e) {
                 closeWhenOpen(opening);

@@ -22,7 +22,8 @@ import java.util.function.Consumer;
  * sensor's thread only offers to a bounded queue, and one writer thread writes each item as it
  * comes and commits every 200 ms or 2,000 items. A full queue drops the item and counts it — the
  * store never makes the sensor wait, and nothing is lost without a count. Retention by age and
- * size runs every minute.
+ * size runs every minute. The sensor's thread {@link #gather}s its rows and {@link #wake}s the
+ * writer once per drain; every other producer wakes it with each item.
  */
 public final class StoreWriter implements AutoCloseable {
     /**
@@ -32,9 +33,6 @@ public final class StoreWriter implements AutoCloseable {
     private record EventRow(Map<String, Object> fields, EnrichedEvent event, String json) {}
 
     private record AlertRow(Alert alert) {}
-
-    /** Wakes the writer to stop; written as nothing. */
-    private static final Object WAKE = new Object();
 
     static final int QUEUE = 16_384, BATCH = 2_000;
     private static final long BATCH_NS = 200_000_000L;
@@ -76,22 +74,51 @@ public final class StoreWriter implements AutoCloseable {
      * the memory.
      */
     public void event(EnrichedEvent event) {
+        gather(event);
+        wake();
+    }
+
+    /** An event known only as its fields (a recording, a test): never blocks. */
+    public void event(Map<String, Object> fields) {
+        gather(fields);
+        wake();
+    }
+
+    /**
+     * As {@link #event(EnrichedEvent)}, without waking the writer: for the sensor's thread, which
+     * calls {@link #wake} once its drain is delivered. A wakeup per row cost the sensor a futex call
+     * (and the other core an interrupt) per event, and woke the writer for one row at a time;
+     * past {@link #GATHERED} rows the writer is woken anyway, so that a long drain never fills the queue.
+     */
+    public void gather(EnrichedEvent event) {
         if (!NOT_STORED.contains(event.event().type().eventName())) {
             offer(new EventRow(null, event, null));
         }
     }
 
-    /** An event known only as its fields (a recording, a test): never blocks. */
-    public void event(Map<String, Object> fields) {
+    /** As {@link #event(Map)}, without waking the writer (see {@link #gather(EnrichedEvent)}). */
+    public void gather(Map<String, Object> fields) {
         if (!(fields.get("event") instanceof String type && NOT_STORED.contains(type))) {
             offer(new EventRow(fields, null, null));
         }
     }
 
+    /** Wakes the writer for what was gathered. */
+    public void wake() {
+        gathered = 0;
+        java.util.concurrent.locks.LockSupport.unpark(thread);
+    }
+
+    static final int GATHERED = 1_024;
+    /** Rows gathered since the last wakeup: written by the gathering thread only (a race costs at most a wakeup). */
+    private int gathered;
+
     private void offer(EventRow row) {
         if (!queue.offer(row)) {
             dropped.incrementAndGet();
             queueFull.incrementAndGet();
+        } else if (++gathered >= GATHERED) {
+            wake();
         }
     }
 
@@ -105,6 +132,7 @@ public final class StoreWriter implements AutoCloseable {
             return;
         }
         queue.put(new EventRow(fields, null, json));
+        wake();
     }
 
     /**
@@ -132,6 +160,7 @@ public final class StoreWriter implements AutoCloseable {
                 dropped.incrementAndGet();
                 queueFull.incrementAndGet();
             }
+            wake();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             dropped.incrementAndGet();
@@ -171,21 +200,24 @@ public final class StoreWriter implements AutoCloseable {
      * 200 ms or 2,000 items. A commit writes each page it touched (the row's and each index's) to
      * the log once, so committing every few rows wrote the same index pages again and again; and
      * writing rows as they come, rather than holding a batch of them, lets each event's objects
-     * die young instead of filling the old generation.
+     * die young instead of filling the old generation. With nothing queued the writer parks until
+     * a producer wakes it, the commit is due, or (idle) the next retention.
      */
     private void loop() {
         try (Transaction tx = new Transaction(store.connection())) {
             while (!closing || !queue.isEmpty()) {
-                // idle, nothing is due before the next retention: no wakeup until an item (or close()'s WAKE) comes
-                long wait = tx.items == 0 ? Math.max(1, nextRetentionNs - System.nanoTime()) : tx.deadline - System.nanoTime();
-                Object item;
-                try {
-                    item = wait > 0 ? queue.poll(wait, TimeUnit.NANOSECONDS) : null;
-                } catch (InterruptedException e) { // close() does not interrupt; whoever did gets what was written committed
-                    Thread.currentThread().interrupt();
-                    break;
+                Object item = queue.poll();
+                if (item == null) {
+                    long wait = tx.items == 0 ? Math.max(1, nextRetentionNs - System.nanoTime()) : tx.deadline - System.nanoTime();
+                    if (wait > 0) {
+                        java.util.concurrent.locks.LockSupport.parkNanos(this, wait);
+                        if (Thread.currentThread().isInterrupted()) { // close() does not interrupt; whoever did gets what was written committed
+                            break;
+                        }
+                        item = queue.poll();
+                    }
                 }
-                if (item != null && item != WAKE) {
+                if (item != null) {
                     tx.write(item);
                 }
                 if (waitingForRoom) {
@@ -194,7 +226,7 @@ public final class StoreWriter implements AutoCloseable {
                         room.notifyAll();
                     }
                 }
-                if (tx.items > 0 && (item == null || tx.items >= BATCH || System.nanoTime() >= tx.deadline)) {
+                if (tx.items > 0 && (tx.items >= BATCH || System.nanoTime() >= tx.deadline)) {
                     tx.commit();
                 }
                 if (tx.items == 0) {
@@ -462,7 +494,7 @@ public final class StoreWriter implements AutoCloseable {
     @Override
     public void close() throws InterruptedException {
         closing = true;
-        queue.offer(WAKE); // a writer waiting on an empty queue sees `closing` at once; a full queue keeps it awake anyway
+        wake(); // a writer parked on an empty queue sees `closing` at once; a full queue keeps it awake anyway
         thread.join(30_000);
     }
 
