@@ -38,7 +38,7 @@ class CommandLineTest {
     /** Every command and subcommand, as the words a user types ("rules check"). */
     private static List<String> allCommands() {
         List<String> out = new ArrayList<>();
-        walk(new CommandLine(new Main()), "", out);
+        walk(Main.full(), "", out);
         return out;
     }
 
