@@ -39,11 +39,23 @@ public final class WarmUp {
     public static Thread start(RuleSet rules) {
         return Thread.ofPlatform().name("vigil-warm-up").daemon().start(() -> {
             try {
+                loadSegmentKinds();
                 run(rules, EXECS);
             } catch (MalformedRecordException | RuntimeException e) {
                 System.err.println("vigil: warm-up skipped (" + Errors.oneLine(e) + "); the first events after ready cost more");
             }
         });
+    }
+
+    /**
+     * Loads the JDK's heap memory segments before the warm-up compiles anything. The sensor's loading
+     * makes its first one (an array copied into native memory) while the warm-up runs; until then
+     * the JIT compiles segment reads for native segments only, and the first heap segment's class
+     * invalidated that code: the decoder's whole path was thrown away (26 methods), then ran
+     * interpreted and was compiled again during the first build after ready.
+     */
+    static void loadSegmentKinds() {
+        MemorySegment.ofArray(new byte[1]).get(java.lang.foreign.ValueLayout.JAVA_BYTE, 0);
     }
 
     /** What a warm-up ran: its engine, for its counts, the events past enrichment, and the rows its writer wrote and dropped. */
