@@ -21,10 +21,10 @@
 #define AT_FDCWD -100
 
 /*
- * Ring buffer to userspace: 16 MiB, shared by every hook. Its pages count twice
- * in the agent's RSS (the data area is mapped twice). 8 MiB would hold 16 MiB
- * less, but under StormTest's storm the ring then filled and a quiet process's
- * event was lost (measured 2026-12-05).
+ * Ring buffer to userspace: 16 MiB, shared by every hook, all of it resident in
+ * the agent (the reader maps the data once). 8 MiB would hold 8 MiB less, but
+ * under StormTest's storm the ring then filled and a quiet process's event was
+ * lost (measured 2026-12-05).
  */
 #define VIGIL_RING_BYTES   (16 << 20)
 #define VIGIL_WAKEUP_BYTES (VIGIL_RING_BYTES / 16)
