@@ -110,7 +110,7 @@ public final class StoreWriter implements AutoCloseable {
     }
 
     static final int GATHERED = 1_024;
-    /** Rows gathered since the last wakeup: written by the gathering thread only (a race costs at most a wakeup). */
+    /** Rows queued since the last wakeup: a hint, not a count kept under a lock (a lost update only moves a wakeup). */
     private int gathered;
 
     private void offer(EventRow row) {
