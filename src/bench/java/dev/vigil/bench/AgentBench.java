@@ -145,7 +145,7 @@ final class AgentBench {
         }
         List<String> options = new ArrayList<>(Files.readAllLines(file).stream().map(String::strip).filter(s -> !s.isEmpty() && !s.startsWith("#")).toList());
         Path aot = Path.of(home == null ? "." : home, "target", "vigil.aot"), jar = Path.of(System.getProperty("java.class.path"));
-        if ("1".equals(System.getenv("VIGIL_STARTUP_CACHE")) && Files.isRegularFile(aot) && Files.isRegularFile(jar) && Files.getLastModifiedTime(aot).compareTo(Files.getLastModifiedTime(jar)) > 0) {
+        if ("1".equals(System.getenv("VIGIL_STARTUP_CACHE")) && Files.isRegularFile(aot) && Files.size(aot) > 0 && Files.isRegularFile(jar) && Files.getLastModifiedTime(aot).compareTo(Files.getLastModifiedTime(jar)) > 0) {
             options.add("-XX:AOTCache=" + aot);
         }
         return options;
