@@ -338,12 +338,14 @@ struct watch_prefix {
 	__u8 path[WATCH_PREFIX_MAX];
 };
 
-/* watched_change (710) actions: file_event.flags */
-#define WATCHED_UNLINK   1
-#define WATCHED_RMDIR    2
-#define WATCHED_TRUNCATE 3
-#define WATCHED_RENAME   4 /* path: the old name, path2: the new; either was watched */
-#define WATCHED_LINK     5 /* a hard link made to a watched file: path the watched name, path2 the link */
+/* watched_change (710) actions: file_event.flags (FileEvent.WATCHED_ACTIONS names them, checked by WireCheck) */
+enum vigil_watched_action {
+	WATCHED_UNLINK = 1,
+	WATCHED_RMDIR = 2,
+	WATCHED_TRUNCATE = 3,
+	WATCHED_RENAME = 4, /* path: the old name, path2: the new; either was watched */
+	WATCHED_LINK = 5,   /* a hard link made to a watched file: path the watched name, path2 the link */
+};
 
 #define WATCH_READ  1
 #define WATCH_WRITE 2

@@ -87,6 +87,7 @@ const struct watch_key *unused_watch_key __attribute__((unused));
 const struct inode_key *unused_inode_key __attribute__((unused));
 /* and the loss causes, so userspace can check its names and the all-hooks slot against them */
 const enum vigil_loss unused_vigil_loss __attribute__((unused));
+const enum vigil_watched_action unused_vigil_watched_action __attribute__((unused));
 const struct watch_prefix *unused_watch_prefix __attribute__((unused));
 
 static __always_inline void count_loss(__u32 type, __u32 cause)

@@ -10,9 +10,10 @@ public record FileEvent(
         Header header, PidTree pidTree, String path, String path2, String sbId, String extra,
         long flags, long ino, int mode, int fd, long dirIno, long dev, String hostPath) implements Event {
 
-    /** watched_change's actions in `flags`, numbered as vigil.h's WATCHED_* defines. */
-    public static final int WATCHED_TRUNCATE = 3, WATCHED_RENAME = 4, WATCHED_LINK = 5;
-    private static final java.util.List<String> WATCHED_ACTIONS = java.util.List.of("unknown", "unlink", "rmdir", "truncate", "rename", "link"); // by number
+    /** watched_change's actions in `flags`, by number: enum vigil_watched_action's WATCHED_ + the name (WireCheck holds them to it). */
+    public static final java.util.List<String> WATCHED_ACTIONS = java.util.List.of("unknown", "unlink", "rmdir", "truncate", "rename", "link");
+    public static final int WATCHED_TRUNCATE = WATCHED_ACTIONS.indexOf("truncate"), WATCHED_RENAME = WATCHED_ACTIONS.indexOf("rename"),
+            WATCHED_LINK = WATCHED_ACTIONS.indexOf("link");
 
     public FileEvent withHostPath(String host) {
         return new FileEvent(header, pidTree, path, path2, sbId, extra, flags, ino, mode, fd, dirIno, dev, host);
@@ -76,7 +77,7 @@ public record FileEvent(
                 out.ancestry(pidTree);
             }
             case WATCHED_CHANGE -> {
-                out.field("action", WATCHED_ACTIONS.get(flags >= 1 && flags <= WATCHED_LINK ? (int) flags : 0));
+                out.field("action", WATCHED_ACTIONS.get(flags > 0 && flags < WATCHED_ACTIONS.size() ? (int) flags : 0));
                 out.field("file", path);
                 if (flags == WATCHED_RENAME || flags == WATCHED_LINK) {
                     out.field("new_name", path2);

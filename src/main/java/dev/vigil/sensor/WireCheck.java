@@ -49,6 +49,28 @@ final class WireCheck {
         }
         out.addAll(typeNumbers(btf));
         out.addAll(lossCauses(btf));
+        out.addAll(watchedActions(btf));
+        return out;
+    }
+
+    /** enum vigil_watched_action against FileEvent.WATCHED_ACTIONS, both ways: WATCHED_ + each name at its index (0 is none). */
+    static List<String> watchedActions(Btf btf) {
+        List<String> out = new ArrayList<>();
+        var c = btf.enumValues("vigil_watched_action");
+        if (c.isEmpty()) {
+            out.add("enum vigil_watched_action: not in the object's BTF");
+            return out;
+        }
+        List<String> names = dev.vigil.event.FileEvent.WATCHED_ACTIONS;
+        for (int i = 1; i < names.size(); i++) {
+            String name = "WATCHED_" + names.get(i).toUpperCase(java.util.Locale.ROOT);
+            if (!Long.valueOf(i).equals(c.get(name))) {
+                out.add("watched_change action " + names.get(i) + ": " + name + " is " + c.get(name) + " in C, " + i + " in Java");
+            }
+        }
+        if (c.size() != names.size() - 1) {
+            out.add("enum vigil_watched_action: " + c.size() + " actions in C, " + (names.size() - 1) + " in Java");
+        }
         return out;
     }
 

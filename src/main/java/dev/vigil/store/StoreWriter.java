@@ -37,6 +37,8 @@ public final class StoreWriter implements AutoCloseable {
     static final int QUEUE = 16_384, BATCH = 2_000;
     private static final long BATCH_NS = 200_000_000L;
     private static final int FLUSH = 64;
+    /** Rows the sensor's thread queues before it wakes the writer anyway (see {@link #gather(EnrichedEvent)}). */
+    static final int GATHERED = 1_024;
 
     private final Store store;
     private final BlockingQueue<Object> queue = new ArrayBlockingQueue<>(QUEUE);
@@ -51,6 +53,8 @@ public final class StoreWriter implements AutoCloseable {
     private final Thread thread;
     private volatile boolean closing;
     private volatile String lastError = "";
+    /** Rows queued since the last wakeup: a hint, not a count kept under a lock (a lost update only moves a wakeup). */
+    private int gathered;
     private long nextRetentionNs = System.nanoTime();
 
     public StoreWriter(Store store, Duration keep, long maxBytes) {
@@ -108,10 +112,6 @@ public final class StoreWriter implements AutoCloseable {
         gathered = 0;
         java.util.concurrent.locks.LockSupport.unpark(thread);
     }
-
-    static final int GATHERED = 1_024;
-    /** Rows queued since the last wakeup: a hint, not a count kept under a lock (a lost update only moves a wakeup). */
-    private int gathered;
 
     private void offer(EventRow row) {
         if (!queue.offer(row)) {
