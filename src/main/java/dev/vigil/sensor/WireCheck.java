@@ -53,6 +53,18 @@ final class WireCheck {
         return out;
     }
 
+    /** Each of `names` from index `from` on, as `prefix` + its name in upper case, against its index in the C enum `c`. */
+    private static List<String> inOrder(java.util.Map<String, Long> c, String what, String prefix, List<String> names, int from) {
+        List<String> out = new ArrayList<>();
+        for (int i = from; i < names.size(); i++) {
+            String name = prefix + names.get(i).toUpperCase(java.util.Locale.ROOT);
+            if (!Long.valueOf(i).equals(c.get(name))) {
+                out.add(what + " " + names.get(i) + ": " + name + " is " + c.get(name) + " in C, " + i + " in Java");
+            }
+        }
+        return out;
+    }
+
     /** enum vigil_watched_action against FileEvent.WATCHED_ACTIONS, both ways: WATCHED_ + each name at its index (0 is none). */
     static List<String> watchedActions(Btf btf) {
         List<String> out = new ArrayList<>();
@@ -62,12 +74,7 @@ final class WireCheck {
             return out;
         }
         List<String> names = dev.vigil.event.FileEvent.WATCHED_ACTIONS;
-        for (int i = 1; i < names.size(); i++) {
-            String name = "WATCHED_" + names.get(i).toUpperCase(java.util.Locale.ROOT);
-            if (!Long.valueOf(i).equals(c.get(name))) {
-                out.add("watched_change action " + names.get(i) + ": " + name + " is " + c.get(name) + " in C, " + i + " in Java");
-            }
-        }
+        out.addAll(inOrder(c, "watched_change action", "WATCHED_", names, 1));
         if (c.size() != names.size() - 1) {
             out.add("enum vigil_watched_action: " + c.size() + " actions in C, " + (names.size() - 1) + " in Java");
         }
@@ -83,12 +90,7 @@ final class WireCheck {
             return out;
         }
         String[] causes = LossReport.KERNEL_CAUSES;
-        for (int i = 0; i < causes.length; i++) {
-            String name = "L_" + causes[i].toUpperCase(java.util.Locale.ROOT);
-            if (!Long.valueOf(i).equals(c.get(name))) {
-                out.add("loss cause " + causes[i] + ": " + name + " is " + c.get(name) + " in C, " + i + " in Java");
-            }
-        }
+        out.addAll(inOrder(c, "loss cause", "L_", List.of(causes), 0));
         if (!Long.valueOf(causes.length).equals(c.get("L_CAUSES"))) {
             out.add("enum vigil_loss: L_CAUSES is " + c.get("L_CAUSES") + " in C, " + causes.length + " causes in Java");
         }
