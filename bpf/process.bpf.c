@@ -57,21 +57,31 @@ static __always_inline void fd_info_of(struct file *f, struct fd_info *info)
 
 /*
  * First inet socket on fd 0 or 1 of the task or one of its 4 nearest ancestors; returns the
- * tgid holding it (0: none). A global function (verified once) on direct loads.
+ * tgid holding it (0: none). A global function (verified once) on direct loads. Ancestors
+ * mostly hold the very files their children inherited (a terminal, a pipe, /dev/null): a file
+ * already found not to be an inet socket is not read again.
  */
 __noinline __u32 find_socket_peer_once(struct inet_pair *peer, __u64 task_addr)
 {
 	struct task_struct *task = as_task((void *)task_addr);
 	if (!peer)
 		return 0;
+	struct file *seen0 = NULL, *seen1 = NULL;
 #pragma unroll
 	for (int level = 0; level < 5; level++) {
 		if (!task)
 			return 0;
 #pragma unroll
 		for (int fd = 0; fd < 2; fd++) {
-			if (sock_pair(file_sock(fd_file(task, fd)), peer))
+			struct file *f = fd_file(task, fd);
+			if (!f || f == seen0 || f == seen1)
+				continue;
+			if (sock_pair(file_sock(f), peer))
 				return task->tgid;
+			if (fd == 0)
+				seen0 = f;
+			else
+				seen1 = f;
 		}
 		struct task_struct *parent = task->real_parent;
 		if (!parent || parent->tgid <= 1)
