@@ -66,7 +66,7 @@ static __always_inline __u32 is_watched(struct file *f)
 	k.dir_ino = p->d_inode->i_ino;
 	k.dev = d->d_sb->s_dev;
 	bits |= watch_bits(&watched, &k);
-	bpf_probe_read_kernel_str(k.name, sizeof(k.name), BPF_CORE_READ(d, d_name.name));
+	bpf_probe_read_kernel_str(k.name, sizeof(k.name), d->d_name.name);
 	bits |= watch_bits(&watched, &k);
 	/*
 	 * A container's own copy of a watched file (its image's /etc/shadow) is another inode, whose
@@ -85,11 +85,11 @@ static __always_inline __u32 is_watched(struct file *f)
 	/* a tree: a directory above the parent (which was looked up as a directory already) */
 	__builtin_memset(k.name, 0, sizeof(k.name));
 	for (int i = 0; i < WATCH_TREE_DEPTH; i++) {
-		struct dentry *up = BPF_CORE_READ(p, d_parent);
+		struct dentry *up = p->d_parent; /* loads through the file's read-only cast: no helper call per level */
 		if (!up || up == p)
 			break;
 		p = up;
-		k.dir_ino = BPF_CORE_READ(p, d_inode, i_ino);
+		k.dir_ino = p->d_inode->i_ino;
 		__u32 v = watch_bits(&watched, &k);
 		if (v & WATCH_TREE)
 			bits |= v;
