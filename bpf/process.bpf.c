@@ -285,8 +285,6 @@ int BPF_PROG(process__exit, struct task_struct *task, bool group_dead)
 	if (!group_dead)
 		return 0;
 	__u32 tgid = task->tgid;
-	if (bpf_map_lookup_elem(&cred_source, &tgid)) /* a look-up takes no lock; most processes have no entry */
-		bpf_map_delete_elem(&cred_source, &tgid);
 	struct vigil_config *c = cfg();
 	if (!c || c->agent_tgid == tgid || !wanted(T_EXIT))
 		return 0;

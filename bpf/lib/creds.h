@@ -5,13 +5,25 @@
 
 #include "common.h"
 
-/* Processes whose root credentials have an explanation on record: a set-uid exec or a set*uid call. */
+/*
+ * Processes whose root credentials have an explanation on record (a set-uid exec or a set*uid
+ * call), marked on the thread group leader's task (task local storage). The mark lives and dies
+ * with the task: a reused pid never inherits it, and an exit costs nothing (a hash map keyed by
+ * tgid cost every exit a look-up, 0.45 us here, to delete the few entries; docs/benchmarks.md).
+ */
 struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 65536);
-	__type(key, __u32);
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
 	__type(value, __u32);
-} cred_source SEC(".maps");
+} root_explained SEC(".maps");
+
+/* The mark of `task`'s process, made (unset) when `create` and it has none; NULL when it has none, or under recursion. */
+static __always_inline __u32 *explained(struct task_struct *task, bool create)
+{
+	struct task_struct *leader = task->group_leader;
+	return leader ? bpf_task_storage_get(&root_explained, leader, 0, create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0) : NULL;
+}
 
 /*
  * The real uid each process last had where Vigil saw it (its exec, its last set*uid call), with
@@ -56,8 +68,9 @@ static __always_inline __u32 uid_before(struct task_struct *task)
 
 static __always_inline void mark_cred_source(struct task_struct *task)
 {
-	__u32 tgid = task->tgid, one = 1;
-	bpf_map_update_elem(&cred_source, &tgid, &one, BPF_ANY);
+	__u32 *mark = explained(task, true);
+	if (mark)
+		*mark = 1;
 }
 
 static __always_inline bool has_root(struct cred_ids *c)
@@ -113,8 +126,8 @@ static __always_inline void check_privesc(struct task_struct *task, __u32 at)
 	fill_cred(&e->p_cred, parent);
 	if (has_root(&e->p_cred) || parent->tgid == 0)
 		return;
-	__u32 tgid = task->tgid;
-	if (bpf_map_lookup_elem(&cred_source, &tgid))
+	__u32 *mark = explained(task, false);
+	if (mark && *mark)
 		return;
 	mark_cred_source(task);
 	fill_header(&e->hdr, task, T_PRIVILEGE_ESCALATION, sizeof(*e));
