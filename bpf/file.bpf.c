@@ -43,6 +43,28 @@ struct {
 
 #define WATCH_TREE_DEPTH 16 /* directory levels an open walks up to find a watched tree */
 
+/*
+ * A bit for every (inode, device) some key of the two maps above names (a file's own inode, a
+ * directory whose entries or tree are watched), at (inode ^ device) modulo the bits: userspace
+ * sets it before it writes the key, and never clears it. An open looks the maps up only where
+ * a bit is set: most opens are of files nobody watches, and their three hash look-ups were half
+ * of an open's cost (docs/benchmarks.md). An array's look-up is inlined: no helper call.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1024);
+	__type(key, __u32);
+	__type(value, __u64);
+} watch_hints SEC(".maps");
+
+static __always_inline bool hinted(__u64 ino, __u32 dev)
+{
+	__u32 bit = (__u32)((ino ^ dev) & (1024 * 64 - 1));
+	__u32 word = bit >> 6;
+	__u64 *w = bpf_map_lookup_elem(&watch_hints, &word);
+	return w && (*w & (1ULL << (bit & 63)));
+}
+
 static __always_inline __u32 watch_bits(void *map, void *key)
 {
 	__u32 *v = bpf_map_lookup_elem(map, key);
@@ -59,22 +81,26 @@ static __always_inline __u32 is_watched(struct file *f)
 	struct inode *inode = f->f_inode;
 	ik.ino = inode->i_ino;
 	ik.dev = inode->i_sb->s_dev;
-	__u32 bits = watch_bits(&watched_inodes, &ik);
+	__u32 bits = hinted(ik.ino, ik.dev) ? watch_bits(&watched_inodes, &ik) : 0;
 	struct watch_key k = {};
 	struct dentry *d = f->f_path.dentry;
 	struct dentry *p = d->d_parent;
 	k.dir_ino = p->d_inode->i_ino;
 	k.dev = d->d_sb->s_dev;
-	bits |= watch_bits(&watched, &k);
-	bpf_probe_read_kernel_str(k.name, sizeof(k.name), d->d_name.name);
-	bits |= watch_bits(&watched, &k);
+	if (hinted(k.dir_ino, k.dev)) {
+		bits |= watch_bits(&watched, &k);
+		bpf_probe_read_kernel_str(k.name, sizeof(k.name), d->d_name.name);
+		bits |= watch_bits(&watched, &k);
+	}
 	/*
 	 * A container's own copy of a watched file (its image's /etc/shadow) is another inode, whose
 	 * keys userspace adds once it has seen the container start: until then, and for a program
 	 * that opens it at once, a watched file's name anywhere on an overlay matches (key: directory
 	 * 0, device 0). Userspace reads the path the event carries.
 	 */
-	if (!bits && inode->i_sb->s_magic == OVERLAYFS_SUPER_MAGIC) {
+	if (!bits && inode->i_sb->s_magic == OVERLAYFS_SUPER_MAGIC && hinted(0, 0)) {
+		if (!k.name[0]) /* not read above: the directory had no keys */
+			bpf_probe_read_kernel_str(k.name, sizeof(k.name), d->d_name.name);
 		k.dir_ino = 0;
 		k.dev = 0;
 		bits |= watch_bits(&watched, &k);
@@ -90,6 +116,8 @@ static __always_inline __u32 is_watched(struct file *f)
 			break;
 		p = up;
 		k.dir_ino = p->d_inode->i_ino;
+		if (!hinted(k.dir_ino, k.dev))
+			continue;
 		__u32 v = watch_bits(&watched, &k);
 		if (v & WATCH_TREE)
 			bits |= v;

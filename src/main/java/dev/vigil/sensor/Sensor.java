@@ -57,6 +57,7 @@ public final class Sensor implements AutoCloseable {
     private final Event previousTamper;
     /** The watch list's three kernel maps (by directory and name, by inode, by path prefix); null when no file hook is on. */
     private BpfMap watchedByName, watchedByInode, watchedPrefixes;
+    private WatchHints watchHints;
     /** Every path asked to be watched with what it reports (Watch bits), so inode keys can follow files replaced under the same name. */
     private final Map<Path, Integer> watchBits = new java.util.LinkedHashMap<>();
     /** The configuration as written to the kernel, rewritten when the first subtree watch arrives. */
@@ -338,6 +339,7 @@ public final class Sensor implements AutoCloseable {
             if (hooks.contains(EventType.FILE_READ) || hooks.contains(EventType.FILE_WRITE) || hooks.contains(EventType.WATCHED_CHANGE)) {
                 watchedByName = obj.map("watched");
                 watchedByInode = obj.map("watched_inodes");
+                watchHints = new WatchHints(obj.map("watch_hints"));
                 watchedPrefixes = obj.map("watched_prefixes");
                 watch(options.watchPaths());
                 for (Watch w : options.watches()) {
@@ -513,6 +515,7 @@ public final class Sensor implements AutoCloseable {
         }
         int all = had == null ? bits : had | bits;
         try {
+            watchHints.set(0, 0, arena);
             watchedByName.update(nameKey(new WatchKey(0, 0, name), arena), arena.allocateFrom(JAVA_INT, all));
             overlayNames.put(name, all);
         } catch (RuntimeException full) {
@@ -533,6 +536,7 @@ public final class Sensor implements AutoCloseable {
             if (Files.isRegularFile(p, LinkOption.NOFOLLOW_LINKS)) {
                 WatchKey own = new WatchKey((long) Files.getAttribute(p, "unix:ino", LinkOption.NOFOLLOW_LINKS),
                         kernelDev((long) Files.getAttribute(p, "unix:dev", LinkOption.NOFOLLOW_LINKS)), null);
+                watchHints.set(own.ino(), own.dev(), arena);
                 watchedByInode.update(inodeKey(List.of(own.ino(), (long) own.dev()), arena), value);
                 out.add(own);
             }
@@ -547,6 +551,7 @@ public final class Sensor implements AutoCloseable {
                 return out;
             }
             WatchKey named = new WatchKey((long) Files.getAttribute(keyDir, "unix:ino"), kernelDev((long) Files.getAttribute(keyDir, "unix:dev")), name);
+            watchHints.set(named.ino(), named.dev(), arena);
             watchedByName.update(nameKey(named, arena), value);
             out.add(named);
         } catch (IOException | UnsupportedOperationException unreadable) {
