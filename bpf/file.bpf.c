@@ -46,20 +46,23 @@ struct {
 /*
  * A bit for every (inode, device) some key of the two maps above names (a file's own inode, a
  * directory whose entries or tree are watched), at (inode ^ device) modulo the bits: userspace
- * sets it before it writes the key, and never clears it. An open looks the maps up only where
- * a bit is set: most opens are of files nobody watches, and their three hash look-ups were half
- * of an open's cost (docs/benchmarks.md). An array's look-up is inlined: no helper call.
+ * (WatchHints, which reads the size from the map) sets it before it writes the key, and never
+ * clears it. An open looks the maps up only where a bit is set: most opens are of files nobody
+ * watches, and deciding so was half of an open's cost (docs/benchmarks.md). An array's look-up
+ * is inlined: no helper call.
  */
+#define WATCH_HINT_WORDS 1024 /* a power of two */
+
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1024);
+	__uint(max_entries, WATCH_HINT_WORDS);
 	__type(key, __u32);
 	__type(value, __u64);
 } watch_hints SEC(".maps");
 
 static __always_inline bool hinted(__u64 ino, __u32 dev)
 {
-	__u32 bit = (__u32)((ino ^ dev) & (1024 * 64 - 1));
+	__u32 bit = (__u32)((ino ^ dev) & (WATCH_HINT_WORDS * 64 - 1));
 	__u32 word = bit >> 6;
 	__u64 *w = bpf_map_lookup_elem(&watch_hints, &word);
 	return w && (*w & (1ULL << (bit & 63)));

@@ -9,7 +9,7 @@
  * Processes whose root credentials have an explanation on record (a set-uid exec or a set*uid
  * call), marked on the thread group leader's task (task local storage). The mark lives and dies
  * with the task: a reused pid never inherits it, and an exit costs nothing (a hash map keyed by
- * tgid cost every exit a look-up, 0.45 us here, to delete the few entries; docs/benchmarks.md).
+ * tgid cost every exit a look-up, about 0.4 us here, to delete the few entries; docs/benchmarks.md).
  */
 struct {
 	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
