@@ -593,9 +593,11 @@ static __always_inline struct file *fd_file(struct task_struct *task, long fd)
 	unsigned int max = fdt->max_fds;
 	if (fd < 0 || fd >= max)
 		return NULL;
-	/* the fd array read as untyped read-only memory: a guarded load, not a helper call */
-	struct file **array = bpf_rdonly_cast(fdt->fd, 0);
-	return as_file(array[fd]);
+	/* a helper call: a read-only cast to untyped memory would be a load, but kernels before 6.17 refuse it */
+	struct file **array = fdt->fd;
+	struct file *f = NULL;
+	bpf_probe_read_kernel(&f, sizeof(f), &array[fd]);
+	return as_file(f);
 }
 
 static __always_inline __u32 put_file_path(void *rec, __u32 pos, struct str_ref *ref, struct file *f, __u32 type)
