@@ -57,6 +57,7 @@ public final class Sensor implements AutoCloseable {
     private final Event previousTamper;
     /** The watch list's three kernel maps (by directory and name, by inode, by path prefix); null when no file hook is on. */
     private BpfMap watchedByName, watchedByInode, watchedPrefixes;
+    /** Which (inode, device) the two key maps above name, for opens to test first; set before each key is written. */
     private WatchHints watchHints;
     /** Every path asked to be watched with what it reports (Watch bits), so inode keys can follow files replaced under the same name. */
     private final Map<Path, Integer> watchBits = new java.util.LinkedHashMap<>();

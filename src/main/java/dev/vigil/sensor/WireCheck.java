@@ -53,6 +53,16 @@ final class WireCheck {
         return out;
     }
 
+    /** The C enum `name`'s values from the object's BTF; null, with the reason added to `out`, when the BTF has none. */
+    private static java.util.Map<String, Long> cEnum(Btf btf, String name, List<String> out) {
+        var c = btf.enumValues(name);
+        if (c.isEmpty()) {
+            out.add("enum " + name + ": not in the object's BTF");
+            return null;
+        }
+        return c;
+    }
+
     /** Each of `names` from index `from` on, as `prefix` + its name in upper case, against its index in the C enum `c`. */
     private static List<String> inOrder(java.util.Map<String, Long> c, String what, String prefix, List<String> names, int from) {
         List<String> out = new ArrayList<>();
@@ -68,9 +78,8 @@ final class WireCheck {
     /** enum vigil_watched_action against FileEvent.WATCHED_ACTIONS, both ways: WATCHED_ + each name at its index (0 is none). */
     static List<String> watchedActions(Btf btf) {
         List<String> out = new ArrayList<>();
-        var c = btf.enumValues("vigil_watched_action");
-        if (c.isEmpty()) {
-            out.add("enum vigil_watched_action: not in the object's BTF");
+        var c = cEnum(btf, "vigil_watched_action", out);
+        if (c == null) {
             return out;
         }
         List<String> names = dev.vigil.event.FileEvent.WATCHED_ACTIONS;
@@ -84,9 +93,8 @@ final class WireCheck {
     /** enum vigil_loss against LossReport: each cause L_ + its name at its index, their count, and the all-hooks slot. */
     static List<String> lossCauses(Btf btf) {
         List<String> out = new ArrayList<>();
-        var c = btf.enumValues("vigil_loss");
-        if (c.isEmpty()) {
-            out.add("enum vigil_loss: not in the object's BTF");
+        var c = cEnum(btf, "vigil_loss", out);
+        if (c == null) {
             return out;
         }
         String[] causes = LossReport.KERNEL_CAUSES;
@@ -106,9 +114,8 @@ final class WireCheck {
     /** Each C enumerator of enum vigil_type against the Java type T_ + name, both ways; T_SLOTS is a size. */
     static List<String> typeNumbers(Btf btf) {
         List<String> out = new ArrayList<>();
-        var c = btf.enumValues("vigil_type");
-        if (c.isEmpty()) {
-            out.add("enum vigil_type: not in the object's BTF");
+        var c = cEnum(btf, "vigil_type", out);
+        if (c == null) {
             return out;
         }
         for (EventType t : EventType.values()) {
