@@ -452,11 +452,16 @@ public final class Fields {
     private static Map<String, String> environment(Map<String, Object> e) {
         Environment last = lastEnvironment;
         long now = epoch;
-        List<String> env = list(e.get("env"));
-        // the same event, or the same list, which cannot have changed if it is immutable (copyOf returns such a list itself)
-        if ((last.event == e && last.epoch == now) || (last.env == env && List.copyOf(env) == env)) {
+        if (last.event == e && last.epoch == now) {
             return last.byName;
         }
+        Object raw = e.get("env");
+        // the same list, which cannot have changed if it is immutable (copyOf returns such a list itself); checked before
+        // list() reads every element
+        if (last.env == raw && List.copyOf(last.env) == last.env) {
+            return last.byName;
+        }
+        List<String> env = list(raw);
         Map<String, String> byName = new HashMap<>(env.size() * 2);
         for (String kv : env) {
             int eq = kv.indexOf('=');

@@ -116,21 +116,10 @@ public final class KernelEventStream implements EventStream {
         }
         started = true;
         try {
-            long lastFlush = System.nanoTime();
             DrainPace pace = new DrainPace();
+            long lastFlush = System.nanoTime();
             while (!closing) {
-                // the first record after a drain wakes the reader; then more gather (a burst cuts that short)
-                if (!sensor.recordsLeft() && sensor.awaitRecords(IDLE_WAIT_MS) && !closing) {
-                    sensor.awaitRecords(pace.gatherMs(System.nanoTime()));
-                }
-                int delivered = sensor.drain();
-                long now = System.nanoTime();
-                pace.drained(delivered, now);
-                // after events, and once a second when idle (time-based work: windows that close with no event)
-                if (delivered > 0 || now - lastFlush > 1_000_000_000L) {
-                    flushers.forEach(Runnable::run);
-                    lastFlush = now;
-                }
+                lastFlush = round(pace, lastFlush);
             }
         } catch (RuntimeException e) {
             for (Consumer<Throwable> eh : errors) {
@@ -139,6 +128,27 @@ public final class KernelEventStream implements EventStream {
         } finally {
             shutdown();
         }
+    }
+
+    /**
+     * One wait and drain; returns when the flushers last ran. A method of its own so that the JIT
+     * compiles it after a few rounds: a loop body inlined in {@link #start} ran interpreted until
+     * on-stack replacement, which a loop of one round per wakeup reaches late.
+     */
+    private long round(DrainPace pace, long lastFlush) {
+        // the first record after a drain wakes the reader; then more gather (a burst cuts that short)
+        if (!sensor.recordsLeft() && sensor.awaitRecords(IDLE_WAIT_MS) && !closing) {
+            sensor.awaitRecords(pace.gatherMs(System.nanoTime()));
+        }
+        int delivered = sensor.drain();
+        long now = System.nanoTime();
+        pace.drained(delivered, now);
+        // after events, and once a second when idle (time-based work: windows that close with no event)
+        if (delivered > 0 || now - lastFlush > 1_000_000_000L) {
+            flushers.forEach(Runnable::run);
+            return now;
+        }
+        return lastFlush;
     }
 
     @Override

@@ -71,6 +71,11 @@ public final class JsonWriter implements FieldSink {
     @Override
     public void ancestry(PidTree tree) {
         field("pid_tree", tree.elkeid());
+        ancestors(tree);
+    }
+
+    /** {@code ancestors} alone, without the {@code pid_tree} string that renders the same chain. */
+    public void ancestors(PidTree tree) {
         key("ancestors");
         sb.append('[');
         for (int i = 0; i < tree.nodes().size(); i++) {

@@ -60,6 +60,7 @@ public final class SharedValues {
     final class Splitter implements FieldSink {
         private final JsonWriter json;
         private final StringBuilder refs = new StringBuilder();
+        private final LeftOut leftOut = new LeftOut();
         private SQLException failed;
         private Columns columns;
 
@@ -71,11 +72,16 @@ public final class SharedValues {
         void begin(Columns columns) {
             this.columns = columns.reset();
             refs.setLength(0);
+            leftOut.begin();
             failed = null;
         }
 
-        /** The {@code shared} column: {"field":id,…}, or null when the event had no repeated field. */
+        /** The {@code shared} column: {"field":id,…}, or null when the event had no repeated field and left nothing out. */
         String refs() throws SQLException {
+            LeftOut.Value left = leftOut.value();
+            if (left != null) {
+                ref(LeftOut.REF, left);
+            }
             if (failed != null) {
                 throw failed;
             }
@@ -85,9 +91,14 @@ public final class SharedValues {
         @Override
         public void field(String name, String value) {
             columns.field(name, value);
-            if (value != null && !value.isEmpty() && Catalogue.REPEATED.contains(name)) {
+            if (value == null || value.isEmpty()) {
+                leftOut.emptyText(name);
+            } else if (LeftOut.GIVEN.contains(name)) {
+                leftOut.given(name);
+            } else if (Catalogue.REPEATED.contains(name)) {
                 shared(name, value);
             } else {
+                leftOut.kept();
                 json.field(name, value);
             }
         }
@@ -95,9 +106,12 @@ public final class SharedValues {
         @Override
         public void field(String name, List<String> values) {
             columns.field(name, values);
-            if (!values.isEmpty() && Catalogue.REPEATED.contains(name)) {
+            if (values.isEmpty()) {
+                leftOut.emptyList(name);
+            } else if (Catalogue.REPEATED.contains(name)) {
                 shared(name, values);
             } else {
+                leftOut.kept();
                 json.field(name, values);
             }
         }
@@ -105,21 +119,38 @@ public final class SharedValues {
         @Override
         public void field(String name, long value) {
             columns.field(name, value);
-            json.field(name, value);
+            if (value == 0) {
+                leftOut.zero(name);
+            } else {
+                leftOut.kept();
+                json.field(name, value);
+            }
         }
 
         @Override
         public void field(String name, boolean value) {
-            json.field(name, value);
+            if (!value) {
+                leftOut.no(name);
+            } else {
+                leftOut.kept();
+                json.field(name, true);
+            }
         }
 
         @Override
         public void ancestry(PidTree tree) {
-            json.ancestry(tree);
+            leftOut.given("pid_tree");
+            leftOut.kept();
+            json.ancestors(tree);
         }
 
         private void shared(String name, Object value) {
+            leftOut.kept();
             json.field(name, (Object) null);
+            ref(name, value);
+        }
+
+        private void ref(String name, Object value) {
             try {
                 refs.append(refs.isEmpty() ? "{\"" : ",\"").append(name).append("\":").append(id(value, columns.ts));
             } catch (SQLException e) {
@@ -146,7 +177,7 @@ public final class SharedValues {
         }
         long id = nextId++;
         insert.setLong(1, id);
-        insert.setString(2, valueJson.json(value));
+        insert.setString(2, value instanceof LeftOut.Value v ? v.json() : valueJson.json(value));
         insert.setLong(3, ts);
         insert.executeUpdate();
         ids.put(value, new Row(id, ts));
@@ -196,7 +227,9 @@ public final class SharedValues {
             try {
                 for (var f : json.readTree(refs).properties()) {
                     JsonNode v = value(f.getValue().asLong());
-                    if (v != null) {
+                    if (v != null && f.getKey().equals(LeftOut.REF)) {
+                        LeftOut.restore(event, v);
+                    } else if (v != null) {
                         event.set(f.getKey(), v);
                     }
                 }

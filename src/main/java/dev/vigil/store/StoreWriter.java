@@ -69,7 +69,7 @@ public final class StoreWriter implements AutoCloseable {
      * kept as rows: at their rates the disk would compete with the sensor for the CPU. Alerts keep
      * the events they matched; a process's exit still ends its row.
      */
-    static final java.util.Set<String> NOT_STORED = java.util.Set.of("open", "write", "exit_group", "nanosleep", "mprotect",
+    public static final java.util.Set<String> NOT_STORED = java.util.Set.of("open", "write", "exit_group", "nanosleep", "mprotect",
             "tkill", "tgkill", "fork", "cgroup");
 
     /**
@@ -205,38 +205,49 @@ public final class StoreWriter implements AutoCloseable {
      */
     private void loop() {
         try (Transaction tx = new Transaction(store.connection())) {
-            while (!closing || !queue.isEmpty()) {
-                Object item = queue.poll();
-                if (item == null) {
-                    long wait = tx.items == 0 ? Math.max(1, nextRetentionNs - System.nanoTime()) : tx.deadline - System.nanoTime();
-                    if (wait > 0) {
-                        java.util.concurrent.locks.LockSupport.parkNanos(this, wait);
-                        if (Thread.currentThread().isInterrupted()) { // close() does not interrupt; whoever did gets what was written committed
-                            break;
-                        }
-                        item = queue.poll();
-                    }
-                }
-                if (item != null) {
-                    tx.write(item);
-                }
-                if (waitingForRoom) {
-                    synchronized (room) {
-                        waitingForRoom = false;
-                        room.notifyAll();
-                    }
-                }
-                if (tx.items > 0 && (tx.items >= BATCH || System.nanoTime() >= tx.deadline)) {
-                    tx.commit();
-                }
-                if (tx.items == 0) {
-                    retention();
-                }
+            boolean interrupted = false;
+            while ((!closing || !queue.isEmpty()) && !interrupted) {
+                interrupted = !step(tx);
             }
             tx.commit();
         } catch (SQLException e) {
             lastError = String.valueOf(e.getMessage());
         }
+    }
+
+    /**
+     * Writes the next item, waiting for one when none is queued; false when the thread was
+     * interrupted. A method of its own so that the JIT compiles it after a few items: the body of
+     * {@link #loop} ran interpreted until on-stack replacement, tens of thousands of items later.
+     */
+    private boolean step(Transaction tx) throws SQLException {
+        Object item = queue.poll();
+        if (item == null) {
+            long wait = tx.items == 0 ? Math.max(1, nextRetentionNs - System.nanoTime()) : tx.deadline - System.nanoTime();
+            if (wait > 0) {
+                java.util.concurrent.locks.LockSupport.parkNanos(this, wait);
+                if (Thread.currentThread().isInterrupted()) { // close() does not interrupt; whoever did gets what was written committed
+                    return false;
+                }
+                item = queue.poll();
+            }
+        }
+        if (item != null) {
+            tx.write(item);
+        }
+        if (waitingForRoom) {
+            synchronized (room) {
+                waitingForRoom = false;
+                room.notifyAll();
+            }
+        }
+        if (tx.items > 0 && (tx.items >= BATCH || System.nanoTime() >= tx.deadline)) {
+            tx.commit();
+        }
+        if (tx.items == 0) {
+            retention();
+        }
+        return true;
     }
 
     /** The writer's open transaction, with its statements prepared once. */

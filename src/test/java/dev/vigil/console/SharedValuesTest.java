@@ -2,6 +2,7 @@ package dev.vigil.console;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import dev.vigil.enrich.EnrichedEvent;
 import dev.vigil.enrich.Enricher;
 import dev.vigil.enrich.ProcessCache;
@@ -32,6 +33,66 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class SharedValuesTest {
     private static final ObjectMapper JSON = new ObjectMapper();
+
+    private static List<String> names(JsonNode event) {
+        List<String> out = new ArrayList<>();
+        event.fieldNames().forEachRemaining(out::add);
+        return out;
+    }
+
+    /**
+     * What a row leaves out (empty values, fields the others give) comes back in its place, for every
+     * file and task event type: a type whose own code wrote a field twice or left one out when empty
+     * reads back as the sink wrote it.
+     */
+    @Test
+    void everyFileAndTaskEventComesBackAsTheSinkWroteIt() throws Exception {
+        List<EnrichedEvent> events = new ArrayList<>();
+        Enricher enricher = new Enricher(ProcessCache.empty(), events::add, "h");
+        RecordDecoder decoder = new RecordDecoder();
+        try (Arena arena = Arena.ofConfined()) {
+            int pid = 1 << 22;
+            for (EventType t : EventType.values()) {
+                String record = t.def().record();
+                for (long arg : new long[] {0, 9, pid}) {
+                    pid++;
+                    if (record.equals("file_event")) {
+                        enricher.accept(decoder.decode(SampleRecords.file(arena, t.number(), pid, 5_000L + pid, "x<y\"z", "",
+                                arg == 0 ? "" : "/etc/shadow\u001b[31m", arg, (int) arg)));
+                    } else if (record.equals("task_event") && t != EventType.EXIT) {
+                        enricher.accept(decoder.decode(SampleRecords.task(arena, t.number(), pid, 1, 5_000L + pid, "", arg)));
+                    }
+                }
+            }
+        }
+        assertTrue(events.size() > 40, events.size() + " events");
+        Path dir = Files.createTempDirectory("vigil-leftout");
+        try {
+            try (Store store = Store.open(dir)) {
+                StoreWriter w = new StoreWriter(store, Duration.ofDays(7), 1L << 30);
+                events.forEach(w::event);
+                w.close();
+                assertEquals(0, w.dropped(), w.lastError());
+            }
+            EventJson sink = new EventJson();
+            try (StoreReader reader = new StoreReader(dir.resolve("vigil.db"))) {
+                for (EnrichedEvent e : events) {
+                    if (StoreWriter.NOT_STORED.contains(e.event().type().eventName())) {
+                        continue;
+                    }
+                    JsonNode written = JSON.readTree(sink.write(e).toString());
+                    ArrayNode stored = reader.eventsOf(e.execId(), 10);
+                    assertEquals(1, stored.size(), written.toString());
+                    assertEquals(written, stored.get(0), e.event().type().eventName());
+                    assertEquals(names(written), names(stored.get(0)), e.event().type().eventName() + ": the sink's order");
+                }
+            }
+        } finally {
+            try (Stream<Path> files = Files.walk(dir)) {
+                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
 
     @Test
     void execsSharingAnEnvironmentComeBackWhole() throws Exception {
@@ -70,6 +131,7 @@ class SharedValuesTest {
                     JsonNode written = JSON.readTree(sink.write(e).toString());
                     JsonNode stored = reader.eventsOf(e.execId(), 10).get(0);
                     assertEquals(written, stored, "exec " + i);
+                    assertEquals(names(written), names(stored), "exec " + i + ": the fields in the sink's order");
                     assertTrue(stored.path("env").size() == (i % 100 == 99 ? 3 : 4));
                 }
                 var first = reader.process(events.get(0).execId());
