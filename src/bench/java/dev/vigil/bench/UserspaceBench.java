@@ -8,6 +8,7 @@ import dev.vigil.detect.RuleSet;
 import dev.vigil.enrich.EnrichedEvent;
 import dev.vigil.enrich.Enricher;
 import dev.vigil.enrich.ProcessCache;
+import dev.vigil.event.PidTree;
 import dev.vigil.sensor.RecordDecoder;
 import dev.vigil.sensor.SampleRecords;
 import dev.vigil.store.Store;
@@ -81,8 +82,12 @@ final class UserspaceBench {
         for (int i = 0; i < n; i++) {
             int pid = (1 << 23) + i;
             long start = 1_000_000L + i;
-            out.add(new Records(SampleRecords.exec(arena, new SampleRecords.Exec(pid, start, "cc", "/usr/bin/cc",
-                    List.of("cc", "-O2", "-c", "src/file" + i + ".c", "-o", "obj/file" + i + ".o"), env, "/home/build/src", "make"))));
+            var exec = SampleRecords.exec(arena, new SampleRecords.Exec(pid, start, "cc", "/usr/bin/cc",
+                    List.of("cc", "-O2", "-c", "src/file" + i + ".c", "-o", "obj/file" + i + ".o"), env, "/home/build/src", "make"));
+            // as make runs a compiler: through a shell of its own, under make, the user's shell and the ssh session
+            out.add(new Records(SampleRecords.withAncestry(exec, List.of(new PidTree.Node(pid, start, "cc"),
+                    new PidTree.Node(pid - 1, start - 1, "sh"), new PidTree.Node(4_000, 900_000, "make"), new PidTree.Node(3_000, 800_000, "bash"),
+                    new PidTree.Node(2_001, 700_000, "sshd"), new PidTree.Node(2_000, 600_000, "sshd"), new PidTree.Node(1, 1, "systemd")))));
         }
         return out;
     }

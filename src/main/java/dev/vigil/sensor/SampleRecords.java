@@ -34,6 +34,21 @@ public final class SampleRecords {
         return withStrings(arena, Wire.EXEC, strings, 59, x.pid(), x.startTime(), x.comm(), x.parentComm());
     }
 
+    /** `exec` (an exec_event record) with its ancestry replaced by `nodes`, nearest first (the process itself first). */
+    public static MemorySegment withAncestry(MemorySegment exec, List<dev.vigil.event.PidTree.Node> nodes) {
+        long tree = Offsets.of(Wire.EXEC, "tree"), node = tree + Offsets.of(Wire.PID_TREE, "node");
+        int depth = Math.min(nodes.size(), Wire.TREE_DEPTH);
+        exec.set(JAVA_INT, tree, depth);
+        for (int i = 0; i < depth; i++) {
+            long at = node + i * Wire.ANCESTOR.byteSize();
+            exec.set(JAVA_INT, at, (int) nodes.get(i).pid());
+            exec.set(JAVA_LONG, at + Offsets.of(Wire.ANCESTOR, "start"), nodes.get(i).start());
+            exec.asSlice(at + Offsets.of(Wire.ANCESTOR, "comm"), Wire.COMM_LEN).fill((byte) 0);
+            comm(exec, at + Offsets.of(Wire.ANCESTOR, "comm"), nodes.get(i).comm());
+        }
+        return exec;
+    }
+
     /**
      * A file_event record of `type` (create_file 602, chmod 90, unlink 605…): process `pid` (child of
      * pid 1, `parentComm`) acted on `path` with `flags` (an open's) and `mode`.

@@ -18,11 +18,12 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The values of {@link Catalogue#REPEATED} fields (an exec's environment and capability sets), kept
- * once each in the {@code shared_values} table. An event's row holds the field as {@code null}, in
- * its place, and its {@code shared} column names the value's row ({@code {"env":12}}); readers put
- * the value back ({@link Reader}). A build's hundreds of execs share one environment and one or
- * two capability sets, which were two thirds of each exec's row and of the store's writing.
+ * Values many events repeat, kept once each in the {@code shared_values} table: those of
+ * {@link Catalogue#REPEATED} fields (an exec's environment and capability sets), and the list of
+ * what a row left out ({@link LeftOut}). An event's row holds a repeated field as {@code null}, in
+ * its place, and its {@code shared} column names the values' rows ({@code {"env":12,"*":3}});
+ * readers put the values back ({@link Reader}). A build's hundreds of execs share one environment
+ * and one or two capability sets, which were two thirds of each exec's row and of the store's writing.
  */
 public final class SharedValues {
     /** Values written lately and their rows: a value seen again costs a look-up, not a row. */

@@ -7,6 +7,7 @@ import dev.vigil.enrich.EnrichedEvent;
 import dev.vigil.enrich.Enricher;
 import dev.vigil.enrich.ProcessCache;
 import dev.vigil.event.EventType;
+import dev.vigil.event.PidTree;
 import dev.vigil.sensor.RecordDecoder;
 import dev.vigil.sensor.SampleRecords;
 import dev.vigil.sink.EventJson;
@@ -104,8 +105,14 @@ class SharedValuesTest {
         try (Arena arena = Arena.ofConfined()) {
             for (int i = 0; i < 300; i++) {
                 List<String> env = i % 100 == 99 ? other : build;
-                enricher.accept(decoder.decode(SampleRecords.exec(arena, new SampleRecords.Exec((1 << 23) + i, 1_000_000L + i, "cc",
-                        "/usr/bin/cc", List.of("cc", "-c", "f" + i + ".c"), env, "/src", "make"))));
+                var exec = SampleRecords.exec(arena, new SampleRecords.Exec((1 << 23) + i, 1_000_000L + i, "cc",
+                        "/usr/bin/cc", List.of("cc", "-c", "f" + i + ".c"), env, "/src", "make"));
+                if (i % 3 != 0) { // a compiler under a shell of its own, under one make, whose name is hostile
+                    SampleRecords.withAncestry(exec, List.of(new PidTree.Node((1 << 23) + i, 1_000_000L + i, "cc"),
+                            new PidTree.Node(5_000 + i, 900_000L + i, "sh"), new PidTree.Node(4_000, 800_000L, "make<\"\u001b"),
+                            new PidTree.Node(3_000, 700_000L, "bash"), new PidTree.Node(1, 1, "systemd")));
+                }
+                enricher.accept(decoder.decode(exec));
             }
             // the first exec's exit, as the sandbox exit hook delivers it: it ends that process's row
             enricher.accept(decoder.decode(SampleRecords.task(arena, EventType.EXIT.number(), 1 << 23, 1, 1_000_000L, "cc", 7)));
@@ -119,20 +126,21 @@ class SharedValuesTest {
                 }
                 w.close();
                 assertEquals(0, w.dropped(), w.lastError());
-                // two environments and the capability sets, not a copy per exec
+                // two environments, the capability sets and what the rows left out, not a copy per exec
                 long values = store.count("shared_values");
-                assertTrue(values >= 2 && values <= 6, values + " shared values for 300 execs of 2 environments");
+                assertTrue(values >= 3 && values <= 7, values + " shared values for 300 execs of 2 environments");
                 assertEquals(300, store.count("events"), "an exit has no row of its own");
             }
             EventJson sink = new EventJson();
             try (StoreReader reader = new StoreReader(dir.resolve("vigil.db"))) {
-                for (int i : new int[] {0, 1, 99, 150, 299}) {
+                for (int i : new int[] {0, 1, 2, 99, 150, 299}) {
                     EnrichedEvent e = events.get(i);
                     JsonNode written = JSON.readTree(sink.write(e).toString());
                     JsonNode stored = reader.eventsOf(e.execId(), 10).get(0);
                     assertEquals(written, stored, "exec " + i);
                     assertEquals(names(written), names(stored), "exec " + i + ": the fields in the sink's order");
                     assertTrue(stored.path("env").size() == (i % 100 == 99 ? 3 : 4));
+                    assertEquals(i % 3 == 0 ? 2 : 5, stored.path("ancestors").size(), stored.toString());
                 }
                 var first = reader.process(events.get(0).execId());
                 assertEquals(7, first.path("exit_code").asLong(), first.toString());
