@@ -24,6 +24,7 @@ public final class EventMaps {
             public void field(String name, long value) { m.put(name, value); }
             public void field(String name, boolean value) { m.put(name, value); }
             public void field(String name, List<String> values) { m.put(name, values); }
+            public void rendered(String name, java.util.function.Supplier<String> value) { m.put(name, new EventMap.Deferred(value::get)); }
             public void ancestry(PidTree tree) { // as FieldSink.into, made when a rule or an output reads it
                 m.put("pid_tree", new EventMap.Deferred(tree::elkeid));
                 m.put("ancestors", new EventMap.Deferred(() -> FieldSink.nodes(tree)));

@@ -32,7 +32,7 @@ public record EnrichedEvent(Event event, long wallTimeNs, String exe, String use
     public void fields(FieldSink out) {
         out.field("schema", SCHEMA);
         out.field("ts", wallTimeNs);
-        out.field("time", dev.vigil.event.WallTime.iso(wallTimeNs));
+        out.rendered("time", () -> dev.vigil.event.WallTime.iso(wallTimeNs));
         event.header().fields(out);
         if (!exe.isEmpty()) {
             out.field("exe", exe);

@@ -64,7 +64,7 @@ public record ExecEvent(
     @Override
     public void fields(FieldSink out) {
         out.field("exe", exe);
-        out.field("argv", argv());
+        out.rendered("argv", this::argv);
         out.field("args", args);
         out.field("argc", args.size());
         out.field("argv_truncated", argvTruncated);

@@ -16,6 +16,15 @@ public interface FieldSink {
     /** {@code pid_tree} (Elkeid's string) and {@code ancestors}, the same chain as [{pid, start, comm}], nearest first. */
     void ancestry(PidTree tree);
 
+    /**
+     * A text field that renders others ({@code time} of {@code ts}, {@code argv} of {@code args}):
+     * a sink that does without it (the store's row) or waits until it is read (the rules' form)
+     * never makes the text; by default it is made now.
+     */
+    default void rendered(String name, java.util.function.Supplier<String> value) {
+        field(name, value.get());
+    }
+
     /** A sink that puts every field into `map` (numbers as Long). */
     static FieldSink into(Map<String, Object> map) {
         return new FieldSink() {

@@ -67,6 +67,11 @@ final class Columns implements FieldSink {
     }
 
     @Override
+    public void rendered(String name, java.util.function.Supplier<String> value) {
+        // no column holds a rendering of other fields
+    }
+
+    @Override
     public void ancestry(PidTree tree) {
         // the process rows' lineage comes from exec_id and parent_exec_id
     }

@@ -94,8 +94,6 @@ public final class SharedValues {
             columns.field(name, value);
             if (value == null || value.isEmpty()) {
                 leftOut.emptyText(name);
-            } else if (LeftOut.GIVEN.contains(name)) {
-                leftOut.given(name);
             } else if (Catalogue.REPEATED.contains(name)) {
                 shared(name, value);
             } else {
@@ -135,6 +133,15 @@ public final class SharedValues {
             } else {
                 leftOut.kept();
                 json.field(name, true);
+            }
+        }
+
+        @Override
+        public void rendered(String name, java.util.function.Supplier<String> value) {
+            if (LeftOut.GIVEN.contains(name)) {
+                leftOut.given(name); // never made: the reader renders it again
+            } else {
+                field(name, value.get());
             }
         }
 
