@@ -132,8 +132,8 @@ public final class KernelEventStream implements EventStream {
 
     /**
      * One wait and drain; returns when the flushers last ran. A method of its own so that the JIT
-     * compiles it after a few rounds: a loop body inlined in {@link #start} ran interpreted until
-     * on-stack replacement, which a loop of one round per wakeup reaches late.
+     * compiles it once it has run a few hundred times (seconds of load): as the body of the loop in
+     * {@link #start} it ran interpreted until on-stack replacement, tens of thousands of rounds in.
      */
     private long round(DrainPace pace, long lastFlush) {
         // the first record after a drain wakes the reader; then more gather (a burst cuts that short)

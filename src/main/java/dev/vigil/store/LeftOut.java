@@ -17,8 +17,9 @@ import java.util.Set;
  * The fields a live event's row leaves out, and how they come back. Left out: a field whose value
  * is its type's empty one (empty text, zero, false, an empty list: a third of an exec's fields),
  * and a field the event's other fields give ({@link #GIVEN}: {@code time} from {@code ts},
- * {@code argv} from {@code args}, {@code pid_tree} from {@code ancestors}). An exec's row was half
- * those, and the store's cost goes with its bytes: the JSON written, the pages logged and copied.
+ * {@code argv} from {@code args}, {@code pid_tree} from {@code ancestors}). Those were a third of
+ * an exec's row, and the store's cost goes with its bytes: the JSON written, the pages logged and
+ * copied.
  *
  * <p>Events of one kind leave out the same fields, so what a row left out, each field with its
  * place among the event's fields, is a shared value of its own ({@link SharedValues}), and the row

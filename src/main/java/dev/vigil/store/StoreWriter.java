@@ -217,8 +217,9 @@ public final class StoreWriter implements AutoCloseable {
 
     /**
      * Writes the next item, waiting for one when none is queued; false when the thread was
-     * interrupted. A method of its own so that the JIT compiles it after a few items: the body of
-     * {@link #loop} ran interpreted until on-stack replacement, tens of thousands of items later.
+     * interrupted. A method of its own so that the JIT compiles it after a few hundred items: as
+     * the body of the loop in {@link #loop} it ran interpreted until on-stack replacement, tens of
+     * thousands of items later.
      */
     private boolean step(Transaction tx) throws SQLException {
         Object item = queue.poll();
