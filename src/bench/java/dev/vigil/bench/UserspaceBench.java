@@ -52,15 +52,16 @@ final class UserspaceBench {
                     cumulative[s] = perExec(records, s, rules, execs);
                 }
             }
-            double store = storePerExec(records, execs);
+            StoreRow store = storePerExec(records, execs);
             out.println("agent userspace CPU per exec (no kernel: the exec record through each stage; target total <= 15 us):");
             double before = 0;
             for (int s = 0; s < stages.length; s++) {
                 out.printf("  %-20s %6.1f us%n", stages[s], cumulative[s] - before);
                 before = cumulative[s];
             }
-            out.printf("  %-20s %6.1f us (the writer's thread: the event's JSON and its rows)%n", "store row", store);
-            out.printf("  %-20s %6.1f us%n", "total", before + store);
+            out.printf("  %-20s %6.1f us (the writer's thread: the event's JSON and its rows; the row's JSON %.0f bytes of the event's %.0f)%n",
+                    "store row", store.cpuUs(), store.rowBytes(), store.eventBytes());
+            out.printf("  %-20s %6.1f us%n", "total", before + store.cpuUs());
         }
     }
 
@@ -117,15 +118,18 @@ final class UserspaceBench {
         return (threadCpu() - cpu) / 1e3 / execs;
     }
 
+    /** A store row's CPU (µs), the JSON it holds and the event's whole JSON (the sink's line), in bytes. */
+    private record StoreRow(double cpuUs, double rowBytes, double eventBytes) {}
+
     /** The store's writer: the process's CPU per exec row (the writer's thread, and this thread's offers), into a database in memory. */
-    private static double storePerExec(List<Records> records, int execs) throws Exception {
+    private static StoreRow storePerExec(List<Records> records, int execs) throws Exception {
         List<EnrichedEvent> events = new ArrayList<>();
         Enricher enricher = new Enricher(ProcessCache.empty(), events::add, "bench");
         RecordDecoder decoder = new RecordDecoder();
         for (Records r : records) {
             enricher.accept(decoder.decode(r.exec));
         }
-        double perRow = 0;
+        double perRow = 0, rowBytes = 0;
         for (int round = 0; round < 3; round++) {
             try (Store store = Store.scratch()) {
                 StoreWriter writer = new StoreWriter(store, Duration.ofDays(1), Long.MAX_VALUE);
@@ -141,9 +145,13 @@ final class UserspaceBench {
                 if (writer.dropped() > 0) {
                     throw new IllegalStateException("the store dropped " + writer.dropped() + " rows");
                 }
+                rowBytes = store.meanJsonBytes("execve");
             }
         }
-        return perRow;
+        dev.vigil.sink.EventJson sink = new dev.vigil.sink.EventJson();
+        double eventBytes = events.stream().mapToInt(e -> sink.write(e).toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length)
+                .average().orElse(0);
+        return new StoreRow(perRow, rowBytes, eventBytes);
     }
 
     private static long threadCpu() {

@@ -251,6 +251,16 @@ public final class Store implements AutoCloseable {
         }
     }
 
+    /** The mean size in bytes of the JSON the events table holds for events of `type` (0 when there is none). */
+    public double meanJsonBytes(String type) throws SQLException {
+        try (PreparedStatement p = db.prepareStatement("SELECT coalesce(avg(length(CAST(json AS BLOB))), 0) FROM events WHERE type = ?")) {
+            p.setString(1, type);
+            try (ResultSet r = p.executeQuery()) {
+                return r.next() ? r.getDouble(1) : 0;
+            }
+        }
+    }
+
     /** The database's size on disk (main file and write-ahead log). */
     public long bytes() {
         long n = 0;
