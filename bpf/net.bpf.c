@@ -15,9 +15,12 @@
  * folded()); a loop of 20,000 refused connects cost the agent ~20 us each.
  *
  * Port scans: tcp_send_reset fires when a SYN reaches a closed port (no
- * socket: skaddr is NULL), inet_sock_set_state SYN_RECV->ESTABLISHED when a
- * handshake to an open port completes. Neither is a syscall tracepoint. A
- * half-open SYN to an open port is not seen.
+ * socket), inet_sock_set_state SYN_RECV->ESTABLISHED when a handshake to an
+ * open port completes. Neither is a syscall tracepoint. A half-open SYN to an
+ * open port is not seen. Probes from this host's own connect(2) calls (over a
+ * loopback device, or from and to one address) are left to the connect hook,
+ * which names the process (the stock pack's "Outbound port scan"): a refused
+ * loopback connect then costs the scan programs a few loads, not a map update.
  */
 #include "lib/common.h"
 
@@ -301,11 +304,28 @@ int BPF_PROG(dns__read, struct sock *sk, int ret, int flags)
 #define ETH_P_IPV6 0x86DD
 #define IPPROTO_TCP 6
 
+/*
+ * A packet of a TCP connection to a port other than 53, told from its socket alone (no packet
+ * bytes read): a connection's peer port is fixed, where a UDP socket may send anywhere. The
+ * request and time-wait sockets that send SYN-ACKs and late ACKs are TCP's only.
+ */
+static __always_inline bool tcp_to_other_port(struct sock *sk)
+{
+	__u16 dport = sk->__sk_common.skc_dport;
+	if (!dport || dport == bpf_htons(53))
+		return false;
+	__u8 state = sk->__sk_common.skc_state;
+	return state == TCP_TIME_WAIT || state == TCP_NEW_SYN_RECV || sk->sk_protocol == IPPROTO_TCP;
+}
+
 SEC("tp_btf/net_dev_queue")
 int BPF_PROG(dns__xmit, struct sk_buff *skb)
 {
 	/* every packet sent comes here: direct loads, and the port first, so that one not to 53 costs least */
-	if (!skb->sk)
+	struct sock *sk = skb->sk;
+	if (!sk)
+		return 0;
+	if (tcp_to_other_port(sk))
 		return 0;
 	unsigned char *head = BPF_CORE_READ(skb, head); /* a plain number: offsets are added to it */
 	__u16 nh = skb->network_header, th = skb->transport_header;
@@ -426,55 +446,78 @@ static __always_inline void scan_probe(__u16 family, const __u8 *src, __u16 spor
 	emit(e, sizeof(*e));
 }
 
-/* sockaddr_in / sockaddr_in6 as the tcp tracepoints store them. */
-static __always_inline bool tp_addr(const __u8 *sa, __u16 *family, __u8 *ip, __u16 *port)
+/* Whether a connection's two ends are this host: a loopback address, or the same address at both. */
+static __always_inline bool same_host(const struct inet_pair *p)
 {
-	struct sockaddr_in6 in6;
-	__builtin_memcpy(&in6, sa, sizeof(in6));
-	*family = in6.sin6_family;
-	*port = bpf_ntohs(in6.sin6_port);
-	__builtin_memset(ip, 0, 16);
-	if (in6.sin6_family == AF_INET) {
-		struct sockaddr_in *in4 = (void *)&in6;
-		__builtin_memcpy(ip, &in4->sin_addr, 4);
+	__u64 s[2], d[2];
+	__builtin_memcpy(s, p->sip, 16);
+	__builtin_memcpy(d, p->dip, 16);
+	if (s[0] == d[0] && s[1] == d[1])
 		return true;
-	}
-	if (in6.sin6_family == AF_INET6) {
-		__builtin_memcpy(ip, &in6.sin6_addr, 16);
-		return true;
-	}
-	return false;
+	if (p->family == AF_INET)
+		return p->dip[0] == 127;
+	return d[0] == 0 && d[1] == bpf_cpu_to_be64(1); /* ::1 */
 }
 
-SEC("tracepoint/tcp/tcp_send_reset")
-int scan__reset(struct trace_event_raw_tcp_send_reset *ctx)
+/*
+ * A SYN over a loopback device is handled in the context of the task that sent it: one sent by
+ * connect(2), with the connect hook on, is that hook's to report (it names the process, and the
+ * stock pack's "Outbound port scan" counts its ports); a raw SYN (nmap -sS) is still a probe here.
+ */
+static __always_inline bool connect_over_loopback(const struct sk_buff *skb)
 {
-	if (ctx->skaddr)
+	struct net_device *dev = skb->dev;
+	if (!dev || !(dev->flags & IFF_LOOPBACK))
+		return false;
+	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	return SYSCALL_NR(regs) == NR_CONNECT && wanted(T_CONNECT);
+}
+
+/*
+ * Both scan programs are tp_btf: they get the kernel's own arguments, where a classic tracepoint
+ * first copies addresses and ports into its record on every call, the calls ignored too
+ * (inet_sock_set_state fires twice per refused connect).
+ */
+SEC("tp_btf/tcp_send_reset")
+int BPF_PROG(scan__reset, const struct sock *sk, const struct sk_buff *skb)
+{
+	if (sk || !skb)
 		return 0; /* a reset on an existing connection, not an answer to a probe */
-	__u8 sa[28], da[28], src[16], dst[16];
-	__u16 family, sport, dport;
-	bpf_probe_read_kernel(sa, sizeof(sa), ctx->saddr);
-	bpf_probe_read_kernel(da, sizeof(da), ctx->daddr);
-	/* The record describes the reset being sent: daddr is the prober, saddr the probed port here. */
-	if (!tp_addr(da, &family, src, &sport) || !tp_addr(sa, &family, dst, &dport))
+	if (connect_over_loopback(skb))
 		return 0;
-	scan_probe(family, src, sport, dst, dport);
+	/* The probe that drew the reset: its IP header, and its TCP header at skb->data (as the tracepoint reads it). */
+	unsigned char *head = BPF_CORE_READ(skb, head), *data = BPF_CORE_READ(skb, data);
+	__u16 nh = skb->network_header, ports[2];
+	struct ipv6hdr ip6; /* large enough for either header */
+	if (bpf_probe_read_kernel(ports, sizeof(ports), data) || bpf_probe_read_kernel(&ip6, sizeof(ip6), head + nh))
+		return 0;
+	struct inet_pair p = {.sport = bpf_ntohs(ports[0]), .dport = bpf_ntohs(ports[1])};
+	if (ip6.version == 4) {
+		struct iphdr *ip = (void *)&ip6;
+		p.family = AF_INET;
+		__builtin_memcpy(p.sip, &ip->saddr, 4);
+		__builtin_memcpy(p.dip, &ip->daddr, 4);
+	} else if (ip6.version == 6) {
+		p.family = AF_INET6;
+		__builtin_memcpy(p.sip, &ip6.saddr, 16);
+		__builtin_memcpy(p.dip, &ip6.daddr, 16);
+	} else {
+		return 0;
+	}
+	scan_probe(p.family, p.sip, p.sport, p.dip, p.dport);
 	return 0;
 }
 
-SEC("tracepoint/sock/inet_sock_set_state")
-int scan__established(struct trace_event_raw_inet_sock_set_state *ctx)
+SEC("tp_btf/inet_sock_set_state")
+int BPF_PROG(scan__established, const struct sock *sk, int oldstate, int newstate)
 {
-	if (ctx->oldstate != TCP_SYN_RECV || ctx->newstate != TCP_ESTABLISHED || ctx->protocol != 6)
+	if (oldstate != TCP_SYN_RECV || newstate != TCP_ESTABLISHED)
 		return 0;
-	__u8 src[16] = {}, dst[16] = {};
-	if (ctx->family == AF_INET) {
-		bpf_probe_read_kernel(src, 4, ctx->daddr);
-		bpf_probe_read_kernel(dst, 4, ctx->saddr);
-	} else {
-		bpf_probe_read_kernel(src, 16, ctx->daddr_v6);
-		bpf_probe_read_kernel(dst, 16, ctx->saddr_v6);
-	}
-	scan_probe(ctx->family, src, ctx->dport, dst, ctx->sport);
+	struct inet_pair p = {};
+	if (!sock_pair((struct sock *)sk, &p) || p.protocol != IPPROTO_TCP)
+		return 0;
+	if (same_host(&p) && wanted(T_CONNECT))
+		return 0; /* a local connect (syscall or io_uring): the connect hook's to report */
+	scan_probe(p.family, p.dip, p.dport, p.sip, p.sport); /* the peer probed this host's port */
 	return 0;
 }

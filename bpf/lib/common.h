@@ -753,17 +753,19 @@ static __always_inline struct file_event *file_record(struct task_struct *task, 
 /*
  * Syscall numbers, for the programs that must compare them (the raw_syscalls
  * fallback of module loads; a DNS reply read with read(2), seen from a socket
- * tracepoint). The architecture is chosen once, in bpf/build.sh.
+ * tracepoint; a loopback SYN sent by connect(2)). The architecture is chosen once, in bpf/build.sh.
  */
 #if defined(__TARGET_ARCH_x86)
 #define NR_INIT_MODULE 175
 #define NR_FINIT_MODULE 313
 #define NR_READ 0
+#define NR_CONNECT 42
 #define SYSCALL_NR(regs) ((regs)->orig_ax)
 #elif defined(__TARGET_ARCH_arm64)
 #define NR_INIT_MODULE 105
 #define NR_FINIT_MODULE 273
 #define NR_READ 63
+#define NR_CONNECT 203
 #define SYSCALL_NR(regs) ((regs)->syscallno)
 #else
 #error "syscall numbers: add this architecture (bpf/build.sh chooses it)"

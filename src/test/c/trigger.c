@@ -568,15 +568,96 @@ static int cmd_dns_unconnected(const char *name, int port, int wait_reply)
 	return recvfrom(s, r, sizeof(r), 0, (void *)&from, &flen) > 0 ? 0 : die("recvfrom");
 }
 
-/* Connects to count consecutive closed ports from base on 127.0.0.1. */
-static int cmd_scan(int base, int count)
+/* Connects to count consecutive closed ports from base on ip. */
+static int cmd_scan(int base, int count, const char *ip)
 {
 	for (int port = base; port < base + count; port++) {
 		struct sockaddr_storage ss;
-		socklen_t len = make_addr(&ss, "127.0.0.1", port);
-		int s = socket(AF_INET, SOCK_STREAM, 0);
+		socklen_t len = make_addr(&ss, ip, port);
+		int s = socket(family_of(ip), SOCK_STREAM, 0);
 		connect(s, (void *)&ss, len);
 		close(s);
+	}
+	return 0;
+}
+
+/* The Internet checksum of a TCP segment over IPv4 (RFC 793's pseudo-header, then the segment). */
+static unsigned short tcp4_checksum(struct in_addr src, struct in_addr dst, const void *seg, int len)
+{
+	unsigned long sum = 0;
+	const unsigned short *w = (const void *)&src;
+	sum += w[0] + w[1];
+	w = (const void *)&dst;
+	sum += w[0] + w[1];
+	sum += htons(IPPROTO_TCP) + htons(len);
+	w = seg;
+	for (int i = 0; i < len / 2; i++)
+		sum += w[i];
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return ~sum;
+}
+
+/* SYNs to count closed ports from base on 127.0.0.1, crafted on a raw socket as nmap -sS sends them: no connect(2). */
+static int cmd_syn_scan(int base, int count)
+{
+	int s = socket(AF_INET, SOCK_RAW, IPPROTO_TCP);
+	if (s < 0)
+		return die("raw socket");
+	struct in_addr lo = {htonl(INADDR_LOOPBACK)};
+	for (int port = base; port < base + count; port++) {
+		unsigned char seg[20] = {0};
+		seg[0] = 45678 >> 8, seg[1] = 45678 & 0xff;     /* source port */
+		seg[2] = port >> 8, seg[3] = port & 0xff;       /* destination port */
+		seg[7] = 1;                                     /* sequence number */
+		seg[12] = 5 << 4;                               /* data offset: 5 words */
+		seg[13] = 0x02;                                 /* SYN */
+		seg[14] = 0xff, seg[15] = 0xff;                 /* window */
+		unsigned short sum = tcp4_checksum(lo, lo, seg, sizeof(seg));
+		memcpy(seg + 16, &sum, 2);
+		struct sockaddr_in to = {.sin_family = AF_INET, .sin_addr = lo};
+		if (sendto(s, seg, sizeof(seg), 0, (void *)&to, sizeof(to)) != sizeof(seg))
+			return die("sendto");
+	}
+	close(s);
+	return 0;
+}
+
+/* Moves this process into the network namespace at path (a bind mount made by `ip netns add`). */
+static int enter_netns(const char *path)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || setns(fd, CLONE_NEWNET) < 0)
+		return die("setns");
+	close(fd);
+	return 0;
+}
+
+/*
+ * Listens on count ports of ip (the kernel picks them), then connects to each from the network
+ * namespace at netns_path (or from here): a scan that finds every port open.
+ */
+static int cmd_scan_open(const char *ip, int count, const char *netns_path)
+{
+	enum { MAX_PORTS = 64 };
+	struct sockaddr_storage at[MAX_PORTS];
+	socklen_t len[MAX_PORTS];
+	if (count > MAX_PORTS)
+		return die("scan-open: too many ports");
+	for (int i = 0; i < count; i++) {
+		len[i] = make_addr(&at[i], ip, 0);
+		int l = socket(family_of(ip), SOCK_STREAM, 0);
+		if (bind(l, (void *)&at[i], len[i]) < 0 || listen(l, 1) < 0)
+			return die("bind/listen");
+		getsockname(l, (void *)&at[i], &len[i]);
+	}
+	if (netns_path && enter_netns(netns_path))
+		return 1;
+	for (int i = 0; i < count; i++) {
+		int c = socket(family_of(ip), SOCK_STREAM, 0);
+		if (connect(c, (void *)&at[i], len[i]) < 0)
+			return die("connect");
+		close(c);
 	}
 	return 0;
 }
@@ -782,6 +863,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: trigger COMMAND [ARGS]\n");
 		return 2;
 	}
+	if (!strcmp(argv[1], "netns") && argc > 3) { /* netns PATH COMMAND [ARGS]: the command run from that namespace */
+		if (enter_netns(argv[2]))
+			return 1;
+		argv += 2;
+		argc -= 2;
+	}
 	const char *c = argv[1];
 	if (!strcmp(c, "memfd-exec")) return cmd_memfd_exec();
 	if (!strcmp(c, "ptrace-poke")) return cmd_ptrace_poke();
@@ -818,7 +905,9 @@ int main(int argc, char **argv)
 	if (!strcmp(c, "dns-read") && argc > 3) return cmd_dns(argv[2], atoi(argv[3]), 1);
 	if (!strcmp(c, "dns-unconnected") && argc > 3) return cmd_dns_unconnected(argv[2], atoi(argv[3]), 1);
 	if (!strcmp(c, "dns-noreply") && argc > 3) return cmd_dns_unconnected(argv[2], atoi(argv[3]), 0);
-	if (!strcmp(c, "scan") && argc > 3) return cmd_scan(atoi(argv[2]), atoi(argv[3]));
+	if (!strcmp(c, "scan") && argc > 3) return cmd_scan(atoi(argv[2]), atoi(argv[3]), argc > 4 ? argv[4] : "127.0.0.1");
+	if (!strcmp(c, "syn-scan") && argc > 3) return cmd_syn_scan(atoi(argv[2]), atoi(argv[3]));
+	if (!strcmp(c, "scan-open") && argc > 3) return cmd_scan_open(argv[2], atoi(argv[3]), argc > 4 ? argv[4] : NULL);
 	if (!strcmp(c, "retry") && argc > 3) return cmd_retry(atoi(argv[2]), atoi(argv[3]));
 	if (!strcmp(c, "files") && argc > 2) return cmd_files(argv[2]);
 	if (!strcmp(c, "read") && argc > 2) return cmd_read(argv[2]);

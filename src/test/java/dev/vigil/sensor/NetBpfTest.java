@@ -4,6 +4,7 @@ import dev.vigil.event.DnsEvent;
 import dev.vigil.event.EventType;
 import dev.vigil.event.NetEvent;
 import dev.vigil.event.ScanEvent;
+import dev.vigil.testing.VethPeer;
 import org.junit.jupiter.api.Test;
 
 import java.net.DatagramPacket;
@@ -15,7 +16,7 @@ import java.util.List;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** net.bpf.c: connect, bind, accept on loopback v4 and v6; DNS replies; port scans; a socket duplicated onto stdin. */
+/** net.bpf.c: connect, bind, accept on loopback v4 and v6; DNS replies; port scans from another host; a socket duplicated onto stdin. */
 class NetBpfTest {
     @Test
     void tcpOnLoopbackV4() {
@@ -98,16 +99,63 @@ class NetBpfTest {
         }
     }
 
+    /**
+     * SYNs to closed ports from another host (a namespace over a veth pair), aggregated per source in
+     * the kernel. The same scan of loopback just before is no port_scan: its connects name the process.
+     */
     @Test
-    void portScanOfLoopbackIsAggregated() {
+    void portScanFromAnotherHostIsAggregated() {
         LiveSensor s = LiveSensor.get();
-        LiveSensor.Triggered t = LiveSensor.trigger("scan", "41000", "40");
-        ScanEvent e = (ScanEvent) s.await("port_scan", ev -> ev.type() == EventType.PORT_SCAN && ev.header().pid() == t.pid());
+        LiveSensor.Triggered local = LiveSensor.trigger("scan", "41000", "40");
+        try (VethPeer peer = VethPeer.create()) {
+            LiveSensor.trigger("netns", peer.netns().toString(), "scan", "41000", "40", VethPeer.HOST_V4);
+            ScanEvent e = (ScanEvent) s.await("port_scan from the peer", ev -> ev.type() == EventType.PORT_SCAN
+                    && ((ScanEvent) ev).addr().sip().equals(VethPeer.PEER_V4));
+            assertEquals(VethPeer.HOST_V4, e.addr().dip());
+            assertEquals(10, e.ports());
+            assertTrue(e.addr().dport() >= 41000 && e.addr().dport() < 41040, "probed port " + e.addr().dport());
+            assertEquals(1, s.all(ev -> ev.type() == EventType.PORT_SCAN && ((ScanEvent) ev).addr().sip().equals(VethPeer.PEER_V4)).size(),
+                    "one event per source per window");
+        }
+        assertEquals(List.of(), s.all(ev -> ev.type() == EventType.PORT_SCAN && ev.header().pid() == local.pid()),
+                "the loopback scan by connect(2), sent before the peer's, made no port_scan");
+        assertEquals(40, s.all(ev -> ev.type() == EventType.CONNECT && ev.header().pid() == local.pid()).size(),
+                "the loopback scan's connects, one per port");
+    }
+
+    /** SYNs crafted on a raw socket (nmap -sS) to closed ports of loopback: no connect(2) names the prober, so they are a scan. */
+    @Test
+    void rawSynScanOfLoopbackIsAggregated() {
+        LiveSensor s = LiveSensor.get();
+        LiveSensor.Triggered t = LiveSensor.trigger("syn-scan", "41200", "40");
+        ScanEvent e = (ScanEvent) s.await("port_scan from the raw SYNs", ev -> ev.type() == EventType.PORT_SCAN && ev.header().pid() == t.pid());
         assertEquals("127.0.0.1", e.addr().sip());
+        assertEquals(45678, e.addr().sport());
         assertEquals(10, e.ports());
-        assertTrue(e.addr().dport() >= 41000 && e.addr().dport() < 41040, "probed port " + e.addr().dport());
-        assertEquals(1, s.all(ev -> ev.type() == EventType.PORT_SCAN && ev.header().pid() == t.pid()).size(),
-                "one event per source per window");
+        assertTrue(e.addr().dport() >= 41200 && e.addr().dport() < 41240, "probed port " + e.addr().dport());
+    }
+
+    /** Handshakes that complete count too (SYN_RECV to ESTABLISHED), here over IPv6: the other route to a scan event. */
+    @Test
+    void scanOfOpenPortsOverIpv6IsAggregated() throws Exception {
+        LiveSensor s = LiveSensor.get();
+        try (VethPeer peer = VethPeer.create()) {
+            LiveSensor.trigger("scan-open", VethPeer.HOST_V6, "12", peer.netns().toString());
+            InetAddress from = InetAddress.getByName(VethPeer.PEER_V6);
+            ScanEvent e = (ScanEvent) s.await("port_scan from the peer over IPv6", ev -> ev.type() == EventType.PORT_SCAN
+                    && ((ScanEvent) ev).addr().family() == 10 && address(((ScanEvent) ev).addr().sip()).equals(from));
+            assertEquals(InetAddress.getByName(VethPeer.HOST_V6), address(e.addr().dip()));
+            assertEquals(10, e.ports());
+            assertTrue(e.addr().dport() > 0 && e.addr().sport() > 0, "the probed port and the prober's port");
+        }
+    }
+
+    private static InetAddress address(String text) {
+        try {
+            return InetAddress.getByName(text);
+        } catch (java.net.UnknownHostException e) {
+            throw new IllegalArgumentException(text, e);
+        }
     }
 
     /** A connect refused again and again is sent connect_repeats times in its window and counted as folded after that. */
