@@ -470,7 +470,7 @@ static __always_inline bool connect_over_loopback(const struct sk_buff *skb)
 	if (!dev || !(dev->flags & IFF_LOOPBACK))
 		return false;
 	struct pt_regs *regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
-	return SYSCALL_NR(regs) == NR_CONNECT && wanted(T_CONNECT);
+	return SYSCALL_NR(regs) == NR_CONNECT && hook_on(T_CONNECT);
 }
 
 /*
@@ -516,7 +516,7 @@ int BPF_PROG(scan__established, const struct sock *sk, int oldstate, int newstat
 	struct inet_pair p = {};
 	if (!sock_pair((struct sock *)sk, &p) || p.protocol != IPPROTO_TCP)
 		return 0;
-	if (same_host(&p) && wanted(T_CONNECT))
+	if (same_host(&p) && hook_on(T_CONNECT))
 		return 0; /* a local connect (syscall or io_uring): the connect hook's to report */
 	scan_probe(p.family, p.dip, p.dport, p.sip, p.sport); /* the peer probed this host's port */
 	return 0;

@@ -135,12 +135,18 @@ static __always_inline struct vigil_config *cfg(void)
 	return bpf_map_lookup_elem(&vigil_cfg, &zero);
 }
 
-/* Is hook `type` on, and is the current task someone other than the agent? */
-static __always_inline bool wanted(__u32 type)
+/* Is hook `type` on? */
+static __always_inline bool hook_on(__u32 type)
 {
 	__u32 key = type;
 	__u32 *on = bpf_map_lookup_elem(&hook_switch, &key);
-	if (!on || !*on)
+	return on && *on;
+}
+
+/* Is hook `type` on, and is the current task someone other than the agent? */
+static __always_inline bool wanted(__u32 type)
+{
+	if (!hook_on(type))
 		return false;
 	struct vigil_config *c = cfg();
 	if (c && c->agent_tgid == (__u32)(bpf_get_current_pid_tgid() >> 32))
