@@ -21,12 +21,14 @@
 #define AT_FDCWD -100
 
 /*
- * Ring buffer to userspace: 16 MiB, shared by every hook, all of it resident in
- * the agent (the reader maps the data once). 8 MiB would hold 8 MiB less, but
- * under StormTest's storm the ring then filled and a quiet process's event was
- * lost (measured 2026-12-05).
+ * Ring buffer to userspace: 8 MiB, shared by every hook, all of it resident in
+ * the agent (the reader maps the data once). From a quarter full it holds back
+ * the processes over their rate (over_rate), so StormTest's flood with the agent
+ * stopped for two seconds still leaves room for a quiet process's events, and
+ * the pipeline bench loses nothing up to 100,000 events/s (2026-12-07); 16 MiB
+ * did the same in 8 MiB more of the agent's memory.
  */
-#define VIGIL_RING_BYTES   (16 << 20)
+#define VIGIL_RING_BYTES   (8 << 20)
 #define VIGIL_WAKEUP_BYTES (VIGIL_RING_BYTES / 16)
 
 struct {
