@@ -245,7 +245,8 @@ public enum EventType implements EventKind {
             .fields("p_cred", "c_cred")),
     PORT_SCAN(612, "port_scan", kernel(false, "tcp_send_reset (SYN to a closed port) + inet_sock_set_state, aggregated per source", "scan__")
             .record("scan_event")
-            .is("one source probed many ports of this host: sip is the scanner, dip/dport the last port probed")
+            .is("one source probed many ports of this host: sip is the scanner, dip/dport the last port probed; this host's own"
+                    + " `connect()` calls are the connect hook's to report (raw SYNs over loopback still count)")
             .endpoints()
             .fields("ports", "window_ms", "flags")),
     AGENT_TAMPER(700, "agent_tamper", kernel(true, "signal_generate (tp_btf) for signals to the agent, any sender; ptrace, /proc/PID/mem opened for writing (io_uring too) and process_vm_writev aimed at the agent, decided with process_memory; always on in 'vigil run'","tamper__", "open__", "ptrace__", "memory__", "iouring__")
