@@ -306,8 +306,8 @@ int BPF_PROG(dns__read, struct sock *sk, int ret, int flags)
 
 /*
  * A packet of a TCP connection to a port other than 53, told from its socket alone (no packet
- * bytes read): a connection's peer port is fixed, where a UDP socket may send anywhere. The
- * request and time-wait sockets that send SYN-ACKs and late ACKs are TCP's only.
+ * bytes read): a connection's peer port is fixed, where a UDP or raw socket may send anywhere.
+ * The request and time-wait sockets that send SYN-ACKs and late ACKs are TCP's only.
  */
 static __always_inline bool tcp_to_other_port(struct sock *sk)
 {
@@ -315,7 +315,7 @@ static __always_inline bool tcp_to_other_port(struct sock *sk)
 	if (!dport || dport == bpf_htons(53))
 		return false;
 	__u8 state = sk->__sk_common.skc_state;
-	return state == TCP_TIME_WAIT || state == TCP_NEW_SYN_RECV || sk->sk_protocol == IPPROTO_TCP;
+	return state == TCP_TIME_WAIT || state == TCP_NEW_SYN_RECV || (sk->sk_type == SOCK_STREAM && sk->sk_protocol == IPPROTO_TCP);
 }
 
 SEC("tp_btf/net_dev_queue")
