@@ -114,6 +114,12 @@ final class PeerBench {
             out.println();
         }
         out.println("peers: the ratio is the workload's median time under the tool against nothing; cpu is the tool's own, median per run");
+        List<String> spreads = new ArrayList<>();
+        for (Workload w : workloads) {
+            long[] alone = results.get("nothing").get(w.name()).stream().mapToLong(r -> r[0]).sorted().toArray();
+            spreads.add(String.format("%s %.2f×", w.name(), alone[alone.length - 1] / (double) alone[0]));
+        }
+        out.println("peers: nothing, its slowest round against its fastest (how far this machine moves a ratio by itself): " + String.join(", ", spreads));
         List<String> others = names.stream().filter(p -> p.equals("auditd") || p.equals("execsnoop")).toList();
         if (results.containsKey("vigil") && !others.isEmpty()) {
             List<String> verdicts = new ArrayList<>();
