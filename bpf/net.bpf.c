@@ -306,6 +306,34 @@ int BPF_PROG(dns__read, struct sock *sk, int ret, int flags)
 #define IPPROTO_TCP 6
 
 /*
+ * The IP header at head + nh of a packet of `eth_proto` (skb->protocol): the family and both
+ * addresses into p; returns the transport protocol, 0 when the packet is neither IPv4 nor IPv6
+ * or its header cannot be read.
+ */
+static __always_inline __u8 ip_header(const unsigned char *head, __u16 nh, __be16 eth_proto, struct inet_pair *p)
+{
+	if (eth_proto == bpf_htons(ETH_P_IP)) {
+		struct iphdr ip;
+		if (bpf_probe_read_kernel(&ip, sizeof(ip), head + nh))
+			return 0;
+		p->family = AF_INET;
+		__builtin_memcpy(p->sip, &ip.saddr, 4);
+		__builtin_memcpy(p->dip, &ip.daddr, 4);
+		return ip.protocol;
+	}
+	if (eth_proto == bpf_htons(ETH_P_IPV6)) {
+		struct ipv6hdr ip6;
+		if (bpf_probe_read_kernel(&ip6, sizeof(ip6), head + nh))
+			return 0;
+		p->family = AF_INET6;
+		__builtin_memcpy(p->sip, &ip6.saddr, 16);
+		__builtin_memcpy(p->dip, &ip6.daddr, 16);
+		return ip6.nexthdr;
+	}
+	return 0;
+}
+
+/*
  * A packet of a TCP connection to a port other than 53, told from its socket alone (no packet
  * bytes read): a connection's peer port is fixed, where a UDP or raw socket may send anywhere.
  * The request and time-wait sockets that send SYN-ACKs and late ACKs are TCP's only.
@@ -333,28 +361,8 @@ int BPF_PROG(dns__xmit, struct sk_buff *skb)
 	__u16 ports[2];
 	if (bpf_probe_read_kernel(ports, sizeof(ports), head + th) || ports[1] != bpf_htons(53) || !wanted(T_DNS))
 		return 0;
-	__u16 proto = bpf_ntohs(skb->protocol);
-	__u8 l4 = 0;
 	struct inet_pair addr = {};
-	if (proto == ETH_P_IP) {
-		struct iphdr ip;
-		if (bpf_probe_read_kernel(&ip, sizeof(ip), head + nh))
-			return 0;
-		l4 = ip.protocol;
-		addr.family = AF_INET;
-		__builtin_memcpy(addr.sip, &ip.saddr, 4);
-		__builtin_memcpy(addr.dip, &ip.daddr, 4);
-	} else if (proto == ETH_P_IPV6) {
-		struct ipv6hdr ip6;
-		if (bpf_probe_read_kernel(&ip6, sizeof(ip6), head + nh))
-			return 0;
-		l4 = ip6.nexthdr;
-		addr.family = AF_INET6;
-		__builtin_memcpy(addr.sip, &ip6.saddr, 16);
-		__builtin_memcpy(addr.dip, &ip6.daddr, 16);
-	} else {
-		return 0;
-	}
+	__u8 l4 = ip_header(head, nh, skb->protocol, &addr);
 	if (l4 != IPPROTO_UDP && l4 != IPPROTO_TCP)
 		return 0;
 	addr.sport = bpf_ntohs(ports[0]);
@@ -488,23 +496,12 @@ int BPF_PROG(scan__reset, const struct sock *sk, const struct sk_buff *skb)
 		return 0;
 	/* The probe that drew the reset: its IP header, and its TCP header at skb->data (as the tracepoint reads it). */
 	unsigned char *head = BPF_CORE_READ(skb, head), *data = BPF_CORE_READ(skb, data);
-	__u16 nh = skb->network_header, ports[2];
-	struct ipv6hdr ip6; /* large enough for either header */
-	if (bpf_probe_read_kernel(ports, sizeof(ports), data) || bpf_probe_read_kernel(&ip6, sizeof(ip6), head + nh))
+	__u16 ports[2];
+	if (bpf_probe_read_kernel(ports, sizeof(ports), data))
 		return 0;
 	struct inet_pair p = {.sport = bpf_ntohs(ports[0]), .dport = bpf_ntohs(ports[1])};
-	if (ip6.version == 4) {
-		struct iphdr *ip = (void *)&ip6;
-		p.family = AF_INET;
-		__builtin_memcpy(p.sip, &ip->saddr, 4);
-		__builtin_memcpy(p.dip, &ip->daddr, 4);
-	} else if (ip6.version == 6) {
-		p.family = AF_INET6;
-		__builtin_memcpy(p.sip, &ip6.saddr, 16);
-		__builtin_memcpy(p.dip, &ip6.daddr, 16);
-	} else {
+	if (!ip_header(head, skb->network_header, skb->protocol, &p))
 		return 0;
-	}
 	scan_probe(p.family, p.sip, p.sport, p.dip, p.dport);
 	return 0;
 }
