@@ -21,6 +21,7 @@ public final class BpfObject implements AutoCloseable {
     /** Copies that load the programs, each its share; empty when `handle` loads them itself. */
     private final List<MemorySegment> parts;
     private final Map<String, BpfProgram> programs = new LinkedHashMap<>();
+    private boolean partsClosed;
     private boolean closed;
 
     private BpfObject(String name, MemorySegment handle, List<MemorySegment> parts) throws Throwable {
@@ -238,6 +239,23 @@ public final class BpfObject implements AutoCloseable {
         }
     }
 
+    /**
+     * Lets go of the copies that loaded the programs, once everything is attached: each holds its
+     * own parse of the whole ELF (2 - 3 MiB of the agent's memory for the sensor's two). Their
+     * programs stay loaded, each by a descriptor of its own, and can no longer be attached; the
+     * maps, in the object that made them, stay as they are.
+     */
+    public void closeLoaders() {
+        if (parts.isEmpty() || partsClosed) {
+            return;
+        }
+        for (BpfProgram p : programs.values()) {
+            p.keepLoaded();
+        }
+        partsClosed = true;
+        closeAll(parts);
+    }
+
     @Override
     public void close() {
         if (closed) {
@@ -245,7 +263,10 @@ public final class BpfObject implements AutoCloseable {
         }
         closed = true;
         try {
-            closeAll(parts); // their programs first; the maps' object last
+            if (!partsClosed) {
+                closeAll(parts); // their programs first; the maps' object last
+            }
+            programs.values().forEach(BpfProgram::closeKept);
             Libbpf.OBJECT_CLOSE.invokeExact(handle);
         } catch (Throwable t) {
             throw new BpfException("close object " + name, t);

@@ -8,6 +8,8 @@ public final class BpfProgram {
     private final MemorySegment handle;
     private final String name;
     private final String section;
+    /** The loaded program's own descriptor, once the libbpf object that loaded it is let go (-1 before). */
+    private int keptFd = -1;
 
     BpfProgram(BpfObject object, MemorySegment handle) throws Throwable {
         this.object = object;
@@ -28,7 +30,7 @@ public final class BpfProgram {
     /** Its size in BPF instructions, before loading: a rough measure of the verifier's work. */
     long instructions() {
         try {
-            return (long) Libbpf.PROGRAM_INSN_COUNT.invokeExact(handle);
+            return (long) Libbpf.PROGRAM_INSN_COUNT.invokeExact(handle());
         } catch (Throwable t) {
             throw new BpfException("program " + name + ": instructions", t);
         }
@@ -40,20 +42,66 @@ public final class BpfProgram {
      * program is not loaded.
      */
     public RunStats stats() {
-        int fd;
+        int fd = keptFd >= 0 ? keptFd : fd();
+        return fd < 0 ? new RunStats(name, 0, 0) : RunStats.ofFd(name, fd);
+    }
+
+    /** The libbpf program, while the object that loaded it is open. */
+    private MemorySegment handle() {
+        if (keptFd >= 0) {
+            throw new BpfException("program " + name + ": its loader was let go after attaching", 22);
+        }
+        return handle;
+    }
+
+    private int fd() {
         try {
-            fd = (int) Libbpf.PROGRAM_FD.invokeExact(handle);
+            return (int) Libbpf.PROGRAM_FD.invokeExact(handle());
         } catch (Throwable t) {
             throw new BpfException("program " + name + ": fd", t);
         }
-        return fd < 0 ? new RunStats(name, 0, 0) : RunStats.ofFd(name, fd);
+    }
+
+    /**
+     * Keeps the loaded program by a descriptor of its own, before the libbpf object that loaded it
+     * is closed: its statistics stay readable and its links stay as they are. False when it is not loaded.
+     */
+    boolean keepLoaded() {
+        int fd = fd();
+        if (fd < 0) {
+            return false;
+        }
+        int own;
+        try {
+            own = (int) Libbpf.DUP.invokeExact(Libbpf.callState(), fd);
+        } catch (Throwable t) {
+            throw new BpfException("program " + name + ": dup", t);
+        }
+        if (own < 0) {
+            throw new BpfException("program " + name + ": dup", Libbpf.errno());
+        }
+        keptFd = own;
+        return true;
+    }
+
+    /** Closes the descriptor {@link #keepLoaded()} took, if any. */
+    void closeKept() {
+        if (keptFd >= 0) {
+            try {
+                int ignored = (int) Libbpf.CLOSE.invokeExact(keptFd);
+            } catch (Throwable t) {
+                throw new BpfException("program " + name + ": close", t);
+            } finally {
+                keptFd = -1;
+            }
+        }
     }
 
     /** Whether {@link BpfObject#load()} loads this program; call before loading. */
     public void autoload(boolean on) {
         int rc;
         try {
-            rc = (int) Libbpf.SET_AUTOLOAD.invokeExact(handle, on);
+            rc = (int) Libbpf.SET_AUTOLOAD.invokeExact(handle(), on);
         } catch (Throwable t) {
             throw new BpfException("program " + name + ": set autoload", t);
         }
@@ -73,7 +121,7 @@ public final class BpfProgram {
             // struct bpf_test_run_opts: size_t sz, then pointers and sizes left zero; __u32 retval at 56
             MemorySegment opts = arena.allocate(80, 8);
             opts.set(java.lang.foreign.ValueLayout.JAVA_LONG, 0, 80);
-            rc = (int) Libbpf.PROG_TEST_RUN.invokeExact((int) Libbpf.PROGRAM_FD.invokeExact(handle), opts);
+            rc = (int) Libbpf.PROG_TEST_RUN.invokeExact(keptFd >= 0 ? keptFd : fd(), opts);
             retval = opts.get(java.lang.foreign.ValueLayout.JAVA_INT, 56);
         } catch (Throwable t) {
             throw new BpfException("program " + name + ": run", t);
@@ -88,7 +136,7 @@ public final class BpfProgram {
     public BpfLink attach() {
         MemorySegment link;
         try {
-            link = (MemorySegment) Libbpf.ATTACH.invokeExact(Libbpf.callState(), handle);
+            link = (MemorySegment) Libbpf.ATTACH.invokeExact(Libbpf.callState(), handle());
         } catch (Throwable t) {
             throw new BpfException("object " + object.name() + ": attach program " + name, t);
         }
@@ -111,7 +159,7 @@ public final class BpfProgram {
             MemorySegment opts = arena.allocate(16, 8);
             opts.set(java.lang.foreign.ValueLayout.JAVA_LONG, 0, 16);
             opts.set(java.lang.foreign.ValueLayout.JAVA_LONG, 8, cookie);
-            link = (MemorySegment) Libbpf.ATTACH_TRACEPOINT.invokeExact(Libbpf.callState(), handle,
+            link = (MemorySegment) Libbpf.ATTACH_TRACEPOINT.invokeExact(Libbpf.callState(), handle(),
                     arena.allocateFrom(tracepoint.substring(0, slash)), arena.allocateFrom(tracepoint.substring(slash + 1)), opts);
         } catch (Throwable t) {
             throw new BpfException("object " + object.name() + ": attach program " + name + " at " + tracepoint, t);

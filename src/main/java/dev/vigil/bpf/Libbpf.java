@@ -70,12 +70,36 @@ final class Libbpf {
     static final MethodHandle WRITE = LINKER.downcallHandle(LIBC.find("write").orElseThrow(),
             FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
     static final MethodHandle CLOSE = LINKER.downcallHandle(LIBC.find("close").orElseThrow(), FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    static final MethodHandle DUP = libcErrnoCall("dup", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
     static final MethodHandle MMAP = libcErrnoCall("mmap", FunctionDescriptor.of(ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG));
     static final MethodHandle MUNMAP = LINKER.downcallHandle(LIBC.find("munmap").orElseThrow(), FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG));
     static final MethodHandle PAGE_SIZE = LINKER.downcallHandle(LIBC.find("getpagesize").orElseThrow(), FunctionDescriptor.of(JAVA_INT));
     static final MethodHandle MAP_MAX_ENTRIES = call("bpf_map__max_entries", FunctionDescriptor.of(JAVA_INT, ADDRESS));
 
+    /** glibc's mallopt parameter: the size from which malloc maps a block of its own, unmapped when freed. */
+    private static final int M_MMAP_THRESHOLD = -3;
+
+    static {
+        keepLargeBlocksOutOfTheArenas();
+    }
+
     private Libbpf() {}
+
+    /**
+     * Loading parses the kernel's BTF into blocks of megabytes, freed afterwards. glibc raises its
+     * mmap threshold to the size of each mapped block freed, so later blocks of that size come from
+     * a thread's arena, whose free space above its last block in use is never trimmed: 10 - 14 MiB of
+     * the agent's resident memory, in most starts (docs/benchmarks.md). Setting the threshold fixes
+     * it at its default (128 KiB): large blocks are mapped and go back to the system when freed.
+     */
+    private static void keepLargeBlocksOutOfTheArenas() {
+        try {
+            MethodHandle mallopt = LINKER.downcallHandle(LIBC.find("mallopt").orElseThrow(), FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+            int ignored = (int) mallopt.invokeExact(M_MMAP_THRESHOLD, 128 * 1024);
+        } catch (Throwable notGlibc) {
+            // another C library: its own policy stands
+        }
+    }
 
     private static SymbolLookup load() {
         for (String name : new String[] {"libbpf.so.1", "/usr/lib/x86_64-linux-gnu/libbpf.so.1", "/lib64/libbpf.so.1"}) {

@@ -12,7 +12,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -36,7 +35,7 @@ public final class StoreReader implements AutoCloseable {
     private final Connection db;
 
     public StoreReader(Path dbFile) throws SQLException {
-        this.db = DriverManager.getConnection("jdbc:sqlite:file:" + dbFile + "?mode=ro");
+        this.db = dev.vigil.store.Store.connect("jdbc:sqlite:file:" + dbFile + "?mode=ro");
         try (var s = db.createStatement()) {
             s.execute("PRAGMA busy_timeout=5000");
         }

@@ -107,6 +107,7 @@ public final class Sensor implements AutoCloseable {
             List<AttachPoint> toAttach = points.stream()
                     .filter(p -> selected(p.name(), hooks) && !unavailable.containsKey(p.name())).toList();
             attachAll(toAttach, links);
+            obj.closeLoaders();
             this.losses = obj.map("losses");
             rb = new RingBuffer(obj.map("events"), this::onRecord);
             this.ring = rb;

@@ -43,6 +43,26 @@ class ProcessBpfTest {
     }
 
     @Test
+    void programsCountTheirRunsAfterTheCopiesThatLoadedThemAreClosed() throws Exception {
+        LiveSensor s = LiveSensor.get();
+        boolean wasOn = dev.vigil.bpf.RunStats.enable();
+        try {
+            long before = execRuns(s);
+            Process p = new ProcessBuilder("/bin/true").start();
+            p.waitFor();
+            s.await("execve of true", ev -> ev instanceof ExecEvent x && x.header().pid() == p.pid());
+            assertTrue(execRuns(s) > before, "process__exec's run count did not move");
+        } finally {
+            dev.vigil.bpf.RunStats.restore(wasOn);
+        }
+    }
+
+    private static long execRuns(LiveSensor s) {
+        return s.stream().sensor().programStats().stream().filter(r -> r.program().equals("process__exec"))
+                .mapToLong(dev.vigil.bpf.RunStats::runs).sum();
+    }
+
+    @Test
     void failedExecIsReportedWithItsError() throws Exception {
         LiveSensor s = LiveSensor.get();
         Process p = new ProcessBuilder("/bin/sh", "-c", "/nonexistent/vigil-nope arg1; true").start();
