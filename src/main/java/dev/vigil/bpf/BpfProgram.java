@@ -42,8 +42,13 @@ public final class BpfProgram {
      * program is not loaded.
      */
     public RunStats stats() {
-        int fd = keptFd >= 0 ? keptFd : fd();
+        int fd = loadedFd();
         return fd < 0 ? new RunStats(name, 0, 0) : RunStats.ofFd(name, fd);
+    }
+
+    /** The loaded program's descriptor (its own once kept, else its object's), or -1 when it is not loaded. */
+    private int loadedFd() {
+        return keptFd >= 0 ? keptFd : fd();
     }
 
     /** The libbpf program, while the object that loaded it is open. */
@@ -64,12 +69,12 @@ public final class BpfProgram {
 
     /**
      * Keeps the loaded program by a descriptor of its own, before the libbpf object that loaded it
-     * is closed: its statistics stay readable and its links stay as they are. False when it is not loaded.
+     * is closed: its statistics stay readable and its links stay as they are. Nothing when it is not loaded.
      */
-    boolean keepLoaded() {
+    void keepLoaded() {
         int fd = fd();
         if (fd < 0) {
-            return false;
+            return;
         }
         int own;
         try {
@@ -81,7 +86,6 @@ public final class BpfProgram {
             throw new BpfException("program " + name + ": dup", Libbpf.errno());
         }
         keptFd = own;
-        return true;
     }
 
     /** Closes the descriptor {@link #keepLoaded()} took, if any. */
@@ -121,7 +125,7 @@ public final class BpfProgram {
             // struct bpf_test_run_opts: size_t sz, then pointers and sizes left zero; __u32 retval at 56
             MemorySegment opts = arena.allocate(80, 8);
             opts.set(java.lang.foreign.ValueLayout.JAVA_LONG, 0, 80);
-            rc = (int) Libbpf.PROG_TEST_RUN.invokeExact(keptFd >= 0 ? keptFd : fd(), opts);
+            rc = (int) Libbpf.PROG_TEST_RUN.invokeExact(loadedFd(), opts);
             retval = opts.get(java.lang.foreign.ValueLayout.JAVA_INT, 56);
         } catch (Throwable t) {
             throw new BpfException("program " + name + ": run", t);

@@ -88,9 +88,9 @@ final class Libbpf {
     /**
      * Loading parses the kernel's BTF into blocks of megabytes, freed afterwards. glibc raises its
      * mmap threshold to the size of each mapped block freed, so later blocks of that size come from
-     * a thread's arena, whose free space above its last block in use is never trimmed: 10 - 14 MiB of
-     * the agent's resident memory, in most starts (docs/benchmarks.md). Setting the threshold fixes
-     * it at its default (128 KiB): large blocks are mapped and go back to the system when freed.
+     * a thread's arena, where they stayed resident once freed: 10 - 14 MiB of the agent's memory in
+     * most starts (docs/benchmarks.md). Setting the threshold fixes it at its default (128 KiB):
+     * large blocks are mapped and go back to the system when freed.
      */
     private static void keepLargeBlocksOutOfTheArenas() {
         try {
