@@ -74,7 +74,8 @@ public final class FleetBench {
                         (double) stored(logs, "vigil.events") / records.size(), failed > 0 ? " (" + failed + " failed)" : "");
                 for (int servers = 1; servers <= 2; servers++) {
                     Rate r = serverRate(broker.bootstrap(), work.path(), servers, records.size());
-                    out.printf("fleet: %d server%s: %,.0f events/s from Kafka through the rules into the store; %,.0f events per CPU-second of the server%s%n",
+                    out.printf("fleet: %d server%s: %,.0f events/s from Kafka through the rules into the store; %,.0f events per CPU-second of the server%s"
+                            + " (target ≥ 100,000)%n",
                             servers, servers == 1 ? "" : "s", r.perSecond(), r.perCpuSecond(), servers == 1 ? "" : "s");
                 }
             }

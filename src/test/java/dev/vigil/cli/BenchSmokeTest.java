@@ -42,7 +42,7 @@ class BenchSmokeTest {
         positive(out, "BPF cost, connect workload \\(default hooks\\): (\\d+\\.\\d+) µs in BPF per connect.*target");
         positive(out, "pipeline: offered [\\d,]+ events/s, generated [\\d,]+/s: ([\\d,]+) delivered");
         assertTrue(out.contains("events/s through the rules with nothing lost in the kernel"), out);
-        positive(out, "rule engine alone: ([\\d,]+) events/s over the stock pack");
+        positive(out, "rule engine alone: ([\\d,]+) events/s over the stock pack .*target");
         positive(out, "rule engine: an exec of cc meets (\\d+) of the stock pack's \\d+ exec detections");
         positive(out, "store alone: ([\\d,]+) events/s written");
         positive(out, "(?m)^  total +(\\d+\\.\\d) us$"); // the agent's userspace CPU per exec, by stage
@@ -57,13 +57,14 @@ class BenchSmokeTest {
         positive(out, "peers: exec storm +(\\d+) ms");
         positive(out, "peers: build, cold +\\d+ ms(?: +\\d+\\.\\d+× +\\d+ ms cpu)* +(\\d+\\.\\d+)× +\\d+ ms cpu");
         positive(out, "peers: vigil's own CPU per exec in the storm .*: (\\d+) µs");
+        positive(out, "peers: vigil against its own targets: build, cold (\\d+\\.\\d+)× \\(≤ 1\\.05\\)");
         assertEquals(auditBefore, audit(), "the bench's auditd run leaves the host's audit settings and rules as they were");
         positive(out, "fleet: sample: ([\\d,]+) events of the bench's workloads, recorded by the sensor");
         for (String format : new String[] {"JSON", "Smile", "CBOR"}) {
             positive(out, "fleet: {3}" + format + " +(\\d+) +\\d+ +\\d+ +[\\d,]+ +[\\d,]+ +\\d+");
         }
         positive(out, "fleet: {3}with the agent's settings \\(zstd.*\\): (\\d+) bytes per event");
-        positive(out, "fleet: 1 server: ([\\d,]+) events/s from Kafka.*; ([\\d,]+) events per CPU-second");
+        positive(out, "fleet: 1 server: ([\\d,]+) events/s from Kafka.*; ([\\d,]+) events per CPU-second.*target");
         positive(out, "fleet: 2 servers: ([\\d,]+) events/s from Kafka");
     }
 
