@@ -77,6 +77,11 @@ public final class FleetBench {
                     out.printf("fleet: %d server%s: %,.0f events/s from Kafka through the rules into the store; %,.0f events per CPU-second of the server%s"
                             + " (target ≥ 100,000)%n",
                             servers, servers == 1 ? "" : "s", r.perSecond(), r.perCpuSecond(), servers == 1 ? "" : "s");
+                    StringBuilder split = new StringBuilder();
+                    r.secondHalf().forEach((role, cpu) -> split.append(split.isEmpty() ? "" : ", ").append(role)
+                            .append(String.format(" %.1f", cpu * 1e6 / (records.size() - records.size() / 2))));
+                    out.printf("fleet:   the first half of the events %,.0f per CPU-second, the second %,.0f (the JIT compiles in the first);"
+                            + " µs per event in the second: %s%n", r.firstHalfPerCpuSecond(), r.secondHalfPerCpuSecond(), split);
                 }
             }
         }
@@ -174,7 +179,8 @@ public final class FleetBench {
         }
     }
 
-    private record Rate(double perSecond, double perCpuSecond) {}
+    /** Over all the events, over each half of them, and the second half's CPU seconds by what the threads do. */
+    private record Rate(double perSecond, double perCpuSecond, double firstHalfPerCpuSecond, double secondHalfPerCpuSecond, Map<String, Double> secondHalf) {}
 
     /**
      * `count` servers in a fresh group read the whole events topic. Timed from the moment all are
@@ -206,10 +212,7 @@ public final class FleetBench {
         }
         try {
             ready.await(120, TimeUnit.SECONDS);
-            double cpuAtReady = 0;
-            for (Process p : servers) {
-                cpuAtReady += cpuSeconds(p);
-            }
+            Map<String, Double> atReady = cpuByRole(servers), atHalf = null;
             long start = System.nanoTime(), end = start;
             Map<String, Object> admin = Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
             try (Admin a = Admin.create(admin)) {
@@ -234,17 +237,20 @@ public final class FleetBench {
                         }
                     }
                     end = System.nanoTime();
+                    if (atHalf == null && done >= total / 2) {
+                        atHalf = cpuByRole(servers);
+                    }
                     if (done >= total) {
                         break;
                     }
                     Thread.sleep(100);
                 }
             }
-            double cpu = -cpuAtReady;
-            for (Process p : servers) {
-                cpu += cpuSeconds(p);
-            }
-            return new Rate(events / ((end - start) / 1e9), events / cpu);
+            Map<String, Double> atEnd = cpuByRole(servers), secondHalf = new java.util.LinkedHashMap<>();
+            Map<String, Double> half = atHalf != null ? atHalf : atEnd;
+            atEnd.forEach((role, cpu) -> secondHalf.put(role, cpu - half.getOrDefault(role, 0.0)));
+            double first = sum(half) - sum(atReady), second = sum(atEnd) - sum(half);
+            return new Rate(events / ((end - start) / 1e9), events / (first + second), (events / 2) / first, (events - events / 2) / second, secondHalf);
         } finally {
             for (Process p : servers) {
                 p.destroy();
@@ -265,10 +271,40 @@ public final class FleetBench {
         return Files.readAllLines(file).stream().map(String::strip).filter(l -> !l.isEmpty() && !l.startsWith("#")).toList();
     }
 
-    /** User and system time of a process so far, from /proc. */
-    private static double cpuSeconds(Process p) throws java.io.IOException {
-        String stat = Files.readString(Path.of("/proc/" + p.pid() + "/stat"));
-        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-        return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0; // utime, stime in clock ticks (USER_HZ 100)
+    private static double sum(Map<String, Double> cpu) {
+        return cpu.values().stream().mapToDouble(Double::doubleValue).sum();
+    }
+
+    /**
+     * The servers' user and system time so far (clock ticks of USER_HZ 100, from each thread's
+     * /proc stat), by what the threads do: the store's writer, the consumer (the main thread: Kafka,
+     * JSON, rules), the collector, the JIT's compilers, the rest.
+     */
+    private static Map<String, Double> cpuByRole(List<Process> servers) throws java.io.IOException {
+        Map<String, Double> byRole = new java.util.LinkedHashMap<>();
+        for (String role : List.of("store", "consumer", "collector", "compilers", "other")) {
+            byRole.put(role, 0.0);
+        }
+        for (Process p : servers) {
+            List<Path> tasks;
+            try (Stream<Path> list = Files.list(Path.of("/proc/" + p.pid() + "/task"))) {
+                tasks = list.toList();
+            }
+            for (Path task : tasks) {
+                String stat;
+                try {
+                    stat = Files.readString(task.resolve("stat"));
+                } catch (java.io.IOException ended) {
+                    continue; // the thread ended
+                }
+                String comm = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+                String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                String role = comm.startsWith("vigil-store") ? "store" : comm.equals("java") ? "consumer"
+                        : comm.startsWith("GC Thread") || comm.startsWith("G1 ") || comm.equals("VM Thread") ? "collector"
+                        : comm.contains("CompilerThre") ? "compilers" : "other";
+                byRole.merge(role, (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0, Double::sum);
+            }
+        }
+        return byRole;
     }
 }

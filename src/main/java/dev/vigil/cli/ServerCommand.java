@@ -85,6 +85,13 @@ final class ServerCommand implements Callable<Integer> {
     K8sAuditOptions k8sAudit; // its events go to the events topic keyed by cluster, and come back to the group like a host's
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    /**
+     * Rows the consumer queues for the store before it waits. The store is the slower of the two,
+     * so its queue stays full: at the writer's whole queue (16,384 events of a few KiB each as maps)
+     * every young collection copied it, and the collector's threads cost 14 - 17 µs per event;
+     * at about a transaction's worth, 2 µs (docs/benchmarks.md, the fleet server).
+     */
+    private static final int ROWS_QUEUED = 2_048;
 
     @Override
     public Integer call() throws Exception {
@@ -191,7 +198,7 @@ final class ServerCommand implements Callable<Integer> {
                         events.incrementAndGet();
                         (dev.vigil.fleet.ClusterPublisher.isCluster(host) ? clustersSeen : hostsSeen).add(host);
                         try {
-                            store.eventWaiting(m, new String(value, StandardCharsets.UTF_8)); // Kafka keeps what we have not read: wait, never drop
+                            store.eventWaiting(m, ROWS_QUEUED); // Kafka keeps what we have not read: wait, never drop
                         } catch (InterruptedException stopping) {
                             Thread.currentThread().interrupt();
                         }

@@ -89,6 +89,46 @@ public final class SharedValues {
             return refs.isEmpty() ? null : refs.append('}').toString();
         }
 
+        /**
+         * An event known as its fields (from Kafka, a source of its own, a recording), in their
+         * order: split as a live event's are. A value no field kind holds (a nested object, a list
+         * of other than text, a fraction, null) is kept in the row as it is.
+         */
+        void fields(Map<String, Object> f) {
+            f.forEach((name, v) -> {
+                switch (v) {
+                    case String s -> field(name, s);
+                    case Boolean b -> field(name, b.booleanValue());
+                    case Long n -> field(name, n.longValue());
+                    case Integer n -> field(name, n.longValue());
+                    case List<?> l when texts(l) -> {
+                        @SuppressWarnings("unchecked")
+                        List<String> text = (List<String>) l;
+                        field(name, text);
+                    }
+                    case null, default -> {
+                        leftOut.kept();
+                        json.field(name, v);
+                    }
+                }
+            });
+            if (columns.host == null) {
+                columns.host = String.valueOf(f.get("nodename"));
+            }
+            if (columns.type == null) {
+                columns.type = String.valueOf(f.get("event"));
+            }
+        }
+
+        private static boolean texts(List<?> l) {
+            for (Object x : l) {
+                if (!(x instanceof String)) {
+                    return false;
+                }
+            }
+            return true;
+        }
+
         @Override
         public void field(String name, String value) {
             columns.field(name, value);

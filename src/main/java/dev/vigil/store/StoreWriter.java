@@ -30,7 +30,7 @@ public final class StoreWriter implements AutoCloseable {
      * An event to write: a live one (`event`: its row's columns and JSON come from one pass over its
      * fields, in the writer's thread), or one known as fields, with its JSON as received or made from them.
      */
-    private record EventRow(Map<String, Object> fields, EnrichedEvent event, String json) {}
+    private record EventRow(Map<String, Object> fields, EnrichedEvent event) {}
 
     private record AlertRow(Alert alert) {}
 
@@ -96,14 +96,14 @@ public final class StoreWriter implements AutoCloseable {
      */
     public void gather(EnrichedEvent event) {
         if (!NOT_STORED.contains(event.event().type().eventName())) {
-            offer(new EventRow(null, event, null));
+            offer(new EventRow(null, event));
         }
     }
 
     /** As {@link #event(Map)}, without waking the writer (see {@link #gather(EnrichedEvent)}). */
     public void gather(Map<String, Object> fields) {
         if (!(fields.get("event") instanceof String type && NOT_STORED.contains(type))) {
-            offer(new EventRow(fields, null, null));
+            offer(new EventRow(fields, null));
         }
     }
 
@@ -124,14 +124,13 @@ public final class StoreWriter implements AutoCloseable {
 
     /**
      * From a source that can wait (a Kafka consumer: the broker keeps what is not read yet; the
-     * audit webhook, whose sender sends again): waits for room rather than dropping. `json` is the
-     * event as received, stored as it is; null: written from the fields.
+     * audit webhook, whose sender sends again): waits for room rather than dropping.
      */
-    public void eventWaiting(Map<String, Object> fields, String json) throws InterruptedException {
+    public void eventWaiting(Map<String, Object> fields) throws InterruptedException {
         if (fields.get("event") instanceof String type && NOT_STORED.contains(type)) {
             return;
         }
-        queue.put(new EventRow(fields, null, json));
+        queue.put(new EventRow(fields, null));
         wake();
     }
 
@@ -147,7 +146,7 @@ public final class StoreWriter implements AutoCloseable {
                 room.wait(100);
             }
         }
-        eventWaiting(fields, null);
+        eventWaiting(fields);
     }
 
     private final Object room = new Object();
@@ -384,9 +383,16 @@ public final class StoreWriter implements AutoCloseable {
                 c = columns;
                 json = rowJson.end().toString();
                 refs = splitter.refs();
-            } else {
+            } else if ("exit".equals(r.fields().get("event"))) {
                 c = columns.of(r.fields());
-                json = r.json() != null ? r.json() : json(r.fields());
+                json = null;
+            } else {
+                rowJson.begin();
+                splitter.begin(columns);
+                splitter.fields(r.fields());
+                c = columns;
+                json = rowJson.end().toString();
+                refs = splitter.refs();
             }
             if (c.type.equals("exit")) { // ends the process's row; no event row of its own
                 if (c.execId != null) {

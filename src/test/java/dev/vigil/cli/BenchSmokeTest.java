@@ -66,6 +66,7 @@ class BenchSmokeTest {
         positive(out, "fleet: {3}with the agent's settings \\(zstd.*\\): (\\d+) bytes per event");
         positive(out, "fleet: 1 server: ([\\d,]+) events/s from Kafka.*; ([\\d,]+) events per CPU-second.*target");
         positive(out, "fleet: 2 servers: ([\\d,]+) events/s from Kafka");
+        positive(out, "fleet: {3}the first half of the events ([\\d,]+) per CPU-second, the second [\\d,]+ .*: store \\d+\\.\\d, consumer \\d+\\.\\d, collector");
     }
 
     /** Whether auditing is on and which rules are loaded ("" where auditctl is not installed). */

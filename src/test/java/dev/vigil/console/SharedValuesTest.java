@@ -95,6 +95,61 @@ class SharedValuesTest {
         }
     }
 
+    /**
+     * An event that comes as JSON (from an agent through Kafka to `vigil server`, or from a source
+     * that builds its fields as a map) is split as a live one is: its environment and capability
+     * sets stored once, and it reads back exactly as it came, in its order, whatever its values:
+     * nested objects, lists of numbers, fractions, nulls, empty text, zeros and false.
+     */
+    @Test
+    void eventsThatCameAsJsonAreSplitAndComeBackAsTheyCame() throws Exception {
+        List<String> env = List.of("PATH=/usr/bin:/bin", "HOME=/root", "EVIL=\"quote\\ \u001b[31m </script>");
+        List<EnrichedEvent> live = new ArrayList<>();
+        Enricher enricher = new Enricher(ProcessCache.empty(), live::add, "h");
+        RecordDecoder decoder = new RecordDecoder();
+        try (Arena arena = Arena.ofConfined()) {
+            for (int i = 0; i < 50; i++) {
+                enricher.accept(decoder.decode(SampleRecords.exec(arena, new SampleRecords.Exec((1 << 23) + i, 1_000_000L + i, "cc",
+                        "/usr/bin/cc", List.of("cc", "-c", "f" + i + ".c"), env, "/src", "make"))));
+            }
+        }
+        EventJson sink = new EventJson();
+        List<String> received = new ArrayList<>();
+        live.forEach(e -> received.add(sink.write(e).toString()));
+        received.add("""
+                {"schema":1,"ts":5,"event":"k8s_audit","nodename":"cluster","exec_id":"odd:1:1","pid":0,"empty":"","no":false,"zero":0,
+                 "fraction":0.25,"nothing":null,"ports":[80,443],"none":[],"big":18446744073709551615,
+                 "objectRef":{"resource":"pods","subresource":"exec","names":["a","<b>"],"deep":{"x":[{"y":null}]}},"last":"\\u001b]0;x\\u0007"}""");
+        Path dir = Files.createTempDirectory("vigil-shared-json");
+        try {
+            try (Store store = Store.open(dir)) {
+                StoreWriter w = new StoreWriter(store, Duration.ofDays(7), 1L << 30);
+                for (String line : received) {
+                    @SuppressWarnings("unchecked")
+                    java.util.Map<String, Object> fields = JSON.readValue(line, java.util.Map.class);
+                    w.eventWaiting(fields);
+                }
+                w.close();
+                assertEquals(0, w.dropped(), w.lastError());
+                long values = store.count("shared_values");
+                assertTrue(values >= 2 && values <= 6, values + " shared values for 50 execs of one environment");
+            }
+            try (StoreReader reader = new StoreReader(dir.resolve("vigil.db"))) {
+                for (String line : received) {
+                    JsonNode sent = JSON.readTree(line);
+                    ArrayNode stored = reader.eventsOf(sent.path("exec_id").asText(), 10);
+                    assertEquals(1, stored.size(), line);
+                    assertEquals(sent, stored.get(0));
+                    assertEquals(names(sent), names(stored.get(0)), "the order it came in");
+                }
+            }
+        } finally {
+            try (Stream<Path> files = Files.walk(dir)) {
+                files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
     @Test
     void execsSharingAnEnvironmentComeBackWhole() throws Exception {
         List<String> build = List.of("PATH=/usr/bin:/bin", "HOME=/root", "MAKEFLAGS=-j2", "EVIL=\"quote\\ \u001b[31m </script>");
