@@ -123,9 +123,10 @@ public final class FleetBench {
 
     /**
      * `count` records cycled from `sample`, each with a timestamp of its own (so none is a
-     * redelivery of another), rendered when read: 200,000 exec events with their environments are
-     * half a gigabyte, more than the agent's heap, which the bench runs with (the full run died
-     * here with an OutOfMemoryError before). Reading record i twice gives the same bytes.
+     * redelivery of another) and each round's processes new ones, rendered when read: 200,000
+     * exec events with their environments are half a gigabyte, more than the agent's heap, which
+     * the bench runs with (the full run died here with an OutOfMemoryError before). Reading record
+     * i twice gives the same bytes.
      */
     private static List<byte[]> distinct(List<byte[]> sample, int count) throws java.io.IOException {
         List<Map<String, Object>> parsed = new ArrayList<>();
@@ -140,6 +141,7 @@ public final class FleetBench {
             public byte[] get(int i) {
                 Map<String, Object> e = new java.util.LinkedHashMap<>(parsed.get(i % parsed.size()));
                 e.put("ts", ts + i);
+                newProcesses(e, i / parsed.size());
                 try {
                     return JSON.writeValueAsBytes(e);
                 } catch (com.fasterxml.jackson.core.JsonProcessingException unwritable) {
@@ -152,6 +154,50 @@ public final class FleetBench {
                 return count;
             }
         };
+    }
+
+    /** How far each round of the sample moves its processes' start times: past any start in a recording of a few minutes. */
+    private static final long ROUND_NS = 1_000_000_000_000L;
+
+    /**
+     * The processes of round `round` of the sample made new ones, their start times moved on: a
+     * host names a process (host:start:pid) for its own events only, newer processes sorting
+     * later. Replayed with the same names, every round's rows went back into the middle of the
+     * store's index of them, and that index's writes cost the server's store twice what a real
+     * host's do (docs/benchmarks.md, the fleet server).
+     */
+    @SuppressWarnings("unchecked")
+    private static void newProcesses(Map<String, Object> e, int round) {
+        if (round == 0) {
+            return;
+        }
+        long shift = round * ROUND_NS;
+        for (String key : List.of("start_time", "target_start")) {
+            if (e.get(key) instanceof Number n && n.longValue() > 0) {
+                e.put(key, n.longValue() + shift);
+            }
+        }
+        for (String key : List.of("exec_id", "parent_exec_id")) {
+            if (e.get(key) instanceof String id) {
+                String[] part = id.split(":");
+                if (part.length == 3 && part[1].matches("\\d{1,18}")) {
+                    e.put(key, part[0] + ":" + (Long.parseLong(part[1]) + shift) + ":" + part[2]);
+                }
+            }
+        }
+        if (e.get("ancestors") instanceof List<?> chain) {
+            List<Object> moved = new ArrayList<>();
+            for (Object o : chain) {
+                if (o instanceof Map<?, ?> m && m.get("start") instanceof Number n) {
+                    Map<String, Object> copy = new java.util.LinkedHashMap<>((Map<String, Object>) m);
+                    copy.put("start", n.longValue() + shift);
+                    moved.add(copy);
+                } else {
+                    moved.add(o);
+                }
+            }
+            e.put("ancestors", moved);
+        }
     }
 
     /** Publishes `records` to `topic` round-robin under {@link #HOSTS} host ids, with `settings` over the agent's; the records that failed. */
