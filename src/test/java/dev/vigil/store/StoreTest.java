@@ -84,6 +84,38 @@ class StoreTest {
         }
     }
 
+    /**
+     * SQLite's native library is loaded from where the build unpacked it: a writer in a JVM of its
+     * own, killed in the middle of a burst, leaves its temporary directory as empty as it found it
+     * (the driver's own way copied the library there at every start, and a kill left it behind).
+     */
+    @Test
+    void aWriterLeavesNothingInTheTemporaryDirectory() throws Exception {
+        Path dir = Files.createTempDirectory("vigil-store-tmp");
+        Path tmp = Files.createDirectory(dir.resolve("tmp"));
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED", "-Djava.io.tmpdir=" + tmp, "-cp", System.getProperty("java.class.path"),
+                StoreBurst.class.getName(), dir.resolve("data").toString()));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = out.readLine()) != null && !(line.startsWith("written ") && Long.parseLong(line.substring(8)) >= 2_000)) {
+                // until rows are committed: the store is open and the library loaded
+            }
+            assertTrue(line != null, "the writer stopped before committing");
+        } finally {
+            p.destroyForcibly();
+            assertTrue(p.waitFor(10, TimeUnit.SECONDS));
+        }
+        try (var left = Files.list(tmp)) {
+            assertEquals(List.of(), left.map(f -> f.getFileName().toString()).toList());
+        } finally {
+            try (var files = Files.walk(dir)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
+        }
+    }
+
     /** A writer in another JVM, killed with SIGKILL in the middle of a burst: the store reopens sound with every row it reported committed. */
     @Test
     void aKilledWriterLosesNothingCommitted() throws Exception {
