@@ -88,7 +88,7 @@ final class ServerCommand implements Callable<Integer> {
     /**
      * Rows the consumer queues for the store before it waits. The store is the slower of the two,
      * so its queue stays full: at the writer's whole queue (16,384 events of a few KiB each as maps)
-     * every young collection copied it, and the collector's threads cost 14 - 17 µs per event;
+     * every young collection copied it, and the collector's threads cost 14 – 17 µs per event;
      * at about a transaction's worth, 2 µs (docs/benchmarks.md, the fleet server).
      */
     private static final int ROWS_QUEUED = 2_048;

@@ -28,7 +28,8 @@ import java.util.function.Consumer;
 public final class StoreWriter implements AutoCloseable {
     /**
      * An event to write: a live one (`event`: its row's columns and JSON come from one pass over its
-     * fields, in the writer's thread), or one known as fields, with its JSON as received or made from them.
+     * fields, in the writer's thread), or one known as its fields (from Kafka, another source, a
+     * recording), whose row is split the same way.
      */
     private record EventRow(Map<String, Object> fields, EnrichedEvent event) {}
 
