@@ -15,7 +15,7 @@ import java.util.stream.Stream;
 /**
  * The suite leaves nothing in the temporary directories. Tests make their files where an attacker
  * would (rules look for drops in /tmp), in folders the agents they start and the tools those run
- * (a browser profile, SQLite's native library) also write to; whatever the run added under
+ * (a browser profile; SQLite's native library, where the build did not unpack it) also write to; whatever the run added under
  * Vigil's names, or those tools', is removed when the run ends, on success or failure. What was
  * there before the run is never touched.
  */
