@@ -112,7 +112,7 @@ final class PeerBench {
                 if (p.equals("nothing")) {
                     out.printf(" %17d ms", base / 1_000_000);
                 } else {
-                    out.printf(" %5.2f× %6d ms cpu", median(r, 0) / (double) base, median(r, 1) / 1_000_000);
+                    out.printf(" %5.2f× %6d ms cpu", ratio(results, p, w.name()), median(r, 1) / 1_000_000);
                 }
             }
             out.println();
@@ -139,8 +139,7 @@ final class PeerBench {
             for (Workload w : workloads) {
                 String target = RATIO_TARGETS.get(w.name());
                 if (target != null) {
-                    ratios.add(String.format("%s %.2f× (≤ %s)", w.name(), median(results.get("vigil").get(w.name()), 0)
-                            / (double) median(results.get("nothing").get(w.name()), 0), target));
+                    ratios.add(String.format("%s %.2f× (≤ %s)", w.name(), ratio(results, "vigil", w.name()), target));
                 }
             }
             out.println("peers: vigil against its own targets: " + String.join(", ", ratios));
@@ -152,6 +151,11 @@ final class PeerBench {
             out.printf("peers: vigil's own CPU per exec in the storm (the first execs after the cold build): %.0f µs (target ≤ 15)%n",
                     storm / 1e3 / execs);
         }
+    }
+
+    /** The workload's median time under `tool` against its median time with nothing. */
+    private static double ratio(Map<String, Map<String, List<long[]>>> results, String tool, String workload) {
+        return median(results.get(tool).get(workload), 0) / (double) median(results.get("nothing").get(workload), 0);
     }
 
     private static long median(List<long[]> rows, int column) {

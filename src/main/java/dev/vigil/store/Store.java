@@ -21,6 +21,10 @@ import java.util.List;
 public final class Store implements AutoCloseable {
     static final int SCHEMA = 2;
 
+    static {
+        useUnpackedNativeLibrary();
+    }
+
     private final Path file;
     private final Connection db;
 
@@ -66,40 +70,34 @@ public final class Store implements AutoCloseable {
 
     /** A connection from SQLite's driver itself: DriverManager would first find and load every driver the class path offers. */
     public static Connection connect(String url) throws SQLException {
-        NativeLibrary.find();
         return org.sqlite.JDBC.createConnection(url, new java.util.Properties());
     }
 
     /**
-     * SQLite's native library as the build unpacked it beside the classes (target/sqlite-native).
-     * Without it the driver copies the library out of its jar into the temporary directory at every
-     * start, comparing it byte by byte with any copy already there: 70 - 90 ms of CPU at each start,
-     * and a megabyte left in /tmp by an agent that was killed. Where the build left none (another
-     * layout, another processor), the driver does as it always did.
+     * Points SQLite's driver at its native library as the build unpacked it beside the classes
+     * (target/sqlite-native), before any connection. Without it the driver copies the library out
+     * of its jar into the temporary directory at every start, comparing it byte by byte with any
+     * copy already there (docs/benchmarks.md), and a killed agent left it behind. Where the build
+     * left none (another layout, another processor), the driver does as it always did.
      */
-    private static final class NativeLibrary {
-        static {
-            String arch = switch (System.getProperty("os.arch", "")) {
-                case "amd64", "x86_64" -> "x86_64";
-                case "aarch64" -> "aarch64";
-                default -> null;
-            };
-            if (arch != null && System.getProperty("org.sqlite.lib.path") == null) {
-                try {
-                    Path code = Path.of(Store.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-                    Path dir = code.getParent().resolve("sqlite-native/org/sqlite/native/Linux").resolve(arch);
-                    if (Files.isRegularFile(dir.resolve("libsqlitejdbc.so"))) {
-                        System.setProperty("org.sqlite.lib.path", dir.toString());
-                        System.setProperty("org.sqlite.lib.name", "libsqlitejdbc.so");
-                    }
-                } catch (java.net.URISyntaxException | RuntimeException elsewhere) {
-                    // the driver finds its own
-                }
-            }
+    private static void useUnpackedNativeLibrary() {
+        String arch = switch (System.getProperty("os.arch", "")) {
+            case "amd64", "x86_64" -> "x86_64";
+            case "aarch64" -> "aarch64";
+            default -> null;
+        };
+        if (arch == null || System.getProperty("org.sqlite.lib.path") != null) {
+            return;
         }
-
-        static void find() {
-            // the work is the class's initialisation, once per JVM
+        try {
+            Path code = Path.of(Store.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            Path dir = code.getParent().resolve("sqlite-native/org/sqlite/native/Linux").resolve(arch);
+            if (Files.isRegularFile(dir.resolve("libsqlitejdbc.so"))) {
+                System.setProperty("org.sqlite.lib.path", dir.toString());
+                System.setProperty("org.sqlite.lib.name", "libsqlitejdbc.so");
+            }
+        } catch (java.net.URISyntaxException | RuntimeException elsewhere) {
+            // the driver finds its own
         }
     }
 
