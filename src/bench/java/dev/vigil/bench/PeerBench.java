@@ -24,6 +24,8 @@ import java.util.concurrent.TimeUnit;
  * order that turns round by round, and runs every workload under it: the first build after the
  * tool is ready is the cold build, the last one the warm build. Each tool's own CPU during each
  * workload is read from /proc (auditd's with the kernel's kauditd thread, which formats its records).
+ * Every ratio pairs a tool's time with the other's in the same round ({@link PairedRatio}) and says
+ * how sure it is: more rounds, a narrower interval.
  */
 final class PeerBench {
     private PeerBench() {}
@@ -32,6 +34,9 @@ final class PeerBench {
     private static final List<String> LOSSES = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     record Workload(String name, List<String> command) {}
+
+    /** A run's row: the workload's wall time (ns), the tool's CPU during it (ns), the round. */
+    private static final int WALL = 0, CPU = 1, ROUND = 2;
 
     /** Vigil's ratio to nothing as round two of the performance work sets it per workload (the connect loop has only the peers to meet). */
     private static final Map<String, String> RATIO_TARGETS = Map.of("build, cold", "1.05", "exec storm", "1.05", "dd", "1.03",
@@ -63,7 +68,7 @@ final class PeerBench {
         List<Peer> peers = List.of(new Nothing(), new Auditd(), new Execsnoop(), new Vigil("vigil", List.of()),
                 new Vigil("vigil, tiered JIT", List.of("-XX:TieredStopAtLevel=4")),
                 new Vigil("vigil, 10 ms drains", List.of("-Dvigil.drain.busy-ms=10")));
-        Map<String, Map<String, List<long[]>>> results = new LinkedHashMap<>(); // peer → workload → [wall ns, tool cpu ns] per round
+        Map<String, Map<String, List<long[]>>> results = new LinkedHashMap<>(); // peer → workload → {WALL, CPU, ROUND} per round
         List<String> skipped = new ArrayList<>();
         out.printf("peers: %d rounds; %d execs in the storm, %d connects, %d dd blocks of 500 B%n", smoke ? 1 : rounds, execs, connects, blocks);
         int n = smoke ? 1 : Math.max(1, rounds);
@@ -88,7 +93,7 @@ final class PeerBench {
                             }
                             long wall = System.nanoTime() - t0;
                             results.computeIfAbsent(peer.name(), x -> new LinkedHashMap<>()).computeIfAbsent(w.name(), x -> new ArrayList<>())
-                                    .add(new long[] {wall, tool.cpuNs() - cpu0});
+                                    .add(new long[] {wall, tool.cpuNs() - cpu0, round});
                         }
                     }
                 }
@@ -105,41 +110,58 @@ final class PeerBench {
         }
         out.println();
         for (Workload w : workloads) {
-            long base = median(results.get("nothing").get(w.name()), 0);
             out.printf("peers: %-13s", w.name());
             for (String p : names) {
-                List<long[]> r = results.get(p).get(w.name());
                 if (p.equals("nothing")) {
-                    out.printf(" %17d ms", base / 1_000_000);
+                    out.printf(" %17d ms", median(results.get(p).get(w.name()), WALL) / 1_000_000);
                 } else {
-                    out.printf(" %5.2f× %6d ms cpu", ratio(results, p, w.name()), median(r, 1) / 1_000_000);
+                    out.printf(" %5.2f× %6d ms cpu", paired(results, p, "nothing", w.name()).ratio(), median(results.get(p).get(w.name()), CPU) / 1_000_000);
                 }
             }
             out.println();
         }
-        out.println("peers: the ratio is the workload's median time under the tool against nothing; cpu is the tool's own, median per run");
+        out.println("peers: the ratio is the geometric mean, over rounds, of the workload's time under the tool against its time with nothing"
+                + " in the same round; nothing's column is its median time; cpu is the tool's own, median per run");
+        List<String> intervals = new ArrayList<>();
+        for (Workload w : workloads) {
+            intervals.add(w.name() + ": " + String.join(", ", names.stream().filter(p -> !p.equals("nothing"))
+                    .map(p -> p + " " + paired(results, p, "nothing", w.name())).toList()));
+        }
+        out.println("peers: with their 95 % intervals: " + String.join("; ", intervals));
         List<String> spreads = new ArrayList<>();
         for (Workload w : workloads) {
-            long[] alone = results.get("nothing").get(w.name()).stream().mapToLong(r -> r[0]).sorted().toArray();
+            long[] alone = results.get("nothing").get(w.name()).stream().mapToLong(r -> r[WALL]).sorted().toArray();
             spreads.add(String.format("%s %.2f×", w.name(), alone[alone.length - 1] / (double) alone[0]));
         }
-        out.println("peers: nothing, its slowest round against its fastest (how far this machine moves a ratio by itself): " + String.join(", ", spreads));
+        out.println("peers: nothing, its slowest round against its fastest (how far this machine moves a time by itself): " + String.join(", ", spreads));
         List<String> others = names.stream().filter(p -> p.equals("auditd") || p.equals("execsnoop")).toList();
         if (results.containsKey("vigil") && !others.isEmpty()) {
             List<String> verdicts = new ArrayList<>();
             for (Workload w : workloads) {
-                long vigil = median(results.get("vigil").get(w.name()), 0);
-                boolean atOrBelow = others.stream().allMatch(p -> vigil <= median(results.get(p).get(w.name()), 0));
-                verdicts.add(w.name() + " " + (atOrBelow ? "yes" : "no"));
+                List<PairedRatio> against = others.stream().map(p -> paired(results, "vigil", p, w.name())).toList();
+                String standing = against.stream().anyMatch(r -> r.against(1.0) == PairedRatio.Standing.ABOVE) ? "above"
+                        : against.stream().allMatch(r -> r.against(1.0) == PairedRatio.Standing.BELOW) ? "below" : "level";
+                List<String> each = new ArrayList<>();
+                for (int i = 0; i < others.size(); i++) {
+                    each.add(others.get(i) + " " + against.get(i));
+                }
+                verdicts.add(w.name() + " " + standing + " (" + String.join(", ", each) + ")");
             }
-            out.println("peers: vigil at or below " + String.join(" and ", others) + " (target: every workload): " + String.join(", ", verdicts));
+            out.println("peers: vigil's time against " + String.join(" and ", others) + "'s in the same round (target: at or below both on every workload;"
+                    + " level: an interval holds 1): " + String.join("; ", verdicts));
         }
         if (results.containsKey("vigil")) {
             List<String> ratios = new ArrayList<>();
             for (Workload w : workloads) {
                 String target = RATIO_TARGETS.get(w.name());
                 if (target != null) {
-                    ratios.add(String.format("%s %.2f× (≤ %s)", w.name(), ratio(results, "vigil", w.name()), target));
+                    PairedRatio r = paired(results, "vigil", "nothing", w.name());
+                    String standing = switch (r.against(Double.parseDouble(target))) {
+                        case BELOW -> "met";
+                        case UNDECIDED -> "undecided";
+                        case ABOVE -> "not met";
+                    };
+                    ratios.add(String.format("%s %s ≤ %s: %s", w.name(), r, target, standing));
                 }
             }
             out.println("peers: vigil against its own targets: " + String.join(", ", ratios));
@@ -147,15 +169,15 @@ final class PeerBench {
         out.println(LOSSES.isEmpty() ? "peers: vigil lost and held back nothing in any round" : "peers: losses: " + String.join("; ", LOSSES));
         LOSSES.clear();
         if (results.containsKey("vigil")) {
-            long storm = median(results.get("vigil").get("exec storm"), 1);
+            long storm = median(results.get("vigil").get("exec storm"), CPU);
             out.printf("peers: vigil's own CPU per exec in the storm (the first execs after the cold build): %.0f µs (target ≤ 15)%n",
                     storm / 1e3 / execs);
         }
     }
 
-    /** The workload's median time under `tool` against its median time with nothing. */
-    private static double ratio(Map<String, Map<String, List<long[]>>> results, String tool, String workload) {
-        return median(results.get(tool).get(workload), 0) / (double) median(results.get("nothing").get(workload), 0);
+    /** The workload's time under `tool` against its time under `reference`, round by round. */
+    private static PairedRatio paired(Map<String, Map<String, List<long[]>>> results, String tool, String reference, String workload) {
+        return PairedRatio.of(results.get(tool).get(workload), results.get(reference).get(workload), WALL, ROUND);
     }
 
     private static long median(List<long[]> rows, int column) {
