@@ -46,6 +46,11 @@ final class PeerBench {
     interface Running extends AutoCloseable {
         long cpuNs();
 
+        /** Its CPU so far (ns) by thread, keyed "role tid", where it has threads worth telling apart. */
+        default Map<String, Long> cpuByThread() {
+            return Map.of();
+        }
+
         @Override
         void close() throws Exception;
     }
@@ -69,6 +74,7 @@ final class PeerBench {
                 new Vigil("vigil, tiered JIT", List.of("-XX:TieredStopAtLevel=4")),
                 new Vigil("vigil, 10 ms drains", List.of("-Dvigil.drain.busy-ms=10")));
         Map<String, Map<String, List<long[]>>> results = new LinkedHashMap<>(); // peer → workload → {WALL, CPU, ROUND} per round
+        Map<String, List<Map<String, Long>>> threads = new LinkedHashMap<>(); // workload → Vigil's CPU by thread, per round
         List<String> skipped = new ArrayList<>();
         out.printf("peers: %d rounds; %d execs in the storm, %d connects, %d dd blocks of 500 B%n", smoke ? 1 : rounds, execs, connects, blocks);
         int n = smoke ? 1 : Math.max(1, rounds);
@@ -86,6 +92,7 @@ final class PeerBench {
                     }
                     try (tool) {
                         for (Workload w : workloads) {
+                            Map<String, Long> threads0 = tool.cpuByThread();
                             long cpu0 = tool.cpuNs(), t0 = System.nanoTime();
                             Process p = new ProcessBuilder(w.command()).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
                             if (p.waitFor() != 0) {
@@ -94,12 +101,38 @@ final class PeerBench {
                             long wall = System.nanoTime() - t0;
                             results.computeIfAbsent(peer.name(), x -> new LinkedHashMap<>()).computeIfAbsent(w.name(), x -> new ArrayList<>())
                                     .add(new long[] {wall, tool.cpuNs() - cpu0, round});
+                            if (peer.name().equals("vigil")) {
+                                Map<String, Long> split = new LinkedHashMap<>();
+                                tool.cpuByThread().forEach((thread, ns) -> { // threads that lived through the workload
+                                    String role = thread.substring(0, thread.indexOf(' '));
+                                    split.merge(role, threads0.containsKey(thread) ? ns - threads0.get(thread) : 0L, Long::sum);
+                                });
+                                threads.computeIfAbsent(w.name(), x -> new ArrayList<>()).add(split);
+                            }
                         }
                     }
                 }
             }
         }
         print(out, workloads, results, execs);
+        printThreads(out, threads);
+    }
+
+    /** Where Vigil's CPU went in each workload: per thread role, the median over rounds. */
+    private static void printThreads(PrintStream out, Map<String, List<Map<String, Long>>> threads) {
+        if (threads.isEmpty()) {
+            return;
+        }
+        List<String> lines = new ArrayList<>();
+        threads.forEach((workload, rounds) -> {
+            List<String> roles = new ArrayList<>();
+            for (String role : List.of("sensor", "store", "integrity", "compilers", "jvm", "other")) {
+                long[] v = rounds.stream().mapToLong(r -> r.getOrDefault(role, 0L)).sorted().toArray();
+                roles.add(String.format("%s %d", role, v[v.length / 2] / 1_000_000));
+            }
+            lines.add(workload + ": " + String.join(", ", roles));
+        });
+        out.println("peers: vigil's CPU by thread (those that lived through the workload), ms, median over rounds: " + String.join("; ", lines));
     }
 
     private static void print(PrintStream out, List<Workload> workloads, Map<String, Map<String, List<long[]>>> results, int execs) {
@@ -210,6 +243,32 @@ final class PeerBench {
                 return false;
             }
         }).mapToLong(ProcessHandle::pid).findFirst().orElse(-1);
+    }
+
+    /**
+     * An agent's CPU so far (ns) per living thread, keyed by what it does and its id ("store 1234"):
+     * the agent's own threads by name, the JIT's compilers, the JVM's (the VM thread, the
+     * collector's), the rest.
+     */
+    static Map<String, Long> agentThreads(long pid) {
+        Map<String, Long> byThread = new LinkedHashMap<>();
+        try (java.util.stream.Stream<Path> tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
+            for (Path task : tasks.toList()) {
+                String comm;
+                try {
+                    comm = Files.readString(task.resolve("comm")).strip();
+                } catch (IOException ended) {
+                    continue;
+                }
+                String role = comm.startsWith("vigil-sensor") ? "sensor" : comm.startsWith("vigil-store") ? "store"
+                        : comm.startsWith("vigil-integrity") ? "integrity" : comm.contains("CompilerThre") ? "compilers"
+                        : comm.equals("VM Thread") || comm.startsWith("GC ") || comm.startsWith("VM Periodic") ? "jvm" : "other";
+                byThread.put(role + " " + task.getFileName(), cpuNs(task.resolve("stat")));
+            }
+        } catch (IOException gone) {
+            // the agent stopped: what was read so far
+        }
+        return byThread;
     }
 
     static String run(List<String> command) throws IOException, InterruptedException {
@@ -390,6 +449,10 @@ final class PeerBench {
             return new Running() {
                 public long cpuNs() {
                     return PeerBench.cpuNs(agent.pid());
+                }
+
+                public Map<String, Long> cpuByThread() {
+                    return agentThreads(agent.pid());
                 }
 
                 public void close() throws Exception {

@@ -57,6 +57,8 @@ class BenchSmokeTest {
         positive(out, "peers: exec storm +(\\d+) ms");
         positive(out, "peers: build, cold +\\d+ ms(?: +\\d+\\.\\d+× +\\d+ ms cpu)* +(\\d+\\.\\d+)× +\\d+ ms cpu");
         positive(out, "peers: vigil's own CPU per exec in the storm .*: (\\d+) µs");
+        assertTrue(Pattern.compile("peers: vigil's CPU by thread .*: build, cold: sensor \\d+, store \\d+, integrity \\d+, compilers \\d+, jvm \\d+, other \\d+;")
+                .matcher(out).find(), "Vigil's CPU by thread: " + out);
         positive(out, "peers: vigil against its own targets: build, cold (\\d+\\.\\d+)× \\([^)]+\\) ≤ 1\\.05: (?:met|undecided|not met)");
         if (out.contains("peers: vigil's time against")) { // printed where auditd or execsnoop could run
             positive(out, "peers: vigil's time against [a-z ]+'s in the same round .*: build, cold (?:below|level|above) \\([a-z]+ (\\d+\\.\\d+)×");
