@@ -112,6 +112,7 @@ public final class Sensor implements AutoCloseable {
             rb = new RingBuffer(obj.map("events"), this::onRecord);
             this.ring = rb;
             this.object = obj;
+            firstRefresh();
         } catch (RuntimeException e) {
             if (rb != null) {
                 rb.close();
@@ -417,20 +418,11 @@ public final class Sensor implements AutoCloseable {
         if (watchedByName == null || now < nextWatchRefreshNs) {
             return;
         }
-        if (!containersScanned && containerWatches != null) {
-            containerWatches.scanRunning(cgroupV2());
-        }
-        containersScanned = true;
+        scanContainersOnce();
         watchChangesKeyed = watchChangesSeen;
         lastWatchRefreshNs = now;
         nextWatchRefreshNs = now + WATCH_REFRESH_NS;
-        List<Path> added = new ArrayList<>();
-        for (Path home : WatchList.homes()) {
-            if (homesSeen.add(home)) {
-                added.addAll(WatchList.forHome(home));
-            }
-        }
-        watch(added);
+        watchNewHomes();
         List<Path> changed = new ArrayList<>();
         for (Path p : watchBits.keySet()) {
             if (!onDisk(p).equals(writtenFor.get(p))) {
@@ -441,6 +433,56 @@ public final class Sensor implements AutoCloseable {
             try (Arena arena = Arena.ofConfined()) {
                 watchEntries(changed, arena);
             }
+        }
+    }
+
+    private void scanContainersOnce() {
+        if (!containersScanned && containerWatches != null) {
+            containerWatches.scanRunning(cgroupV2());
+        }
+        containersScanned = true;
+    }
+
+    /**
+     * Homes created since the last look (from /etc/passwd) join the watch list; at the first look,
+     * the homes whose files the configuration watches already (as {@link WatchList#defaults} does)
+     * cost no rewrite of their keys.
+     */
+    private void watchNewHomes() {
+        List<Path> added = new ArrayList<>();
+        int both = Watch.READ | Watch.WRITE;
+        for (Path home : WatchList.homes()) {
+            if (homesSeen.add(home)) {
+                for (Path p : WatchList.forHome(home)) {
+                    if ((watchBits.getOrDefault(p, 0) & both) != both) {
+                        added.add(p);
+                    }
+                }
+            }
+        }
+        if (!added.isEmpty()) {
+            watch(added);
+        }
+    }
+
+    /**
+     * The first refresh's work (the containers running now, the homes) as the sensor opens, and not
+     * in the first drain, at ready: a build started then paid 15 – 20 ms of the sensor's thread for
+     * it, and C1's compiling of it (docs/benchmarks.md), most of it writing again the keys of the
+     * homes' files the configuration had just written. Those paths are not looked at again here. A
+     * failure leaves it to the drains.
+     */
+    private synchronized void firstRefresh() {
+        if (watchedByName == null) {
+            return;
+        }
+        try {
+            scanContainersOnce();
+            watchNewHomes();
+            lastWatchRefreshNs = System.nanoTime();
+            nextWatchRefreshNs = lastWatchRefreshNs + WATCH_REFRESH_NS;
+        } catch (RuntimeException notNow) {
+            nextWatchRefreshNs = System.nanoTime();
         }
     }
 

@@ -240,6 +240,16 @@ class FileBpfTest {
         }
     }
 
+    /**
+     * A temporary home's files go when the test JVM ends, not before: the shared sensor watches
+     * them now, and keeps a watched file's inode key once the file is gone, so a file another test
+     * makes later on that inode would read as watched.
+     */
+    private static void deletedAtExit(java.nio.file.Path home, java.nio.file.Path file) {
+        home.toFile().deleteOnExit(); // deleted in the reverse order: the file, then its directory
+        file.toFile().deleteOnExit();
+    }
+
     /** A home added to /etc/passwd after the sensor started is watched within its refresh (10 s); /etc/passwd is restored. */
     @Test
     void aHomeCreatedLaterIsWatched() throws Exception {
@@ -255,6 +265,7 @@ class FileBpfTest {
             assertTrue(readsBecomeWatched(s, history), "the new home's shell history became watched");
         } finally {
             Files.write(passwd, original);
+            deletedAtExit(home, history);
         }
     }
 }
