@@ -32,7 +32,7 @@ import java.util.concurrent.atomic.AtomicLong;
 @Command(name = "vigil bench", mixinStandardHelpOptions = true, version = "vigil bench " + dev.vigil.cli.Main.VERSION, description = "Measure the agent's overhead on syscall-, exec-, file- and connect-heavy workloads (ratios to a run without it),"
         + " the store's and the rule engine's throughput, and the console's graph load time.")
 final class BenchCommand implements Callable<Integer> {
-    @Option(names = "--rounds", defaultValue = "3", description = "Runs per workload and setting; the median is reported.")
+    @Option(names = "--rounds", defaultValue = "3", description = "Runs per workload and setting; the median is reported (beside the peers, each round's ratio is paired: their geometric mean and its 95 % interval).")
     int rounds;
 
     @Option(names = "--scale", defaultValue = "1", description = "Multiplies every workload's size.")
