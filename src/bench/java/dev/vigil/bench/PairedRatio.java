@@ -7,9 +7,10 @@ import java.util.Map;
 /**
  * One tool's time against another's on a workload, paired by round. Each round runs both within a
  * minute or so, and this VM has slow and fast spells longer than that (nothing's own slowest round
- * is 1.1 – 1.3× its fastest): a spell moves both times of a round and cancels in their ratio,
- * where a ratio of two medians may take each from a different round, and a spell with it. The figure is the
- * geometric mean of the rounds' ratios, with a 95 % interval from Student's t on their logarithms.
+ * is 1.2 – 1.6× its fastest): a spell moves both times of a round and cancels in their ratio,
+ * where a ratio of two medians may take each from a different round, and a spell with it. The
+ * figure is the geometric mean of the rounds' ratios, with a 95 % interval from Student's t on
+ * their logarithms.
  */
 record PairedRatio(double ratio, double low, double high, int rounds) {
     /** Student's t at 97.5 % for 1 – 30 degrees of freedom; past 30, 2.0 (1.96 at infinity, slightly wide below it). */
