@@ -21,8 +21,8 @@ import java.util.Map;
 
 /**
  * The event path (decoding, enrichment, the rule form, the rules, the JSON, the store's writer) run
- * on made-up records of a build (fork, exec, a file created, a temporary removed, now and then a
- * chmod, exit) before the agent says ready, with instances of its own: no
+ * on made-up records of a build (the shell, compiler, assembler and linker each run, a file
+ * created, a temporary removed, the linker's output chmodded) before the agent says ready, with instances of its own: no
  * event reaches the cache, the rules' state, the store (the writer writes into a database in
  * memory) or any sink. Without it the JIT compiles that path during the first workload after start,
  * and a build started then paid for it (docs/benchmarks.md, round two: the first 500 execs cost the
@@ -32,6 +32,21 @@ import java.util.Map;
 public final class WarmUp {
     /** Enough passes for the JIT's first tier to have compiled every method on the path. */
     static final int EXECS = 1_000;
+
+    /** A program a build runs, and its parent's name. */
+    record Step(String comm, String exe, List<String> argv, String parent) {}
+
+    /**
+     * The programs of a C build in turn: rules bound to process names (shells, compilers) and the
+     * fields they read are compiled before ready too, not only those an exec of cc meets.
+     */
+    static final List<Step> BUILD_STEPS = List.of(
+            new Step("sh", "/bin/sh", List.of("/bin/sh", "-c"), "make"),
+            new Step("cc", "/usr/bin/cc", List.of("cc", "-O2", "-c"), "sh"),
+            new Step("cc1", "/usr/lib/gcc/x86_64-linux-gnu/12/cc1", List.of("/usr/lib/gcc/x86_64-linux-gnu/12/cc1", "-quiet"), "cc"),
+            new Step("as", "/usr/bin/as", List.of("as", "--64"), "cc"),
+            new Step("ld", "/usr/bin/ld", List.of("/usr/bin/ld", "-pie"), "collect2"));
+    private static final Step[] BUILD = BUILD_STEPS.toArray(Step[]::new);
 
     private WarmUp() {}
 
@@ -84,15 +99,19 @@ public final class WarmUp {
                 // pids outside the kernel's range (pid_max is at most 2^22): nothing here is anyone's process
                 int pid = (1 << 23) + i;
                 long start = 1_000_000L + i;
-                enricher.accept(decoder.decode(SampleRecords.exec(arena, new SampleRecords.Exec(pid, start, "cc", "/usr/bin/cc",
-                        List.of("cc", "-O2", "-c", "-o", "warm-up" + i + ".o", "warm-up" + i + ".c"), env, "/home/build/src", "make"))));
-                // what a build's compiler does next: its object file created, a temporary removed, now and then an output made executable
-                enricher.accept(decoder.decode(SampleRecords.file(arena, EventType.CREATE_FILE.number(), pid, start, "cc", "make",
-                        "/home/build/src/warm-up" + i + ".o", 01101, 0644)));
-                enricher.accept(decoder.decode(SampleRecords.file(arena, EventType.UNLINK.number(), pid, start, "cc", "make",
+                Step step = BUILD[i % BUILD.length];
+                String object = "warm-up" + i + ".o", source = "warm-up" + i + ".c";
+                List<String> argv = new java.util.ArrayList<>(step.argv());
+                argv.addAll(step.comm().equals("sh") ? List.of("cc -O2 -c -o " + object + " " + source) : List.of("-o", object, source));
+                enricher.accept(decoder.decode(SampleRecords.exec(arena, new SampleRecords.Exec(pid, start, step.comm(), step.exe(),
+                        argv, env, "/home/build/src", step.parent()))));
+                // what the step does next: its output created, a temporary removed, and the linker's output made executable
+                enricher.accept(decoder.decode(SampleRecords.file(arena, EventType.CREATE_FILE.number(), pid, start, step.comm(), step.parent(),
+                        "/home/build/src/" + object, 01101, 0644)));
+                enricher.accept(decoder.decode(SampleRecords.file(arena, EventType.UNLINK.number(), pid, start, step.comm(), step.parent(),
                         "/home/build/src/warm-up" + i + ".s", 0, 0)));
-                if (i % 8 == 0) {
-                    enricher.accept(decoder.decode(SampleRecords.file(arena, EventType.CHMOD.number(), pid, start, "cc", "make",
+                if (step.comm().equals("ld")) {
+                    enricher.accept(decoder.decode(SampleRecords.file(arena, EventType.CHMOD.number(), pid, start, step.comm(), step.parent(),
                             "/home/build/src/warm-up" + i, 0, 0755)));
                 }
                 if (store != null && i % 32 == 31) {
