@@ -22,9 +22,9 @@ import java.util.Map;
 /**
  * The event path (decoding, enrichment, the rule form, the rules, the JSON, the store's writer) run
  * on made-up records of a build (the shell, compiler, assembler and linker each run, a file
- * created, a temporary removed, the linker's output chmodded) before the agent says ready, with instances of its own: no
- * event reaches the cache, the rules' state, the store (the writer writes into a database in
- * memory) or any sink. Without it the JIT compiles that path during the first workload after start,
+ * created, a temporary removed, the linker's output chmodded) before the agent says ready, with
+ * instances of its own: no event reaches the cache, the rules' state, the store (the writer writes
+ * into a database in memory) or any sink. Without it the JIT compiles that path during the first workload after start,
  * and a build started then paid for it (docs/benchmarks.md, round two: the first 500 execs cost the
  * agent 2.5 times what the next 500 did). It runs beside the kernel programs' loading, on the other
  * core.
@@ -33,7 +33,7 @@ public final class WarmUp {
     /** Enough passes for the JIT's first tier to have compiled every method on the path. */
     static final int EXECS = 1_000;
 
-    /** A program a build runs, and its parent's name. */
+    /** A program a build runs: its name, the path it is run by, its first arguments, its parent's name. */
     record Step(String comm, String exe, List<String> argv, String parent) {}
 
     /**
