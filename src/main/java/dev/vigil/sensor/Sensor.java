@@ -467,7 +467,7 @@ public final class Sensor implements AutoCloseable {
 
     /**
      * The first refresh's work (the containers running now, the homes) as the sensor opens, and not
-     * in the first drain, at ready: a build started then paid 14 – 21 ms of the sensor's thread for
+     * in the first drain, at ready: a build started then paid 20 – 23 ms of the sensor's thread for
      * it, and C1's compiling of it (docs/benchmarks.md), most of it writing again the keys of the
      * homes' files the configuration had just written. Those paths are not looked at again here. A
      * failure leaves it to the drains.
