@@ -322,33 +322,22 @@ public final class FleetBench {
     }
 
     /**
-     * The servers' user and system time so far (clock ticks of USER_HZ 100, from each thread's
-     * /proc stat), by what the threads do: the store's writer, the consumer (the main thread: Kafka,
+     * The servers' user and system time so far (seconds, from each thread's /proc stat), by what
+     * the threads do: the store's writer, the consumer (the main thread: Kafka,
      * JSON, rules), the collector, the JIT's compilers, the rest.
      */
-    private static Map<String, Double> cpuByRole(List<Process> servers) throws java.io.IOException {
+    private static Map<String, Double> cpuByRole(List<Process> servers) {
         Map<String, Double> byRole = new java.util.LinkedHashMap<>();
         for (String role : List.of("store", "consumer", "collector", "compilers", "other")) {
             byRole.put(role, 0.0);
         }
         for (Process p : servers) {
-            List<Path> tasks;
-            try (Stream<Path> list = Files.list(Path.of("/proc/" + p.pid() + "/task"))) {
-                tasks = list.toList();
-            }
-            for (Path task : tasks) {
-                String stat;
-                try {
-                    stat = Files.readString(task.resolve("stat"));
-                } catch (java.io.IOException ended) {
-                    continue; // the thread ended
-                }
-                String comm = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-                String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-                String role = comm.startsWith("vigil-store") ? "store" : comm.equals("java") ? "consumer"
-                        : comm.startsWith("GC Thread") || comm.startsWith("G1 ") || comm.equals("VM Thread") ? "collector"
-                        : comm.contains("CompilerThre") ? "compilers" : "other";
-                byRole.merge(role, (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0, Double::sum);
+            for (ThreadCpu t : ThreadCpu.of(p.pid())) {
+                String n = t.name();
+                String role = n.startsWith("vigil-store") ? "store" : n.equals("java") ? "consumer"
+                        : n.startsWith("GC Thread") || n.startsWith("G1 ") || n.equals("VM Thread") ? "collector"
+                        : n.contains("CompilerThre") ? "compilers" : "other";
+                byRole.merge(role, t.ns() / 1e9, Double::sum);
             }
         }
         return byRole;

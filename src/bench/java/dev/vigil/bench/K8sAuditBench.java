@@ -264,17 +264,12 @@ final class K8sAuditBench {
     /** CPU seconds by thread name (each thread's utime + stime, read as PeerBench reads a process's), the busiest first. */
     static String threadCpu(long pid) {
         Map<String, Double> by = new java.util.HashMap<>();
-        try (var tasks = Files.list(Path.of("/proc", String.valueOf(pid), "task"))) {
-            for (Path t : tasks.toList()) {
-                try {
-                    String name = Files.readString(t.resolve("comm")).strip().replaceAll("-?\\d+$", "");
-                    by.merge(name, PeerBench.cpuNs(t.resolve("stat")) / 1e9, Double::sum);
-                } catch (java.io.IOException | RuntimeException gone) {
-                    // the thread ended
-                }
-            }
-        } catch (java.io.IOException gone) {
+        List<ThreadCpu> threads = ThreadCpu.of(pid);
+        if (threads.isEmpty()) {
             return "(the agent ended)";
+        }
+        for (ThreadCpu t : threads) {
+            by.merge(t.name().replaceAll("-?\\d+$", ""), t.ns() / 1e9, Double::sum);
         }
         return by.entrySet().stream().sorted(Map.Entry.<String, Double>comparingByValue().reversed()).limit(6)
                 .map(en -> String.format("%s %.1f s", en.getKey(), en.getValue())).toList().toString();

@@ -252,21 +252,12 @@ final class PeerBench {
      */
     static Map<String, Long> agentThreads(long pid) {
         Map<String, Long> byThread = new LinkedHashMap<>();
-        try (java.util.stream.Stream<Path> tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
-            for (Path task : tasks.toList()) {
-                String comm;
-                try {
-                    comm = Files.readString(task.resolve("comm")).strip();
-                } catch (IOException ended) {
-                    continue;
-                }
-                String role = comm.startsWith("vigil-sensor") ? "sensor" : comm.startsWith("vigil-store") ? "store"
-                        : comm.startsWith("vigil-integrity") ? "integrity" : comm.contains("CompilerThre") ? "compilers"
-                        : comm.equals("VM Thread") || comm.startsWith("GC ") || comm.startsWith("VM Periodic") ? "jvm" : "other";
-                byThread.put(role + " " + task.getFileName(), cpuNs(task.resolve("stat")));
-            }
-        } catch (IOException gone) {
-            // the agent stopped: what was read so far
+        for (ThreadCpu t : ThreadCpu.of(pid)) {
+            String n = t.name();
+            String role = n.startsWith("vigil-sensor") ? "sensor" : n.startsWith("vigil-store") ? "store"
+                    : n.startsWith("vigil-integrity") ? "integrity" : n.contains("CompilerThre") ? "compilers"
+                    : n.equals("VM Thread") || n.startsWith("GC ") || n.startsWith("VM Periodic") ? "jvm" : "other";
+            byThread.put(role + " " + t.tid(), t.ns());
         }
         return byThread;
     }

@@ -372,25 +372,23 @@ public final class StoreWriter implements AutoCloseable {
 
         private void event(EventRow r) throws SQLException {
             Columns c;
-            String json, refs = null;
-            if (r.event() != null && r.event().event().type() == dev.vigil.event.EventType.EXIT) {
-                r.event().fields(columns.reset()); // an exit ends its process's row: no JSON to write
-                c = columns;
-                json = null;
-            } else if (r.event() != null) {
-                rowJson.begin();
-                splitter.begin(columns);
-                r.event().fields(splitter);
-                c = columns;
-                json = rowJson.end().toString();
-                refs = splitter.refs();
-            } else if ("exit".equals(r.fields().get("event"))) {
-                c = columns.of(r.fields());
-                json = null;
+            String json = null, refs = null;
+            boolean live = r.event() != null;
+            if (live ? r.event().event().type() == dev.vigil.event.EventType.EXIT : "exit".equals(r.fields().get("event"))) {
+                if (live) { // an exit ends its process's row: no JSON to write
+                    r.event().fields(columns.reset());
+                    c = columns;
+                } else {
+                    c = columns.of(r.fields());
+                }
             } else {
                 rowJson.begin();
                 splitter.begin(columns);
-                splitter.fields(r.fields());
+                if (live) {
+                    r.event().fields(splitter);
+                } else {
+                    splitter.fields(r.fields());
+                }
                 c = columns;
                 json = rowJson.end().toString();
                 refs = splitter.refs();
