@@ -93,8 +93,13 @@ class K8sAuditLiveTest {
             assertEquals(400, post(url, token, "application/json", bytes("{\"kind\":\"Event\",\"auditID\":5,\"stage\":[],\"verb\":{}}")).statusCode(),
                     "fields of the wrong type");
             assertEquals(400, post(url, token, "application/json", bytes("[".repeat(100_000) + "]".repeat(100_000))).statusCode(), "deep nesting");
-            HttpResponse<String> huge = post(url, token, "application/json", bytes("{\"kind\":\"Event\",\"auditID\":\"" + "A".repeat(13 << 20) + "\"}"));
-            assertEquals(413, huge.statusCode(), "a body over 12 MiB");
+            try {
+                HttpResponse<String> huge = post(url, token, "application/json", bytes("{\"kind\":\"Event\",\"auditID\":\"" + "A".repeat(13 << 20) + "\"}"));
+                assertEquals(413, huge.statusCode(), "a body over 12 MiB");
+            } catch (java.io.IOException cutOff) {
+                // refused by its length before it was read: the server replies 413 and closes, and a client still
+                // sending may see the connection end before the reply (CI, 2026-12-07); refused either way
+            }
             StringBuilder million = new StringBuilder("{\"kind\":\"EventList\",\"apiVersion\":\"audit.k8s.io/v1\",\"items\":[");
             for (int i = 0; i < 1_000_000; i++) {
                 million.append(i == 0 ? "{}" : ",{}");
