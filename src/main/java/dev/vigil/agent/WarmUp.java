@@ -1,5 +1,7 @@
 package dev.vigil.agent;
 
+import dev.vigil.bpf.MemoryRing;
+import dev.vigil.bpf.RingBuffer;
 import dev.vigil.detect.Engine;
 import dev.vigil.detect.EventMaps;
 import dev.vigil.detect.RuleSet;
@@ -20,7 +22,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The event path (decoding, enrichment, the rule form, the rules, the JSON, the store's writer) run
+ * The event path (the ring buffer's reader, decoding, enrichment, the rule form, the rules, the JSON, the store's writer) run
  * on made-up records of a build (the shell, compiler, assembler and linker each run, a file
  * created, a temporary removed, the linker's output chmodded) before the agent says ready, with
  * instances of its own: no event reaches the cache, the rules' state, the store (the writer writes
@@ -56,7 +58,7 @@ public final class WarmUp {
             try {
                 loadSegmentKinds();
                 run(rules, EXECS);
-            } catch (MalformedRecordException | RuntimeException e) {
+            } catch (RuntimeException e) {
                 System.err.println("vigil: warm-up skipped (" + Errors.oneLine(e) + "); the first events after ready cost more");
             }
         });
@@ -73,10 +75,19 @@ public final class WarmUp {
         MemorySegment.ofArray(new byte[1]).get(java.lang.foreign.ValueLayout.JAVA_BYTE, 0);
     }
 
+    /** The made-up records' ring: room for a step's records many times over. */
+    private static final int RING_BYTES = 1 << 16;
+
+    private static void write(MemoryRing ring, MemorySegment record) {
+        if (!ring.write(record)) {
+            throw new IllegalStateException("a made-up record of " + record.byteSize() + " bytes found the warm-up's ring full");
+        }
+    }
+
     /** What a warm-up ran: its engine, for its counts, the events past enrichment, and the rows its writer wrote and dropped. */
     record Ran(Engine engine, long events, long rowsWritten, long rowsDropped) {}
 
-    static Ran run(RuleSet rules, int execs) throws MalformedRecordException {
+    static Ran run(RuleSet rules, int execs) {
         Engine engine = new Engine(rules, alert -> { }, Engine::lineageFromTree);
         EventJson json = new EventJson();
         Store scratch = scratchStore();
@@ -92,9 +103,16 @@ public final class WarmUp {
             }
         }, "warm-up");
         RecordDecoder decoder = new RecordDecoder();
+        RingBuffer.Consumer deliver = rec -> {
+            try {
+                enricher.accept(decoder.decode(rec));
+            } catch (MalformedRecordException e) {
+                throw new IllegalStateException("a made-up record: " + e.getMessage(), e);
+            }
+        };
         List<String> env = List.of("PATH=/usr/local/bin:/usr/bin:/bin", "HOME=/home/build", "LANG=C.UTF-8", "SHELL=/bin/bash",
                 "PWD=/home/build/src", "TERM=xterm", "USER=build", "SHLVL=2", "OLDPWD=/home/build", "_=/usr/bin/true");
-        try (Arena arena = Arena.ofConfined()) {
+        try (Arena arena = Arena.ofConfined(); MemoryRing ring = new MemoryRing(RING_BYTES, deliver)) {
             for (int i = 0; i < execs; i++) {
                 // pids outside the kernel's range (pid_max is at most 2^22): nothing here is anyone's process
                 int pid = (1 << 23) + i;
@@ -103,18 +121,22 @@ public final class WarmUp {
                 String object = "warm-up" + i + ".o", source = "warm-up" + i + ".c";
                 List<String> argv = new java.util.ArrayList<>(step.argv());
                 argv.addAll(step.comm().equals("sh") ? List.of("cc -O2 -c -o " + object + " " + source) : List.of("-o", object, source));
-                enricher.accept(decoder.decode(SampleRecords.exec(arena, new SampleRecords.Exec(pid, start, step.comm(), step.exe(),
-                        argv, env, "/home/build/src", step.parent()))));
+                write(ring, SampleRecords.exec(arena, new SampleRecords.Exec(pid, start, step.comm(), step.exe(),
+                        argv, env, "/home/build/src", step.parent())));
                 // what the step does next: its output created, a temporary removed, and the linker's output made executable
-                enricher.accept(decoder.decode(SampleRecords.file(arena, EventType.CREATE_FILE.number(), pid, start, step.comm(), step.parent(),
-                        "/home/build/src/" + object, 01101, 0644)));
-                enricher.accept(decoder.decode(SampleRecords.file(arena, EventType.UNLINK.number(), pid, start, step.comm(), step.parent(),
-                        "/home/build/src/warm-up" + i + ".s", 0, 0)));
+                write(ring, SampleRecords.file(arena, EventType.CREATE_FILE.number(), pid, start, step.comm(), step.parent(),
+                        "/home/build/src/" + object, 01101, 0644));
+                write(ring, SampleRecords.file(arena, EventType.UNLINK.number(), pid, start, step.comm(), step.parent(),
+                        "/home/build/src/warm-up" + i + ".s", 0, 0));
                 if (step.comm().equals("ld")) {
-                    enricher.accept(decoder.decode(SampleRecords.file(arena, EventType.CHMOD.number(), pid, start, step.comm(), step.parent(),
-                            "/home/build/src/warm-up" + i, 0, 0755)));
+                    write(ring, SampleRecords.file(arena, EventType.CHMOD.number(), pid, start, step.comm(), step.parent(),
+                            "/home/build/src/warm-up" + i, 0, 0755));
                 }
-                if (store != null && i % 32 == 31) {
+                ring.read(Integer.MAX_VALUE); // a step's records per drain, read by the live ring's reader
+                if (ring.consumerFailures() > 0) {
+                    throw new IllegalStateException(Errors.oneLine(ring.lastFailure()));
+                }
+                if (store != null && i % 4 == 3) {
                     store.wake();
                 }
             }

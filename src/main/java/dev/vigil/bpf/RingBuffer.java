@@ -24,7 +24,6 @@ public final class RingBuffer implements AutoCloseable {
     }
 
     private final String name;
-    private final Consumer consumer;
     private final Arena arena = Arena.ofShared();
     /** The consumer's page (read-write), and the producer's page with the data after it (read-only). */
     private final MemorySegment consumerPage, producerArea;
@@ -33,9 +32,7 @@ public final class RingBuffer implements AutoCloseable {
     private final int epoll, interrupter;
     private final MemorySegment readyEvents = arena.allocate(32, 8);
     private boolean closed;
-    private long consumerFailures;
-    private Throwable lastFailure;
-    private final Consumer guarded = this::deliver;
+    private final GuardedConsumer guarded;
     /** The last drain stopped at its budget (see {@link #drain}). */
     private boolean budgetSpent;
     /** Records per drain at most: a producer faster than the consumer must not keep one drain running forever. */
@@ -43,7 +40,7 @@ public final class RingBuffer implements AutoCloseable {
 
     public RingBuffer(BpfMap map, Consumer consumer) {
         this.name = map.name();
-        this.consumer = consumer;
+        this.guarded = new GuardedConsumer(consumer);
         MemorySegment cons = null, prod = null;
         int ep = -1, ev = -1;
         try {
@@ -118,15 +115,6 @@ public final class RingBuffer implements AutoCloseable {
         }
     }
 
-    private void deliver(MemorySegment record) {
-        try {
-            consumer.accept(record);
-        } catch (Throwable t) {
-            consumerFailures++;
-            lastFailure = t;
-        }
-    }
-
     /**
      * Waits up to `timeoutMillis` for the kernel to wake the reader; true if it did (or was
      * {@link #stopWaiting told to stop waiting}). The programs wake the reader with the first record written
@@ -173,11 +161,11 @@ public final class RingBuffer implements AutoCloseable {
 
     /** Records the consumer threw on (each one dropped). */
     public long consumerFailures() {
-        return consumerFailures;
+        return guarded.failures();
     }
 
     public Throwable lastFailure() {
-        return lastFailure;
+        return guarded.lastFailure();
     }
 
     @Override

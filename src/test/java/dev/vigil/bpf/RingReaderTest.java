@@ -9,35 +9,32 @@ import java.util.List;
 
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The ring's consumer side on memory laid out as the kernel lays it out (no kernel needed). */
 class RingReaderTest {
     private static final int DATA = 256;
 
-    /** A ring in memory: the consumer's page, the producer's, and the data once. */
+    /** A ring in memory, written as the kernel writes one, of 256 bytes so that records wrap. */
     private static final class Ring {
-        final Arena arena = Arena.ofConfined();
-        final MemorySegment consumer = arena.allocate(8, 8), producer = arena.allocate(8, 8), data = arena.allocate(DATA, 8);
-        final RingReader reader = new RingReader(consumer, producer, data);
+        final List<byte[]> out = new ArrayList<>();
+        final MemoryRing ring = new MemoryRing(DATA, r -> out.add(r.toArray(JAVA_BYTE)));
 
-        /** Writes a record as bpf_ringbuf_submit leaves it (or as reserved and not yet submitted: busy). */
         void put(byte[] record, int flags) {
-            long prod = producer.get(JAVA_LONG, 0);
-            data.set(JAVA_INT, prod % DATA, record.length | flags);
-            for (int i = 0; i < record.length; i++) {
-                data.set(JAVA_BYTE, (prod + RingReader.HEADER + i) % DATA, record[i]);
+            try (Arena a = Arena.ofConfined()) {
+                assertTrue(ring.put(a.allocateFrom(JAVA_BYTE, record), flags));
             }
-            producer.set(JAVA_LONG, 0, prod + ((record.length + RingReader.HEADER + 7) & ~7));
         }
 
         List<byte[]> read(int max) {
-            List<byte[]> out = new ArrayList<>();
-            reader.read(r -> out.add(r.toArray(JAVA_BYTE)), max);
-            return out;
+            assertEquals(ring.read(max), out.size());
+            List<byte[]> read = List.copyOf(out);
+            out.clear();
+            return read;
         }
     }
 
@@ -58,7 +55,7 @@ class RingReaderTest {
         assertEquals(2, got.size());
         assertArrayEquals(bytes(5, 1), got.get(0));
         assertArrayEquals(bytes(16, 2), got.get(1));
-        assertEquals(r.producer.get(JAVA_LONG, 0), r.consumer.get(JAVA_LONG, 0));
+        assertEquals(r.ring.produced(), r.ring.consumed());
         assertEquals(0, r.read(100).size());
     }
 
@@ -71,7 +68,7 @@ class RingReaderTest {
             r.put(rec, 0);
             List<byte[]> got = r.read(100);
             assertEquals(1, got.size());
-            assertArrayEquals(rec, got.get(0), "round " + round + " at " + r.consumer.get(JAVA_LONG, 0) % DATA);
+            assertArrayEquals(rec, got.get(0), "round " + round + " at " + r.ring.consumed() % DATA);
         }
     }
 
@@ -80,14 +77,14 @@ class RingReaderTest {
         Ring r = new Ring();
         r.put(bytes(8, 1), RingReader.DISCARD);
         r.put(bytes(8, 2), 0);
-        long beforeBusy = r.producer.get(JAVA_LONG, 0);
+        long beforeBusy = r.ring.produced();
         r.put(bytes(8, 3), RingReader.BUSY);
         r.put(bytes(8, 4), 0);
         List<byte[]> got = r.read(100);
         assertEquals(1, got.size());
         assertArrayEquals(bytes(8, 2), got.get(0));
-        assertEquals(beforeBusy, r.consumer.get(JAVA_LONG, 0), "the consumer waits at the record still being written");
-        r.data.set(JAVA_INT, beforeBusy % DATA, 8); // submitted
+        assertEquals(beforeBusy, r.ring.consumed(), "the consumer waits at the record still being written");
+        r.ring.data().set(JAVA_INT, beforeBusy % DATA, 8); // submitted
         assertEquals(2, r.read(100).size());
     }
 
@@ -104,9 +101,40 @@ class RingReaderTest {
     }
 
     @Test
-    void dataNotAPowerOfTwoIsRefused() {
+    void aFullRingTakesNoMoreUntilItIsRead() {
+        Ring r = new Ring();
         try (Arena a = Arena.ofConfined()) {
-            assertThrows(IllegalArgumentException.class, () -> new RingReader(a.allocate(8), a.allocate(8), a.allocate(100)));
+            MemorySegment rec = a.allocateFrom(JAVA_BYTE, bytes(24, 7)); // 32 bytes with its header: 8 fill the ring
+            for (int i = 0; i < DATA / 32; i++) {
+                assertTrue(r.ring.write(rec), "record " + i);
+            }
+            assertFalse(r.ring.write(rec));
+            assertEquals(1, r.read(1).size());
+            assertTrue(r.ring.write(rec));
+            assertEquals(DATA / 32, r.read(100).size());
         }
+    }
+
+    @Test
+    void aRecordTheConsumerThrowsOnIsCountedAndTheNextStillComes() {
+        List<Long> taken = new ArrayList<>();
+        try (Arena a = Arena.ofConfined(); MemoryRing ring = new MemoryRing(DATA, rec -> {
+            if (rec.byteSize() == 1) {
+                throw new IllegalStateException("refused");
+            }
+            taken.add(rec.byteSize());
+        })) {
+            assertTrue(ring.write(a.allocateFrom(JAVA_BYTE, (byte) 1)));
+            assertTrue(ring.write(a.allocateFrom(JAVA_BYTE, (byte) 1, (byte) 2)));
+            assertEquals(2, ring.read(100));
+            assertEquals(List.of(2L), taken);
+            assertEquals(1, ring.consumerFailures());
+            assertEquals("refused", ring.lastFailure().getMessage());
+        }
+    }
+
+    @Test
+    void dataNotAPowerOfTwoIsRefused() {
+        assertThrows(IllegalArgumentException.class, () -> new MemoryRing(100, r -> { }));
     }
 }
