@@ -22,10 +22,14 @@ final class HostQuiet {
 
     /** Returns once a second was quiet or `longest` passed; false if `stop` came first. */
     static boolean await(Duration longest, CountDownLatch stop) throws InterruptedException {
-        long deadline = System.nanoTime() + longest.toNanos();
+        return await(System.nanoTime() + longest.toNanos(), stop, Duration.ofSeconds(1));
+    }
+
+    /** Returns once a `window` was quiet or the clock (System.nanoTime) passed `deadline`; false if `stop` came first. */
+    static boolean await(long deadline, CountDownLatch stop, Duration window) throws InterruptedException {
         long[] before = ticks();
         while (System.nanoTime() < deadline) {
-            if (stop.await(1, TimeUnit.SECONDS)) {
+            if (stop.await(window.toNanos(), TimeUnit.NANOSECONDS)) {
                 return false;
             }
             long[] now = ticks();

@@ -17,7 +17,8 @@ import java.util.function.Consumer;
 
 /**
  * The integrity checks inside `vigil run`: a pass at start and every interval on a thread of their
- * own, each once the host has a quiet second (at most two minutes later: {@link HostQuiet}); each
+ * own, each once the host has a quiet second, and each of its steps once the host is quiet again (the
+ * pass at most two minutes late: {@link HostQuiet}); each
  * new finding an event for the rules (a finding still there at the next pass is not sent again; one
  * that went and came back is), and every exec whose LD_PRELOAD names a library checked as it
  * happens (on a thread of its own: reading a library is no work for the sensor's). The last pass's
@@ -31,6 +32,8 @@ public final class IntegrityWatch implements AutoCloseable {
     private final CountDownLatch stop = new CountDownLatch(1);
     /** A pass waits for a quiet second on the host, at most this long. */
     static final Duration LONGEST_DEFERRAL = Duration.ofMinutes(2);
+    /** The quiet a pass waits for between its steps: long enough to see a workload, short beside a pass's steps' count. */
+    static final Duration STEP_WINDOW = Duration.ofMillis(250);
     private final Thread thread;
     private volatile List<CheckResult> last = List.of();
     private volatile long passes;
@@ -95,7 +98,11 @@ public final class IntegrityWatch implements AutoCloseable {
                 if (!HostQuiet.await(LONGEST_DEFERRAL, stop)) {
                     break;
                 }
-                pass();
+                long deadline = System.nanoTime() + LONGEST_DEFERRAL.toNanos();
+                IntegrityScan.Pace quietAgain = () -> quietStep(deadline);
+                if (!pass(quietAgain) || !quietAgain.next()) {
+                    break;
+                }
                 // a pass reads megabytes (kallsyms, the kernel's text) that end in the old generation; the serial
                 // collector gives the heap back only at a full collection, which an idle agent would not have
                 System.gc();
@@ -107,8 +114,26 @@ public final class IntegrityWatch implements AutoCloseable {
         }
     }
 
-    private void pass() {
-        List<CheckResult> results = scan.run();
+    /**
+     * Between a pass's steps: waits for a quiet {@link #STEP_WINDOW} until the pass's deadline (a
+     * workload that started during the pass pays for the step it met, and the pass goes on once it
+     * ends); false once the agent stops.
+     */
+    private boolean quietStep(long deadline) {
+        try {
+            return HostQuiet.await(deadline, stop, STEP_WINDOW);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    /** Returns false if the agent stopped during the pass (its results are left unused). */
+    private boolean pass(IntegrityScan.Pace pace) {
+        List<CheckResult> results = scan.run(pace);
+        if (stop.getCount() == 0 || Thread.currentThread().isInterrupted()) {
+            return false;
+        }
         Set<String> now = new HashSet<>();
         for (CheckResult r : results) {
             for (Finding f : r.findings()) {
@@ -122,6 +147,7 @@ public final class IntegrityWatch implements AutoCloseable {
         reported = now;
         last = results;
         passes++;
+        return true;
     }
 
     /** A kernel event: an exec whose LD_PRELOAD names a library that hides is a finding now, not at the next pass. */

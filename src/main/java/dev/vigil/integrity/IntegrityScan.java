@@ -30,9 +30,26 @@ public final class IntegrityScan implements AutoCloseable {
     private final PreloadHiders preload = new PreloadHiders();
     private final Path baseline = BASELINE;
 
+    /**
+     * Asked before each step of a pass (reading the kernel's symbols, opening the kernel reader, each
+     * check but the two that read the process snapshot the hidden-process check took): false ends the
+     * pass there. The agent waits in it for the host to be quiet, so that a workload that starts
+     * during a pass pays for one step of it, not for the rest.
+     */
+    @FunctionalInterface
+    public interface Pace {
+        boolean next();
+    }
+
+    /** One pass, every step at once. */
     public List<CheckResult> run() {
+        return run(() -> true);
+    }
+
+    /** One pass, paced by `pace`: the checks run before it said stop. */
+    public List<CheckResult> run(Pace pace) {
         try {
-            return pass();
+            return pass(pace);
         } finally {
             // kallsyms is read afresh by each pass (a module loaded since is named in the next): its
             // 120,000 symbols took 4.4 MiB of the agent's heap between passes
@@ -41,22 +58,41 @@ public final class IntegrityScan implements AutoCloseable {
         }
     }
 
-    private List<CheckResult> pass() {
+    /** A check of a pass; `paced` false: it runs right after the one before, on the same snapshot of the processes. */
+    private record Step(IntegrityCheck check, boolean paced, Body body) {}
+
+    private List<CheckResult> pass(Pace pace) {
         List<CheckResult> out = new ArrayList<>();
-        prepare();
-        out.add(timed(IntegrityCheck.SYSCALL_TABLE, this::syscallTable));
-        out.add(timed(IntegrityCheck.SYSCALL_DISPATCH, this::syscallDispatch));
-        out.add(timed(IntegrityCheck.INLINE_HOOKS, this::inlineHooks));
-        out.add(timed(IntegrityCheck.IDT, this::idt));
-        out.add(timed(IntegrityCheck.PROC_FILE_OPS, this::procFileOps));
-        out.add(timed(IntegrityCheck.HIDDEN_MODULES, this::hiddenModules));
-        out.add(timed(IntegrityCheck.FTRACE, this::ftrace));
+        if (!pace.next()) {
+            return out;
+        }
+        readSymbols();
+        if (!pace.next()) {
+            return out;
+        }
+        openReader();
         ProcessSnapshot processes = new ProcessSnapshot();
-        out.add(timed(IntegrityCheck.HIDDEN_PROCESSES, () -> hiddenProcesses(processes)));
-        out.add(timed(IntegrityCheck.PRELOAD_HIDERS, () -> preloadHiders(processes)));
-        out.add(timed(IntegrityCheck.FAKE_KERNEL_THREADS, () -> perProcess(processes, IntegrityCheck.FAKE_KERNEL_THREADS, ProcessDisguises::kernelThreadLookalike)));
-        out.add(timed(IntegrityCheck.DELETED_EXECUTABLES, () -> perProcess(processes, IntegrityCheck.DELETED_EXECUTABLES, ProcessDisguises::deletedExecutable)));
-        out.add(timed(IntegrityCheck.PROC_MOUNTS, this::procMounts));
+        List<Step> steps = List.of(
+                new Step(IntegrityCheck.SYSCALL_TABLE, true, this::syscallTable),
+                new Step(IntegrityCheck.SYSCALL_DISPATCH, true, this::syscallDispatch),
+                new Step(IntegrityCheck.INLINE_HOOKS, true, this::inlineHooks),
+                new Step(IntegrityCheck.IDT, true, this::idt),
+                new Step(IntegrityCheck.PROC_FILE_OPS, true, this::procFileOps),
+                new Step(IntegrityCheck.HIDDEN_MODULES, true, this::hiddenModules),
+                new Step(IntegrityCheck.FTRACE, true, this::ftrace),
+                new Step(IntegrityCheck.HIDDEN_PROCESSES, true, () -> hiddenProcesses(processes)),
+                new Step(IntegrityCheck.PRELOAD_HIDERS, false, () -> preloadHiders(processes)),
+                new Step(IntegrityCheck.FAKE_KERNEL_THREADS, false,
+                        () -> perProcess(processes, IntegrityCheck.FAKE_KERNEL_THREADS, ProcessDisguises::kernelThreadLookalike)),
+                new Step(IntegrityCheck.DELETED_EXECUTABLES, false,
+                        () -> perProcess(processes, IntegrityCheck.DELETED_EXECUTABLES, ProcessDisguises::deletedExecutable)),
+                new Step(IntegrityCheck.PROC_MOUNTS, true, this::procMounts));
+        for (Step step : steps) {
+            if (step.paced() && !pace.next()) {
+                break;
+            }
+            out.add(timed(step.check(), step.body()));
+        }
         return out;
     }
 
@@ -73,7 +109,7 @@ public final class IntegrityScan implements AutoCloseable {
         return null;
     }
 
-    private void prepare() {
+    private void readSymbols() {
         if (symbols == null && symbolsFailure == null) {
             try {
                 symbols = KernelSymbols.load();
@@ -81,6 +117,9 @@ public final class IntegrityScan implements AutoCloseable {
                 symbolsFailure = "no kernel symbols: " + e.getMessage();
             }
         }
+    }
+
+    private void openReader() {
         if (reader == null && readerFailure == null) {
             try {
                 reader = KernelReader.open();

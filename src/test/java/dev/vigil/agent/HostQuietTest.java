@@ -26,6 +26,31 @@ class HostQuietTest {
         assertTrue(t[0] > 0 && t[1] >= 0 && t[1] <= t[0]);
     }
 
+    /** Every CPU kept busy: no window is quiet, and the wait ends at its deadline, not before. */
+    @Test
+    void aBusyHostHoldsTheWaitToItsDeadline() throws Exception {
+        java.util.concurrent.atomic.AtomicBoolean spin = new java.util.concurrent.atomic.AtomicBoolean(true);
+        java.util.List<Thread> spinners = new java.util.ArrayList<>();
+        for (int i = 0; i < Runtime.getRuntime().availableProcessors(); i++) {
+            spinners.add(Thread.ofPlatform().daemon().start(() -> {
+                long n = 0;
+                while (spin.get()) {
+                    n++;
+                }
+            }));
+        }
+        try {
+            long start = System.nanoTime(), deadline = start + Duration.ofMillis(800).toNanos();
+            assertTrue(HostQuiet.await(deadline, new CountDownLatch(1), Duration.ofMillis(100)));
+            assertTrue(System.nanoTime() >= deadline, "returned before its deadline on a busy host");
+        } finally {
+            spin.set(false);
+            for (Thread t : spinners) {
+                t.join();
+            }
+        }
+    }
+
     @Test
     void aStopEndsTheWaitAtOnce() throws Exception {
         CountDownLatch stop = new CountDownLatch(1);

@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -36,6 +37,21 @@ class IntegrityScanLiveTest {
             List<CheckResult> again = scan.run();
             // x64_sys_call as at the first pass, and every check run again (kallsyms is read afresh by each pass)
             assertEquals(results.stream().map(CheckResult::outcome).toList(), again.stream().map(CheckResult::outcome).toList(), again.toString());
+        }
+    }
+
+    /** The agent waits in the pace for a quiet host: asked before each step but the two on the hidden-process check's snapshot. */
+    @Test
+    void aPaceIsAskedBeforeEachStepAndEndsThePassWhereItSaysStop() {
+        IntegrityBpfTest.requireRoot();
+        try (IntegrityScan scan = new IntegrityScan()) {
+            AtomicInteger asked = new AtomicInteger();
+            assertEquals(IntegrityCheck.values().length, scan.run(() -> asked.incrementAndGet() > 0).size());
+            assertEquals(2 + IntegrityCheck.values().length - 3, asked.get(), "the symbols, the reader, and each check but two");
+            asked.set(0);
+            List<CheckResult> cut = scan.run(() -> asked.incrementAndGet() < 5);
+            assertEquals(List.of(IntegrityCheck.SYSCALL_TABLE, IntegrityCheck.SYSCALL_DISPATCH), cut.stream().map(CheckResult::check).toList());
+            assertTrue(scan.run(() -> false).isEmpty());
         }
     }
 
