@@ -31,9 +31,9 @@ public final class IntegrityScan implements AutoCloseable {
     private final Path baseline = BASELINE;
 
     /**
-     * Asked before each step of a pass (reading the kernel's symbols, opening the kernel reader, each
-     * check but the two that read the process snapshot the hidden-process check took): false ends the
-     * pass there. The agent waits in it for the host to be quiet, so that a workload that starts
+     * Asked before each step of a pass (reading the kernel's symbols, and between pieces of that read;
+     * opening the kernel reader; each check but the three that read the process snapshot the
+     * hidden-process check took): false ends the pass there. The agent waits in it for the host to be quiet, so that a workload that starts
      * during a pass pays for one step of it, not for the rest.
      */
     @FunctionalInterface
@@ -66,7 +66,7 @@ public final class IntegrityScan implements AutoCloseable {
         if (!pace.next()) {
             return out;
         }
-        readSymbols();
+        readSymbols(pace);
         if (!pace.next()) {
             return out;
         }
@@ -109,10 +109,10 @@ public final class IntegrityScan implements AutoCloseable {
         return null;
     }
 
-    private void readSymbols() {
+    private void readSymbols(Pace pace) {
         if (symbols == null && symbolsFailure == null) {
             try {
-                symbols = KernelSymbols.load();
+                symbols = KernelSymbols.load(pace);
             } catch (IOException | RuntimeException e) {
                 symbolsFailure = "no kernel symbols: " + e.getMessage();
             }
