@@ -17,12 +17,12 @@ import java.util.function.Consumer;
 
 /**
  * The integrity checks inside `vigil run`: a pass at start and every interval on a thread of their
- * own, each once the host has a quiet second, and each of its steps once the host is quiet again (the
- * pass at most two minutes late: {@link HostQuiet}); each
- * new finding an event for the rules (a finding still there at the next pass is not sent again; one
- * that went and came back is), and every exec whose LD_PRELOAD names a library checked as it
- * happens (on a thread of its own: reading a library is no work for the sensor's). The last pass's
- * results are the health page's and /metrics'.
+ * own, each once the host has a quiet second, and each of its steps once the host is quiet again
+ * (a pass at most two minutes late: {@link HostQuiet}); each new finding an event for the rules (a
+ * finding still there at the next pass is not sent again; one that went and came back is), and
+ * every exec whose LD_PRELOAD names a library checked as it happens (on a thread of its own:
+ * reading a library is no work for the sensor's). The last pass's results are the health page's
+ * and /metrics'.
  */
 public final class IntegrityWatch implements AutoCloseable {
     private final IntegrityScan scan = new IntegrityScan();
@@ -32,7 +32,10 @@ public final class IntegrityWatch implements AutoCloseable {
     private final CountDownLatch stop = new CountDownLatch(1);
     /** A pass waits for a quiet second on the host, at most this long. */
     static final Duration LONGEST_DEFERRAL = Duration.ofMinutes(2);
-    /** The quiet a pass waits for between its steps: long enough to see a workload, short beside a pass's steps' count. */
+    /**
+     * The quiet a pass waits for before each step: a quarter of a second shows a workload that has
+     * started (/proc/stat counts in 10 ms ticks), and a pass of some twenty steps ends a few seconds later.
+     */
     static final Duration STEP_WINDOW = Duration.ofMillis(250);
     private final Thread thread;
     private volatile List<CheckResult> last = List.of();
