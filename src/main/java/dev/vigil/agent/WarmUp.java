@@ -22,14 +22,15 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The event path (the ring buffer's reader, decoding, enrichment, the rule form, the rules, the JSON, the store's writer) run
- * on made-up records of a build (the shell, compiler, assembler and linker each run, a file
- * created, a temporary removed, the linker's output chmodded) before the agent says ready, with
- * instances of its own: no event reaches the cache, the rules' state, the store (the writer writes
- * into a database in memory) or any sink. Without it the JIT compiles that path during the first workload after start,
- * and a build started then paid for it (docs/benchmarks.md, round two: the first 500 execs cost the
- * agent 2.5 times what the next 500 did). It runs beside the kernel programs' loading, on the other
- * core.
+ * The event path (the ring buffer's reader, decoding, enrichment, the rule form, the rules, the
+ * JSON, the store's writer) run on made-up records of a build (the shell, compiler, assembler and
+ * linker each run, a file created, a temporary removed, the linker's output chmodded) before the
+ * agent says ready, with instances of its own: the records go through a ring in memory read by the
+ * live ring's reader, and no event reaches the cache, the rules' state, the store (the writer
+ * writes into a database in memory) or any sink. Without it the JIT compiles that path during the
+ * first workload after start, and a build started then paid for it (docs/benchmarks.md, round two:
+ * the first 500 execs cost the agent 2.5 times what the next 500 did). It runs beside the kernel
+ * programs' loading, on the other core.
  */
 public final class WarmUp {
     /** Enough passes for the JIT's first tier to have compiled every method on the path. */

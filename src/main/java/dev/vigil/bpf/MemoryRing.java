@@ -21,10 +21,10 @@ public final class MemoryRing implements AutoCloseable {
     /** `size`: the data's bytes, a power of two; `consumer` is handed each record as it is read. */
     public MemoryRing(int size, RingBuffer.Consumer consumer) {
         guarded = new GuardedConsumer(consumer);
-        data = arena.allocate(size, 8);
         try {
+            data = arena.allocate(size, 8);
             reader = new RingReader(consumerPage, producerPage, data);
-        } catch (IllegalArgumentException e) {
+        } catch (RuntimeException e) {
             arena.close();
             throw e;
         }

@@ -33,8 +33,8 @@ public final class IntegrityScan implements AutoCloseable {
     /**
      * Asked before each step of a pass (reading the kernel's symbols, and between pieces of that read;
      * opening the kernel reader; each check but the three that read the process snapshot the
-     * hidden-process check took): false ends the pass there. The agent waits in it for the host to be quiet, so that a workload that starts
-     * during a pass pays for one step of it, not for the rest.
+     * hidden-process check took): false ends the pass there. The agent waits in it for the host to
+     * be quiet, so that a workload that starts during a pass pays for one step of it, not the rest.
      */
     @FunctionalInterface
     public interface Pace {
