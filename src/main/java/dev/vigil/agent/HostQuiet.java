@@ -8,11 +8,12 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Waits for a quiet second on the host: the share of all CPUs busy over one second (from the first
- * line of /proc/stat) below a quarter. Background work the agent can choose the time of (an
- * integrity pass: a few hundred ms of CPU at start) waits for one, at most `longest`, so that an
- * agent started beside a build or a deploy does not take the cores from it (docs/benchmarks.md,
- * round two: the cold build).
+ * Waits for a quiet spell on the host: the share of all CPUs busy over a window (from the first line
+ * of /proc/stat) below a quarter. Background work the agent can choose the time of (an integrity
+ * pass: a few hundred ms of CPU at start) waits for a quiet second before it starts and a quiet
+ * quarter second before each of its steps, at most until a deadline, so that an agent started
+ * beside a build or a deploy does not take the cores from it (docs/benchmarks.md, round two: the
+ * cold build, and integrity passes that give way).
  */
 final class HostQuiet {
     static final double BUSY_BELOW = 0.25;

@@ -33,7 +33,11 @@ import java.util.Map;
  * programs' loading, on the other core.
  */
 public final class WarmUp {
-    /** Enough passes for the JIT's first tier to have compiled every method on the path. */
+    /**
+     * Passes for the JIT's first tier to compile the path. Its thresholds grow with its queue, which
+     * is long while the agent starts, so now and then a method of the path is compiled only after
+     * ready all the same (the decoder's exec in one cold build of six: docs/benchmarks.md).
+     */
     static final int EXECS = 1_000;
 
     /** A program a build runs: its name, the path it is run by, its first arguments, its parent's name. */
