@@ -2,7 +2,6 @@ package dev.vigil.bpf;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.lang.invoke.VarHandle;
 
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
@@ -15,9 +14,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * <p>The reader waits on an epoll set of its own, edge-triggered on the ring: it returns once per
  * kernel wakeup, not whenever records are there, so that after the first record has woken it the
  * reader can let more gather before it drains (see {@link #awaitWakeup}). libbpf's own epoll set is
- * level-triggered and returns at once while any record is in the ring. The programs wake the
- * reader only while it says it sleeps until a first record (a word in a second map, mapped here:
- * see {@link #awaitFirstRecord}).
+ * level-triggered and returns at once while any record is in the ring.
  */
 public final class RingBuffer implements AutoCloseable {
     /** Receives one record; must not throw (a throw is counted and the record dropped). */
@@ -30,9 +27,6 @@ public final class RingBuffer implements AutoCloseable {
     private final Arena arena = Arena.ofShared();
     /** The consumer's page (read-write), and the producer's page with the data after it (read-only). */
     private final MemorySegment consumerPage, producerArea;
-    /** The word the programs read before they ask the kernel to wake the reader: 1 while {@link #awaitFirstRecord} sleeps. */
-    private final MemorySegment waitingWord;
-    private static final VarHandle WORD = JAVA_INT.varHandle();
     private final RingReader reader;
     /** The reader's epoll set (the ring, edge-triggered, and {@link #stopWaiting}'s eventfd), and where epoll_wait writes. */
     private final int epoll, interrupter;
@@ -44,18 +38,16 @@ public final class RingBuffer implements AutoCloseable {
     /** Records per drain at most: a producer faster than the consumer must not keep one drain running forever. */
     static final int DRAIN_BUDGET = 32_768;
 
-    /** `waiting`: a one-entry array of one int, made to be mapped (BPF_F_MMAPABLE), that the programs read. */
-    public RingBuffer(BpfMap map, BpfMap waiting, Consumer consumer) {
+    public RingBuffer(BpfMap map, Consumer consumer) {
         this.name = map.name();
         this.guarded = new GuardedConsumer(consumer);
-        MemorySegment cons = null, prod = null, word = null;
+        MemorySegment cons = null, prod = null;
         int ep = -1, ev = -1;
         try {
             long page = (int) Libbpf.PAGE_SIZE.invokeExact();
             long dataSize = Integer.toUnsignedLong(map.maxEntries());
             cons = mmap(map.fd(), page, PROT_READ | PROT_WRITE, 0);
             prod = mmap(map.fd(), page + dataSize, PROT_READ, page);
-            word = mmap(waiting.fd(), page, PROT_READ | PROT_WRITE, 0);
             reader = new RingReader(cons, prod.asSlice(0, page), prod.asSlice(page, dataSize));
             ep = (int) Libbpf.EPOLL_CREATE1.invokeExact(Libbpf.callState(), O_CLOEXEC);
             if (ep < 0) {
@@ -70,7 +62,6 @@ public final class RingBuffer implements AutoCloseable {
         } catch (Throwable t) {
             closeFd(ev);
             closeFd(ep);
-            munmap(word);
             munmap(prod);
             munmap(cons);
             arena.close();
@@ -78,7 +69,6 @@ public final class RingBuffer implements AutoCloseable {
         }
         consumerPage = cons;
         producerArea = prod;
-        waitingWord = word;
         epoll = ep;
         interrupter = ev;
     }
@@ -140,30 +130,6 @@ public final class RingBuffer implements AutoCloseable {
         }
     }
 
-    /**
-     * Sleeps up to `timeoutMillis` until a first record comes; true if one is there or the kernel
-     * woke the reader (or it was told to stop waiting). Only while the reader sleeps here do the
-     * programs ask the kernel to wake it: a reader that drains on its own clock while events keep
-     * coming costs the programs no wakeups (in a VM each is an interrupt to self). The word is set
-     * before the ring is looked at, so a record written before it was set is found here; one whose
-     * program read the word just before it was set but reserved its place only after the look
-     * waits for this wait's end.
-     */
-    public boolean awaitFirstRecord(int timeoutMillis) {
-        WORD.setVolatile(waitingWord, 0L, 1);
-        VarHandle.fullFence(); // the word, then the ring: a program writes its record, then reads the word
-        try {
-            return reader.hasRecords() || awaitWakeup(timeoutMillis);
-        } finally {
-            WORD.setVolatile(waitingWord, 0L, 0);
-        }
-    }
-
-    /** Whether the programs are told that the reader sleeps until a first record. */
-    public boolean readerWaiting() {
-        return (int) WORD.getVolatile(waitingWord, 0L) != 0;
-    }
-
     /** From now on {@link #awaitWakeup} returns at once, in the reader's thread waiting there too: for closing. */
     public synchronized void stopWaiting() {
         if (closed) {
@@ -205,7 +171,6 @@ public final class RingBuffer implements AutoCloseable {
     @Override
     public synchronized void close() {
         closed = true;
-        munmap(waitingWord);
         munmap(producerArea);
         munmap(consumerPage);
         closeFd(interrupter);
