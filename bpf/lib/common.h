@@ -36,6 +36,18 @@ struct {
 	__uint(max_entries, VIGIL_RING_BYTES);
 } events SEC(".maps");
 
+/*
+ * 1 while the reader sleeps until a first record comes, 0 while it drains or lets records gather:
+ * the agent writes it through a mapping of its own (RingBuffer.awaitFirstRecord). Read by emit().
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} reader_waiting SEC(".maps");
+
 struct scratch {
 	__u8 buf[VIGIL_SCRATCH];
 };
@@ -384,18 +396,21 @@ static __always_inline void emit(void *rec, __u32 size)
 	}
 	h->size = size;
 	/*
-	 * No wakeup per record: in a VM each one is a self-IPI costing microseconds.
-	 * Without flags the kernel wakes the reader only for the record the reader
-	 * had caught up to (the first since its last drain), and the reader then
-	 * lets more gather; a burst that has filled a sixteenth of the ring wakes
-	 * it with every record, to drain early.
+	 * No wakeup per record: in a VM each one is a self-IPI costing microseconds
+	 * (one per drain under load, a few tenths of a us per exec, docs/benchmarks.md).
+	 * Only a reader asleep until a first record is woken, and without flags
+	 * the kernel does that only for the record the reader had caught up to.
+	 * A reader that drains on its own clock while events keep coming is never
+	 * woken, but by a burst that has filled a sixteenth of the ring, to drain early.
 	 */
 	__u64 avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
 	if (avail >= VIGIL_PRESSURE_BYTES && over_rate(h)) {
 		count_loss(type, L_RATE_LIMITED);
 		return;
 	}
-	__u64 wake = avail >= VIGIL_WAKEUP_BYTES ? BPF_RB_FORCE_WAKEUP : 0;
+	__u32 zero = 0;
+	__u32 *waiting = bpf_map_lookup_elem(&reader_waiting, &zero);
+	__u64 wake = avail >= VIGIL_WAKEUP_BYTES ? BPF_RB_FORCE_WAKEUP : waiting && *(volatile __u32 *)waiting ? 0 : BPF_RB_NO_WAKEUP;
 	barrier_var(size); /* keep the mask: clang knows the bound, the verifier must see it */
 	if (bpf_ringbuf_output(&events, rec, size & (VIGIL_SCRATCH - 1), wake))
 		count_loss(type, L_RINGBUF_FULL);

@@ -2,6 +2,7 @@ package dev.vigil.bpf;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.invoke.VarHandle;
 
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
@@ -14,7 +15,9 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * <p>The reader waits on an epoll set of its own, edge-triggered on the ring: it returns once per
  * kernel wakeup, not whenever records are there, so that after the first record has woken it the
  * reader can let more gather before it drains (see {@link #awaitWakeup}). libbpf's own epoll set is
- * level-triggered and returns at once while any record is in the ring.
+ * level-triggered and returns at once while any record is in the ring. The programs wake the
+ * reader only while it says it sleeps until a first record (a word in a second map, mapped here:
+ * see {@link #awaitFirstRecord}).
  */
 public final class RingBuffer implements AutoCloseable {
     /** Receives one record; must not throw (a throw is counted and the record dropped). */
@@ -27,6 +30,9 @@ public final class RingBuffer implements AutoCloseable {
     private final Arena arena = Arena.ofShared();
     /** The consumer's page (read-write), and the producer's page with the data after it (read-only). */
     private final MemorySegment consumerPage, producerArea;
+    /** The word the programs read before they ask the kernel to wake the reader: 1 while {@link #awaitFirstRecord} sleeps. */
+    private final MemorySegment waitingWord;
+    private static final VarHandle WORD = JAVA_INT.varHandle();
     private final RingReader reader;
     /** The reader's epoll set (the ring, edge-triggered, and {@link #stopWaiting}'s eventfd), and where epoll_wait writes. */
     private final int epoll, interrupter;
@@ -38,16 +44,18 @@ public final class RingBuffer implements AutoCloseable {
     /** Records per drain at most: a producer faster than the consumer must not keep one drain running forever. */
     static final int DRAIN_BUDGET = 32_768;
 
-    public RingBuffer(BpfMap map, Consumer consumer) {
+    /** `waiting`: a one-entry array of one int, made to be mapped (BPF_F_MMAPABLE), that the programs read. */
+    public RingBuffer(BpfMap map, BpfMap waiting, Consumer consumer) {
         this.name = map.name();
         this.guarded = new GuardedConsumer(consumer);
-        MemorySegment cons = null, prod = null;
+        MemorySegment cons = null, prod = null, word = null;
         int ep = -1, ev = -1;
         try {
             long page = (int) Libbpf.PAGE_SIZE.invokeExact();
             long dataSize = Integer.toUnsignedLong(map.maxEntries());
             cons = mmap(map.fd(), page, PROT_READ | PROT_WRITE, 0);
             prod = mmap(map.fd(), page + dataSize, PROT_READ, page);
+            word = mmap(waiting.fd(), page, PROT_READ | PROT_WRITE, 0);
             reader = new RingReader(cons, prod.asSlice(0, page), prod.asSlice(page, dataSize));
             ep = (int) Libbpf.EPOLL_CREATE1.invokeExact(Libbpf.callState(), O_CLOEXEC);
             if (ep < 0) {
@@ -62,6 +70,7 @@ public final class RingBuffer implements AutoCloseable {
         } catch (Throwable t) {
             closeFd(ev);
             closeFd(ep);
+            munmap(word);
             munmap(prod);
             munmap(cons);
             arena.close();
@@ -69,6 +78,7 @@ public final class RingBuffer implements AutoCloseable {
         }
         consumerPage = cons;
         producerArea = prod;
+        waitingWord = word;
         epoll = ep;
         interrupter = ev;
     }
@@ -130,6 +140,30 @@ public final class RingBuffer implements AutoCloseable {
         }
     }
 
+    /**
+     * Sleeps up to `timeoutMillis` until a first record comes; true if one is there or the kernel
+     * woke the reader (or it was told to stop waiting). Only while the reader sleeps here do the
+     * programs ask the kernel to wake it: a reader that drains on its own clock while events keep
+     * coming costs the programs no wakeups (in a VM each is an interrupt to self). The word is set
+     * before the ring is looked at, so a record written before it was set is found here; one whose
+     * program read the word just before it was set but reserved its place only after the look
+     * waits for this wait's end.
+     */
+    public boolean awaitFirstRecord(int timeoutMillis) {
+        WORD.setVolatile(waitingWord, 0L, 1);
+        VarHandle.fullFence(); // the word, then the ring: a program writes its record, then reads the word
+        try {
+            return reader.hasRecords() || awaitWakeup(timeoutMillis);
+        } finally {
+            WORD.setVolatile(waitingWord, 0L, 0);
+        }
+    }
+
+    /** Whether the programs are told that the reader sleeps until a first record. */
+    public boolean readerWaiting() {
+        return (int) WORD.getVolatile(waitingWord, 0L) != 0;
+    }
+
     /** From now on {@link #awaitWakeup} returns at once, in the reader's thread waiting there too: for closing. */
     public synchronized void stopWaiting() {
         if (closed) {
@@ -171,6 +205,7 @@ public final class RingBuffer implements AutoCloseable {
     @Override
     public synchronized void close() {
         closed = true;
+        munmap(waitingWord);
         munmap(producerArea);
         munmap(consumerPage);
         closeFd(interrupter);

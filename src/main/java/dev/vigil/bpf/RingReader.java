@@ -43,6 +43,11 @@ final class RingReader {
         this.mask = data.byteSize() - 1;
     }
 
+    /** Whether the producer has moved past the consumer: a record is there, or being written. */
+    boolean hasRecords() {
+        return (long) POSITION.getAcquire(producerPage, 0L) != (long) POSITION.getAcquire(consumerPage, 0L);
+    }
+
     /**
      * Hands committed records to `sink` in order until the ring is empty, the next record is still
      * being written, or `max` records were handed on; returns how many were. The consumer position

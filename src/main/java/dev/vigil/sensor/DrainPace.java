@@ -1,9 +1,10 @@
 package dev.vigil.sensor;
 
 /**
- * How long the reader lets records gather once the first one has woken it. The programs wake the
- * reader only with the first record after a drain (a wakeup costs a self-IPI in a VM: one per drain,
- * not one per record), so on an idle host the reader wakes only for its once-a-second work. Each drain that finds
+ * How long the reader lets records gather before it drains. The programs wake the reader only with
+ * the first record after a drain that found none (a wakeup costs a self-IPI in a VM): while events
+ * keep coming the reader drains on its own clock, and on an idle host it wakes only for its
+ * once-a-second work. Each drain that finds
  * events starts from cold caches (measured on a 2-core VM: about 300 µs of CPU per drain before the
  * first record's own cost, docs/benchmarks.md, round two), so while events keep coming the reader
  * drains every 35 ms: the first record of a drain waits that long, and the alert latency's p99
@@ -20,7 +21,12 @@ final class DrainPace {
     static final long BUSY_FOR_NS = 1_000_000_000L;
 
     private long lastRecordsNs;
-    private boolean anyRecords;
+    private boolean anyRecords, lastHadRecords;
+
+    /** Whether the last drain found records: the reader then drains again after a gather, without waiting to be woken. */
+    boolean busy() {
+        return lastHadRecords;
+    }
 
     /** How long to let records gather, at `nowNs`, before draining. */
     int gatherMs(long nowNs) {
@@ -29,6 +35,7 @@ final class DrainPace {
 
     /** Notes what a drain that ended at `nowNs` delivered. */
     void drained(int records, long nowNs) {
+        lastHadRecords = records > 0;
         if (records > 0) {
             anyRecords = true;
             lastRecordsNs = nowNs;

@@ -136,9 +136,12 @@ public final class KernelEventStream implements EventStream {
      * {@link #start} it ran interpreted until on-stack replacement, tens of thousands of rounds in.
      */
     private long round(DrainPace pace, long lastFlush) {
-        // the first record after a drain wakes the reader; then more gather (a burst cuts that short)
-        if (!sensor.recordsLeft() && sensor.awaitRecords(IDLE_WAIT_MS) && !closing) {
-            sensor.awaitRecords(pace.gatherMs(System.nanoTime()));
+        if (!sensor.recordsLeft()) {
+            if (pace.busy()) { // the last drain found records: more are likely, and gather without the kernel waking the reader
+                sensor.awaitRecords(pace.gatherMs(System.nanoTime())); // a burst cuts that short
+            } else if (sensor.awaitFirstRecord(IDLE_WAIT_MS) && !closing) { // quiet: the first record wakes the reader
+                sensor.awaitRecords(pace.gatherMs(System.nanoTime()));
+            }
         }
         int delivered = sensor.drain();
         long now = System.nanoTime();

@@ -109,7 +109,7 @@ public final class Sensor implements AutoCloseable {
             attachAll(toAttach, links);
             obj.closeLoaders();
             this.losses = obj.map("losses");
-            rb = new RingBuffer(obj.map("events"), this::onRecord);
+            rb = new RingBuffer(obj.map("events"), obj.map("reader_waiting"), this::onRecord);
             this.ring = rb;
             this.object = obj;
             firstRefresh();
@@ -752,6 +752,16 @@ public final class Sensor implements AutoCloseable {
     /** Waits up to `timeoutMillis` for the kernel to announce records (see {@link RingBuffer#awaitWakeup}); true if it did. */
     public boolean awaitRecords(int timeoutMillis) {
         return ring.awaitWakeup(timeoutMillis);
+    }
+
+    /** Sleeps up to `timeoutMillis` until a first record comes (see {@link RingBuffer#awaitFirstRecord}); true if one did. */
+    public boolean awaitFirstRecord(int timeoutMillis) {
+        return ring.awaitFirstRecord(timeoutMillis);
+    }
+
+    /** Whether the programs are told that the reader sleeps until a first record. */
+    boolean readerWaiting() {
+        return ring.readerWaiting();
     }
 
     /** From now on {@link #awaitRecords} returns at once: for closing, from any thread. */
