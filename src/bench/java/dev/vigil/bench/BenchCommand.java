@@ -325,8 +325,10 @@ final class BenchCommand implements Callable<Integer> {
                 }
                 Map<String, dev.vigil.bpf.RunStats> before = new LinkedHashMap<>();
                 s.stream().sensor().programStats().forEach(r -> before.put(r.program(), r));
+                long irqWork0 = irqWork();
                 Process p = new ProcessBuilder(w.command()).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
                 p.waitFor();
+                long irqWork = irqWork0 < 0 ? -1 : irqWork() - irqWork0;
                 long total = 0;
                 List<dev.vigil.bpf.RunStats> ran = new ArrayList<>();
                 for (var r : s.stream().sensor().programStats()) {
@@ -344,12 +346,37 @@ final class BenchCommand implements Callable<Integer> {
                     System.out.printf("  %-32s %9d runs %9.0f ns each %8.2f µs per %s%n", d.program(), d.runs(), d.averageNs(),
                             d.runTimeNs() / 1000.0 / per, w.name());
                 }
+                if (irqWork >= 0) {
+                    System.out.printf("  interrupts to self on the host (IWI: the ring's wakeups of the reader among them): %d in %,d%n", irqWork, per);
+                }
             }
         } finally {
             dev.vigil.bpf.RunStats.restore(wasOn);
             s.stream().close();
             s.stream().awaitTermination();
         }
+    }
+
+    /** Interrupts to self for deferred kernel work (IWI in /proc/interrupts, every CPU), which carry a ring's wakeups; -1 where not shown. */
+    private static long irqWork() {
+        try {
+            for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/interrupts"))) {
+                String t = line.strip();
+                if (t.startsWith("IWI:")) {
+                    long n = 0;
+                    for (String f : t.substring(4).strip().split("\\s+")) {
+                        if (!f.chars().allMatch(Character::isDigit)) {
+                            break; // the description after the counts
+                        }
+                        n += Long.parseLong(f);
+                    }
+                    return n;
+                }
+            }
+        } catch (java.io.IOException | RuntimeException notShown) {
+            // no such line on this architecture or kernel
+        }
+        return -1;
     }
 
     /** The workloads under the whole pipeline with these hooks; with a store, every event is also offered to it as `vigil run` does. */

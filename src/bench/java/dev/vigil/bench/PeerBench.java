@@ -23,7 +23,8 @@ import java.util.concurrent.TimeUnit;
  * the rate (as before the drains were paced: sensor.DrainPace). Each round starts every tool afresh, in an
  * order that turns round by round, and runs every workload under it: the first build after the
  * tool is ready is the cold build, the last one the warm build. Each tool's own CPU during each
- * workload is read from /proc (auditd's with the kernel's kauditd thread, which formats its records).
+ * workload is read from /proc (auditd's with the kernel's kauditd thread, which formats its records;
+ * the agents' in ns from each thread's schedstat, threads that ended during the workload left out).
  * Every ratio pairs a tool's time with the other's in the same round ({@link PairedRatio}) and says
  * how sure it is: more rounds, a narrower interval.
  */
@@ -99,16 +100,23 @@ final class PeerBench {
                                 throw new IOException(w.name() + " failed under " + peer.name());
                             }
                             long wall = System.nanoTime() - t0;
-                            results.computeIfAbsent(peer.name(), x -> new LinkedHashMap<>()).computeIfAbsent(w.name(), x -> new ArrayList<>())
-                                    .add(new long[] {wall, tool.cpuNs() - cpu0, round});
-                            if (peer.name().equals("vigil")) {
-                                Map<String, Long> split = new LinkedHashMap<>();
-                                tool.cpuByThread().forEach((thread, ns) -> { // threads that lived through the workload
-                                    String role = thread.substring(0, thread.indexOf(' '));
-                                    split.merge(role, threads0.containsKey(thread) ? ns - threads0.get(thread) : 0L, Long::sum);
-                                });
-                                threads.computeIfAbsent(w.name(), x -> new ArrayList<>()).add(split);
+                            long cpu = tool.cpuNs() - cpu0;
+                            Map<String, Long> threads1 = tool.cpuByThread();
+                            if (!threads1.isEmpty()) { // in ns from each thread's schedstat (ThreadCpu), not the process's 10 ms ticks
+                                Map<String, Long> split = new LinkedHashMap<>(); // by role: the threads that lived through the workload
+                                long byThreads = 0;
+                                for (var thread : threads1.entrySet()) {
+                                    Long before = threads0.get(thread.getKey());
+                                    split.merge(thread.getKey().substring(0, thread.getKey().indexOf(' ')), before != null ? thread.getValue() - before : 0L, Long::sum);
+                                    byThreads += thread.getValue() - (before != null ? before : 0L);
+                                }
+                                cpu = byThreads;
+                                if (peer.name().equals("vigil")) {
+                                    threads.computeIfAbsent(w.name(), x -> new ArrayList<>()).add(split);
+                                }
                             }
+                            results.computeIfAbsent(peer.name(), x -> new LinkedHashMap<>()).computeIfAbsent(w.name(), x -> new ArrayList<>())
+                                    .add(new long[] {wall, cpu, round});
                         }
                     }
                 }

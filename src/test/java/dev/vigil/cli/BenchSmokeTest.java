@@ -39,6 +39,7 @@ class BenchSmokeTest {
             assertTrue(Long.parseLong(m.group(1)) > 0 && Double.parseDouble(m.group(3)) > 0 && Double.parseDouble(m.group(5)) > 0, m.group());
         }
         positive(out, "BPF cost, exec workload \\(default hooks\\): (\\d+\\.\\d+) µs in BPF per fork\\+exec\\+exit.*target");
+        assertTrue(Pattern.compile("interrupts to self on the host \\(IWI[^)]*\\): \\d+ in [\\d,]+").matcher(out).find(), "the ring's wakeups counted: " + out);
         positive(out, "BPF cost, connect workload \\(default hooks\\): (\\d+\\.\\d+) µs in BPF per connect.*target");
         positive(out, "pipeline: offered [\\d,]+ events/s, generated [\\d,]+/s: ([\\d,]+) delivered");
         assertTrue(out.contains("events/s through the rules with nothing lost in the kernel"), out);
