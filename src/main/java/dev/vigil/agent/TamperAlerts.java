@@ -39,6 +39,11 @@ public final class TamperAlerts implements Consumer<Map<String, Object>> {
         return raised;
     }
 
+    /** The event types {@link #accept} looks at. */
+    public static boolean reads(dev.vigil.event.EventType type) {
+        return type == dev.vigil.event.EventType.AGENT_TAMPER || type == dev.vigil.event.EventType.PTRACE;
+    }
+
     @Override
     public void accept(Map<String, Object> e) {
         Object type = e.get("event");

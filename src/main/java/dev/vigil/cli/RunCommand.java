@@ -188,6 +188,15 @@ final class RunCommand implements Callable<Integer> {
             AtomicReference<IntegrityWatch> integrityRef = new AtomicReference<>();
             try {
                 s = new SensorSession(options, en -> {
+                    EventType type = en.event().type();
+                    // the integrity watch and RASP read execs only, the tamper alerts their two types
+                    if (!engine.reads(type.eventName()) && !TamperAlerts.reads(type) && type != EventType.EXECVE && !origins.active()) {
+                        StoreWriter st = storeRef.get();
+                        if (st != null) { // an event no one reads as fields (a process's exit): its row only
+                            st.gather(en);
+                        }
+                        return;
+                    }
                     Map<String, Object> e = EventMaps.of(en);
                     boolean fromJava = origins.join(e);
                     StoreWriter st = storeRef.get();

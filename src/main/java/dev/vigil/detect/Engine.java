@@ -73,6 +73,10 @@ public final class Engine implements Consumer<Map<String, Object>> {
             return new Candidates(ds.stream().filter(d -> !names.containsKey(d.name())).toArray(Detection[]::new), byName);
         }
 
+        boolean any() {
+            return unbound.length > 0 || !byName.isEmpty();
+        }
+
         Detection[] of(Map<String, Object> e) {
             if (byName.isEmpty()) {
                 return unbound;
@@ -231,6 +235,15 @@ public final class Engine implements Consumer<Map<String, Object>> {
                 failed(d.name(), broken);
             }
         }
+    }
+
+    /**
+     * Whether any detection can match an event of this name: one that none can (a process's exit
+     * under the stock pack) needs no rules' form, and a source may skip making it.
+     */
+    public boolean reads(String eventName) {
+        Candidates c = byType.get(eventName);
+        return c == null ? all.length > 0 : c.any();
     }
 
     /** The detections that can match `e`; events of a name no source declares meet the kernel's detections. */

@@ -190,17 +190,18 @@ final class EventMap extends AbstractMap<String, Object> {
     }
 
     private int indexOf(Object key) {
-        if (!(key instanceof String)) {
+        if (!(key instanceof String name)) {
             return -1;
         }
         int mask = slots.length - 1;
-        for (int s = spread(key.hashCode()) & mask; ; s = (s + 1) & mask) {
+        // through String, not Object: the first tier of the JIT binds the calls directly instead of through the vtable
+        for (int s = spread(name.hashCode()) & mask; ; s = (s + 1) & mask) {
             int at = slots[s] - 1;
             if (at < 0) {
                 return -1;
             }
             String k = keys[at];
-            if (k == key || k.equals(key)) {
+            if (k == name || k.equals(name)) {
                 return at;
             }
         }

@@ -14,10 +14,12 @@ import dev.vigil.event.FieldSink;
  * with a sensitive mount). {@code pipeRelay} (null when none) is the other party of a shell relayed
  * to the network through a pipe (see PipeRelays); {@code dipName} and {@code sipName} (null when
  * none) the names a DNS reply last gave a connection's addresses (see ResolvedNames).
+ * {@code execId} and {@code parentExecId} are the process's and its parent's identities.
  */
 public record EnrichedEvent(Event event, long wallTimeNs, String exe, String username, String containerId,
                             String nodename, long rootPns, boolean inContainer, ProcessInfo process, ProcessInfo parent,
-                            ProcessInfo target, Containers.Info container, String pipeRelay, String dipName, String sipName) {
+                            ProcessInfo target, Containers.Info container, String pipeRelay, String dipName, String sipName,
+                            String execId, String parentExecId) {
     private static final java.util.Set<dev.vigil.event.EventType> OPENS = java.util.EnumSet.of(dev.vigil.event.EventType.OPEN,
             dev.vigil.event.EventType.FILE_READ, dev.vigil.event.EventType.FILE_WRITE, dev.vigil.event.EventType.CREATE_FILE);
 
@@ -82,13 +84,24 @@ public record EnrichedEvent(Event event, long wallTimeNs, String exe, String use
         }
     }
 
+    /**
+     * With {@code execId} and {@code parentExecId} made here, once: the rules' form and the store's
+     * row both name them, on two threads.
+     */
+    public EnrichedEvent(Event event, long wallTimeNs, String exe, String username, String containerId,
+                         String nodename, long rootPns, boolean inContainer, ProcessInfo process, ProcessInfo parent,
+                         ProcessInfo target, Containers.Info container, String pipeRelay, String dipName, String sipName) {
+        this(event, wallTimeNs, exe, username, containerId, nodename, rootPns, inContainer, process, parent, target, container,
+                pipeRelay, dipName, sipName, execIdOf(event, nodename), parentExecIdOf(event, nodename, parent));
+    }
+
     /** The process's identity as one string, like Tetragon's exec_id: host, start time (boottime ns) and pid. */
-    public String execId() {
+    private static String execIdOf(Event event, String nodename) {
         return nodename + ":" + event.header().startTime() + ":" + event.header().pid();
     }
 
     /** The parent's identity: from the kernel's ancestry where the event has one, else from the process cache. */
-    public String parentExecId() {
+    private static String parentExecIdOf(Event event, String nodename, ProcessInfo parent) {
         var nodes = event.pidTree().nodes();
         if (nodes.size() > 1) {
             return nodename + ":" + nodes.get(1).start() + ":" + nodes.get(1).pid();

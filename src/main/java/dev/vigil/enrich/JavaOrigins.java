@@ -49,6 +49,11 @@ public final class JavaOrigins {
         pending.addLast(new Start(pid.longValue(), argv.stream().map(String::valueOf).toList(), fields, now));
     }
 
+    /** Whether any Java call's process is known or awaited: until one is, no kernel event has an origin to add. */
+    public synchronized boolean active() {
+        return !pending.isEmpty() || !byPid.isEmpty();
+    }
+
     /** Adds the Java origin to a kernel event of a process a Java call started, or of its descendant; true when it did. */
     public synchronized boolean join(Map<String, Object> e) {
         if ((pending.isEmpty() && byPid.isEmpty()) || !(e.get("pid") instanceof Number p)) {

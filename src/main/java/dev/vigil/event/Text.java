@@ -1,10 +1,7 @@
 package dev.vigil.event;
 
 import java.io.ByteArrayOutputStream;
-import java.lang.foreign.MemorySegment;
 import java.nio.charset.StandardCharsets;
-
-import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 
 /**
  * Kernel bytes to Java strings without losing anything. Valid UTF-8 decodes as usual; every byte
@@ -14,12 +11,6 @@ import static java.lang.foreign.ValueLayout.JAVA_BYTE;
  */
 public final class Text {
     private Text() {}
-
-    public static String decode(MemorySegment seg, long off, int len) {
-        byte[] b = new byte[len];
-        MemorySegment.copy(seg, JAVA_BYTE, off, b, 0, len);
-        return decode(b, 0, len);
-    }
 
     public static String decode(byte[] b, int off, int len) {
         boolean ascii = true;

@@ -183,7 +183,7 @@ public final class RecordDecoder {
                 i(rec, base + PID), i(rec, base + TID), i(rec, base + PPID), i(rec, base + PGID), i(rec, base + SID),
                 i(rec, base + UID), i(rec, base + GID), i(rec, base + EUID), i(rec, base + EGID),
                 i(rec, base + LOGINUID), i(rec, base + SESSIONID), i(rec, base + PNS), i(rec, base + MNTNS),
-                i(rec, base + NETNS), i(rec, base + RES), cString(rec, base + COMM, Wire.COMM_LEN));
+                i(rec, base + NETNS), i(rec, base + RES), comm(rec, base + COMM));
     }
 
     private static int i(MemorySegment rec, long at) {
@@ -204,7 +204,7 @@ public final class RecordDecoder {
         for (int k = 0; k < depth; k++) {
             long n = first + k * ANCESTOR_SIZE;
             nodes.add(new PidTree.Node(Integer.toUnsignedLong(rec.get(JAVA_INT_UNALIGNED, n)),
-                    rec.get(JAVA_LONG_UNALIGNED, n + NODE_START), cString(rec, n + NODE_COMM, Wire.COMM_LEN)));
+                    rec.get(JAVA_LONG_UNALIGNED, n + NODE_START), comm(rec, n + NODE_COMM)));
         }
         return new PidTree(nodes);
     }
@@ -326,12 +326,51 @@ public final class RecordDecoder {
         return b;
     }
 
-    private static String cString(MemorySegment rec, long at, int max) {
-        int n = 0;
-        while (n < max && rec.get(JAVA_BYTE, at + n) != 0) {
-            n++;
+    /** A comm decoded before: its 16 bytes (those after its end zeroed) as two little-endian words, and its text. */
+    private record Comm(long low, long high, String text) {}
+
+    private static final int COMMS = 512;
+    private static final long ONES = 0x0101010101010101L, HIGHS = 0x8080808080808080L;
+    /**
+     * Comms met lately, by a hash of their bytes. Every record carries its process's comm and an
+     * exec its ancestors' (seven), and they repeat (make, sh, cc, bash, sshd): read as two words
+     * and found here, a comm costs neither a byte-by-byte read of the record nor a new string.
+     * Filled by whichever thread decodes (the warm-up's, the sensor's): each slot holds an
+     * immutable entry, so a race only replaces one entry with another.
+     */
+    private static final Comm[] comms = new Comm[COMMS];
+
+    /** A task's comm (up to 16 bytes, ended by a zero byte unless all 16 are used). */
+    private static String comm(MemorySegment rec, long at) {
+        long low = rec.get(JAVA_LONG_UNALIGNED, at), high = rec.get(JAVA_LONG_UNALIGNED, at + 8);
+        int length = firstZeroByte(low);
+        if (length < 8) {
+            low &= (1L << (length * 8)) - 1;
+            high = 0;
+        } else {
+            length = 8 + firstZeroByte(high);
+            if (length < 16) {
+                high &= (1L << ((length - 8) * 8)) - 1;
+            }
         }
-        return Text.decode(rec, at, n);
+        int slot = (int) ((low * 0x9E3779B97F4A7C15L ^ high * 0xC2B2AE3D27D4EB4FL) >>> 55) & (COMMS - 1);
+        Comm known = comms[slot];
+        if (known != null && known.low == low && known.high == high) {
+            return known.text;
+        }
+        byte[] b = new byte[length];
+        for (int k = 0; k < length; k++) {
+            b[k] = (byte) ((k < 8 ? low : high) >>> ((k & 7) * 8));
+        }
+        String text = Text.decode(b, 0, length);
+        comms[slot] = new Comm(low, high, text);
+        return text;
+    }
+
+    /** The index of the first zero byte of a little-endian word, 8 when it has none. */
+    private static int firstZeroByte(long word) {
+        long zeros = (word - ONES) & ~word & HIGHS; // the lowest flag marks the first zero byte exactly
+        return zeros == 0 ? 8 : Long.numberOfTrailingZeros(zeros) >>> 3;
     }
 
     private static long off(StructLayout layout, String field) {

@@ -28,13 +28,28 @@ public final class JsonWriter implements FieldSink {
         return sb;
     }
 
+    /** Names of fields written before and their JSON ({@code "name":}), by the name's hash: every event repeats its type's names. */
+    private final String[] keyNames = new String[256], keyTexts = new String[256];
+    /** A longer name is escaped each time it comes rather than kept. */
+    private static final int KEPT_NAME = 64;
+
     private void key(String name) {
         if (!first) {
             sb.append(',');
         }
         first = false;
+        int slot = name.hashCode() & (keyNames.length - 1);
+        if (name.equals(keyNames[slot])) {
+            sb.append(keyTexts[slot]);
+            return;
+        }
+        int from = sb.length();
         string(name);
         sb.append(':');
+        if (name.length() <= KEPT_NAME) {
+            keyNames[slot] = name;
+            keyTexts[slot] = sb.substring(from);
+        }
     }
 
     @Override

@@ -200,7 +200,7 @@ public final class SharedValues {
 
         private void ref(String name, Object value) {
             try {
-                refs.append(refs.isEmpty() ? "{\"" : ",\"").append(name).append("\":").append(id(value, columns.ts));
+                refs.append(refs.isEmpty() ? "{\"" : ",\"").append(name).append("\":").append(id(name, value, columns.ts));
             } catch (SQLException e) {
                 failed = e;
             }
@@ -210,17 +210,45 @@ public final class SharedValues {
     /** A value's row, and the newest time written in it. */
     private record Row(long id, long lastTs) {}
 
-    private long id(Object value, long ts) throws SQLException {
+    /**
+     * Per field (its name), the value it named last and that value's row: an exec's environment and
+     * capability sets are usually the very objects the exec before it named (the decoder and the
+     * capability names keep them), found here without hashing a list of forty strings or reordering
+     * the remembered values.
+     */
+    private final String[] recentNames = new String[8];
+    private final Object[] recentValues = new Object[8];
+    private final Row[] recentRows = new Row[8];
+
+    private long id(String name, Object value, long ts) throws SQLException {
+        int k = 0;
+        while (k < recentNames.length && recentNames[k] != null && !name.equals(recentNames[k])) {
+            k++;
+        }
+        if (k < recentNames.length && recentValues[k] == value && recentNames[k] != null && ts - recentRows[k].lastTs < REFRESH_NS) {
+            return recentRows[k].id;
+        }
+        Row row = row(value, ts);
+        if (k < recentNames.length) {
+            recentNames[k] = name;
+            recentValues[k] = value;
+            recentRows[k] = row;
+        }
+        return row.id;
+    }
+
+    private Row row(Object value, long ts) throws SQLException {
         Row known = ids.get(value);
         if (known != null && ts - known.lastTs < REFRESH_NS) {
-            return known.id;
+            return known;
         }
         if (known != null) {
             touch.setLong(1, ts);
             touch.setLong(2, known.id);
             if (touch.executeUpdate() == 1) {
-                ids.put(value, new Row(known.id, ts));
-                return known.id;
+                Row touched = new Row(known.id, ts);
+                ids.put(value, touched);
+                return touched;
             }
         }
         long id = nextId++;
@@ -228,13 +256,17 @@ public final class SharedValues {
         insert.setString(2, value instanceof LeftOut.Value v ? v.json() : valueJson.json(value));
         insert.setLong(3, ts);
         insert.executeUpdate();
-        ids.put(value, new Row(id, ts));
-        return id;
+        Row row = new Row(id, ts);
+        ids.put(value, row);
+        return row;
     }
 
     /** After a failed or rolled-back write: the values remembered may have no row. */
     void forget() {
         ids.clear();
+        java.util.Arrays.fill(recentNames, null);
+        java.util.Arrays.fill(recentValues, null);
+        java.util.Arrays.fill(recentRows, null);
     }
 
     void close() throws SQLException {

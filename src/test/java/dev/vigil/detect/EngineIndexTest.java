@@ -41,6 +41,32 @@ class EngineIndexTest {
         }
     }
 
+    /**
+     * An event type no detection can match needs no rules' form (the agent then skips making it);
+     * a rule that does not bound the type reads them all, and a reload says anew.
+     */
+    @Test
+    void theEngineSaysWhichEventTypesItsDetectionsRead() {
+        Engine engine = new Engine(RuleLoader.loadText("t.yaml", """
+                - rule: chmods
+                  condition: evt.type = chmod and proc.name = a
+                  output: x
+                - sequence: exec then connect
+                  steps:
+                    - condition: evt.type = execve
+                    - condition: evt.type = connect
+                  window: 10s
+                  output: x
+                """), a -> { }, Engine::lineageFromTree);
+        assertTrue(engine.reads("chmod") && engine.reads("execve") && engine.reads("connect"));
+        assertTrue(!engine.reads("exit") && !engine.reads("fork") && !engine.reads("mprotect"));
+        assertTrue(engine.reads("an_event_no_source_declares"), "an unknown name meets the kernel's detections");
+        engine.rules(RuleLoader.loadText("t.yaml", RULES));
+        assertTrue(engine.reads("exit"), "the rule on any type reads exits too");
+        Engine stock = new Engine(RuleLoader.load(List.of(java.nio.file.Path.of("rules"))), a -> { }, Engine::lineageFromTree);
+        assertTrue(stock.reads("execve") && !stock.reads("exit"), "the stock pack reads execs, not exits");
+    }
+
     @Test
     void eachEventMeetsTheRulesOfItsTypeAndNoMatchIsLost() {
         List<Alert> out = new ArrayList<>();

@@ -62,6 +62,44 @@ class RecordDecoderTest {
         }
     }
 
+    /** The header's comm bytes of an exec record: all 16 set as given, the rest of the field zeroed. */
+    private static MemorySegment withComm(MemorySegment rec, byte[] comm) {
+        long at = Offsets.of(Wire.HEADER, "comm");
+        rec.asSlice(at, Wire.COMM_LEN).fill((byte) 0);
+        MemorySegment.copy(comm, 0, rec, JAVA_BYTE, at, comm.length);
+        return rec;
+    }
+
+    /**
+     * Comms are read as two words and kept: what follows the first zero byte never counts, a comm
+     * of all sixteen bytes is whole, bytes that are not UTF-8 stay recoverable, and names that share
+     * a prefix or differ in their last byte stay apart however often they repeat.
+     */
+    @Test
+    void commsDecodeExactlyAtEveryLength() throws Exception {
+        try (Arena arena = Arena.ofConfined()) {
+            String[] names = {"", "a", "sh", "sshd", "seven77", "eight888", "nine99999", "fifteen15151515", "sixteen161616161"};
+            for (int round = 0; round < 2; round++) { // the second round meets each comm as one seen before
+                for (String name : names) {
+                    MemorySegment rec = withComm(execRecord(arena), name.getBytes(StandardCharsets.US_ASCII));
+                    assertEquals(name, decoder.decode(rec).header().comm(), "comm of " + name.length() + " bytes");
+                }
+            }
+            byte[] garbageAfterEnd = "sh\0leftover-bytes".getBytes(StandardCharsets.US_ASCII);
+            assertEquals("sh", decoder.decode(withComm(execRecord(arena), java.util.Arrays.copyOf(garbageAfterEnd, 16))).header().comm());
+            assertEquals("sshe", decoder.decode(withComm(execRecord(arena), "sshe".getBytes(StandardCharsets.US_ASCII))).header().comm());
+            assertEquals("eight889", decoder.decode(withComm(execRecord(arena), "eight889".getBytes(StandardCharsets.US_ASCII))).header().comm());
+            byte[] notUtf8 = {'x', (byte) 0xff, 'y'};
+            String decoded = decoder.decode(withComm(execRecord(arena), notUtf8)).header().comm();
+            assertEquals("x\udcffy", decoded);
+            assertTrue(java.util.Arrays.equals(notUtf8, dev.vigil.event.Text.encode(decoded)));
+            ExecEvent deep = (ExecEvent) decoder.decode(SampleRecords.withAncestry(execRecord(arena), List.of(
+                    new dev.vigil.event.PidTree.Node(10, 1, "cc"), new dev.vigil.event.PidTree.Node(9, 1, "fifteen15151515"),
+                    new dev.vigil.event.PidTree.Node(8, 1, "fifteen1515151"), new dev.vigil.event.PidTree.Node(1, 1, ""))));
+            assertEquals("10.cc<9.fifteen15151515<8.fifteen1515151<1.", deep.pidTree().elkeid());
+        }
+    }
+
     @Test
     void truncatedRecordsAreRejected() {
         try (Arena arena = Arena.ofConfined()) {

@@ -30,6 +30,31 @@ class JsonWriterTest {
         assertArrayEquals(raw, Text.encode(n.get("args").get(0).asText()));
     }
 
+    /**
+     * Field names are escaped once and kept (every event repeats its type's names): a hostile name
+     * comes out escaped every time, names that share a slot stay apart, and a long one is not kept.
+     */
+    @Test
+    void keptNamesComeOutAsEscapedAsNew() throws Exception {
+        String hostile = "k\"<\n", other = "Aa", sameHash = "BB"; // "Aa" and "BB" hash alike
+        String longName = "n".repeat(100) + "\u001b";
+        JsonWriter w = new JsonWriter();
+        for (int round = 0; round < 3; round++) {
+            w.begin();
+            w.field(hostile, 1);
+            w.field(other, 2);
+            w.field(sameHash, 3);
+            w.field(longName, 4);
+            w.field(new String(hostile.toCharArray()), "x"); // an equal name, another string: as a recording's map gives it
+            String json = w.end().toString();
+            assertEquals("{\"k\\\"\\u003c\\n\":1,\"Aa\":2,\"BB\":3,\"" + "n".repeat(100) + "\\u001b\":4,\"k\\\"\\u003c\\n\":\"x\"}",
+                    json, "round " + round);
+            JsonNode n = new ObjectMapper().readTree(json);
+            assertEquals(2, n.get("Aa").asInt());
+            assertEquals(3, n.get("BB").asInt());
+        }
+    }
+
     @Test
     void validUtf8IsKeptAsIs() {
         String s = Text.decode("é中🙂".getBytes(java.nio.charset.StandardCharsets.UTF_8), 0, "é中🙂".getBytes(java.nio.charset.StandardCharsets.UTF_8).length);

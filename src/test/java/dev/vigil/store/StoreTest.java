@@ -44,6 +44,36 @@ class StoreTest {
         return e;
     }
 
+    /**
+     * The sensor's thread hands its rows over once per drain: while the disk is held up, rows past
+     * the queue's room are dropped and counted as such, and every row is either written or counted.
+     */
+    @Test
+    void gatheredRowsPastTheQueuesRoomAreCountedNotLost() throws Exception {
+        Path dir = Files.createTempDirectory("vigil-store-full");
+        long now = System.currentTimeMillis() * 1_000_000L;
+        int rows = StoreWriter.QUEUE + 2 * StoreWriter.GATHERED;
+        try (Store store = Store.open(dir)) {
+            StoreWriter w = new StoreWriter(store, Duration.ofDays(7), 1L << 30);
+            try (Connection other = DriverManager.getConnection("jdbc:sqlite:" + store.file())) {
+                other.createStatement().execute("BEGIN EXCLUSIVE"); // the writer's first rows wait for the disk
+                for (int i = 0; i < rows; i++) {
+                    w.gather(exec(now + i, 100 + i, 10_000 + i, "cc"));
+                }
+                w.wake();
+                assertTrue(w.dropped() >= StoreWriter.GATHERED, w.dropped() + " dropped of " + rows);
+                assertTrue(w.dropReason().contains("with the write queue full"), w.dropReason());
+                other.createStatement().execute("ROLLBACK");
+            }
+            w.close();
+            assertEquals(rows, store.count("events") + w.dropped(), "every row written or counted: " + w.dropReason());
+        } finally {
+            try (var files = Files.walk(dir)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
+        }
+    }
+
     @Test
     void eventsProcessesAlertsAndIncidentsComeBackAfterAReopen() throws Exception {
         Path dir = Files.createTempDirectory("vigil-store");

@@ -1,0 +1,99 @@
+package dev.vigil.bench;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.function.IntConsumer;
+
+/**
+ * This build's per-event CPU against another build's jar, in one JVM: the agent's path
+ * ({@link PipelineSlice}) loaded twice, once from each jar, and run in alternating slices, the
+ * order swapped every round, each slice's CPU read from every thread's schedstat (ns). On this VM
+ * two runs of one build read 10 – 20 % apart; two builds side by side in one JVM drift together,
+ * so a change of a few percent shows. A third copy of this build beside the first gives the
+ * control: how far two copies of the same code read apart in the same run.
+ */
+final class AgainstBench {
+    private AgainstBench() {}
+
+    /** Loads the agent's classes from `agentJar` (its Class-Path finds its libraries) and {@link PipelineSlice} from this jar. */
+    private static final class Isolated extends URLClassLoader {
+        Isolated(Path agentJar) throws IOException {
+            super(new URL[] {agentJar.toUri().toURL()}, ClassLoader.getPlatformClassLoader());
+        }
+
+        @Override
+        protected Class<?> findClass(String name) throws ClassNotFoundException {
+            if (!name.equals(PipelineSlice.class.getName())) {
+                return super.findClass(name);
+            }
+            try (InputStream in = AgainstBench.class.getResourceAsStream("PipelineSlice.class")) {
+                byte[] b = in.readAllBytes();
+                return defineClass(name, b, 0, b.length);
+            } catch (IOException | NullPointerException e) {
+                throw new ClassNotFoundException(name, e);
+            }
+        }
+    }
+
+    static void run(PrintStream out, Path other, int rounds, boolean smoke) throws Exception {
+        Path self = Path.of(PipelineSlice.class.getProtectionDomain().getCodeSource().getLocation().toURI()).resolveSibling("vigil.jar");
+        if (!Files.isRegularFile(other)) {
+            throw new IllegalArgumentException("--against " + other + ": no such jar (build the other revision and copy its target/vigil.jar beside this one)");
+        }
+        String rules = dev.vigil.agent.RulePaths.stockPack().toString();
+        Path[] jars = {self, other.toAbsolutePath(), self};
+        IntConsumer[] slices = new IntConsumer[jars.length];
+        ClassLoader caller = Thread.currentThread().getContextClassLoader();
+        for (int v = 0; v < jars.length; v++) {
+            Isolated loader = new Isolated(jars[v]);
+            Thread.currentThread().setContextClassLoader(loader);
+            slices[v] = (IntConsumer) loader.loadClass(PipelineSlice.class.getName()).getConstructor(String.class).newInstance(rules);
+        }
+        Thread.currentThread().setContextClassLoader(caller);
+        int n = smoke ? 500 : 10_000, counted = smoke ? 2 : Math.max(10, rounds * 5);
+        double[][] us = new double[jars.length][counted];
+        for (int round = -3; round < counted; round++) { // the first rounds compile each copy's path
+            for (int k = 0; k < jars.length; k++) {
+                int v = (k + Math.floorMod(round, jars.length)) % jars.length;
+                long cpu = processNs();
+                slices[v].accept(n);
+                if (round >= 0) {
+                    us[v][round] = (processNs() - cpu) / 1e3 / n;
+                }
+            }
+        }
+        double[] versus = new double[counted], control = new double[counted];
+        for (int r = 0; r < counted; r++) { // each round's slices ran side by side: their ratio leaves out the drift between rounds
+            versus[r] = us[1][r] / us[0][r];
+            control[r] = us[2][r] / us[0][r];
+        }
+        out.printf("against %s: agent CPU per event over %d rounds of %d records each (a build's execs and files), this build's jvm options%n",
+                other.getFileName(), counted, n);
+        out.printf("  this build %.2f µs, %s %.2f µs (medians)%n", median(us[0]), other.getFileName(), median(us[1]));
+        out.printf("  %s against this build, paired by round: %.3f× (middle half of the rounds %.3f – %.3f)%n", other.getFileName(),
+                median(versus), quartile(versus, 1), quartile(versus, 3));
+        out.printf("  control, this build against itself: %.3f× (%.3f – %.3f): a difference inside this is none%n",
+                median(control), quartile(control, 1), quartile(control, 3));
+    }
+
+    /** This process's CPU so far (ns), over its living threads. */
+    private static long processNs() {
+        return ThreadCpu.of(ProcessHandle.current().pid()).stream().mapToLong(ThreadCpu::ns).sum();
+    }
+
+    private static double median(double[] v) {
+        return quartile(v, 2);
+    }
+
+    private static double quartile(double[] v, int q) {
+        double[] s = v.clone();
+        Arrays.sort(s);
+        return s[Math.min(s.length - 1, s.length * q / 4)];
+    }
+}
