@@ -11,7 +11,7 @@ import java.util.Arrays;
 import java.util.function.IntConsumer;
 
 /**
- * This build's per-event CPU against another build's jar, in one JVM: the agent's path
+ * This build's per-event CPU against another build's vigil.jar, in one JVM: the agent's path
  * ({@link PipelineSlice}) loaded twice, once from each jar, and run in alternating slices, the
  * order swapped every round, each slice's CPU read from every thread's schedstat (ns). On this VM
  * two runs of one build read 10 – 20 % apart; two builds side by side in one JVM drift together,
@@ -21,17 +21,34 @@ import java.util.function.IntConsumer;
 final class AgainstBench {
     private AgainstBench() {}
 
-    /** Loads the agent's classes from `agentJar` (its Class-Path finds its libraries) and {@link PipelineSlice} from this jar. */
+    /**
+     * Vigil's classes from `build` (a jar or a classes folder), and {@link PipelineSlice} defined
+     * afresh from this jar's bytes, so that it links to them; everything else (the JDK, the
+     * libraries both builds use) from the bench's own class path, shared.
+     */
     private static final class Isolated extends URLClassLoader {
-        Isolated(Path agentJar) throws IOException {
-            super(new URL[] {agentJar.toUri().toURL()}, ClassLoader.getPlatformClassLoader());
+        Isolated(Path build) throws IOException {
+            super(new URL[] {build.toUri().toURL()}, AgainstBench.class.getClassLoader());
         }
 
         @Override
-        protected Class<?> findClass(String name) throws ClassNotFoundException {
-            if (!name.equals(PipelineSlice.class.getName())) {
-                return super.findClass(name);
+        protected Class<?> loadClass(String name, boolean resolve) throws ClassNotFoundException {
+            if (!name.startsWith("dev.vigil.")) {
+                return super.loadClass(name, resolve);
             }
+            synchronized (getClassLoadingLock(name)) {
+                Class<?> c = findLoadedClass(name);
+                if (c == null) {
+                    c = name.equals(PipelineSlice.class.getName()) ? slice(name) : findClass(name);
+                }
+                if (resolve) {
+                    resolveClass(c);
+                }
+                return c;
+            }
+        }
+
+        private Class<?> slice(String name) throws ClassNotFoundException {
             try (InputStream in = AgainstBench.class.getResourceAsStream("PipelineSlice.class")) {
                 byte[] b = in.readAllBytes();
                 return defineClass(name, b, 0, b.length);
@@ -41,10 +58,15 @@ final class AgainstBench {
         }
     }
 
-    static void run(PrintStream out, Path other, int rounds, boolean smoke) throws Exception {
-        Path self = Path.of(PipelineSlice.class.getProtectionDomain().getCodeSource().getLocation().toURI()).resolveSibling("vigil.jar");
-        if (!Files.isRegularFile(other)) {
-            throw new IllegalArgumentException("--against " + other + ": no such jar (build the other revision and copy its target/vigil.jar beside this one)");
+    /** This build's agent classes: vigil.jar beside the bench's jar, or the classes folder the bench runs from. */
+    static Path thisBuild() throws Exception {
+        Path at = Path.of(PipelineSlice.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        return Files.isDirectory(at) ? at : at.resolveSibling("vigil.jar");
+    }
+
+    static void run(PrintStream out, Path self, Path other, int rounds, boolean smoke) throws Exception {
+        if (!Files.exists(other)) {
+            throw new IllegalArgumentException("--against " + other + ": no such jar (build the other revision and copy its target/vigil.jar here)");
         }
         String rules = dev.vigil.agent.RulePaths.stockPack().toString();
         Path[] jars = {self, other.toAbsolutePath(), self};

@@ -78,8 +78,8 @@ final class BenchCommand implements Callable<Integer> {
             description = "Falco's k8s_audit_rules.yaml, for the Kubernetes audit figures (default ${DEFAULT-VALUE}).")
     Path k8sRules;
 
-    @Option(names = "--against", paramLabel = "JAR", description = "Measure only the agent's CPU per event against another build's vigil.jar "
-            + "(copied beside this one, in target/), both in one JVM in alternating slices, with a control.")
+    @Option(names = "--against", paramLabel = "JAR", description = "Measure only the agent's CPU per event against another build's vigil.jar, "
+            + "both in one JVM in alternating slices paired by round, with a control.")
     private Path against;
 
     @Option(names = "--smoke", description = "One quick round of everything at a tenth of the size: checks that each measure works, not what it is.")
@@ -117,7 +117,7 @@ final class BenchCommand implements Callable<Integer> {
             return 0;
         }
         if (against != null) {
-            AgainstBench.run(System.out, against, rounds, smoke);
+            AgainstBench.run(System.out, AgainstBench.thisBuild(), against, rounds, smoke);
             return 0;
         }
         if (consoleOnly) {
