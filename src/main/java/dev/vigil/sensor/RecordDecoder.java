@@ -333,7 +333,7 @@ public final class RecordDecoder {
     private static final long ONES = 0x0101010101010101L, HIGHS = 0x8080808080808080L;
     /**
      * Comms met lately, by a hash of their bytes. Every record carries its process's comm and an
-     * exec its ancestors' (seven), and they repeat (make, sh, cc, bash, sshd): read as two words
+     * exec its ancestors' (up to twelve), and they repeat (make, sh, cc, bash, sshd): read as two words
      * and found here, a comm costs neither a byte-by-byte read of the record nor a new string.
      * Filled by whichever thread decodes (the warm-up's, the sensor's): each slot holds an
      * immutable entry, so a race only replaces one entry with another.
