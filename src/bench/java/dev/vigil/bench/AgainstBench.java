@@ -78,7 +78,7 @@ final class AgainstBench {
             slices[v] = (IntConsumer) loader.loadClass(PipelineSlice.class.getName()).getConstructor(String.class).newInstance(rules);
         }
         Thread.currentThread().setContextClassLoader(caller);
-        int n = smoke ? 500 : 10_000, counted = smoke ? 2 : Math.max(10, rounds * 5);
+        int n = smoke ? 500 : 10_000, counted = smoke ? 2 : Math.max(20, rounds * 5);
         double[][] us = new double[jars.length][counted];
         for (int round = -3; round < counted; round++) { // the first rounds compile each copy's path
             for (int k = 0; k < jars.length; k++) {
@@ -98,10 +98,10 @@ final class AgainstBench {
         out.printf("against %s: agent CPU per event over %d rounds of %d records each (a build's execs and files), this build's jvm options%n",
                 other.getFileName(), counted, n);
         out.printf("  this build %.2f µs, %s %.2f µs (medians)%n", median(us[0]), other.getFileName(), median(us[1]));
-        out.printf("  %s against this build, paired by round: %.3f× (middle half of the rounds %.3f – %.3f)%n", other.getFileName(),
-                median(versus), quartile(versus, 1), quartile(versus, 3));
-        out.printf("  control, this build against itself: %.3f× (%.3f – %.3f): a difference inside this is none%n",
-                median(control), quartile(control, 1), quartile(control, 3));
+        double[] v = medianInterval(versus), c = medianInterval(control);
+        out.printf("  %s against this build, paired by round: %.3f× (95 %% interval of the median %.3f – %.3f)%n", other.getFileName(),
+                median(versus), v[0], v[1]);
+        out.printf("  control, this build against itself: %.3f× (%.3f – %.3f): a difference inside this is none%n", median(control), c[0], c[1]);
     }
 
     /** This process's CPU so far (ns), over its living threads. */
@@ -110,12 +110,19 @@ final class AgainstBench {
     }
 
     private static double median(double[] v) {
-        return quartile(v, 2);
-    }
-
-    private static double quartile(double[] v, int q) {
         double[] s = v.clone();
         Arrays.sort(s);
-        return s[Math.min(s.length - 1, s.length * q / 4)];
+        return s[s.length / 2];
+    }
+
+    /**
+     * A 95 % interval for the median, from the order statistics alone (no assumption on the
+     * rounds' spread): the values ranked n/2 ∓ 0.98·√n.
+     */
+    static double[] medianInterval(double[] v) {
+        double[] s = v.clone();
+        Arrays.sort(s);
+        int half = (int) Math.ceil(0.98 * Math.sqrt(s.length));
+        return new double[] {s[Math.max(0, s.length / 2 - half)], s[Math.min(s.length - 1, s.length / 2 + half)]};
     }
 }

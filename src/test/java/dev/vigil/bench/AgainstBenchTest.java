@@ -26,8 +26,20 @@ class AgainstBenchTest {
         String out = bytes.toString(StandardCharsets.UTF_8);
         Matcher m = Pattern.compile("this build (\\d+\\.\\d+) µs, \\S+ (\\d+\\.\\d+) µs").matcher(out);
         assertTrue(m.find() && Double.parseDouble(m.group(1)) > 0 && Double.parseDouble(m.group(2)) > 0, out);
-        assertTrue(Pattern.compile("against this build, paired by round: \\d+\\.\\d+× \\(middle half").matcher(out).find(), out);
+        assertTrue(Pattern.compile("against this build, paired by round: \\d+\\.\\d+× \\(95 % interval of the median").matcher(out).find(), out);
         assertTrue(Pattern.compile("control, this build against itself: \\d+\\.\\d+×").matcher(out).find(), out);
+    }
+
+    /** The median's 95 % interval from ranks alone: of 100 rounds, the 40th to the 60th value from the middle's either side. */
+    @Test
+    void theMediansIntervalComesFromTheRanks() {
+        double[] rounds = new double[100];
+        for (int i = 0; i < rounds.length; i++) {
+            rounds[(i * 37) % 100] = i; // in no order
+        }
+        double[] interval = AgainstBench.medianInterval(rounds);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(new double[] {40, 60}, interval);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(new double[] {1, 1}, AgainstBench.medianInterval(new double[] {1}));
     }
 
     @Test
