@@ -13,7 +13,7 @@ import java.util.function.IntConsumer;
 /**
  * This build's per-event CPU against another build's vigil.jar, in one JVM: the agent's path
  * ({@link PipelineSlice}) loaded twice, once from each jar, and run in alternating slices, the
- * order swapped every round, each slice's CPU read from every thread's schedstat (ns). On this VM
+ * order turned every round, each slice's CPU read from every thread's schedstat (ns). On this VM
  * two runs of one build read 10 – 20 % apart; two builds side by side in one JVM drift together,
  * so a change of a few percent shows. A third copy of this build beside the first gives the
  * control: how far two copies of the same code read apart in the same run.
@@ -66,7 +66,7 @@ final class AgainstBench {
 
     static void run(PrintStream out, Path self, Path other, int rounds, boolean smoke) throws Exception {
         if (!Files.exists(other)) {
-            throw new IllegalArgumentException("--against " + other + ": no such jar (build the other revision and copy its target/vigil.jar here)");
+            throw new IllegalArgumentException("--against " + other + ": no such jar (give the path of a vigil.jar built from another revision)");
         }
         String rules = dev.vigil.agent.RulePaths.stockPack().toString();
         Path[] jars = {self, other.toAbsolutePath(), self};
@@ -80,14 +80,20 @@ final class AgainstBench {
         Thread.currentThread().setContextClassLoader(caller);
         int n = smoke ? 500 : 10_000, counted = smoke ? 2 : Math.max(20, rounds * 5);
         double[][] us = new double[jars.length][counted];
-        for (int round = -3; round < counted; round++) { // the first rounds compile each copy's path
-            for (int k = 0; k < jars.length; k++) {
-                int v = (k + Math.floorMod(round, jars.length)) % jars.length;
-                long cpu = processNs();
-                slices[v].accept(n);
-                if (round >= 0) {
-                    us[v][round] = (processNs() - cpu) / 1e3 / n;
+        try {
+            for (int round = -3; round < counted; round++) { // the first rounds compile each copy's path
+                for (int k = 0; k < jars.length; k++) {
+                    int v = (k + Math.floorMod(round, jars.length)) % jars.length;
+                    long cpu = processNs();
+                    slices[v].accept(n);
+                    if (round >= 0) {
+                        us[v][round] = (processNs() - cpu) / 1e3 / n;
+                    }
                 }
+            }
+        } finally {
+            for (IntConsumer slice : slices) {
+                ((AutoCloseable) slice).close();
             }
         }
         double[] versus = new double[counted], control = new double[counted];

@@ -27,9 +27,10 @@ import java.util.function.IntConsumer;
  * classes: only the Vigil API both jars share is used here. {@code accept(n)} takes the next `n`
  * records through and returns once the store has committed them.
  */
-public final class PipelineSlice implements IntConsumer {
+public final class PipelineSlice implements IntConsumer, AutoCloseable {
     private final List<MemorySegment> records = new ArrayList<>();
     private final RecordDecoder decoder = new RecordDecoder();
+    private final Store db;
     private final StoreWriter store;
     private final Enricher enricher;
     private int next;
@@ -37,7 +38,8 @@ public final class PipelineSlice implements IntConsumer {
 
     public PipelineSlice(String rules) throws Exception {
         Engine engine = new Engine(RuleLoader.load(List.of(Path.of(rules))), alert -> { }, Engine::lineageFromTree);
-        store = new StoreWriter(Store.scratch(), Duration.ofDays(1), Long.MAX_VALUE);
+        db = Store.scratch();
+        store = new StoreWriter(db, Duration.ofDays(1), Long.MAX_VALUE);
         enricher = new Enricher(ProcessCache.empty(), en -> {
             engine.accept(EventMaps.of(en));
             store.gather(en);
@@ -79,5 +81,12 @@ public final class PipelineSlice implements IntConsumer {
         } catch (Exception e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** Stops the store's writer and drops its database. */
+    @Override
+    public void close() throws Exception {
+        store.close();
+        db.close();
     }
 }

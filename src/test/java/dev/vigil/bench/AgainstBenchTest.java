@@ -46,6 +46,6 @@ class AgainstBenchTest {
     void aMissingJarIsOneClearLine() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> AgainstBench.run(System.out, AgainstBench.thisBuild(), Path.of("no/such/vigil.jar"), 1, true));
-        assertTrue(e.getMessage().startsWith("--against no/such/vigil.jar: no such jar"), e.getMessage());
+        assertTrue(e.getMessage().startsWith("--against no/such/vigil.jar: no such jar (give the path"), e.getMessage());
     }
 }
