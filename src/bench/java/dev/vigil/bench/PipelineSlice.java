@@ -24,7 +24,8 @@ import java.util.function.IntConsumer;
  * The agent's per-event path, as `vigil run` takes a build's records: decoded, enriched, the rules'
  * form, the stock pack, the store's row (its writer on its own thread, into a database in memory).
  * Loaded once per jar being compared ({@link AgainstBench}), each copy linked to its own jar's
- * classes: only the Vigil API both jars share is used here. {@code accept(n)} takes the next `n`
+ * classes: only the Vigil API both jars share is used here, and no other bench class (so its
+ * records are made here rather than by {@link UserspaceBench}'s: that class is not in the jars). {@code accept(n)} takes the next `n`
  * records through and returns once the store has committed them.
  */
 public final class PipelineSlice implements IntConsumer, AutoCloseable {

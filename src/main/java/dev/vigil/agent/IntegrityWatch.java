@@ -153,6 +153,11 @@ public final class IntegrityWatch implements AutoCloseable {
         return true;
     }
 
+    /** The event types {@link #kernelEvent} looks at. */
+    public static boolean reads(dev.vigil.event.EventType type) {
+        return type == dev.vigil.event.EventType.EXECVE;
+    }
+
     /** A kernel event: an exec whose LD_PRELOAD names a library that hides is a finding now, not at the next pass. */
     public void kernelEvent(Map<String, Object> e) {
         if (!"execve".equals(e.get("event")) || !(e.get("ld_preload") instanceof String preload) || preload.isEmpty()

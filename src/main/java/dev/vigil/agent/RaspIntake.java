@@ -162,6 +162,11 @@ public final class RaspIntake implements AutoCloseable {
         }
     }
 
+    /** The event types {@link #kernelEvent} looks at. */
+    public static boolean reads(dev.vigil.event.EventType type) {
+        return type == dev.vigil.event.EventType.EXECVE;
+    }
+
     /** A kernel event: a java program starting is a JVM to attach once it can take the signal. */
     public void kernelEvent(Map<String, Object> e) {
         if (closed || !"execve".equals(e.get("event")) || !(e.get("exe") instanceof String exe) || !exe.endsWith("/java")

@@ -124,7 +124,7 @@ final class AgentCommand implements Callable<Integer> {
                 session = new SensorSession(options, e -> {
                     events.incrementAndGet();
                     publisher.publish(kafka.topic, json.write(e).toString().getBytes(StandardCharsets.UTF_8));
-                    if (engine != null && engine.reads(e.event().type().eventName())) {
+                    if (engine != null && engine.reads(e.event().type())) {
                         engine.accept(dev.vigil.detect.EventMaps.of(e));
                     }
                 }, () -> {

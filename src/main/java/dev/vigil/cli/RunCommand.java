@@ -189,8 +189,8 @@ final class RunCommand implements Callable<Integer> {
             try {
                 s = new SensorSession(options, en -> {
                     EventType type = en.event().type();
-                    // the integrity watch and RASP read execs only, the tamper alerts their two types
-                    if (!engine.reads(type.eventName()) && !TamperAlerts.reads(type) && type != EventType.EXECVE && !origins.active()) {
+                    if (!engine.reads(type) && !TamperAlerts.reads(type) && !IntegrityWatch.reads(type) && !RaspIntake.reads(type)
+                            && !origins.active()) {
                         StoreWriter st = storeRef.get();
                         if (st != null) { // an event no one reads as fields (a process's exit): its row only
                             st.gather(en);

@@ -29,6 +29,8 @@ public final class Engine implements Consumer<Map<String, Object>> {
     /** Detections by the event type they can match (Falco's event-type index), then by process name: an event meets only those. */
     private volatile Map<Object, Candidates> byType;
     private volatile Detection[] all;
+    /** By event type (its ordinal): whether any detection can match it; made with the index. */
+    private volatile boolean[] read;
     private final Map<String, Map<List<Object>, Window>> windows = new HashMap<>();
     private final Map<String, Partials> partials = new HashMap<>();
     private long stateDropped;
@@ -116,6 +118,12 @@ public final class Engine implements Consumer<Map<String, Object>> {
                 || types.get(d.name()).stream().anyMatch(t -> dev.vigil.event.Catalogue.kind(t) == null
                 || dev.vigil.event.Catalogue.kind(t).def().source().equals("syscall"))).toArray(Detection[]::new);
         this.byType = index;
+        boolean[] byOrdinal = new boolean[dev.vigil.event.EventType.values().length];
+        for (dev.vigil.event.EventType t : dev.vigil.event.EventType.values()) {
+            Candidates c = index.get(t.eventName());
+            byOrdinal[t.ordinal()] = c == null ? all.length > 0 : c.any();
+        }
+        this.read = byOrdinal;
     }
 
     public synchronized void rules(RuleSet next) {
@@ -238,12 +246,12 @@ public final class Engine implements Consumer<Map<String, Object>> {
     }
 
     /**
-     * Whether any detection can match an event of this name: one that none can (a process's exit
-     * under the stock pack) needs no rules' form, and a source may skip making it.
+     * Whether any detection can match an event of this type: one that none can (a process's exit
+     * under the stock pack) needs no rules' form, and the sensor's consumer may skip making it.
+     * An array read, per event.
      */
-    public boolean reads(String eventName) {
-        Candidates c = byType.get(eventName);
-        return c == null ? all.length > 0 : c.any();
+    public boolean reads(dev.vigil.event.EventType type) {
+        return read[type.ordinal()];
     }
 
     /** The detections that can match `e`; events of a name no source declares meet the kernel's detections. */

@@ -1,5 +1,6 @@
 package dev.vigil.detect;
 
+import dev.vigil.event.EventType;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -58,13 +59,12 @@ class EngineIndexTest {
                   window: 10s
                   output: x
                 """), a -> { }, Engine::lineageFromTree);
-        assertTrue(engine.reads("chmod") && engine.reads("execve") && engine.reads("connect"));
-        assertTrue(!engine.reads("exit") && !engine.reads("fork") && !engine.reads("mprotect"));
-        assertTrue(engine.reads("an_event_no_source_declares"), "an unknown name meets the kernel's detections");
+        assertTrue(engine.reads(EventType.CHMOD) && engine.reads(EventType.EXECVE) && engine.reads(EventType.CONNECT));
+        assertTrue(!engine.reads(EventType.EXIT) && !engine.reads(EventType.FORK) && !engine.reads(EventType.MPROTECT));
         engine.rules(RuleLoader.loadText("t.yaml", RULES));
-        assertTrue(engine.reads("exit"), "the rule on any type reads exits too");
+        assertTrue(engine.reads(EventType.EXIT), "the rule on any type reads exits too");
         Engine stock = new Engine(RuleLoader.load(List.of(java.nio.file.Path.of("rules"))), a -> { }, Engine::lineageFromTree);
-        assertTrue(stock.reads("execve") && !stock.reads("exit"), "the stock pack reads execs, not exits");
+        assertTrue(stock.reads(EventType.EXECVE) && !stock.reads(EventType.EXIT), "the stock pack reads execs, not exits");
     }
 
     @Test
